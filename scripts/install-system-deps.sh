@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Concord needs to build and test:
+#   python3 make g++ pkg-config  – node-gyp builds better-sqlite3 and keytar from source
+#   libsecret-1-dev              – keytar's link to the OS keychain (Secret Service)
+#   gnome-keyring dbus dbus-x11  – a real Secret Service, started headless for the keychain tests
+#   chromium                     – the browser the end-to-end tests drive (Playwright never downloads one)
+#   xvfb xauth                   – optional headed browser runs
+# Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+PKGS=(python3 make g++ pkg-config libsecret-1-dev gnome-keyring dbus chromium xvfb xauth)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -eq 0 ]; then echo "system packages: all present"; exit 0; fi
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "installing: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

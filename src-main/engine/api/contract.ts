@@ -1,0 +1,137 @@
+/**
+ * The one API contract of Concord: a request table and an event table. Type-only.
+ *
+ * Every transport serves exactly this table: Electron IPC (renderer → preload → main → engine
+ * process) and HTTP/WebSocket (browser → headless server → engine). Each method's input is
+ * validated against the schema of the same name in `schemas.ts` (the compiler checks the two
+ * tables have the same keys and shapes).
+ */
+import type {
+  ActivityEntry,
+  AppInfo,
+  CollectionInfo,
+  ConflictDetail,
+  ConflictKind,
+  ConflictSummary,
+  ConnectionSummary,
+  ConnectorInfo,
+  FailedRecord,
+  PairConfig,
+  PairDetail,
+  PairPreview,
+  PairSummary,
+  Resolution,
+  ResolveOutcome,
+  RunProgress,
+  RunSummary,
+} from './model';
+
+type Method<A, R> = { args: A; result: R };
+type Empty = Record<string, never>;
+
+export type Api = {
+  /** The engine's version, data folder and where credentials are kept (the About panel). */
+  'app/info': Method<Empty, AppInfo>;
+
+  'connectors/list': Method<Empty, ConnectorInfo[]>;
+
+  'connections/list': Method<Empty, ConnectionSummary[]>;
+  /** Creates a connection; `secret` goes to the credential store, never to the database. */
+  'connections/create': Method<
+    { name: string; connector: string; config: Record<string, string | number | boolean>; secret?: string },
+    ConnectionSummary
+  >;
+  'connections/update': Method<
+    { connectionId: string; name?: string; config?: Record<string, string | number | boolean>; secret?: string | null },
+    ConnectionSummary
+  >;
+  'connections/delete': Method<{ connectionId: string }, { deleted: true }>;
+  /** Tests a saved connection, or a draft before it is saved. Throws an actionable error. */
+  'connections/test': Method<
+    | { connectionId: string }
+    | { connector: string; config: Record<string, string | number | boolean>; secret?: string },
+    { ok: true; collections: number }
+  >;
+  'connections/describe': Method<{ connectionId: string }, CollectionInfo[]>;
+
+  'pairs/list': Method<Empty, PairSummary[]>;
+  'pairs/get': Method<{ pairId: string }, PairDetail>;
+  'pairs/create': Method<{ config: PairConfig }, PairDetail>;
+  /** `needsFullResync` tells the UI a mapping or key change needs a full resync to apply to existing records. */
+  'pairs/update': Method<{ pairId: string; config: PairConfig }, { pair: PairDetail; needsFullResync: boolean }>;
+  'pairs/delete': Method<{ pairId: string }, { deleted: true }>;
+  /** What a first sync would do, before it runs: for a saved pair or a draft config. */
+  'pairs/preview': Method<{ pairId: string } | { config: PairConfig }, PairPreview>;
+  /** Starts an incremental run now; a trigger during a run joins it (same runId). */
+  'pairs/sync-now': Method<{ pairId: string }, { runId: string }>;
+  /** Re-reads everything on both sides, compares with the base by hash and repairs drift. */
+  'pairs/full-resync': Method<{ pairId: string }, { runId: string }>;
+  'pairs/pause': Method<{ pairId: string }, PairSummary>;
+  'pairs/resume': Method<{ pairId: string }, PairSummary>;
+
+  'runs/list': Method<{ pairId: string; limit?: number }, RunSummary[]>;
+  'runs/get': Method<{ runId: string }, RunSummary>;
+  'runs/cancel': Method<{ runId: string }, { cancelled: boolean }>;
+
+  'conflicts/list': Method<
+    { pairId?: string; kind?: ConflictKind; field?: string; search?: string; status?: 'open' | 'resolved' },
+    ConflictSummary[]
+  >;
+  'conflicts/count': Method<Empty, { open: number; byPair: Record<string, number> }>;
+  'conflicts/get': Method<{ conflictId: string }, ConflictDetail>;
+  'conflicts/resolve': Method<{ conflictId: string; resolution: Resolution }, ResolveOutcome>;
+  /** Bulk: take the master's or the slave's value for every conflicting field of many conflicts. */
+  'conflicts/resolve-bulk': Method<{ conflictIds: string[]; take: 'master' | 'slave' }, ResolveOutcome[]>;
+
+  'failed/list': Method<{ pairId: string }, FailedRecord[]>;
+  'failed/retry': Method<{ failedId: string }, { status: 'done' | 'failed'; error: string | null }>;
+
+  'activity/list': Method<{ pairId: string; record?: string; limit?: number }, ActivityEntry[]>;
+  /** Writes an overwritten value back (and keeps the value it replaces, so a restore is reversible too). */
+  'activity/restore': Method<{ activityId: string }, { restored: true }>;
+
+  /** Creates the demo workspace: two local sample apps (SQLite and CSV) with planted conflicts. */
+  'demo/create': Method<Empty, { pairId: string }>;
+};
+
+export type ApiMethod = keyof Api;
+export type ApiArgs<M extends ApiMethod> = Api[M]['args'];
+export type ApiResult<M extends ApiMethod> = Api[M]['result'];
+
+/** Push events from the engine, one table; every transport relays them unchanged. */
+export type Events = {
+  'run/progress': RunProgress;
+  'run/finished': RunSummary;
+  /** A pair's summary changed (health, counts, config); the renderer replaces its copy. */
+  'pairs/changed': PairSummary;
+  'pairs/removed': { pairId: string };
+  'conflicts/changed': { open: number; byPair: Record<string, number> };
+};
+export type EventName = keyof Events;
+
+export type ApiErrorCode =
+  | 'invalid-input' // the arguments failed the schema; `issues` says where
+  | 'unknown-method'
+  | 'not-found'
+  | 'conflict' // e.g. the state changed since the caller looked (a conflict already resolved)
+  | 'unauthorized'
+  | 'unavailable' // a service the call needs is missing (keychain, a connector's app)
+  | 'connector-error' // the app answered with an error; `message` carries its words
+  | 'internal';
+
+export type ApiErrorBody = {
+  code: ApiErrorCode;
+  message: string;
+  /** For invalid input: which argument, and what is wrong with it. */
+  issues?: { path: string; message: string }[];
+};
+
+/** The envelope every transport carries: a result or a typed error, never a thrown exception. */
+export type ApiResponse<M extends ApiMethod> = { ok: true; value: ApiResult<M> } | { ok: false; error: ApiErrorBody };
+
+/** What the preload exposes as `window.concord`, and what the browser transport implements too. */
+export type ConcordBridge = {
+  invoke<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResponse<M>>;
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+};

@@ -1,0 +1,310 @@
+/**
+ * Domain types shared by the engine, the Electron shell and the renderer.
+ * Type-only: nothing in this file exists at run time, so the renderer may import it (as a type).
+ *
+ * Naming: the engine speaks of the two sides of a pair as `left` and `right`; a pair names one
+ * of them its master (`masterSide`), and the UI shows "master" / "slave" from that.
+ */
+
+export type Side = 'left' | 'right';
+
+/** A value in canonical form: the one form used for hashing and comparing everywhere. */
+export type CanonicalValue = string | number | boolean | null | string[];
+
+/** The value types a canonical field can have; each has exactly one canonical form. */
+export type ValueType = 'string' | 'number' | 'boolean' | 'date' | 'datetime' | 'set' | 'json';
+
+/** Which way a mapped field flows. */
+export type Direction = 'both' | 'left-to-right' | 'right-to-left';
+
+/** How a conflict on a field (changed on both sides to different values) is decided. */
+export type ConflictPolicy =
+  | 'master' // the master side's value wins
+  | 'newest' // the side whose app timestamp is newer wins (falls back to master when untrustworthy)
+  | 'merge-numeric' // base + both deltas
+  | 'merge-set' // union of both sets
+  | 'manual'; // to the inbox; nothing is written until a steward decides
+
+/** A transform applied when a side's raw value is read into canonical form (and inverted on write). */
+export type Transform =
+  | { kind: 'trim' }
+  | { kind: 'case'; to: 'lower' | 'upper' | 'title' }
+  /** side value → canonical value, e.g. { prod: 'production' }; inverted on write. */
+  | { kind: 'value-map'; values: Record<string, string> }
+  | { kind: 'coerce'; to: ValueType };
+
+/** Where a canonical field lives on one side: one app field, or several joined (split on write). */
+export type SideField = {
+  /** One field (a rename when it differs from the canonical name), or several to join/split. */
+  fields: string[];
+  /** Separator used to join several fields into one value, and to split it back. Default ' '. */
+  separator?: string;
+  transforms?: Transform[];
+};
+
+export type FieldMapping = {
+  /** Canonical field name, unique within the pair. */
+  name: string;
+  type: ValueType;
+  left: SideField;
+  right: SideField;
+  direction: Direction;
+  /** Overrides the pair's conflict policy for this field. */
+  policy?: ConflictPolicy;
+};
+
+export type ChangeDetection = 'cursor' | 'flag' | 'hash' | 'token';
+
+export type PairSide = {
+  connectionId: string;
+  collection: string;
+  /** Which of the connector's change-detection modes this pair uses; default: the connector's first. */
+  changeDetection?: ChangeDetection;
+};
+
+export type DeletePolicy = {
+  /** Propagate deletes to the other side (when it did not change the record since the base). */
+  propagate: boolean;
+  /** A run that would delete more than this share (0..1) of the pair's linked records stops and asks. */
+  massDeleteThreshold: number;
+};
+
+export type Schedule = {
+  /** Seconds between scheduled runs; null = manual only. */
+  intervalSeconds: number | null;
+};
+
+export type PairConfig = {
+  name: string;
+  left: PairSide;
+  right: PairSide;
+  fields: FieldMapping[];
+  /** Canonical field names used to match unlinked records (normalized: case, whitespace, phone). */
+  matchKeys: string[];
+  /** Used when a record has no value for every match key. */
+  fallbackKeys?: string[];
+  masterSide: Side;
+  conflictPolicy: ConflictPolicy;
+  /** Decides differing fields when a first sync links two existing records. Default: `master`. */
+  initialMatchPolicy?: ConflictPolicy;
+  deletes: DeletePolicy;
+  schedule: Schedule;
+};
+
+export type PairHealth = 'never-run' | 'in-sync' | 'syncing' | 'failing' | 'paused' | 'needs-attention';
+
+export type RunTrigger = 'manual' | 'schedule' | 'full-resync' | 'first-sync' | 'cli' | 'webhook' | 'retry';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'halted';
+
+export type RunCounts = {
+  read: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  conflicts: number;
+  failed: number;
+  skipped: number;
+};
+
+export type RunSummary = {
+  id: string;
+  pairId: string;
+  trigger: RunTrigger;
+  mode: 'incremental' | 'full';
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  counts: RunCounts;
+  /** Why the run failed or halted (e.g. the mass-delete guard, a missing field), in words a user can act on. */
+  error: string | null;
+};
+
+export type SideSummary = { connectionId: string; connectionName: string; connector: string; collection: string };
+
+export type PairSummary = {
+  id: string;
+  name: string;
+  left: SideSummary;
+  right: SideSummary;
+  masterSide: Side;
+  health: PairHealth;
+  paused: boolean;
+  /** Why the pair is paused or failing, when it is. */
+  healthReason: string | null;
+  lastRun: RunSummary | null;
+  running: RunSummary | null;
+  openConflicts: number;
+  queued: number;
+  failed: number;
+  linked: number;
+  intervalSeconds: number | null;
+  nextRunAt: string | null;
+};
+
+export type PairDetail = PairSummary & { config: PairConfig; createdAt: string; updatedAt: string };
+
+export type PreviewExample = { left?: Record<string, CanonicalValue>; right?: Record<string, CanonicalValue>; key: string };
+
+export type PairPreview = {
+  leftTotal: number;
+  rightTotal: number;
+  matched: number;
+  createOnLeft: number;
+  createOnRight: number;
+  /** Matched records whose fields differ (decided by the initial-match policy, or the inbox when manual). */
+  conflicts: number;
+  /** Match-key values shared by several records on one side: these go to the inbox, never silently doubled. */
+  ambiguous: number;
+  examples: { matched: PreviewExample[]; createOnLeft: PreviewExample[]; createOnRight: PreviewExample[]; conflicts: PreviewExample[]; ambiguous: PreviewExample[] };
+};
+
+export type ConflictKind = 'field' | 'update-delete' | 'duplicate';
+export type ConflictStatus = 'open' | 'resolved';
+
+export type ConflictSummary = {
+  id: string;
+  pairId: string;
+  pairName: string;
+  kind: ConflictKind;
+  /** A human label for the record (its match key values or ids). */
+  record: string;
+  fields: string[];
+  status: ConflictStatus;
+  detectedAt: string;
+};
+
+export type ConflictField = {
+  name: string;
+  type: ValueType;
+  base: CanonicalValue | undefined;
+  left: CanonicalValue | undefined;
+  right: CanonicalValue | undefined;
+  inConflict: boolean;
+};
+
+export type ConflictDetail = ConflictSummary & {
+  masterSide: Side;
+  leftId: string | null;
+  rightId: string | null;
+  leftLabel: string;
+  rightLabel: string;
+  fields: ConflictField[];
+  /** update-delete: which side deleted the record. */
+  deletedSide?: Side;
+  /** duplicate: the record that matched several, and the candidates it matched. */
+  duplicate?: {
+    side: Side;
+    record: Record<string, CanonicalValue>;
+    candidates: { id: string; fields: Record<string, CanonicalValue> }[];
+  };
+};
+
+/** Per field: take the left value, the right value, or a merged value typed by the steward. */
+export type FieldChoice = { take: 'left' } | { take: 'right' } | { value: CanonicalValue };
+
+export type Resolution =
+  | { kind: 'fields'; fields: Record<string, FieldChoice> }
+  | { kind: 'update-delete'; keep: 'updated' | 'deleted' }
+  /** Link to one candidate, or `null` to create the record on the other side. */
+  | { kind: 'duplicate'; linkTo: string | null };
+
+export type ResolveOutcome = {
+  conflictId: string;
+  status: 'resolved' | 'failed';
+  /** What was written to each side, for the UI to show. */
+  wrote: { left: number; right: number };
+  error: string | null;
+};
+
+export type FailedRecord = {
+  id: string;
+  pairId: string;
+  side: Side;
+  op: 'create' | 'update' | 'delete';
+  record: string;
+  error: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  failedAt: string;
+};
+
+export type ActivityEntry = {
+  id: string;
+  pairId: string;
+  runId: string | null;
+  record: string;
+  side: Side;
+  action: 'created' | 'updated' | 'deleted' | 'conflict' | 'resolved' | 'restored' | 'linked';
+  field: string | null;
+  /** The value overwritten (kept so it can be restored), and the value written. */
+  before: CanonicalValue | undefined;
+  after: CanonicalValue | undefined;
+  reason: string;
+  at: string;
+  restorable: boolean;
+};
+
+export type ConfigFieldSpec = {
+  key: string;
+  label: string;
+  type: 'text' | 'path' | 'number' | 'select' | 'password';
+  required: boolean;
+  help?: string;
+  options?: string[];
+  /** A secret goes to the keychain, never to the config. */
+  secret?: boolean;
+};
+
+export type ConnectorCapabilities = {
+  changeDetection: ChangeDetection[];
+  realtime?: 'webhook' | 'notify';
+  deletes: 'reported' | 'by-scan';
+  optimisticWrites: boolean;
+};
+
+export type ConnectorInfo = {
+  kind: string;
+  label: string;
+  description: string;
+  configFields: ConfigFieldSpec[];
+  capabilities: ConnectorCapabilities;
+};
+
+export type ConnectionSummary = {
+  id: string;
+  name: string;
+  connector: string;
+  config: Record<string, string | number | boolean>;
+  /** The renderer only ever learns whether a credential exists. */
+  hasCredential: boolean;
+  createdAt: string;
+};
+
+export type CollectionField = { name: string; type: ValueType; nullable: boolean; key?: boolean };
+export type CollectionInfo = {
+  name: string;
+  fields: CollectionField[];
+  primaryKey: string[];
+  changeDetection: ChangeDetection[];
+};
+
+export type RunProgress = {
+  pairId: string;
+  runId: string;
+  phase: 'reading' | 'matching' | 'writing' | 'finishing';
+  read: number;
+  /** Total records expected, when known (full resync, hash scans). */
+  total: number | null;
+  written: number;
+};
+
+export type AppInfo = {
+  name: string;
+  version: string;
+  dataDir: string;
+  databasePath: string;
+  credentialStore: string;
+  nodeVersion: string;
+  startedAt: string;
+};

@@ -1,0 +1,95 @@
+/**
+ * The connector interface. A connector only talks to its app: it reads changes, reads by id and
+ * writes batches. The engine owns retries, paging decisions, cursors, rate limits and journaling.
+ * One conformance suite (`conformance.ts`) runs against every connector.
+ */
+import type { CollectionInfo, ConfigFieldSpec, ConnectorCapabilities, ChangeDetection } from '../api/model';
+
+/** A record as a connector sees it: the app's own id, a version if the app has one, raw fields. */
+export type AppRecord = {
+  id: string;
+  /** etag / row version / content hash: whatever lets the engine detect a stale write. */
+  version?: string;
+  /** The app's own last-modified time, ISO 8601 in UTC, when it has one. Never the local clock. */
+  updatedAt?: string;
+  fields: Record<string, unknown>;
+};
+
+/**
+ * Where change detection resumes. Opaque to the engine except that it is JSON and is stored
+ * only in the transaction that commits the last record before it.
+ * cursor mode: { ts, id } compound key; token mode: the app's token; hash/flag: null or a scan marker.
+ */
+export type Cursor = { mode: ChangeDetection; value: unknown };
+
+export type ChangeBatch = {
+  upserts: AppRecord[];
+  /** Ids deleted since the cursor (connectors with `deletes: 'reported'`). */
+  deletes: string[];
+  /** The cursor after this batch: safe to store once every record in it is processed. */
+  cursor: Cursor;
+  /** Hash scans: true on the last batch of a full scan, so the engine may infer deletes by absence. */
+  complete?: boolean;
+  /** Total records in the collection when cheaply known (for progress bars). */
+  total?: number;
+};
+
+export type WriteOp =
+  | { op: 'create'; fields: Record<string, unknown>; /** Concord's idempotency key for this create. */ key: string }
+  | { op: 'update'; id: string; fields: Record<string, unknown>; /** Expected version (stale-write check). */ ifVersion?: string }
+  | { op: 'delete'; id: string; ifVersion?: string };
+
+/** One result per op, in order; never all-or-nothing. */
+export type WriteResult =
+  | { ok: true; id: string; version?: string; updatedAt?: string }
+  | {
+      ok: false;
+      error: string;
+      /** 'stale': the record changed since ifVersion; 'rate-limited': pause the side; 'auth': refresh once. */
+      reason?: 'stale' | 'not-found' | 'rate-limited' | 'auth' | 'invalid' | 'unavailable';
+      retryAfterMs?: number;
+    };
+
+export type ChangesOptions = {
+  mode: ChangeDetection;
+  signal: AbortSignal;
+  /** Preferred page size. */
+  batchSize?: number;
+  /** Cursor mode: seconds to look back behind the cursor's timestamp (clock skew, late commits). */
+  lookBackSeconds?: number;
+};
+
+export interface Connector {
+  describe(): Promise<{ collections: CollectionInfo[] }>;
+  /** Throws an actionable error (what is wrong and what to do). */
+  test(): Promise<void>;
+  changes(collection: string, cursor: Cursor | null, options: ChangesOptions): AsyncIterable<ChangeBatch>;
+  read(collection: string, ids: string[]): Promise<AppRecord[]>;
+  write(collection: string, ops: WriteOp[]): Promise<WriteResult[]>;
+  /** Flag mode: mark these records synced. Optional: only connectors that support `flag`. */
+  clearFlags?(collection: string, ids: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads a connection's secret from the credential store when the connector needs it; never stored in config. */
+export type SecretReader = () => Promise<string | null>;
+
+export type ConnectorContext = {
+  /** The connection's config (paths, table names, URLs); validated by the definition's schema. */
+  config: Record<string, string | number | boolean>;
+  secret: SecretReader;
+  /** Folder for the connector's own files, if it needs any. */
+  dataDir: string;
+};
+
+/** What a connector folder exports: static metadata and capabilities, and a factory. */
+export type ConnectorDefinition = {
+  kind: string;
+  label: string;
+  description: string;
+  configFields: ConfigFieldSpec[];
+  capabilities: ConnectorCapabilities;
+  /** Validates the config; returns a list of problems a user can act on (empty = valid). */
+  validateConfig(config: Record<string, unknown>): string[];
+  create(ctx: ConnectorContext): Connector;
+};
