@@ -1,0 +1,151 @@
+/**
+ * One input schema per API method. Every input crossing a process or network boundary is parsed
+ * here before a handler sees it; the `satisfies` clause at the end makes the compiler check that
+ * this table has exactly the contract's methods and that each schema produces the contract's type.
+ */
+import { z } from 'zod';
+import type { Api, ApiMethod } from './contract';
+
+const id = z.string().trim().min(1, 'must not be empty').max(200);
+const empty = z.strictObject({});
+const configValue = z.union([z.string().max(4000), z.number(), z.boolean()]);
+const config = z.record(z.string().min(1).max(100), configValue);
+
+const valueType = z.enum(['string', 'number', 'boolean', 'date', 'datetime', 'set', 'json']);
+const policy = z.enum(['master', 'newest', 'merge-numeric', 'merge-set', 'manual']);
+const side = z.enum(['left', 'right']);
+const canonicalValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+
+const transform = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('trim') }),
+  z.strictObject({ kind: z.literal('case'), to: z.enum(['lower', 'upper', 'title']) }),
+  z.strictObject({ kind: z.literal('value-map'), values: z.record(z.string(), z.string()) }),
+  z.strictObject({ kind: z.literal('coerce'), to: valueType }),
+]);
+
+const sideField = z.strictObject({
+  fields: z.array(z.string().min(1, 'a field name must not be empty').max(200)).min(1, 'choose at least one field'),
+  separator: z.string().max(10).optional(),
+  transforms: z.array(transform).max(20).optional(),
+});
+
+const fieldMapping = z.strictObject({
+  name: z.string().trim().min(1, 'a mapped field needs a name').max(200),
+  type: valueType,
+  left: sideField,
+  right: sideField,
+  direction: z.enum(['both', 'left-to-right', 'right-to-left']),
+  policy: policy.optional(),
+});
+
+const pairSide = z.strictObject({
+  connectionId: id,
+  collection: z.string().trim().min(1, 'choose a collection').max(200),
+  changeDetection: z.enum(['cursor', 'flag', 'hash', 'token']).optional(),
+});
+
+export const pairConfigSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, 'give the pair a name').max(120),
+    left: pairSide,
+    right: pairSide,
+    fields: z.array(fieldMapping).min(1, 'map at least one field').max(500),
+    matchKeys: z.array(z.string().min(1)).min(1, 'choose at least one match key').max(10),
+    fallbackKeys: z.array(z.string().min(1)).max(10).optional(),
+    masterSide: side,
+    conflictPolicy: policy,
+    initialMatchPolicy: policy.optional(),
+    deletes: z.strictObject({
+      propagate: z.boolean(),
+      massDeleteThreshold: z.number().min(0).max(1),
+    }),
+    schedule: z.strictObject({
+      intervalSeconds: z.number().int().min(10, 'the shortest interval is 10 seconds').max(7 * 86400).nullable(),
+    }),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    cfg.fields.forEach((f, i) => {
+      if (names.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `the field name "${f.name}" is used twice` });
+      names.add(f.name);
+    });
+    const keyLists: [string, string[] | undefined][] = [['matchKeys', cfg.matchKeys], ['fallbackKeys', cfg.fallbackKeys]];
+    for (const [list, keys] of keyLists) {
+      keys?.forEach((k, i) => {
+        if (!names.has(k)) ctx.addIssue({ code: 'custom', path: [list, i], message: `"${k}" is not a mapped field` });
+      });
+    }
+  });
+
+const fieldChoice = z.union([
+  z.strictObject({ take: z.literal('left') }),
+  z.strictObject({ take: z.literal('right') }),
+  z.strictObject({ value: canonicalValue }),
+]);
+
+const resolution = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('fields'),
+    fields: z.record(z.string().min(1), fieldChoice).refine((f) => Object.keys(f).length > 0, 'choose a value for at least one field'),
+  }),
+  z.strictObject({ kind: z.literal('update-delete'), keep: z.enum(['updated', 'deleted']) }),
+  z.strictObject({ kind: z.literal('duplicate'), linkTo: id.nullable() }),
+]);
+
+const limit = z.number().int().min(1).max(10_000).optional();
+
+export const schemas = {
+  'app/info': empty,
+  'connectors/list': empty,
+  'connections/list': empty,
+  'connections/create': z.strictObject({
+    name: z.string().trim().min(1, 'give the connection a name').max(120),
+    connector: id,
+    config,
+    secret: z.string().max(10_000).optional(),
+  }),
+  'connections/update': z.strictObject({
+    connectionId: id,
+    name: z.string().trim().min(1).max(120).optional(),
+    config: config.optional(),
+    secret: z.string().max(10_000).nullable().optional(),
+  }),
+  'connections/delete': z.strictObject({ connectionId: id }),
+  'connections/test': z.union([
+    z.strictObject({ connectionId: id }),
+    z.strictObject({ connector: id, config, secret: z.string().max(10_000).optional() }),
+  ]),
+  'connections/describe': z.strictObject({ connectionId: id }),
+  'pairs/list': empty,
+  'pairs/get': z.strictObject({ pairId: id }),
+  'pairs/create': z.strictObject({ config: pairConfigSchema }),
+  'pairs/update': z.strictObject({ pairId: id, config: pairConfigSchema }),
+  'pairs/delete': z.strictObject({ pairId: id }),
+  'pairs/preview': z.union([z.strictObject({ pairId: id }), z.strictObject({ config: pairConfigSchema })]),
+  'pairs/sync-now': z.strictObject({ pairId: id }),
+  'pairs/full-resync': z.strictObject({ pairId: id }),
+  'pairs/pause': z.strictObject({ pairId: id }),
+  'pairs/resume': z.strictObject({ pairId: id }),
+  'runs/list': z.strictObject({ pairId: id, limit }),
+  'runs/get': z.strictObject({ runId: id }),
+  'runs/cancel': z.strictObject({ runId: id }),
+  'conflicts/list': z.strictObject({
+    pairId: id.optional(),
+    kind: z.enum(['field', 'update-delete', 'duplicate']).optional(),
+    field: z.string().max(200).optional(),
+    search: z.string().max(200).optional(),
+    status: z.enum(['open', 'resolved']).optional(),
+  }),
+  'conflicts/count': empty,
+  'conflicts/get': z.strictObject({ conflictId: id }),
+  'conflicts/resolve': z.strictObject({ conflictId: id, resolution }),
+  'conflicts/resolve-bulk': z.strictObject({
+    conflictIds: z.array(id).min(1, 'select at least one conflict').max(10_000),
+    take: z.enum(['master', 'slave']),
+  }),
+  'failed/list': z.strictObject({ pairId: id }),
+  'failed/retry': z.strictObject({ failedId: id }),
+  'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),
+  'activity/restore': z.strictObject({ activityId: id }),
+  'demo/create': empty,
+} satisfies { [M in ApiMethod]: z.ZodType<Api[M]['args']> };

@@ -1,0 +1,79 @@
+/**
+ * The engine: opens the store, builds every domain's handlers into one table, and exposes
+ * `dispatch` (for any transport) and an event bus. No Electron here: the same engine runs in
+ * Electron's utilityProcess and headless under Node.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { EventName, Events } from './api/contract';
+import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
+import type { AppInfo } from './api/model';
+import { createConnectionsDomain } from './connections/handlers';
+import { createConnectionService } from './connections/service';
+import type { Domain, Emit, EngineContext } from './context';
+import type { CredentialStore } from './credentials/types';
+import { DATABASE_FILE, openDatabase } from './store/db';
+import { createSyncDomain } from './sync/handlers';
+import { VERSION } from './version';
+
+export type EngineOptions = {
+  dataDir: string;
+  credentials: CredentialStore;
+  log?: Logger;
+};
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(options: EngineOptions) {
+  const log: Logger = options.log ?? ((message, error) => console.error(`[engine] ${message}`, error ?? ''));
+  const db = openDatabase(options.dataDir);
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const emit: Emit = (event, payload) => {
+    bus.emit('event', event, payload);
+  };
+  const ctx: EngineContext = {
+    db,
+    dataDir: options.dataDir,
+    credentials: options.credentials,
+    emit,
+    log,
+    version: VERSION,
+    startedAt: new Date().toISOString(),
+  };
+
+  const info = (): AppInfo => ({
+    name: 'Concord',
+    version: ctx.version,
+    dataDir: ctx.dataDir,
+    databasePath: join(ctx.dataDir, DATABASE_FILE),
+    credentialStore: ctx.credentials.description,
+    nodeVersion: process.versions.node,
+    startedAt: ctx.startedAt,
+  });
+
+  const domains: Domain<Partial<Handlers>>[] = [];
+  const connectionService = createConnectionService(ctx);
+  const connections = createConnectionsDomain(ctx, connectionService);
+  const sync = createSyncDomain(ctx, connectionService);
+  domains.push(connections, sync);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers };
+
+  let closed = false;
+  return {
+    context: ctx,
+    dispatch: createDispatcher(handlers, log),
+    /** Every event, in order; returns the unsubscribe function. */
+    onEvent(listener: <E extends EventName>(event: E, payload: Events[E]) => void): () => void {
+      bus.on('event', listener);
+      return () => bus.off('event', listener);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const d of domains.reverse()) await d.close?.();
+      bus.removeAllListeners();
+      db.close();
+    },
+  };
+}
