@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src-main/**/*.test.ts', 'src-preload/**/*.test.ts', 'src-renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
+    // Component tests opt into a DOM with `// @vitest-environment happy-dom` at the top of the file.
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // better-sqlite3 and child processes: separate processes keep native state apart.
+    pool: 'forks',
+  },
+});
