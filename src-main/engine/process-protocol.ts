@@ -1,0 +1,58 @@
+/**
+ * The messages between Electron main and the engine process. Type-only; both ends import it.
+ *
+ * Main starts `out/main/engine.js` with
+ * `utilityProcess.fork(path, ['--data-dir', app.getPath('userData')], { serviceName: 'Concord engine' })`
+ * (the same entry runs under plain Node with `process.send`). Every message is structured-cloneable
+ * plain data: no functions, no class instances.
+ *
+ * Lifecycle: the engine sends `ready` once its store is open; main sends `invoke` only after it;
+ * on quit main sends `shutdown` and the engine answers `closed` after its last write is committed
+ * and the database is closed. Main kills the process only if `closed` does not come in time.
+ */
+import type { ApiMethod, ApiResponse, EventName, Events } from './api/contract';
+
+/** Run one API method. `id` is unique per main process lifetime; the answer carries it back. */
+export type InvokeMessage = {
+  type: 'invoke';
+  id: number;
+  /** Untrusted until the engine's dispatcher has checked it against the schema table. */
+  method: string;
+  args: unknown;
+};
+
+/** Finish the current work, close the store, answer `closed`, exit. */
+export type ShutdownMessage = { type: 'shutdown' };
+
+export type MainToEngine = InvokeMessage | ShutdownMessage;
+
+/** The engine is ready to serve `invoke`. Sent once. */
+export type ReadyMessage = { type: 'ready' };
+
+/** The answer to the `invoke` with the same `id`: always an envelope, never a thrown error. */
+export type ResultMessage = { type: 'result'; id: number; response: ApiResponse<ApiMethod> };
+
+/** A push event from the engine's event table, relayed unchanged to the window. */
+export type EventMessage<E extends EventName = EventName> = { type: 'event'; event: E; payload: Events[E] };
+
+/** The engine has closed its store after `shutdown`; it is safe to exit. */
+export type ClosedMessage = { type: 'closed' };
+
+export type EngineToMain = ReadyMessage | ResultMessage | EventMessage | ClosedMessage;
+
+/** Narrows an untrusted message from the engine process (main must not crash on garbage). */
+export function isEngineToMain(message: unknown): message is EngineToMain {
+  if (typeof message !== 'object' || message === null || !('type' in message)) return false;
+  const m = message as { type: unknown; id?: unknown; event?: unknown; response?: unknown };
+  switch (m.type) {
+    case 'ready':
+    case 'closed':
+      return true;
+    case 'result':
+      return typeof m.id === 'number' && typeof m.response === 'object' && m.response !== null;
+    case 'event':
+      return typeof m.event === 'string';
+    default:
+      return false;
+  }
+}
