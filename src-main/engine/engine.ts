@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { EventName, Events } from './api/contract';
+import type { EventMessage } from './api/contract';
 import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
 import type { AppInfo } from './api/model';
 import { createConnectionsDomain } from './connections/handlers';
@@ -30,7 +30,7 @@ export function createEngine(options: EngineOptions) {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   const emit: Emit = (event, payload) => {
-    bus.emit('event', event, payload);
+    bus.emit('event', { event, payload } as EventMessage);
   };
   const ctx: EngineContext = {
     db,
@@ -64,7 +64,7 @@ export function createEngine(options: EngineOptions) {
     context: ctx,
     dispatch: createDispatcher(handlers, log),
     /** Every event, in order; returns the unsubscribe function. */
-    onEvent(listener: <E extends EventName>(event: E, payload: Events[E]) => void): () => void {
+    onEvent(listener: (message: EventMessage) => void): () => void {
       bus.on('event', listener);
       return () => bus.off('event', listener);
     },

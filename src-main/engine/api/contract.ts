@@ -108,6 +108,8 @@ export type Events = {
   'conflicts/changed': { open: number; byPair: Record<string, number> };
 };
 export type EventName = keyof Events;
+/** One event as it travels: a discriminated union, so `switch (m.event)` narrows the payload. */
+export type EventMessage = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 
 export type ApiErrorCode =
   | 'invalid-input' // the arguments failed the schema; `issues` says where

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * `concord` — the engine without a window.
+ *   concord serve [--port N] [--host H] [--data-dir D] [--token T]   the UI in a browser, behind a token
+ *   concord pairs                                                    list pairs and their health
+ *   concord sync <pair> [--full]                                     run a pair now, with progress
+ *   concord conflicts [--pair <pair>]                                list open conflicts
+ * Flags may also come from the environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN.
+ */
+import { runCommand } from './engine/cli/commands';
+import { UsageError } from './engine/options';
+
+runCommand(process.argv.slice(2), process.env).then(
+  (code) => {
+    if (code !== null) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`concord: ${error.message}\nRun \`concord help\` for the commands.`);
+      process.exitCode = 2;
+    } else {
+      console.error(`concord: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.CONCORD_DEBUG && error instanceof Error) console.error(error.stack);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,175 @@
+/**
+ * The command line's commands. Each opens the engine on the data folder, calls the same API the
+ * UI calls, prints the answer and closes. `serve` keeps running until SIGINT/SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
+import type { PairSummary } from '../api/model';
+import { createCredentialStore } from '../credentials';
+import { createEngine, type Engine } from '../engine';
+import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
+import { newToken } from '../server/auth';
+import { startServer } from '../server/http-server';
+import { formatConflicts, formatPairs, formatProgress, formatRun } from './format';
+
+const HELP = `Concord — two-way sync between business apps
+
+Usage:
+  concord serve [--port N] [--host H] [--data-dir D] [--token T]
+      Runs the engine headless and serves the UI and API on http://H:N (default 127.0.0.1, a free port).
+      Prints the address with the access token; a request without the token gets 401.
+  concord pairs [--data-dir D]                 Lists pairs with their health and counts.
+  concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
+  concord conflicts [--pair P] [--data-dir D]  Lists open conflicts.
+  concord help
+
+Environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
+CONCORD_SECRET_KEY (for CONCORD_CREDENTIALS=file).`;
+
+export async function runCommand(argv: string[], env: EngineEnv, out: (line: string) => void = console.log): Promise<number | null> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest, env, out);
+    case 'pairs':
+      return withEngine(rest, env, {}, async (engine) => {
+        out(formatPairs(await call(engine, 'pairs/list', {})));
+        return 0;
+      });
+    case 'conflicts':
+      return withEngine(rest, env, { pair: { type: 'string' } }, async (engine, values) => {
+        const pairId = typeof values.pair === 'string' ? (await findPair(engine, values.pair)).id : undefined;
+        out(formatConflicts(await call(engine, 'conflicts/list', pairId ? { pairId, status: 'open' } : { status: 'open' })));
+        return 0;
+      });
+    case 'sync':
+      return withEngine(rest, env, { full: { type: 'boolean' } }, async (engine, values, positionals) => {
+        const name = positionals[0];
+        if (!name) throw new UsageError('say which pair to sync: `concord sync <pair id or name>`.');
+        const pair = await findPair(engine, name);
+        return syncPair(engine, pair, values.full === true, out);
+      });
+    case 'help':
+    case '--help':
+    case '-h':
+      out(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}".`);
+  }
+}
+
+type Flags = Record<string, { type: 'string' | 'boolean' }>;
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], flags: Flags, allowPositionals: boolean) {
+  try {
+    return parseArgs({ args, options: { 'data-dir': { type: 'string' }, ...flags }, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function openEngine(dataDir: string, env: EngineEnv): Promise<Engine> {
+  const credentials = await createCredentialStore({ dataDir, env });
+  return createEngine({ dataDir, credentials });
+}
+
+async function withEngine(
+  args: string[],
+  env: EngineEnv,
+  flags: Flags,
+  body: (engine: Engine, values: Values, positionals: string[]) => Promise<number>,
+): Promise<number> {
+  const { values, positionals } = parse(args, flags, true);
+  const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
+  const engine = await openEngine(dataDir, env);
+  try {
+    return await body(engine, values as Values, positionals);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Calls the API and turns an error envelope into an exception with the user's message. */
+export async function call<M extends ApiMethod>(engine: Pick<Engine, 'dispatch'>, method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
+  const response = await engine.dispatch(method, args);
+  if (!response.ok) throw new Error(response.error.message);
+  return response.value as ApiResult<M>;
+}
+
+async function findPair(engine: Engine, nameOrId: string): Promise<PairSummary> {
+  const pairs = await call(engine, 'pairs/list', {});
+  const exact = pairs.find((p) => p.id === nameOrId) ?? pairs.filter((p) => p.name.toLowerCase() === nameOrId.toLowerCase());
+  if (!Array.isArray(exact)) return exact;
+  if (exact.length === 1 && exact[0]) return exact[0];
+  if (exact.length > 1) throw new UsageError(`several pairs are named "${nameOrId}"; use the id: ${exact.map((p) => p.id).join(', ')}.`);
+  const names = pairs.map((p) => `"${p.name}" (${p.id})`).join(', ') || 'none yet';
+  throw new UsageError(`no pair "${nameOrId}". Pairs: ${names}.`);
+}
+
+async function syncPair(engine: Engine, pair: PairSummary, full: boolean, out: (line: string) => void): Promise<number> {
+  let runId: string | null = null;
+  const finished = new Promise<ApiResult<'runs/get'>>((resolveRun) => {
+    engine.onEvent((m) => {
+      if (m.event === 'run/progress' && m.payload.pairId === pair.id) out(formatProgress(m.payload));
+      if (m.event === 'run/finished' && m.payload.pairId === pair.id && (runId === null || m.payload.id === runId)) resolveRun(m.payload);
+    });
+  });
+  runId = (await call(engine, full ? 'pairs/full-resync' : 'pairs/sync-now', { pairId: pair.id })).runId;
+  const run = await finished;
+  out(formatRun(pair.name, run));
+  return run.status === 'succeeded' ? 0 : run.status === 'partial' ? 3 : 1;
+}
+
+function rendererDir(): string {
+  // Built layout: out/main/cli.js beside out/renderer. From sources (tsx): the repository's out/.
+  const candidates = [join(__dirname, '..', 'renderer'), resolve(__dirname, '..', '..', '..', 'out', 'renderer'), resolve('out', 'renderer')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
+}
+
+async function serve(args: string[], env: EngineEnv, out: (line: string) => void): Promise<null> {
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'allow-host': { type: 'string' } }, false)
+    .values as Values;
+  const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
+  const portRaw = values.port ?? env.CONCORD_PORT;
+  const port = typeof portRaw === 'string' ? parsePort(portRaw, values.port !== undefined ? '--port' : 'CONCORD_PORT') : 0;
+  const host = (typeof values.host === 'string' ? values.host : env.CONCORD_HOST) || '127.0.0.1';
+  const token = (typeof values.token === 'string' ? values.token : env.CONCORD_TOKEN) || newToken();
+  if (token.length < 16) throw new UsageError('the access token must be at least 16 characters long.');
+
+  const engine = await openEngine(dataDir, env);
+  let server;
+  try {
+    server = await startServer({
+      engine,
+      token,
+      host,
+      port,
+      staticDir: rendererDir(),
+      allowedHosts: typeof values['allow-host'] === 'string' ? [values['allow-host']] : [],
+    });
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    out(`Warning: listening on ${host}, reachable from other machines. Keep the token secret and put TLS in front.`);
+  }
+  out(`Concord ${engine.context.version} is serving.`);
+  out(`  data folder: ${dataDir}`);
+  out(`  open:        ${server.loginUrl}`);
+  out(`  API token:   ${token}`);
+  const running = server;
+  const stop = async (signal: string) => {
+    out(`Concord: ${signal} received, stopping…`);
+    await running.close();
+    await engine.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return null;
+}

@@ -1,0 +1,58 @@
+/**
+ * The engine process. Electron main forks this file with `utilityProcess.fork` so that a long
+ * sync (better-sqlite3 is synchronous) never freezes a window; messages follow
+ * `process-protocol.ts`. Headless, the same engine is started by `concord serve` instead.
+ */
+import { parseArgs } from 'node:util';
+import { createCredentialStore } from './credentials';
+import { createEngine, type Engine } from './engine';
+import { defaultDataDir } from './options';
+import type { EngineToMain, MainToEngine } from './process-protocol';
+
+/** The two ways a parent can talk to us: Electron's parentPort, or Node's IPC channel (tests). */
+type Channel = { send(message: EngineToMain): void; onMessage(listener: (message: unknown) => void): void };
+
+function parentChannel(): Channel | null {
+  // Electron's utilityProcess adds `process.parentPort`; it is absent from Node's types.
+  const port = (process as NodeJS.Process & { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }).parentPort;
+  if (port) return { send: (m) => port.postMessage(m), onMessage: (l) => port.on('message', (e) => l(e.data)) };
+  if (process.send) {
+    const send = process.send.bind(process);
+    return { send: (m) => void send(m), onMessage: (l) => process.on('message', l) };
+  }
+  return null;
+}
+
+export async function runEngineProcess(channel: Channel, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, strict: false });
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  const engine: Engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }) });
+  engine.onEvent((m) => channel.send({ type: 'event', event: m.event, payload: m.payload }));
+
+  let closing: Promise<void> | null = null;
+  channel.onMessage((raw) => {
+    const message = raw as Partial<MainToEngine> | null;
+    if (message?.type === 'invoke' && typeof message.id === 'number') {
+      const id = message.id;
+      void engine.dispatch(message.method, message.args).then((response) => channel.send({ type: 'result', id, response }));
+    } else if (message?.type === 'shutdown') {
+      closing ??= engine.close().then(() => {
+        channel.send({ type: 'closed' });
+        // Let the message flush before the process goes.
+        setTimeout(() => process.exit(0), 50);
+      });
+    }
+  });
+  channel.send({ type: 'ready' });
+}
+
+const channel = parentChannel();
+if (channel) {
+  runEngineProcess(channel, process.argv.slice(2)).catch((error: unknown) => {
+    console.error(`Concord engine could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+} else if (!process.env.VITEST) {
+  console.error('This is the engine process of the Concord desktop app. To run Concord headless, use `concord serve` (npm run serve).');
+  process.exitCode = 2;
+}

@@ -1,0 +1,162 @@
+/**
+ * The headless transport: the built renderer, the API over HTTP (`POST /api/invoke/<method>`)
+ * and engine events over a WebSocket (`/api/events`), all behind one access token. Binds to
+ * 127.0.0.1 unless told otherwise. Serves the same dispatcher the desktop app's IPC does.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiResponse, ApiMethod } from '../api/contract';
+import type { Engine } from '../engine';
+import { allowedHost, requestToken, sameToken, sessionCookie } from './auth';
+import { checkStaticRoot, serveStatic } from './static-files';
+
+export type ServerOptions = {
+  engine: Pick<Engine, 'dispatch' | 'onEvent'>;
+  token: string;
+  host?: string;
+  port?: number;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  /** Extra host names the server may be reached by (e.g. behind a reverse proxy). */
+  allowedHosts?: string[];
+};
+
+const MAX_BODY = 5 * 1024 * 1024;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+export type RunningServer = { url: string; loginUrl: string; port: number; close(): Promise<void> };
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  checkStaticRoot(options.staticDir);
+  const host = options.host ?? '127.0.0.1';
+  const allowed = new Set<string>();
+  const sockets = new Set<WebSocket>();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, failure('internal', `The server failed: ${String(error)}`));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHost(req, allowed)) return sendText(res, 403, 'This server answers only to its own address.');
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+
+    // First visit with the printed address: trade the query token for a session cookie, then drop
+    // it from the address bar (it would otherwise sit in history and be copied around).
+    const queryToken = url.searchParams.get('token');
+    if (req.method === 'GET' && queryToken !== null) {
+      if (!sameToken(queryToken, options.token)) return unauthorized(req, res);
+      url.searchParams.delete('token');
+      res.writeHead(302, { 'set-cookie': sessionCookie(options.token), location: url.pathname + url.search });
+      return void res.end();
+    }
+    if (!sameToken(requestToken(req), options.token)) return unauthorized(req, res);
+
+    if (url.pathname.startsWith('/api/invoke/')) {
+      if (req.method !== 'POST') return sendJson(res, 405, failure('invalid-input', 'Use POST for API calls.'));
+      // A JSON content type cannot be sent cross-site without a CORS preflight, which we never grant.
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+        return sendJson(res, 415, failure('invalid-input', 'API calls must send content-type: application/json.'));
+      }
+      const method = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+      let args: unknown;
+      try {
+        const body = await readBody(req);
+        args = body.length === 0 ? {} : JSON.parse(body);
+      } catch (error) {
+        return sendJson(res, 400, failure('invalid-input', `The request body is not valid JSON: ${(error as Error).message}`));
+      }
+      return sendJson(res, 200, await options.engine.dispatch(method, args));
+    }
+    if (url.pathname.startsWith('/api/')) return sendJson(res, 404, failure('unknown-method', `No API endpoint at ${url.pathname}.`));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
+    serveStatic(options.staticDir, url.pathname, res, SECURITY_HEADERS);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const ok = allowedHost(req, allowed) && sameToken(requestToken(req) ?? url.searchParams.get('token'), options.token);
+    if (url.pathname !== '/api/events' || !ok) {
+      socket.end(`HTTP/1.1 ${ok ? '404 Not Found' : '401 Unauthorized'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+    });
+  });
+  const unsubscribe = options.engine.onEvent((event) => {
+    const message = JSON.stringify(event);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(message);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  for (const h of [`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, ...(options.allowedHosts ?? [])]) allowed.add(h.toLowerCase());
+  const url = `http://${shownHost}:${port}/`;
+
+  return {
+    url,
+    loginUrl: `${url}?token=${encodeURIComponent(options.token)}`,
+    port,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function failure(code: 'internal' | 'invalid-input' | 'unauthorized' | 'unknown-method', message: string): ApiResponse<ApiMethod> {
+  return { ok: false, error: { code, message } };
+}
+
+function unauthorized(req: IncomingMessage, res: ServerResponse): void {
+  const message = 'Concord needs its access token. Open the address `concord serve` printed when it started (it ends in ?token=…).';
+  if ((req.url ?? '').startsWith('/api/')) return sendJson(res, 401, failure('unauthorized', message));
+  res.writeHead(401, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  res.end(`<!doctype html><meta charset="utf-8"><title>Concord — access token needed</title><h1>Access token needed</h1><p>${message}</p>`);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('the body is larger than 5 MB'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
