@@ -1,0 +1,36 @@
+import type { ConnectorDefinition } from '../types';
+import { createCsvFileConnector } from './connector';
+import type { CsvEncoding, CsvFormat } from './csv-format';
+
+const DELIMITERS: Record<string, CsvFormat['delimiter']> = { ',': ',', ';': ';', '\t': '\t', tab: '\t', comma: ',', semicolon: ';' };
+const ENCODINGS: CsvEncoding[] = ['utf-8', 'latin1', 'windows-1252'];
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export const csvFileDefinition: ConnectorDefinition = {
+  kind: 'csv-file',
+  label: 'CSV file',
+  description: 'A CSV file; its format (delimiter, quoting, encoding, line endings) is kept when Concord writes it.',
+  configFields: [
+    { key: 'path', label: 'CSV file', type: 'path', required: true },
+    { key: 'idColumn', label: 'Id column', type: 'text', required: false, help: 'A column with a unique id per row. Empty: Concord adds its own concord_id column.' },
+    { key: 'delimiter', label: 'Delimiter', type: 'select', required: false, options: ['comma', 'semicolon', 'tab'], help: 'Detected from the header when empty.' },
+    { key: 'encoding', label: 'Encoding', type: 'select', required: false, options: ENCODINGS, help: 'Detected when empty (UTF-8, else windows-1252).' },
+  ],
+  capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true },
+  validateConfig(config) {
+    const problems: string[] = [];
+    if (!str(config.path)) problems.push('Choose the CSV file (path).');
+    const d = str(config.delimiter);
+    if (d && !DELIMITERS[d]) problems.push('The delimiter must be comma, semicolon or tab.');
+    const e = str(config.encoding);
+    if (e && !ENCODINGS.includes(e as CsvEncoding)) problems.push(`The encoding must be one of ${ENCODINGS.join(', ')}.`);
+    return problems;
+  },
+  create(ctx) {
+    const c = ctx.config;
+    const idColumn = str(c.idColumn);
+    const delimiter = DELIMITERS[str(c.delimiter) ?? ''];
+    const encoding = ENCODINGS.find((e) => e === c.encoding);
+    return createCsvFileConnector({ path: String(c.path), ...(idColumn ? { idColumn } : {}), ...(delimiter ? { delimiter } : {}), ...(encoding ? { encoding } : {}) });
+  },
+};

@@ -1,0 +1,27 @@
+/**
+ * Every connector Concord knows. The engine asks a definition's capabilities, never its kind:
+ * no `if (kind === …)` outside this list.
+ */
+import type { ConnectorInfo } from '../api/model';
+import { ApiError } from '../api/errors';
+import { csvFileDefinition } from './csv-file';
+import { sqliteTableDefinition } from './sqlite-table';
+import type { ConnectorDefinition } from './types';
+
+export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition];
+
+export function getConnectorDefinition(kind: string): ConnectorDefinition {
+  const found = connectorDefinitions.find((d) => d.kind === kind);
+  if (!found) {
+    throw new ApiError('not-found', `Concord has no connector "${kind}" — choose one of: ${connectorDefinitions.map((d) => d.kind).join(', ')}.`);
+  }
+  return found;
+}
+
+export const connectorInfo = (d: ConnectorDefinition): ConnectorInfo => ({
+  kind: d.kind,
+  label: d.label,
+  description: d.description,
+  configFields: d.configFields,
+  capabilities: d.capabilities,
+});

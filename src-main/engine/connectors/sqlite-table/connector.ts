@@ -1,0 +1,175 @@
+/**
+ * SQLite table connector: any table with a primary key in a SQLite file. Reads use keyset paging
+ * (never OFFSET over a changing set, PITFALLS 6 and 10); writes are in `write.ts`.
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
+import { ConnectorError, errorMessage } from '../errors';
+import { collectionInfo, findTable, modesOf, quoteIdent, readTables, type SqliteSchemaOptions, type TableInfo } from './schema';
+import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS, tsExpression, type SqlValue } from './rows';
+import { writeOps } from './write';
+
+export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };
+
+/** Cursor mode's position: the last record's (timestamp, key) pair, compared as a compound key. */
+type TsCursor = { ts: string; key: SqlValue[] };
+
+const DEFAULT_BATCH = 500;
+
+export const isBusy = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+};
+
+export function createSqliteTableConnector(config: SqliteTableConfig): Connector {
+  let db: Database.Database | null = null;
+
+  const open = (): Database.Database => {
+    if (db) return db;
+    if (!existsSync(config.path)) {
+      throw new ConnectorError('config', `The file ${config.path} does not exist — check the path, or create the database first.`);
+    }
+    try {
+      db = new Database(config.path, { fileMustExist: true, timeout: config.busyTimeoutMs ?? 5000 });
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    } catch (error) {
+      db?.close();
+      db = null;
+      if (isBusy(error)) throw new ConnectorError('unavailable', `The database ${config.path} is locked by another program — try again in a moment.`, { cause: error });
+      throw new ConnectorError('config', `${config.path} could not be opened as a SQLite database (${errorMessage(error)}) — check that the path points at a SQLite file you can read and write.`, { cause: error });
+    }
+    return db;
+  };
+
+  // Read the schema for each call: a column added or dropped in the app shows up at once.
+  const tables = (): TableInfo[] => guard(() => readTables(open(), config));
+  const table = (name: string): TableInfo => {
+    const t = findTable(tables(), name, config.path);
+    if (config.updatedAtColumn && !t.updatedAt) throw new ConnectorError('config', `Table "${name}" has no column "${config.updatedAtColumn}" for the last-modified time — check the connection's settings.`);
+    if (config.flagColumn && !t.flag) throw new ConnectorError('config', `Table "${name}" has no column "${config.flagColumn}" for the sync flag — check the connection's settings.`);
+    return t;
+  };
+
+  const guard = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ConnectorError) throw error;
+      if (isBusy(error)) throw new ConnectorError('unavailable', `The database ${config.path} is busy or locked by another program — Concord will retry.`, { cause: error });
+      throw error;
+    }
+  };
+
+  function selectFrom(t: TableInfo): string {
+    const ts = t.updatedAt ? `, ${tsExpression(t.updatedAt)} AS ${TS_ALIAS}` : '';
+    return `SELECT * FROM (SELECT *${ts} FROM ${quoteIdent(t.name)})`;
+  }
+
+  async function* changes(collection: string, cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
+    const t = table(collection);
+    const mode = options.mode;
+    if (!modesOf(t).includes(mode)) {
+      throw new ConnectorError('config', `Table "${t.name}" does not support ${mode} change detection (it supports: ${modesOf(t).join(', ')}).`);
+    }
+    const limit = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+    const d = open();
+    const keys = pkList(t);
+    if (mode === 'cursor') {
+      const stored = cursor?.mode === 'cursor' ? (cursor.value as TsCursor | null) : null;
+      const tsKeys = `(${TS_ALIAS}, ${keys})`;
+      const after = d.prepare(`${selectFrom(t)} WHERE ${tsKeys} > (?, ${pkParams(t)}) ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`);
+      let rows: Record<string, unknown>[];
+      // The first page is inclusive (`>=`) and starts a look-back window early, so rows that
+      // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
+      // re-reads are harmless because records equal to the base are skipped.
+      const lookBack = options.lookBackSeconds ?? 0;
+      if (!stored) {
+        rows = guard(() => d.prepare(`${selectFrom(t)} ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`).all(limit) as Record<string, unknown>[]);
+      } else if (lookBack > 0) {
+        const from = new Date(Date.parse(stored.ts) - lookBack * 1000).toISOString();
+        rows = guard(() => d.prepare(`${selectFrom(t)} WHERE ${TS_ALIAS} >= ? ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`).all(from, limit) as Record<string, unknown>[]);
+      } else {
+        rows = guard(() => d.prepare(`${selectFrom(t)} WHERE ${tsKeys} >= (?, ${pkParams(t)}) ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`).all(stored.ts, ...stored.key, limit) as Record<string, unknown>[]);
+      }
+      let position: TsCursor | null = stored;
+      for (;;) {
+        checkAbort(options.signal);
+        const last = rows.at(-1);
+        if (last) position = { ts: String(last[TS_ALIAS]), key: pkValues(t, last) };
+        yield { upserts: rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: position } };
+        if (rows.length < limit || !position) return;
+        const p = position;
+        rows = guard(() => after.all(p.ts, ...p.key, limit) as Record<string, unknown>[]);
+      }
+    }
+    // flag and hash: keyset paging on the primary key, which never changes under a row.
+    const where = mode === 'flag' && t.flag ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';
+    const first = d.prepare(`${selectFrom(t)} WHERE ${where} ORDER BY ${keys} LIMIT ?`);
+    const next = d.prepare(`${selectFrom(t)} WHERE ${where} AND (${keys}) > (${pkParams(t)}) ORDER BY ${keys} LIMIT ?`);
+    const total = mode === 'hash' ? guard(() => d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get() as number) : undefined;
+    let rows = guard(() => first.all(limit + 1) as Record<string, unknown>[]);
+    for (;;) {
+      checkAbort(options.signal);
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit);
+      const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: null } };
+      if (total !== undefined) batch.total = total;
+      if (!more) batch.complete = true;
+      yield batch;
+      const last = page.at(-1);
+      if (!more || !last) return;
+      rows = guard(() => next.all(...pkValues(t, last), limit + 1) as Record<string, unknown>[]);
+    }
+  }
+
+  return {
+    async describe() {
+      return { collections: tables().map(collectionInfo) };
+    },
+    async test() {
+      const list = tables();
+      if (list.length === 0) {
+        throw new ConnectorError('config', `The database ${config.path} has no table with a primary key — add a PRIMARY KEY to the table you want to sync.`);
+      }
+    },
+    changes,
+    async read(collection: string, ids: string[]): Promise<AppRecord[]> {
+      const t = table(collection);
+      const stmt = open().prepare(`${selectFrom(t)} WHERE ${pkWhere(t)}`);
+      const out: AppRecord[] = [];
+      for (const id of ids) {
+        const key = keyOf(t, id);
+        const row = key ? guard(() => stmt.get(...key) as Record<string, unknown> | undefined) : undefined;
+        if (row) out.push(toRecord(t, row));
+      }
+      return out;
+    },
+    async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
+      const t = table(collection);
+      return writeOps(open(), t, ops, selectFrom(t));
+    },
+    async clearFlags(collection: string, ids: string[]) {
+      const t = table(collection);
+      if (!t.flag) throw new ConnectorError('config', `Table "${t.name}" has no sync flag column.`);
+      const d = open();
+      const stmt = d.prepare(`UPDATE ${quoteIdent(t.name)} SET ${quoteIdent(t.flag)} = 0 WHERE ${pkWhere(t)}`);
+      guard(() =>
+        d.transaction(() => {
+          for (const id of ids) {
+            const key = keyOf(t, id);
+            if (key) stmt.run(...key);
+          }
+        }).immediate(),
+      );
+    },
+    async close() {
+      db?.close();
+      db = null;
+    },
+  };
+}
+
+function checkAbort(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The read was cancelled.');
+}

@@ -1,0 +1,123 @@
+/**
+ * Introspection of a SQLite file: tables with a primary key, their columns and which
+ * change-detection modes each supports. Every identifier that reaches SQL comes from here
+ * (names read from the file itself) and is quoted with `quoteIdent`; names a user typed are
+ * only ever compared against these lists, never spliced into SQL.
+ */
+import type Database from 'better-sqlite3';
+import type { ChangeDetection, CollectionInfo, ValueType } from '../../api/model';
+import { ConnectorError } from '../errors';
+
+export type ColumnInfo = { name: string; declaredType: string; notNull: boolean; pk: number };
+
+export type TableInfo = {
+  name: string;
+  columns: ColumnInfo[];
+  primaryKey: string[];
+  updatedAt: string | null;
+  flag: string | null;
+  /** Whether updated_at holds epoch numbers (seconds or ms) rather than text. */
+  updatedAtNumeric: boolean;
+};
+
+export type SqliteSchemaOptions = { updatedAtColumn?: string; flagColumn?: string };
+
+const UPDATED_AT_NAMES = ['updated_at', 'modified_at', 'updatedat', 'modifiedat', 'last_modified', 'lastmodified', 'date_modified', 'updated', 'modified'];
+const FLAG_NAMES = ['needs_sync', 'sync_pending', 'dirty', 'is_dirty'];
+
+/** SQL identifiers: double quotes, embedded quotes doubled (the only escaping SQLite needs). */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export function valueTypeOf(declared: string): ValueType {
+  const t = declared.toUpperCase();
+  if (t.includes('BOOL')) return 'boolean';
+  if (t.includes('INT') || t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB') || t.includes('NUM') || t.includes('DEC')) return 'number';
+  if (t.includes('DATETIME') || t.includes('TIMESTAMP')) return 'datetime';
+  if (t.includes('DATE')) return 'date';
+  if (t.includes('JSON')) return 'json';
+  return 'string';
+}
+
+function pickColumn(columns: ColumnInfo[], configured: string | undefined, defaults: string[], table: string, what: string): string | null {
+  if (configured) {
+    const found = columns.find((c) => c.name === configured);
+    if (!found) {
+      throw new ConnectorError(
+        'config',
+        `Table "${table}" has no column "${configured}" for the ${what} — check the column name in the connection's settings (columns: ${columns.map((c) => c.name).join(', ')}).`,
+      );
+    }
+    return found.name;
+  }
+  for (const name of defaults) {
+    const found = columns.find((c) => c.name.toLowerCase() === name);
+    if (found) return found.name;
+  }
+  return null;
+}
+
+export function readTables(db: Database.Database, options: SqliteSchemaOptions): TableInfo[] {
+  const names = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  const tables: TableInfo[] = [];
+  for (const name of names) {
+    const raw = db.prepare('SELECT name, type, "notnull" AS notNull, pk FROM pragma_table_info(?)').all(name) as {
+      name: string;
+      type: string;
+      notNull: number;
+      pk: number;
+    }[];
+    const columns = raw.map((c) => ({ name: c.name, declaredType: c.type, notNull: c.notNull === 1, pk: c.pk }));
+    const primaryKey = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    // A table without a declared primary key has no stable id a sync could link by.
+    if (primaryKey.length === 0) continue;
+    // A configured column that one table lacks only matters for that table: skip the check there
+    // and let `table()` report it when that table is actually used.
+    const updatedAt = safePick(columns, options.updatedAtColumn, UPDATED_AT_NAMES, name, 'last-modified time');
+    const flag = safePick(columns, options.flagColumn, FLAG_NAMES, name, 'sync flag');
+    const declared = updatedAt ? (columns.find((c) => c.name === updatedAt)?.declaredType ?? '') : '';
+    tables.push({ name, columns, primaryKey, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number' });
+  }
+  return tables;
+}
+
+function safePick(columns: ColumnInfo[], configured: string | undefined, defaults: string[], table: string, what: string): string | null {
+  try {
+    return pickColumn(columns, configured, defaults, table, what);
+  } catch {
+    return null;
+  }
+}
+
+export function findTable(tables: TableInfo[], name: string, path: string): TableInfo {
+  const table = tables.find((t) => t.name === name);
+  if (!table) {
+    const list = tables.map((t) => t.name).join(', ') || 'none';
+    throw new ConnectorError('not-found', `The file ${path} has no table "${name}" with a primary key — choose one of: ${list}.`);
+  }
+  return table;
+}
+
+export function modesOf(table: TableInfo): ChangeDetection[] {
+  const modes: ChangeDetection[] = [];
+  if (table.updatedAt) modes.push('cursor');
+  if (table.flag) modes.push('flag');
+  modes.push('hash');
+  return modes;
+}
+
+export function collectionInfo(table: TableInfo): CollectionInfo {
+  return {
+    name: table.name,
+    fields: table.columns.map((c) => ({
+      name: c.name,
+      type: valueTypeOf(c.declaredType),
+      nullable: !c.notNull && c.pk === 0,
+      ...(c.pk > 0 ? { key: true } : {}),
+    })),
+    primaryKey: table.primaryKey,
+    changeDetection: modesOf(table),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Writes a batch in one transaction, each op inside its own SAVEPOINT: a failing op rolls back
+ * only itself, the others commit together (PITFALLS 14). Concord's own writes stamp updated_at
+ * with the database's UTC clock (never ours, PITFALLS 5) and leave the sync flag clear, so they
+ * do not come back as changes.
+ */
+import type Database from 'better-sqlite3';
+import type { WriteOp, WriteResult } from '../types';
+import { errorMessage } from '../errors';
+import { keyOf, pkWhere, toRecord, toSqlValue, type SqlValue } from './rows';
+import { quoteIdent, type TableInfo } from './schema';
+
+const BUSY = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | null)?.code ?? ''));
+
+class OpError extends Error {
+  constructor(
+    readonly reason: Extract<WriteResult, { ok: false }>['reason'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** SQL for "now" in the column's own format: epoch numbers stay numbers (seconds or ms, as stored). */
+function nowSql(db: Database.Database, t: TableInfo): string {
+  if (!t.updatedAt) return '';
+  if (!t.updatedAtNumeric) return `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+  const max = db.prepare(`SELECT max(${quoteIdent(t.updatedAt)}) FROM ${quoteIdent(t.name)}`).pluck().get();
+  return typeof max === 'number' && max > 100_000_000_000 ? `CAST(unixepoch('subsec') * 1000 AS INTEGER)` : `unixepoch()`;
+}
+
+export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], selectSql: string): WriteResult[] {
+  const columns = new Set(t.columns.map((c) => c.name));
+  const name = quoteIdent(t.name);
+  const select = db.prepare(`${selectSql} WHERE ${pkWhere(t)}`);
+
+  const checkFields = (fields: Record<string, unknown>): [string, SqlValue][] => {
+    const entries = Object.entries(fields);
+    for (const [k] of entries) {
+      // Field names are matched against the table's real columns, never spliced in unchecked.
+      if (!columns.has(k)) throw new OpError('invalid', `Table "${t.name}" has no column "${k}" — re-map the field or add the column.`);
+    }
+    return entries.map(([k, v]) => [k, toSqlValue(v)]);
+  };
+
+  const current = (id: string): { key: SqlValue[]; row: Record<string, unknown> } => {
+    const key = keyOf(t, id);
+    const row = key ? (select.get(...key) as Record<string, unknown> | undefined) : undefined;
+    if (!key || !row) throw new OpError('not-found', `Record ${id} no longer exists in table "${t.name}".`);
+    return { key, row };
+  };
+
+  const checkVersion = (id: string, row: Record<string, unknown>, ifVersion: string | undefined): void => {
+    if (ifVersion !== undefined && toRecord(t, row).version !== ifVersion) {
+      throw new OpError('stale', `Record ${id} in table "${t.name}" changed since Concord read it; it will be re-read and compared.`);
+    }
+  };
+
+  const apply = (op: WriteOp, now: string): WriteResult => {
+    const stamp: string[] = [];
+    if (t.updatedAt && now) stamp.push(`${quoteIdent(t.updatedAt)} = ${now}`);
+    if (t.flag) stamp.push(`${quoteIdent(t.flag)} = 0`);
+    if (op.op === 'create') {
+      const entries = checkFields(op.fields).filter(([k]) => k !== t.updatedAt && k !== t.flag);
+      const cols = entries.map(([k]) => quoteIdent(k));
+      const vals = entries.map(() => '?');
+      if (t.updatedAt && now) (cols.push(quoteIdent(t.updatedAt)), vals.push(now));
+      if (t.flag) (cols.push(quoteIdent(t.flag)), vals.push('0'));
+      const sql = cols.length ? `INSERT INTO ${name} (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *` : `INSERT INTO ${name} DEFAULT VALUES RETURNING *`;
+      const row = db.prepare(sql).get(...entries.map(([, v]) => v)) as Record<string, unknown>;
+      return done(row);
+    }
+    const { key, row } = current(op.id);
+    checkVersion(op.id, row, op.ifVersion);
+    if (op.op === 'delete') {
+      db.prepare(`DELETE FROM ${name} WHERE ${pkWhere(t)}`).run(...key);
+      return { ok: true, id: op.id };
+    }
+    const entries = checkFields(op.fields).filter(([k]) => k !== t.updatedAt && k !== t.flag);
+    const sets = [...entries.map(([k]) => `${quoteIdent(k)} = ?`), ...stamp];
+    if (sets.length === 0) return done(row);
+    db.prepare(`UPDATE ${name} SET ${sets.join(', ')} WHERE ${pkWhere(t)}`).run(...entries.map(([, v]) => v), ...key);
+    // Re-read through the same select so the version matches what changes() will report.
+    const newKey = t.primaryKey.map((k) => (op.fields[k] !== undefined ? toSqlValue(op.fields[k]) : row[k])) as SqlValue[];
+    return done(select.get(...newKey) as Record<string, unknown>);
+  };
+
+  const done = (raw: Record<string, unknown>): WriteResult => {
+    const key = t.primaryKey.map((k) => raw[k] as SqlValue);
+    const row = (select.get(...key) as Record<string, unknown> | undefined) ?? raw;
+    const rec = toRecord(t, row);
+    return { ok: true, id: rec.id, ...(rec.version ? { version: rec.version } : {}), ...(rec.updatedAt ? { updatedAt: rec.updatedAt } : {}) };
+  };
+
+  const unavailable = (error: unknown): WriteResult[] =>
+    ops.map(() => ({ ok: false, reason: 'unavailable', error: `The database is busy or locked by another program (${errorMessage(error)}) — Concord will retry.` }));
+
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (error) {
+    if (BUSY(error)) return unavailable(error);
+    throw error;
+  }
+  const results: WriteResult[] = [];
+  try {
+    const now = nowSql(db, t);
+    for (const op of ops) {
+      db.exec('SAVEPOINT concord_op');
+      try {
+        results.push(apply(op, now));
+        db.exec('RELEASE concord_op');
+      } catch (error) {
+        db.exec('ROLLBACK TO concord_op');
+        db.exec('RELEASE concord_op');
+        if (error instanceof OpError) results.push({ ok: false, reason: error.reason, error: error.message });
+        else if (BUSY(error)) results.push({ ok: false, reason: 'unavailable', error: errorMessage(error) });
+        else {
+          const constraint = String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT');
+          results.push({ ok: false, ...(constraint ? { reason: 'invalid' as const } : {}), error: `Table "${t.name}" refused the ${op.op}: ${errorMessage(error)}` });
+        }
+      }
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    if (BUSY(error)) return unavailable(error);
+    throw error;
+  }
+  return results;
+}
