@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# From a fresh clone to an installed project: system packages (Debian/Ubuntu; needs root or sudo),
+# then the npm packages (native modules build from source against the system's Node headers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+# better-sqlite3 and keytar build with node-gyp against /usr/include/node (no header download);
+# Electron's and Playwright's own binary downloads are skipped: they cannot work offline, and the
+# tests use Debian's Chromium.
+export npm_config_nodedir="${npm_config_nodedir:-/usr}" JOBS="${JOBS:-max}"
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  echo "npm packages: up to date"
+else
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,52 @@
+// The engine process as main runs it, in a real child process (Node's IPC channel stands in for
+// Electron's parentPort, which needs the Electron binary): ready → invoke → result → shutdown → closed.
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { EngineToMain } from './process-protocol';
+
+let dir: string | null = null;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+it('serves the API in its own process and closes the database on shutdown', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'concord-proc-'));
+  const child = fork(join(__dirname, 'process-entry.ts'), ['--data-dir', dir], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'x'.repeat(32) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const messages: EngineToMain[] = [];
+  const next = (type: EngineToMain['type']) =>
+    new Promise<EngineToMain>((resolve, reject) => {
+      const found = messages.find((m) => m.type === type);
+      if (found) return resolve(found);
+      const onMessage = (m: EngineToMain) => {
+        if (m.type === type) {
+          child.off('message', onMessage);
+          resolve(m);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`engine exited with ${code} before "${type}"`)));
+    });
+  child.on('message', (m: EngineToMain) => messages.push(m));
+
+  await next('ready');
+  child.send({ type: 'invoke', id: 1, method: 'app/info', args: {} });
+  const result = await next('result');
+  expect(result).toMatchObject({ type: 'result', id: 1, response: { ok: true, value: { dataDir: dir } } });
+
+  child.send({ type: 'invoke', id: 2, method: 'pairs/get', args: {} });
+  await expect.poll(() => messages.find((m) => m.type === 'result' && m.id === 2)).toMatchObject({ response: { ok: false, error: { code: 'invalid-input' } } });
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.send({ type: 'shutdown' });
+  await next('closed');
+  expect(await exited).toBe(0);
+  // A clean close checkpoints the WAL and removes it.
+  expect(existsSync(join(dir, 'concord.sqlite-wal'))).toBe(false);
+});
