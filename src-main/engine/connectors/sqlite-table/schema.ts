@@ -63,13 +63,13 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
     .all() as string[];
   const tables: TableInfo[] = [];
   for (const name of names) {
-    const raw = db.prepare('SELECT name, type, "notnull" AS notNull, pk FROM pragma_table_info(?)').all(name) as {
+    const raw = db.prepare('SELECT name, type, "notnull" AS not_null, pk FROM pragma_table_info(?)').all(name) as {
       name: string;
       type: string;
-      notNull: number;
+      not_null: number;
       pk: number;
     }[];
-    const columns = raw.map((c) => ({ name: c.name, declaredType: c.type, notNull: c.notNull === 1, pk: c.pk }));
+    const columns = raw.map((c) => ({ name: c.name, declaredType: c.type, notNull: c.not_null === 1, pk: c.pk }));
     const primaryKey = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
     // A table without a declared primary key has no stable id a sync could link by.
     if (primaryKey.length === 0) continue;
