@@ -32,27 +32,13 @@ export type ReadyMessage = { type: 'ready' };
 /** The answer to the `invoke` with the same `id`: always an envelope, never a thrown error. */
 export type ResultMessage = { type: 'result'; id: number; response: ApiResponse<ApiMethod> };
 
+/** One push event of the contract's event table, as a union discriminated by `event`. */
+export type EngineEvent = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
+
 /** A push event from the engine's event table, relayed unchanged to the window. */
-export type EventMessage<E extends EventName = EventName> = { type: 'event'; event: E; payload: Events[E] };
+export type EventMessage = { type: 'event' } & EngineEvent;
 
 /** The engine has closed its store after `shutdown`; it is safe to exit. */
 export type ClosedMessage = { type: 'closed' };
 
 export type EngineToMain = ReadyMessage | ResultMessage | EventMessage | ClosedMessage;
-
-/** Narrows an untrusted message from the engine process (main must not crash on garbage). */
-export function isEngineToMain(message: unknown): message is EngineToMain {
-  if (typeof message !== 'object' || message === null || !('type' in message)) return false;
-  const m = message as { type: unknown; id?: unknown; event?: unknown; response?: unknown };
-  switch (m.type) {
-    case 'ready':
-    case 'closed':
-      return true;
-    case 'result':
-      return typeof m.id === 'number' && typeof m.response === 'object' && m.response !== null;
-    case 'event':
-      return typeof m.event === 'string';
-    default:
-      return false;
-  }
-}

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors';
 import { createKeychainCredentialStore, type Keytar } from './keychain-store';
 
@@ -73,10 +73,7 @@ describe('OS keychain credential store (real Secret Service through keytar)', ()
 });
 
 describe('OS keychain credential store when the keychain is missing', () => {
-  let scriptDir = '';
-  beforeAll(() => {
-    scriptDir = new URL('.', import.meta.url).pathname;
-  });
+  const scriptDir = new URL('.', import.meta.url).pathname;
 
   it('an unreachable Secret Service is an actionable error suggesting CONCORD_CREDENTIALS=file', async () => {
     // A real keytar in a child process whose D-Bus address points nowhere: a real failure, not a mock.
@@ -84,7 +81,7 @@ describe('OS keychain credential store when the keychain is missing', () => {
       const { createKeychainCredentialStore } = require(${JSON.stringify(`${scriptDir}keychain-store.ts`)});
       createKeychainCredentialStore({ service: 'Concord-unreachable' }).get('x')
         .then(() => console.log('NO ERROR'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
-    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/concord-bus' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/concord-bus' };
     delete env.DISPLAY;
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=commonjs', '-e', script], { env, timeout: 20_000 });
     const result = JSON.parse(stdout.trim()) as { code: string; message: string };

@@ -1,0 +1,87 @@
+/**
+ * Electron main, wired: single instance, hardening, the window, the engine process, the IPC
+ * relay, failure notifications, and an orderly quit (the engine closes its store first).
+ * Everything here is glue; the behaviour lives in the small modules it wires.
+ */
+import { join } from 'node:path';
+import { app, BrowserWindow, Notification, session, shell } from 'electron';
+import { createEngineProcess } from './engine-process';
+import { forwardEvent, registerIpcRelay } from './ipc-relay';
+import { createFailureNotifier } from './notifications';
+import { rendererLocation } from './renderer-location';
+import { contentSecurityPolicy, denyAllPermissions, hardenWebContents, installContentSecurityPolicy } from './security';
+import { createMainWindow, focusWindow } from './window';
+
+export function startMain(): void {
+  // A second Concord would open the same database and keychain entries: hand over to the first.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+
+  const appPath = app.getAppPath();
+  const location = rendererLocation({ appPath, isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
+  let mainWindow: BrowserWindow | null = null;
+  const getWindow = (): BrowserWindow | null => (mainWindow && !mainWindow.isDestroyed() ? mainWindow : null);
+
+  app.on('second-instance', () => focusWindow(getWindow()));
+
+  app.on('web-contents-created', (_event, contents) => {
+    hardenWebContents(contents, {
+      isOwnUrl: location.isOwnUrl,
+      openExternal: (url) => shell.openExternal(url),
+    });
+  });
+
+  const engine = createEngineProcess({
+    modulePath: join(appPath, 'out', 'main', 'engine.js'),
+    dataDir: app.getPath('userData'),
+  });
+
+  const notifyFailure = createFailureNotifier(({ title, body }) => {
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title, body });
+    notification.on('click', () => focusWindow(getWindow()));
+    notification.show();
+  });
+  engine.onEvent((event) => {
+    notifyFailure(event);
+    forwardEvent(getWindow(), event);
+  });
+
+  registerIpcRelay({ getWindow, isOwnUrl: location.isOwnUrl, engine, log: (message) => console.warn(`[main] ${message}`) });
+
+  const openWindow = (): void => {
+    mainWindow = createMainWindow({ preloadPath: join(appPath, 'out', 'preload', 'index.js'), location });
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+    });
+  };
+
+  void app.whenReady().then(() => {
+    installContentSecurityPolicy(session.defaultSession, contentSecurityPolicy(location.kind === 'dev-server' ? location.origin : null));
+    denyAllPermissions(session.defaultSession);
+    engine.start(); // utilityProcess.fork is only allowed after `ready`
+    openWindow();
+    app.on('activate', () => {
+      if (!getWindow()) openWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  // Quit waits for the engine to close its store (shutdown → closed, or a kill after the timeout).
+  let quit: 'running' | 'stopping' | 'stopped' = 'running';
+  app.on('before-quit', (event) => {
+    if (quit === 'stopped') return;
+    event.preventDefault();
+    if (quit === 'stopping') return;
+    quit = 'stopping';
+    void engine.shutdown().finally(() => {
+      quit = 'stopped';
+      app.quit();
+    });
+  });
+}

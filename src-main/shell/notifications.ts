@@ -1,0 +1,29 @@
+/**
+ * Desktop notification when a pair starts failing. Only the transition into 'failing' notifies
+ * (compared with the last health seen for that pair): a pair that stays failing through many
+ * `pairs/changed` events notifies once, and again only after it recovered and failed anew.
+ */
+import type { PairHealth } from '../engine/api/model';
+import type { EngineEvent } from '../engine/process-protocol';
+
+export type ShowNotification = (notification: { title: string; body: string }) => void;
+
+export function createFailureNotifier(show: ShowNotification) {
+  const lastHealth = new Map<string, PairHealth>();
+  return function onEngineEvent(message: EngineEvent): void {
+    if (message.event === 'pairs/removed') {
+      lastHealth.delete(message.payload.pairId);
+      return;
+    }
+    if (message.event !== 'pairs/changed') return;
+    const pair = message.payload;
+    const before = lastHealth.get(pair.id);
+    lastHealth.set(pair.id, pair.health);
+    if (pair.health === 'failing' && before !== 'failing') {
+      show({
+        title: `Concord: “${pair.name}” is failing`,
+        body: pair.healthReason ?? 'Its last sync failed. Open Concord to see why.',
+      });
+    }
+  };
+}
