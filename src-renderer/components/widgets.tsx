@@ -1,0 +1,78 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import type { PairHealth, RunProgress } from '../../src-main/engine/api/model';
+
+const HEALTH_LABEL: Record<PairHealth, string> = {
+  'in-sync': 'In sync',
+  syncing: 'Syncing',
+  failing: 'Failing',
+  paused: 'Paused',
+  'never-run': 'Never run',
+  'needs-attention': 'Needs attention',
+};
+
+export function HealthBadge({ health }: { health: PairHealth }) {
+  return <span className={`health health-${health}`}>{HEALTH_LABEL[health]}</span>;
+}
+
+/** A run's progress: a determinate bar when the total is known (full resync), else an indeterminate one. */
+export function RunProgressBar({ progress, label }: { progress: RunProgress | undefined; label: string }) {
+  const total = progress?.total ?? null;
+  const read = progress?.read ?? 0;
+  return (
+    <div className="run-progress">
+      {total !== null && total > 0 ? (
+        <progress aria-label={label} max={total} value={Math.min(read, total)} />
+      ) : (
+        <progress aria-label={label} />
+      )}
+      <span className="muted">
+        {progress ? `${progress.phase}: ${read}${total !== null ? ` / ${total}` : ''} read, ${progress.written} written` : 'starting…'}
+      </span>
+    </div>
+  );
+}
+
+/** A modal confirm built on <dialog>: focus moves in, Escape cancels, the page behind is inert. */
+export function ConfirmDialog(props: {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (props.open && !dialog.open) dialog.showModal();
+    if (!props.open && dialog.open) dialog.close();
+  }, [props.open]);
+  return (
+    <dialog ref={ref} className="dialog" aria-label={props.title} onCancel={props.onCancel}>
+      <h2>{props.title}</h2>
+      <div>{props.children}</div>
+      <div className="dialog-actions">
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="primary" onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+export function formatValue(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  if (value === null) return '(empty)';
+  if (Array.isArray(value)) return value.join(', ');
+  return String(value);
+}

@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import type { PairSummary, RunSummary } from '../../../src-main/engine/api/model';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { ConfirmDialog, HealthBadge, RunProgressBar, formatTime } from '../../components/widgets';
+import { useConcord } from '../../store/react';
+
+export function describeRun(run: RunSummary): string {
+  const c = run.counts;
+  const parts = [`${c.read} read`, `${c.created} created`, `${c.updated} updated`, `${c.deleted} deleted`];
+  if (c.conflicts) parts.push(`${c.conflicts} conflicts`);
+  if (c.failed) parts.push(`${c.failed} failed`);
+  return `${run.status} · ${parts.join(', ')}`;
+}
+
+export function PairCard({ pair }: { pair: PairSummary }) {
+  const progress = useConcord((s) => s.progress[pair.id]);
+  const pending = useConcord((s) => s.pending[pair.id]);
+  const error = useConcord((s) => s.pairErrors[pair.id]);
+  const syncNow = useConcord((s) => s.syncNow);
+  const fullResync = useConcord((s) => s.fullResync);
+  const cancelRun = useConcord((s) => s.cancelRun);
+  const setPaused = useConcord((s) => s.setPaused);
+  const [confirmResync, setConfirmResync] = useState(false);
+
+  const running = pair.running !== null || progress !== undefined;
+  const titleId = `pair-${pair.id}-title`;
+  const busy = running || pending !== undefined;
+
+  return (
+    <article className="pair-card" aria-labelledby={titleId}>
+      <header>
+        <h2 id={titleId}>
+          <a href={`#/pairs/${encodeURIComponent(pair.id)}/runs`}>{pair.name}</a>
+        </h2>
+        <HealthBadge health={running ? 'syncing' : pair.health} />
+      </header>
+      <p className="pair-sides">
+        {pair.left.connectionName} · {pair.left.collection}
+        {pair.masterSide === 'left' && <span className="master-tag"> (master)</span>} ⇄ {pair.right.connectionName} ·{' '}
+        {pair.right.collection}
+        {pair.masterSide === 'right' && <span className="master-tag"> (master)</span>}
+      </p>
+      {pair.healthReason && <p className="health-reason">{pair.healthReason}</p>}
+      <dl className="pair-stats">
+        <div>
+          <dt>Last run</dt>
+          <dd>{pair.lastRun ? `${formatTime(pair.lastRun.finishedAt ?? pair.lastRun.startedAt)} — ${describeRun(pair.lastRun)}` : 'Never'}</dd>
+        </div>
+        <div>
+          <dt>Open conflicts</dt>
+          <dd>{pair.openConflicts > 0 ? <a href="#/conflicts">{pair.openConflicts}</a> : 0}</dd>
+        </div>
+        <div>
+          <dt>Queued</dt>
+          <dd>{pair.queued}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd>{pair.failed > 0 ? <a href={`#/pairs/${encodeURIComponent(pair.id)}/failed`}>{pair.failed}</a> : 0}</dd>
+        </div>
+      </dl>
+      {/* Reserved space: the bar appears without moving the buttons. */}
+      <div className="progress-slot">{running && <RunProgressBar progress={progress} label={`Sync progress for ${pair.name}`} />}</div>
+      <ErrorMessage error={error} />
+      <div className="actions">
+        <button type="button" className="primary" disabled={busy || pair.paused} onClick={() => void syncNow(pair.id)}>
+          {running ? 'Syncing…' : 'Sync now'}
+        </button>
+        {running && (
+          <button type="button" disabled={pending === 'runs/cancel'} onClick={() => void cancelRun(pair.id)}>
+            Cancel
+          </button>
+        )}
+        <button type="button" disabled={busy || pair.paused} onClick={() => setConfirmResync(true)}>
+          Full resync
+        </button>
+        <button type="button" disabled={pending !== undefined} onClick={() => void setPaused(pair.id, !pair.paused)}>
+          {pair.paused ? 'Resume' : 'Pause'}
+        </button>
+      </div>
+      <ConfirmDialog
+        open={confirmResync}
+        title={`Full resync of ${pair.name}?`}
+        confirmLabel="Start full resync"
+        onCancel={() => setConfirmResync(false)}
+        onConfirm={() => {
+          setConfirmResync(false);
+          void fullResync(pair.id);
+        }}
+      >
+        <p>
+          Concord re-reads every record on both sides and repairs any drift from the last synced state. It can take a
+          while on large collections; you can cancel it.
+        </p>
+      </ConfirmDialog>
+    </article>
+  );
+}

@@ -1,0 +1,183 @@
+import type { ActivityEntry, FailedRecord, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../src-main/engine/api/model';
+import type { ApiMethod } from '../../src-main/engine/api/contract';
+import type { ApiCallError } from '../api/call';
+import type { SliceCreator } from './store';
+
+export type PairExtras = {
+  detail: PairDetail | null;
+  runs: RunSummary[] | null;
+  failed: FailedRecord[] | null;
+  activity: ActivityEntry[] | null;
+  error: ApiCallError | null;
+};
+
+export type PairsSlice = {
+  pairs: PairSummary[];
+  pairsLoaded: boolean;
+  pairsError: ApiCallError | null;
+  /** Live progress of the run in flight, per pair (from `run/progress`). */
+  progress: Record<string, RunProgress>;
+  /** The last failed action on a pair card (Sync now, Pause…), shown on that card. */
+  pairErrors: Record<string, ApiCallError | undefined>;
+  /** The API method in flight per pair, so buttons disable at once (before the engine's event arrives). */
+  pending: Record<string, ApiMethod | undefined>;
+  extras: Record<string, PairExtras>;
+  loadPairs(): Promise<void>;
+  syncNow(pairId: string): Promise<void>;
+  fullResync(pairId: string): Promise<void>;
+  cancelRun(pairId: string): Promise<void>;
+  setPaused(pairId: string, paused: boolean): Promise<void>;
+  createDemo(): Promise<string | null>;
+  loadPairDetail(pairId: string): Promise<void>;
+  loadRuns(pairId: string): Promise<void>;
+  loadFailed(pairId: string): Promise<void>;
+  loadActivity(pairId: string): Promise<void>;
+  retryFailed(pairId: string, failedId: string): Promise<void>;
+  restoreActivity(pairId: string, activityId: string): Promise<void>;
+  updatePair(pairId: string, config: PairConfig): Promise<{ ok: true; needsFullResync: boolean } | { ok: false; error: ApiCallError }>;
+  deletePair(pairId: string): Promise<boolean>;
+  /** Engine events: a pair's summary replaced, a pair removed, progress, a finished run. */
+  applyPairChanged(pair: PairSummary): void;
+  applyPairRemoved(pairId: string): void;
+  applyProgress(progress: RunProgress): void;
+  applyRunFinished(run: RunSummary): void;
+};
+
+const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, error: null };
+
+export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, guard }) => {
+  const patchExtras = (pairId: string, patch: Partial<PairExtras>): void => {
+    const extras = get().extras;
+    set({ extras: { ...extras, [pairId]: { ...(extras[pairId] ?? emptyExtras), ...patch } } });
+  };
+  const setPending = (pairId: string, action: ApiMethod | undefined): void =>
+    set({ pending: { ...get().pending, [pairId]: action } });
+  const setPairError = (pairId: string, error: ApiCallError | undefined): void =>
+    set({ pairErrors: { ...get().pairErrors, [pairId]: error } });
+
+  /** One card action: marks it pending, clears the card's last error, records a new one. */
+  async function cardAction<T>(pairId: string, method: ApiMethod, run: () => Promise<T>): Promise<T | null> {
+    setPending(pairId, method);
+    setPairError(pairId, undefined);
+    const result = await guard(method, run);
+    setPending(pairId, undefined);
+    if (result.ok) return result.value;
+    setPairError(pairId, result.error);
+    return null;
+  }
+
+  return {
+    pairs: [],
+    pairsLoaded: false,
+    pairsError: null,
+    progress: {},
+    pairErrors: {},
+    pending: {},
+    extras: {},
+
+    async loadPairs() {
+      const result = await guard('pairs/list', () => call('pairs/list', {}));
+      if (result.ok) set({ pairs: result.value, pairsLoaded: true, pairsError: null });
+      else set({ pairsError: result.error, pairsLoaded: true });
+    },
+    async syncNow(pairId) {
+      await cardAction(pairId, 'pairs/sync-now', () => call('pairs/sync-now', { pairId }));
+    },
+    async fullResync(pairId) {
+      await cardAction(pairId, 'pairs/full-resync', () => call('pairs/full-resync', { pairId }));
+    },
+    async cancelRun(pairId) {
+      const runId = get().pairs.find((p) => p.id === pairId)?.running?.id ?? get().progress[pairId]?.runId;
+      if (!runId) return;
+      await cardAction(pairId, 'runs/cancel', () => call('runs/cancel', { runId }));
+    },
+    async setPaused(pairId, paused) {
+      const summary = await cardAction(pairId, paused ? 'pairs/pause' : 'pairs/resume', () =>
+        call(paused ? 'pairs/pause' : 'pairs/resume', { pairId }),
+      );
+      if (summary) get().applyPairChanged(summary);
+    },
+    async createDemo() {
+      const result = await guard('demo/create', () => call('demo/create', {}));
+      if (!result.ok) {
+        set({ pairsError: result.error });
+        return null;
+      }
+      await get().loadPairs();
+      return result.value.pairId;
+    },
+    async loadPairDetail(pairId) {
+      const result = await guard('pairs/get', () => call('pairs/get', { pairId }));
+      if (result.ok) patchExtras(pairId, { detail: result.value, error: null });
+      else patchExtras(pairId, { error: result.error });
+    },
+    async loadRuns(pairId) {
+      const result = await guard('runs/list', () => call('runs/list', { pairId, limit: 50 }));
+      if (result.ok) patchExtras(pairId, { runs: result.value, error: null });
+      else patchExtras(pairId, { error: result.error });
+    },
+    async loadFailed(pairId) {
+      const result = await guard('failed/list', () => call('failed/list', { pairId }));
+      if (result.ok) patchExtras(pairId, { failed: result.value, error: null });
+      else patchExtras(pairId, { error: result.error });
+    },
+    async loadActivity(pairId) {
+      const result = await guard('activity/list', () => call('activity/list', { pairId, limit: 200 }));
+      if (result.ok) patchExtras(pairId, { activity: result.value, error: null });
+      else patchExtras(pairId, { error: result.error });
+    },
+    async retryFailed(pairId, failedId) {
+      const result = await guard('failed/retry', () => call('failed/retry', { failedId }));
+      if (!result.ok) return patchExtras(pairId, { error: result.error });
+      if (result.value.status === 'done') get().notify('success', 'The record was written.');
+      else get().notify('error', `The retry failed again: ${result.value.error ?? 'no reason given'}`);
+      await get().loadFailed(pairId);
+    },
+    async restoreActivity(pairId, activityId) {
+      const result = await guard('activity/restore', () => call('activity/restore', { activityId }));
+      if (!result.ok) return patchExtras(pairId, { error: result.error });
+      get().notify('success', 'The overwritten value was restored.');
+      await get().loadActivity(pairId);
+    },
+    async updatePair(pairId, config) {
+      const result = await guard('pairs/update', () => call('pairs/update', { pairId, config }));
+      if (!result.ok) return result;
+      patchExtras(pairId, { detail: result.value.pair });
+      get().applyPairChanged(result.value.pair);
+      return { ok: true, needsFullResync: result.value.needsFullResync };
+    },
+    async deletePair(pairId) {
+      const result = await guard('pairs/delete', () => call('pairs/delete', { pairId }));
+      if (!result.ok) {
+        patchExtras(pairId, { error: result.error });
+        return false;
+      }
+      get().applyPairRemoved(pairId);
+      return true;
+    },
+
+    applyPairChanged(pair) {
+      const pairs = get().pairs;
+      const index = pairs.findIndex((p) => p.id === pair.id);
+      const next = index === -1 ? [...pairs, pair] : pairs.map((p) => (p.id === pair.id ? pair : p));
+      const extras = get().extras[pair.id];
+      // Keep the detail's config; the summary part is the fresher one.
+      if (extras?.detail) patchExtras(pair.id, { detail: { ...extras.detail, ...pair } });
+      set({ pairs: next });
+    },
+    applyPairRemoved(pairId) {
+      const { [pairId]: _gone, ...progress } = get().progress;
+      set({ pairs: get().pairs.filter((p) => p.id !== pairId), progress });
+    },
+    applyProgress(progress) {
+      set({ progress: { ...get().progress, [progress.pairId]: progress } });
+    },
+    applyRunFinished(run) {
+      const { [run.pairId]: _done, ...progress } = get().progress;
+      const pairs = get().pairs.map((p) => (p.id === run.pairId ? { ...p, running: null, lastRun: run } : p));
+      const extras = get().extras[run.pairId];
+      set({ progress, pairs });
+      if (extras?.runs) patchExtras(run.pairId, { runs: [run, ...extras.runs.filter((r) => r.id !== run.id)] });
+    },
+  };
+};

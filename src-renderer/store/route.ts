@@ -1,0 +1,37 @@
+/** Where the user is; mirrored in location.hash so a reload keeps the place. */
+export type Route =
+  | { name: 'pairs' }
+  | { name: 'pair'; pairId: string; tab: PairTab }
+  | { name: 'wizard' }
+  | { name: 'conflicts'; conflictId?: string }
+  | { name: 'about' };
+
+export type PairTab = 'runs' | 'failed' | 'activity' | 'settings';
+const TABS: readonly PairTab[] = ['runs', 'failed', 'activity', 'settings'];
+
+export function routeToHash(route: Route): string {
+  switch (route.name) {
+    case 'pair':
+      return `#/pairs/${encodeURIComponent(route.pairId)}/${route.tab}`;
+    case 'conflicts':
+      return route.conflictId ? `#/conflicts/${encodeURIComponent(route.conflictId)}` : '#/conflicts';
+    case 'wizard':
+      return '#/new-pair';
+    case 'about':
+      return '#/about';
+    case 'pairs':
+      return '#/pairs';
+  }
+}
+
+export function hashToRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [head, id, tab] = parts;
+  if (head === 'pairs' && id) {
+    return { name: 'pair', pairId: id, tab: TABS.find((t) => t === tab) ?? 'runs' };
+  }
+  if (head === 'conflicts') return id ? { name: 'conflicts', conflictId: id } : { name: 'conflicts' };
+  if (head === 'new-pair') return { name: 'wizard' };
+  if (head === 'about') return { name: 'about' };
+  return { name: 'pairs' };
+}

@@ -1,0 +1,171 @@
+import type {
+  CollectionInfo,
+  ConflictPolicy,
+  ConnectionSummary,
+  ConnectorInfo,
+  DeletePolicy,
+  FieldMapping,
+  PairConfig,
+  PairPreview,
+  Side,
+} from '../../src-main/engine/api/model';
+import type { ApiCallError } from '../api/call';
+import type { SliceCreator } from './store';
+
+export const WIZARD_STEPS = ['App A', 'App B', 'Collections', 'Field mapping', 'Matching', 'Master & policies', 'Schedule', 'Review'] as const;
+
+export type SideDraft = {
+  connector: string;
+  name: string;
+  config: Record<string, string | number | boolean>;
+  /** The saved connection (created once the step is passed); secrets never enter the store. */
+  connection: ConnectionSummary | null;
+  collections: CollectionInfo[] | null;
+  collection: string;
+};
+
+export type WizardDraft = {
+  step: number;
+  name: string;
+  left: SideDraft;
+  right: SideDraft;
+  fields: FieldMapping[];
+  matchKeys: string[];
+  masterSide: Side;
+  conflictPolicy: ConflictPolicy;
+  initialMatchPolicy: ConflictPolicy;
+  deletes: DeletePolicy;
+  intervalSeconds: number | null;
+};
+
+const emptySide = (): SideDraft => ({ connector: '', name: '', config: {}, connection: null, collections: null, collection: '' });
+
+export const emptyDraft = (): WizardDraft => ({
+  step: 0,
+  name: '',
+  left: emptySide(),
+  right: emptySide(),
+  fields: [],
+  matchKeys: [],
+  masterSide: 'left',
+  conflictPolicy: 'manual',
+  initialMatchPolicy: 'master',
+  deletes: { propagate: true, massDeleteThreshold: 0.2 },
+  intervalSeconds: 300,
+});
+
+export type WizardSlice = {
+  connectors: ConnectorInfo[] | null;
+  connectorsError: ApiCallError | null;
+  draft: WizardDraft;
+  preview: PairPreview | null;
+  wizardError: ApiCallError | null;
+  /** The pair created by the last step; its first sync's progress shows on the review step. */
+  createdPairId: string | null;
+  loadConnectors(): Promise<void>;
+  patchDraft(patch: Partial<WizardDraft>): void;
+  patchSide(side: Side, patch: Partial<SideDraft>): void;
+  resetWizard(): void;
+  /** Tests a draft connection; the secret passes through, never stored. */
+  testConnection(side: Side, secret: string | undefined): Promise<{ collections: number } | null>;
+  /** Saves the side's connection (sending the secret once) and describes its collections. */
+  saveConnection(side: Side, secret: string | undefined): Promise<boolean>;
+  loadPreview(): Promise<void>;
+  createPair(): Promise<string | null>;
+  setWizardError(error: ApiCallError | null): void;
+};
+
+export function draftToConfig(draft: WizardDraft): PairConfig {
+  return {
+    name: draft.name.trim() || `${draft.left.collection} ↔ ${draft.right.collection}`,
+    left: { connectionId: draft.left.connection?.id ?? '', collection: draft.left.collection },
+    right: { connectionId: draft.right.connection?.id ?? '', collection: draft.right.collection },
+    fields: draft.fields,
+    matchKeys: draft.matchKeys,
+    masterSide: draft.masterSide,
+    conflictPolicy: draft.conflictPolicy,
+    initialMatchPolicy: draft.initialMatchPolicy,
+    deletes: draft.deletes,
+    schedule: { intervalSeconds: draft.intervalSeconds },
+  };
+}
+
+export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, guard }) => ({
+  connectors: null,
+  connectorsError: null,
+  draft: emptyDraft(),
+  preview: null,
+  wizardError: null,
+  createdPairId: null,
+
+  async loadConnectors() {
+    const result = await guard('connectors/list', () => call('connectors/list', {}));
+    if (result.ok) set({ connectors: result.value, connectorsError: null });
+    else set({ connectorsError: result.error });
+  },
+  patchDraft(patch) {
+    set({ draft: { ...get().draft, ...patch } });
+  },
+  patchSide(side, patch) {
+    const draft = get().draft;
+    set({ draft: { ...draft, [side]: { ...draft[side], ...patch } } });
+  },
+  resetWizard() {
+    set({ draft: emptyDraft(), preview: null, wizardError: null, createdPairId: null });
+  },
+  async testConnection(side, secret) {
+    const d = get().draft[side];
+    set({ wizardError: null });
+    const args = secret ? { connector: d.connector, config: d.config, secret } : { connector: d.connector, config: d.config };
+    const result = await guard('connections/test', () => call('connections/test', args));
+    if (result.ok) return { collections: result.value.collections };
+    set({ wizardError: result.error });
+    return null;
+  },
+  async saveConnection(side, secret) {
+    const d = get().draft[side];
+    set({ wizardError: null });
+    let connection = d.connection;
+    if (!connection) {
+      const name = d.name.trim() || d.connector;
+      const args = secret ? { name, connector: d.connector, config: d.config, secret } : { name, connector: d.connector, config: d.config };
+      const created = await guard('connections/create', () => call('connections/create', args));
+      if (!created.ok) {
+        set({ wizardError: created.error });
+        return false;
+      }
+      connection = created.value;
+      get().patchSide(side, { connection });
+    }
+    const described = await guard('connections/describe', () => call('connections/describe', { connectionId: connection.id }));
+    if (!described.ok) {
+      set({ wizardError: described.error });
+      return false;
+    }
+    const collections = described.value;
+    get().patchSide(side, { collections, collection: get().draft[side].collection || (collections[0]?.name ?? '') });
+    return true;
+  },
+  async loadPreview() {
+    set({ preview: null, wizardError: null });
+    const config = draftToConfig(get().draft);
+    const result = await guard('pairs/preview', () => call('pairs/preview', { config }));
+    if (result.ok) set({ preview: result.value });
+    else set({ wizardError: result.error });
+  },
+  async createPair() {
+    set({ wizardError: null });
+    const config = draftToConfig(get().draft);
+    const created = await guard('pairs/create', () => call('pairs/create', { config }));
+    if (!created.ok) {
+      set({ wizardError: created.error });
+      return null;
+    }
+    const pairId = created.value.id;
+    get().applyPairChanged(created.value);
+    set({ createdPairId: pairId });
+    await get().syncNow(pairId);
+    return pairId;
+  },
+  setWizardError: (wizardError) => set({ wizardError }),
+});
