@@ -7,12 +7,14 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { EventMessage } from './api/contract';
 import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
+import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
 import { createConnectionsDomain } from './connections/handlers';
 import { createConnectionService } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
 import type { CredentialStore } from './credentials/types';
 import { DATABASE_FILE, openDatabase } from './store/db';
+import { createDemoDomain } from './demo/handlers';
 import { createSyncDomain } from './sync/handlers';
 import { VERSION } from './version';
 
@@ -56,13 +58,20 @@ export function createEngine(options: EngineOptions) {
   const connectionService = createConnectionService(ctx);
   const connections = createConnectionsDomain(ctx, connectionService);
   const sync = createSyncDomain(ctx, connectionService);
-  domains.push(connections, sync);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers };
+  // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.
+  const demo = createDemoDomain(ctx, async (method, args) => {
+    const response = await dispatch(method, args);
+    if (!response.ok) throw new ApiError(response.error.code, response.error.message);
+    return response.value as never;
+  });
+  domains.push(connections, sync, demo);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers };
+  const dispatch = createDispatcher(handlers, log);
 
   let closed = false;
   return {
     context: ctx,
-    dispatch: createDispatcher(handlers, log),
+    dispatch,
     /** Every event, in order; returns the unsubscribe function. */
     onEvent(listener: (message: EventMessage) => void): () => void {
       bus.on('event', listener);
