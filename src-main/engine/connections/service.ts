@@ -1,20 +1,119 @@
-// PLACEHOLDER interface until the connectors work lands (the connectors helper implements it).
+/**
+ * Connections: a connector kind plus its config, in the `connections` table, and a secret in the
+ * credential store under `connection:<id>` — never in SQLite, never sent to the renderer (which
+ * only learns `hasCredential`). The sync domain opens connectors through this service.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { ConnectionSummary } from '../api/model';
-import { ApiError } from '../api/errors';
+import { ApiError, notFound } from '../api/errors';
 import type { EngineContext } from '../context';
+import { getConnectorDefinition } from '../connectors/registry';
 import type { Connector, ConnectorDefinition } from '../connectors/types';
+
+export type ConnectionConfig = Record<string, string | number | boolean>;
+
+type Row = { id: string; name: string; connector: string; config_json: string; created_at: string; updated_at: string };
 
 /** How the rest of the engine reaches a connection: the sync domain opens connectors through this. */
 export interface ConnectionService {
+  /** Synchronous, so `hasCredential` is not looked up here (always false): use `summary` for the UI. */
   get(connectionId: string): ConnectionSummary;
   definition(connectionId: string): ConnectorDefinition;
   /** Opens a connector for the connection; its secret is read from the credential store on demand. */
   open(connectionId: string): Connector;
 }
 
-export function createConnectionService(_ctx: EngineContext): ConnectionService {
-  const missing = (): never => {
-    throw new ApiError('unavailable', 'Connections are not available in this build yet.');
+export type ConnectionStore = ConnectionService & {
+  list(): Promise<ConnectionSummary[]>;
+  /** The summary with `hasCredential` filled in from the credential store. */
+  summary(connectionId: string): Promise<ConnectionSummary>;
+  create(input: { name: string; connector: string; config: ConnectionConfig; secret?: string }): Promise<ConnectionSummary>;
+  update(input: { connectionId: string; name?: string; config?: ConnectionConfig; secret?: string | null }): Promise<ConnectionSummary>;
+  delete(connectionId: string): Promise<void>;
+  /** A connector for a draft that is not saved yet (the wizard's "Test" button). */
+  openDraft(connector: string, config: ConnectionConfig, secret?: string): Connector;
+};
+
+export const credentialAccount = (connectionId: string): string => `connection:${connectionId}`;
+
+export function validateConfig(definition: ConnectorDefinition, config: ConnectionConfig): void {
+  const problems = definition.validateConfig(config);
+  if (problems.length) {
+    throw new ApiError('invalid-input', `The ${definition.label} settings need attention: ${problems.join(' ')}`, problems.map((message) => ({ path: 'config', message })));
+  }
+}
+
+export function createConnectionService(ctx: EngineContext): ConnectionStore {
+  const { db, credentials } = ctx;
+  const row = (id: string): Row => {
+    const r = db.prepare('SELECT * FROM connections WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw notFound('Connection', id);
+    return r;
   };
-  return { get: missing, definition: missing, open: missing };
+  // `hasCredential` is filled by `summary`/`list`; `get` is synchronous for the sync domain.
+  const toSummary = (r: Row, hasCredential: boolean): ConnectionSummary => ({
+    id: r.id,
+    name: r.name,
+    connector: r.connector,
+    config: JSON.parse(r.config_json) as ConnectionConfig,
+    hasCredential,
+    createdAt: r.created_at,
+  });
+  const has = (id: string) => credentials.has(credentialAccount(id));
+  const dataDir = (id: string) => join(ctx.dataDir, 'connectors', id);
+
+  const service: ConnectionStore = {
+    get: (id) => toSummary(row(id), false),
+    definition: (id) => getConnectorDefinition(row(id).connector),
+    open(id) {
+      const r = row(id);
+      const definition = getConnectorDefinition(r.connector);
+      return definition.create({ config: JSON.parse(r.config_json) as ConnectionConfig, secret: () => credentials.get(credentialAccount(id)), dataDir: dataDir(id) });
+    },
+    openDraft(connector, config, secret) {
+      const definition = getConnectorDefinition(connector);
+      validateConfig(definition, config);
+      return definition.create({ config, secret: async () => secret ?? null, dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+    },
+    async list() {
+      const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];
+      return Promise.all(rows.map(async (r) => toSummary(r, await has(r.id))));
+    },
+    async summary(id) {
+      return toSummary(row(id), await has(id));
+    },
+    async create({ name, connector, config, secret }) {
+      const definition = getConnectorDefinition(connector);
+      validateConfig(definition, config);
+      const id = randomUUID();
+      // The secret goes first: a failing keychain must not leave a connection that cannot log in.
+      if (secret) await credentials.set(credentialAccount(id), secret);
+      const now = new Date().toISOString();
+      db.prepare('INSERT INTO connections (id, name, connector, config_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, name, connector, JSON.stringify(config), now, now);
+      return service.summary(id);
+    },
+    async update({ connectionId, name, config, secret }) {
+      const r = row(connectionId);
+      if (config) validateConfig(getConnectorDefinition(r.connector), config);
+      if (secret === null) await credentials.delete(credentialAccount(connectionId));
+      else if (secret !== undefined) await credentials.set(credentialAccount(connectionId), secret);
+      db.prepare('UPDATE connections SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(name ?? r.name, config ? JSON.stringify(config) : r.config_json, new Date().toISOString(), connectionId);
+      return service.summary(connectionId);
+    },
+    async delete(id) {
+      row(id);
+      try {
+        db.prepare('DELETE FROM connections WHERE id = ?').run(id);
+      } catch (error) {
+        // A pair still uses it (foreign key): say so instead of a constraint code.
+        if (String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) {
+          throw new ApiError('conflict', 'This connection is used by a pair — delete or change the pair first.', undefined, { cause: error });
+        }
+        throw error;
+      }
+      await credentials.delete(credentialAccount(id));
+    },
+  };
+  return service;
 }

@@ -30,7 +30,10 @@ const sqlite: ConformanceSubject = {
     };
     const connector = createSqliteTableConnector({ path });
     const close = connector.close.bind(connector);
-    connector.close = async () => (await close(), db.close());
+    connector.close = async () => {
+      await close();
+      db.close();
+    };
     return { connector, collection: 'contacts', app, idField: 'id' };
   },
 };
