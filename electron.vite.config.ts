@@ -10,6 +10,9 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        // keytar is an optionalDependency (a machine without libsecret still installs): external
+        // like the regular dependencies, so its .node binding loads from node_modules.
+        external: ['keytar', 'better-sqlite3'],
         input: {
           // Electron main (the thin shell)
           index: resolve(__dirname, 'src-main/index.ts'),
