@@ -183,7 +183,8 @@ export type ConflictField = {
   inConflict: boolean;
 };
 
-export type ConflictDetail = ConflictSummary & {
+/** `fields` replaces the summary's field names with the full rows (an intersection would make it `string[] & ConflictField[]`). */
+export type ConflictDetail = Omit<ConflictSummary, 'fields'> & {
   masterSide: Side;
   leftId: string | null;
   rightId: string | null;
