@@ -27,7 +27,7 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
   const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, strict: false });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
   const engine: Engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }) });
-  engine.onEvent((m) => channel.send({ type: 'event', event: m.event, payload: m.payload }));
+  engine.onEvent((m) => channel.send({ type: 'event', ...m }));
 
   let closing: Promise<void> | null = null;
   channel.onMessage((raw) => {
