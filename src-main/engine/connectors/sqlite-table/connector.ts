@@ -146,7 +146,14 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       return out;
     },
     async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
-      const t = table(collection);
+      let t: TableInfo;
+      try {
+        t = table(collection);
+      } catch (error) {
+        // A write answers per op, never throws for a passing lock: the engine retries these later.
+        if (error instanceof ConnectorError && error.reason === 'unavailable') return ops.map(() => ({ ok: false, reason: 'unavailable', error: error.message }));
+        throw error;
+      }
       return writeOps(open(), t, ops, selectFrom(t));
     },
     async clearFlags(collection: string, ids: string[]) {
