@@ -1,3 +1,189 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { RowSelectionState, SortingState } from '@tanstack/react-table';
+import type { ConflictKind } from '../../../src-main/engine/api/model';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { useConcord } from '../../store/react';
+import { ConflictPanel, type PanelKey } from './ConflictPanel';
+import { ConflictTable } from './ConflictTable';
+import { KIND_LABEL, distinctFields, distinctPairs, filterConflicts, noFilter, type InboxFilter } from './inbox-filter';
+
+const KINDS: ConflictKind[] = ['field', 'update-delete', 'duplicate'];
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
 export function InboxScreen({ conflictId }: { conflictId: string | null }) {
-  return <section className="screen"><h1>Conflicts</h1>{conflictId}</section>;
+  const conflicts = useConcord((s) => s.conflicts);
+  const loaded = useConcord((s) => s.conflictsLoaded);
+  const error = useConcord((s) => s.conflictsError);
+  const openCount = useConcord((s) => s.openCount);
+  const bulkOutcome = useConcord((s) => s.bulkOutcome);
+  const loadConflicts = useConcord((s) => s.loadConflicts);
+  const resolveBulk = useConcord((s) => s.resolveBulk);
+  const navigate = useConcord((s) => s.navigate);
+
+  const [filter, setFilter] = useState<InboxFilter>(noFilter);
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'detectedAt', desc: true }]);
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  const [bulkBusy, setBulkBusy] = useState(false);
+  const orderRef = useRef<string[]>([]);
+  const panelKeys = useRef<((key: PanelKey) => boolean) | null>(null);
+
+  useEffect(() => void loadConflicts(), [loadConflicts]);
+
+  const shown = useMemo(() => filterConflicts(conflicts, filter), [conflicts, filter]);
+  const pairs = useMemo(() => distinctPairs(conflicts), [conflicts]);
+  const fields = useMemo(() => distinctFields(conflicts), [conflicts]);
+  // Selection survives filtering but never outlives the conflicts it points at.
+  const selectedIds = Object.keys(selection).filter((id) => selection[id] && conflicts.some((c) => c.id === id));
+
+  const open = useCallback((id: string) => navigate({ name: 'conflicts', conflictId: id }), [navigate]);
+  const onOrder = useCallback((ids: string[]) => (orderRef.current = ids), []);
+
+  const move = useCallback(
+    (delta: number) => {
+      const ids = orderRef.current;
+      if (ids.length === 0) return;
+      const index = conflictId ? ids.indexOf(conflictId) : -1;
+      const next = ids[Math.max(0, Math.min(ids.length - 1, index === -1 ? 0 : index + delta))];
+      if (next) open(next);
+    },
+    [conflictId, open],
+  );
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent): void {
+      if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+      // Enter on a button is that button's own click; the panel's Enter applies only elsewhere.
+      if (event.key === 'Enter' && event.target instanceof HTMLButtonElement) return;
+      if (event.key === 'j' || event.key === 'k') {
+        event.preventDefault();
+        move(event.key === 'j' ? 1 : -1);
+        return;
+      }
+      if (['1', '2', 'ArrowUp', 'ArrowDown', 'Enter'].includes(event.key)) {
+        const key = event.key;
+        if ((key === '1' || key === '2' || key === 'ArrowUp' || key === 'ArrowDown' || key === 'Enter') && panelKeys.current?.(key)) {
+          event.preventDefault();
+        }
+      }
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [move]);
+
+  /** After Apply, the next conflict in display order opens (the resolved one leaves the list). */
+  const onResolved = useCallback(() => {
+    const ids = orderRef.current;
+    const index = conflictId ? ids.indexOf(conflictId) : -1;
+    const next = ids[index + 1] ?? ids[index - 1];
+    if (next && next !== conflictId) open(next);
+  }, [conflictId, open]);
+
+  async function bulk(take: 'master' | 'slave'): Promise<void> {
+    setBulkBusy(true);
+    await resolveBulk(selectedIds, take);
+    setBulkBusy(false);
+    setSelection({});
+  }
+
+  return (
+    <section aria-labelledby="inbox-title" className="screen screen-wide">
+      <header className="screen-header">
+        <h1 id="inbox-title">
+          Conflicts <span className="muted">({openCount} open)</span>
+        </h1>
+      </header>
+      <ErrorMessage error={error} onRetry={() => void loadConflicts()} />
+      {loaded && conflicts.length === 0 && !error ? (
+        <div className="empty-state">
+          <h2>No open conflicts</h2>
+          <p>
+            When both apps change the same field differently and the pair's policy is "manual", the conflict waits here for
+            you. Nothing to decide right now — your pairs are in agreement.
+          </p>
+        </div>
+      ) : (
+        <>
+          <div className="inbox-toolbar" role="search" aria-label="Filter conflicts">
+            <label>
+              Search
+              <input type="search" value={filter.search} placeholder="Record, pair or field" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
+            </label>
+            <label>
+              Pair
+              <select value={filter.pairId} onChange={(e) => setFilter({ ...filter, pairId: e.target.value })}>
+                <option value="">All pairs</option>
+                {pairs.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Kind
+              <select value={filter.kind} onChange={(e) => setFilter({ ...filter, kind: KINDS.find((k) => k === e.target.value) ?? '' })}>
+                <option value="">All kinds</option>
+                {KINDS.map((k) => (
+                  <option key={k} value={k}>
+                    {KIND_LABEL[k]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Field
+              <select value={filter.field} onChange={(e) => setFilter({ ...filter, field: e.target.value })}>
+                <option value="">All fields</option>
+                {fields.map((f) => (
+                  <option key={f} value={f}>
+                    {f}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <div className="bulk-bar" aria-live="polite">
+            <span>
+              {shown.length} shown{selectedIds.length > 0 ? `, ${selectedIds.length} selected` : ''}
+            </span>
+            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => void bulk('master')}>
+              Take master for selected
+            </button>
+            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => void bulk('slave')}>
+              Take slave for selected
+            </button>
+            {bulkOutcome && (
+              <span role="status">
+                {bulkOutcome.resolved} resolved
+                {bulkOutcome.failed.length > 0 && `, ${bulkOutcome.failed.length} failed: ${bulkOutcome.failed.map((f) => f.error).join('; ')}`}
+              </span>
+            )}
+          </div>
+          <p className="muted key-help">Keys: j / k next or previous conflict · ↑ / ↓ field · 1 take master · 2 take slave · Enter apply</p>
+          <div className="inbox-split">
+            <ConflictTable
+              data={shown}
+              activeId={conflictId}
+              onOpen={open}
+              sorting={sorting}
+              onSortingChange={setSorting}
+              selection={selection}
+              onSelectionChange={setSelection}
+              onOrder={onOrder}
+            />
+            {conflictId ? (
+              <ConflictPanel conflictId={conflictId} onResolved={onResolved} keyRef={panelKeys} />
+            ) : (
+              <div className="conflict-panel empty-panel">
+                <p className="muted">Choose a conflict to see every field side by side (or press j).</p>
+              </div>
+            )}
+          </div>
+        </>
+      )}
+    </section>
+  );
 }

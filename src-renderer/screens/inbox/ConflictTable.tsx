@@ -1,0 +1,160 @@
+import { useEffect, useRef } from 'react';
+import {
+  createColumnHelper,
+  createSortedRowModel,
+  rowSelectionFeature,
+  rowSortingFeature,
+  sortFn_alphanumeric,
+  sortFn_text,
+  tableFeatures,
+  useTable,
+  type RowSelectionState,
+  type SortingState,
+} from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { ConflictSummary } from '../../../src-main/engine/api/model';
+import { formatTime } from '../../components/widgets';
+import { KIND_LABEL } from './inbox-filter';
+
+// Module scope: stable inputs, so the row models are not rebuilt on every render.
+const features = tableFeatures({
+  rowSortingFeature,
+  rowSelectionFeature,
+  sortedRowModel: createSortedRowModel(),
+  sortFns: { alphanumeric: sortFn_alphanumeric, text: sortFn_text },
+});
+const helper = createColumnHelper<typeof features, ConflictSummary>();
+const columns = helper.columns([
+  helper.display({
+    id: 'select',
+    header: ({ table }) => (
+      <input
+        type="checkbox"
+        aria-label="Select all shown conflicts"
+        checked={table.getIsAllRowsSelected()}
+        onChange={table.getToggleAllRowsSelectedHandler()}
+      />
+    ),
+    cell: ({ row }) => (
+      <input
+        type="checkbox"
+        aria-label={`Select ${row.original.record}`}
+        checked={row.getIsSelected()}
+        onClick={(e) => e.stopPropagation()}
+        onChange={row.getToggleSelectedHandler()}
+      />
+    ),
+  }),
+  helper.accessor('pairName', { header: 'Pair', sortFn: 'text' }),
+  helper.accessor('record', { header: 'Record', sortFn: 'text' }),
+  helper.accessor((c) => c.fields.join(', '), { id: 'fields', header: 'Fields', sortFn: 'text' }),
+  helper.accessor((c) => KIND_LABEL[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
+  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric', cell: (info) => formatTime(info.getValue()) }),
+]);
+
+const ROW_HEIGHT = 40;
+
+export function ConflictTable(props: {
+  data: ConflictSummary[];
+  activeId: string | null;
+  onOpen: (id: string) => void;
+  sorting: SortingState;
+  onSortingChange: (updater: SortingState | ((old: SortingState) => SortingState)) => void;
+  selection: RowSelectionState;
+  onSelectionChange: (updater: RowSelectionState | ((old: RowSelectionState) => RowSelectionState)) => void;
+  /** Rows in display order, for j/k navigation by the parent. */
+  onOrder: (ids: string[]) => void;
+}) {
+  const table = useTable({
+    features,
+    columns,
+    data: props.data,
+    getRowId: (c) => c.id,
+    state: { sorting: props.sorting, rowSelection: props.selection },
+    onSortingChange: props.onSortingChange,
+    onRowSelectionChange: props.onSelectionChange,
+  });
+  const rows = table.getRowModel().rows;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey: (index) => rows[index]?.id ?? index,
+    overscan: 8,
+  });
+
+  const order = rows.map((r) => r.id).join('\n');
+  const { onOrder } = props;
+  useEffect(() => onOrder(order ? order.split('\n') : []), [order, onOrder]);
+
+  // Keep the active row in view when j/k moves it.
+  const activeIndex = rows.findIndex((r) => r.id === props.activeId);
+  useEffect(() => {
+    if (activeIndex >= 0) virtualizer.scrollToIndex(activeIndex, { align: 'auto' });
+  }, [activeIndex, virtualizer]);
+
+  return (
+    <div className="conflict-table-scroll" ref={scrollRef} tabIndex={-1}>
+      <table className="conflict-table" aria-label="Open conflicts" aria-rowcount={rows.length + 1}>
+        <thead>
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id} className="ct-row">
+              {group.headers.map((header) => {
+                const sorted = header.column.getIsSorted();
+                return (
+                  <th
+                    key={header.id}
+                    className={`ct-cell ct-${header.column.id}`}
+                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                  >
+                    {header.column.getCanSort() && header.column.id !== 'select' ? (
+                      <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
+                        <table.FlexRender header={header} />
+                        <span aria-hidden="true">{sorted === 'asc' ? ' ▲' : sorted === 'desc' ? ' ▼' : ''}</span>
+                      </button>
+                    ) : (
+                      <table.FlexRender header={header} />
+                    )}
+                  </th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        {/* Geometry through React's style prop: React sets it via the CSSOM, which the CSP's
+            style-src 'self' permits (it blocks style attributes in markup, not element.style). */}
+        <tbody className="ct-body" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            const active = row.id === props.activeId;
+            return (
+              <tr
+                key={row.id}
+                data-index={item.index}
+                aria-rowindex={item.index + 2}
+                aria-selected={active}
+                className={`ct-row ct-data${active ? ' ct-active' : ''}${row.getIsSelected() ? ' ct-checked' : ''}`}
+                style={{ transform: `translateY(${item.start}px)` }}
+                onClick={() => props.onOpen(row.id)}
+              >
+                {row.getAllCells().map((cell) => (
+                  <td key={cell.id} className={`ct-cell ct-${cell.column.id}`}>
+                    {cell.column.id === 'record' ? (
+                      <button type="button" className="link-button row-open" onClick={() => props.onOpen(row.id)}>
+                        {row.original.record}
+                      </button>
+                    ) : (
+                      <table.FlexRender cell={cell} />
+                    )}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
