@@ -88,25 +88,6 @@ export class MockUtilityProcess extends EventEmitter {
   }
 }
 
-const freshState = () => ({
-    gotLock: true,
-    quitCalls: 0,
-    quitted: false,
-    isPackaged: false,
-    engineScript: healthyEngine,
-    /** Whether a forked engine says `ready` by itself. */
-    engineAutoReady: true,
-    forks: [] as MockUtilityProcess[],
-    windows: [] as MockBrowserWindow[],
-    notifications: [] as MockNotification[],
-    openedExternally: [] as string[],
-    headersListener: null as null | ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void),
-    permissionRequestHandler: null as null | ((contents: unknown, permission: string, cb: (granted: boolean) => void, details: unknown) => void),
-    permissionCheckHandler: null as null | ((contents: unknown, permission: string) => boolean),
-    ipcHandlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
-    exposed: {} as Record<string, unknown>,
-    rendererInvokes: [] as unknown[][],
-  });
 
 export function createMockElectron() {
   let resolveReady: () => void = () => undefined;
@@ -117,9 +98,7 @@ export function createMockElectron() {
     requestSingleInstanceLock: () => state.gotLock,
     getAppPath: () => '/opt/concord-app',
     getPath: (name: string) => `/home/user/.config/Concord#${name}`,
-    get isPackaged() {
-      return state.isPackaged;
-    },
+    isPackaged: false,
     whenReady: () => readyPromise,
     quit: () => {
       state.quitCalls++;
@@ -170,6 +149,27 @@ export function createMockElectron() {
     show(): void {
       this.shown = true;
     }
+  }
+
+  function freshState() {
+    return {
+      gotLock: true,
+      quitCalls: 0,
+      quitted: false,
+      engineScript: healthyEngine,
+      /** Whether a forked engine says `ready` by itself. */
+      engineAutoReady: true,
+      forks: [] as MockUtilityProcess[],
+      windows: [] as MockBrowserWindow[],
+      notifications: [] as MockNotification[],
+      openedExternally: [] as string[],
+      headersListener: null as null | ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void),
+      permissionRequestHandler: null as null | ((contents: unknown, permission: string, cb: (granted: boolean) => void, details: unknown) => void),
+      permissionCheckHandler: null as null | ((contents: unknown, permission: string) => boolean),
+      ipcHandlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
+      exposed: {} as Record<string, unknown>,
+      rendererInvokes: [] as unknown[][],
+    };
   }
 
   const module = {
@@ -240,5 +240,5 @@ export type MockElectron = ReturnType<typeof createMockElectron>;
  * One per test process, kept on globalThis: `vi.resetModules()` may re-evaluate this file, but
  * main's cached `electron` mock and the test must still share one instance.
  */
-const holder: { __concordMockElectron?: MockElectron } = globalThis;
+const holder = globalThis as typeof globalThis & { __concordMockElectron?: MockElectron };
 export const mock: MockElectron = (holder.__concordMockElectron ??= createMockElectron());
