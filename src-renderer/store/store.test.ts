@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import type { ConflictSummary, PairSummary, RunSummary } from '../../src-main/engine/api/model';
+import { ApiCallError } from '../api/call';
+import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
+import { connectEngineEvents } from './engine-events';
+import { createConcordStore } from './store';
+
+const run = (over: Partial<RunSummary> = {}): RunSummary => ({
+  id: 'r1',
+  pairId: 'p1',
+  trigger: 'manual',
+  mode: 'incremental',
+  status: 'succeeded',
+  startedAt: '2026-01-01T00:00:00Z',
+  finishedAt: '2026-01-01T00:00:01Z',
+  durationMs: 1000,
+  counts: { read: 3, created: 1, updated: 1, deleted: 0, conflicts: 0, failed: 0, skipped: 1 },
+  error: null,
+  ...over,
+});
+
+const pair = (over: Partial<PairSummary> = {}): PairSummary => ({
+  id: 'p1',
+  name: 'CRM ⇄ Billing',
+  left: { connectionId: 'c1', connectionName: 'CRM', connector: 'sqlite', collection: 'contacts' },
+  right: { connectionId: 'c2', connectionName: 'Billing', connector: 'csv', collection: 'customers' },
+  masterSide: 'left',
+  health: 'in-sync',
+  paused: false,
+  healthReason: null,
+  lastRun: null,
+  running: null,
+  openConflicts: 0,
+  queued: 0,
+  failed: 0,
+  linked: 0,
+  intervalSeconds: null,
+  nextRunAt: null,
+  ...over,
+});
+
+const conflict = (id: string): ConflictSummary => ({
+  id,
+  pairId: 'p1',
+  pairName: 'CRM ⇄ Billing',
+  kind: 'field',
+  record: `rec-${id}`,
+  fields: ['email'],
+  status: 'open',
+  detectedAt: '2026-01-01T00:00:00Z',
+});
+
+describe('pairs slice', () => {
+  it('loads pairs and keeps an unavailable engine as a typed error, not an empty list', async () => {
+    const bridge = fakeBridgeForTests();
+    const store = createConcordStore(bridge);
+    await store.getState().loadPairs();
+    const { pairsError, pairsLoaded } = store.getState();
+    expect(pairsLoaded).toBe(true);
+    expect(pairsError).toBeInstanceOf(ApiCallError);
+    expect(pairsError?.code).toBe('unavailable');
+    expect(pairsError?.method).toBe('pairs/list');
+
+    bridge.handlers['pairs/list'] = () => [pair()];
+    await store.getState().loadPairs();
+    expect(store.getState().pairs.map((p) => p.id)).toEqual(['p1']);
+    expect(store.getState().pairsError).toBeNull();
+  });
+
+  it('records a failed Sync now on that pair with the engine\'s message and issues', async () => {
+    const bridge = fakeBridgeForTests({
+      'pairs/sync-now': () => {
+        throw new ApiCallError('invalid-input', 'pairId is missing', 'pairs/sync-now', [{ path: 'pairId', message: 'Required' }]);
+      },
+    });
+    const store = createConcordStore(bridge);
+    await store.getState().syncNow('p1');
+    const error = store.getState().pairErrors['p1'];
+    expect(error?.code).toBe('invalid-input');
+    expect(error?.issues).toEqual([{ path: 'pairId', message: 'Required' }]);
+    expect(store.getState().pending['p1']).toBeUndefined();
+  });
+
+  it('cancels the running run of a pair by its id', async () => {
+    const bridge = fakeBridgeForTests({ 'pairs/list': () => [pair({ running: run({ id: 'r9', status: 'running' }) })], 'runs/cancel': () => ({ cancelled: true }) });
+    const store = createConcordStore(bridge);
+    await store.getState().loadPairs();
+    await store.getState().cancelRun('p1');
+    expect(bridge.calls.at(-1)).toEqual({ method: 'runs/cancel', args: { runId: 'r9' } });
+  });
+});
+
+describe('engine events', () => {
+  it('turn progress, finished runs, pair changes and conflict counts into state', async () => {
+    const bridge = fakeBridgeForTests({ 'pairs/list': () => [pair()] });
+    const store = createConcordStore(bridge);
+    await store.getState().loadPairs();
+    const off = connectEngineEvents(store, bridge);
+
+    bridge.emit('run/progress', { pairId: 'p1', runId: 'r1', phase: 'reading', read: 5, total: 10, written: 0 });
+    expect(store.getState().progress['p1']?.read).toBe(5);
+
+    bridge.emit('run/finished', run());
+    expect(store.getState().progress['p1']).toBeUndefined();
+    expect(store.getState().pairs[0]?.lastRun?.id).toBe('r1');
+
+    bridge.emit('pairs/changed', pair({ health: 'failing', healthReason: 'Field `email` no longer exists' }));
+    expect(store.getState().pairs[0]?.health).toBe('failing');
+    bridge.emit('pairs/changed', pair({ id: 'p2', name: 'Second' }));
+    expect(store.getState().pairs).toHaveLength(2);
+    bridge.emit('pairs/removed', { pairId: 'p2' });
+    expect(store.getState().pairs).toHaveLength(1);
+
+    bridge.emit('conflicts/changed', { open: 4, byPair: { p1: 4 } });
+    expect(store.getState().openCount).toBe(4);
+
+    off();
+    expect(bridge.listenerCount()).toBe(0);
+  });
+});
+
+describe('conflicts slice', () => {
+  it('drops a resolved conflict from the open list and keeps a failed one with its outcome', async () => {
+    const bridge = fakeBridgeForTests({
+      'conflicts/list': () => [conflict('a'), conflict('b')],
+      'conflicts/resolve': ({ conflictId }) =>
+        conflictId === 'a'
+          ? { conflictId, status: 'resolved', wrote: { left: 0, right: 1 }, error: null }
+          : { conflictId, status: 'failed', wrote: { left: 0, right: 0 }, error: 'Billing answered 500' },
+    });
+    const store = createConcordStore(bridge);
+    await store.getState().loadConflicts();
+    await store.getState().resolveConflict('a', { kind: 'fields', fields: { email: { take: 'left' } } });
+    await store.getState().resolveConflict('b', { kind: 'fields', fields: { email: { take: 'right' } } });
+    expect(store.getState().conflicts.map((c) => c.id)).toEqual(['b']);
+    expect(store.getState().outcomes['b']?.error).toBe('Billing answered 500');
+  });
+
+  it('bulk take reports how many were resolved and which failed', async () => {
+    const bridge = fakeBridgeForTests({
+      'conflicts/list': () => [conflict('a'), conflict('b'), conflict('c')],
+      'conflicts/resolve-bulk': ({ conflictIds }) =>
+        conflictIds.map((id) => ({ conflictId: id, status: id === 'c' ? 'failed' : 'resolved', wrote: { left: 1, right: 0 }, error: id === 'c' ? 'gone' : null })),
+    });
+    const store = createConcordStore(bridge);
+    await store.getState().loadConflicts();
+    await store.getState().resolveBulk(['a', 'b', 'c'], 'master');
+    expect(store.getState().conflicts.map((c) => c.id)).toEqual(['c']);
+    expect(store.getState().bulkOutcome?.resolved).toBe(2);
+    expect(store.getState().bulkOutcome?.failed.map((f) => f.conflictId)).toEqual(['c']);
+  });
+
+  it('an unauthorized answer flips the app to the token screen', async () => {
+    const bridge = fakeBridgeForTests({
+      'conflicts/count': () => {
+        throw new ApiCallError('unauthorized', 'no token', 'conflicts/count');
+      },
+    });
+    const store = createConcordStore(bridge);
+    await store.getState().loadConflictCount();
+    expect(store.getState().unauthorized).toBe(true);
+  });
+});
+
+describe('wizard slice', () => {
+  it('sends the secret once in connections/create and never keeps it in the store', async () => {
+    const bridge = fakeBridgeForTests({
+      'connections/create': (a) => ({ id: 'c1', name: a.name, connector: a.connector, config: a.config, hasCredential: a.secret !== undefined, createdAt: '' }),
+      'connections/describe': () => [{ name: 'contacts', fields: [], primaryKey: ['id'], changeDetection: ['hash'] }],
+    });
+    const store = createConcordStore(bridge);
+    store.getState().patchSide('left', { connector: 'rest', name: 'CRM', config: { url: 'http://x' } });
+    expect(await store.getState().saveConnection('left', 's3cret-value')).toBe(true);
+    expect(bridge.calls[0]).toMatchObject({ method: 'connections/create', args: { secret: 's3cret-value' } });
+    expect(JSON.stringify(store.getState())).not.toContain('s3cret-value');
+    expect(store.getState().draft.left.collection).toBe('contacts');
+    // Passing the step again reuses the saved connection instead of creating a second one.
+    await store.getState().saveConnection('left', 's3cret-value');
+    expect(bridge.calls.filter((c) => c.method === 'connections/create')).toHaveLength(1);
+  });
+});
