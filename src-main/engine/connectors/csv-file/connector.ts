@@ -83,7 +83,9 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
 
   /** Loads the file, gives rows without a generated id one (saving the file), checks ids are unique. */
   const loadWithIds = (): { doc: CsvDocument; stamp: string; col: number } => {
-    let { doc, stamp } = load();
+    const loaded = load();
+    const doc = loaded.doc;
+    let stamp = loaded.stamp;
     if (!config.idColumn) {
       let col = doc.header.indexOf(GENERATED_ID_COLUMN);
       let changed = false;
@@ -94,8 +96,15 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
         changed = true;
       }
       for (const row of doc.rows) {
-        while (row.values.length < doc.header.length) (row.values.push(''), (row.raw = null));
-        if (!row.values[col]) ((row.values[col] = randomUUID()), (row.raw = null), (changed = true));
+        while (row.values.length < doc.header.length) {
+          row.values.push('');
+          row.raw = null;
+        }
+        if (!row.values[col]) {
+          row.values[col] = randomUUID();
+          row.raw = null;
+          changed = true;
+        }
       }
       if (changed) {
         save(doc, stamp);
@@ -195,7 +204,10 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     const values = doc.header.map((h, i) => (h in op.fields ? text(op.fields[h]) : (row.values[i] ?? '')));
     if (values[col] !== op.id && doc.rows.some((r) => r.values[col] === values[col])) return { ok: false, reason: 'invalid', error: `${path} already has a row with id "${values[col]}".` };
     const same = values.length === row.values.length && values.every((v, i) => v === row.values[i]);
-    if (!same) ((row.values = values), (row.raw = null));
+    if (!same) {
+      row.values = values;
+      row.raw = null;
+    }
     return { ok: true, id: values[col] ?? op.id, version: toRecord(doc, values, col).version ?? '' };
   }
 }

@@ -64,8 +64,14 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
       const entries = checkFields(op.fields).filter(([k]) => k !== t.updatedAt && k !== t.flag);
       const cols = entries.map(([k]) => quoteIdent(k));
       const vals = entries.map(() => '?');
-      if (t.updatedAt && now) (cols.push(quoteIdent(t.updatedAt)), vals.push(now));
-      if (t.flag) (cols.push(quoteIdent(t.flag)), vals.push('0'));
+      if (t.updatedAt && now) {
+        cols.push(quoteIdent(t.updatedAt));
+        vals.push(now);
+      }
+      if (t.flag) {
+        cols.push(quoteIdent(t.flag));
+        vals.push('0');
+      }
       const sql = cols.length ? `INSERT INTO ${name} (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *` : `INSERT INTO ${name} DEFAULT VALUES RETURNING *`;
       const row = db.prepare(sql).get(...entries.map(([, v]) => v)) as Record<string, unknown>;
       return done(row);
