@@ -23,4 +23,116 @@ export const migrations: Migration[] = [
       updated_at TEXT NOT NULL
     );`,
   },
+  {
+    id: 3,
+    name: 'sync state',
+    // A pair's sync state. Links hold the base (canonical value of every mapped field) and each
+    // side's version; a link whose side was deleted without propagation keeps a tombstone
+    // (deleted_side) so the record does not come back. Journal rows are written before every
+    // write and marked done in the same transaction that advances base, link and cursor.
+    sql: `CREATE TABLE pairs (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      config_json TEXT NOT NULL,
+      paused INTEGER NOT NULL DEFAULT 0,
+      health_reason TEXT,
+      paused_until TEXT,
+      last_full_at TEXT,
+      next_run_at TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE TABLE links (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      left_id TEXT,
+      right_id TEXT,
+      base_json TEXT NOT NULL,
+      left_version TEXT,
+      right_version TEXT,
+      deleted_side TEXT,
+      updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX links_left ON links(pair_id, left_id);
+    CREATE UNIQUE INDEX links_right ON links(pair_id, right_id);
+    CREATE TABLE cursors (
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      side TEXT NOT NULL,
+      cursor_json TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      PRIMARY KEY (pair_id, side)
+    );
+    CREATE TABLE runs (
+      id TEXT PRIMARY KEY,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      trigger TEXT NOT NULL,
+      mode TEXT NOT NULL,
+      status TEXT NOT NULL,
+      started_at TEXT NOT NULL,
+      finished_at TEXT,
+      counts_json TEXT NOT NULL,
+      error TEXT
+    );
+    CREATE INDEX runs_pair ON runs(pair_id, started_at);
+    CREATE TABLE journal (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      run_id TEXT NOT NULL,
+      side TEXT NOT NULL,
+      op TEXT NOT NULL,
+      target_id TEXT,
+      source_id TEXT,
+      payload_json TEXT NOT NULL,
+      status TEXT NOT NULL,
+      error TEXT,
+      created_at TEXT NOT NULL,
+      finished_at TEXT
+    );
+    CREATE INDEX journal_pending ON journal(pair_id, status);
+    CREATE TABLE conflicts (
+      id TEXT PRIMARY KEY,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      link_id INTEGER,
+      kind TEXT NOT NULL,
+      left_id TEXT,
+      right_id TEXT,
+      record TEXT NOT NULL,
+      fields_json TEXT NOT NULL,
+      data_json TEXT NOT NULL,
+      status TEXT NOT NULL,
+      detected_at TEXT NOT NULL,
+      resolved_at TEXT,
+      resolution_json TEXT
+    );
+    CREATE INDEX conflicts_open ON conflicts(pair_id, status);
+    CREATE TABLE failed (
+      id TEXT PRIMARY KEY,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      side TEXT NOT NULL,
+      op TEXT NOT NULL,
+      left_id TEXT,
+      right_id TEXT,
+      record TEXT NOT NULL,
+      error TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      next_attempt_at TEXT,
+      failed_at TEXT NOT NULL
+    );
+    CREATE TABLE activity (
+      id TEXT PRIMARY KEY,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      run_id TEXT,
+      record TEXT NOT NULL,
+      record_id TEXT,
+      side TEXT NOT NULL,
+      action TEXT NOT NULL,
+      field TEXT,
+      before_json TEXT,
+      after_json TEXT,
+      reason TEXT NOT NULL,
+      at TEXT NOT NULL,
+      restorable INTEGER NOT NULL
+    );
+    CREATE INDEX activity_pair ON activity(pair_id, at);`,
+  },
 ];

@@ -1,43 +1,251 @@
-// PLACEHOLDER until the sync engine lands: lists answer empty, actions answer `unavailable`.
+/**
+ * The sync domain's part of the API: pairs, runs, conflicts, failed records, activity.
+ * Each handler validates what needs the apps, then delegates to the runner, resolver or stores.
+ */
 import type { ApiMethod } from '../api/contract';
 import type { Handler } from '../api/dispatch';
-import { ApiError } from '../api/errors';
+import { ApiError, notFound } from '../api/errors';
+import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, SideSummary } from '../api/model';
 import type { Domain, EngineContext } from '../context';
 import type { ConnectionService } from '../connections/service';
 import type { ConnectionMethods } from '../connections/handlers';
+import { createPairStore, type PairRow } from './pair-store';
+import { previewPair } from './preview';
+import { createRecordsStore, type ConflictRow } from './records-store';
+import { bulkResolution, resolveConflict, restoreActivity } from './resolver';
+import { createRunManager } from './run-manager';
+import type { RunDeps } from './runner';
+import { createScheduler } from './scheduler';
+import { createStateStore } from './state-store';
+import { validateAgainstConnections } from './validate';
 
 export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | 'app/info'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
+export type SyncOptions = { schedulerTickMs?: number };
 
-export function createSyncDomain(_ctx: EngineContext, _connections: ConnectionService): Domain<SyncHandlers> {
-  const unavailable = (): never => {
-    throw new ApiError('unavailable', 'Sync is not available in this build yet.');
+export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void> } {
+  const deps: RunDeps = { pairs: createPairStore(ctx.db), state: createStateStore(ctx.db), records: createRecordsStore(ctx.db), connections };
+  const { pairs, state, records } = deps;
+  pairs.failInterruptedRuns();
+
+  const sideSummary = (s: PairConfig['left']): SideSummary => {
+    try {
+      const c = connections.get(s.connectionId);
+      return { connectionId: s.connectionId, connectionName: c.name, connector: c.connector, collection: s.collection };
+    } catch {
+      return { connectionId: s.connectionId, connectionName: '(missing connection)', connector: 'unknown', collection: s.collection };
+    }
   };
+  const pairRow = (id: string): PairRow => pairs.get(id) ?? (() => { throw notFound('Pair', id); })();
+
+  function summary(id: string): PairSummary {
+    const p = pairRow(id);
+    const lastRun = pairs.lastFinishedRun(id);
+    const running = runs.current(id);
+    const openConflicts = records.openCounts().byPair[id] ?? 0;
+    const failed = records.failedCount(id);
+    let health: PairHealth;
+    if (p.paused) health = 'paused';
+    else if (running) health = 'syncing';
+    else if (!lastRun) health = 'never-run';
+    else if (lastRun.status === 'failed') health = 'failing';
+    else if (lastRun.status === 'halted' || openConflicts > 0 || failed > 0 || p.healthReason) health = 'needs-attention';
+    else health = 'in-sync';
+    return {
+      id,
+      name: p.name,
+      left: sideSummary(p.config.left),
+      right: sideSummary(p.config.right),
+      masterSide: p.config.masterSide,
+      health,
+      paused: p.paused,
+      healthReason: p.healthReason ?? (health === 'failing' ? lastRun?.error ?? null : null),
+      lastRun,
+      running,
+      openConflicts,
+      queued: state.pendingCount(id),
+      failed,
+      linked: state.linkedCount(id),
+      intervalSeconds: p.config.schedule.intervalSeconds,
+      nextRunAt: p.paused ? null : p.nextRunAt,
+    };
+  }
+  const detail = (id: string): PairDetail => {
+    const p = pairRow(id);
+    return { ...summary(id), config: p.config, createdAt: p.createdAt, updatedAt: p.updatedAt };
+  };
+
+  const runs = createRunManager(ctx, deps, summary);
+  const scheduler = createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
+
+  const conflictSummary = (c: ConflictRow): ConflictSummary => ({
+    id: c.id,
+    pairId: c.pairId,
+    pairName: pairs.get(c.pairId)?.name ?? '(deleted pair)',
+    kind: c.kind,
+    record: c.record,
+    fields: c.fields,
+    status: c.status,
+    detectedAt: c.detectedAt,
+  });
+  const emitConflicts = () => ctx.emit('conflicts/changed', records.openCounts());
+
+  /** A mapping or key change needs a full resync to reach records that already sit in the base. */
+  const needsFullResync = (a: PairConfig, b: PairConfig): boolean =>
+    JSON.stringify(a.fields) !== JSON.stringify(b.fields) || JSON.stringify(a.matchKeys) !== JSON.stringify(b.matchKeys) || JSON.stringify(a.fallbackKeys ?? []) !== JSON.stringify(b.fallbackKeys ?? []);
+
+  const handlers: SyncHandlers = {
+    'pairs/list': () => pairs.list().map((p) => summary(p.id)),
+    'pairs/get': ({ pairId }) => detail(pairId),
+    'pairs/create': async ({ config }) => {
+      await validateAgainstConnections(connections, config);
+      const p = pairs.create(config);
+      ctx.emit('pairs/changed', summary(p.id));
+      return detail(p.id);
+    },
+    'pairs/update': async ({ pairId, config }) => {
+      const before = pairRow(pairId).config;
+      await validateAgainstConnections(connections, config);
+      if (before.left.connectionId !== config.left.connectionId || before.left.collection !== config.left.collection || before.right.connectionId !== config.right.connectionId || before.right.collection !== config.right.collection) {
+        throw new ApiError('invalid-input', 'A pair cannot switch to another app or collection: its links belong to the old one. Create a new pair instead.');
+      }
+      pairs.updateConfig(pairId, config);
+      ctx.emit('pairs/changed', summary(pairId));
+      return { pair: detail(pairId), needsFullResync: needsFullResync(before, config) };
+    },
+    'pairs/delete': async ({ pairId }) => {
+      pairRow(pairId);
+      const current = runs.current(pairId);
+      if (current) {
+        runs.cancel(current.id);
+        await runs.waitPair(pairId);
+      }
+      pairs.delete(pairId);
+      ctx.emit('pairs/removed', { pairId });
+      emitConflicts();
+      return { deleted: true as const };
+    },
+    'pairs/preview': (args) => ('pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, args.config, null)),
+    'pairs/sync-now': ({ pairId }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false).run.id }),
+    'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
+    'pairs/pause': ({ pairId }) => {
+      pairRow(pairId);
+      pairs.setPaused(pairId, true, 'Paused by a user.');
+      const s = summary(pairId);
+      ctx.emit('pairs/changed', s);
+      return s;
+    },
+    'pairs/resume': ({ pairId }) => {
+      pairRow(pairId);
+      pairs.setPaused(pairId, false, null);
+      pairs.setPausedUntil(pairId, null);
+      const s = summary(pairId);
+      ctx.emit('pairs/changed', s);
+      return s;
+    },
+    'runs/list': ({ pairId, limit }) => {
+      pairRow(pairId);
+      return pairs.runs(pairId, limit ?? 50);
+    },
+    'runs/get': ({ runId }) => pairs.run(runId) ?? (() => { throw notFound('Run', runId); })(),
+    'runs/cancel': ({ runId }) => {
+      if (!pairs.run(runId)) throw notFound('Run', runId);
+      return { cancelled: runs.cancel(runId) };
+    },
+    'conflicts/list': ({ pairId, kind, field, search, status }) => {
+      const needle = search?.toLowerCase();
+      return records
+        .conflicts({ ...(pairId ? { pairId } : {}), ...(kind ? { kind } : {}), status: status ?? 'open' })
+        .filter((c) => !field || c.fields.includes(field))
+        .filter((c) => !needle || c.record.toLowerCase().includes(needle) || JSON.stringify(c.data.fields).toLowerCase().includes(needle))
+        .map(conflictSummary);
+    },
+    'conflicts/count': () => records.openCounts(),
+    'conflicts/get': ({ conflictId }): ConflictDetail => {
+      const c = records.conflict(conflictId);
+      if (!c) throw notFound('Conflict', conflictId);
+      const p = pairs.get(c.pairId);
+      const label = (s: 'left' | 'right') => (p ? sideSummary(p.config[s]) : null);
+      const l = label('left');
+      const r = label('right');
+      return {
+        ...conflictSummary(c),
+        masterSide: p?.config.masterSide ?? 'left',
+        leftId: c.leftId,
+        rightId: c.rightId,
+        leftLabel: l ? `${l.connectionName} · ${l.collection}` : 'left',
+        rightLabel: r ? `${r.connectionName} · ${r.collection}` : 'right',
+        fields: c.data.fields,
+        ...(c.data.deletedSide ? { deletedSide: c.data.deletedSide } : {}),
+        ...(c.data.duplicate ? { duplicate: c.data.duplicate } : {}),
+      };
+    },
+    'conflicts/resolve': async ({ conflictId, resolution }) => {
+      const out = await resolveConflict(deps, conflictId, resolution);
+      emitConflicts();
+      const c = records.conflict(conflictId);
+      if (c && pairs.get(c.pairId)) ctx.emit('pairs/changed', summary(c.pairId));
+      return out;
+    },
+    'conflicts/resolve-bulk': async ({ conflictIds, take }) => {
+      const outcomes = [];
+      for (const id of conflictIds) {
+        const c = records.conflict(id);
+        if (!c) {
+          outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: 'This conflict no longer exists.' });
+          continue;
+        }
+        const p = pairs.get(c.pairId);
+        const resolution = p ? bulkResolution(c, p.config.masterSide, take) : 'The pair was deleted.';
+        if (typeof resolution === 'string') {
+          outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: resolution });
+          continue;
+        }
+        try {
+          outcomes.push(await resolveConflict(deps, id, resolution));
+        } catch (e) {
+          outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      emitConflicts();
+      for (const pairId of new Set(conflictIds.map((id) => records.conflict(id)?.pairId).filter((x): x is string => !!x && !!pairs.get(x)))) ctx.emit('pairs/changed', summary(pairId));
+      return outcomes;
+    },
+    'failed/list': ({ pairId }) => {
+      pairRow(pairId);
+      return records.failedList(pairId).map(({ leftId: _l, rightId: _r, ...f }) => f);
+    },
+    'failed/retry': async ({ failedId }) => {
+      const f = ctx.db.prepare('SELECT pair_id, left_id, right_id FROM failed WHERE id = ?').get(failedId) as { pair_id: string; left_id: string | null; right_id: string | null } | undefined;
+      if (!f) throw notFound('Failed record', failedId);
+      if (runs.current(f.pair_id)) await runs.waitPair(f.pair_id);
+      const r = runs.start(f.pair_id, 'retry', false, { left: f.left_id ? [f.left_id] : [], right: f.right_id ? [f.right_id] : [] });
+      await r.done;
+      const still = records.failedList(f.pair_id).find((x) => x.id === failedId);
+      return still ? { status: 'failed' as const, error: still.error } : { status: 'done' as const, error: null };
+    },
+    'activity/list': ({ pairId, record, limit }) => {
+      pairRow(pairId);
+      return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, ...a }) => a);
+    },
+    'activity/restore': async ({ activityId }) => {
+      await restoreActivity(deps, activityId);
+      return { restored: true as const };
+    },
+    'demo/create': () => {
+      throw new ApiError('unavailable', 'The demo workspace is not available in this build yet.');
+    },
+  };
+
   return {
-    handlers: {
-      'pairs/list': () => [],
-      'pairs/get': unavailable,
-      'pairs/create': unavailable,
-      'pairs/update': unavailable,
-      'pairs/delete': unavailable,
-      'pairs/preview': unavailable,
-      'pairs/sync-now': unavailable,
-      'pairs/full-resync': unavailable,
-      'pairs/pause': unavailable,
-      'pairs/resume': unavailable,
-      'runs/list': () => [],
-      'runs/get': unavailable,
-      'runs/cancel': unavailable,
-      'conflicts/list': () => [],
-      'conflicts/count': () => ({ open: 0, byPair: {} }),
-      'conflicts/get': unavailable,
-      'conflicts/resolve': unavailable,
-      'conflicts/resolve-bulk': unavailable,
-      'failed/list': () => [],
-      'failed/retry': unavailable,
-      'activity/list': () => [],
-      'activity/restore': unavailable,
-      'demo/create': unavailable,
+    handlers,
+    deps,
+    async waitForRun(runId: string) {
+      await runs.wait(runId);
+    },
+    async close() {
+      scheduler.stop();
+      await runs.close();
     },
   };
 }

@@ -1,0 +1,157 @@
+/**
+ * The heart of a run for one linked record: a pure function from (base, left, right, policy) to
+ * a decision — what to write to each side, the new base, and which fields are in conflict.
+ * A field equal to the base on a side is unchanged there: this is how echoes of Concord's own
+ * writes die, whatever the timestamps say (PITFALLS 2).
+ */
+import type { CanonicalValue, ConflictPolicy, FieldMapping, PairConfig, Side } from '../api/model';
+import { canonicalEqual, type CanonicalRecord } from './canonical';
+
+export type SideView = { values: CanonicalRecord; updatedAt?: string };
+
+export type DecideContext = {
+  config: Pick<PairConfig, 'fields' | 'masterSide' | 'conflictPolicy' | 'initialMatchPolicy'>;
+  /** The current time (ms), to distrust app timestamps from the future (clock skew, PITFALLS 5). */
+  now: number;
+  /** True when two existing records were just matched (no base): the initial-match policy decides. */
+  initialMatch?: boolean;
+};
+
+export type Overwrite = { side: Side; field: string; before: CanonicalValue; after: CanonicalValue; reason: string };
+
+export type LinkedDecision = {
+  /** The base after both patches are applied. Fields in manual conflict keep their old base. */
+  base: CanonicalRecord;
+  leftPatch: CanonicalRecord;
+  rightPatch: CanonicalRecord;
+  /** Fields changed on both sides to different values that the policy sent to the inbox. */
+  conflicts: string[];
+  overwrites: Overwrite[];
+};
+
+/** How far into the future an app timestamp may be before "newest wins" stops trusting it. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+function trustedTime(ts: string | undefined, now: number): number | null {
+  if (!ts || !/(Z|[+-]\d{2}:?\d{2})$/i.test(ts)) return null; // no explicit zone: not comparable
+  const t = Date.parse(ts);
+  return Number.isNaN(t) || t > now + FUTURE_TOLERANCE_MS ? null : t;
+}
+
+/** The winner of a both-sides change under `newest`; falls back to master when untrustworthy. */
+export function newestSide(left: SideView, right: SideView, master: Side, now: number): Side {
+  const l = trustedTime(left.updatedAt, now);
+  const r = trustedTime(right.updatedAt, now);
+  if (l === null || r === null || l === r) return master;
+  return l > r ? 'left' : 'right';
+}
+
+type Resolved = { value: CanonicalValue; reason: string } | { conflict: true };
+
+/** One named function for a field changed on both sides to different values (a conflict). */
+export function resolveConflict(
+  policy: ConflictPolicy,
+  base: CanonicalValue | undefined,
+  left: SideView,
+  right: SideView,
+  field: string,
+  master: Side,
+  now: number,
+): Resolved {
+  const l = left.values[field] ?? null;
+  const r = right.values[field] ?? null;
+  const pick = (side: Side, reason: string): Resolved => ({ value: side === 'left' ? l : r, reason });
+  switch (policy) {
+    case 'manual':
+      return { conflict: true };
+    case 'master':
+      return pick(master, 'conflict: master wins');
+    case 'newest': {
+      const side = newestSide(left, right, master, now);
+      return pick(side, side === master ? 'conflict: newest wins (or master when timestamps are not comparable)' : 'conflict: newest wins');
+    }
+    case 'merge-numeric': {
+      if (typeof l === 'number' && typeof r === 'number' && (base === null || typeof base === 'number')) {
+        const b = base ?? 0;
+        return { value: b + (l - b) + (r - b), reason: 'conflict: merged (base + both changes)' };
+      }
+      return pick(master, 'conflict: not numeric, master wins');
+    }
+    case 'merge-set': {
+      const items = [l, r].flatMap((v) => (Array.isArray(v) ? v : v === null ? [] : [String(v)]));
+      const union = [...new Set(items)].sort();
+      return { value: union.length === 0 ? null : union, reason: 'conflict: merged (union of both sets)' };
+    }
+  }
+}
+
+function fieldPolicy(m: FieldMapping, ctx: DecideContext): ConflictPolicy {
+  if (ctx.initialMatch) {
+    const p = ctx.config.initialMatchPolicy ?? 'master';
+    return p;
+  }
+  return m.policy ?? ctx.config.conflictPolicy;
+}
+
+export function decideLinked(base: CanonicalRecord | null, left: SideView, right: SideView, ctx: DecideContext): LinkedDecision {
+  const out: LinkedDecision = { base: {}, leftPatch: {}, rightPatch: {}, conflicts: [], overwrites: [] };
+  const master = ctx.config.masterSide;
+  for (const m of ctx.config.fields) {
+    const f = m.name;
+    const b = base ? (Object.hasOwn(base, f) ? base[f] : null) : undefined;
+    const l = left.values[f] ?? null;
+    const r = right.values[f] ?? null;
+    let value: CanonicalValue;
+    let reason = 'changed';
+    if (m.direction === 'left-to-right') {
+      value = l; // a one-way field: the target mirrors the source
+      reason = 'one-way field (left to right)';
+    } else if (m.direction === 'right-to-left') {
+      value = r;
+      reason = 'one-way field (right to left)';
+    } else {
+      const lc = !canonicalEqual(l, b);
+      const rc = !canonicalEqual(r, b);
+      if (canonicalEqual(l, r)) value = l;
+      else if (lc && !rc) value = l;
+      else if (rc && !lc) value = r;
+      else {
+        const res = resolveConflict(fieldPolicy(m, ctx), b, left, right, f, master, ctx.now);
+        if ('conflict' in res) {
+          out.conflicts.push(f);
+          out.base[f] = b ?? null;
+          continue;
+        }
+        value = res.value;
+        reason = res.reason;
+      }
+    }
+    out.base[f] = value;
+    if (!canonicalEqual(l, value)) {
+      out.leftPatch[f] = value;
+      out.overwrites.push({ side: 'left', field: f, before: l, after: value, reason });
+    }
+    if (!canonicalEqual(r, value)) {
+      out.rightPatch[f] = value;
+      out.overwrites.push({ side: 'right', field: f, before: r, after: value, reason });
+    }
+  }
+  return out;
+}
+
+/** A record changed on `side` since the base in any mapped field (used for delete-vs-edit). */
+export function changedSinceBase(values: CanonicalRecord, base: CanonicalRecord, fields: string[]): boolean {
+  return fields.some((f) => !canonicalEqual(values[f] ?? null, Object.hasOwn(base, f) ? base[f] : null));
+}
+
+export type DeleteDecision = { action: 'propagate' | 'keep-tombstone' | 'recreate' | 'conflict' };
+
+/**
+ * A record deleted on one side. Propagate when the other side is unchanged since the base; an
+ * edit beats a delete (the deleted side is recreated) unless the policy is manual, then it is
+ * an update-delete conflict (PITFALLS 4).
+ */
+export function decideDelete(otherChanged: boolean, propagate: boolean, policy: ConflictPolicy): DeleteDecision {
+  if (!otherChanged) return { action: propagate ? 'propagate' : 'keep-tombstone' };
+  return { action: policy === 'manual' ? 'conflict' : 'recreate' };
+}

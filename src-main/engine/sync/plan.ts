@@ -1,0 +1,283 @@
+/**
+ * Turns what a run read into a plan: writes per side, base-only updates, conflicts, links to
+ * create. Calls the pure core for every decision; touches the store only to read links.
+ */
+import type { PairConfig, Side } from '../api/model';
+import { canonicalHash, type CanonicalRecord } from '../core/canonical';
+import { toCanonical } from '../core/mapping';
+import { changedSinceBase, decideDelete, decideLinked, type Overwrite } from '../core/merge';
+import { matchKey, planMatches } from '../core/matching';
+import type { AppRecord } from '../connectors/types';
+import type { ConflictRow } from './records-store';
+import type { Link } from './state-store';
+
+/** A link's id, known once the link row exists (matched records get theirs when the plan is applied). */
+export type LinkRef = { id: number | null };
+
+export type PlannedOp = {
+  side: Side;
+  op: 'create' | 'update' | 'delete';
+  targetId: string | null;
+  values: CanonicalRecord;
+  ifVersion?: string;
+  link: LinkRef | null;
+  sourceId: string | null;
+  sourceVersion: string | null;
+  decidedBase: CanonicalRecord;
+  /** Fields the other side's op for the same record writes (their base moves with that op). */
+  otherPending: string[];
+  label: string;
+  overwrites: Overwrite[];
+  reason: string;
+  journalId?: number;
+};
+
+export type RecordState = { rec: AppRecord; canon: CanonicalRecord } | null;
+
+export type Plan = {
+  ops: PlannedOp[];
+  newLinks: { ref: LinkRef; leftId: string; rightId: string; base: CanonicalRecord; leftVersion: string | null; rightVersion: string | null; label: string }[];
+  baseUpdates: { linkId: number; base: CanonicalRecord; leftVersion: string | null; rightVersion: string | null }[];
+  linkDeletes: number[];
+  tombstones: { linkId: number; side: Side }[];
+  conflicts: (Omit<ConflictRow, 'id' | 'status' | 'detectedAt' | 'linkId'> & { link: LinkRef | null })[];
+  /** Open field conflicts whose fields now agree (fixed in the apps): resolved automatically. */
+  autoResolved: number[];
+  skipped: number;
+};
+
+export type PlanInput = {
+  pairId: string;
+  config: PairConfig;
+  now: number;
+  optimistic: Record<Side, boolean>;
+  linked: { link: Link; left: RecordState; right: RecordState }[];
+  newRecords: Record<Side, AppRecord[]>;
+  /** Creates journaled by an interrupted run: looked up before a create is repeated (PITFALLS 15). */
+  pendingCreates: { side: Side; sourceId: string | null; payload: CanonicalRecord }[];
+};
+
+const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
+const fieldNames = (c: PairConfig): string[] => c.fields.map((f) => f.name);
+
+export const versionOf = (s: RecordState): string | null => (s ? (s.rec.version ?? canonicalHash(s.canon)) : null);
+
+export function recordLabel(config: PairConfig, values: CanonicalRecord | null, ids: { left?: string | null; right?: string | null }): string {
+  const keys = [...config.matchKeys, ...(config.fallbackKeys ?? [])];
+  const parts = values ? keys.map((k) => values[k]).filter((v) => v !== null && v !== undefined) : [];
+  if (parts.length > 0) return parts.map((p) => (Array.isArray(p) ? p.join(', ') : String(p))).join(' / ');
+  return [ids.left ? `left ${ids.left}` : null, ids.right ? `right ${ids.right}` : null].filter(Boolean).join(' ↔ ');
+}
+
+export function conflictFields(config: PairConfig, base: CanonicalRecord | null, l: CanonicalRecord | null, r: CanonicalRecord | null, inConflict: string[]) {
+  return config.fields.map((f) => ({
+    name: f.name,
+    type: f.type,
+    base: base ? (base[f.name] ?? null) : undefined,
+    left: l ? (l[f.name] ?? null) : undefined,
+    right: r ? (r[f.name] ?? null) : undefined,
+    inConflict: inConflict.includes(f.name),
+  }));
+}
+
+export function planRun(input: PlanInput, openFieldConflicts: Map<number, number>): Plan {
+  const { config } = input;
+  const plan: Plan = { ops: [], newLinks: [], baseUpdates: [], linkDeletes: [], tombstones: [], conflicts: [], autoResolved: [], skipped: 0 };
+  const names = fieldNames(config);
+
+  const updateOps = (link: LinkRef, l: NonNullable<RecordState>, r: NonNullable<RecordState>, d: ReturnType<typeof decideLinked>, label: string) => {
+    const lp = Object.keys(d.leftPatch);
+    const rp = Object.keys(d.rightPatch);
+    for (const [side, patch, target, source] of [
+      ['left', d.leftPatch, l, r],
+      ['right', d.rightPatch, r, l],
+    ] as const) {
+      if (Object.keys(patch).length === 0) continue;
+      const op: PlannedOp = {
+        side,
+        op: 'update',
+        targetId: target.rec.id,
+        values: patch,
+        link,
+        sourceId: source.rec.id,
+        sourceVersion: versionOf(source),
+        decidedBase: d.base,
+        otherPending: side === 'left' ? rp : lp,
+        label,
+        overwrites: d.overwrites.filter((o) => o.side === side),
+        reason: d.overwrites.find((o) => o.side === side)?.reason ?? 'changed',
+      };
+      if (input.optimistic[side] && target.rec.version !== undefined) op.ifVersion = target.rec.version;
+      plan.ops.push(op);
+    }
+  };
+
+  for (const { link, left, right } of input.linked) {
+    const label = recordLabel(config, left?.canon ?? right?.canon ?? link.base, { left: link.leftId, right: link.rightId });
+    const ref: LinkRef = { id: link.id };
+    if (link.deletedSide) {
+      plan.skipped++; // a tombstone: the surviving side's edits are not synced back (deleted records never come back)
+      continue;
+    }
+    if (!left && !right) {
+      plan.linkDeletes.push(link.id);
+      continue;
+    }
+    if (!left || !right) {
+      const deletedSide: Side = left ? 'right' : 'left';
+      const survivor = (left ?? right) as NonNullable<RecordState>;
+      const changed = changedSinceBase(survivor.canon, link.base, names);
+      const d = decideDelete(changed, config.deletes.propagate, config.conflictPolicy);
+      if (d.action === 'propagate') {
+        const op: PlannedOp = {
+          side: other(deletedSide),
+          op: 'delete',
+          targetId: survivor.rec.id,
+          values: {},
+          link: ref,
+          sourceId: null,
+          sourceVersion: null,
+          decidedBase: link.base,
+          otherPending: [],
+          label,
+          overwrites: names.map((f) => ({ side: other(deletedSide), field: f, before: survivor.canon[f] ?? null, after: null, reason: `deleted on ${deletedSide}` })),
+          reason: `deleted on the ${deletedSide} side`,
+        };
+        if (input.optimistic[other(deletedSide)] && survivor.rec.version !== undefined) op.ifVersion = survivor.rec.version;
+        plan.ops.push(op);
+      } else if (d.action === 'keep-tombstone') plan.tombstones.push({ linkId: link.id, side: deletedSide });
+      else if (d.action === 'recreate') {
+        plan.ops.push({
+          side: deletedSide,
+          op: 'create',
+          targetId: null,
+          values: survivor.canon,
+          link: ref,
+          sourceId: survivor.rec.id,
+          sourceVersion: versionOf(survivor),
+          decidedBase: survivor.canon,
+          otherPending: [],
+          label,
+          overwrites: [],
+          reason: `edited on the ${other(deletedSide)} side after it was deleted on the ${deletedSide} side: the edit wins`,
+        });
+      } else {
+        plan.conflicts.push({
+          pairId: input.pairId,
+          link: ref,
+          kind: 'update-delete',
+          leftId: link.leftId,
+          rightId: link.rightId,
+          record: label,
+          fields: names.filter((f) => changedSinceBase(survivor.canon, { [f]: link.base[f] ?? null }, [f])),
+          data: { fields: conflictFields(config, link.base, left?.canon ?? null, right?.canon ?? null, []), deletedSide },
+        });
+      }
+      continue;
+    }
+    const d = decideLinked(link.base, { values: left.canon, updatedAt: left.rec.updatedAt }, { values: right.canon, updatedAt: right.rec.updatedAt }, { config, now: input.now });
+    if (d.conflicts.length > 0) {
+      plan.conflicts.push({
+        pairId: input.pairId,
+        link: ref,
+        kind: 'field',
+        leftId: link.leftId,
+        rightId: link.rightId,
+        record: label,
+        fields: d.conflicts,
+        data: { fields: conflictFields(config, link.base, left.canon, right.canon, d.conflicts) },
+      });
+    } else {
+      const open = openFieldConflicts.get(link.id);
+      if (open !== undefined) plan.autoResolved.push(open);
+    }
+    updateOps(ref, left, right, d, label);
+    const lv = versionOf(left);
+    const rv = versionOf(right);
+    const baseChanged = names.some((f) => JSON.stringify(d.base[f] ?? null) !== JSON.stringify(link.base[f] ?? null));
+    if (Object.keys(d.leftPatch).length === 0 && Object.keys(d.rightPatch).length === 0) {
+      if (baseChanged || lv !== link.leftVersion || rv !== link.rightVersion) plan.baseUpdates.push({ linkId: link.id, base: d.base, leftVersion: lv, rightVersion: rv });
+      else plan.skipped++; // an echo of our own write or a no-op (PITFALLS 2)
+    }
+  }
+
+  // New records: link interrupted creates first, then match on keys, then create.
+  const canonOf = (side: Side, r: AppRecord) => toCanonical(config.fields, side, r.fields);
+  const fresh: Record<Side, Map<string, NonNullable<RecordState>>> = { left: new Map(), right: new Map() };
+  for (const side of ['left', 'right'] as const) for (const r of input.newRecords[side]) fresh[side].set(r.id, { rec: r, canon: canonOf(side, r) });
+
+  const linkPair = (l: NonNullable<RecordState>, r: NonNullable<RecordState>, initial: boolean) => {
+    const label = recordLabel(config, l.canon, { left: l.rec.id, right: r.rec.id });
+    const d = decideLinked(null, { values: l.canon, updatedAt: l.rec.updatedAt }, { values: r.canon, updatedAt: r.rec.updatedAt }, { config, now: input.now, initialMatch: initial });
+    // Stored until the writes land: each patched field keeps the value its target still holds,
+    // so a failed write shows up again as a change on the winning side.
+    const stored: CanonicalRecord = { ...d.base };
+    for (const f of Object.keys(d.leftPatch)) stored[f] = l.canon[f] ?? null;
+    for (const f of Object.keys(d.rightPatch)) stored[f] = r.canon[f] ?? null;
+    const ref: LinkRef = { id: null };
+    plan.newLinks.push({ ref, leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: versionOf(l), rightVersion: versionOf(r), label });
+    if (d.conflicts.length > 0) {
+      plan.conflicts.push({ pairId: input.pairId, link: ref, kind: 'field', leftId: l.rec.id, rightId: r.rec.id, record: label, fields: d.conflicts, data: { fields: conflictFields(config, null, l.canon, r.canon, d.conflicts) } });
+    }
+    updateOps(ref, l, r, d, label);
+  };
+
+  for (const pc of input.pendingCreates) {
+    const src = pc.sourceId ? fresh[other(pc.side)].get(pc.sourceId) : undefined;
+    if (!src) continue;
+    const done = [...fresh[pc.side].values()].find((t) => names.every((f) => JSON.stringify(t.canon[f] ?? null) === JSON.stringify(pc.payload[f] ?? null)));
+    if (!done) continue;
+    fresh[other(pc.side)].delete(src.rec.id);
+    fresh[pc.side].delete(done.rec.id);
+    if (pc.side === 'right') linkPair(src, done, false);
+    else linkPair(done, src, false);
+  }
+
+  const cands = (side: Side) => [...fresh[side].values()].map((s) => ({ id: s.rec.id, key: matchKey(s.canon, config.matchKeys, config.fallbackKeys) }));
+  const m = planMatches(cands('left'), cands('right'));
+  for (const { leftId, rightId } of m.links) linkPair(fresh.left.get(leftId) as NonNullable<RecordState>, fresh.right.get(rightId) as NonNullable<RecordState>, true);
+  for (const [target, ids] of [
+    ['right', m.createOnRight],
+    ['left', m.createOnLeft],
+  ] as const) {
+    for (const id of ids) {
+      const src = fresh[other(target)].get(id) as NonNullable<RecordState>;
+      plan.ops.push({
+        side: target,
+        op: 'create',
+        targetId: null,
+        values: src.canon,
+        link: null,
+        sourceId: id,
+        sourceVersion: versionOf(src),
+        decidedBase: src.canon,
+        otherPending: [],
+        label: recordLabel(config, src.canon, { [other(target)]: id }),
+        overwrites: [],
+        reason: `new record on the ${other(target)} side`,
+      });
+    }
+  }
+  for (const dup of m.duplicates) {
+    const rec = fresh[dup.side].get(dup.id) as NonNullable<RecordState>;
+    const candSide = other(dup.side);
+    plan.conflicts.push({
+      pairId: input.pairId,
+      link: null,
+      kind: 'duplicate',
+      leftId: dup.side === 'left' ? dup.id : null,
+      rightId: dup.side === 'right' ? dup.id : null,
+      record: recordLabel(config, rec.canon, { [dup.side]: dup.id }),
+      fields: [],
+      data: {
+        fields: conflictFields(config, null, dup.side === 'left' ? rec.canon : null, dup.side === 'right' ? rec.canon : null, []),
+        duplicate: {
+          side: dup.side,
+          record: rec.canon,
+          candidates: dup.candidates.map((id) => ({ id, fields: fresh[candSide].get(id)?.canon ?? {} })),
+        },
+      },
+    });
+  }
+  return plan;
+}

@@ -1,0 +1,54 @@
+/**
+ * What a first sync would do, before it runs (PITFALLS 1): reads both sides in full, matches on
+ * the pair's keys and counts matches, creates, conflicts and ambiguous keys. Writes nothing.
+ */
+import type { PairConfig, PairPreview, PreviewExample, Side } from '../api/model';
+import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
+import { toCanonical } from '../core/mapping';
+import { matchKey, planMatches } from '../core/matching';
+import { openSides, type RunDeps } from './runner';
+
+const EXAMPLES = 5;
+
+export async function previewPair(deps: RunDeps, config: PairConfig, pairId: string | null): Promise<PairPreview> {
+  const io = openSides(deps.connections, config);
+  const signal = new AbortController().signal;
+  try {
+    const canon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
+    const totals = { left: 0, right: 0 };
+    for (const side of ['left', 'right'] as const) {
+      const read = await io[side].readChanges(null, true, signal, () => undefined);
+      totals[side] = read.upserts.size;
+      const linked = pairId ? new Set(deps.state.links(pairId).map((l) => (side === 'left' ? l.leftId : l.rightId))) : new Set<string | null>();
+      for (const [id, rec] of read.upserts) if (!linked.has(id)) canon[side].set(id, toCanonical(config.fields, side, rec.fields));
+    }
+    const cands = (side: Side) => [...canon[side]].map(([id, c]) => ({ id, key: matchKey(c, config.matchKeys, config.fallbackKeys) }));
+    const plan = planMatches(cands('left'), cands('right'));
+    const keyOf = (c: CanonicalRecord | undefined) => (c ? (matchKey(c, config.matchKeys, config.fallbackKeys) ?? '(no key)') : '(no key)');
+    const ex = (left: CanonicalRecord | undefined, right: CanonicalRecord | undefined): PreviewExample => ({ ...(left ? { left } : {}), ...(right ? { right } : {}), key: keyOf(left ?? right) });
+    const differing = plan.links.filter(({ leftId, rightId }) => {
+      const l = canon.left.get(leftId) ?? {};
+      const r = canon.right.get(rightId) ?? {};
+      return config.fields.some((f) => !canonicalEqual(l[f.name] ?? null, r[f.name] ?? null));
+    });
+    return {
+      leftTotal: totals.left,
+      rightTotal: totals.right,
+      matched: plan.links.length,
+      createOnLeft: plan.createOnLeft.length,
+      createOnRight: plan.createOnRight.length,
+      conflicts: differing.length,
+      ambiguous: plan.duplicates.length,
+      examples: {
+        matched: plan.links.slice(0, EXAMPLES).map((m) => ex(canon.left.get(m.leftId), canon.right.get(m.rightId))),
+        createOnLeft: plan.createOnLeft.slice(0, EXAMPLES).map((id) => ex(undefined, canon.right.get(id))),
+        createOnRight: plan.createOnRight.slice(0, EXAMPLES).map((id) => ex(canon.left.get(id), undefined)),
+        conflicts: differing.slice(0, EXAMPLES).map((m) => ex(canon.left.get(m.leftId), canon.right.get(m.rightId))),
+        ambiguous: plan.duplicates.slice(0, EXAMPLES).map((d) => (d.side === 'left' ? ex(canon.left.get(d.id), undefined) : ex(undefined, canon.right.get(d.id)))),
+      },
+    };
+  } finally {
+    await io.left.close();
+    await io.right.close();
+  }
+}

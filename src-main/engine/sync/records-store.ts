@@ -1,0 +1,250 @@
+/** Conflicts, failed records and the activity log of a pair, in the store. */
+import { randomUUID } from 'node:crypto';
+import type { ActivityEntry, CanonicalValue, ConflictDetail, ConflictField, ConflictKind, ConflictStatus, FailedRecord, Side } from '../api/model';
+import type { Db } from '../store/db';
+import { now } from './state-store';
+
+export type ConflictData = { fields: ConflictField[]; deletedSide?: Side; duplicate?: ConflictDetail['duplicate'] };
+
+export type ConflictRow = {
+  id: string;
+  pairId: string;
+  linkId: number | null;
+  kind: ConflictKind;
+  leftId: string | null;
+  rightId: string | null;
+  record: string;
+  fields: string[];
+  data: ConflictData;
+  status: ConflictStatus;
+  detectedAt: string;
+};
+
+type RawConflict = {
+  id: string;
+  pair_id: string;
+  link_id: number | null;
+  kind: ConflictKind;
+  left_id: string | null;
+  right_id: string | null;
+  record: string;
+  fields_json: string;
+  data_json: string;
+  status: ConflictStatus;
+  detected_at: string;
+};
+const toConflict = (r: RawConflict): ConflictRow => ({
+  id: r.id,
+  pairId: r.pair_id,
+  linkId: r.link_id,
+  kind: r.kind,
+  leftId: r.left_id,
+  rightId: r.right_id,
+  record: r.record,
+  fields: JSON.parse(r.fields_json) as string[],
+  data: JSON.parse(r.data_json) as ConflictData,
+  status: r.status,
+  detectedAt: r.detected_at,
+});
+
+/** Backoff for failed records: exponential from 30 s, capped at 6 h, with ±50 % jitter so retries spread out. */
+export function nextAttemptDelayMs(attempts: number, random: () => number = Math.random): number {
+  const base = Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 6 * 3600_000);
+  return Math.round(base * (0.5 + random()));
+}
+
+const parseValue = (json: string | null): CanonicalValue | undefined => (json === null ? undefined : (JSON.parse(json) as CanonicalValue));
+
+export function createRecordsStore(db: Db) {
+  return {
+    openConflictFor(pairId: string, side: Side, id: string): ConflictRow | null {
+      const r = db
+        .prepare(`SELECT * FROM conflicts WHERE pair_id = ? AND status = 'open' AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`)
+        .get(pairId, id) as RawConflict | undefined;
+      return r ? toConflict(r) : null;
+    },
+    /** Records held by an open duplicate conflict (as the record or as a candidate). */
+    heldIds(pairId: string): { left: Set<string>; right: Set<string> } {
+      const held = { left: new Set<string>(), right: new Set<string>() };
+      for (const c of this.conflicts({ pairId, status: 'open', kind: 'duplicate' })) {
+        if (c.leftId) held.left.add(c.leftId);
+        if (c.rightId) held.right.add(c.rightId);
+        const dup = c.data.duplicate;
+        if (dup) for (const cand of dup.candidates) held[dup.side === 'left' ? 'right' : 'left'].add(cand.id);
+      }
+      return held;
+    },
+    /** One open conflict per record: a re-detected conflict updates the open one (never a second row). */
+    saveConflict(c: Omit<ConflictRow, 'id' | 'status' | 'detectedAt'>): { id: string; isNew: boolean } {
+      const key = c.leftId !== null ? { side: 'left' as const, id: c.leftId } : { side: 'right' as const, id: c.rightId ?? '' };
+      const existing = this.openConflictFor(c.pairId, key.side, key.id);
+      if (existing && existing.kind === c.kind) {
+        db.prepare('UPDATE conflicts SET link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ? WHERE id = ?').run(
+          c.linkId,
+          c.leftId,
+          c.rightId,
+          c.record,
+          JSON.stringify(c.fields),
+          JSON.stringify(c.data),
+          existing.id,
+        );
+        return { id: existing.id, isNew: false };
+      }
+      const id = randomUUID();
+      db.prepare(
+        "INSERT INTO conflicts (id, pair_id, link_id, kind, left_id, right_id, record, fields_json, data_json, status, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+      ).run(id, c.pairId, c.linkId, c.kind, c.leftId, c.rightId, c.record, JSON.stringify(c.fields), JSON.stringify(c.data), now());
+      return { id, isNew: true };
+    },
+    conflict(id: string): ConflictRow | null {
+      const r = db.prepare('SELECT * FROM conflicts WHERE id = ?').get(id) as RawConflict | undefined;
+      return r ? toConflict(r) : null;
+    },
+    conflicts(f: { pairId?: string; status?: ConflictStatus; kind?: ConflictKind }): ConflictRow[] {
+      const rows = db
+        .prepare(
+          `SELECT * FROM conflicts WHERE (@pairId IS NULL OR pair_id = @pairId) AND (@status IS NULL OR status = @status) AND (@kind IS NULL OR kind = @kind) ORDER BY detected_at DESC, rowid DESC`,
+        )
+        .all({ pairId: f.pairId ?? null, status: f.status ?? null, kind: f.kind ?? null }) as RawConflict[];
+      return rows.map(toConflict);
+    },
+    resolveConflict(id: string, resolution: unknown): void {
+      db.prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);
+    },
+    openCounts(): { open: number; byPair: Record<string, number> } {
+      const rows = db.prepare("SELECT pair_id, count(*) AS n FROM conflicts WHERE status = 'open' GROUP BY pair_id").all() as { pair_id: string; n: number }[];
+      const byPair: Record<string, number> = {};
+      let open = 0;
+      for (const r of rows) {
+        byPair[r.pair_id] = r.n;
+        open += r.n;
+      }
+      return { open, byPair };
+    },
+
+    /** Records one failure; a record already in the list counts another attempt and backs off further. */
+    saveFailed(f: { pairId: string; side: Side; op: FailedRecord['op']; leftId: string | null; rightId: string | null; record: string; error: string; retryAfterMs?: number }): void {
+      const existing = db
+        .prepare('SELECT id, attempts FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))')
+        .get(f.pairId, f.leftId, f.rightId) as { id: string; attempts: number } | undefined;
+      const attempts = (existing?.attempts ?? 0) + 1;
+      const next = new Date(Date.now() + (f.retryAfterMs ?? nextAttemptDelayMs(attempts))).toISOString();
+      if (existing) {
+        db.prepare('UPDATE failed SET side = ?, op = ?, error = ?, attempts = ?, next_attempt_at = ?, failed_at = ? WHERE id = ?').run(f.side, f.op, f.error, attempts, next, now(), existing.id);
+      } else {
+        db.prepare('INSERT INTO failed (id, pair_id, side, op, left_id, right_id, record, error, attempts, next_attempt_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+          randomUUID(),
+          f.pairId,
+          f.side,
+          f.op,
+          f.leftId,
+          f.rightId,
+          f.record,
+          f.error,
+          attempts,
+          next,
+          now(),
+        );
+      }
+    },
+    clearFailed(pairId: string, leftId: string | null, rightId: string | null): void {
+      db.prepare('DELETE FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))').run(pairId, leftId, rightId);
+    },
+    failedList(pairId: string): (FailedRecord & { leftId: string | null; rightId: string | null })[] {
+      const rows = db.prepare('SELECT * FROM failed WHERE pair_id = ? ORDER BY failed_at').all(pairId) as {
+        id: string;
+        pair_id: string;
+        side: Side;
+        op: FailedRecord['op'];
+        left_id: string | null;
+        right_id: string | null;
+        record: string;
+        error: string;
+        attempts: number;
+        next_attempt_at: string | null;
+        failed_at: string;
+      }[];
+      return rows.map((r) => ({
+        id: r.id,
+        pairId: r.pair_id,
+        side: r.side,
+        op: r.op,
+        record: r.record,
+        error: r.error,
+        attempts: r.attempts,
+        nextAttemptAt: r.next_attempt_at,
+        failedAt: r.failed_at,
+        leftId: r.left_id,
+        rightId: r.right_id,
+      }));
+    },
+    failedCount(pairId: string): number {
+      return db.prepare('SELECT count(*) FROM failed WHERE pair_id = ?').pluck().get(pairId) as number;
+    },
+
+    addActivity(a: Omit<ActivityEntry, 'id' | 'at'> & { recordId: string | null }): string {
+      const id = randomUUID();
+      db.prepare(
+        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        id,
+        a.pairId,
+        a.runId,
+        a.record,
+        a.recordId,
+        a.side,
+        a.action,
+        a.field,
+        a.before === undefined ? null : JSON.stringify(a.before),
+        a.after === undefined ? null : JSON.stringify(a.after),
+        a.reason,
+        now(),
+        a.restorable ? 1 : 0,
+      );
+      return id;
+    },
+    activity(f: { pairId: string; record?: string; limit: number }): (ActivityEntry & { recordId: string | null })[] {
+      const rows = db
+        .prepare(
+          "SELECT * FROM activity WHERE pair_id = @pairId AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
+        )
+        .all({ pairId: f.pairId, record: f.record ?? null, limit: f.limit }) as {
+        id: string;
+        pair_id: string;
+        run_id: string | null;
+        record: string;
+        record_id: string | null;
+        side: Side;
+        action: ActivityEntry['action'];
+        field: string | null;
+        before_json: string | null;
+        after_json: string | null;
+        reason: string;
+        at: string;
+        restorable: number;
+      }[];
+      return rows.map((r) => ({
+        id: r.id,
+        pairId: r.pair_id,
+        runId: r.run_id,
+        record: r.record,
+        recordId: r.record_id,
+        side: r.side,
+        action: r.action,
+        field: r.field,
+        before: parseValue(r.before_json),
+        after: parseValue(r.after_json),
+        reason: r.reason,
+        at: r.at,
+        restorable: r.restorable === 1,
+      }));
+    },
+    activityEntry(id: string): (ActivityEntry & { recordId: string | null }) | null {
+      const row = db.prepare('SELECT pair_id FROM activity WHERE id = ?').pluck().get(id) as string | undefined;
+      if (!row) return null;
+      return this.activity({ pairId: row, limit: 1_000_000 }).find((a) => a.id === id) ?? null;
+    },
+  };
+}
+
+export type RecordsStore = ReturnType<typeof createRecordsStore>;

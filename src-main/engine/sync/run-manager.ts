@@ -1,0 +1,98 @@
+/**
+ * Runs of pairs: one at a time per pair (a trigger during a run joins it and gets its runId),
+ * pairs independent of each other, cancel by runId. Emits `run/progress`, `run/finished`,
+ * `pairs/changed` and `conflicts/changed`.
+ */
+import type { PairSummary, RunProgress, RunSummary, RunTrigger } from '../api/model';
+import { ApiError } from '../api/errors';
+import type { EngineContext } from '../context';
+import { executeRun, type RunDeps } from './runner';
+
+type Running = { run: RunSummary; controller: AbortController; done: Promise<RunSummary> };
+
+const PROGRESS_EVERY_MS = 150;
+
+export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary) {
+  const running = new Map<string, Running>();
+
+  const emitCounts = () => ctx.emit('conflicts/changed', deps.records.openCounts());
+
+  function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }): Running {
+    const current = running.get(pairId);
+    if (current) return current; // a trigger during a run joins it
+    const pair = deps.pairs.get(pairId);
+    if (!pair) throw new ApiError('not-found', `Pair "${pairId}" does not exist (it may have been deleted). Reload the list and try again.`);
+    if (pair.paused) throw new ApiError('conflict', `"${pair.name}" is paused${pair.healthReason ? `: ${pair.healthReason}` : ''}. Resume the pair to sync it.`);
+    if (pair.pausedUntil && Date.parse(pair.pausedUntil) > Date.now()) {
+      throw new ApiError('unavailable', `"${pair.name}" is waiting for an app's rate limit until ${pair.pausedUntil}; it resumes on its own then.`);
+    }
+    const run = deps.pairs.startRun(pairId, trigger, full ? 'full' : 'incremental');
+    const controller = new AbortController();
+    const before = deps.records.openCounts().open;
+    let lastProgress = 0;
+    const onProgress = (p: Omit<RunProgress, 'pairId' | 'runId'>) => {
+      const t = Date.now();
+      if (t - lastProgress < PROGRESS_EVERY_MS && p.phase === 'writing') return;
+      lastProgress = t;
+      ctx.emit('run/progress', { pairId, runId: run.id, ...p });
+    };
+    const entry: Running = {
+      run,
+      controller,
+      done: (async () => {
+        let outcome;
+        try {
+          outcome = await executeRun(deps, { pairId, runId: run.id, full, signal: controller.signal, onProgress, ...(only ? { only } : {}) });
+        } catch (e) {
+          ctx.log(`run ${run.id} crashed`, e);
+          outcome = { status: 'failed' as const, counts: run.counts, error: e instanceof Error ? e.message : String(e) };
+        }
+        const finished = deps.pairs.finishRun(run.id, outcome.status, outcome.counts, outcome.error);
+        running.delete(pairId);
+        if (deps.pairs.get(pairId)) {
+          if (outcome.status === 'succeeded') {
+            const p = deps.pairs.get(pairId);
+            if (p && !p.paused && p.healthReason?.startsWith('Stopped before deleting')) deps.pairs.setHealthReason(pairId, null);
+          }
+          ctx.emit('run/progress', { pairId, runId: run.id, phase: 'finishing', read: outcome.counts.read, total: null, written: outcome.counts.created + outcome.counts.updated + outcome.counts.deleted });
+          ctx.emit('run/finished', finished);
+          ctx.emit('pairs/changed', summary(pairId));
+          if (deps.records.openCounts().open !== before || outcome.counts.conflicts > 0) emitCounts();
+        }
+        return finished;
+      })(),
+    };
+    running.set(pairId, entry);
+    ctx.emit('pairs/changed', summary(pairId));
+    return entry;
+  }
+
+  return {
+    start,
+    current: (pairId: string): RunSummary | null => running.get(pairId)?.run ?? null,
+    /** Resolves when the run with this id has finished (tests and the CLI wait on it). */
+    async wait(runId: string): Promise<RunSummary | null> {
+      for (const r of running.values()) if (r.run.id === runId) return r.done;
+      return deps.pairs.run(runId);
+    },
+    cancel(runId: string): boolean {
+      for (const r of running.values()) {
+        if (r.run.id === runId) {
+          r.controller.abort(new Error('The run was cancelled.'));
+          return true;
+        }
+      }
+      return false;
+    },
+    async waitPair(pairId: string): Promise<void> {
+      await running.get(pairId)?.done;
+    },
+    async close(): Promise<void> {
+      for (const r of running.values()) r.controller.abort(new Error('Concord is stopping.'));
+      await Promise.allSettled([...running.values()].map((r) => r.done));
+    },
+    emitCounts,
+  };
+}
+
+export type RunManager = ReturnType<typeof createRunManager>;

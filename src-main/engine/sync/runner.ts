@@ -1,0 +1,220 @@
+/**
+ * One run of a pair (DESIGN §4 steps 1–7): read both sides, plan with the pure core, guard mass
+ * deletes, then carry the plan out through the journal. The cursor only advances when every
+ * record read was processed (written, skipped, sent to the inbox, or recorded in the failed list
+ * in the same transaction), and it advances inside the transaction that commits the last write.
+ */
+import type { PairConfig, RunCounts, RunProgress, RunStatus, Side } from '../api/model';
+import { toCanonical, mappedAppFields } from '../core/mapping';
+import type { ConnectionService } from '../connections/service';
+import type { Cursor } from '../connectors/types';
+import { emptyCounts, type PairStore } from './pair-store';
+import { planRun, type RecordState } from './plan';
+import type { RecordsStore } from './records-store';
+import { createSideIo, RateLimited, type SideIo, type SideRead } from './side-io';
+import type { Link, StateStore } from './state-store';
+import { applyPlan } from './apply';
+
+export type RunDeps = { pairs: PairStore; state: StateStore; records: RecordsStore; connections: ConnectionService };
+export type RunRequest = {
+  pairId: string;
+  runId: string;
+  full: boolean;
+  signal: AbortSignal;
+  onProgress: (p: Omit<RunProgress, 'pairId' | 'runId'>) => void;
+  /** Retry mode: process just these records (read by id); no change feed, no cursor move. */
+  only?: { left: string[]; right: string[] };
+};
+export type RunOutcome = { status: RunStatus; counts: RunCounts; error: string | null };
+
+const SIDES = ['left', 'right'] as const;
+
+export function sideMode(connections: ConnectionService, config: PairConfig, side: Side) {
+  const def = connections.definition(config[side].connectionId);
+  const mode = config[side].changeDetection ?? def.capabilities.changeDetection[0] ?? 'hash';
+  return { def, mode };
+}
+
+export function openSides(connections: ConnectionService, config: PairConfig): Record<Side, SideIo> {
+  const make = (side: Side) => {
+    const { def, mode } = sideMode(connections, config, side);
+    const conn = connections.get(config[side].connectionId);
+    return createSideIo({
+      side,
+      label: `${conn.name} (${config[side].collection})`,
+      collection: config[side].collection,
+      mode,
+      capabilities: def.capabilities,
+      open: () => connections.open(config[side].connectionId),
+    });
+  };
+  return { left: make('left'), right: make('right') };
+}
+
+/** Mapped fields missing in an app (a renamed or dropped column): the pair pauses naming them (PITFALLS 11). */
+export async function missingFieldProblem(io: Record<Side, SideIo>, config: PairConfig): Promise<string | null> {
+  for (const side of SIDES) {
+    const { collections } = await io[side].describe();
+    const col = collections.find((c) => c.name === config[side].collection);
+    if (!col) return `The collection "${config[side].collection}" no longer exists in ${io[side].label} — choose another collection in the pair's settings, then resume the pair.`;
+    const have = new Set(col.fields.map((f) => f.name));
+    const gone = mappedAppFields(config.fields, side).filter((f) => !have.has(f.field));
+    if (gone.length > 0) {
+      const list = gone.map((g) => `"${g.field}"`).join(', ');
+      return `Field ${list} no longer exists in ${io[side].label} — re-map ${gone.length > 1 ? 'them' : 'it'} in the pair's settings, then resume the pair.`;
+    }
+  }
+  return null;
+}
+
+export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOutcome> {
+  const pair = deps.pairs.get(req.pairId);
+  if (!pair) return { status: 'failed', counts: emptyCounts(), error: 'The pair was deleted.' };
+  const config = pair.config;
+  const counts = emptyCounts();
+  const io = openSides(deps.connections, config);
+  try {
+    const problem = await missingFieldProblem(io, config);
+    if (problem) {
+      deps.pairs.setPaused(req.pairId, true, problem);
+      return { status: 'halted', counts, error: problem };
+    }
+
+    // 1. Read both sides.
+    req.onProgress({ phase: 'reading', read: 0, total: null, written: 0 });
+    const reads = {} as Record<Side, SideRead>;
+    let totals: Record<Side, number | null> = { left: null, right: null };
+    for (const side of SIDES) {
+      if (req.only) {
+        const found = await io[side].readByIds(req.only[side]);
+        reads[side] = { upserts: found, deletes: new Set(req.only[side].filter((id) => !found.has(id))), cursor: null, complete: false, total: null };
+      } else {
+        reads[side] = await io[side].readChanges(deps.state.cursor(req.pairId, side), req.full, req.signal, (n, total) => {
+          counts.read += n;
+          totals = { ...totals, [side]: total };
+          const t = totals.left !== null && totals.right !== null ? totals.left + totals.right : null;
+          req.onProgress({ phase: 'reading', read: counts.read, total: t, written: 0 });
+        });
+      }
+      if (req.signal.aborted) return { status: 'cancelled', counts, error: null };
+    }
+    if (req.only) counts.read = reads.left.upserts.size + reads.right.upserts.size;
+    else await addDueFailed(deps, req.pairId, io, reads);
+
+    // 2. Group by link; read the other side of every linked record that changed on one side only.
+    req.onProgress({ phase: 'matching', read: counts.read, total: null, written: 0 });
+    const groups = new Map<number, { link: Link; left?: RecordState; right?: RecordState }>();
+    const fresh: Record<Side, typeof reads.left.upserts> = { left: new Map(), right: new Map() };
+    const allLinks = deps.state.links(req.pairId);
+    const byId: Record<Side, Map<string, Link>> = { left: new Map(), right: new Map() };
+    for (const l of allLinks) {
+      if (l.leftId) byId.left.set(l.leftId, l);
+      if (l.rightId) byId.right.set(l.rightId, l);
+    }
+    const group = (l: Link) => groups.get(l.id) ?? groups.set(l.id, { link: l }).get(l.id)!;
+    const held = deps.records.heldIds(req.pairId);
+    for (const side of SIDES) {
+      for (const [id, rec] of reads[side].upserts) {
+        const l = byId[side].get(id);
+        if (l) group(l)[side] = { rec, canon: toCanonical(config.fields, side, rec.fields) };
+        else if (held[side].has(id)) counts.skipped++;
+        else fresh[side].set(id, rec);
+      }
+      for (const id of reads[side].deletes) {
+        const l = byId[side].get(id);
+        if (l) group(l)[side] = null;
+      }
+      // A complete scan sees every record: a linked record it did not see was deleted (PITFALLS 4, 10).
+      if (reads[side].complete) {
+        for (const l of allLinks) {
+          const id = side === 'left' ? l.leftId : l.rightId;
+          if (id && l.deletedSide !== side && !reads[side].upserts.has(id)) group(l)[side] = null;
+        }
+      }
+    }
+    for (const side of SIDES) {
+      const need = [...groups.values()].filter((g) => g[side] === undefined && g.link.deletedSide !== side).map((g) => (side === 'left' ? g.link.leftId : g.link.rightId)).filter((id): id is string => id !== null);
+      const found = need.length > 0 ? await io[side].readByIds(need) : new Map();
+      for (const g of groups.values()) {
+        if (g[side] !== undefined) continue;
+        const id = side === 'left' ? g.link.leftId : g.link.rightId;
+        const rec = id ? found.get(id) : undefined;
+        g[side] = rec ? { rec, canon: toCanonical(config.fields, side, rec.fields) } : null;
+      }
+    }
+
+    // 3–5. Plan with the pure core.
+    const openField = new Map<number, number>();
+    const conflictIdx = new Map<number, string>();
+    for (const c of deps.records.conflicts({ pairId: req.pairId, status: 'open', kind: 'field' })) if (c.linkId !== null) conflictIdx.set(c.linkId, c.id);
+    const conflictIds: string[] = [];
+    for (const [linkId, id] of conflictIdx) {
+      openField.set(linkId, conflictIds.length);
+      conflictIds.push(id);
+    }
+    const plan = planRun(
+      {
+        pairId: req.pairId,
+        config,
+        now: Date.now(),
+        optimistic: { left: io.left.capabilities.optimisticWrites, right: io.right.capabilities.optimisticWrites },
+        linked: [...groups.values()].map((g) => ({ link: g.link, left: g.left ?? null, right: g.right ?? null })),
+        newRecords: { left: [...fresh.left.values()], right: [...fresh.right.values()] },
+        pendingCreates: deps.state.pendingCreates(req.pairId),
+      },
+      openField,
+    );
+    counts.skipped += plan.skipped;
+
+    // Mass-delete guard: an app that suddenly answers with nothing must not wipe the other (PITFALLS 4).
+    const linked = deps.state.linkedCount(req.pairId);
+    for (const side of SIDES) {
+      const deletes = plan.ops.filter((o) => o.side === side && o.op === 'delete').length;
+      if (deletes > 0 && deletes > config.deletes.massDeleteThreshold * linked) {
+        const share = Math.round((deletes / linked) * 100);
+        const msg = `Stopped before deleting ${deletes} of ${linked} linked records (${share}%) in ${io[side].label}: more than the pair's limit of ${Math.round(config.deletes.massDeleteThreshold * 100)}%. If the other app really deleted them, raise the limit in the pair's settings and run again; otherwise check the other app's connection.`;
+        deps.pairs.setHealthReason(req.pairId, msg);
+        return { status: 'halted', counts, error: msg };
+      }
+    }
+
+    // 6–7. Carry the plan out through the journal.
+    const cursors: Record<Side, Cursor | null> = { left: req.only ? null : reads.left.cursor, right: req.only ? null : reads.right.cursor };
+    const result = await applyPlan(deps, { pairId: req.pairId, runId: req.runId, config, plan, io, signal: req.signal, counts, cursors, conflictIds, onProgress: req.onProgress, readCount: counts.read });
+    if (req.full && result.status !== 'cancelled') deps.pairs.setLastFullAt(req.pairId, new Date().toISOString());
+    // Flag mode: clear the flags of records that were processed (Concord's own writes leave it clear).
+    for (const side of SIDES) {
+      if (io[side].mode !== 'flag' || !io[side].connector.clearFlags || result.status === 'cancelled') continue;
+      const ids = [...reads[side].upserts.keys()].filter((id) => !result.unprocessed[side].has(id));
+      if (ids.length > 0) await io[side].connector.clearFlags(config[side].collection, ids);
+    }
+    return { status: result.status, counts, error: result.error };
+  } catch (e) {
+    if (e instanceof RateLimited) {
+      const until = new Date(Date.now() + e.retryAfterMs).toISOString();
+      deps.pairs.setPausedUntil(req.pairId, until);
+      return { status: 'partial', counts, error: `${e.message} Paused until ${until}; the next run resumes from the cursor.` };
+    }
+    if (req.signal.aborted) return { status: 'cancelled', counts, error: null };
+    const message = e instanceof Error ? e.message : String(e);
+    return { status: 'failed', counts, error: message };
+  } finally {
+    await io.left.close();
+    await io.right.close();
+  }
+}
+
+/** Failed records whose backoff has elapsed join the run (retry with exponential backoff and jitter). */
+async function addDueFailed(deps: RunDeps, pairId: string, io: Record<Side, SideIo>, reads: Record<Side, SideRead>): Promise<void> {
+  const due = deps.records.failedList(pairId).filter((f) => f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= Date.now());
+  for (const side of SIDES) {
+    const ids = due.map((f) => (side === 'left' ? f.leftId : f.rightId)).filter((id): id is string => id !== null && !reads[side].upserts.has(id));
+    if (ids.length === 0) continue;
+    const found = await io[side].readByIds(ids);
+    for (const id of ids) {
+      const rec = found.get(id);
+      if (rec) reads[side].upserts.set(id, rec);
+      else reads[side].deletes.add(id);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * One side of a running pair: its connector, the collection, the change-detection mode, and the
+ * engine-owned policies around the connector — a 401 ('auth') reopens the connection (which reads
+ * the refreshed credential) once and retries (PITFALLS 9); a 429 is surfaced as `RateLimited`
+ * so the runner pauses that side (PITFALLS 8).
+ */
+import type { ChangeDetection, ConnectorCapabilities, Side } from '../api/model';
+import type { AppRecord, Connector, Cursor, WriteOp, WriteResult } from '../connectors/types';
+
+export class RateLimited extends Error {
+  constructor(
+    readonly side: Side,
+    readonly retryAfterMs: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RateLimited';
+  }
+}
+
+const reasonOf = (e: unknown): string | undefined => {
+  const r = (e as { reason?: unknown } | null)?.reason;
+  return typeof r === 'string' ? r : undefined;
+};
+const retryAfterOf = (e: unknown): number | undefined => {
+  const r = (e as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof r === 'number' ? r : undefined;
+};
+
+export const DEFAULT_RETRY_AFTER_MS = 60_000;
+const READ_CHUNK = 200;
+const WRITE_CHUNK = 100;
+
+export type SideRead = {
+  upserts: Map<string, AppRecord>;
+  deletes: Set<string>;
+  cursor: Cursor | null;
+  /** The read saw every record of the collection, so absence means deleted. */
+  complete: boolean;
+  total: number | null;
+};
+
+export type SideIo = ReturnType<typeof createSideIo>;
+
+export function createSideIo(opts: {
+  side: Side;
+  label: string;
+  collection: string;
+  mode: ChangeDetection;
+  capabilities: ConnectorCapabilities;
+  open: () => Connector;
+}) {
+  let conn = opts.open();
+  let refreshed = false;
+
+  /** Runs `fn`; on an auth error reopens the connector once (a refreshed credential) and retries. */
+  async function withAuth<T>(fn: (c: Connector) => Promise<T>): Promise<T> {
+    try {
+      return await fn(conn);
+    } catch (e) {
+      if (reasonOf(e) === 'rate-limited') throw new RateLimited(opts.side, retryAfterOf(e) ?? DEFAULT_RETRY_AFTER_MS, `${opts.label} asked Concord to slow down (rate limit).`);
+      if (reasonOf(e) !== 'auth' || refreshed) throw e;
+      await reopen();
+      return fn(conn);
+    }
+  }
+  async function reopen(): Promise<void> {
+    refreshed = true;
+    await conn.close().catch(() => undefined);
+    conn = opts.open();
+  }
+
+  return {
+    ...opts,
+    get connector(): Connector {
+      return conn;
+    },
+    describe: () => withAuth((c) => c.describe()),
+    async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
+      const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
+      const out: SideRead = { upserts: new Map(), deletes: new Set(), cursor, complete: false, total: null };
+      await withAuth(async (c) => {
+        out.upserts.clear();
+        out.deletes.clear();
+        for await (const batch of c.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+          if (signal.aborted) throw new Error('cancelled');
+          for (const r of batch.upserts) {
+            out.upserts.set(r.id, r);
+            out.deletes.delete(r.id);
+          }
+          for (const id of batch.deletes) {
+            out.deletes.add(id);
+            out.upserts.delete(id);
+          }
+          out.cursor = batch.cursor;
+          if (batch.complete) out.complete = true;
+          if (batch.total !== undefined) out.total = batch.total;
+          onBatch(batch.upserts.length + batch.deletes.length, out.total);
+        }
+      });
+      // A read from no cursor lists every record: once it ends, absence means deleted.
+      if (full || cursor === null && mode !== 'flag') out.complete = true;
+      return out;
+    },
+    async readByIds(ids: string[]): Promise<Map<string, AppRecord>> {
+      const out = new Map<string, AppRecord>();
+      for (let i = 0; i < ids.length; i += READ_CHUNK) {
+        const chunk = ids.slice(i, i + READ_CHUNK);
+        const recs = await withAuth((c) => c.read(opts.collection, chunk));
+        for (const r of recs) out.set(r.id, r);
+      }
+      return out;
+    },
+    /** Writes ops in chunks; auth-failed ops are retried once after a reopen. */
+    async write(ops: WriteOp[], onResults: (from: number, results: WriteResult[]) => void): Promise<void> {
+      for (let i = 0; i < ops.length; i += WRITE_CHUNK) {
+        const chunk = ops.slice(i, i + WRITE_CHUNK);
+        let results = await withAuth((c) => c.write(opts.collection, chunk));
+        if (results.length !== chunk.length) {
+          results = chunk.map((_, j) => results[j] ?? { ok: false, error: `${opts.label} gave no result for this write.`, reason: 'unavailable' });
+        }
+        const authFailed = results.map((r, j) => (!r.ok && r.reason === 'auth' ? j : -1)).filter((j) => j >= 0);
+        if (authFailed.length > 0 && !refreshed) {
+          await reopen();
+          const retried = await conn.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp));
+          authFailed.forEach((j, k) => {
+            results[j] = retried[k] ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' };
+          });
+        }
+        onResults(i, results);
+        const limited = results.find((r) => !r.ok && r.reason === 'rate-limited');
+        if (limited && !limited.ok) {
+          throw new RateLimited(opts.side, limited.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS, `${opts.label} asked Concord to slow down (rate limit): ${limited.error}`);
+        }
+      }
+    },
+    async close(): Promise<void> {
+      await conn.close().catch(() => undefined);
+    },
+  };
+}

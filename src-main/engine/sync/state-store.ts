@@ -1,0 +1,141 @@
+/**
+ * Store access for a pair's sync state: links (with the base), cursors, journal, failed records.
+ * The one write choke point for synced state is `commitWrite`: it marks a journal row done and
+ * moves the link's base and versions in ONE transaction, so a crash can never leave a write done
+ * without its base (which would make the next run see Concord's own write as a user change).
+ */
+import type { CanonicalValue, Side } from '../api/model';
+import type { CanonicalRecord } from '../core/canonical';
+import type { Cursor } from '../connectors/types';
+import type { Db } from '../store/db';
+
+export type Link = {
+  id: number;
+  leftId: string | null;
+  rightId: string | null;
+  base: CanonicalRecord;
+  leftVersion: string | null;
+  rightVersion: string | null;
+  /** Tombstone: this side's record was deleted and the delete was not propagated. */
+  deletedSide: Side | null;
+};
+
+type LinkRow = {
+  id: number;
+  left_id: string | null;
+  right_id: string | null;
+  base_json: string;
+  left_version: string | null;
+  right_version: string | null;
+  deleted_side: Side | null;
+};
+
+const toLink = (r: LinkRow): Link => ({
+  id: r.id,
+  leftId: r.left_id,
+  rightId: r.right_id,
+  base: JSON.parse(r.base_json) as CanonicalRecord,
+  leftVersion: r.left_version,
+  rightVersion: r.right_version,
+  deletedSide: r.deleted_side,
+});
+
+export const now = (): string => new Date().toISOString();
+
+export function createStateStore(db: Db) {
+  const linkBy = (side: Side) => db.prepare(`SELECT * FROM links WHERE pair_id = ? AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`);
+  const q = {
+    linkByLeft: linkBy('left'),
+    linkByRight: linkBy('right'),
+    linkById: db.prepare('SELECT * FROM links WHERE id = ?'),
+  };
+  const store = {
+    linkFor(pairId: string, side: Side, id: string): Link | null {
+      const row = (side === 'left' ? q.linkByLeft : q.linkByRight).get(pairId, id) as LinkRow | undefined;
+      return row ? toLink(row) : null;
+    },
+    link(id: number): Link | null {
+      const row = q.linkById.get(id) as LinkRow | undefined;
+      return row ? toLink(row) : null;
+    },
+    links(pairId: string): Link[] {
+      return (db.prepare('SELECT * FROM links WHERE pair_id = ?').all(pairId) as LinkRow[]).map(toLink);
+    },
+    linkedCount(pairId: string): number {
+      return db.prepare('SELECT count(*) FROM links WHERE pair_id = ? AND deleted_side IS NULL').pluck().get(pairId) as number;
+    },
+    /** Creates or replaces the link of a record pair (ids unique per side within the pair). */
+    upsertLink(pairId: string, l: Omit<Link, 'id'> & { id?: number }): number {
+      if (l.id !== undefined) {
+        db.prepare(
+          'UPDATE links SET left_id = ?, right_id = ?, base_json = ?, left_version = ?, right_version = ?, deleted_side = ?, updated_at = ? WHERE id = ?',
+        ).run(l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, now(), l.id);
+        return l.id;
+      }
+      const res = db
+        .prepare(
+          'INSERT INTO links (pair_id, left_id, right_id, base_json, left_version, right_version, deleted_side, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(pairId, l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, now());
+      return Number(res.lastInsertRowid);
+    },
+    deleteLink(id: number): void {
+      db.prepare('DELETE FROM links WHERE id = ?').run(id);
+    },
+    cursor(pairId: string, side: Side): Cursor | null {
+      const json = db.prepare('SELECT cursor_json FROM cursors WHERE pair_id = ? AND side = ?').pluck().get(pairId, side) as string | undefined;
+      return json ? (JSON.parse(json) as Cursor) : null;
+    },
+    setCursor(pairId: string, side: Side, cursor: Cursor): void {
+      db.prepare(
+        'INSERT INTO cursors (pair_id, side, cursor_json, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(pair_id, side) DO UPDATE SET cursor_json = excluded.cursor_json, updated_at = excluded.updated_at',
+      ).run(pairId, side, JSON.stringify(cursor), now());
+    },
+    clearCursors(pairId: string): void {
+      db.prepare('DELETE FROM cursors WHERE pair_id = ?').run(pairId);
+    },
+    journalAdd(e: { pairId: string; runId: string; side: Side; op: string; targetId: string | null; sourceId: string | null; payload: unknown }): number {
+      const res = db
+        .prepare('INSERT INTO journal (pair_id, run_id, side, op, target_id, source_id, payload_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(e.pairId, e.runId, e.side, e.op, e.targetId, e.sourceId, JSON.stringify(e.payload), 'pending', now());
+      return Number(res.lastInsertRowid);
+    },
+    journalFinish(id: number, status: 'done' | 'failed', error: string | null = null): void {
+      db.prepare('UPDATE journal SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, now(), id);
+    },
+    /** Pending creates of interrupted runs: a rerun looks their records up before creating again. */
+    pendingCreates(pairId: string): { id: number; side: Side; sourceId: string | null; payload: CanonicalRecord }[] {
+      const rows = db
+        .prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending' AND op = 'create'")
+        .all(pairId) as { id: number; side: Side; source_id: string | null; payload_json: string }[];
+      return rows.map((r) => ({ id: r.id, side: r.side, sourceId: r.source_id, payload: (JSON.parse(r.payload_json) as { values: CanonicalRecord }).values }));
+    },
+    /** Closes journal rows left pending by an interrupted run once a later run has re-planned them. */
+    supersedePending(pairId: string, runId: string): void {
+      db.prepare("UPDATE journal SET status = 'failed', error = ?, finished_at = ? WHERE pair_id = ? AND status = 'pending' AND run_id <> ?").run(
+        `interrupted; re-planned by run ${runId}`,
+        now(),
+        pairId,
+        runId,
+      );
+    },
+    pendingCount(pairId: string): number {
+      return db.prepare("SELECT count(*) FROM journal WHERE pair_id = ? AND status = 'pending'").pluck().get(pairId) as number;
+    },
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+  };
+  return store;
+}
+
+export type StateStore = ReturnType<typeof createStateStore>;
+
+/** Base update for a committed write: the written fields (and fields no pending patch covers) take the decided values. */
+export function mergeBase(stored: CanonicalRecord, decided: CanonicalRecord, written: string[], stillPending: string[]): CanonicalRecord {
+  const out: CanonicalRecord = { ...stored };
+  for (const [f, v] of Object.entries(decided)) {
+    if (written.includes(f) || !stillPending.includes(f)) out[f] = v satisfies CanonicalValue;
+  }
+  return out;
+}

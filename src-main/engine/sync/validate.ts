@@ -1,0 +1,50 @@
+/**
+ * The pair-config checks that need the connections (the shape is checked by schemas.ts): each
+ * connection exists, its collection exists, every mapped field exists there, and the chosen
+ * change-detection mode is one the connector and collection support. Errors say what to fix.
+ */
+import type { PairConfig } from '../api/model';
+import { ApiError } from '../api/errors';
+import type { ConnectionService } from '../connections/service';
+
+export async function validateAgainstConnections(connections: ConnectionService, config: PairConfig): Promise<void> {
+  const issues: { path: string; message: string }[] = [];
+  for (const side of ['left', 'right'] as const) {
+    const s = config[side];
+    let name: string;
+    let conn;
+    try {
+      name = connections.get(s.connectionId).name;
+      const def = connections.definition(s.connectionId);
+      if (s.changeDetection && !def.capabilities.changeDetection.includes(s.changeDetection)) {
+        issues.push({ path: `${side}.changeDetection`, message: `${def.label} cannot detect changes by "${s.changeDetection}"; choose one of: ${def.capabilities.changeDetection.join(', ')}.` });
+      }
+      conn = connections.open(s.connectionId);
+    } catch (e) {
+      issues.push({ path: `${side}.connectionId`, message: `The ${side} connection "${s.connectionId}" cannot be used: ${e instanceof Error ? e.message : String(e)}` });
+      continue;
+    }
+    try {
+      const { collections } = await conn.describe();
+      const col = collections.find((c) => c.name === s.collection);
+      if (!col) {
+        issues.push({ path: `${side}.collection`, message: `"${s.collection}" is not a collection of ${name}; choose one of: ${collections.map((c) => c.name).join(', ') || '(none)'}.` });
+        continue;
+      }
+      if (s.changeDetection && col.changeDetection.length > 0 && !col.changeDetection.includes(s.changeDetection)) {
+        issues.push({ path: `${side}.changeDetection`, message: `${name} "${s.collection}" supports ${col.changeDetection.join(', ')} change detection, not "${s.changeDetection}".` });
+      }
+      const have = new Set(col.fields.map((f) => f.name));
+      config.fields.forEach((f, i) => {
+        for (const field of (side === 'left' ? f.left : f.right).fields) {
+          if (!have.has(field)) issues.push({ path: `fields.${i}.${side}.fields`, message: `"${field}" is not a field of ${name} "${s.collection}" — pick one of: ${[...have].join(', ')}.` });
+        }
+      });
+    } catch (e) {
+      issues.push({ path: `${side}.collection`, message: `Could not read the collections of ${name}: ${e instanceof Error ? e.message : String(e)}. Test the connection, then try again.` });
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  }
+  if (issues.length > 0) throw new ApiError('invalid-input', `The pair's settings do not fit the apps — ${issues.map((i) => i.message).join(' ')}`, issues);
+}
