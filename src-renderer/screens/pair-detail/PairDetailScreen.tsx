@@ -1,4 +1,182 @@
+import { useEffect } from 'react';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { formatTime, formatValue } from '../../components/widgets';
+import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
+import { PairCard, describeRun } from '../pairs/PairCard';
+import { PairSettings } from './PairSettings';
+
+const TABS: { id: PairTab; label: string }[] = [
+  { id: 'runs', label: 'Runs' },
+  { id: 'failed', label: 'Failed records' },
+  { id: 'activity', label: 'Activity' },
+  { id: 'settings', label: 'Settings' },
+];
+
 export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab }) {
-  return <section className="screen"><h1>{pairId}</h1>{tab}</section>;
+  const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
+  const loaded = useConcord((s) => s.pairsLoaded);
+  const extras = useConcord((s) => s.extras[pairId]);
+  const store = useConcordStore();
+
+  useEffect(() => {
+    const s = store.getState();
+    if (tab === 'runs') void s.loadRuns(pairId);
+    if (tab === 'failed') void s.loadFailed(pairId);
+    if (tab === 'activity') void s.loadActivity(pairId);
+    if (tab === 'settings') void s.loadPairDetail(pairId);
+  }, [store, pairId, tab]);
+
+  if (!pair) {
+    return (
+      <section className="screen">
+        <h1>Pair</h1>
+        <p>{loaded ? 'This pair does not exist (it may have been deleted).' : 'Loading…'}</p>
+        <a href="#/pairs">Back to pairs</a>
+      </section>
+    );
+  }
+
+  return (
+    <section aria-labelledby="pair-detail-title" className="screen">
+      <p>
+        <a href="#/pairs">← Pairs</a>
+      </p>
+      <h1 id="pair-detail-title">{pair.name}</h1>
+      <PairCard pair={pair} />
+      <div className="tabs" role="tablist" aria-label="Pair details">
+        {TABS.map((t) => (
+          <a key={t.id} role="tab" aria-selected={t.id === tab} href={`#/pairs/${encodeURIComponent(pairId)}/${t.id}`}>
+            {t.label}
+            {t.id === 'failed' && pair.failed > 0 && <span className="badge badge-alert">{pair.failed}</span>}
+          </a>
+        ))}
+      </div>
+      <div role="tabpanel" aria-label={TABS.find((t) => t.id === tab)?.label}>
+        <ErrorMessage error={extras?.error} />
+        {tab === 'runs' && <RunsTab pairId={pairId} />}
+        {tab === 'failed' && <FailedTab pairId={pairId} />}
+        {tab === 'activity' && <ActivityTab pairId={pairId} />}
+        {tab === 'settings' && <PairSettings pairId={pairId} />}
+      </div>
+    </section>
+  );
+}
+
+function RunsTab({ pairId }: { pairId: string }) {
+  const runs = useConcord((s) => s.extras[pairId]?.runs);
+  if (!runs) return null;
+  if (runs.length === 0) return <p className="muted">No runs yet. Press "Sync now" to run this pair for the first time.</p>;
+  return (
+    <table className="data-table" aria-label="Runs">
+      <thead>
+        <tr>
+          <th scope="col">Started</th>
+          <th scope="col">Trigger</th>
+          <th scope="col">Result</th>
+          <th scope="col">Duration</th>
+          <th scope="col">Error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => (
+          <tr key={r.id}>
+            <td>{formatTime(r.startedAt)}</td>
+            <td>
+              {r.trigger} ({r.mode})
+            </td>
+            <td>{describeRun(r)}</td>
+            <td>{r.durationMs !== null ? `${(r.durationMs / 1000).toFixed(1)} s` : '—'}</td>
+            <td>{r.error ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FailedTab({ pairId }: { pairId: string }) {
+  const failed = useConcord((s) => s.extras[pairId]?.failed);
+  const retry = useConcord((s) => s.retryFailed);
+  if (!failed) return null;
+  if (failed.length === 0) return <p className="muted">No failed records. Records an app refuses appear here with its error and a Retry button.</p>;
+  return (
+    <table className="data-table" aria-label="Failed records">
+      <thead>
+        <tr>
+          <th scope="col">Record</th>
+          <th scope="col">Write</th>
+          <th scope="col">Error</th>
+          <th scope="col">Attempts</th>
+          <th scope="col">Next attempt</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {failed.map((f) => (
+          <tr key={f.id}>
+            <td>{f.record}</td>
+            <td>
+              {f.op} on {f.side}
+            </td>
+            <td>{f.error}</td>
+            <td>{f.attempts}</td>
+            <td>{formatTime(f.nextAttemptAt)}</td>
+            <td>
+              <button type="button" aria-label={`Retry ${f.record}`} onClick={() => void retry(pairId, f.id)}>
+                Retry
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ActivityTab({ pairId }: { pairId: string }) {
+  const activity = useConcord((s) => s.extras[pairId]?.activity);
+  const restore = useConcord((s) => s.restoreActivity);
+  if (!activity) return null;
+  if (activity.length === 0) return <p className="muted">No activity yet. Every write Concord makes, and every value it overwrites, is listed here.</p>;
+  return (
+    <table className="data-table" aria-label="Activity">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Record</th>
+          <th scope="col">What</th>
+          <th scope="col">Overwritten value</th>
+          <th scope="col">New value</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {activity.map((a) => (
+          <tr key={a.id}>
+            <td>{formatTime(a.at)}</td>
+            <td>{a.record}</td>
+            <td>
+              {a.action} on {a.side}
+              {a.field ? ` · ${a.field}` : ''}
+              <div className="muted">{a.reason}</div>
+            </td>
+            <td>{a.before !== undefined ? formatValue(a.before) : ''}</td>
+            <td>{a.after !== undefined ? formatValue(a.after) : ''}</td>
+            <td>
+              {a.restorable && (
+                <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => void restore(pairId, a.id)}>
+                  Restore
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

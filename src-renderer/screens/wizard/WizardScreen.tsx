@@ -1,3 +1,115 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Side } from '../../../src-main/engine/api/model';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { useConcord } from '../../store/react';
+import { WIZARD_STEPS } from '../../store/wizard-slice';
+import { MappingEditor, suggestMapping } from './MappingEditor';
+import { CollectionsStep, ConnectionStep, MatchStep, PoliciesStep, ReviewStep, ScheduleStep } from './wizard-steps';
+import { validateStep } from './wizard-validate';
+
 export function WizardScreen() {
-  return <section className="screen"><h1>Create a pair</h1></section>;
+  const draft = useConcord((s) => s.draft);
+  const connectors = useConcord((s) => s.connectors);
+  const connectorsError = useConcord((s) => s.connectorsError);
+  const wizardError = useConcord((s) => s.wizardError);
+  const loadConnectors = useConcord((s) => s.loadConnectors);
+  const patchDraft = useConcord((s) => s.patchDraft);
+  const saveConnection = useConcord((s) => s.saveConnection);
+  const setWizardError = useConcord((s) => s.setWizardError);
+  // Secrets live only here, for as long as the step needs them: they go to the engine once.
+  const [secrets, setSecrets] = useState<Record<Side, string>>({ left: '', right: '' });
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    if (!connectors) void loadConnectors();
+  }, [connectors, loadConnectors]);
+  useEffect(() => headingRef.current?.focus(), [draft.step]);
+
+  const step = draft.step;
+  const last = WIZARD_STEPS.length - 1;
+
+  async function next(): Promise<void> {
+    const reason = validateStep(step, draft, connectors, secrets);
+    setProblem(reason);
+    if (reason) return;
+    if (step === 0 || step === 1) {
+      const side: Side = step === 0 ? 'left' : 'right';
+      setBusy(true);
+      const ok = await saveConnection(side, secrets[side] || undefined);
+      setBusy(false);
+      if (!ok) return;
+      setSecrets((s) => ({ ...s, [side]: '' }));
+    }
+    if (step === 2 && draft.fields.length === 0) {
+      const fields = suggestMapping(
+        draft.left.collections?.find((c) => c.name === draft.left.collection),
+        draft.right.collections?.find((c) => c.name === draft.right.collection),
+      );
+      patchDraft({ fields, matchKeys: draft.matchKeys.length ? draft.matchKeys : fields.filter((f) => /e-?mail/i.test(f.name)).map((f) => f.name).slice(0, 1) });
+    }
+    setWizardError(null);
+    patchDraft({ step: Math.min(last, step + 1) });
+  }
+
+  function back(): void {
+    setProblem(null);
+    setWizardError(null);
+    patchDraft({ step: Math.max(0, step - 1) });
+  }
+
+  const fieldNames = (side: Side): string[] | undefined =>
+    draft[side].collections?.find((c) => c.name === draft[side].collection)?.fields.map((f) => f.name);
+
+  return (
+    <section aria-labelledby="wizard-title" className="screen wizard">
+      <h1 id="wizard-title">Create a pair</h1>
+      <ol className="wizard-steps" aria-label="Steps">
+        {WIZARD_STEPS.map((label, i) => (
+          <li key={label} aria-current={i === step ? 'step' : undefined} className={i < step ? 'done' : ''}>
+            {label}
+          </li>
+        ))}
+      </ol>
+      <form
+        className="wizard-body"
+        aria-labelledby="wizard-step-title"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (step < last) void next();
+        }}
+      >
+        <h2 id="wizard-step-title" tabIndex={-1} ref={headingRef}>
+          Step {step + 1} of {WIZARD_STEPS.length}: {WIZARD_STEPS[step]}
+        </h2>
+        <ErrorMessage error={connectorsError} onRetry={() => void loadConnectors()} />
+        {(step === 0 || step === 1) && (
+          <ConnectionStep side={step === 0 ? 'left' : 'right'} secret={secrets[step === 0 ? 'left' : 'right']} onSecret={(v) => setSecrets((s) => ({ ...s, [step === 0 ? 'left' : 'right']: v }))} />
+        )}
+        {step === 2 && <CollectionsStep />}
+        {step === 3 && <MappingEditor fields={draft.fields} onChange={(fields) => patchDraft({ fields })} leftFields={fieldNames('left')} rightFields={fieldNames('right')} />}
+        {step === 4 && <MatchStep />}
+        {step === 5 && <PoliciesStep />}
+        {step === 6 && <ScheduleStep />}
+        {step === 7 && <ReviewStep />}
+        {problem && (
+          <p className="field-error" role="alert">
+            {problem}
+          </p>
+        )}
+        <ErrorMessage error={wizardError} />
+        <div className="actions wizard-nav">
+          <button type="button" onClick={back} disabled={step === 0 || busy}>
+            Back
+          </button>
+          {step < last && (
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Connecting…' : 'Next'}
+            </button>
+          )}
+        </div>
+      </form>
+    </section>
+  );
 }

@@ -1,0 +1,108 @@
+import { useEffect, useState } from 'react';
+import type { PairConfig } from '../../../src-main/engine/api/model';
+import type { ApiCallError } from '../../api/call';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { useConcord } from '../../store/react';
+import { MappingEditor, POLICIES } from '../wizard/MappingEditor';
+
+/** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
+export function PairSettings({ pairId }: { pairId: string }) {
+  const detail = useConcord((s) => s.extras[pairId]?.detail);
+  const updatePair = useConcord((s) => s.updatePair);
+  const fullResync = useConcord((s) => s.fullResync);
+  const deletePair = useConcord((s) => s.deletePair);
+  const navigate = useConcord((s) => s.navigate);
+  const [config, setConfig] = useState<PairConfig | null>(null);
+  const [error, setError] = useState<ApiCallError | null>(null);
+  const [saved, setSaved] = useState<{ needsFullResync: boolean } | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    if (detail && !config) setConfig(detail.config);
+  }, [detail, config]);
+
+  if (!config) return <p className="muted">Loading settings…</p>;
+
+  const patch = (p: Partial<PairConfig>): void => {
+    setConfig({ ...config, ...p });
+    setSaved(null);
+  };
+
+  return (
+    <form
+      className="settings-form"
+      aria-label="Pair settings"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setSaving(true);
+        const result = await updatePair(pairId, config);
+        setSaving(false);
+        if (result.ok) {
+          setError(null);
+          setSaved({ needsFullResync: result.needsFullResync });
+        } else setError(result.error);
+      }}
+    >
+      <label>
+        Name
+        <input value={config.name} onChange={(e) => patch({ name: e.target.value })} />
+      </label>
+      <MappingEditor fields={config.fields} onChange={(fields) => patch({ fields })} />
+      <fieldset>
+        <legend>Policies</legend>
+        <label>
+          Master side
+          <select value={config.masterSide} onChange={(e) => patch({ masterSide: e.target.value === 'right' ? 'right' : 'left' })}>
+            <option value="left">Left</option>
+            <option value="right">Right</option>
+          </select>
+        </label>
+        <label>
+          When both sides change a field
+          <select value={config.conflictPolicy} onChange={(e) => patch({ conflictPolicy: POLICIES.find((p) => p.id === e.target.value)?.id ?? 'manual' })}>
+            {POLICIES.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Schedule (minutes between runs; empty = manual only)
+          <input
+            type="number"
+            min={1}
+            value={config.schedule.intervalSeconds === null ? '' : Math.round(config.schedule.intervalSeconds / 60)}
+            onChange={(e) => patch({ schedule: { intervalSeconds: e.target.value === '' ? null : Math.max(1, Number(e.target.value)) * 60 } })}
+          />
+        </label>
+      </fieldset>
+      <ErrorMessage error={error} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={saving}>
+          {saving ? 'Saving…' : 'Save settings'}
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={async () => {
+            if (await deletePair(pairId)) navigate({ name: 'pairs' });
+          }}
+        >
+          Delete pair
+        </button>
+      </div>
+      <div role="status">
+        {saved && !saved.needsFullResync && <p>Saved. The next run uses the new settings.</p>}
+        {saved?.needsFullResync && (
+          <p className="banner">
+            Saved. This change applies to existing records only after a full resync.{' '}
+            <button type="button" onClick={() => void fullResync(pairId)}>
+              Run full resync now
+            </button>
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}

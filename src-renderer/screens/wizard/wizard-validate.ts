@@ -1,0 +1,50 @@
+import type { ConnectorInfo } from '../../../src-main/engine/api/model';
+import type { WizardDraft } from '../../store/wizard-slice';
+
+/** What keeps a step from going on, in words for the user; null when the step is complete. */
+export function validateStep(step: number, draft: WizardDraft, connectors: ConnectorInfo[] | null, secrets: Record<'left' | 'right', string>): string | null {
+  if (step === 0 || step === 1) {
+    const sideKey = step === 0 ? 'left' : 'right';
+    const side = draft[sideKey];
+    if (side.connection) return null;
+    const connector = connectors?.find((c) => c.kind === side.connector);
+    if (!connector) return 'Choose which kind of app this is.';
+    if (!side.name.trim()) return 'Give this connection a name (for example "Sales CRM").';
+    const missing = connector.configFields.filter((f) => {
+      if (!f.required) return false;
+      if (f.secret || f.type === 'password') return !secrets[sideKey];
+      const v = side.config[f.key];
+      return v === undefined || v === '';
+    });
+    if (missing.length > 0) return `Fill in ${missing.map((f) => f.label).join(', ')}.`;
+    return null;
+  }
+  if (step === 2) {
+    if (!draft.left.collection || !draft.right.collection) return 'Choose a collection on each side.';
+    return null;
+  }
+  if (step === 3) {
+    if (draft.fields.length === 0) return 'Map at least one field.';
+    const names = draft.fields.map((f) => f.name.trim());
+    if (names.some((n) => !n)) return 'Every mapped field needs a name.';
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) return `The name "${dup}" is used twice; each mapped field needs its own name.`;
+    const half = draft.fields.find((f) => f.left.fields.length === 0 || f.right.fields.length === 0);
+    if (half) return `Choose the field on both sides for "${half.name}".`;
+    return null;
+  }
+  if (step === 4) {
+    if (draft.matchKeys.length === 0) return 'Choose at least one field to match existing records on (an email or a customer number works well).';
+    return null;
+  }
+  if (step === 5) {
+    const t = draft.deletes.massDeleteThreshold;
+    if (!(t > 0 && t <= 1)) return 'The mass-delete guard must be a share between 1 % and 100 %.';
+    return null;
+  }
+  if (step === 6) {
+    if (draft.intervalSeconds !== null && !(draft.intervalSeconds >= 60)) return 'Run at most once a minute, or choose "Only when I press Sync now".';
+    return null;
+  }
+  return null;
+}
