@@ -15,6 +15,7 @@ export type PairsSlice = {
   pairs: PairSummary[];
   pairsLoaded: boolean;
   pairsError: ApiCallError | null;
+  demoError: ApiCallError | null;
   /** Live progress of the run in flight, per pair (from `run/progress`). */
   progress: Record<string, RunProgress>;
   /** The last failed action on a pair card (Sync now, Pause…), shown on that card. */
@@ -70,6 +71,7 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     pairs: [],
     pairsLoaded: false,
     pairsError: null,
+    demoError: null,
     progress: {},
     pairErrors: {},
     pending: {},
@@ -98,9 +100,10 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       if (summary) get().applyPairChanged(summary);
     },
     async createDemo() {
+      set({ demoError: null });
       const result = await guard('demo/create', () => call('demo/create', {}));
       if (!result.ok) {
-        set({ pairsError: result.error });
+        set({ demoError: result.error });
         return null;
       }
       await get().loadPairs();

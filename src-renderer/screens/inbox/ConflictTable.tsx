@@ -86,7 +86,9 @@ export function ConflictTable(props: {
 
   const order = rows.map((r) => r.id).join('\n');
   const { onOrder } = props;
-  useEffect(() => onOrder(order ? order.split('\n') : []), [order, onOrder]);
+  useEffect(() => {
+    onOrder(order ? order.split('\n') : []);
+  }, [order, onOrder]);
 
   // Keep the active row in view when j/k moves it.
   const activeIndex = rows.findIndex((r) => r.id === props.activeId);

@@ -55,8 +55,10 @@ function FieldRow(props: {
   const masterValue = field[props.master];
   const slaveValue = field[props.slave];
   const pick = picks[field.name];
-  const masterChanged = !sameValue(masterValue, field.base);
-  const slaveChanged = !sameValue(slaveValue, field.base);
+  // Never synced (a first match has no base): only a difference between the sides is news.
+  const neverSynced = field.base === undefined;
+  const masterChanged = neverSynced ? !sameValue(masterValue, slaveValue) : !sameValue(masterValue, field.base);
+  const slaveChanged = neverSynced ? !sameValue(masterValue, slaveValue) : !sameValue(slaveValue, field.base);
   const focused = props.focusedField === field.name;
   const editing = pick !== undefined && 'value' in pick;
   const error = props.editErrors[field.name];
@@ -68,7 +70,7 @@ function FieldRow(props: {
         {field.name}
         {field.inConflict && <span className="conflict-mark"> — conflict</span>}
       </th>
-      <td className="value base">{formatValue(field.base)}</td>
+      <td className="value base">{neverSynced ? 'never synced' : formatValue(field.base)}</td>
       <td className={`value${masterChanged ? ' changed' : ''}${pick && 'take' in pick && pick.take === 'master' ? ' picked' : ''}`}>
         {formatValue(masterValue)}
       </td>

@@ -39,7 +39,15 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
   const selectedIds = Object.keys(selection).filter((id) => selection[id] && conflicts.some((c) => c.id === id));
 
   const open = useCallback((id: string) => navigate({ name: 'conflicts', conflictId: id }), [navigate]);
-  const onOrder = useCallback((ids: string[]) => (orderRef.current = ids), []);
+  // Where the open conflict sits in display order; kept after it leaves the list, to open its successor.
+  const indexRef = useRef(-1);
+  const onOrder = useCallback((ids: string[]) => {
+    orderRef.current = ids;
+  }, []);
+  useEffect(() => {
+    const index = conflictId ? orderRef.current.indexOf(conflictId) : -1;
+    if (index !== -1) indexRef.current = index;
+  });
 
   const move = useCallback(
     (delta: number) => {
@@ -75,10 +83,9 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
 
   /** After Apply, the next conflict in display order opens (the resolved one leaves the list). */
   const onResolved = useCallback(() => {
-    const ids = orderRef.current;
-    const index = conflictId ? ids.indexOf(conflictId) : -1;
-    const next = ids[index + 1] ?? ids[index - 1];
-    if (next && next !== conflictId) open(next);
+    const ids = orderRef.current.filter((id) => id !== conflictId);
+    const next = ids[Math.min(indexRef.current, ids.length - 1)];
+    if (next) open(next);
   }, [conflictId, open]);
 
   async function bulk(take: 'master' | 'slave'): Promise<void> {

@@ -41,6 +41,7 @@ export function PairsScreen() {
 function FirstStart() {
   const navigate = useConcord((s) => s.navigate);
   const createDemo = useConcord((s) => s.createDemo);
+  const demoError = useConcord((s) => s.demoError);
   const [busy, setBusy] = useState(false);
   return (
     <div className="empty-state">
@@ -67,6 +68,7 @@ function FirstStart() {
           {busy ? 'Creating the demo…' : 'Try the demo workspace'}
         </button>
       </div>
+      <ErrorMessage error={demoError} />
     </div>
   );
 }
