@@ -93,7 +93,8 @@ export function createSideIo(opts: {
             out.upserts.delete(id);
           }
           out.cursor = batch.cursor;
-          if (batch.complete) out.complete = true;
+          // Only a hash scan lists every record; a flag read's last batch is merely the end of the flagged rows.
+          if (batch.complete && mode === 'hash') out.complete = true;
           if (batch.total !== undefined) out.total = batch.total;
           onBatch(batch.upserts.length + batch.deletes.length, out.total);
         }

@@ -1,0 +1,180 @@
+/**
+ * PITFALLS 15 — crash or kill mid-run. A real child process runs a first sync and is SIGKILLed
+ * while it writes; the engine restarts on the same data folder and runs again. The rerun must
+ * finish the work with no duplicate creates and no lost records, end exactly where an
+ * uninterrupted run ends, and leave nothing for a further run to do.
+ *
+ * Only the public API is used (createEngine, dispatch, onEvent) and the apps' files themselves.
+ */
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
+import { createEngine } from '../engine';
+import {
+  call,
+  contentByEmail,
+  createContactsApp,
+  createContactsPair,
+  duplicateEmails,
+  people,
+  person,
+  readContacts,
+  runAndWait,
+  seedContacts,
+  writesOf,
+} from '../testing/sqlite-apps';
+
+// 3,000 people on the left (0..2999), 2,000 on the right (2000..3999): 1,000 overlap by email,
+// and the right holds another phone for them (the master, left, wins on the first match).
+const LEFT = [0, 3000] as const;
+const RIGHT = [2000, 4000] as const;
+const RIGHT_PHONE = 'right-phone';
+/** Writes a complete first sync makes: 1,000 creates on the left, 2,000 creates + 1,000 updates on the right. */
+const TOTAL_WRITES = 1000 + 2000 + 1000;
+
+const CHILD = resolve(__dirname, '../testing/crash-child.ts');
+const REPO = resolve(__dirname, '../../..');
+
+type Apps = { dir: string; left: string; right: string };
+
+function makeApps(dir: string): Apps {
+  mkdirSync(dir, { recursive: true });
+  const apps = { dir, left: join(dir, 'left.sqlite'), right: join(dir, 'right.sqlite') };
+  createContactsApp(apps.left);
+  createContactsApp(apps.right);
+  seedContacts(apps.left, people(...LEFT));
+  seedContacts(apps.right, people(...RIGHT, (p) => ({ ...p, phone: RIGHT_PHONE })));
+  return apps;
+}
+
+const newEngine = (dataDir: string) => createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => undefined });
+
+/** Sync writes visible in the apps' files: rows created on the left, right rows that now hold the left's data. */
+function visibleWrites(apps: Apps): { left: number; right: number; total: number } {
+  const count = (path: string, sql: string) => {
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      return db.prepare(sql).pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  };
+  const left = count(apps.left, 'SELECT count(*) FROM contacts') - (LEFT[1] - LEFT[0]);
+  const right = count(apps.right, `SELECT count(*) FROM contacts WHERE phone IS NOT '${RIGHT_PHONE}'`);
+  return { left, right, total: left + right };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) done({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => done({ code, signal }));
+  });
+
+/** Runs the first sync in a child and SIGKILLs it once `killAt` writes are visible in the apps. */
+async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, pairId], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = exited(child);
+  let done = false;
+  void exit.then(() => (done = true));
+  const deadline = Date.now() + 60_000;
+  while (!done && Date.now() < deadline) {
+    if (visibleWrites(apps).total >= killAt) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  if (done) throw new Error(`the child finished before ${killAt} writes were visible, so no kill landed mid-run.\nstdout tail: ${stdout.slice(-500)}\nstderr: ${stderr}`);
+  child.kill('SIGKILL');
+  const result = await exit;
+  return { result, at: visibleWrites(apps), stdout };
+}
+
+describe('sync survives a SIGKILL mid-run (PITFALLS 15)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'concord-crash-'));
+  let reference: { left: ReturnType<typeof contentByEmail>; right: ReturnType<typeof contentByEmail> };
+
+  beforeAll(async () => {
+    // The state an uninterrupted first sync reaches from the same starting files.
+    const apps = makeApps(join(root, 'reference'));
+    const engine = newEngine(join(root, 'reference', 'data'));
+    try {
+      const pairId = await createContactsPair(engine, apps.left, apps.right);
+      const run = await runAndWait(engine, pairId);
+      expect(run.status).toBe('succeeded');
+      expect(writesOf(run)).toBe(TOTAL_WRITES);
+    } finally {
+      await engine.close();
+    }
+    reference = { left: contentByEmail(apps.left), right: contentByEmail(apps.right) };
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it.each([
+    { name: 'early (a few hundred writes in)', killAt: 300 },
+    { name: 'half-way', killAt: 2000 },
+    { name: 'late (most writes done)', killAt: 3600 },
+  ])('killed $name: the rerun completes without duplicates or losses', { timeout: 180_000 }, async ({ killAt }) => {
+    const dir = join(root, `kill-${killAt}`);
+    const apps = makeApps(dir);
+    const before = { left: readContacts(apps.left), right: readContacts(apps.right) };
+    const dataDir = join(dir, 'data');
+
+    const setup = newEngine(dataDir);
+    const pairId = await createContactsPair(setup, apps.left, apps.right);
+    await setup.close();
+
+    const { result, at } = await killMidRun(apps, dataDir, pairId, killAt);
+    // The kill landed while writes were in progress: some, not all, are in the apps.
+    expect(result.signal).toBe('SIGKILL');
+    expect(at.total).toBeGreaterThan(0);
+    expect(at.total).toBeLessThan(TOTAL_WRITES);
+
+    const engine = newEngine(dataDir);
+    try {
+      // The killed run is not left "running" for ever.
+      const [interrupted] = await call(engine, 'runs/list', { pairId });
+      expect(interrupted?.status).not.toBe('running');
+
+      const rerun = await runAndWait(engine, pairId);
+      console.info(`kill at ${killAt}: ${at.left} left + ${at.right} right writes visible at the kill; rerun wrote ${writesOf(rerun)}`);
+      expect(rerun.status).toBe('succeeded');
+      expect(rerun.counts.failed).toBe(0);
+      // The rerun finishes the work only: what the killed run wrote is not written again.
+      expect(writesOf(rerun)).toBeLessThanOrEqual(TOTAL_WRITES - at.total + 100);
+
+      const left = contentByEmail(apps.left);
+      const right = contentByEmail(apps.right);
+      expect(duplicateEmails(apps.left)).toEqual([]);
+      expect(duplicateEmails(apps.right)).toEqual([]);
+      // Both apps agree on every mapped field, and equal the uninterrupted run's end state.
+      expect(left).toEqual(right);
+      expect(left).toEqual(reference.left);
+      expect(right).toEqual(reference.right);
+      // Every original record is still there, with its own id.
+      for (const side of ['left', 'right'] as const) {
+        const now = new Map(readContacts(apps[side]).map((c) => [c.id, c.email]));
+        for (const c of before[side]) expect(now.get(c.id)).toBe(c.email);
+      }
+      for (let n = LEFT[0]; n < RIGHT[1]; n++) expect(left.get(person(n).email)?.first_name).toBe(person(n).first_name);
+
+      const detail = await call(engine, 'pairs/get', { pairId });
+      expect(detail.linked).toBe(RIGHT[1] - LEFT[0]);
+      expect(detail.queued).toBe(0);
+      expect(detail.failed).toBe(0);
+
+      // A further sync finds nothing to do: the journal left no echo to chase.
+      const again = await runAndWait(engine, pairId);
+      expect(again.status).toBe('succeeded');
+      expect(writesOf(again)).toBe(0);
+      expect(again.counts.conflicts).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * TEST FIXTURE (not shipped code): two real SQLite "apps" in a temp folder, an engine over them
+ * (built with `createEngine`, or assembled the same way when a test must wrap the connection
+ * service to inject a crash), and helpers that call the API through `dispatch`.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
+import { createDispatcher, type Dispatch } from '../api/dispatch';
+import type { ChangeDetection, PairConfig, RunSummary } from '../api/model';
+import { createConnectionsDomain } from '../connections/handlers';
+import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
+import { createConnectionService, type ConnectionStore } from '../connections/service';
+import type { EngineContext } from '../context';
+import { createEngine } from '../engine';
+import { openDatabase, type Db } from '../store/db';
+import { createSyncDomain } from './handlers';
+
+export type AppRow = { id: number; email: string | null; name: string | null; score: number | null; tags?: string | null };
+
+export type Kit = {
+  dir: string;
+  dataDir: string;
+  dispatch: Dispatch;
+  db: Db;
+  events: { event: string; payload: unknown }[];
+  call<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>>;
+  close(): Promise<void>;
+};
+
+export function tempDir(prefix = 'concord-sync-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+/** An "app": a SQLite file with a contacts table (updated_at for cursor mode, needs_sync for flag mode). */
+export function createApp(path: string): void {
+  const db = new Database(path);
+  db.exec(`CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    email TEXT,
+    name TEXT,
+    score INTEGER,
+    tags TEXT,
+    needs_sync INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  )`);
+  db.close();
+}
+
+/** A user editing an app directly (bumps updated_at, raises the sync flag). */
+export function appExec<T>(path: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(path);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+export const appInsert = (path: string, row: Omit<AppRow, 'id'>): number =>
+  appExec(path, (db) => Number(db.prepare('INSERT INTO contacts (email, name, score, tags) VALUES (?, ?, ?, ?)').run(row.email, row.name, row.score, row.tags ?? null).lastInsertRowid));
+export const appUpdate = (path: string, id: number, fields: Partial<Omit<AppRow, 'id'>>): void =>
+  appExec(path, (db) => {
+    for (const [k, v] of Object.entries(fields)) db.prepare(`UPDATE contacts SET ${k} = ?, needs_sync = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`).run(v, id);
+  });
+export const appDelete = (path: string, id: number): void => appExec(path, (db) => void db.prepare('DELETE FROM contacts WHERE id = ?').run(id));
+export const appRows = (path: string): AppRow[] => appExec(path, (db) => db.prepare('SELECT id, email, name, score, tags FROM contacts ORDER BY id').all() as AppRow[]);
+
+export function basePairConfig(leftId: string, rightId: string, over: Partial<PairConfig> = {}): PairConfig {
+  return {
+    name: 'Contacts',
+    left: { connectionId: leftId, collection: 'contacts', changeDetection: 'hash' },
+    right: { connectionId: rightId, collection: 'contacts', changeDetection: 'hash' },
+    fields: [
+      { name: 'email', type: 'string', left: { fields: ['email'] }, right: { fields: ['email'] }, direction: 'both' },
+      { name: 'name', type: 'string', left: { fields: ['name'] }, right: { fields: ['name'] }, direction: 'both' },
+      { name: 'score', type: 'number', left: { fields: ['score'] }, right: { fields: ['score'] }, direction: 'both' },
+    ],
+    matchKeys: ['email'],
+    masterSide: 'left',
+    conflictPolicy: 'master',
+    deletes: { propagate: true, massDeleteThreshold: 1 },
+    schedule: { intervalSeconds: null },
+    ...over,
+  };
+}
+
+/**
+ * Starts an engine on `dataDir`. With `wrap`, the engine is assembled like `createEngine` does,
+ * but the sync domain gets the wrapped connection service (crash injection in tests).
+ */
+export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore): Kit {
+  const credentials = new InMemoryCredentialStoreForTests();
+  const events: { event: string; payload: unknown }[] = [];
+  let dispatch: Dispatch;
+  let db: Db;
+  let close: () => Promise<void>;
+  if (!wrap) {
+    const engine = createEngine({ dataDir, credentials, log: () => {} });
+    engine.onEvent((m) => events.push({ event: m.event, payload: m.payload }));
+    dispatch = engine.dispatch;
+    db = engine.context.db;
+    close = () => engine.close();
+  } else {
+    db = openDatabase(dataDir);
+    const ctx: EngineContext = { db, dataDir, credentials, emit: (event, payload) => void events.push({ event, payload }), log: () => {}, version: 'test', startedAt: new Date().toISOString() };
+    const service = createConnectionService(ctx);
+    const connections = createConnectionsDomain(ctx, service);
+    const sync = createSyncDomain(ctx, wrap(service), { schedulerTickMs: 3_600_000 });
+    dispatch = createDispatcher({ 'app/info': () => { throw new Error('not in tests'); }, ...connections.handlers, ...sync.handlers }, () => {});
+    close = async () => {
+      await sync.close?.();
+      if (db.open) db.close();
+    };
+  }
+  const call = async <M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> => {
+    const r = await dispatch(method, args);
+    if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
+    return r.value as ApiResult<M>;
+  };
+  return { dir, dataDir, dispatch, db, events, call, close };
+}
+
+/** Starts a run and waits for it to finish (polling runs/get through the API). */
+export async function syncAndWait(kit: Kit, pairId: string, full = false): Promise<RunSummary> {
+  const { runId } = await kit.call(full ? 'pairs/full-resync' : 'pairs/sync-now', { pairId });
+  return waitRun(kit, runId);
+}
+export async function waitRun(kit: Kit, runId: string): Promise<RunSummary> {
+  for (;;) {
+    const run = await kit.call('runs/get', { runId });
+    if (run.status !== 'running') return run;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Two apps, two connections and a pair (hash mode by default) in a fresh temp folder. */
+export async function setupPair(
+  over: Partial<PairConfig> = {},
+  opts: { dir?: string; wrap?: (s: ConnectionStore) => ConnectionStore; modes?: [ChangeDetection, ChangeDetection] } = {},
+) {
+  const dir = opts.dir ?? tempDir();
+  const left = join(dir, 'left.sqlite');
+  const right = join(dir, 'right.sqlite');
+  createApp(left);
+  createApp(right);
+  const kit = startEngine(dir, join(dir, 'data'), opts.wrap);
+  const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
+  const r = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
+  const config = basePairConfig(l.id, r.id, over);
+  if (opts.modes) {
+    config.left.changeDetection = opts.modes[0];
+    config.right.changeDetection = opts.modes[1];
+  }
+  const pair = await kit.call('pairs/create', { config });
+  return { dir, left, right, kit, pairId: pair.id, leftConn: l.id, rightConn: r.id };
+}
