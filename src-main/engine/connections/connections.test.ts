@@ -112,3 +112,32 @@ describe('connections domain', () => {
     await connector.close();
   });
 });
+
+describe('connections without a reachable keychain', () => {
+  it('local-file connections work when the credential store is unreachable (a server with no Secret Service)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-nokeychain-'));
+    const unreachable = {
+      description: 'OS keychain (unreachable, for tests)',
+      get: () => Promise.reject(new Error('The OS keychain is not reachable')),
+      set: () => Promise.reject(new Error('The OS keychain is not reachable')),
+      delete: () => Promise.reject(new Error('The OS keychain is not reachable')),
+      has: () => Promise.reject(new Error('The OS keychain is not reachable')),
+    };
+    const engine = createEngine({ dataDir: join(dir, 'data'), credentials: unreachable, log: () => {} });
+    try {
+      const csv = join(dir, 'a.csv');
+      writeFileSync(csv, 'id,name\n1,Ada\n');
+      const created = await engine.dispatch('connections/create', { name: 'A', connector: 'csv-file', config: { path: csv, idColumn: 'id' } });
+      expect(created).toMatchObject({ ok: true, value: { hasCredential: false } });
+      expect(await engine.dispatch('connections/list', {})).toMatchObject({ ok: true, value: [{ name: 'A' }] });
+      const id = created.ok ? (created.value as { id: string }).id : '';
+      expect(await engine.dispatch('connections/delete', { connectionId: id })).toMatchObject({ ok: true });
+      // A secret, though, cannot be stored: the error says why instead of losing it.
+      const withSecret = await engine.dispatch('connections/create', { name: 'B', connector: 'csv-file', config: { path: csv, idColumn: 'id' }, secret: 's3cret' });
+      expect(withSecret).toMatchObject({ ok: false });
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

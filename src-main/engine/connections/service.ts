@@ -60,7 +60,13 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
     hasCredential,
     createdAt: r.created_at,
   });
-  const has = (id: string) => credentials.has(credentialAccount(id));
+  // Connectors without a secret field (local files) work on a machine whose keychain is missing:
+  // for them an unreachable credential store means "no credential", not an error.
+  const takesSecret = (connector: string) => getConnectorDefinition(connector).configFields.some((f) => f.secret === true || f.type === 'password');
+  const has = async (r: Row): Promise<boolean> => {
+    const lookup = credentials.has(credentialAccount(r.id));
+    return takesSecret(r.connector) ? lookup : lookup.catch(() => false);
+  };
   const dataDir = (id: string) => join(ctx.dataDir, 'connectors', id);
 
   const service: ConnectionStore = {
@@ -78,10 +84,11 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
     },
     async list() {
       const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];
-      return Promise.all(rows.map(async (r) => toSummary(r, await has(r.id))));
+      return Promise.all(rows.map(async (r) => toSummary(r, await has(r))));
     },
     async summary(id) {
-      return toSummary(row(id), await has(id));
+      const r = row(id);
+      return toSummary(r, await has(r));
     },
     async create({ name, connector, config, secret }) {
       const definition = getConnectorDefinition(connector);
@@ -102,7 +109,7 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
       return service.summary(connectionId);
     },
     async delete(id) {
-      row(id);
+      const r = row(id);
       try {
         db.prepare('DELETE FROM connections WHERE id = ?').run(id);
       } catch (error) {
@@ -112,7 +119,8 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
         }
         throw error;
       }
-      await credentials.delete(credentialAccount(id));
+      const removal = credentials.delete(credentialAccount(id));
+      await (takesSecret(r.connector) ? removal : removal.catch(() => false));
     },
   };
   return service;
