@@ -1,0 +1,24 @@
+/**
+ * The process a crash test kills: opens the engine on a data folder and runs one sync of a pair,
+ * reporting each event as a JSON line on stdout. Run with `node --import tsx crash-child.ts
+ * <dataDir> <pairId>`. The parent SIGKILLs it while it writes; nothing here cleans up, on purpose.
+ */
+import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
+import { createEngine } from '../engine';
+import { runAndWait } from './sqlite-apps';
+
+async function main(): Promise<void> {
+  const [dataDir, pairId] = process.argv.slice(2);
+  if (!dataDir || !pairId) throw new Error('usage: crash-child.ts <dataDir> <pairId>');
+  // SQLite apps need no secret; the in-memory store stands in for the keychain.
+  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => undefined });
+  engine.onEvent((m) => process.stdout.write(`${JSON.stringify(m)}\n`));
+  const run = await runAndWait(engine, pairId);
+  process.stdout.write(`${JSON.stringify({ event: 'child/done', payload: run })}\n`);
+  await engine.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
