@@ -1,0 +1,173 @@
+/**
+ * The command line end to end: `runCommand` on a real data folder with two real SQLite apps, and
+ * the real entry (`src-main/cli.ts`, run by Node with tsx) for exit codes and stderr.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCredentialStore } from '../credentials';
+import { createEngine } from '../engine';
+import { UsageError } from '../options';
+import {
+  contactsPairConfig,
+  contentByEmail,
+  createContactsApp,
+  createContactsPair,
+  people,
+  seedContacts,
+  updateContacts,
+} from '../testing/sqlite-apps';
+import { runCommand } from './commands';
+
+const REPO = resolve(__dirname, '../../..');
+const ENTRY = resolve(REPO, 'src-main/cli.ts');
+
+let dir: string;
+let env: Record<string, string>;
+let lines: string[];
+const out = (line: string) => lines.push(...line.split('\n'));
+const apps = () => ({ left: join(dir, 'left.sqlite'), right: join(dir, 'right.sqlite') });
+
+/** Two apps (people 0..29 left, 20..49 right, 10 shared) and a pair named "Shop to CRM". */
+async function setUp(overrides: Parameters<typeof contactsPairConfig>[3] = {}): Promise<string> {
+  const { left, right } = apps();
+  createContactsApp(left);
+  createContactsApp(right);
+  seedContacts(left, people(0, 30));
+  seedContacts(right, people(20, 50));
+  const dataDir = join(dir, 'data');
+  const engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env }), log: () => undefined });
+  try {
+    return await createContactsPair(engine, left, right, { name: 'Shop to CRM', overrides });
+  } finally {
+    await engine.close();
+  }
+}
+
+const concord = (...argv: string[]) => runCommand([...argv, '--data-dir', join(dir, 'data')], env, out);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
+  env = { CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'a test key that is long enough', HOME: dir, XDG_DATA_HOME: join(dir, 'xdg') };
+  lines = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('concord pairs', () => {
+  it('says how to start when there are no pairs', async () => {
+    expect(await concord('pairs')).toBe(0);
+    expect(lines.join('\n')).toMatch(/No pairs yet/);
+  });
+
+  it('lists a pair with its health, before and after a sync', async () => {
+    const pairId = await setUp();
+    expect(await concord('pairs')).toBe(0);
+    const row = lines.find((l) => l.includes(pairId));
+    expect(row).toMatch(/Shop to CRM\s+never-run\s+never/);
+    lines = [];
+    expect(await concord('sync', 'Shop to CRM')).toBe(0);
+    lines = [];
+    expect(await concord('pairs')).toBe(0);
+    expect(lines.find((l) => l.includes(pairId))).toMatch(/Shop to CRM\s+in-sync\s+succeeded /);
+  });
+});
+
+describe('concord sync', () => {
+  it('runs a pair by name, prints progress and the result line, and exits 0', async () => {
+    await setUp();
+    expect(await concord('sync', 'shop to crm')).toBe(0);
+    expect(lines.some((l) => /^\s+reading\s+read \d+/.test(l))).toBe(true);
+    // Writing progress is throttled (a small run may show none); the last progress line has the totals.
+    expect(lines).toContain('  finishing read 60, written 40');
+    // 20 people only on the left, 20 only on the right, 10 shared and equal.
+    expect(lines.at(-1)).toMatch(/^Shop to CRM: succeeded in \d+\.\d s — read 60, created 40, updated 0, deleted 0, conflicts 0, failed 0$/);
+    expect(contentByEmail(apps().left)).toEqual(contentByEmail(apps().right));
+    expect(contentByEmail(apps().left).size).toBe(50);
+  });
+
+  it('runs a pair by id, and --full re-reads everything without writing again', async () => {
+    const pairId = await setUp();
+    expect(await concord('sync', pairId)).toBe(0);
+    lines = [];
+    expect(await concord('sync', pairId, '--full')).toBe(0);
+    expect(lines.at(-1)).toMatch(/^Shop to CRM: succeeded .* created 0, updated 0, deleted 0, conflicts 0, failed 0$/);
+  });
+
+  it('names the pairs there are when the pair is unknown (UsageError, exit code 2)', async () => {
+    const pairId = await setUp();
+    const error = await concord('sync', 'Nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(`no pair "Nope". Pairs: "Shop to CRM" (${pairId}).`);
+  });
+
+  it('asks which pair when none is given', async () => {
+    await setUp();
+    await expect(concord('sync')).rejects.toThrow(/say which pair to sync/);
+  });
+});
+
+describe('concord conflicts', () => {
+  it('lists a planted field conflict with its record and field', async () => {
+    await setUp({ conflictPolicy: 'manual' });
+    expect(await concord('sync', 'Shop to CRM')).toBe(0);
+    lines = [];
+    expect(await concord('conflicts')).toBe(0);
+    expect(lines).toEqual(['No open conflicts.']);
+
+    // Both apps change person 25's phone, differently: a conflict on `phone` only.
+    const { left, right } = apps();
+    updateContacts(left, 'email = ?', { phone: '+1 555 0000001' }, ['person25@example.com']);
+    updateContacts(right, 'email = ?', { phone: '+1 555 0000002', credits: 99 }, ['person25@example.com']);
+    lines = [];
+    const code = await concord('sync', 'Shop to CRM');
+    expect(lines.at(-1)).toMatch(/conflicts 1, failed 0$/);
+    // An open conflict is not a failure of the run.
+    expect(code).toBe(0);
+    // The record's other changed field still synced (DESIGN §4.3).
+    expect(contentByEmail(left).get('person25@example.com')?.credits).toBe(99);
+
+    lines = [];
+    expect(await concord('conflicts')).toBe(0);
+    expect(lines[0]).toMatch(/^ID\s+PAIR\s+RECORD\s+KIND\s+FIELDS\s+DETECTED$/);
+    const rows = lines.slice(2);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/Shop to CRM\s+person25@example\.com\s+field\s+phone\s+\d{4}-/);
+    lines = [];
+    expect(await concord('conflicts', '--pair', 'Shop to CRM')).toBe(0);
+    expect(lines.slice(2)).toHaveLength(1);
+  });
+});
+
+describe('concord help and mistakes', () => {
+  it('prints the commands for help, --help and no command at all', async () => {
+    for (const argv of [['help'], ['--help'], []]) {
+      lines = [];
+      expect(await runCommand(argv, env, out)).toBe(0);
+      const text = lines.join('\n');
+      expect(text).toMatch(/^Concord — two-way sync/);
+      for (const cmd of ['concord serve', 'concord pairs', 'concord sync <pair>', 'concord conflicts']) expect(text).toContain(cmd);
+    }
+  });
+
+  it('rejects an unknown command and an unknown flag as usage errors', async () => {
+    await expect(runCommand(['frobnicate'], env, out)).rejects.toThrow(new UsageError('unknown command "frobnicate".'));
+    await expect(concord('pairs', '--colour')).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('the real entry exits 2 with a hint for usage errors, 0 for help', { timeout: 60_000 }, async () => {
+    const pairId = await setUp();
+    const run = (...argv: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { cwd: REPO, env: { ...process.env, ...env, CONCORD_DATA_DIR: join(dir, 'data') }, encoding: 'utf8' });
+    const unknownCommand = run('frobnicate');
+    expect(unknownCommand.status).toBe(2);
+    expect(unknownCommand.stderr).toContain('concord: unknown command "frobnicate".\nRun `concord help` for the commands.');
+    const unknownPair = run('sync', 'Nope');
+    expect(unknownPair.status).toBe(2);
+    expect(unknownPair.stderr).toContain(`concord: no pair "Nope". Pairs: "Shop to CRM" (${pairId}).`);
+    const help = run('help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage:');
+  });
+});
