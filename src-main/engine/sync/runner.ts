@@ -111,6 +111,15 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
       if (l.leftId) byId.left.set(l.leftId, l);
       if (l.rightId) byId.right.set(l.rightId, l);
     }
+    // Creates an interrupted run journaled but never confirmed may exist in the target app while
+    // its change feed does not show them (a flag or cursor side): scan that side so the records
+    // are found by match key before any create is repeated (PITFALLS 15).
+    const pendingCreates = req.only ? [] : deps.state.pendingCreates(req.pairId);
+    for (const side of SIDES) {
+      if (reads[side].complete || !pendingCreates.some((p) => p.side === side)) continue;
+      const all = await io[side].readChanges(null, true, req.signal, () => undefined);
+      for (const [id, rec] of all.upserts) if (!byId[side].has(id) && !reads[side].upserts.has(id)) reads[side].upserts.set(id, rec);
+    }
     const group = (l: Link) => groups.get(l.id) ?? groups.set(l.id, { link: l }).get(l.id)!;
     const held = deps.records.heldIds(req.pairId);
     for (const side of SIDES) {
@@ -160,7 +169,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         optimistic: { left: io.left.capabilities.optimisticWrites, right: io.right.capabilities.optimisticWrites },
         linked: [...groups.values()].map((g) => ({ link: g.link, left: g.left ?? null, right: g.right ?? null })),
         newRecords: { left: [...fresh.left.values()], right: [...fresh.right.values()] },
-        pendingCreates: deps.state.pendingCreates(req.pairId),
+        pendingCreates,
       },
       openField,
     );

@@ -39,7 +39,7 @@ export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: 
 export function createApp(path: string): void {
   const db = new Database(path);
   db.exec(`CREATE TABLE contacts (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- ids are never reused: a reused id is indistinguishable from an edit
     email TEXT,
     name TEXT,
     score INTEGER,
