@@ -18,21 +18,29 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
   const loaded = useConcord((s) => s.pairsLoaded);
   const extras = useConcord((s) => s.extras[pairId]);
   const store = useConcordStore();
+  const known = pair !== undefined;
 
+  // Tabs load only for a pair the list knows; an unknown id is asked about once, below.
   useEffect(() => {
+    if (!known) return;
     const s = store.getState();
     if (tab === 'runs') void s.loadRuns(pairId);
     if (tab === 'failed') void s.loadFailed(pairId);
     if (tab === 'activity') void s.loadActivity(pairId);
     if (tab === 'settings') void s.loadPairDetail(pairId);
-  }, [store, pairId, tab]);
+  }, [store, pairId, tab, known]);
+
+  // A pair missing from the list: ask the engine about it, so a bad id shows the engine's own error
+  // (invalid input, not found) instead of a guess.
+  useEffect(() => {
+    if (loaded && !known) void store.getState().loadPairDetail(pairId);
+  }, [store, loaded, known, pairId]);
 
   if (!pair) {
     return (
-      <section className="screen">
-        <h1>Pair</h1>
-        <p>{loaded ? 'This pair does not exist (it may have been deleted).' : 'Loading…'}</p>
-        <a href="#/pairs">Back to pairs</a>
+      <section className="screen" aria-labelledby="pair-detail-title">
+        <h1 id="pair-detail-title">Pair</h1>
+        {extras?.error ? <ErrorMessage error={extras.error} /> : <p>{loaded ? 'This pair does not exist (it may have been deleted).' : 'Loading…'}</p>}
       </section>
     );
   }
@@ -43,7 +51,8 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
         <a href="#/pairs">← Pairs</a>
       </p>
       <h1 id="pair-detail-title">{pair.name}</h1>
-      <PairCard pair={pair} />
+      {/* The h1 already names the pair; the card shows only its health, counts and actions. */}
+      <PairCard pair={pair} showTitle={false} />
       <div className="tabs" role="tablist" aria-label="Pair details">
         {TABS.map((t) => (
           <a key={t.id} role="tab" aria-selected={t.id === tab} href={`#/pairs/${encodeURIComponent(pairId)}/${t.id}`}>

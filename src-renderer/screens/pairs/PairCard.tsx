@@ -12,7 +12,7 @@ export function describeRun(run: RunSummary): string {
   return `${run.status} · ${parts.join(', ')}`;
 }
 
-export function PairCard({ pair }: { pair: PairSummary }) {
+export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTitle?: boolean }) {
   const progress = useConcord((s) => s.progress[pair.id]);
   const pending = useConcord((s) => s.pending[pair.id]);
   const error = useConcord((s) => s.pairErrors[pair.id]);
@@ -27,11 +27,13 @@ export function PairCard({ pair }: { pair: PairSummary }) {
   const busy = running || pending !== undefined;
 
   return (
-    <article className="pair-card" aria-labelledby={titleId}>
+    <article className="pair-card" aria-labelledby={showTitle ? titleId : undefined} aria-label={showTitle ? undefined : `${pair.name} status`}>
       <header>
-        <h2 id={titleId}>
-          <a href={`#/pairs/${encodeURIComponent(pair.id)}/runs`}>{pair.name}</a>
-        </h2>
+        {showTitle && (
+          <h2 id={titleId}>
+            <a href={`#/pairs/${encodeURIComponent(pair.id)}/runs`}>{pair.name}</a>
+          </h2>
+        )}
         <HealthBadge health={running ? 'syncing' : pair.health} />
       </header>
       <p className="pair-sides">
