@@ -5,9 +5,11 @@
  * in the same transaction), and it advances inside the transaction that commits the last write.
  */
 import type { PairConfig, RunCounts, RunProgress, RunStatus, Side } from '../api/model';
+import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
 import { toCanonical, mappedAppFields } from '../core/mapping';
+import { matchKey } from '../core/matching';
 import type { ConnectionService } from '../connections/service';
-import type { Cursor } from '../connectors/types';
+import type { AppRecord, Cursor } from '../connectors/types';
 import { emptyCounts, type PairStore } from './pair-store';
 import { planRun, type RecordState } from './plan';
 import type { RecordsStore } from './records-store';
@@ -141,6 +143,8 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         }
       }
     }
+    relinkInterruptedRecreates(deps, req.pairId, config, pendingCreates, byId, groups, fresh);
+
     for (const side of SIDES) {
       const need = [...groups.values()].filter((g) => g[side] === undefined && g.link.deletedSide !== side).map((g) => (side === 'left' ? g.link.leftId : g.link.rightId)).filter((id): id is string => id !== null);
       const found = need.length > 0 ? await io[side].readByIds(need) : new Map();
@@ -224,6 +228,42 @@ async function addDueFailed(deps: RunDeps, pairId: string, io: Record<Side, Side
       const rec = found.get(id);
       if (rec) reads[side].upserts.set(id, rec);
       else reads[side].deletes.add(id);
+    }
+  }
+}
+
+/**
+ * An interrupted run may have recreated a linked record's deleted side (edit beats delete) without
+ * recording it: find that record among the unlinked ones (same content or same match key as the
+ * journaled create) and put it back on the link, so the rerun neither recreates it again nor
+ * copies it back as a new record (PITFALLS 15).
+ */
+function relinkInterruptedRecreates(
+  deps: RunDeps,
+  pairId: string,
+  config: PairConfig,
+  pending: { side: Side; sourceId: string | null; payload: CanonicalRecord }[],
+  byId: Record<Side, Map<string, Link>>,
+  groups: Map<number, { link: Link; left?: RecordState; right?: RecordState }>,
+  fresh: Record<Side, Map<string, AppRecord>>,
+): void {
+  for (const pc of pending) {
+    const source: Side = pc.side === 'left' ? 'right' : 'left';
+    const link = pc.sourceId ? byId[source].get(pc.sourceId) : undefined;
+    if (!link) continue;
+    const key = matchKey(pc.payload, config.matchKeys, config.fallbackKeys);
+    for (const rec of fresh[pc.side].values()) {
+      const canon = toCanonical(config.fields, pc.side, rec.fields);
+      const same = config.fields.every((f) => canonicalEqual(canon[f.name] ?? null, pc.payload[f.name] ?? null)) || (key !== null && matchKey(canon, config.matchKeys, config.fallbackKeys) === key);
+      if (!same) continue;
+      const updated: Link = { ...link, [pc.side === 'left' ? 'leftId' : 'rightId']: rec.id, base: pc.payload, deletedSide: null };
+      deps.state.transaction(() => deps.state.upsertLink(pairId, updated));
+      fresh[pc.side].delete(rec.id);
+      const g = groups.get(link.id) ?? { link: updated };
+      g.link = updated;
+      g[pc.side] = { rec, canon };
+      groups.set(link.id, g);
+      break;
     }
   }
 }
