@@ -13,6 +13,7 @@ import type { ChangeDetection, PairConfig, RunSummary } from '../api/model';
 import { createConnectionsDomain } from '../connections/handlers';
 import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
 import { createConnectionService, type ConnectionStore } from '../connections/service';
+import type { Connector, WriteOp, WriteResult } from '../connectors/types';
 import type { EngineContext } from '../context';
 import { createEngine } from '../engine';
 import { openDatabase, type Db } from '../store/db';
@@ -156,4 +157,21 @@ export async function setupPair(
   }
   const pair = await kit.call('pairs/create', { config });
   return { dir, left, right, kit, pairId: pair.id, leftConn: l.id, rightConn: r.id };
+}
+
+export type WriteHook = (real: Connector, collection: string, ops: WriteOp[], connectionId: string) => Promise<WriteResult[]>;
+
+/**
+ * A connection service whose connectors' writes pass through `hook` (to fake a 429, a 401, a
+ * stale version or a crash around the real SQLite connector). `onOpen` counts (re)opens.
+ */
+export function interceptWrites(hook: WriteHook, onOpen?: (connectionId: string) => void) {
+  return (svc: ConnectionStore): ConnectionStore => ({
+    ...svc,
+    open(id: string): Connector {
+      onOpen?.(id);
+      const real = svc.open(id);
+      return { ...real, write: (c, ops) => hook(real, c, ops, id) };
+    },
+  });
 }

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appInsert, appRows, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+
+describe('matching existing records', () => {
+  let kit: Kit | null = null;
+  let dir = '';
+  afterEach(async () => {
+    await kit?.close();
+    removeDir(dir);
+  });
+
+  it('pitfall 1: duplicates on the first sync — normalized keys and a fallback key link existing records; a non-unique key goes to the inbox; the preview shows it first', async () => {
+    const s = await setupPair({
+      fields: [
+        { name: 'email', type: 'string', left: { fields: ['email'] }, right: { fields: ['email'] }, direction: 'both' },
+        { name: 'name', type: 'string', left: { fields: ['name'] }, right: { fields: ['name'] }, direction: 'both' },
+        { name: 'phone', type: 'string', left: { fields: ['tags'] }, right: { fields: ['tags'] }, direction: 'both' },
+      ],
+      fallbackKeys: ['phone'],
+      initialMatchPolicy: 'master',
+    });
+    kit = s.kit;
+    dir = s.dir;
+    // Same customers already in both apps, keyed differently (case, whitespace, phone format).
+    appInsert(s.left, { email: 'Ann@Example.com', name: 'Ann', score: null });
+    appInsert(s.right, { email: '  ann@example.COM ', name: 'Ann', score: null });
+    appInsert(s.left, { email: null, name: 'Bob', score: null, tags: '+1 (555) 010-2000' });
+    appInsert(s.right, { email: null, name: 'Bob', score: null, tags: '+1 555 010 2000' });
+    // A key that is not unique on the right: never silently doubled.
+    appInsert(s.left, { email: 'cy@example.com', name: 'Cy', score: null });
+    appInsert(s.right, { email: 'cy@example.com', name: 'Cy A', score: null });
+    appInsert(s.right, { email: 'CY@example.com', name: 'Cy B', score: null });
+    appInsert(s.left, { email: 'dee@example.com', name: 'Dee', score: null });
+
+    const preview = await kit.call('pairs/preview', { pairId: s.pairId });
+    expect(preview).toMatchObject({ leftTotal: 4, rightTotal: 4, matched: 2, createOnRight: 1, createOnLeft: 0, ambiguous: 1 });
+    expect(preview.examples.ambiguous[0]?.left?.email).toBe('cy@example.com');
+
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run.status).toBe('succeeded');
+    expect(run.counts.created).toBe(1); // only Dee
+    expect(appRows(s.left)).toHaveLength(4);
+    expect(appRows(s.right)).toHaveLength(5); // 4 already there + Dee
+    const conflicts = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    expect(conflicts).toHaveLength(1);
+    const detail = await kit.call('conflicts/get', { conflictId: conflicts[0]?.id ?? '' });
+    expect(detail.duplicate?.candidates.map((c) => c.fields.name).sort()).toEqual(['Cy A', 'Cy B']);
+
+    // A second run does not double anything while the duplicate waits in the inbox.
+    await syncAndWait(kit, s.pairId);
+    expect(appRows(s.right)).toHaveLength(5);
+    expect(appRows(s.left)).toHaveLength(4);
+
+    // The steward links Cy to "Cy A": linked, and the master's (left) name wins.
+    const candidate = detail.duplicate?.candidates.find((c) => c.fields.name === 'Cy A');
+    const outcome = await kit.call('conflicts/resolve', { conflictId: detail.id, resolution: { kind: 'duplicate', linkTo: candidate?.id ?? '' } });
+    expect(outcome.status).toBe('resolved');
+    expect(appRows(s.right).filter((r) => r.name === 'Cy')).toHaveLength(1);
+    const pair = await kit.call('pairs/get', { pairId: s.pairId });
+    expect(pair.linked).toBe(4);
+  });
+
+  it('pairs/preview works for a draft config before the pair exists', async () => {
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'a@x.io', name: 'A', score: 1 });
+    appInsert(s.right, { email: 'A@x.io', name: 'A2', score: 1 });
+    const { config } = await kit.call('pairs/get', { pairId: s.pairId });
+    const preview = await kit.call('pairs/preview', { config: { ...config, name: 'Draft' } });
+    expect(preview).toMatchObject({ matched: 1, conflicts: 1, createOnLeft: 0, createOnRight: 0 });
+    expect(preview.examples.conflicts[0]?.right?.name).toBe('A2');
+  });
+
+  it('rejects a pair whose mapped field does not exist, naming the field', async () => {
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    const { config } = await kit.call('pairs/get', { pairId: s.pairId });
+    const bad = { ...config, fields: [...config.fields, { name: 'city', type: 'string' as const, left: { fields: ['city'] }, right: { fields: ['name'] }, direction: 'both' as const }] };
+    const r = await kit.dispatch('pairs/create', { config: bad });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('invalid-input');
+      expect(r.error.message).toContain('"city" is not a field of CRM "contacts"');
+      expect(r.error.issues?.[0]?.path).toBe('fields.3.left.fields');
+    }
+  });
+});
