@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appDelete, appExec, appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+
+const emails = (path: string) => appRows(path).map((r) => r.email).sort();
+
+describe('deletes', () => {
+  let kit: Kit | null = null;
+  let dir = '';
+  afterEach(async () => {
+    await kit?.close();
+    removeDir(dir);
+  });
+
+  async function seeded(n: number, over: Parameters<typeof setupPair>[0] = {}, opts: Parameters<typeof setupPair>[1] = {}) {
+    const s = await setupPair(over, opts);
+    kit = s.kit;
+    dir = s.dir;
+    const ids = Array.from({ length: n }, (_, i) => appInsert(s.left, { email: `c${i}@example.com`, name: `C${i}`, score: i }));
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts.created).toBe(n);
+    return { ...s, ids };
+  }
+
+  it('pitfall 4: deleted records come back / deletes never arrive — a delete propagates, and the record never comes back', async () => {
+    const s = await seeded(3);
+    appDelete(s.left, s.ids[0] ?? -1);
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts.deleted).toBe(1);
+    expect(emails(s.right)).toEqual(['c1@example.com', 'c2@example.com']);
+    await syncAndWait(s.kit, s.pairId);
+    await syncAndWait(s.kit, s.pairId, true);
+    expect(emails(s.left)).toEqual(['c1@example.com', 'c2@example.com']);
+    expect(emails(s.right)).toEqual(['c1@example.com', 'c2@example.com']);
+    const activity = await s.kit.call('activity/list', { pairId: s.pairId, record: 'c0@example.com' });
+    expect(activity.some((a) => a.action === 'deleted' && a.field === 'name' && a.before === 'C0')).toBe(true);
+  });
+
+  it('pitfall 4: edit beats delete by default, and is an update-delete conflict when the policy is manual', async () => {
+    const s = await seeded(2);
+    const rightC0 = appRows(s.right).find((r) => r.email === 'c0@example.com')?.id ?? -1;
+    appDelete(s.left, s.ids[0] ?? -1);
+    appUpdate(s.right, rightC0, { name: 'Edited' });
+    await syncAndWait(s.kit, s.pairId);
+    expect(appRows(s.left).find((r) => r.email === 'c0@example.com')?.name).toBe('Edited'); // recreated
+
+    const { config } = await s.kit.call('pairs/get', { pairId: s.pairId });
+    await s.kit.call('pairs/update', { pairId: s.pairId, config: { ...config, conflictPolicy: 'manual' } });
+    const rightC1 = appRows(s.right).find((r) => r.email === 'c1@example.com')?.id ?? -1;
+    appDelete(s.left, s.ids[1] ?? -1);
+    appUpdate(s.right, rightC1, { name: 'Edited too' });
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts.conflicts).toBe(1);
+    expect(emails(s.left)).not.toContain('c1@example.com');
+    const [c] = await s.kit.call('conflicts/list', { kind: 'update-delete' });
+    const detail = await s.kit.call('conflicts/get', { conflictId: c?.id ?? '' });
+    expect(detail.deletedSide).toBe('left');
+    await s.kit.call('conflicts/resolve', { conflictId: detail.id, resolution: { kind: 'update-delete', keep: 'deleted' } });
+    expect(emails(s.right)).not.toContain('c1@example.com');
+  });
+
+  it('pitfall 4: the mass-delete guard stops a run when an app suddenly returns nothing', async () => {
+    const s = await seeded(10, { deletes: { propagate: true, massDeleteThreshold: 0.3 } });
+    appExec(s.left, (db) => db.exec('DELETE FROM contacts')); // a broken export: the table comes back empty
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.status).toBe('halted');
+    expect(run.error).toMatch(/Stopped before deleting 10 of 10 linked records \(100%\).*limit of 30%/);
+    expect(appRows(s.right)).toHaveLength(10);
+    const pair = await s.kit.call('pairs/get', { pairId: s.pairId });
+    expect(pair.health).toBe('needs-attention');
+    expect(pair.healthReason).toContain('Stopped before deleting');
+  });
+
+  it('pitfall 4: a cursor connector that cannot see deletes gets them on full reconciliation', async () => {
+    const s = await seeded(3, {}, { modes: ['cursor', 'cursor'] });
+    // Records last touched long ago: outside the cursor's look-back window, so nothing re-reads them.
+    for (const p of [s.left, s.right]) appExec(p, (db) => db.exec("UPDATE contacts SET updated_at = '2020-01-0' || id || 'T00:00:00.000Z'"));
+    await syncAndWait(s.kit, s.pairId);
+    appDelete(s.left, s.ids[0] ?? -1);
+    await syncAndWait(s.kit, s.pairId);
+    expect(appRows(s.right)).toHaveLength(3); // a cursor cannot see a delete
+    const full = await syncAndWait(s.kit, s.pairId, true);
+    expect(full.mode).toBe('full');
+    expect(full.counts.deleted).toBe(1);
+    expect(emails(s.right)).toEqual(['c1@example.com', 'c2@example.com']);
+  });
+
+  it('pitfall 10: pagination instability — after a full scan, deletes are reconciled against ids, not counts', async () => {
+    const s = await seeded(5);
+    // Same count, different records: one deleted and one inserted.
+    appDelete(s.left, s.ids[1] ?? -1);
+    appInsert(s.left, { email: 'new@example.com', name: 'New', score: 0 });
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts).toMatchObject({ created: 1, deleted: 1 });
+    expect(emails(s.right)).toEqual(emails(s.left));
+  });
+});
