@@ -41,3 +41,14 @@ export async function createCustomersPair(
   });
   return pair.id;
 }
+
+/** Starts an incremental run through the API and waits for its end; returns the finished run. */
+export async function syncAndWait(page: Page, concord: ConcordServer, pairId: string) {
+  const { runId } = await invoke(page, concord, 'pairs/sync-now', { pairId });
+  for (let i = 0; i < 300; i++) {
+    const run = await invoke(page, concord, 'runs/get', { runId });
+    if (run.status !== 'running') return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} did not finish in 30 s`);
+}

@@ -64,3 +64,10 @@ export function readCsv(path: string): Record<string, string>[] {
 export function csvCustomers(path: string): Customer[] {
   return readCsv(path).map((r) => ({ email: r.email ?? '', name: r.name ?? '', city: r.city ? r.city : null }));
 }
+
+/** The CSV app's own edit: rows changed in place, every column (Concord's id column too) kept. */
+export function editCsv(path: string, edit: (rows: Record<string, string>[]) => Record<string, string>[]): void {
+  const text = readFileSync(path, 'utf8');
+  const columns = (text.split(/\r?\n/)[0] ?? '').split(',');
+  writeCsv(path, edit(parse(text, { columns: true, skip_empty_lines: true, bom: true })), columns);
+}

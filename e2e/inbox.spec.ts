@@ -1,0 +1,130 @@
+// The conflict inbox against real apps: field-by-field merge written to both files, the keyboard,
+// bulk take-master, the live open count, and the duplicate and update-vs-delete panels.
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { createCustomersPair, invoke, syncAndWait } from './api';
+import { NOW_SQL, createCustomersDb, csvCustomers, editCsv, execDb, readCustomersDb, writeCsv, type Customer } from './app-files';
+import { expect, screenshotPath, test } from './fixtures';
+import { InboxPage } from './pages/inbox-page';
+import type { ConcordServer } from './server';
+
+/** A pair SQLite ⇄ CSV (manual policy, the database is master) after its first sync. */
+async function syncedPair(app: Page, concord: ConcordServer, rows: Customer[]) {
+  const dbPath = join(concord.workDir, 'shop.sqlite');
+  const csvPath = join(concord.workDir, 'customers.csv');
+  createCustomersDb(dbPath, rows);
+  writeCsv(csvPath, []);
+  const pairId = await createCustomersPair(app, concord, { dbPath, csvPath });
+  expect((await syncAndWait(app, concord, pairId)).status).toBe('succeeded');
+  return { dbPath, csvPath, pairId };
+}
+
+test('a conflict resolved field by field writes the chosen values to both apps', async ({ app, concord }) => {
+  const { dbPath, csvPath, pairId } = await syncedPair(app, concord, [{ email: 'ann@example.com', name: 'Ann Archer', city: 'Paris' }]);
+  // Both apps change all three fields, differently.
+  execDb(dbPath, `UPDATE customers SET email = 'ann@shop.example', name = 'Ann (shop)', city = 'Lyon', updated_at = ${NOW_SQL}`);
+  editCsv(csvPath, (rows) => rows.map((r) => ({ ...r, email: 'ann@sheet.example', name: 'Ann (sheet)', city: 'Nice' })));
+  const run = await syncAndWait(app, concord, pairId);
+  expect(run.counts.conflicts).toBe(1);
+
+  const inbox = new InboxPage(app);
+  await expect(inbox.badge()).toHaveText('1'); // pushed by the engine, no reload
+  await inbox.goto();
+  await expect(inbox.rows()).toHaveCount(1);
+  await app.screenshot({ path: screenshotPath('inbox') });
+  await inbox.rows().first().getByRole('button').last().click();
+  await expect(inbox.fieldGroup('email')).toBeVisible();
+  await inbox.take('name', 'master');
+  await inbox.take('city', 'slave');
+  await inbox.typeMerged('email', 'ann@merged.example');
+  await expect(inbox.panel()).toContainText('Ready to apply');
+  await app.screenshot({ path: screenshotPath('conflict-detail') });
+  await inbox.apply();
+  await expect(inbox.badge()).toHaveText('0');
+  await expect(app.getByRole('heading', { name: 'No open conflicts' })).toBeVisible();
+
+  const expected = [{ email: 'ann@merged.example', name: 'Ann (shop)', city: 'Nice' }];
+  expect(readCustomersDb(dbPath)).toEqual(expected);
+  expect(csvCustomers(csvPath)).toEqual(expected);
+});
+
+test('the demo workspace: j/k move without history entries, 1/2 and Enter resolve, bulk take master, live count', async ({ app }) => {
+  const inbox = new InboxPage(app);
+  await app.getByRole('button', { name: 'Try the demo workspace' }).click();
+  await expect(app.getByRole('heading', { level: 1, name: /^Demo: shop ↔ CRM/ })).toBeVisible();
+  await expect(inbox.badge()).not.toHaveText('0', { timeout: 20_000 });
+  const open = Number(await inbox.badge().innerText());
+  expect(open).toBeGreaterThanOrEqual(5);
+
+  await inbox.goto();
+  await inbox.filter('Kind').selectOption({ label: 'Field values' });
+  await expect(inbox.rows().first()).toBeVisible();
+  const historyBefore = await app.evaluate(() => history.length);
+  await app.keyboard.press('j');
+  const first = await inbox.panelTitle().innerText();
+  await app.keyboard.press('j');
+  await expect(inbox.panelTitle()).not.toHaveText(first);
+  const second = await inbox.panelTitle().innerText();
+  await app.keyboard.press('k');
+  await expect(inbox.panelTitle()).toHaveText(first);
+  expect(await app.evaluate(() => history.length)).toBe(historyBefore); // replaceState, not push
+  expect(app.url()).toContain('#/conflicts/');
+
+  // 1 takes master for the focused field and moves on; 2 takes slave; Enter applies.
+  const conflicting = await inbox.panel().getByRole('group').count();
+  for (let i = 0; i < conflicting; i++) await app.keyboard.press(i === 0 && conflicting > 1 ? '2' : '1');
+  await expect(inbox.panel()).toContainText('Ready to apply');
+  await app.keyboard.press('Enter');
+  await expect(inbox.badge()).toHaveText(String(open - 1));
+  await expect(inbox.table().getByRole('button', { name: first, exact: true })).toHaveCount(0);
+  // The next conflict opened in its place.
+  await expect(inbox.panelTitle()).toHaveText(second);
+
+  // Bulk: three selected, take master for all.
+  const records = (await inbox.table().locator('button.row-open').allInnerTexts()).slice(0, 3);
+  for (const r of records) await inbox.select(r);
+  await expect(app.getByText(/, 3 selected/)).toBeVisible();
+  await app.getByRole('button', { name: 'Take master for selected' }).click();
+  await expect(app.getByRole('status').filter({ hasText: 'resolved' })).toHaveText('3 resolved');
+  await expect(inbox.badge()).toHaveText(String(open - 4));
+  for (const r of records) await expect(inbox.table().getByRole('button', { name: r, exact: true })).toHaveCount(0);
+  await expect(app.getByRole('heading', { level: 1 })).toContainText(`(${open - 4} open)`);
+
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.screenshot({ path: screenshotPath('inbox-dark') });
+  await app.emulateMedia({ colorScheme: 'light' });
+
+  // The demo's planted duplicate renders its candidates.
+  await inbox.filter('Kind').selectOption({ label: 'Duplicate match' });
+  await inbox.rows().first().locator('button.row-open').click();
+  await expect(app.getByRole('table', { name: 'Record and its candidates' })).toBeVisible();
+  await expect(app.getByRole('button', { name: 'Link to candidate 1' })).toBeVisible();
+  await expect(app.getByRole('button', { name: 'Create as a new record' })).toBeVisible();
+  await app.screenshot({ path: screenshotPath('conflict-duplicate') });
+});
+
+test('an edit on one side and a delete on the other is an update-vs-delete conflict; keeping the update restores it', async ({ app, concord }) => {
+  const { dbPath, csvPath, pairId } = await syncedPair(app, concord, [
+    { email: 'ann@example.com', name: 'Ann Archer', city: 'Paris' },
+    { email: 'bob@example.com', name: 'Bob Baker', city: 'Berlin' },
+    { email: 'cy@example.com', name: 'Cy Cole', city: 'Rome' },
+    { email: 'dee@example.com', name: 'Dee Dunn', city: 'Oslo' },
+  ]);
+  execDb(dbPath, `UPDATE customers SET city = 'Hamburg', updated_at = ${NOW_SQL} WHERE email = 'bob@example.com'`);
+  editCsv(csvPath, (rows) => rows.filter((r) => r.email !== 'bob@example.com'));
+  const run = await syncAndWait(app, concord, pairId);
+  expect(run.counts.conflicts).toBe(1);
+
+  const inbox = new InboxPage(app);
+  await inbox.goto();
+  await inbox.rows().first().locator('button.row-open').click();
+  const updated = app.getByRole('table', { name: 'The updated record' });
+  await expect(updated).toContainText('Hamburg');
+  await expect(inbox.panel()).toContainText('Customer sheet · customers.csv deleted this record, while Shop database · customers changed it');
+  await app.screenshot({ path: screenshotPath('conflict-update-delete') });
+  await app.getByRole('button', { name: 'Keep the updated record' }).click();
+  await expect(inbox.badge()).toHaveText('0');
+  expect(csvCustomers(csvPath).find((c) => c.email === 'bob@example.com')).toEqual({ email: 'bob@example.com', name: 'Bob Baker', city: 'Hamburg' });
+  expect(readCustomersDb(dbPath)).toHaveLength(4);
+  expect(await invoke(app, concord, 'conflicts/count', {})).toMatchObject({ open: 0 });
+});

@@ -1,0 +1,50 @@
+/** The conflict inbox: the table of open conflicts and the panel of the open one. */
+import type { Locator, Page } from '@playwright/test';
+
+export class InboxPage {
+  constructor(readonly page: Page) {}
+
+  async goto(): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Conflicts/ }).click();
+  }
+  table(): Locator {
+    return this.page.getByRole('table', { name: 'Open conflicts' });
+  }
+  rows(): Locator {
+    return this.table().locator('tbody tr');
+  }
+  openRecord(record: string): Promise<void> {
+    return this.table().getByRole('button', { name: record, exact: true }).click();
+  }
+  select(record: string): Promise<void> {
+    return this.page.getByRole('checkbox', { name: `Select ${record}` }).check();
+  }
+  panel(): Locator {
+    return this.page.locator('section.conflict-panel');
+  }
+  panelTitle(): Locator {
+    return this.page.getByRole('heading', { level: 2 }).and(this.page.locator('#conflict-panel-title'));
+  }
+  fieldGroup(field: string): Locator {
+    return this.page.getByRole('group', { name: `Value for ${field}` });
+  }
+  async take(field: string, side: 'master' | 'slave'): Promise<void> {
+    await this.fieldGroup(field).getByRole('button', { name: side === 'master' ? 'Take master' : 'Take slave' }).click();
+  }
+  async typeMerged(field: string, value: string): Promise<void> {
+    await this.fieldGroup(field).getByRole('button', { name: 'Edit' }).click();
+    await this.page.getByLabel(`Merged value for ${field}`).fill(value);
+  }
+  apply(): Promise<void> {
+    return this.panel().getByRole('button', { name: 'Apply', exact: true }).click();
+  }
+  status(): Locator {
+    return this.panel().getByRole('status');
+  }
+  badge(): Locator {
+    return this.page.getByRole('navigation', { name: 'Main' }).getByTestId('open-conflicts');
+  }
+  filter(name: 'Pair' | 'Kind' | 'Field'): Locator {
+    return this.page.getByRole('search', { name: 'Filter conflicts' }).getByLabel(name);
+  }
+}
