@@ -25,7 +25,6 @@ async function setUp(app: Page, concord: ConcordServer, rows: number) {
 test('Sync now: one click runs once with progress, cannot be double-started, and the card counts update', async ({ app, concord }) => {
   const { dbPath, csvPath, pairId, pairs, card } = await setUp(app, concord, 800);
   await expect(card.getByText('Never run', { exact: true }).first()).toBeVisible();
-  await app.screenshot({ path: screenshotPath('pairs') });
 
   const syncNow = card.getByRole('button', { name: /^(Sync now|Syncing…)$/ });
   await syncNow.dblclick();
@@ -40,6 +39,10 @@ test('Sync now: one click runs once with progress, cannot be double-started, and
 
   await expect(pairs.stat(card, 'Last run')).toContainText(/succeeded · 801 read, 801 created/);
   expect(await invoke(app, concord, 'runs/list', { pairId })).toHaveLength(1); // the double click started one run
+  await app.screenshot({ path: screenshotPath('pairs') });
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.screenshot({ path: screenshotPath('pairs-dark') });
+  await app.emulateMedia({ colorScheme: 'light' });
   expect(readCustomersDb(dbPath)).toHaveLength(801);
   expect(csvCustomers(csvPath)).toHaveLength(801);
 

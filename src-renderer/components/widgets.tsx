@@ -70,6 +70,13 @@ export function formatTime(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/** A compact time for table cells ("Nov 22, 14:05"); the full time goes in the cell's title. */
+export function formatShortTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
 export function formatValue(value: unknown): string {
   if (value === undefined) return '(missing)';
   if (value === null) return '(empty)';

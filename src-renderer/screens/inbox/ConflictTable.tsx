@@ -13,7 +13,7 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ConflictSummary } from '../../../src-main/engine/api/model';
-import { formatTime } from '../../components/widgets';
+import { formatShortTime, formatTime } from '../../components/widgets';
 import { KIND_LABEL } from './inbox-filter';
 
 // Module scope: stable inputs, so the row models are not rebuilt on every render.
@@ -49,7 +49,7 @@ const columns = helper.columns([
   helper.accessor('record', { header: 'Record', sortFn: 'text' }),
   helper.accessor((c) => c.fields.join(', '), { id: 'fields', header: 'Fields', sortFn: 'text' }),
   helper.accessor((c) => KIND_LABEL[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
-  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric', cell: (info) => formatTime(info.getValue()) }),
+  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric', cell: (info) => <span title={formatTime(info.getValue())}>{formatShortTime(info.getValue())}</span> }),
 ]);
 
 const ROW_HEIGHT = 40;

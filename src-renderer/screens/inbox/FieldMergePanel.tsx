@@ -26,8 +26,12 @@ export function FieldMergePanel(props: {
         <tr>
           <th scope="col">Field</th>
           <th scope="col">Last synced</th>
-          <th scope="col">Master · {label(master)}</th>
-          <th scope="col">Slave · {label(slave)}</th>
+          <th scope="col">
+            Master <span className="side-label">{label(master)}</span>
+          </th>
+          <th scope="col">
+            Slave <span className="side-label">{label(slave)}</span>
+          </th>
           <th scope="col">Result</th>
         </tr>
       </thead>
@@ -68,7 +72,7 @@ function FieldRow(props: {
     <tr className={rowClass} onFocus={() => props.onFocusField(field.name)}>
       <th scope="row">
         {field.name}
-        {field.inConflict && <span className="conflict-mark"> — conflict</span>}
+        {field.inConflict && <span className="conflict-mark">conflict</span>}
       </th>
       <td className="value base">{neverSynced ? 'never synced' : formatValue(field.base)}</td>
       <td className={`value${masterChanged ? ' changed' : ''}${pick && 'take' in pick && pick.take === 'master' ? ' picked' : ''}`}>

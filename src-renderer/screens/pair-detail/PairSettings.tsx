@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { PairConfig } from '../../../src-main/engine/api/model';
 import type { ApiCallError } from '../../api/call';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, POLICIES } from '../wizard/MappingEditor';
 
@@ -16,6 +17,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
   const [error, setError] = useState<ApiCallError | null>(null);
   const [saved, setSaved] = useState<{ needsFullResync: boolean } | null>(null);
   const [saving, setSaving] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
 
   useEffect(() => {
     if (detail && !config) setConfig(detail.config);
@@ -53,8 +55,9 @@ export function PairSettings({ pairId }: { pairId: string }) {
         <label>
           Master side
           <select value={config.masterSide} onChange={(e) => patch({ masterSide: e.target.value === 'right' ? 'right' : 'left' })}>
-            <option value="left">Left</option>
-            <option value="right">Right</option>
+            {/* The same names as the wizard and the pair card: App A / App B and their connections. */}
+            <option value="left">App A · {detail?.left.connectionName ?? 'left'}</option>
+            <option value="right">App B · {detail?.right.connectionName ?? 'right'}</option>
           </select>
         </label>
         <label>
@@ -85,13 +88,23 @@ export function PairSettings({ pairId }: { pairId: string }) {
         <button
           type="button"
           className="danger"
-          onClick={async () => {
-            if (await deletePair(pairId)) navigate({ name: 'pairs' });
-          }}
+          onClick={() => setConfirmDelete(true)}
         >
           Delete pair
         </button>
       </div>
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete ${detail?.name ?? 'this pair'}?`}
+        confirmLabel="Delete the pair"
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={async () => {
+          setConfirmDelete(false);
+          if (await deletePair(pairId)) navigate({ name: 'pairs' });
+        }}
+      >
+        <p>Concord stops syncing these apps and forgets the pair's links, history and conflicts. The records in both apps stay as they are.</p>
+      </ConfirmDialog>
       <div role="status">
         {saved && !saved.needsFullResync && <p>Saved. The next run uses the new settings.</p>}
         {saved?.needsFullResync && (

@@ -36,11 +36,17 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         )}
         <HealthBadge health={running ? 'syncing' : pair.health} />
       </header>
+      {/* Each side stays on one line; the pair wraps between the sides, never inside one. */}
       <p className="pair-sides">
-        {pair.left.connectionName} · {pair.left.collection}
-        {pair.masterSide === 'left' && <span className="master-tag"> (master)</span>} ⇄ {pair.right.connectionName} ·{' '}
-        {pair.right.collection}
-        {pair.masterSide === 'right' && <span className="master-tag"> (master)</span>}
+        <span className="pair-side">
+          {pair.left.connectionName} · {pair.left.collection}
+          {pair.masterSide === 'left' && <span className="master-tag"> (master)</span>}
+        </span>{' '}
+        ⇄{' '}
+        <span className="pair-side">
+          {pair.right.connectionName} · {pair.right.collection}
+          {pair.masterSide === 'right' && <span className="master-tag"> (master)</span>}
+        </span>
       </p>
       {pair.healthReason && <p className="health-reason">{pair.healthReason}</p>}
       <dl className="pair-stats">
@@ -62,17 +68,22 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         </div>
       </dl>
       {/* Reserved space: the bar appears without moving the buttons. */}
-      <div className="progress-slot">{running && <RunProgressBar progress={progress} label={`Sync progress for ${pair.name}`} />}</div>
+      <div className="progress-slot">
+        {running && (
+          <>
+            <RunProgressBar progress={progress} label={`Sync progress for ${pair.name}`} />
+            {/* Cancel sits with the bar it stops, so the action buttons below never move. */}
+            <button type="button" disabled={pending === 'runs/cancel'} onClick={() => void cancelRun(pair.id)}>
+              Cancel
+            </button>
+          </>
+        )}
+      </div>
       <ErrorMessage error={error} />
       <div className="actions">
         <button type="button" className="primary" disabled={busy || pair.paused} onClick={() => void syncNow(pair.id)}>
           {running ? 'Syncing…' : 'Sync now'}
         </button>
-        {running && (
-          <button type="button" disabled={pending === 'runs/cancel'} onClick={() => void cancelRun(pair.id)}>
-            Cancel
-          </button>
-        )}
         <button type="button" disabled={busy || pair.paused} onClick={() => setConfirmResync(true)}>
           Full resync
         </button>
