@@ -43,8 +43,12 @@ export function person(n: number): ContactFields {
   };
 }
 
-/** An app timestamp in the past, so the connector's own writes (stamped "now") sort after the seed. */
-const SEED_TIME = '2024-01-01T00:00:00.000Z';
+/**
+ * Seeded rows get distinct app timestamps in the past, one second apart, as a real app's history
+ * would: the connector's own writes (stamped "now") sort after them, and a cursor's look-back
+ * window covers a few rows, not the whole seed (equal timestamps would all fall inside it).
+ */
+const SEED_EPOCH_MS = Date.UTC(2024, 0, 1);
 
 /** Creates an app file with an empty `contacts` table. */
 export function createContactsApp(path: string): void {
@@ -62,7 +66,8 @@ export function seedContacts(path: string, rows: Iterable<ContactFields>): void 
   try {
     const insert = db.prepare('INSERT INTO contacts (email, first_name, last_name, phone, credits, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
     db.transaction(() => {
-      for (const r of rows) insert.run(r.email, r.first_name, r.last_name, r.phone, r.credits, SEED_TIME);
+      let i = 0;
+      for (const r of rows) insert.run(r.email, r.first_name, r.last_name, r.phone, r.credits, new Date(SEED_EPOCH_MS + 1000 * i++).toISOString());
     })();
   } finally {
     db.close();
