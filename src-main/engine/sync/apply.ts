@@ -80,8 +80,10 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
   let remaining = plan.ops.length;
   let rateLimited: RateLimited | null = null;
   let written = 0;
+  // Set inside the commit of a rate-limited result, before the last commit may run `finalize`.
+  let limitSeen = false;
   const finalize = () => {
-    if (rateLimited || a.signal.aborted) return;
+    if (rateLimited || limitSeen || a.signal.aborted) return;
     for (const side of ['left', 'right'] as const) {
       const c = a.cursors[side];
       if (c) state.setCursor(pairId, side, c);
@@ -100,6 +102,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
         records.clearFailed(pairId, ids.left, ids.right);
         written++;
       } else if (res.reason === 'rate-limited') {
+        limitSeen = true;
         state.journalFinish(op.journalId ?? -1, 'failed', res.error);
         const src = op.sourceId;
         if (src) unprocessed[other(op.side)].add(src);

@@ -8,15 +8,10 @@
  * Number of histories: env CONCORD_PROPERTY_RUNS (default 400, about 50 s on 2 cores; CI sets 1000).
  */
 import fc from 'fast-check';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalValue, ChangeDetection, Side } from '../api/model';
-import type { ConnectionStore } from '../connections/service';
-import type { Connector } from '../connectors/types';
 import { canonicalize } from '../core/canonical';
-import type { Db } from '../store/db';
-import { appDelete, appInsert, appRows, appUpdate, removeDir, setupPair, startEngine, syncAndWait, tempDir, type Kit } from './test-kit.fixture';
+import { appDelete, appInsert, appRows, appUpdate, crashingService, removeDir, restartFromCrash, setupPair, syncAndWait, tempDir, type CrashPlan, type Kit } from './test-kit.fixture';
 
 const RUNS = Number(process.env.CONCORD_PROPERTY_RUNS ?? 400);
 /** What the histories exercised, so a run that silently tests nothing shows up in the log. */
@@ -93,40 +88,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 const modes = fc.constantFrom<[ChangeDetection, ChangeDetection]>(['hash', 'hash'], ['cursor', 'cursor'], ['hash', 'cursor'], ['flag', 'hash'], ['cursor', 'flag']);
 
-/** Crash injection: write ops before `crashAt` reach the app; at op `crashAt` the engine "dies". */
-type CrashPlan = { crashAt: number | null; count: number; crashed: boolean; snapshot: Buffer | null; db: () => Db };
-function crashingService(plan: CrashPlan) {
-  return (svc: ConnectionStore): ConnectionStore => ({
-    ...svc,
-    open(id: string): Connector {
-      const real = svc.open(id);
-      const dead = () => new Error('the engine process died (test crash)');
-      return {
-        ...real,
-        describe: () => real.describe(),
-        test: () => real.test(),
-        changes: (c, cur, o) => real.changes(c, cur, o),
-        read: (c, ids) => real.read(c, ids),
-        close: () => real.close(),
-        ...(real.clearFlags ? { clearFlags: async (c: string, ids: string[]) => { if (plan.crashed) throw dead(); return real.clearFlags?.(c, ids); } } : {}),
-        async write(c, ops) {
-          if (plan.crashed) throw dead();
-          if (plan.crashAt === null || plan.count + ops.length <= plan.crashAt) {
-            plan.count += ops.length;
-            return real.write(c, ops);
-          }
-          const allowed = plan.crashAt - plan.count;
-          if (allowed > 0) await real.write(c, ops.slice(0, allowed));
-          plan.crashed = true;
-          // Concord's own database at the instant of death: everything committed so far, nothing after.
-          plan.snapshot = plan.db().serialize();
-          throw dead();
-        },
-      };
-    },
-  });
-}
-
 async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: Step[]): Promise<void> {
   const dir = tempDir('concord-prop-');
   const plan: CrashPlan = { crashAt: null, count: 0, crashed: false, snapshot: null, db: () => kit.db };
@@ -168,21 +129,15 @@ async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: 
         stats.created += run.counts.created;
         stats.updated += run.counts.updated;
         stats.deleted += run.counts.deleted;
-        if (plan.crashed && plan.snapshot) {
+        const crashed = plan.crashed;
+        if (crashed) {
           stats.crashes++;
-          const snapshot = plan.snapshot;
-          await kit.close();
-          const dbFile = join(s.kit.dataDir, 'concord.sqlite');
-          rmSync(`${dbFile}-wal`, { force: true });
-          rmSync(`${dbFile}-shm`, { force: true });
-          writeFileSync(dbFile, snapshot);
-          Object.assign(plan, { crashAt: null, crashed: false, count: 0 });
-          kit = startEngine(dir, s.kit.dataDir, crashingService(plan));
+          kit = await restartFromCrash(kit, plan);
           const rerun = await syncAndWait(kit, s.pairId);
           expect(rerun.status, rerun.error ?? '').not.toBe('failed');
         }
         modelSync(model);
-        check(`sync (crash at ${String(st.crashAt)}, crashed: ${plan.snapshot !== null})`);
+        check(`sync (crash at ${String(st.crashAt)}, crashed: ${crashed})`);
       }
     }
     Object.assign(plan, { crashAt: null, crashed: false });

@@ -4,7 +4,7 @@
  * service to inject a crash), and helpers that call the API through `dispatch`.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
@@ -174,4 +174,55 @@ export function interceptWrites(hook: WriteHook, onOpen?: (connectionId: string)
       return { ...real, write: (c, ops) => hook(real, c, ops, id) };
     },
   });
+}
+
+/** Crash injection: write ops before `crashAt` reach the app; at op `crashAt` the engine "dies". */
+export type CrashPlan = { crashAt: number | null; count: number; crashed: boolean; snapshot: Buffer | null; db: () => Db };
+
+export function crashingService(plan: CrashPlan) {
+  return (svc: ConnectionStore): ConnectionStore => ({
+    ...svc,
+    open(id: string): Connector {
+      const real = svc.open(id);
+      const dead = () => new Error('the engine process died (test crash)');
+      const clearFlags = real.clearFlags;
+      return {
+        ...real,
+        ...(clearFlags
+          ? {
+              clearFlags: async (c: string, ids: string[]) => {
+                if (plan.crashed) throw dead();
+                return clearFlags(c, ids);
+              },
+            }
+          : {}),
+        async write(c, ops) {
+          if (plan.crashed) throw dead();
+          if (plan.crashAt === null || plan.count + ops.length <= plan.crashAt) {
+            plan.count += ops.length;
+            return real.write(c, ops);
+          }
+          const allowed = plan.crashAt - plan.count;
+          if (allowed > 0) await real.write(c, ops.slice(0, allowed));
+          plan.crashed = true;
+          // Concord's own database at the instant of death: everything committed so far, nothing after.
+          plan.snapshot = plan.db().serialize();
+          throw dead();
+        },
+      };
+    },
+  });
+}
+
+/** After a crash: stop the engine, put its database back as it was at the crash, start a new one. */
+export async function restartFromCrash(kit: Kit, plan: CrashPlan): Promise<Kit> {
+  const snapshot = plan.snapshot;
+  if (!snapshot) throw new Error('no crash happened');
+  await kit.close();
+  const dbFile = join(kit.dataDir, 'concord.sqlite');
+  rmSync(`${dbFile}-wal`, { force: true });
+  rmSync(`${dbFile}-shm`, { force: true });
+  writeFileSync(dbFile, snapshot);
+  Object.assign(plan, { crashAt: null, crashed: false, count: 0, snapshot: null });
+  return startEngine(kit.dir, kit.dataDir, crashingService(plan));
 }
