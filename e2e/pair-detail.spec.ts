@@ -83,7 +83,7 @@ test('settings: a policy edited and saved is what the engine keeps', async ({ ap
   await form.getByLabel('When both sides change a field').selectOption({ label: 'Newest change wins' });
   await form.getByLabel('Master side').selectOption({ label: 'App B · Customer sheet' });
   await form.getByLabel('Conflict policy of city').selectOption({ label: 'Master wins' });
-  await app.screenshot({ path: screenshotPath('pair-settings') });
+  await app.screenshot({ path: screenshotPath('pair-settings'), fullPage: true });
   await form.getByRole('button', { name: 'Save settings' }).click();
   await expect(form.getByRole('status')).toContainText('Saved.');
   const saved = await invoke(app, concord, 'pairs/get', { pairId });

@@ -70,11 +70,11 @@ export function formatTime(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
-/** A compact time for table cells ("Nov 22, 14:05"); the full time goes in the cell's title. */
+/** A compact time for table cells ("Nov 22, 14:05", 24-hour so it fits its column); the full time goes in the cell's title. */
 export function formatShortTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 export function formatValue(value: unknown): string {

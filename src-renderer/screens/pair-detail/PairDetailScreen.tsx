@@ -3,6 +3,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { formatTime, formatValue } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
+import type { Side } from '../../../src-main/engine/api/model';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { PairSettings } from './PairSettings';
 
@@ -72,6 +73,12 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
   );
 }
 
+/** The app a side stands for, by its connection's name: users never see "left" or "right". */
+function useSideName(pairId: string): (side: Side) => string {
+  const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
+  return (side) => (pair ? pair[side].connectionName : side === 'left' ? 'App A' : 'App B');
+}
+
 function RunsTab({ pairId }: { pairId: string }) {
   const runs = useConcord((s) => s.extras[pairId]?.runs);
   if (!runs) return null;
@@ -90,7 +97,7 @@ function RunsTab({ pairId }: { pairId: string }) {
       <tbody>
         {runs.map((r) => (
           <tr key={r.id}>
-            <td>{formatTime(r.startedAt)}</td>
+            <td className="nowrap">{formatTime(r.startedAt)}</td>
             <td>
               {r.trigger} ({r.mode})
             </td>
@@ -107,6 +114,7 @@ function RunsTab({ pairId }: { pairId: string }) {
 function FailedTab({ pairId }: { pairId: string }) {
   const failed = useConcord((s) => s.extras[pairId]?.failed);
   const retry = useConcord((s) => s.retryFailed);
+  const sideName = useSideName(pairId);
   if (!failed) return null;
   if (failed.length === 0) return <p className="muted">No failed records. Records an app refuses appear here with its error and a Retry button.</p>;
   return (
@@ -128,11 +136,11 @@ function FailedTab({ pairId }: { pairId: string }) {
           <tr key={f.id}>
             <td>{f.record}</td>
             <td>
-              {f.op} on {f.side}
+              {f.op} in {sideName(f.side)}
             </td>
             <td>{f.error}</td>
             <td>{f.attempts}</td>
-            <td>{formatTime(f.nextAttemptAt)}</td>
+            <td className="nowrap">{formatTime(f.nextAttemptAt)}</td>
             <td>
               <button type="button" aria-label={`Retry ${f.record}`} onClick={() => void retry(pairId, f.id)}>
                 Retry
@@ -148,6 +156,7 @@ function FailedTab({ pairId }: { pairId: string }) {
 function ActivityTab({ pairId }: { pairId: string }) {
   const activity = useConcord((s) => s.extras[pairId]?.activity);
   const restore = useConcord((s) => s.restoreActivity);
+  const sideName = useSideName(pairId);
   if (!activity) return null;
   if (activity.length === 0) return <p className="muted">No activity yet. Every write Concord makes, and every value it overwrites, is listed here.</p>;
   return (
@@ -167,10 +176,10 @@ function ActivityTab({ pairId }: { pairId: string }) {
       <tbody>
         {activity.map((a) => (
           <tr key={a.id}>
-            <td>{formatTime(a.at)}</td>
+            <td className="nowrap">{formatTime(a.at)}</td>
             <td>{a.record}</td>
             <td>
-              {a.action} on {a.side}
+              {a.action} in {sideName(a.side)}
               {a.field ? ` · ${a.field}` : ''}
               <div className="muted">{a.reason}</div>
             </td>
