@@ -92,7 +92,7 @@ export function basePairConfig(leftId: string, rightId: string, over: Partial<Pa
  * Starts an engine on `dataDir`. With `wrap`, the engine is assembled like `createEngine` does,
  * but the sync domain gets the wrapped connection service (crash injection in tests).
  */
-export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore): Kit {
+export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore, schedulerTickMs = 3_600_000): Kit {
   const credentials = new InMemoryCredentialStoreForTests();
   const events: { event: string; payload: unknown }[] = [];
   let dispatch: Dispatch;
@@ -109,7 +109,7 @@ export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionS
     const ctx: EngineContext = { db, dataDir, credentials, emit: (event, payload) => void events.push({ event, payload }), log: () => {}, version: 'test', startedAt: new Date().toISOString() };
     const service = createConnectionService(ctx);
     const connections = createConnectionsDomain(ctx, service);
-    const sync = createSyncDomain(ctx, wrap(service), { schedulerTickMs: 3_600_000 });
+    const sync = createSyncDomain(ctx, wrap(service), { schedulerTickMs });
     dispatch = createDispatcher({ 'app/info': () => { throw new Error('not in tests'); }, ...connections.handlers, ...sync.handlers }, () => {});
     close = async () => {
       await sync.close?.();
@@ -140,14 +140,14 @@ export async function waitRun(kit: Kit, runId: string): Promise<RunSummary> {
 /** Two apps, two connections and a pair (hash mode by default) in a fresh temp folder. */
 export async function setupPair(
   over: Partial<PairConfig> = {},
-  opts: { dir?: string; wrap?: (s: ConnectionStore) => ConnectionStore; modes?: [ChangeDetection, ChangeDetection] } = {},
+  opts: { dir?: string; wrap?: (s: ConnectionStore) => ConnectionStore; modes?: [ChangeDetection, ChangeDetection]; schedulerTickMs?: number } = {},
 ) {
   const dir = opts.dir ?? tempDir();
   const left = join(dir, 'left.sqlite');
   const right = join(dir, 'right.sqlite');
   createApp(left);
   createApp(right);
-  const kit = startEngine(dir, join(dir, 'data'), opts.wrap);
+  const kit = startEngine(dir, join(dir, 'data'), opts.wrap ?? (opts.schedulerTickMs ? (x) => x : undefined), opts.schedulerTickMs);
   const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
   const r = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
   const config = basePairConfig(l.id, r.id, over);
