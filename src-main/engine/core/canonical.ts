@@ -46,7 +46,10 @@ function canonicalBoolean(v: unknown): CanonicalValue {
 
 function toDate(v: unknown): Date | null {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v;
-  if (typeof v === 'number') return new Date(v < 1e11 ? v * 1000 : v); // seconds or milliseconds since epoch
+  if (typeof v === 'number') {
+    const d = new Date(Math.abs(v) < 1e11 ? v * 1000 : v); // seconds or milliseconds since epoch
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
   if (typeof v !== 'string') return null;
   const s = v.trim();
   if (s === '') return null;

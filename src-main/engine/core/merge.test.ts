@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { PairConfig } from '../api/model';
+import { decideDelete, decideLinked, newestSide } from './merge';
+
+const config: Pick<PairConfig, 'fields' | 'masterSide' | 'conflictPolicy' | 'initialMatchPolicy'> = {
+  masterSide: 'right',
+  conflictPolicy: 'manual',
+  fields: [
+    { name: 'name', type: 'string', left: { fields: ['n'] }, right: { fields: ['n'] }, direction: 'both' },
+    { name: 'qty', type: 'number', left: { fields: ['q'] }, right: { fields: ['q'] }, direction: 'both', policy: 'merge-numeric' },
+    { name: 'tags', type: 'set', left: { fields: ['t'] }, right: { fields: ['t'] }, direction: 'both', policy: 'merge-set' },
+    { name: 'owner', type: 'string', left: { fields: ['o'] }, right: { fields: ['o'] }, direction: 'left-to-right' },
+  ],
+};
+const now = Date.parse('2024-06-01T00:00:00Z');
+const base = { name: 'A', qty: 10, tags: ['x'], owner: 'me' };
+
+describe('decideLinked', () => {
+  it('an echo (both sides equal to the base) decides nothing', () => {
+    const d = decideLinked(base, { values: base }, { values: { ...base } }, { config, now });
+    expect(d).toMatchObject({ leftPatch: {}, rightPatch: {}, conflicts: [], base });
+  });
+  it('one-sided changes propagate; same change on both sides only moves the base', () => {
+    const d = decideLinked(base, { values: { ...base, name: 'B' } }, { values: { ...base, qty: 10 } }, { config, now });
+    expect(d.rightPatch).toEqual({ name: 'B' });
+    const same = decideLinked(base, { values: { ...base, name: 'C' } }, { values: { ...base, name: 'C' } }, { config, now });
+    expect(same).toMatchObject({ leftPatch: {}, rightPatch: {}, base: { name: 'C' } });
+  });
+  it('conflicts: manual goes to the inbox for that field only; numeric and set merges; one-way fields mirror the source', () => {
+    const d = decideLinked(base, { values: { name: 'L', qty: 15, tags: ['x', 'l'], owner: 'me' } }, { values: { name: 'R', qty: 7, tags: ['r'], owner: 'them' } }, { config, now });
+    expect(d.conflicts).toEqual(['name']);
+    expect(d.base).toEqual({ name: 'A', qty: 12, tags: ['l', 'r', 'x'], owner: 'me' });
+    expect(d.leftPatch).toEqual({ qty: 12, tags: ['l', 'r', 'x'] });
+    expect(d.rightPatch).toEqual({ qty: 12, tags: ['l', 'r', 'x'], owner: 'me' });
+    expect(d.overwrites.find((o) => o.side === 'right' && o.field === 'owner')).toMatchObject({ before: 'them', after: 'me' });
+  });
+  it('initial match (no base) uses the initial-match policy, master by default', () => {
+    const d = decideLinked(null, { values: { ...base, name: 'L' } }, { values: { ...base, name: 'R' } }, { config, now, initialMatch: true });
+    expect(d.leftPatch).toEqual({ name: 'R' });
+  });
+  it('newest wins only with comparable, non-future timestamps; otherwise master', () => {
+    expect(newestSide({ values: {}, updatedAt: '2024-05-01T10:00:00Z' }, { values: {}, updatedAt: '2024-05-01T09:00:00Z' }, 'right', now)).toBe('left');
+    expect(newestSide({ values: {}, updatedAt: '2099-01-01T00:00:00Z' }, { values: {}, updatedAt: '2024-05-01T09:00:00Z' }, 'right', now)).toBe('right');
+    expect(newestSide({ values: {}, updatedAt: '2024-05-01 10:00:00' }, { values: {}, updatedAt: '2024-05-01T09:00:00Z' }, 'right', now)).toBe('right');
+  });
+});
+
+describe('decideDelete', () => {
+  it('propagates an untouched record, recreates an edited one, or asks when manual', () => {
+    expect(decideDelete(false, true, 'master').action).toBe('propagate');
+    expect(decideDelete(false, false, 'master').action).toBe('keep-tombstone');
+    expect(decideDelete(true, true, 'master').action).toBe('recreate');
+    expect(decideDelete(true, true, 'manual').action).toBe('conflict');
+  });
+});
