@@ -12,9 +12,11 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { ConflictSummary } from '../../../src-main/engine/api/model';
+import type { ConflictKind, ConflictSummary } from '../../../src-main/engine/api/model';
 import { formatShortTime, formatTime } from '../../components/widgets';
-import { KIND_LABEL } from './inbox-filter';
+
+/** Short kind names that fit the table's narrow column; the panel and the filter use the full ones. */
+const KIND_SHORT: Record<ConflictKind, string> = { field: 'Values', 'update-delete': 'Edit/delete', duplicate: 'Duplicate' };
 
 // Module scope: stable inputs, so the row models are not rebuilt on every render.
 const features = tableFeatures({
@@ -48,7 +50,7 @@ const columns = helper.columns([
   helper.accessor('pairName', { header: 'Pair', sortFn: 'text' }),
   helper.accessor('record', { header: 'Record', sortFn: 'text' }),
   helper.accessor((c) => c.fields.join(', '), { id: 'fields', header: 'Fields', sortFn: 'text' }),
-  helper.accessor((c) => KIND_LABEL[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
+  helper.accessor((c) => KIND_SHORT[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
   helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric', cell: (info) => <span title={formatTime(info.getValue())}>{formatShortTime(info.getValue())}</span> }),
 ]);
 
