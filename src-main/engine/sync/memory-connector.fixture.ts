@@ -1,0 +1,73 @@
+/**
+ * TEST FIXTURE, not a shipped connector: an in-memory app with a native change feed (a sync token,
+ * like CardDAV's) that reports deletes. It exercises the engine's `token` change-detection path,
+ * which no shipped connector in this checkout offers yet.
+ */
+import type { AppRecord, ChangeBatch, ChangesOptions, Connector, ConnectorDefinition, Cursor, WriteResult } from '../connectors/types';
+
+type Row = { id: string; rev: number; seq: number; fields: Record<string, unknown> };
+
+export class MemoryAppFixture {
+  rows = new Map<string, Row>();
+  tombstones = new Map<string, number>(); // id → seq of its delete
+  seq = 0;
+  nextId = 1;
+  readonly fieldNames: string[];
+  constructor(fieldNames: string[]) {
+    this.fieldNames = fieldNames;
+  }
+  /** A user (or Concord) changing the app: every change gets the next sequence number. */
+  put(id: string | null, fields: Record<string, unknown>): string {
+    const key = id ?? `m${this.nextId++}`;
+    const old = this.rows.get(key);
+    this.rows.set(key, { id: key, rev: (old?.rev ?? 0) + 1, seq: ++this.seq, fields: { ...(old?.fields ?? {}), ...fields } });
+    this.tombstones.delete(key);
+    return key;
+  }
+  remove(id: string): boolean {
+    if (!this.rows.delete(id)) return false;
+    this.tombstones.set(id, ++this.seq);
+    return true;
+  }
+  private record(r: Row): AppRecord {
+    return { id: r.id, version: String(r.rev), fields: { ...r.fields } };
+  }
+  connector(collection = 'people'): Connector {
+    return {
+      describe: async () => ({ collections: [{ name: collection, fields: this.fieldNames.map((name) => ({ name, type: 'string' as const, nullable: true })), primaryKey: ['id'], changeDetection: ['token', 'hash'] }] }),
+      test: async () => undefined,
+      changes: async function* (this: MemoryAppFixture, _c: string, cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
+        const since = options.mode === 'token' && cursor ? Number(cursor.value) : 0;
+        const upserts = [...this.rows.values()].filter((r) => r.seq > since).map((r) => this.record(r));
+        const deletes = since === 0 ? [] : [...this.tombstones].filter(([, s]) => s > since).map(([id]) => id);
+        yield { upserts, deletes, cursor: { mode: options.mode, value: this.seq }, complete: options.mode === 'hash' };
+      }.bind(this),
+      read: async (_c, ids) => ids.flatMap((id) => (this.rows.has(id) ? [this.record(this.rows.get(id) as Row)] : [])),
+      write: async (_c, ops) =>
+        ops.map((op): WriteResult => {
+          if (op.op === 'create') return { ok: true, id: this.put(null, op.fields), version: '1' };
+          const cur = this.rows.get(op.id);
+          if (!cur) return { ok: false, error: `record ${op.id} not found`, reason: 'not-found' };
+          if (op.ifVersion !== undefined && op.ifVersion !== String(cur.rev)) return { ok: false, error: 'the record changed since it was read', reason: 'stale' };
+          if (op.op === 'delete') {
+            this.remove(op.id);
+            return { ok: true, id: op.id };
+          }
+          this.put(op.id, op.fields);
+          return { ok: true, id: op.id, version: String(cur.rev + 1) };
+        }),
+      close: async () => undefined,
+    };
+  }
+  definition(): ConnectorDefinition {
+    return {
+      kind: 'memory-fixture',
+      label: 'In-memory app (test fixture)',
+      description: 'Test fixture with a sync-token change feed.',
+      configFields: [],
+      capabilities: { changeDetection: ['token', 'hash'], deletes: 'reported', optimisticWrites: true },
+      validateConfig: () => [],
+      create: () => this.connector(),
+    };
+  }
+}
