@@ -220,15 +220,23 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
 /** Failed records whose backoff has elapsed join the run (retry with exponential backoff and jitter). */
 async function addDueFailed(deps: RunDeps, pairId: string, io: Record<Side, SideIo>, reads: Record<Side, SideRead>): Promise<void> {
   const due = deps.records.failedList(pairId).filter((f) => f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= Date.now());
+  const seen = { left: new Set<string>(), right: new Set<string>() };
   for (const side of SIDES) {
     const ids = due.map((f) => (side === 'left' ? f.leftId : f.rightId)).filter((id): id is string => id !== null && !reads[side].upserts.has(id));
     if (ids.length === 0) continue;
     const found = await io[side].readByIds(ids);
     for (const id of ids) {
       const rec = found.get(id);
-      if (rec) reads[side].upserts.set(id, rec);
-      else reads[side].deletes.add(id);
+      if (rec) {
+        reads[side].upserts.set(id, rec);
+        seen[side].add(id);
+      } else reads[side].deletes.add(id);
     }
+  }
+  // A failed new record that no longer exists anywhere and was never linked has nothing left to retry.
+  for (const f of due) {
+    const gone = (id: string | null, side: Side) => id === null || (!seen[side].has(id) && !reads[side].upserts.has(id) && !deps.state.linkFor(pairId, side, id));
+    if (gone(f.leftId, 'left') && gone(f.rightId, 'right')) deps.records.clearFailed(pairId, f.leftId, f.rightId);
   }
 }
 

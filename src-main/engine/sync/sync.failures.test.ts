@@ -36,6 +36,20 @@ describe('failures, limits and crashes', () => {
     expect(await kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
   });
 
+  it('a failed new record that was deleted in its app before the retry leaves the failed list', async () => {
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    const id = appInsert(s.left, { email: 'gone@example.com', name: 'G', score: 1 });
+    rejectEmail(s.right, 'gone@example.com');
+    await syncAndWait(kit, s.pairId);
+    expect(await kit.call('failed/list', { pairId: s.pairId })).toHaveLength(1);
+    appExec(s.left, (db) => db.prepare('DELETE FROM contacts WHERE id = ?').run(id));
+    kit.db.prepare("UPDATE failed SET next_attempt_at = '2000-01-01T00:00:00.000Z'").run();
+    await syncAndWait(kit, s.pairId);
+    expect(await kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
+  });
+
   it('pitfall 7: the cursor advanced past records that failed or were never written — a failed record is retried with backoff; a rate-limited run leaves the cursor where it was', async () => {
     let limited = true;
     const hook = async (real: Connector, c: string, ops: WriteOp[], id: string): Promise<WriteResult[]> =>
