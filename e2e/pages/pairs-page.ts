@@ -20,6 +20,26 @@ export class PairsPage {
   stat(card: Locator, term: string): Locator {
     return card.locator('dl > div').filter({ has: this.page.locator('dt', { hasText: term }) }).locator('dd');
   }
+  /**
+   * Starts watching for the card's progress bar; the returned function says whether it was ever
+   * shown. A short run can end before a locator polls, so a MutationObserver records it instead.
+   */
+  async watchProgress(pairName: string): Promise<() => Promise<boolean>> {
+    const key = `progress:${pairName}`;
+    await this.page.evaluate(
+      ({ key, label }) => {
+        const seen = window as unknown as Record<string, boolean>;
+        seen[key] = false;
+        const check = () => {
+          if (document.querySelector(`progress[aria-label="${label}"]`)) seen[key] = true;
+        };
+        new MutationObserver(check).observe(document.body, { childList: true, subtree: true });
+        check();
+      },
+      { key, label: `Sync progress for ${pairName}` },
+    );
+    return () => this.page.evaluate((k) => (window as unknown as Record<string, boolean>)[k] === true, key);
+  }
   openConflictsBadge(): Locator {
     return this.page.getByRole('navigation', { name: 'Main' }).getByTestId('open-conflicts');
   }
