@@ -160,8 +160,14 @@ export function MappingEditor(props: {
                   </select>
                 </td>
                 <td>
-                  <button type="button" aria-label={`Remove ${f.name || `row ${i + 1}`}`} onClick={() => props.onChange(props.fields.filter((_, j) => j !== i))}>
-                    Remove
+                  <button
+                    type="button"
+                    className="mapping-remove"
+                    aria-label={`Remove ${f.name || `row ${i + 1}`}`}
+                    title="Remove this field from the mapping"
+                    onClick={() => props.onChange(props.fields.filter((_, j) => j !== i))}
+                  >
+                    ×
                   </button>
                 </td>
               </tr>
