@@ -24,6 +24,8 @@ import {
   people,
   person,
   readContacts,
+  mutateApp,
+  type Contact,
   runAndWait,
   seedContacts,
   writesOf,
@@ -73,6 +75,19 @@ function visibleWrites(apps: Apps): { left: number; right: number; total: number
 const committedWrites = (entries: ActivityEntry[]): number =>
   new Set(entries.filter((e) => e.action === 'created' || e.action === 'updated').map((e) => `${e.side}:${e.action}:${e.record}`)).size;
 
+/** The apps' own edits, each app's in one transaction, stamped with the app's clock. */
+function mutateEdits(apps: Apps, edited: { phones: readonly [number, number]; credits: readonly [number, number] }): void {
+  const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+  mutateApp(apps.left, (db) => {
+    const set = db.prepare(`UPDATE contacts SET phone = ?, updated_at = ${now} WHERE email = ?`);
+    for (let n = edited.phones[0]; n < edited.phones[1]; n++) set.run(`edited ${n}`, person(n).email);
+  });
+  mutateApp(apps.right, (db) => {
+    const set = db.prepare(`UPDATE contacts SET credits = ?, updated_at = ${now} WHERE email = ?`);
+    for (let n = edited.credits[0]; n < edited.credits[1]; n++) set.run(person(n).credits + 500, person(n).email);
+  });
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
     if (child.exitCode !== null || child.signalCode !== null) done({ code: child.exitCode, signal: child.signalCode });
@@ -85,7 +100,7 @@ const exited = (child: ChildProcess) =>
  * the child blocks (busy timeout) after a batch reached the app and before the journal marks all
  * of it done — the kill lands exactly in that window, the hardest one.
  */
-async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: number, inJournalWindow = false) {
+async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: number, inJournalWindow = false, written: () => number = () => visibleWrites(apps).total) {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, pairId], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -96,7 +111,7 @@ async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: n
   void exit.then(() => (done = true));
   const deadline = Date.now() + 60_000;
   while (!done && Date.now() < deadline) {
-    if (visibleWrites(apps).total >= killAt) break;
+    if (written() >= killAt) break;
     await new Promise((r) => setTimeout(r, 2));
   }
   if (done) throw new Error(`the child finished before ${killAt} writes were visible, so no kill landed mid-run.\nstdout tail: ${stdout.slice(-500)}\nstderr: ${stderr}`);
@@ -112,7 +127,7 @@ async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: n
   const result = await exit;
   lock?.exec('ROLLBACK');
   lock?.close();
-  return { result, at: visibleWrites(apps), stdout };
+  return { result, at: visibleWrites(apps), writtenAtKill: written(), stdout };
 }
 
 describe('sync survives a SIGKILL mid-run (PITFALLS 15)', () => {
@@ -134,6 +149,30 @@ describe('sync survives a SIGKILL mid-run (PITFALLS 15)', () => {
     reference = { left: contentByEmail(apps.left), right: contentByEmail(apps.right) };
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** Both apps agree, equal the uninterrupted run's end state, lost nothing and doubled nothing. */
+  async function expectConvergedToReference(engine: ReturnType<typeof newEngine>, apps: Apps, before: Record<'left' | 'right', Contact[]>, pairId: string) {
+    const left = contentByEmail(apps.left);
+    const right = contentByEmail(apps.right);
+    expect(duplicateEmails(apps.left)).toEqual([]);
+    expect(duplicateEmails(apps.right)).toEqual([]);
+    // Both apps agree on every mapped field, and equal the uninterrupted run's end state.
+    expect(left).toEqual(right);
+    expect(left).toEqual(reference.left);
+    expect(right).toEqual(reference.right);
+    // Every original record is still there, with its own id.
+    for (const side of ['left', 'right'] as const) {
+      const now = new Map(readContacts(apps[side]).map((c) => [c.id, c.email]));
+      for (const c of before[side]) expect(now.get(c.id)).toBe(c.email);
+    }
+    for (let n = LEFT[0]; n < RIGHT[1]; n++) expect(left.get(person(n).email)?.first_name).toBe(person(n).first_name);
+
+    const detail = await call(engine, 'pairs/get', { pairId });
+    expect(detail.linked).toBe(RIGHT[1] - LEFT[0]);
+    expect(detail.queued).toBe(0);
+    expect(detail.failed).toBe(0);
+
+  }
 
   it.each([
     { name: 'early (a few hundred writes in)', killAt: 300 },
@@ -174,31 +213,89 @@ describe('sync survives a SIGKILL mid-run (PITFALLS 15)', () => {
       // The rerun finishes the work only: what the killed run wrote (journaled done or not) is not written again.
       expect(writesOf(rerun)).toBe(TOTAL_WRITES - at.total);
 
-      const left = contentByEmail(apps.left);
-      const right = contentByEmail(apps.right);
-      expect(duplicateEmails(apps.left)).toEqual([]);
-      expect(duplicateEmails(apps.right)).toEqual([]);
-      // Both apps agree on every mapped field, and equal the uninterrupted run's end state.
-      expect(left).toEqual(right);
-      expect(left).toEqual(reference.left);
-      expect(right).toEqual(reference.right);
-      // Every original record is still there, with its own id.
-      for (const side of ['left', 'right'] as const) {
-        const now = new Map(readContacts(apps[side]).map((c) => [c.id, c.email]));
-        for (const c of before[side]) expect(now.get(c.id)).toBe(c.email);
-      }
-      for (let n = LEFT[0]; n < RIGHT[1]; n++) expect(left.get(person(n).email)?.first_name).toBe(person(n).first_name);
-
-      const detail = await call(engine, 'pairs/get', { pairId });
-      expect(detail.linked).toBe(RIGHT[1] - LEFT[0]);
-      expect(detail.queued).toBe(0);
-      expect(detail.failed).toBe(0);
+      await expectConvergedToReference(engine, apps, before, pairId);
 
       // A further sync finds nothing to do: the journal left no echo to chase.
       const again = await runAndWait(engine, pairId);
       expect(again.status).toBe('succeeded');
       expect(writesOf(again)).toBe(0);
       expect(again.counts.conflicts).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+  it('killed twice (the first sync, then the rerun that resumes it): a third run still converges', { timeout: 180_000 }, async () => {
+    const dir = join(root, 'kill-twice');
+    const apps = makeApps(dir);
+    const before = { left: readContacts(apps.left), right: readContacts(apps.right) };
+    const dataDir = join(dir, 'data');
+    const setup = newEngine(dataDir);
+    const pairId = await createContactsPair(setup, apps.left, apps.right);
+    await setup.close();
+
+    const first = await killMidRun(apps, dataDir, pairId, 1200);
+    // The second child re-plans over the first one's pending journal rows, and dies too.
+    const second = await killMidRun(apps, dataDir, pairId, first.at.total + 1200);
+    expect(second.result.signal).toBe('SIGKILL');
+    expect(second.at.total).toBeGreaterThan(first.at.total);
+    expect(second.at.total).toBeLessThan(TOTAL_WRITES);
+
+    const engine = newEngine(dataDir);
+    try {
+      const rerun = await runAndWait(engine, pairId);
+      expect(rerun.status).toBe('succeeded');
+      expect(writesOf(rerun)).toBe(TOTAL_WRITES - second.at.total);
+      await expectConvergedToReference(engine, apps, before, pairId);
+      const runs = await call(engine, 'runs/list', { pairId });
+      expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed', 'failed']);
+      expect(writesOf(await runAndWait(engine, pairId))).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('killed during an incremental run with edits on both sides: no edit is lost or echoed back', { timeout: 180_000 }, async () => {
+    const dir = join(root, 'kill-incremental');
+    const apps = makeApps(dir);
+    const dataDir = join(dir, 'data');
+    const engine0 = newEngine(dataDir);
+    const pairId = await createContactsPair(engine0, apps.left, apps.right);
+    expect((await runAndWait(engine0, pairId)).status).toBe('succeeded');
+    await engine0.close();
+
+    // The left app edits 1,500 phones, the right app 1,500 credit balances (other people).
+    const edited = { phones: [0, 1500], credits: [2500, 4000] } as const;
+    mutateEdits(apps, edited);
+    const written = () => {
+      const count = (path: string, sql: string) => {
+        const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+        try {
+          return db.prepare(sql).pluck().get() as number;
+        } finally {
+          db.close();
+        }
+      };
+      return count(apps.right, "SELECT count(*) FROM contacts WHERE phone LIKE 'edited %'") + count(apps.left, 'SELECT count(*) FROM contacts WHERE credits >= 500');
+    };
+    expect(written()).toBe(0);
+    const { result, writtenAtKill } = await killMidRun(apps, dataDir, pairId, 1000, false, written);
+    expect(result.signal).toBe('SIGKILL');
+    expect(writtenAtKill).toBeGreaterThan(0);
+    expect(writtenAtKill).toBeLessThan(3000);
+
+    const engine = newEngine(dataDir);
+    try {
+      const rerun = await runAndWait(engine, pairId);
+      expect(rerun.status).toBe('succeeded');
+      expect(rerun.counts.conflicts).toBe(0);
+      expect(writesOf(rerun)).toBe(3000 - writtenAtKill);
+      const left = contentByEmail(apps.left);
+      expect(left).toEqual(contentByEmail(apps.right));
+      for (let n = edited.phones[0]; n < edited.phones[1]; n++) expect(left.get(person(n).email)?.phone).toBe(`edited ${n}`);
+      for (let n = edited.credits[0]; n < edited.credits[1]; n++) expect(left.get(person(n).email)?.credits).toBe(person(n).credits + 500);
+      expect(duplicateEmails(apps.left)).toEqual([]);
+      expect(duplicateEmails(apps.right)).toEqual([]);
+      expect(writesOf(await runAndWait(engine, pairId))).toBe(0);
     } finally {
       await engine.close();
     }
