@@ -78,8 +78,11 @@ export function createRecordsStore(db: Db) {
     saveConflict(c: Omit<ConflictRow, 'id' | 'status' | 'detectedAt'>): { id: string; isNew: boolean } {
       const key = c.leftId !== null ? { side: 'left' as const, id: c.leftId } : { side: 'right' as const, id: c.rightId ?? '' };
       const existing = this.openConflictFor(c.pairId, key.side, key.id);
-      if (existing && existing.kind === c.kind) {
-        db.prepare('UPDATE conflicts SET link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ? WHERE id = ?').run(
+      // The same record's conflict may change kind (a field conflict whose record is then deleted
+      // becomes an update-delete): it stays the one open conflict, updated in place.
+      if (existing) {
+        db.prepare('UPDATE conflicts SET kind = ?, link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ? WHERE id = ?').run(
+          c.kind,
           c.linkId,
           c.leftId,
           c.rightId,

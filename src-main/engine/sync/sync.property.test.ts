@@ -18,12 +18,17 @@ const RUNS = Number(process.env.CONCORD_PROPERTY_RUNS ?? 400);
 const stats = { histories: 0, syncs: 0, crashes: 0, created: 0, updated: 0, deleted: 0 };
 
 type Val = { name: CanonicalValue; score: CanonicalValue };
+type Policy = 'master' | 'manual';
 type Model = { left: Map<string, Val>; right: Map<string, Val>; base: Map<string, Val> };
 const FIELDS = ['name', 'score'] as const;
 const eqVal = (a: Val, b: Val) => FIELDS.every((f) => a[f] === b[f]);
 
-/** The sync rules of DESIGN §4 for this pair (master = left, deletes propagate), keyed by email. */
-function modelSync(m: Model): void {
+/**
+ * The sync rules of DESIGN §4 for this pair (master = left, deletes propagate), keyed by email.
+ * `manual`: a field changed on both sides to different values, and an edit against a delete, stay
+ * as they are (in the inbox) with the base unchanged; everything else still syncs.
+ */
+function modelSync(m: Model, policy: Policy): void {
   for (const e of new Set([...m.left.keys(), ...m.right.keys(), ...m.base.keys()])) {
     const l = m.left.get(e);
     const r = m.right.get(e);
@@ -41,20 +46,28 @@ function modelSync(m: Model): void {
       if (eqVal(survivor, b)) {
         kept.delete(e);
         m.base.delete(e);
+      } else if (policy === 'manual') {
+        continue; // an update-delete conflict: nothing is written until a steward decides
       } else {
         gone.set(e, { ...survivor }); // an edit beats a delete
         m.base.set(e, { ...survivor });
       }
     } else {
-      const v = { ...b };
+      const nl = { ...l };
+      const nr = { ...r };
+      const nb = { ...b };
       for (const f of FIELDS) {
         const lc = l[f] !== b[f];
         const rc = r[f] !== b[f];
-        v[f] = l[f] === r[f] ? l[f] : lc && !rc ? l[f] : rc && !lc ? r[f] : l[f];
+        if (l[f] !== r[f] && lc && rc && policy === 'manual') continue; // a field conflict, left for the inbox
+        const v = l[f] === r[f] ? l[f] : lc && !rc ? l[f] : rc && !lc ? r[f] : l[f];
+        nl[f] = v;
+        nr[f] = v;
+        nb[f] = v;
       }
-      m.left.set(e, { ...v });
-      m.right.set(e, { ...v });
-      m.base.set(e, v);
+      m.left.set(e, nl);
+      m.right.set(e, nr);
+      m.base.set(e, nb);
     }
   }
 }
@@ -88,10 +101,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 const modes = fc.constantFrom<[ChangeDetection, ChangeDetection]>(['hash', 'hash'], ['cursor', 'cursor'], ['hash', 'cursor'], ['flag', 'hash'], ['cursor', 'flag']);
 
-async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: Step[]): Promise<void> {
+async function runHistory(pairModes: [ChangeDetection, ChangeDetection], policy: Policy, steps: Step[]): Promise<void> {
   const dir = tempDir('concord-prop-');
   const plan: CrashPlan = { crashAt: null, count: 0, crashed: false, snapshot: null, db: () => kit.db };
-  const s = await setupPair({}, { dir, modes: pairModes, wrap: crashingService(plan) });
+  const s = await setupPair({ conflictPolicy: policy }, { dir, modes: pairModes, wrap: crashingService(plan) });
   let kit: Kit = s.kit;
   const model: Model = { left: new Map(), right: new Map(), base: new Map() };
   stats.histories++;
@@ -136,13 +149,13 @@ async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: 
           const rerun = await syncAndWait(kit, s.pairId);
           expect(rerun.status, rerun.error ?? '').not.toBe('failed');
         }
-        modelSync(model);
+        modelSync(model, policy);
         check(`sync (crash at ${String(st.crashAt)}, crashed: ${crashed})`);
       }
     }
     Object.assign(plan, { crashAt: null, crashed: false });
     await syncAndWait(kit, s.pairId);
-    modelSync(model);
+    modelSync(model, policy);
     check('the final sync');
     const again = await syncAndWait(kit, s.pairId);
     expect(again.counts.created + again.counts.updated + again.counts.deleted, 'a second sync with no edits writes nothing').toBe(0);
@@ -156,7 +169,7 @@ async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: 
 describe('sync properties (real SQLite apps)', () => {
   it(`random histories with random sync and crash points converge to the model (${RUNS} histories)`, async () => {
     const started = Date.now();
-    await fc.assert(fc.asyncProperty(modes, fc.array(step, { minLength: 4, maxLength: 30, size: 'medium' }), runHistory), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(modes, fc.constantFrom<Policy>('master', 'manual'), fc.array(step, { minLength: 4, maxLength: 30, size: 'medium' }), runHistory), { numRuns: RUNS });
     console.log(`property: ${RUNS} histories in ${((Date.now() - started) / 1000).toFixed(1)} s`, stats);
     expect(stats.crashes).toBeGreaterThan(0);
   }, 600_000);
