@@ -300,4 +300,37 @@ describe('sync survives a SIGKILL mid-run (PITFALLS 15)', () => {
       await engine.close();
     }
   });
+  it('killed while creating records that have no match key: the journal, not the key, prevents duplicates', { timeout: 180_000 }, async () => {
+    const dir = join(root, 'kill-no-key');
+    mkdirSync(dir, { recursive: true });
+    const apps = { dir, left: join(dir, 'left.sqlite'), right: join(dir, 'right.sqlite') };
+    createContactsApp(apps.left);
+    createContactsApp(apps.right);
+    // No email: a rerun cannot find what the killed run created by the match key.
+    seedContacts(apps.left, people(0, 3000, (p) => ({ ...p, email: null })));
+    const dataDir = join(dir, 'data');
+    const setup = newEngine(dataDir);
+    const pairId = await createContactsPair(setup, apps.left, apps.right);
+    await setup.close();
+
+    const rightRows = () => readContacts(apps.right).length;
+    const { result, writtenAtKill } = await killMidRun(apps, dataDir, pairId, 1200, false, rightRows);
+    expect(result.signal).toBe('SIGKILL');
+    expect(writtenAtKill).toBeGreaterThan(0);
+    expect(writtenAtKill).toBeLessThan(3000);
+
+    const engine = newEngine(dataDir);
+    try {
+      const rerun = await runAndWait(engine, pairId);
+      expect(rerun.status).toBe('succeeded');
+      expect(writesOf(rerun)).toBe(3000 - writtenAtKill);
+      const phones = readContacts(apps.right).map((c) => c.phone);
+      expect(phones).toHaveLength(3000);
+      expect(new Set(phones).size).toBe(3000);
+      expect(readContacts(apps.left)).toHaveLength(3000);
+      expect(writesOf(await runAndWait(engine, pairId))).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
 });

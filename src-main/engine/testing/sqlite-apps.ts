@@ -10,7 +10,7 @@ import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 
 export type Contact = {
   id: number;
-  email: string;
+  email: string | null;
   first_name: string;
   last_name: string;
   phone: string | null;
@@ -33,7 +33,7 @@ const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances',
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Hamilton', 'Wirth'];
 
 /** The n-th person of the synthetic population: the same n gives the same person on either side. */
-export function person(n: number): ContactFields {
+export function person(n: number): ContactFields & { email: string } {
   return {
     email: `person${n}@example.com`,
     first_name: FIRST[n % FIRST.length] ?? 'Ada',
@@ -119,10 +119,11 @@ export function countContacts(path: string): number {
   }
 }
 
-/** The mapped content of an app, keyed by (lower-cased) email: what both apps must agree on. */
+/** The mapped content of an app, keyed by (lower-cased) email: what both apps must agree on. Rows without an email are left out. */
 export function contentByEmail(path: string): Map<string, Omit<ContactFields, 'email'>> {
   const out = new Map<string, Omit<ContactFields, 'email'>>();
   for (const c of readContacts(path)) {
+    if (c.email === null) continue;
     out.set(c.email.trim().toLowerCase(), { first_name: c.first_name, last_name: c.last_name, phone: c.phone, credits: c.credits });
   }
   return out;
@@ -132,7 +133,7 @@ export function contentByEmail(path: string): Map<string, Omit<ContactFields, 'e
 export function duplicateEmails(path: string): string[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT lower(trim(email)) AS e FROM contacts GROUP BY e HAVING count(*) > 1').pluck().all() as string[];
+    return db.prepare('SELECT lower(trim(email)) AS e FROM contacts WHERE email IS NOT NULL GROUP BY e HAVING count(*) > 1').pluck().all() as string[];
   } finally {
     db.close();
   }
