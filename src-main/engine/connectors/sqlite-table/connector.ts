@@ -78,29 +78,29 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     if (mode === 'cursor') {
       const stored = cursor?.mode === 'cursor' ? (cursor.value as TsCursor | null) : null;
       const tsKeys = `(${TS_ALIAS}, ${keys})`;
-      const after = d.prepare(`${selectFrom(t)} WHERE ${tsKeys} > (?, ${pkParams(t)}) ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`);
-      let rows: Record<string, unknown>[];
-      // The first page is inclusive (`>=`) and starts a look-back window early, so rows that
+      // One ordered query, sliced into batches: the timestamp is a computed UTC expression no
+      // index can serve, so paging with LIMIT would sort the whole table once per page (quadratic).
+      // The first row is inclusive (`>=`) and starts a look-back window early, so rows that
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
       const lookBack = options.lookBackSeconds ?? 0;
-      if (!stored) {
-        rows = guard(() => d.prepare(`${selectFrom(t)} ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`).all(limit) as Record<string, unknown>[]);
-      } else if (lookBack > 0) {
-        const from = new Date(Date.parse(stored.ts) - lookBack * 1000).toISOString();
-        rows = guard(() => d.prepare(`${selectFrom(t)} WHERE ${TS_ALIAS} >= ? ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`).all(from, limit) as Record<string, unknown>[]);
-      } else {
-        rows = guard(() => d.prepare(`${selectFrom(t)} WHERE ${tsKeys} >= (?, ${pkParams(t)}) ORDER BY ${TS_ALIAS}, ${keys} LIMIT ?`).all(stored.ts, ...stored.key, limit) as Record<string, unknown>[]);
-      }
+      const order = `ORDER BY ${TS_ALIAS}, ${keys}`;
+      const rows = guard(() => {
+        if (!stored) return d.prepare(`${selectFrom(t)} ${order}`).all() as Record<string, unknown>[];
+        if (lookBack > 0) {
+          const from = new Date(Date.parse(stored.ts) - lookBack * 1000).toISOString();
+          return d.prepare(`${selectFrom(t)} WHERE ${TS_ALIAS} >= ? ${order}`).all(from) as Record<string, unknown>[];
+        }
+        return d.prepare(`${selectFrom(t)} WHERE ${tsKeys} >= (?, ${pkParams(t)}) ${order}`).all(stored.ts, ...stored.key) as Record<string, unknown>[];
+      });
       let position: TsCursor | null = stored;
-      for (;;) {
+      for (let at = 0; ; at += limit) {
         checkAbort(options.signal);
-        const last = rows.at(-1);
+        const page = rows.slice(at, at + limit);
+        const last = page.at(-1);
         if (last) position = { ts: String(last[TS_ALIAS]), key: pkValues(t, last) };
-        yield { upserts: rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: position } };
-        if (rows.length < limit || !position) return;
-        const p = position;
-        rows = guard(() => after.all(p.ts, ...p.key, limit) as Record<string, unknown>[]);
+        yield { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: position } };
+        if (at + limit >= rows.length) return;
       }
     }
     // flag and hash: keyset paging on the primary key, which never changes under a row.
