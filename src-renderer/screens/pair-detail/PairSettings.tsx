@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, POLICIES } from '../wizard/MappingEditor';
+import { validateMapping } from '../wizard/mapping-model';
 
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
 export function PairSettings({ pairId }: { pairId: string }) {
@@ -25,6 +26,8 @@ export function PairSettings({ pairId }: { pairId: string }) {
 
   if (!config) return <p className="muted">Loading settings…</p>;
 
+  // The engine would refuse some of these and silently mis-sync others: nothing is saved until fixed.
+  const mappingInvalid = validateMapping(config.fields).length > 0;
   const patch = (p: Partial<PairConfig>): void => {
     setConfig({ ...config, ...p });
     setSaved(null);
@@ -82,7 +85,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
       </fieldset>
       <ErrorMessage error={error} />
       <div className="actions">
-        <button type="submit" className="primary" disabled={saving}>
+        <button type="submit" className="primary" disabled={saving || mappingInvalid}>
           {saving ? 'Saving…' : 'Save settings'}
         </button>
         <button
@@ -92,6 +95,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
         >
           Delete pair
         </button>
+        {mappingInvalid && <span className="muted">Fix the field mapping problems listed above to save.</span>}
       </div>
       <ConfirmDialog
         open={confirmDelete}

@@ -1,4 +1,7 @@
-import type { CollectionInfo, ConflictPolicy, Direction, FieldMapping, SideField, Transform, ValueType } from '../../../src-main/engine/api/model';
+import { Fragment, useState } from 'react';
+import type { CollectionInfo, ConflictPolicy, Direction, FieldMapping, Side } from '../../../src-main/engine/api/model';
+import { MappingSideEditor } from './MappingSideEditor';
+import { VALUE_TYPES, describeSide, showSeparator, sideLabel, validateMapping, withFields } from './mapping-model';
 
 export const POLICIES: { id: ConflictPolicy; label: string }[] = [
   { id: 'manual', label: 'Ask me (conflict inbox)' },
@@ -7,80 +10,64 @@ export const POLICIES: { id: ConflictPolicy; label: string }[] = [
   { id: 'merge-numeric', label: 'Merge numbers (base + both changes)' },
   { id: 'merge-set', label: 'Merge sets (union)' },
 ];
-const TYPES: ValueType[] = ['string', 'number', 'boolean', 'date', 'datetime', 'set', 'json'];
 const DIRECTIONS: { id: Direction; label: string }[] = [
   { id: 'both', label: 'Both ways' },
   { id: 'left-to-right', label: 'A → B only' },
   { id: 'right-to-left', label: 'B → A only' },
 ];
-const TRANSFORMS: { id: string; label: string; transform: Transform | null }[] = [
-  { id: 'none', label: 'None', transform: null },
-  { id: 'trim', label: 'Trim spaces', transform: { kind: 'trim' } },
-  { id: 'lower', label: 'Lower case', transform: { kind: 'case', to: 'lower' } },
-  { id: 'upper', label: 'Upper case', transform: { kind: 'case', to: 'upper' } },
-  { id: 'title', label: 'Title case', transform: { kind: 'case', to: 'title' } },
-];
-
-const transformId = (side: SideField): string => {
-  const t = side.transforms?.[0];
-  if (!t) return 'none';
-  if (t.kind === 'trim') return 'trim';
-  if (t.kind === 'case') return t.to;
-  return 'none';
-};
-
-const norm = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+export { suggestMapping } from './mapping-model';
 
 /**
- * Suggests a mapping: fields whose normalized names are equal (e_mail ~ Email), and the same type
- * where both sides declare one; the key fields of each side are left out (each app owns its ids).
+ * The pair's field mapping: one compact row per canonical field (name, type, the field on each
+ * side, direction, conflict policy); "Details" opens both sides in full — joined fields with their
+ * separator, and the ordered transforms with their parameters. Problems are listed under the table.
  */
-export function suggestMapping(left: CollectionInfo | undefined, right: CollectionInfo | undefined): FieldMapping[] {
-  if (!left || !right) return [];
-  const used = new Set<string>();
-  const mapping: FieldMapping[] = [];
-  for (const lf of left.fields) {
-    if (left.primaryKey.includes(lf.name)) continue;
-    const rf = right.fields.find((f) => !used.has(f.name) && !right.primaryKey.includes(f.name) && norm(f.name) === norm(lf.name));
-    if (!rf) continue;
-    used.add(rf.name);
-    mapping.push({
-      name: lf.name,
-      type: lf.type === rf.type ? lf.type : 'string',
-      left: { fields: [lf.name] },
-      right: { fields: [rf.name] },
-      direction: 'both',
-    });
-  }
-  return mapping;
-}
-
 export function MappingEditor(props: {
   fields: FieldMapping[];
   onChange: (fields: FieldMapping[]) => void;
   leftFields?: string[];
   rightFields?: string[];
 }) {
+  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const update = (index: number, patch: Partial<FieldMapping>): void =>
     props.onChange(props.fields.map((f, i) => (i === index ? { ...f, ...patch } : f)));
-  const sideSelect = (index: number, side: 'left' | 'right', options: string[] | undefined) => {
+  const toggle = (index: number): void => {
+    const next = new Set(open);
+    if (next.has(index)) next.delete(index);
+    else next.add(index);
+    setOpen(next);
+  };
+  const appFields: Partial<Record<Side, string[]>> = {};
+  if (props.leftFields) appFields.left = props.leftFields;
+  if (props.rightFields) appFields.right = props.rightFields;
+  const problems = validateMapping(props.fields, appFields);
+  const optionsOf = (side: Side): string[] | undefined => (side === 'left' ? props.leftFields : props.rightFields);
+
+  const sideCell = (index: number, side: Side) => {
     const field = props.fields[index];
     if (!field) return null;
-    const value = field[side].fields.join(', ');
-    const label = `${side === 'left' ? 'App A' : 'App B'} field for ${field.name || `row ${index + 1}`}`;
-    return options ? (
-      <select aria-label={label} value={field[side].fields[0] ?? ''} onChange={(e) => update(index, { [side]: { ...field[side], fields: [e.target.value] } })}>
-        <option value="">(choose)</option>
-        {options.map((o) => (
-          <option key={o}>{o}</option>
-        ))}
-      </select>
-    ) : (
-      <input
-        aria-label={label}
-        value={value}
-        onChange={(e) => update(index, { [side]: { ...field[side], fields: e.target.value.split(',').map((s) => s.trim()).filter(Boolean) } })}
-      />
+    const sf = field[side];
+    const label = `${sideLabel(side)} field for ${field.name || `row ${index + 1}`}`;
+    const summary = describeSide(sf);
+    const options = optionsOf(side);
+    return (
+      <div className="side-cell">
+        {sf.fields.length > 1 ? (
+          <button type="button" className="link-button joined" aria-label={`${label}: ${summary.fields}, joined with ${showSeparator(sf.separator)}`} onClick={() => toggle(index)}>
+            {summary.fields}
+          </button>
+        ) : options ? (
+          <select aria-label={label} value={sf.fields[0] ?? ''} onChange={(e) => update(index, { [side]: withFields(sf, [e.target.value]) })}>
+            <option value="">(choose)</option>
+            {options.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>
+        ) : (
+          <input aria-label={label} value={sf.fields[0] ?? ''} onChange={(e) => update(index, { [side]: withFields(sf, [e.target.value.trim()]) })} />
+        )}
+        {summary.transforms && <span className="side-transforms">{summary.transforms}</span>}
+      </div>
     );
   };
 
@@ -97,81 +84,99 @@ export function MappingEditor(props: {
               <th scope="col">App A field</th>
               <th scope="col">App B field</th>
               <th scope="col">Direction</th>
-              <th scope="col">Transform</th>
               <th scope="col">On conflict</th>
               <th scope="col">
-                <span className="visually-hidden">Remove</span>
+                <span className="visually-hidden">Details and remove</span>
               </th>
             </tr>
           </thead>
           <tbody>
-            {props.fields.map((f, i) => (
-              <tr key={i}>
-                <td>
-                  <input aria-label={`Name of row ${i + 1}`} value={f.name} onChange={(e) => update(i, { name: e.target.value })} />
-                </td>
-                <td>
-                  <select aria-label={`Type of ${f.name}`} value={f.type} onChange={(e) => update(i, { type: TYPES.find((t) => t === e.target.value) ?? 'string' })}>
-                    {TYPES.map((t) => (
-                      <option key={t}>{t}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>{sideSelect(i, 'left', props.leftFields)}</td>
-                <td>{sideSelect(i, 'right', props.rightFields)}</td>
-                <td>
-                  <select aria-label={`Direction of ${f.name}`} value={f.direction} onChange={(e) => update(i, { direction: DIRECTIONS.find((d) => d.id === e.target.value)?.id ?? 'both' })}>
-                    {DIRECTIONS.map((d) => (
-                      <option key={d.id} value={d.id}>
-                        {d.label}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td>
-                  <select
-                    aria-label={`Transform of ${f.name}`}
-                    value={transformId(f.left)}
-                    onChange={(e) => {
-                      const t = TRANSFORMS.find((x) => x.id === e.target.value)?.transform ?? null;
-                      const transforms = t ? [t] : [];
-                      update(i, { left: { ...f.left, transforms }, right: { ...f.right, transforms } });
-                    }}
-                  >
-                    {TRANSFORMS.map((t) => (
-                      <option key={t.id} value={t.id}>
-                        {t.label}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td>
-                  <select
-                    aria-label={`Conflict policy of ${f.name}`}
-                    value={f.policy ?? ''}
-                    onChange={(e) => update(i, { policy: POLICIES.find((p) => p.id === e.target.value)?.id })}
-                  >
-                    <option value="">Pair default</option>
-                    {POLICIES.map((p) => (
-                      <option key={p.id} value={p.id}>
-                        {p.label}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    className="mapping-remove"
-                    aria-label={`Remove ${f.name || `row ${i + 1}`}`}
-                    title="Remove this field from the mapping"
-                    onClick={() => props.onChange(props.fields.filter((_, j) => j !== i))}
-                  >
-                    ×
-                  </button>
-                </td>
-              </tr>
-            ))}
+            {props.fields.map((f, i) => {
+              const name = f.name || `row ${i + 1}`;
+              const rowProblems = problems.filter((p) => p.row === i);
+              const expanded = open.has(i);
+              return (
+                <Fragment key={i}>
+                  <tr className={`mapping-row${expanded ? ' expanded' : ''}${rowProblems.length > 0 ? ' has-problem' : ''}`}>
+                    <td>
+                      <input aria-label={`Name of row ${i + 1}`} value={f.name} onChange={(e) => update(i, { name: e.target.value })} />
+                    </td>
+                    <td>
+                      <select aria-label={`Type of ${f.name}`} value={f.type} onChange={(e) => update(i, { type: VALUE_TYPES.find((t) => t === e.target.value) ?? 'string' })}>
+                        {VALUE_TYPES.map((t) => (
+                          <option key={t}>{t}</option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>{sideCell(i, 'left')}</td>
+                    <td>{sideCell(i, 'right')}</td>
+                    <td>
+                      <select aria-label={`Direction of ${f.name}`} value={f.direction} onChange={(e) => update(i, { direction: DIRECTIONS.find((d) => d.id === e.target.value)?.id ?? 'both' })}>
+                        {DIRECTIONS.map((d) => (
+                          <option key={d.id} value={d.id}>
+                            {d.label}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      <select aria-label={`Conflict policy of ${f.name}`} value={f.policy ?? ''} onChange={(e) => update(i, { policy: POLICIES.find((p) => p.id === e.target.value)?.id })}>
+                        <option value="">Pair default</option>
+                        {POLICIES.map((p) => (
+                          <option key={p.id} value={p.id}>
+                            {p.label}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        className="details-toggle"
+                        aria-expanded={expanded}
+                        aria-controls={`mapping-details-${i}`}
+                        aria-label={`Edit details of ${name}`}
+                        title="Join fields, transforms, value maps"
+                        onClick={() => toggle(i)}
+                      >
+                        {expanded ? '▾' : '▸'} Details{rowProblems.length > 0 && <span className="problem-dot" aria-hidden="true" />}
+                      </button>
+                      <button
+                        type="button"
+                        className="mapping-remove"
+                        aria-label={`Remove ${name}`}
+                        title="Remove this field from the mapping"
+                        onClick={() => {
+                          setOpen(new Set());
+                          props.onChange(props.fields.filter((_, j) => j !== i));
+                        }}
+                      >
+                        ×
+                      </button>
+                    </td>
+                  </tr>
+                  {expanded && (
+                    <tr className="mapping-details" id={`mapping-details-${i}`}>
+                      <td colSpan={7}>
+                        <div className="side-editors">
+                          {(['left', 'right'] as const).map((side) => (
+                            <MappingSideEditor
+                              key={side}
+                              side={side}
+                              name={name}
+                              type={f.type}
+                              value={f[side]}
+                              {...(optionsOf(side) ? { options: optionsOf(side) } : {})}
+                              onChange={(value) => update(i, { [side]: value })}
+                            />
+                          ))}
+                        </div>
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
           </tbody>
         </table>
       )}
@@ -181,6 +186,16 @@ export function MappingEditor(props: {
       >
         Add a field
       </button>
+      {problems.length > 0 && (
+        <div className="mapping-problems-box" aria-live="polite">
+          <strong>To fix before going on:</strong>
+          <ul className="mapping-problems">
+            {problems.map((p, k) => (
+              <li key={k}>{p.message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
     </fieldset>
   );
 }

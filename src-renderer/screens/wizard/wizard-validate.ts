@@ -1,5 +1,6 @@
 import type { ConnectorInfo } from '../../../src-main/engine/api/model';
 import type { WizardDraft } from '../../store/wizard-slice';
+import { validateMapping } from './mapping-model';
 
 /** What keeps a step from going on, in words for the user; null when the step is complete. */
 export function validateStep(step: number, draft: WizardDraft, connectors: ConnectorInfo[] | null, secrets: Record<'left' | 'right', string>): string | null {
@@ -25,12 +26,15 @@ export function validateStep(step: number, draft: WizardDraft, connectors: Conne
   }
   if (step === 3) {
     if (draft.fields.length === 0) return 'Map at least one field.';
-    const names = draft.fields.map((f) => f.name.trim());
-    if (names.some((n) => !n)) return 'Every mapped field needs a name.';
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) return `The name "${dup}" is used twice; each mapped field needs its own name.`;
-    const half = draft.fields.find((f) => f.left.fields.length === 0 || f.right.fields.length === 0);
-    if (half) return `Choose the field on both sides for "${half.name}".`;
+    const fieldsOf = (side: 'left' | 'right'): string[] | undefined =>
+      draft[side].collections?.find((c) => c.name === draft[side].collection)?.fields.map((f) => f.name);
+    const appFields: Partial<Record<'left' | 'right', string[]>> = {};
+    const left = fieldsOf('left');
+    const right = fieldsOf('right');
+    if (left) appFields.left = left;
+    if (right) appFields.right = right;
+    const problem = validateMapping(draft.fields, appFields)[0];
+    if (problem) return problem.message;
     return null;
   }
   if (step === 4) {
