@@ -91,7 +91,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         const found = await io[side].readByIds(req.only[side]);
         reads[side] = { upserts: found, deletes: new Set(req.only[side].filter((id) => !found.has(id))), cursor: null, complete: false, total: null };
       } else {
-        reads[side] = await io[side].readChanges(deps.state.cursor(req.pairId, side), req.full, req.signal, (n, total) => {
+        // A cursor stored under another change-detection mode (the pair's settings changed) means "start over".
+        const stored = deps.state.cursor(req.pairId, side);
+        reads[side] = await io[side].readChanges(stored && stored.mode === io[side].mode ? stored : null, req.full, req.signal, (n, total) => {
           counts.read += n;
           totals = { ...totals, [side]: total };
           const t = totals.left !== null && totals.right !== null ? totals.left + totals.right : null;

@@ -92,7 +92,8 @@ export function createSideIo(opts: {
             out.deletes.add(id);
             out.upserts.delete(id);
           }
-          out.cursor = batch.cursor;
+          // A full hash scan of a cursor/flag/token side leaves that side's own cursor where it was.
+          if (mode === opts.mode) out.cursor = batch.cursor;
           // Only a hash scan lists every record; a flag read's last batch is merely the end of the flagged rows.
           if (batch.complete && mode === 'hash') out.complete = true;
           if (batch.total !== undefined) out.total = batch.total;
