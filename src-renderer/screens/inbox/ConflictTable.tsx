@@ -1,5 +1,6 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
+  columnVisibilityFeature,
   createColumnHelper,
   createSortedRowModel,
   rowSelectionFeature,
@@ -13,13 +14,15 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ConflictKind, ConflictSummary } from '../../../src-main/engine/api/model';
-import { formatShortTime, formatTime } from '../../components/widgets';
+import { formatTime } from '../../components/widgets';
+import { formatAge } from './format-age';
 
 /** Short kind names that fit the table's narrow column; the panel and the filter use the full ones. */
 const KIND_SHORT: Record<ConflictKind, string> = { field: 'Values', 'update-delete': 'Edit/delete', duplicate: 'Duplicate' };
 
 // Module scope: stable inputs, so the row models are not rebuilt on every render.
 const features = tableFeatures({
+  columnVisibilityFeature,
   rowSortingFeature,
   rowSelectionFeature,
   sortedRowModel: createSortedRowModel(),
@@ -51,10 +54,27 @@ const columns = helper.columns([
   helper.accessor('record', { header: 'Record', sortFn: 'text' }),
   helper.accessor((c) => c.fields.join(', '), { id: 'fields', header: 'Fields', sortFn: 'text' }),
   helper.accessor((c) => KIND_SHORT[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
-  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric', cell: (info) => <span title={formatTime(info.getValue())}>{formatShortTime(info.getValue())}</span> }),
+  // The cell shows the age; the exact time is in its title (rendered below, with the current time).
+  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric' }),
 ]);
 
+/**
+ * With a conflict open the panel takes most of the width: the list folds pair, fields and kind
+ * into a second line under the record instead of clipping five narrow columns.
+ */
+const COMPACT_HIDDEN = { pairName: false, fields: false, kind: false };
 const ROW_HEIGHT = 40;
+const COMPACT_ROW_HEIGHT = 54;
+
+/** The current time, refreshed once a minute so "5 min ago" stays true while the inbox is open. */
+function useMinuteClock(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
 
 export function ConflictTable(props: {
   data: ConflictSummary[];
@@ -66,13 +86,17 @@ export function ConflictTable(props: {
   onSelectionChange: (updater: RowSelectionState | ((old: RowSelectionState) => RowSelectionState)) => void;
   /** Rows in display order, for j/k navigation by the parent. */
   onOrder: (ids: string[]) => void;
+  /** Two-line rows and fewer columns, while the merge panel is open beside the list. */
+  compact: boolean;
 }) {
+  const now = useMinuteClock();
+  const rowHeight = props.compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
   const table = useTable({
     features,
     columns,
     data: props.data,
     getRowId: (c) => c.id,
-    state: { sorting: props.sorting, rowSelection: props.selection },
+    state: { sorting: props.sorting, rowSelection: props.selection, columnVisibility: props.compact ? COMPACT_HIDDEN : {} },
     onSortingChange: props.onSortingChange,
     onRowSelectionChange: props.onSelectionChange,
   });
@@ -81,7 +105,7 @@ export function ConflictTable(props: {
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     getItemKey: (index) => rows[index]?.id ?? index,
     overscan: 8,
   });
@@ -92,6 +116,11 @@ export function ConflictTable(props: {
     onOrder(order ? order.split('\n') : []);
   }, [order, onOrder]);
 
+  // Row heights change with the layout: the virtualizer must forget the old measurements.
+  useEffect(() => {
+    virtualizer.measure();
+  }, [rowHeight, virtualizer]);
+
   // Keep the active row in view when j/k moves it.
   const activeIndex = rows.findIndex((r) => r.id === props.activeId);
   useEffect(() => {
@@ -100,7 +129,7 @@ export function ConflictTable(props: {
 
   return (
     <div className="conflict-table-scroll" ref={scrollRef} tabIndex={-1}>
-      <table className="conflict-table" aria-label="Open conflicts" aria-rowcount={rows.length + 1}>
+      <table className={`conflict-table${props.compact ? ' compact' : ''}`} aria-label="Open conflicts" aria-rowcount={rows.length + 1}>
         <thead>
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id} className="ct-row">
@@ -140,20 +169,32 @@ export function ConflictTable(props: {
                 aria-rowindex={item.index + 2}
                 aria-selected={active}
                 className={`ct-row ct-data${active ? ' ct-active' : ''}${row.getIsSelected() ? ' ct-checked' : ''}`}
-                style={{ transform: `translateY(${item.start}px)` }}
+                style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}
                 onClick={() => props.onOpen(row.id)}
               >
-                {row.getAllCells().map((cell) => (
-                  <td key={cell.id} className={`ct-cell ct-${cell.column.id}`}>
-                    {cell.column.id === 'record' ? (
-                      <button type="button" className="link-button row-open" onClick={() => props.onOpen(row.id)}>
-                        {row.original.record}
-                      </button>
-                    ) : (
-                      <table.FlexRender cell={cell} />
-                    )}
-                  </td>
-                ))}
+                {row.getVisibleCells().map((cell) => {
+                  const c = row.original;
+                  const id = cell.column.id;
+                  const meta = `${c.pairName} · ${c.fields.join(', ')} · ${KIND_SHORT[c.kind]}`;
+                  return (
+                    <td key={cell.id} className={`ct-cell ct-${id}`} title={id === 'fields' || (id === 'record' && props.compact) ? meta : id === 'pairName' ? c.pairName : undefined}>
+                      {id === 'record' ? (
+                        <>
+                          <button type="button" className="link-button row-open" onClick={() => props.onOpen(row.id)}>
+                            {c.record}
+                          </button>
+                          {props.compact && <span className="ct-meta">{meta}</span>}
+                        </>
+                      ) : id === 'detectedAt' ? (
+                        <time dateTime={c.detectedAt} title={formatTime(c.detectedAt)}>
+                          {formatAge(c.detectedAt, now)}
+                        </time>
+                      ) : (
+                        <table.FlexRender cell={cell} />
+                      )}
+                    </td>
+                  );
+                })}
               </tr>
             );
           })}

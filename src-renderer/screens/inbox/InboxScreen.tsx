@@ -170,7 +170,7 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
             )}
           </div>
           <p className="muted key-help">Keys: j / k next or previous conflict · ↑ / ↓ field · 1 take master · 2 take slave · Enter apply</p>
-          <div className="inbox-split">
+          <div className={`inbox-split${conflictId ? ' with-panel' : ''}`}>
             <ConflictTable
               data={shown}
               activeId={conflictId}
@@ -180,6 +180,7 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
               selection={selection}
               onSelectionChange={setSelection}
               onOrder={onOrder}
+              compact={conflictId !== null}
             />
             {conflictId ? (
               <ConflictPanel conflictId={conflictId} onResolved={onResolved} keyRef={panelKeys} />

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConfigFieldSpec, PreviewExample, Side } from '../../../src-main/engine/api/model';
+import type { ConfigFieldSpec, ConflictPolicy, PreviewExample, Side } from '../../../src-main/engine/api/model';
 import { RunProgressBar, formatValue } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { draftToConfig } from '../../store/wizard-slice';
@@ -143,7 +143,7 @@ function Examples({ title, items }: { title: string; items: PreviewExample[] }) 
   return (
     <details>
       <summary>
-        {title} — examples ({items.length})
+        Examples: {title} ({items.length})
       </summary>
       <ul className="examples">
         {items.map((ex, i) => (
@@ -158,12 +158,32 @@ function Examples({ title, items }: { title: string; items: PreviewExample[] }) 
   );
 }
 
+/**
+ * Matched records that differ only reach the inbox when the initial-match policy is manual: the
+ * preview names what will really happen to them (the policy is chosen on the next step).
+ */
+export function differWording(policy: ConflictPolicy, master: Side): { label: string; help: string } {
+  const next = 'You choose this on the next step.';
+  switch (policy) {
+    case 'manual':
+      return { label: 'Differ — to the inbox', help: `Matched records that differ wait in the conflict inbox for you. ${next}` };
+    case 'master':
+      return { label: 'Differ — master wins', help: `Matched records that differ take ${sideName(master)}'s values (the master). ${next}` };
+    case 'newest':
+      return { label: 'Differ — newest wins', help: `Matched records that differ take the most recently changed values. ${next}` };
+    case 'merge-numeric':
+    case 'merge-set':
+      return { label: 'Differ — merged', help: `Matched records that differ are merged by the policy. ${next}` };
+  }
+}
+
 export function MatchStep() {
   const draft = useConcord((s) => s.draft);
   const preview = useConcord((s) => s.preview);
   const patchDraft = useConcord((s) => s.patchDraft);
   const loadPreview = useConcord((s) => s.loadPreview);
   const [loading, setLoading] = useState(false);
+  const { label: differLabel, help: differHelp } = differWording(draft.initialMatchPolicy, draft.masterSide);
   return (
     <div>
       <fieldset>
@@ -199,16 +219,16 @@ export function MatchStep() {
             <div><dt>Matched</dt><dd>{preview.matched}</dd></div>
             <div><dt>To create in A</dt><dd>{preview.createOnLeft}</dd></div>
             <div><dt>To create in B</dt><dd>{preview.createOnRight}</dd></div>
-            <div><dt>Conflicts</dt><dd>{preview.conflicts}</dd></div>
+            <div><dt>{differLabel}</dt><dd>{preview.conflicts}</dd></div>
             <div><dt>Ambiguous</dt><dd>{preview.ambiguous}</dd></div>
           </dl>
           <p className="muted">
-            A holds {preview.leftTotal} records, B holds {preview.rightTotal}. Ambiguous matches go to the conflict inbox, never doubled.
+            A holds {preview.leftTotal} records, B holds {preview.rightTotal}. {differHelp} Ambiguous matches go to the conflict inbox, never doubled.
           </p>
           <Examples title="Matched" items={preview.examples.matched} />
           <Examples title="To create in A" items={preview.examples.createOnLeft} />
           <Examples title="To create in B" items={preview.examples.createOnRight} />
-          <Examples title="Conflicts" items={preview.examples.conflicts} />
+          <Examples title={differLabel} items={preview.examples.conflicts} />
           <Examples title="Ambiguous" items={preview.examples.ambiguous} />
         </div>
       )}
