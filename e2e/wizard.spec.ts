@@ -56,9 +56,11 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await wizard.expectStep('Matching');
   await expect(app.getByRole('checkbox', { name: 'email' })).toBeChecked(); // suggested: the email field
   await app.getByRole('button', { name: 'Preview the first sync' }).click();
-  expect(await wizard.previewNumbers()).toEqual({ Matched: 2, 'To create in A': 1, 'To create in B': 1, Conflicts: 2, Ambiguous: 1 });
-  // Two matched records differ: Ann's email (case and a space) and Bob's city.
-  await app.getByText('Conflicts — examples (2)').click();
+  expect(await wizard.previewNumbers()).toEqual({ Matched: 2, 'To create in A': 1, 'To create in B': 1, 'Differ — master wins': 2, Ambiguous: 1 });
+  // Two matched records differ: Ann's email (case and a space) and Bob's city. The initial-match
+  // policy is master wins by default, so the preview says they are decided, not sent to the inbox.
+  await expect(app.getByRole('region', { name: 'Preview' })).toContainText('take App A\'s values (the master)');
+  await app.getByText('Examples: Differ — master wins (2)').click();
   await expect(app.getByRole('region', { name: 'Preview' }).getByRole('listitem').filter({ hasText: 'Munich' })).toHaveCount(1);
   await expect(app.getByRole('region', { name: 'Preview' })).toContainText('A holds 4 records, B holds 5');
   await app.screenshot({ path: screenshotPath('wizard-matching') });
