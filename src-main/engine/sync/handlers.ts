@@ -19,7 +19,8 @@ import { createScheduler } from './scheduler';
 import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
 
-export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | 'app/info'>;
+/** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
+export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | 'app/info' | 'demo/create'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = { schedulerTickMs?: number };
 
@@ -231,9 +232,6 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     'activity/restore': async ({ activityId }) => {
       await restoreActivity(deps, activityId);
       return { restored: true as const };
-    },
-    'demo/create': () => {
-      throw new ApiError('unavailable', 'The demo workspace is not available in this build yet.');
     },
   };
 
