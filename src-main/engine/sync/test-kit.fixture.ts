@@ -110,7 +110,10 @@ export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionS
     const service = createConnectionService(ctx);
     const connections = createConnectionsDomain(ctx, service);
     const sync = createSyncDomain(ctx, wrap(service), { schedulerTickMs });
-    dispatch = createDispatcher({ 'app/info': () => { throw new Error('not in tests'); }, ...connections.handlers, ...sync.handlers }, () => {});
+    const notInTests = (): never => {
+      throw new Error('not in tests');
+    };
+    dispatch = createDispatcher({ 'app/info': notInTests, 'demo/create': notInTests, ...connections.handlers, ...sync.handlers }, () => {});
     close = async () => {
       await sync.close?.();
       if (db.open) db.close();
