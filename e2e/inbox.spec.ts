@@ -39,6 +39,17 @@ test('a conflict resolved field by field writes the chosen values to both apps',
   await inbox.typeMerged('email', 'ann@merged.example');
   await expect(inbox.panel()).toContainText('Ready to apply');
   await app.screenshot({ path: screenshotPath('conflict-detail') });
+  // At 1280 wide with the panel open, the list folds into two-line rows that are read whole.
+  const row = inbox.rows().first();
+  await expect(row.locator('.ct-meta')).toHaveText('Shop ⇄ Sheet · Values · email, name, city');
+  expect(await row.locator('button.row-open').evaluate((b) => b.scrollWidth <= b.clientWidth)).toBe(true);
+  await expect(row.locator('time')).toHaveText(/just now|min ago/);
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.screenshot({ path: screenshotPath('conflict-detail-dark') });
+  await app.emulateMedia({ colorScheme: 'light' });
+  await app.setViewportSize({ width: 1920, height: 1080 });
+  await app.screenshot({ path: screenshotPath('conflict-detail-1920') });
+  await app.setViewportSize({ width: 1280, height: 800 });
   await inbox.apply();
   await expect(inbox.badge()).toHaveText('0');
   await expect(app.getByRole('heading', { name: 'No open conflicts' })).toBeVisible();

@@ -73,6 +73,7 @@ test('a full name joined from first + last name, and a plan value map, sync both
   await wizard.next();
   await expect(wizard.problem()).toContainText('no separator');
   await sideA.getByLabel('App A separator for full_name').fill(' ');
+  await expect(wizard.problem()).toHaveCount(0); // the message follows the fix
   await app.getByRole('button', { name: 'Edit details of full_name' }).click(); // fold it again
 
   await app.getByRole('button', { name: 'Add a field' }).click();
@@ -91,6 +92,9 @@ test('a full name joined from first + last name, and a plan value map, sync both
   await expect(app.locator('.mapping-problems-box')).toHaveCount(0);
   await expect(app.getByRole('table', { name: 'Mapped fields' })).toContainText('map 2 values');
   await app.screenshot({ path: screenshotPath('wizard-mapping-details'), fullPage: true });
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.screenshot({ path: screenshotPath('wizard-mapping-details-dark'), fullPage: true });
+  await app.emulateMedia({ colorScheme: 'light' });
   await wizard.next();
 
   await wizard.expectStep('Matching');

@@ -175,7 +175,8 @@ export function ConflictTable(props: {
                 {row.getVisibleCells().map((cell) => {
                   const c = row.original;
                   const id = cell.column.id;
-                  const meta = `${c.pairName} · ${c.fields.join(', ')} · ${KIND_SHORT[c.kind]}`;
+                  // The field list is the longest part: last, so an ellipsis only ever clips fields.
+                  const meta = `${c.pairName} · ${KIND_SHORT[c.kind]} · ${c.fields.join(', ')}`;
                   return (
                     <td key={cell.id} className={`ct-cell ct-${id}`} title={id === 'fields' || (id === 'record' && props.compact) ? meta : id === 'pairName' ? c.pairName : undefined}>
                       {id === 'record' ? (

@@ -29,6 +29,9 @@ export function WizardScreen() {
 
   const step = draft.step;
   const last = WIZARD_STEPS.length - 1;
+  // Once Next has reported a problem, the message follows the edits: it changes or goes away as
+  // the user fixes things, instead of repeating a problem that is gone.
+  const liveProblem = problem ? validateStep(step, draft, connectors, secrets) : null;
 
   async function next(): Promise<void> {
     const reason = validateStep(step, draft, connectors, secrets);
@@ -93,9 +96,9 @@ export function WizardScreen() {
         {step === 5 && <PoliciesStep />}
         {step === 6 && <ScheduleStep />}
         {step === 7 && <ReviewStep />}
-        {problem && (
+        {liveProblem && (
           <p className="field-error" role="alert">
-            {problem}
+            {liveProblem}
           </p>
         )}
         <ErrorMessage error={wizardError} />
