@@ -10,6 +10,9 @@
  *   incremental     after 1% edits on each side (different records and fields)
  *   no-op           nothing changed
  *   full resync     re-read and hash-compare every record on both sides
+ *   rerun after crash  fresh apps seeded alike; a child process runs the first sync and is
+ *                   SIGKILLed early in its writes; the rerun that finishes the work is timed
+ *                   (bench/rerun-after-crash.ts; skipped below 1,000 records per side)
  *
  * Prints a table (scenario, records read, seconds, records/s, writes) and the peak RSS. A
  * performance goal lives here, never in a timed unit test (DESIGN §8). Temp folders are removed.
@@ -27,9 +30,9 @@ import {
   mutateApp,
   people,
   runAndWait,
-  seedContacts,
   writesOf,
 } from '../src-main/engine/testing/sqlite-apps';
+import { rerunAfterCrash, seeded } from './rerun-after-crash';
 
 function recordsPerSide(): number {
   const raw = process.env.CONCORD_BENCH_RECORDS;
@@ -66,8 +69,11 @@ async function main(): Promise<void> {
     let t = performance.now();
     createContactsApp(left);
     createContactsApp(right);
-    seedContacts(left, people(0, perSide));
-    seedContacts(right, people(onlyOneSide, onlyOneSide + perSide, (p, n) => (n < perSide && n % 10 === 0 ? { ...p, phone: `right ${n}` } : p)));
+    const population = () => ({
+      left: people(0, perSide),
+      right: people(onlyOneSide, onlyOneSide + perSide, (p, n) => (n < perSide && n % 10 === 0 ? { ...p, phone: `right ${n}` } : p)),
+    });
+    seeded(population)(left, right);
     console.log(`Concord bench: ${perSide} records per side (${perSide - onlyOneSide} shared, ${onlyOneSide} only left, ${onlyOneSide} only right); seeded in ${((performance.now() - t) / 1000).toFixed(2)} s`);
 
     const engine = createEngine({ dataDir: join(dir, 'data'), credentials: new InMemoryCredentialStoreForTests(), log: (m, e) => console.error(`[engine] ${m}`, e ?? '') });
@@ -107,6 +113,12 @@ async function main(): Promise<void> {
     } finally {
       await engine.close();
     }
+    if (perSide >= 1000) {
+      // Early (5% of the left's creates): nearly every create of the plan is pending at the rerun.
+      const row = await rerunAfterCrash(join(dir, 'crash'), perSide, seeded(population), Math.floor(onlyOneSide / 20));
+      rows.push(row);
+      if (row.status !== 'succeeded') process.exitCode = 1;
+    } else console.error('  rerun after crash: skipped (fewer than 1,000 records per side)');
     console.log('');
     printTable(rows);
     console.log('');
