@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import type { CollectionInfo, ConflictPolicy, Direction, FieldMapping, Side } from '../../../src-main/engine/api/model';
+import type { ConflictPolicy, Direction, FieldMapping, Side } from '../../../src-main/engine/api/model';
 import { MappingSideEditor } from './MappingSideEditor';
 import { VALUE_TYPES, describeSide, showSeparator, sideLabel, validateMapping, withFields } from './mapping-model';
 
