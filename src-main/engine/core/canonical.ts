@@ -147,6 +147,15 @@ export function recordsEqual(a: CanonicalRecord, b: CanonicalRecord, fields: str
 }
 
 /**
+ * The exact text of a record's values for `fields` (missing = null), in field order: two records
+ * have the same content key exactly when every one of those fields is canonically equal, so it
+ * indexes records by content without a collision check.
+ */
+export function contentKey(record: CanonicalRecord, fields: string[]): string {
+  return stableStringify(fields.map((f) => record[f] ?? null));
+}
+
+/**
  * A 53-bit FNV-1a style hash of a canonical record (pure JS: the core may not import node:crypto).
  * Used as a side's version where the app has none, and to compare hash scans with the base.
  */

@@ -5,7 +5,7 @@
  * in the same transaction), and it advances inside the transaction that commits the last write.
  */
 import type { PairConfig, RunCounts, RunProgress, RunStatus, Side } from '../api/model';
-import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
+import { contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical, mappedAppFields } from '../core/mapping';
 import { matchKey } from '../core/matching';
 import type { ConnectionService } from '../connections/service';
@@ -257,23 +257,56 @@ function relinkInterruptedRecreates(
   groups: Map<number, { link: Link; left?: RecordState; right?: RecordState }>,
   fresh: Record<Side, Map<string, AppRecord>>,
 ): void {
-  for (const pc of pending) {
+  const recreates = pending.filter((pc) => pc.sourceId !== null && byId[pc.side === 'left' ? 'right' : 'left'].has(pc.sourceId));
+  if (recreates.length === 0) return;
+  const names = config.fields.map((f) => f.name);
+  const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
+  // The unlinked records of a side, mapped and indexed once by content and by match key (a scan
+  // per pending create was quadratic). Lists keep read order; a taken record leaves `fresh`.
+  type Indexed = { rec: AppRecord; canon: CanonicalRecord };
+  type Bucket = { items: Indexed[]; next: number };
+  const index = (side: Side) => {
+    const byContent = new Map<string, Bucket>();
+    const byKey = new Map<string, Bucket>();
+    const add = (m: Map<string, Bucket>, k: string, x: Indexed) => {
+      const b = m.get(k);
+      if (b) b.items.push(x);
+      else m.set(k, { items: [x], next: 0 });
+    };
+    for (const rec of fresh[side].values()) {
+      const x = { rec, canon: toCanonical(config.fields, side, rec.fields) };
+      add(byContent, contentKey(x.canon, names), x);
+      const key = keyOf(x.canon);
+      if (key !== null) add(byKey, key, x);
+    }
+    return { byContent, byKey };
+  };
+  const indexes: Partial<Record<Side, ReturnType<typeof index>>> = {};
+  // The first record of a bucket still unlinked; a taken record stays taken, so `next` only moves on.
+  const first = (b: Bucket | undefined, side: Side): Indexed | undefined => {
+    for (; b && b.next < b.items.length; b.next++) {
+      const x = b.items[b.next];
+      if (x && fresh[side].has(x.rec.id)) return x;
+    }
+    return undefined;
+  };
+
+  for (const pc of recreates) {
     const source: Side = pc.side === 'left' ? 'right' : 'left';
     const link = pc.sourceId ? byId[source].get(pc.sourceId) : undefined;
     if (!link) continue;
-    const key = matchKey(pc.payload, config.matchKeys, config.fallbackKeys);
-    for (const rec of fresh[pc.side].values()) {
-      const canon = toCanonical(config.fields, pc.side, rec.fields);
-      const same = config.fields.every((f) => canonicalEqual(canon[f.name] ?? null, pc.payload[f.name] ?? null)) || (key !== null && matchKey(canon, config.matchKeys, config.fallbackKeys) === key);
-      if (!same) continue;
-      const updated: Link = { ...link, [pc.side === 'left' ? 'leftId' : 'rightId']: rec.id, base: pc.payload, deletedSide: null };
-      deps.state.transaction(() => deps.state.upsertLink(pairId, updated));
-      fresh[pc.side].delete(rec.id);
-      const g = groups.get(link.id) ?? { link: updated };
-      g.link = updated;
-      g[pc.side] = { rec, canon };
-      groups.set(link.id, g);
-      break;
-    }
+    const idx = (indexes[pc.side] ??= index(pc.side));
+    // Same content is the surest sign of our own create; the same match key (edited since) next.
+    const key = keyOf(pc.payload);
+    const hit = first(idx.byContent.get(contentKey(pc.payload, names)), pc.side) ?? (key !== null ? first(idx.byKey.get(key), pc.side) : undefined);
+    if (!hit) continue;
+    const { rec, canon } = hit;
+    const updated: Link = { ...link, [pc.side === 'left' ? 'leftId' : 'rightId']: rec.id, base: pc.payload, deletedSide: null };
+    deps.state.transaction(() => deps.state.upsertLink(pairId, updated));
+    fresh[pc.side].delete(rec.id);
+    const g = groups.get(link.id) ?? { link: updated };
+    g.link = updated;
+    g[pc.side] = { rec, canon };
+    groups.set(link.id, g);
   }
 }
