@@ -197,7 +197,16 @@ export type ConflictDetail = Omit<ConflictSummary, 'fields'> & {
   duplicate?: {
     side: Side;
     record: Record<string, CanonicalValue>;
-    candidates: { id: string; fields: Record<string, CanonicalValue> }[];
+    candidates: {
+      id: string;
+      fields: Record<string, CanonicalValue>;
+      /**
+       * Present when the candidate is already linked (a record created after the first sync with
+       * the key of a linked record): the id of its partner on the duplicate's side, or null if that
+       * record is gone. A linked candidate cannot be chosen: a record links to one record only.
+       */
+      linkedTo?: string | null;
+    }[];
   };
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchKey, normalizeKeyValue, planMatches } from './matching';
+import { linkedCandidates, matchKey, normalizeKeyValue, planMatches } from './matching';
 
 describe('matching', () => {
   it('normalizes case, whitespace and phone formatting', () => {
@@ -21,5 +21,32 @@ describe('matching', () => {
     expect(plan.duplicates).toEqual([{ side: 'left', id: 'l2', candidates: ['r2', 'r3'] }]);
     expect(plan.createOnRight.sort()).toEqual(['l3', 'l4']);
     expect(plan.createOnLeft).toEqual(['r4']);
+  });
+  it('holds a new record whose key is already taken by a linked record, never creating it twice', () => {
+    // l1 ↔ r1 are linked with key a; r2 ↔ l2 with key b on the left and c on the right (an edit on its way).
+    const linked = linkedCandidates([
+      { left: { id: 'l1', key: 'a' }, right: { id: 'r1', key: 'a' } },
+      { left: { id: 'l2', key: 'b' }, right: { id: 'r2', key: 'c' } },
+      { left: { id: 'l9', key: 'z' }, right: null }, // its right record was deleted
+    ]);
+    expect(linked.right).toEqual([{ id: 'r1', key: 'a' }, { id: 'r2', key: 'b' }, { id: 'r2', key: 'c' }]);
+    const plan = planMatches(
+      [{ id: 'n1', key: 'a' }, { id: 'n2', key: 'c' }, { id: 'n3', key: 'z' }, { id: 'n4', key: 'd' }, { id: 'n5', key: 'e' }],
+      [{ id: 'm1', key: 'a' }, { id: 'm2', key: 'z' }, { id: 'm3', key: 'e' }],
+      linked,
+    );
+    expect(plan.duplicates).toEqual([
+      // One new record on each side plus a linked one on both: the new left record is held, the new right one is its candidate.
+      { side: 'left', id: 'n1', candidates: ['m1', 'r1'] },
+      // Only the linked right record holds c (once its edit lands): held, never created on the right.
+      { side: 'left', id: 'n2', candidates: ['r2'] },
+      // z is also held by l9 on the left (its right record is gone): n3 waits, m2 is its candidate.
+      { side: 'left', id: 'n3', candidates: ['m2'] },
+    ]);
+    expect(plan.createOnRight).toEqual(['n4']);
+    // A new right record whose key only a linked left record holds is held with that record as candidate.
+    expect(planMatches([], [{ id: 'm4', key: 'b' }], linked).duplicates).toEqual([{ side: 'right', id: 'm4', candidates: ['l2'] }]);
+    expect(plan.createOnLeft).toEqual([]);
+    expect(plan.links).toEqual([{ leftId: 'n5', rightId: 'm3' }]);
   });
 });

@@ -6,7 +6,7 @@ import type { PairConfig, Side } from '../api/model';
 import { canonicalHash, contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
 import { changedSinceBase, decideDelete, decideLinked, type Overwrite } from '../core/merge';
-import { matchKey, planMatches } from '../core/matching';
+import { linkedCandidates, matchKey, planMatches, type Candidate, type LinkedKeys } from '../core/matching';
 import type { AppRecord } from '../connectors/types';
 import type { ConflictRow } from './records-store';
 import type { Link } from './state-store';
@@ -53,6 +53,8 @@ export type PlanInput = {
   optimistic: Record<Side, boolean>;
   linked: { link: Link; left: RecordState; right: RecordState }[];
   newRecords: Record<Side, AppRecord[]>;
+  /** Every link of the pair (those in `linked` with the state read this run): their keys are taken (PITFALLS 1). */
+  links: Link[];
   /** Creates journaled by an interrupted run: looked up before a create is repeated (PITFALLS 15). */
   pendingCreates: { side: Side; sourceId: string | null; payload: CanonicalRecord }[];
 };
@@ -112,6 +114,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     }
   };
 
+  const deleting = new Set<number>(); // links whose surviving record this plan deletes: their key is free again
   for (const { link, left, right } of input.linked) {
     const label = recordLabel(config, left?.canon ?? right?.canon ?? link.base, { left: link.leftId, right: link.rightId });
     const ref: LinkRef = { id: link.id };
@@ -145,6 +148,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         };
         if (input.optimistic[other(deletedSide)] && survivor.rec.version !== undefined) op.ifVersion = survivor.rec.version;
         plan.ops.push(op);
+        deleting.add(link.id);
       } else if (d.action === 'keep-tombstone') plan.tombstones.push({ linkId: link.id, side: deletedSide });
       else if (d.action === 'recreate') {
         plan.ops.push({
@@ -249,6 +253,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     return undefined;
   };
 
+  const relinked: { left: NonNullable<RecordState>; right: NonNullable<RecordState> }[] = [];
   for (const pc of input.pendingCreates) {
     const src = pc.sourceId ? fresh[other(pc.side)].get(pc.sourceId) : undefined;
     if (!src) continue;
@@ -256,12 +261,15 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     if (!done) continue;
     fresh[other(pc.side)].delete(src.rec.id);
     fresh[pc.side].delete(done.rec.id);
-    if (pc.side === 'right') linkPair(src, done, false);
-    else linkPair(done, src, false);
+    const [l, r] = pc.side === 'right' ? [src, done] : [done, src];
+    linkPair(l, r, false);
+    relinked.push({ left: l, right: r });
   }
 
-  const cands = (side: Side) => [...fresh[side].values()].map((s) => ({ id: s.rec.id, key: matchKey(s.canon, config.matchKeys, config.fallbackKeys) }));
-  const m = planMatches(cands('left'), cands('right'));
+  const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
+  const cands = (side: Side) => [...fresh[side].values()].map((s) => ({ id: s.rec.id, key: keyOf(s.canon) }));
+  const taken = fresh.left.size + fresh.right.size > 0 ? takenKeys(input, relinked, deleting, keyOf) : { keys: [], records: { left: new Map(), right: new Map() } };
+  const m = planMatches(cands('left'), cands('right'), linkedCandidates(taken.keys));
   for (const { leftId, rightId } of m.links) linkPair(fresh.left.get(leftId) as NonNullable<RecordState>, fresh.right.get(rightId) as NonNullable<RecordState>, true);
   for (const [target, ids] of [
     ['right', m.createOnRight],
@@ -301,10 +309,53 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         duplicate: {
           side: dup.side,
           record: rec.canon,
-          candidates: dup.candidates.map((id) => ({ id, fields: fresh[candSide].get(id)?.canon ?? {} })),
+          candidates: dup.candidates.map((id) => {
+            const linked = taken.records[candSide].get(id);
+            return linked ? { id, fields: linked.canon, linkedTo: linked.partner } : { id, fields: fresh[candSide].get(id)?.canon ?? {} };
+          }),
         },
       },
     });
   }
   return plan;
+}
+
+type TakenRecord = { canon: CanonicalRecord; partner: string | null };
+
+/**
+ * The records already linked, with their current match keys: the state read this run, else the
+ * base (a record not read did not change since). A record gone this run, or about to be deleted
+ * by this plan, holds no key; pairs this plan links again (interrupted creates) hold theirs.
+ */
+function takenKeys(
+  input: PlanInput,
+  relinked: { left: NonNullable<RecordState>; right: NonNullable<RecordState> }[],
+  deleting: Set<number>,
+  keyOf: (c: CanonicalRecord) => string | null,
+): { keys: LinkedKeys[]; records: Record<Side, Map<string, TakenRecord>> } {
+  const records: Record<Side, Map<string, TakenRecord>> = { left: new Map(), right: new Map() };
+  const keys: LinkedKeys[] = [];
+  const read = new Map(input.linked.map((g) => [g.link.id, g]));
+  const ids = (link: Link, side: Side) => (side === 'left' ? link.leftId : link.rightId);
+  for (const stored of input.links) {
+    const g = read.get(stored.id);
+    const link = g?.link ?? stored;
+    if (deleting.has(link.id)) continue;
+    const at = (side: Side): Candidate | null => {
+      const id = ids(link, side);
+      const state = g ? g[side] : undefined;
+      if (id === null || link.deletedSide === side || state === null) return null;
+      const canon = state ? state.canon : link.base;
+      const partnerGone = link.deletedSide === other(side) || (g !== undefined && g[other(side)] === null);
+      records[side].set(id, { canon, partner: partnerGone ? null : ids(link, other(side)) });
+      return { id, key: keyOf(canon) };
+    };
+    keys.push({ left: at('left'), right: at('right') });
+  }
+  for (const { left, right } of relinked) {
+    records.left.set(left.rec.id, { canon: left.canon, partner: right.rec.id });
+    records.right.set(right.rec.id, { canon: right.canon, partner: left.rec.id });
+    keys.push({ left: { id: left.rec.id, key: keyOf(left.canon) }, right: { id: right.rec.id, key: keyOf(right.canon) } });
+  }
+  return { keys, records };
 }

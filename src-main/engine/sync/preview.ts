@@ -1,11 +1,12 @@
 /**
  * What a first sync would do, before it runs (PITFALLS 1): reads both sides in full, matches on
- * the pair's keys and counts matches, creates, conflicts and ambiguous keys. Writes nothing.
+ * the pair's keys and counts matches, creates, conflicts and ambiguous keys (for a pair that has
+ * run already, a new record with the key of a linked record is ambiguous too). Writes nothing.
  */
 import type { PairConfig, PairPreview, PreviewExample, Side } from '../api/model';
 import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
-import { matchKey, planMatches } from '../core/matching';
+import { linkedCandidates, matchKey, planMatches } from '../core/matching';
 import { openSides, type RunDeps } from './runner';
 
 const EXAMPLES = 5;
@@ -15,17 +16,26 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
   const signal = new AbortController().signal;
   try {
     const canon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
+    const linkedCanon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
     const totals = { left: 0, right: 0 };
+    const links = pairId ? deps.state.links(pairId) : [];
     for (const side of ['left', 'right'] as const) {
       const read = await io[side].readChanges(null, true, signal, () => undefined);
       totals[side] = read.upserts.size;
-      const linked = pairId ? new Set(deps.state.links(pairId).map((l) => (side === 'left' ? l.leftId : l.rightId))) : new Set<string | null>();
-      for (const [id, rec] of read.upserts) if (!linked.has(id)) canon[side].set(id, toCanonical(config.fields, side, rec.fields));
+      const linked = new Set(links.map((l) => (side === 'left' ? l.leftId : l.rightId)));
+      for (const [id, rec] of read.upserts) (linked.has(id) ? linkedCanon : canon)[side].set(id, toCanonical(config.fields, side, rec.fields));
     }
-    const cands = (side: Side) => [...canon[side]].map(([id, c]) => ({ id, key: matchKey(c, config.matchKeys, config.fallbackKeys) }));
-    const plan = planMatches(cands('left'), cands('right'));
-    const keyOf = (c: CanonicalRecord | undefined) => (c ? (matchKey(c, config.matchKeys, config.fallbackKeys) ?? '(no key)') : '(no key)');
-    const ex = (left: CanonicalRecord | undefined, right: CanonicalRecord | undefined): PreviewExample => ({ ...(left ? { left } : {}), ...(right ? { right } : {}), key: keyOf(left ?? right) });
+    const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
+    const exampleKey = (c: CanonicalRecord | undefined) => (c ? (keyOf(c) ?? '(no key)') : '(no key)');
+    const cands = (side: Side) => [...canon[side]].map(([id, c]) => ({ id, key: keyOf(c) }));
+    // Keys of records already linked are taken: a new record with one of them is ambiguous, as in a run.
+    const at = (side: Side, id: string | null) => {
+      const c = id !== null ? linkedCanon[side].get(id) : undefined;
+      return c && id !== null ? { id, key: keyOf(c) } : null;
+    };
+    const taken = linkedCandidates(links.map((l) => ({ left: at('left', l.leftId), right: at('right', l.rightId) })));
+    const plan = planMatches(cands('left'), cands('right'), taken);
+    const ex = (left: CanonicalRecord | undefined, right: CanonicalRecord | undefined): PreviewExample => ({ ...(left ? { left } : {}), ...(right ? { right } : {}), key: exampleKey(left ?? right) });
     const differing = plan.links.filter(({ leftId, rightId }) => {
       const l = canon.left.get(leftId) ?? {};
       const r = canon.right.get(rightId) ?? {};

@@ -131,6 +131,7 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       const recSide = dup.side;
       const rec = await readSide(c, recSide, recSide === 'left' ? conflict.leftId : conflict.rightId);
       if (!rec) throw new ApiError('conflict', 'The record no longer exists; nothing to link. Reload the inbox.');
+      if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${recSide} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
       if (resolution.linkTo === null) {
         const res = await writeOne(c, other(recSide), planned(c, other(recSide), null, rec.canon, 'create'));
         deps.state.transaction(() => {
@@ -139,6 +140,18 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
         wrote[other(recSide)]++;
       } else {
         if (!dup.candidates.some((cand) => cand.id === resolution.linkTo)) throw new ApiError('invalid-input', `"${resolution.linkTo}" is not one of this duplicate's candidates.`);
+        // A record links to one record only (PITFALLS 1): a candidate that is linked already (the
+        // key of a record created after the first sync) cannot take a second partner.
+        const taken = deps.state.linkFor(conflict.pairId, other(recSide), resolution.linkTo);
+        if (taken) {
+          const partner = recSide === 'left' ? taken.leftId : taken.rightId;
+          const withWhom = partner ? `${recSide} record ${partner}` : `a ${recSide} record that was deleted`;
+          throw new ApiError(
+            'conflict',
+            `The ${other(recSide)} record ${resolution.linkTo} is already linked to ${withWhom}, and a record can be linked to only one other. ` +
+              `If ${recSide} record ${rec.rec.id} is the same customer, merge or delete it in ${c.io[recSide].label}; if it is a different one, choose "Create it on the other side".`,
+          );
+        }
         const cand = await readSide(c, other(recSide), resolution.linkTo);
         if (!cand) throw new ApiError('conflict', 'The chosen candidate no longer exists. Reload the inbox.');
         const [l, r] = recSide === 'left' ? [rec, cand] : [cand, rec];

@@ -175,6 +175,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         optimistic: { left: io.left.capabilities.optimisticWrites, right: io.right.capabilities.optimisticWrites },
         linked: [...groups.values()].map((g) => ({ link: g.link, left: g.left ?? null, right: g.right ?? null })),
         newRecords: { left: [...fresh.left.values()], right: [...fresh.right.values()] },
+        links: allLinks,
         pendingCreates,
       },
       openField,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { appInsert, appRows, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import type { ChangeDetection } from '../api/model';
+import { appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
 
 describe('matching existing records', () => {
   let kit: Kit | null = null;
@@ -58,6 +59,83 @@ describe('matching existing records', () => {
     expect(appRows(s.right).filter((r) => r.name === 'Cy')).toHaveLength(1);
     const pair = await kit.call('pairs/get', { pairId: s.pairId });
     expect(pair.linked).toBe(4);
+  });
+
+  /** A first sync links Ann; later each app gets a new record, the left one with Ann's key (another case and spacing). */
+  async function annLinkedThenNewRecords(modes: [ChangeDetection, ChangeDetection]) {
+    const s = await setupPair({}, { modes });
+    kit = s.kit;
+    dir = s.dir;
+    const annLeft = appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+    const annRight = appInsert(s.right, { email: 'ANN@example.com', name: 'Ann', score: 1 });
+    const first = await syncAndWait(kit, s.pairId);
+    expect(first.status).toBe('succeeded');
+    expect((await kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(1);
+    const annAgain = appInsert(s.left, { email: ' Ann@Example.com ', name: 'Ann (second copy)', score: 2 });
+    appInsert(s.right, { email: 'bo@example.com', name: 'Bo', score: 3 });
+    return { s, annLeft, annRight, annAgain };
+  }
+  const anns = (path: string) => appRows(path).filter((r) => r.email?.trim().toLowerCase() === 'ann@example.com');
+
+  it('pitfall 1: duplicates on the first sync — a record created later with an already-linked key goes to the inbox, not into the other app twice', async () => {
+    const { s, annLeft, annRight, annAgain } = await annLinkedThenNewRecords(['hash', 'hash']);
+    if (!kit) throw new Error('no engine');
+
+    // The preview counts it as ambiguous, not as a create.
+    const preview = await kit.call('pairs/preview', { pairId: s.pairId });
+    expect(preview).toMatchObject({ matched: 0, createOnRight: 0, createOnLeft: 1, ambiguous: 1 });
+    expect(preview.examples.ambiguous[0]?.left?.name).toBe('Ann (second copy)');
+
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run.status).toBe('succeeded');
+    expect(run.counts).toMatchObject({ created: 1, conflicts: 1 }); // Bo only
+    expect(anns(s.right)).toHaveLength(1);
+    expect(appRows(s.left).map((r) => r.name)).toEqual(['Ann', 'Ann (second copy)', 'Bo']);
+    const [summary, ...more] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    expect(more).toEqual([]);
+    const detail = await kit.call('conflicts/get', { conflictId: summary?.id ?? '' });
+    expect(detail.leftId).toBe(String(annAgain));
+    expect(detail.duplicate?.side).toBe('left');
+    // The first sync gave the right Ann the master's (left) spelling of the email.
+    expect(detail.duplicate?.candidates).toEqual([{ id: String(annRight), fields: { email: 'ann@example.com', name: 'Ann', score: 1 }, linkedTo: String(annLeft) }]);
+
+    // Later runs keep it in the inbox: still one conflict, still one Ann on the right; Ann's own link syncs on.
+    appUpdate(s.right, annRight, { score: 5 });
+    const again = await syncAndWait(kit, s.pairId);
+    expect(again.counts).toMatchObject({ created: 0, updated: 1, conflicts: 0 });
+    expect(anns(s.right)).toHaveLength(1);
+    expect(appRows(s.left).find((r) => r.id === annLeft)?.score).toBe(5);
+    expect((await kit.call('conflicts/count', {})).open).toBe(1);
+
+    // The linked candidate cannot take a second partner: a clear conflict error, nothing written.
+    const refused = await kit.dispatch('conflicts/resolve', { conflictId: detail.id, resolution: { kind: 'duplicate', linkTo: String(annRight) } });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.code).toBe('conflict');
+      expect(refused.error.message).toContain(`already linked to left record ${annLeft}`);
+      expect(refused.error.message).toContain('Create it on the other side');
+    }
+    expect(anns(s.right)).toHaveLength(1);
+    expect((await kit.call('conflicts/count', {})).open).toBe(1);
+
+    // "Create it on the other side": the steward's explicit choice, linked, and the next run is quiet.
+    const created = await kit.call('conflicts/resolve', { conflictId: detail.id, resolution: { kind: 'duplicate', linkTo: null } });
+    expect(created).toMatchObject({ status: 'resolved', wrote: { left: 0, right: 1 } });
+    expect(anns(s.right).map((r) => r.name).sort()).toEqual(['Ann', 'Ann (second copy)']);
+    expect((await kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(3);
+    const quiet = await syncAndWait(kit, s.pairId);
+    expect(quiet.counts).toMatchObject({ created: 0, updated: 0, conflicts: 0 });
+  });
+
+  it('pitfall 1 on cursor sides: the key of a linked record the run did not read (unchanged) comes from the base', async () => {
+    const { s, annRight } = await annLinkedThenNewRecords(['cursor', 'cursor']);
+    if (!kit) throw new Error('no engine');
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run.counts).toMatchObject({ created: 1, conflicts: 1 });
+    expect(anns(s.right)).toHaveLength(1);
+    const [summary] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    const detail = await kit.call('conflicts/get', { conflictId: summary?.id ?? '' });
+    expect(detail.duplicate?.candidates.map((c) => c.id)).toEqual([String(annRight)]);
   });
 
   it('pairs/preview works for a draft config before the pair exists', async () => {
