@@ -115,7 +115,9 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       const page = rows.slice(0, limit);
       const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: null } };
       if (total !== undefined) batch.total = total;
-      if (!more) batch.complete = true;
+      // Only a hash scan reads every row: a flag read sees flagged rows only, so "complete" there
+      // would let the engine take every unflagged linked record for deleted.
+      if (!more && mode === 'hash') batch.complete = true;
       yield batch;
       const last = page.at(-1);
       if (!more || !last) return;
