@@ -176,8 +176,10 @@ function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; bus
   return (
     <div className="duplicate">
       <p>
-        This record matched {dup.candidates.length} records in <strong>{other}</strong> on the pair's match keys. Link it to
-        one of them, or create it as a new record.
+        This record matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in <strong>{other}</strong> on the
+        pair's match keys. Link it to one of them, or create it as a new record.
+        {dup.candidates.some((c) => c.linkedTo !== undefined) &&
+          ' A candidate already linked to another record cannot be linked again: merge or delete the extra record in its app, or create it anyway.'}
       </p>
       <div className="merge-scroll">
         <table className="merge-table" aria-label="Record and its candidates">
@@ -188,6 +190,7 @@ function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; bus
               {dup.candidates.map((c, i) => (
                 <th scope="col" key={c.id}>
                   Candidate {i + 1}
+                  {c.linkedTo !== undefined && <span className="conflict-mark">already linked</span>}
                 </th>
               ))}
             </tr>
@@ -209,7 +212,13 @@ function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; bus
       </div>
       <div className="actions panel-actions">
         {dup.candidates.map((c, i) => (
-          <button key={c.id} type="button" disabled={busy} onClick={() => onApply({ kind: 'duplicate', linkTo: c.id })}>
+          <button
+            key={c.id}
+            type="button"
+            disabled={busy || c.linkedTo !== undefined}
+            title={c.linkedTo !== undefined ? 'Already linked to another record' : undefined}
+            onClick={() => onApply({ kind: 'duplicate', linkTo: c.id })}
+          >
             Link to candidate {i + 1}
           </button>
         ))}
