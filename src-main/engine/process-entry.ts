@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createCredentialStore } from './credentials';
+import { lockDataDir } from './data-dir-lock';
 import { createEngine, type Engine } from './engine';
 import { defaultDataDir } from './options';
 import type { EngineToMain, MainToEngine } from './process-protocol';
@@ -26,6 +27,7 @@ function parentChannel(): Channel | null {
 export async function runEngineProcess(channel: Channel, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, strict: false });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  const lock = lockDataDir(dataDir, 'the Concord desktop app');
   const engine: Engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }) });
   engine.onEvent((m) => channel.send({ type: 'event', ...m }));
 
@@ -37,6 +39,7 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
       void engine.dispatch(message.method, message.args).then((response) => channel.send({ type: 'result', id, response }));
     } else if (message?.type === 'shutdown') {
       closing ??= engine.close().then(() => {
+        lock.release();
         channel.send({ type: 'closed' });
         // Let the message flush before the process goes.
         setTimeout(() => process.exit(0), 50);

@@ -2,12 +2,13 @@
  * The command line end to end: `runCommand` on a real data folder with two real SQLite apps, and
  * the real entry (`src-main/cli.ts`, run by Node with tsx) for exit codes and stderr.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCredentialStore } from '../credentials';
+import { LOCK_FILE } from '../data-dir-lock';
 import { createEngine } from '../engine';
 import { UsageError } from '../options';
 import {
@@ -105,6 +106,21 @@ describe('concord sync', () => {
   it('asks which pair when none is given', async () => {
     await setUp();
     await expect(concord('sync')).rejects.toThrow(/say which pair to sync/);
+  });
+
+  it('refuses to run while another Concord engine (a server, the desktop app) uses the data folder', async () => {
+    await setUp();
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'data', LOCK_FILE), JSON.stringify({ pid: holder.pid, purpose: 'concord serve' }));
+      await expect(concord('sync', 'Shop to CRM')).rejects.toThrow(/Another Concord \(concord serve, process \d+\) is using the data folder/);
+      // Reading is fine beside a running engine.
+      expect(await concord('pairs')).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    expect(await concord('sync', 'Shop to CRM')).toBe(0);
   });
 });
 

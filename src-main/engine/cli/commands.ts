@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 import type { PairSummary } from '../api/model';
 import { createCredentialStore } from '../credentials';
+import { lockDataDir } from '../data-dir-lock';
 import { createEngine, type Engine } from '../engine';
 import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
 import { newToken } from '../server/auth';
@@ -34,18 +35,18 @@ export async function runCommand(argv: string[], env: EngineEnv, out: (line: str
     case 'serve':
       return serve(rest, env, out);
     case 'pairs':
-      return withEngine(rest, env, {}, async (engine) => {
+      return withEngine(rest, env, {}, {}, async (engine) => {
         out(formatPairs(await call(engine, 'pairs/list', {})));
         return 0;
       });
     case 'conflicts':
-      return withEngine(rest, env, { pair: { type: 'string' } }, async (engine, values) => {
+      return withEngine(rest, env, { pair: { type: 'string' } }, {}, async (engine, values) => {
         const pairId = typeof values.pair === 'string' ? (await findPair(engine, values.pair)).id : undefined;
         out(formatConflicts(await call(engine, 'conflicts/list', pairId ? { pairId, status: 'open' } : { status: 'open' })));
         return 0;
       });
     case 'sync':
-      return withEngine(rest, env, { full: { type: 'boolean' } }, async (engine, values, positionals) => {
+      return withEngine(rest, env, { full: { type: 'boolean' } }, { lock: 'concord sync' }, async (engine, values, positionals) => {
         const name = positionals[0];
         if (!name) throw new UsageError('say which pair to sync: `concord sync <pair id or name>`.');
         const pair = await findPair(engine, name);
@@ -81,15 +82,22 @@ async function withEngine(
   args: string[],
   env: EngineEnv,
   flags: Flags,
+  /** `lock`: the command writes (runs pairs), so it must be the only engine on the folder. */
+  options: { lock?: string },
   body: (engine: Engine, values: Values, positionals: string[]) => Promise<number>,
 ): Promise<number> {
   const { values, positionals } = parse(args, flags, true);
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
-  const engine = await openEngine(dataDir, env);
+  const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
-    return await body(engine, values as Values, positionals);
+    const engine = await openEngine(dataDir, env);
+    try {
+      return await body(engine, values as Values, positionals);
+    } finally {
+      await engine.close();
+    }
   } finally {
-    await engine.close();
+    lock?.release();
   }
 }
 
@@ -140,7 +148,14 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   const token = (typeof values.token === 'string' ? values.token : env.CONCORD_TOKEN) || newToken();
   if (token.length < 16) throw new UsageError('the access token must be at least 16 characters long.');
 
-  const engine = await openEngine(dataDir, env);
+  const lock = lockDataDir(dataDir, 'concord serve');
+  let engine: Engine;
+  try {
+    engine = await openEngine(dataDir, env);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let server;
   try {
     server = await startServer({
@@ -153,10 +168,12 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
     });
   } catch (error) {
     await engine.close();
+    lock.release();
     throw error;
   }
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
-    out(`Warning: listening on ${host}, reachable from other machines. Keep the token secret and put TLS in front.`);
+    out(`Warning: listening on ${host}, reachable from other machines. Keep the token secret and put TLS in front;`);
+    out('  requests must name this server as it was started (or a name given with --allow-host).');
   }
   out(`Concord ${engine.context.version} is serving.`);
   out(`  data folder: ${dataDir}`);
@@ -167,6 +184,7 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
     out(`Concord: ${signal} received, stopping…`);
     await running.close();
     await engine.close();
+    lock.release();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
