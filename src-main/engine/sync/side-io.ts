@@ -51,21 +51,30 @@ export function createSideIo(opts: {
   open: () => Connector;
 }) {
   let conn = opts.open();
-  let refreshed = false;
 
-  /** Runs `fn`; on an auth error reopens the connector once (a refreshed credential) and retries. */
+  /** A connector's 429 as `RateLimited` (the runner pauses the side); any other error as it was. */
+  const rateLimitedOr = (e: unknown): unknown =>
+    reasonOf(e) === 'rate-limited' ? new RateLimited(opts.side, retryAfterOf(e) ?? DEFAULT_RETRY_AFTER_MS, `${opts.label} asked Concord to slow down (rate limit).`) : e;
+
+  /**
+   * Runs `fn`; on an auth error reopens the connector (which reads the refreshed credential) and
+   * retries that request once. Once per request, not per run: a long run may outlive several tokens,
+   * while a credential that is refused right after a refresh is really wrong and fails the request.
+   */
   async function withAuth<T>(fn: (c: Connector) => Promise<T>): Promise<T> {
     try {
       return await fn(conn);
     } catch (e) {
-      if (reasonOf(e) === 'rate-limited') throw new RateLimited(opts.side, retryAfterOf(e) ?? DEFAULT_RETRY_AFTER_MS, `${opts.label} asked Concord to slow down (rate limit).`);
-      if (reasonOf(e) !== 'auth' || refreshed) throw e;
-      await reopen();
-      return fn(conn);
+      if (reasonOf(e) !== 'auth') throw rateLimitedOr(e);
+    }
+    await reopen();
+    try {
+      return await fn(conn);
+    } catch (e) {
+      throw rateLimitedOr(e);
     }
   }
   async function reopen(): Promise<void> {
-    refreshed = true;
     await conn.close().catch(() => undefined);
     conn = opts.open();
   }
@@ -100,8 +109,9 @@ export function createSideIo(opts: {
           onBatch(batch.upserts.length + batch.deletes.length, out.total);
         }
       });
-      // A read from no cursor lists every record: once it ends, absence means deleted.
-      if (full || cursor === null && mode !== 'flag') out.complete = true;
+      // A read from no cursor lists every record, so once it ends absence means deleted — except a
+      // flag read, which lists only the flagged records even when it is a full resync (PITFALLS 4).
+      if ((full || cursor === null) && mode !== 'flag') out.complete = true;
       return out;
     },
     async readByIds(ids: string[]): Promise<Map<string, AppRecord>> {
@@ -113,7 +123,7 @@ export function createSideIo(opts: {
       }
       return out;
     },
-    /** Writes ops in chunks; auth-failed ops are retried once after a reopen. */
+    /** Writes ops in chunks; a chunk's auth-failed ops are retried once after a reopen. */
     async write(ops: WriteOp[], onResults: (from: number, results: WriteResult[]) => void): Promise<void> {
       for (let i = 0; i < ops.length; i += WRITE_CHUNK) {
         const chunk = ops.slice(i, i + WRITE_CHUNK);
@@ -122,9 +132,9 @@ export function createSideIo(opts: {
           results = chunk.map((_, j) => results[j] ?? { ok: false, error: `${opts.label} gave no result for this write.`, reason: 'unavailable' });
         }
         const authFailed = results.map((r, j) => (!r.ok && r.reason === 'auth' ? j : -1)).filter((j) => j >= 0);
-        if (authFailed.length > 0 && !refreshed) {
+        if (authFailed.length > 0) {
           await reopen();
-          const retried = await conn.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp));
+          const retried = await withAuth((c) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp)));
           authFailed.forEach((j, k) => {
             results[j] = retried[k] ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' };
           });

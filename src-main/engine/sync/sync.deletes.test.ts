@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ConnectionStore } from '../connections/service';
 import { appDelete, appExec, appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
 
 const emails = (path: string) => appRows(path).map((r) => r.email).sort();
@@ -33,6 +34,22 @@ describe('deletes', () => {
     expect(emails(s.right)).toEqual(['c1@example.com', 'c2@example.com']);
     const activity = await s.kit.call('activity/list', { pairId: s.pairId, record: 'c0@example.com' });
     expect(activity.some((a) => a.action === 'deleted' && a.field === 'name' && a.before === 'C0')).toBe(true);
+  });
+
+  it('pitfall 4: a full resync of a side that can only read flagged records deletes nothing (a flag read does not list every record)', async () => {
+    // The right app can detect changes by flag only (no full hash scan), like an API with a "modified" flag.
+    const flagOnly = (svc: ConnectionStore): ConnectionStore => ({
+      ...svc,
+      definition: (id) => {
+        const def = svc.definition(id);
+        return svc.get(id).name === 'Billing' ? { ...def, capabilities: { ...def.capabilities, changeDetection: ['flag'] } } : def;
+      },
+    });
+    const s = await seeded(3, {}, { wrap: flagOnly, modes: ['hash', 'flag'] });
+    const run = await syncAndWait(s.kit, s.pairId, true); // no right record is flagged any more
+    expect(run.counts.deleted).toBe(0);
+    expect(emails(s.left)).toEqual(['c0@example.com', 'c1@example.com', 'c2@example.com']);
+    expect((await s.kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(3);
   });
 
   it('pitfall 4: edit beats delete by default, and is an update-delete conflict when the policy is manual', async () => {

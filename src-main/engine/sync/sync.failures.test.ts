@@ -130,6 +130,27 @@ describe('failures, limits and crashes', () => {
     expect(opens.slice(before).filter((id) => id === s.rightConn)).toHaveLength(2); // opened, then reopened once
   });
 
+  it('pitfall 9: a token that expires a second time in the same long run is refreshed again (once per request, not once per run)', async () => {
+    // Each opened connection holds a token that is good for one write request; the next answers 401.
+    const used = new WeakSet<Connector>();
+    const hook = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+      if (used.has(real)) return ops.map(() => ({ ok: false, error: '401 token expired', reason: 'auth' }) satisfies WriteResult);
+      used.add(real);
+      return real.write(c, ops);
+    };
+    const s = await setupPair({}, { wrap: interceptWrites(hook) });
+    kit = s.kit;
+    dir = s.dir;
+    appExec(s.left, (db) => {
+      const insert = db.prepare('INSERT INTO contacts (email, name, score) VALUES (?, ?, ?)');
+      for (let i = 0; i < 250; i++) insert.run(`c${i}@example.com`, `C${i}`, i); // three write requests of at most 100
+    });
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run.counts).toMatchObject({ created: 250, failed: 0 });
+    expect(run.status).toBe('succeeded');
+    expect(appRows(s.right)).toHaveLength(250);
+  });
+
   it('pitfall 15: crash or kill mid-run — the rerun finishes the work from the journal without duplicate creates or lost changes', async () => {
     const plan: CrashPlan = { crashAt: null, count: 0, crashed: false, snapshot: null, db: () => current.db };
     const s = await setupPair({}, { wrap: crashingService(plan), modes: ['cursor', 'flag'] });
