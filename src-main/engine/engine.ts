@@ -10,7 +10,7 @@ import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
 import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
 import { createConnectionsDomain } from './connections/handlers';
-import { createConnectionService } from './connections/service';
+import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
 import type { CredentialStore } from './credentials/types';
 import { DATABASE_FILE, openDatabase } from './store/db';
@@ -22,6 +22,13 @@ export type EngineOptions = {
   dataDir: string;
   credentials: CredentialStore;
   log?: Logger;
+  /**
+   * Test seam: wraps the connection service the sync domain runs on, so a test can inject faults
+   * (a 429, a 401, a crash mid-write) around real connectors. The connections API keeps the real one.
+   */
+  wrapConnections?: (service: ConnectionStore) => ConnectionStore;
+  /** Test seam: how often the scheduler looks for due pairs (default 1 s). */
+  schedulerTickMs?: number;
 };
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -57,7 +64,9 @@ export function createEngine(options: EngineOptions) {
   const domains: Domain<Partial<Handlers>>[] = [];
   const connectionService = createConnectionService(ctx);
   const connections = createConnectionsDomain(ctx, connectionService);
-  const sync = createSyncDomain(ctx, connectionService);
+  const sync = createSyncDomain(ctx, options.wrapConnections?.(connectionService) ?? connectionService, {
+    ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
+  });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.
   const demo = createDemoDomain(ctx, async (method, args) => {
     const response = await dispatch(method, args);

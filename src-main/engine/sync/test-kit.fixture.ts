@@ -1,23 +1,20 @@
 /**
  * TEST FIXTURE (not shipped code): two real SQLite "apps" in a temp folder, an engine over them
- * (built with `createEngine`, or assembled the same way when a test must wrap the connection
- * service to inject a crash), and helpers that call the API through `dispatch`.
+ * (built with `createEngine`, through its test seam when a test wraps the connection service to
+ * inject a fault or a crash), and helpers that call the API through `dispatch`.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
-import { createDispatcher, type Dispatch } from '../api/dispatch';
+import type { Dispatch } from '../api/dispatch';
 import type { ChangeDetection, PairConfig, RunSummary } from '../api/model';
-import { createConnectionsDomain } from '../connections/handlers';
 import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
-import { createConnectionService, type ConnectionStore } from '../connections/service';
+import type { ConnectionStore } from '../connections/service';
 import type { Connector, WriteOp, WriteResult } from '../connectors/types';
-import type { EngineContext } from '../context';
 import { createEngine } from '../engine';
-import { openDatabase, type Db } from '../store/db';
-import { createSyncDomain } from './handlers';
+import type { Db } from '../store/db';
 
 export type AppRow = { id: number; email: string | null; name: string | null; score: number | null; tags?: string | null };
 
@@ -89,36 +86,16 @@ export function basePairConfig(leftId: string, rightId: string, over: Partial<Pa
 }
 
 /**
- * Starts an engine on `dataDir`. With `wrap`, the engine is assembled like `createEngine` does,
- * but the sync domain gets the wrapped connection service (crash injection in tests).
+ * Starts an engine on `dataDir` with `createEngine`. `wrap` wraps the connection service the sync
+ * domain runs on (fault and crash injection); the scheduler ticks hourly unless a test asks sooner.
  */
 export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore, schedulerTickMs = 3_600_000): Kit {
-  const credentials = new InMemoryCredentialStoreForTests();
   const events: { event: string; payload: unknown }[] = [];
-  let dispatch: Dispatch;
-  let db: Db;
-  let close: () => Promise<void>;
-  if (!wrap) {
-    const engine = createEngine({ dataDir, credentials, log: () => {} });
-    engine.onEvent((m) => events.push({ event: m.event, payload: m.payload }));
-    dispatch = engine.dispatch;
-    db = engine.context.db;
-    close = () => engine.close();
-  } else {
-    db = openDatabase(dataDir);
-    const ctx: EngineContext = { db, dataDir, credentials, emit: (event, payload) => void events.push({ event, payload }), log: () => {}, version: 'test', startedAt: new Date().toISOString() };
-    const service = createConnectionService(ctx);
-    const connections = createConnectionsDomain(ctx, service);
-    const sync = createSyncDomain(ctx, wrap(service), { schedulerTickMs });
-    const notInTests = (): never => {
-      throw new Error('not in tests');
-    };
-    dispatch = createDispatcher({ 'app/info': notInTests, 'demo/create': notInTests, ...connections.handlers, ...sync.handlers }, () => {});
-    close = async () => {
-      await sync.close?.();
-      if (db.open) db.close();
-    };
-  }
+  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => {}, schedulerTickMs, ...(wrap ? { wrapConnections: wrap } : {}) });
+  engine.onEvent((m) => events.push({ event: m.event, payload: m.payload }));
+  const { dispatch } = engine;
+  const db = engine.context.db;
+  const close = () => engine.close();
   const call = async <M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> => {
     const r = await dispatch(method, args);
     if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
@@ -150,7 +127,7 @@ export async function setupPair(
   const right = join(dir, 'right.sqlite');
   createApp(left);
   createApp(right);
-  const kit = startEngine(dir, join(dir, 'data'), opts.wrap ?? (opts.schedulerTickMs ? (x) => x : undefined), opts.schedulerTickMs);
+  const kit = startEngine(dir, join(dir, 'data'), opts.wrap, opts.schedulerTickMs);
   const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
   const r = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
   const config = basePairConfig(l.id, r.id, over);
