@@ -15,7 +15,12 @@ export type DecideContext = {
   now: number;
   /** True when two existing records were just matched (no base): the initial-match policy decides. */
   initialMatch?: boolean;
+  /** How a user knows each side (activity reasons are shown verbatim); App A / App B by default. */
+  sideNames?: Record<Side, string>;
 };
+
+/** The wizard's names for the two sides, for text a user reads when no connection name is at hand. */
+export const DEFAULT_SIDE_NAMES: Record<Side, string> = { left: 'App A', right: 'App B' };
 
 export type Overwrite = { side: Side; field: string; before: CanonicalValue; after: CanonicalValue; reason: string };
 
@@ -96,6 +101,7 @@ function fieldPolicy(m: FieldMapping, ctx: DecideContext): ConflictPolicy {
 export function decideLinked(base: CanonicalRecord | null, left: SideView, right: SideView, ctx: DecideContext): LinkedDecision {
   const out: LinkedDecision = { base: {}, leftPatch: {}, rightPatch: {}, conflicts: [], overwrites: [] };
   const master = ctx.config.masterSide;
+  const names = ctx.sideNames ?? DEFAULT_SIDE_NAMES;
   for (const m of ctx.config.fields) {
     const f = m.name;
     const b = base ? (Object.hasOwn(base, f) ? base[f] : null) : undefined;
@@ -105,10 +111,10 @@ export function decideLinked(base: CanonicalRecord | null, left: SideView, right
     let reason = 'changed';
     if (m.direction === 'left-to-right') {
       value = l; // a one-way field: the target mirrors the source
-      reason = 'one-way field (left to right)';
+      reason = `one-way field (copied from ${names.left})`;
     } else if (m.direction === 'right-to-left') {
       value = r;
-      reason = 'one-way field (right to left)';
+      reason = `one-way field (copied from ${names.right})`;
     } else {
       const lc = !canonicalEqual(l, b);
       const rc = !canonicalEqual(r, b);

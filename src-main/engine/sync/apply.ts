@@ -47,7 +47,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
   state.transaction(() => {
     for (const nl of plan.newLinks) {
       nl.ref.id = state.upsertLink(pairId, { leftId: nl.leftId, rightId: nl.rightId, base: nl.base, leftVersion: nl.leftVersion, rightVersion: nl.rightVersion, deletedSide: null });
-      records.addActivity({ pairId, runId, record: nl.label, recordId: nl.leftId, side: 'left', action: 'linked', field: null, before: undefined, after: undefined, reason: `matched with right record ${nl.rightId} on the match keys`, restorable: false });
+      records.addActivity({ pairId, runId, record: nl.label, recordId: nl.leftId, side: 'left', action: 'linked', field: null, before: undefined, after: undefined, reason: `matched with record ${nl.rightId} in ${a.io.right.label} on the match keys`, restorable: false });
     }
     for (const u of plan.baseUpdates) {
       const link = state.link(u.linkId);

@@ -5,7 +5,7 @@
 import type { PairConfig, Side } from '../api/model';
 import { canonicalHash, contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
-import { changedSinceBase, decideDelete, decideLinked, type Overwrite } from '../core/merge';
+import { changedSinceBase, decideDelete, decideLinked, DEFAULT_SIDE_NAMES, type Overwrite } from '../core/merge';
 import { linkedCandidates, matchKey, planMatches, type Candidate, type LinkedKeys } from '../core/matching';
 import type { AppRecord } from '../connectors/types';
 import type { ConflictRow } from './records-store';
@@ -57,6 +57,8 @@ export type PlanInput = {
   links: Link[];
   /** Creates journaled by an interrupted run: looked up before a create is repeated (PITFALLS 15). */
   pendingCreates: { side: Side; sourceId: string | null; payload: CanonicalRecord }[];
+  /** How a user knows each side ("CRM (contacts)"): activity reasons and labels are shown verbatim. */
+  sideNames?: Record<Side, string>;
 };
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
@@ -64,11 +66,11 @@ const fieldNames = (c: PairConfig): string[] => c.fields.map((f) => f.name);
 
 export const versionOf = (s: RecordState): string | null => (s ? (s.rec.version ?? canonicalHash(s.canon)) : null);
 
-export function recordLabel(config: PairConfig, values: CanonicalRecord | null, ids: { left?: string | null; right?: string | null }): string {
+export function recordLabel(config: PairConfig, values: CanonicalRecord | null, ids: { left?: string | null; right?: string | null }, names = DEFAULT_SIDE_NAMES): string {
   const keys = [...config.matchKeys, ...(config.fallbackKeys ?? [])];
   const parts = values ? keys.map((k) => values[k]).filter((v) => v !== null && v !== undefined) : [];
   if (parts.length > 0) return parts.map((p) => (Array.isArray(p) ? p.join(', ') : String(p))).join(' / ');
-  return [ids.left ? `left ${ids.left}` : null, ids.right ? `right ${ids.right}` : null].filter(Boolean).join(' ↔ ');
+  return [ids.left ? `${names.left} ${ids.left}` : null, ids.right ? `${names.right} ${ids.right}` : null].filter(Boolean).join(' ↔ ');
 }
 
 export function conflictFields(config: PairConfig, base: CanonicalRecord | null, l: CanonicalRecord | null, r: CanonicalRecord | null, inConflict: string[]) {
@@ -84,10 +86,14 @@ export function conflictFields(config: PairConfig, base: CanonicalRecord | null,
 
 export function planRun(input: PlanInput, openFieldConflicts: Map<number, number>): Plan {
   const { config } = input;
+  const sideNames = input.sideNames ?? DEFAULT_SIDE_NAMES;
+  const label = (values: CanonicalRecord | null, ids: { left?: string | null; right?: string | null }) => recordLabel(config, values, ids, sideNames);
+  const decide = (base: CanonicalRecord | null, l: NonNullable<RecordState>, r: NonNullable<RecordState>, initialMatch: boolean) =>
+    decideLinked(base, { values: l.canon, updatedAt: l.rec.updatedAt }, { values: r.canon, updatedAt: r.rec.updatedAt }, { config, now: input.now, initialMatch, sideNames });
   const plan: Plan = { ops: [], newLinks: [], baseUpdates: [], linkDeletes: [], tombstones: [], conflicts: [], autoResolved: [], skipped: 0 };
   const names = fieldNames(config);
 
-  const updateOps = (link: LinkRef, l: NonNullable<RecordState>, r: NonNullable<RecordState>, d: ReturnType<typeof decideLinked>, label: string) => {
+  const updateOps = (link: LinkRef, l: NonNullable<RecordState>, r: NonNullable<RecordState>, d: ReturnType<typeof decideLinked>, recLabel: string) => {
     const lp = Object.keys(d.leftPatch);
     const rp = Object.keys(d.rightPatch);
     for (const [side, patch, target, source] of [
@@ -105,7 +111,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         sourceVersion: versionOf(source),
         decidedBase: d.base,
         otherPending: side === 'left' ? rp : lp,
-        label,
+        label: recLabel,
         overwrites: d.overwrites.filter((o) => o.side === side),
         reason: d.overwrites.find((o) => o.side === side)?.reason ?? 'changed',
       };
@@ -116,7 +122,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
 
   const deleting = new Set<number>(); // links whose surviving record this plan deletes: their key is free again
   for (const { link, left, right } of input.linked) {
-    const label = recordLabel(config, left?.canon ?? right?.canon ?? link.base, { left: link.leftId, right: link.rightId });
+    const recLabel = label(left?.canon ?? right?.canon ?? link.base, { left: link.leftId, right: link.rightId });
     const ref: LinkRef = { id: link.id };
     if (link.deletedSide) {
       plan.skipped++; // a tombstone: the surviving side's edits are not synced back (deleted records never come back)
@@ -142,9 +148,9 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           sourceVersion: null,
           decidedBase: link.base,
           otherPending: [],
-          label,
-          overwrites: names.map((f) => ({ side: other(deletedSide), field: f, before: survivor.canon[f] ?? null, after: null, reason: `deleted on ${deletedSide}` })),
-          reason: `deleted on the ${deletedSide} side`,
+          label: recLabel,
+          overwrites: names.map((f) => ({ side: other(deletedSide), field: f, before: survivor.canon[f] ?? null, after: null, reason: `deleted in ${sideNames[deletedSide]}` })),
+          reason: `deleted in ${sideNames[deletedSide]}`,
         };
         if (input.optimistic[other(deletedSide)] && survivor.rec.version !== undefined) op.ifVersion = survivor.rec.version;
         plan.ops.push(op);
@@ -161,9 +167,9 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           sourceVersion: versionOf(survivor),
           decidedBase: survivor.canon,
           otherPending: [],
-          label,
+          label: recLabel,
           overwrites: [],
-          reason: `edited on the ${other(deletedSide)} side after it was deleted on the ${deletedSide} side: the edit wins`,
+          reason: `edited in ${sideNames[other(deletedSide)]} after it was deleted in ${sideNames[deletedSide]}: the edit wins`,
         });
       } else {
         plan.conflicts.push({
@@ -172,14 +178,14 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           kind: 'update-delete',
           leftId: link.leftId,
           rightId: link.rightId,
-          record: label,
+          record: recLabel,
           fields: names.filter((f) => changedSinceBase(survivor.canon, { [f]: link.base[f] ?? null }, [f])),
           data: { fields: conflictFields(config, link.base, left?.canon ?? null, right?.canon ?? null, []), deletedSide },
         });
       }
       continue;
     }
-    const d = decideLinked(link.base, { values: left.canon, updatedAt: left.rec.updatedAt }, { values: right.canon, updatedAt: right.rec.updatedAt }, { config, now: input.now });
+    const d = decide(link.base, left, right, false);
     if (d.conflicts.length > 0) {
       plan.conflicts.push({
         pairId: input.pairId,
@@ -187,7 +193,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         kind: 'field',
         leftId: link.leftId,
         rightId: link.rightId,
-        record: label,
+        record: recLabel,
         fields: d.conflicts,
         data: { fields: conflictFields(config, link.base, left.canon, right.canon, d.conflicts) },
       });
@@ -195,7 +201,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
       const open = openFieldConflicts.get(link.id);
       if (open !== undefined) plan.autoResolved.push(open);
     }
-    updateOps(ref, left, right, d, label);
+    updateOps(ref, left, right, d, recLabel);
     const lv = versionOf(left);
     const rv = versionOf(right);
     const baseChanged = names.some((f) => JSON.stringify(d.base[f] ?? null) !== JSON.stringify(link.base[f] ?? null));
@@ -211,19 +217,19 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   for (const side of ['left', 'right'] as const) for (const r of input.newRecords[side]) fresh[side].set(r.id, { rec: r, canon: canonOf(side, r) });
 
   const linkPair = (l: NonNullable<RecordState>, r: NonNullable<RecordState>, initial: boolean) => {
-    const label = recordLabel(config, l.canon, { left: l.rec.id, right: r.rec.id });
-    const d = decideLinked(null, { values: l.canon, updatedAt: l.rec.updatedAt }, { values: r.canon, updatedAt: r.rec.updatedAt }, { config, now: input.now, initialMatch: initial });
+    const recLabel = label(l.canon, { left: l.rec.id, right: r.rec.id });
+    const d = decide(null, l, r, initial);
     // Stored until the writes land: each patched field keeps the value its target still holds,
     // so a failed write shows up again as a change on the winning side.
     const stored: CanonicalRecord = { ...d.base };
     for (const f of Object.keys(d.leftPatch)) stored[f] = l.canon[f] ?? null;
     for (const f of Object.keys(d.rightPatch)) stored[f] = r.canon[f] ?? null;
     const ref: LinkRef = { id: null };
-    plan.newLinks.push({ ref, leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: versionOf(l), rightVersion: versionOf(r), label });
+    plan.newLinks.push({ ref, leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: versionOf(l), rightVersion: versionOf(r), label: recLabel });
     if (d.conflicts.length > 0) {
-      plan.conflicts.push({ pairId: input.pairId, link: ref, kind: 'field', leftId: l.rec.id, rightId: r.rec.id, record: label, fields: d.conflicts, data: { fields: conflictFields(config, null, l.canon, r.canon, d.conflicts) } });
+      plan.conflicts.push({ pairId: input.pairId, link: ref, kind: 'field', leftId: l.rec.id, rightId: r.rec.id, record: recLabel, fields: d.conflicts, data: { fields: conflictFields(config, null, l.canon, r.canon, d.conflicts) } });
     }
-    updateOps(ref, l, r, d, label);
+    updateOps(ref, l, r, d, recLabel);
   };
 
   // Unlinked records by content, indexed once: a rerun after a kill may hold thousands of pending
@@ -287,9 +293,9 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         sourceVersion: versionOf(src),
         decidedBase: src.canon,
         otherPending: [],
-        label: recordLabel(config, src.canon, { [other(target)]: id }),
+        label: label(src.canon, { [other(target)]: id }),
         overwrites: [],
-        reason: `new record on the ${other(target)} side`,
+        reason: `new record in ${sideNames[other(target)]}`,
       });
     }
   }
@@ -302,7 +308,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
       kind: 'duplicate',
       leftId: dup.side === 'left' ? dup.id : null,
       rightId: dup.side === 'right' ? dup.id : null,
-      record: recordLabel(config, rec.canon, { [dup.side]: dup.id }),
+      record: label(rec.canon, { [dup.side]: dup.id }),
       fields: [],
       data: {
         fields: conflictFields(config, null, dup.side === 'left' ? rec.canon : null, dup.side === 'right' ? rec.canon : null, []),

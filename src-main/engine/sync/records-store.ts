@@ -206,12 +206,12 @@ export function createRecordsStore(db: Db) {
       );
       return id;
     },
-    activity(f: { pairId: string; record?: string; limit: number }): (ActivityEntry & { recordId: string | null })[] {
+    activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null })[] {
       const rows = db
         .prepare(
-          "SELECT * FROM activity WHERE pair_id = @pairId AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
+          "SELECT * FROM activity WHERE pair_id = @pairId AND (@at IS NULL OR at = @at) AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
         )
-        .all({ pairId: f.pairId, record: f.record ?? null, limit: f.limit }) as {
+        .all({ pairId: f.pairId, record: f.record ?? null, limit: f.limit, at: f.at ?? null }) as {
         id: string;
         pair_id: string;
         run_id: string | null;
@@ -243,9 +243,10 @@ export function createRecordsStore(db: Db) {
       }));
     },
     activityEntry(id: string): (ActivityEntry & { recordId: string | null }) | null {
-      const row = db.prepare('SELECT pair_id FROM activity WHERE id = ?').pluck().get(id) as string | undefined;
+      const row = db.prepare('SELECT pair_id, at FROM activity WHERE id = ?').get(id) as { pair_id: string; at: string } | undefined;
       if (!row) return null;
-      return this.activity({ pairId: row, limit: 1_000_000 }).find((a) => a.id === id) ?? null;
+      // Only entries of the same instant can tie with it; reading the whole log to find one was O(log size).
+      return this.activity({ pairId: row.pair_id, limit: 1_000_000, at: row.at }).find((a) => a.id === id) ?? null;
     },
   };
 }

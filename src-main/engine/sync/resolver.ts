@@ -131,7 +131,8 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       const recSide = dup.side;
       const rec = await readSide(c, recSide, recSide === 'left' ? conflict.leftId : conflict.rightId);
       if (!rec) throw new ApiError('conflict', 'The record no longer exists; nothing to link. Reload the inbox.');
-      if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${recSide} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
+      const name = (s: Side) => io[s].label;
+      if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${name(recSide)} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
       if (resolution.linkTo === null) {
         const res = await writeOne(c, other(recSide), planned(c, other(recSide), null, rec.canon, 'create'));
         deps.state.transaction(() => {
@@ -145,11 +146,11 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
         const taken = deps.state.linkFor(conflict.pairId, other(recSide), resolution.linkTo);
         if (taken) {
           const partner = recSide === 'left' ? taken.leftId : taken.rightId;
-          const withWhom = partner ? `${recSide} record ${partner}` : `a ${recSide} record that was deleted`;
+          const withWhom = partner ? `${name(recSide)} record ${partner}` : `a ${name(recSide)} record that was deleted`;
           throw new ApiError(
             'conflict',
-            `The ${other(recSide)} record ${resolution.linkTo} is already linked to ${withWhom}, and a record can be linked to only one other. ` +
-              `If ${recSide} record ${rec.rec.id} is the same customer, merge or delete it in ${c.io[recSide].label}; if it is a different one, choose "Create it on the other side".`,
+            `The ${name(other(recSide))} record ${resolution.linkTo} is already linked to ${withWhom}, and a record can be linked to only one other. ` +
+              `If ${name(recSide)} record ${rec.rec.id} is the same customer, merge or delete it in ${name(recSide)}; if it is a different one, choose "Create it on the other side".`,
           );
         }
         const cand = await readSide(c, other(recSide), resolution.linkTo);
@@ -187,7 +188,7 @@ export async function restoreActivity(deps: RunDeps, activityId: string): Promis
   const io = openSides(deps.connections, pair.config);
   try {
     const current = (await io[entry.side].readByIds([entry.recordId])).get(entry.recordId);
-    if (!current) throw new ApiError('conflict', `The ${entry.side} record ${entry.recordId} no longer exists, so its old value cannot be written back.`);
+    if (!current) throw new ApiError('conflict', `The ${io[entry.side].label} record ${entry.recordId} no longer exists, so its old value cannot be written back.`);
     const canon = toCanonical(pair.config.fields, entry.side, current.fields);
     const value: CanonicalValue = entry.before ?? null;
     const c: Ctx = { deps, config: pair.config, io, conflict: { id: activityId, pairId: entry.pairId, linkId: null, kind: 'field', leftId: null, rightId: null, record: entry.record, fields: [], data: { fields: [] }, status: 'open', detectedAt: '' }, runId: `restore:${activityId}` };

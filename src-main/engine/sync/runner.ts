@@ -177,6 +177,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         newRecords: { left: [...fresh.left.values()], right: [...fresh.right.values()] },
         links: allLinks,
         pendingCreates,
+        sideNames: { left: io.left.label, right: io.right.label },
       },
       openField,
     );

@@ -1,8 +1,8 @@
 /**
- * Store access for a pair's sync state: links (with the base), cursors, journal, failed records.
- * The one write choke point for synced state is `commitWrite`: it marks a journal row done and
- * moves the link's base and versions in ONE transaction, so a crash can never leave a write done
- * without its base (which would make the next run see Concord's own write as a user change).
+ * Store access for a pair's sync state: links (with the base), cursors and the journal. The write
+ * choke point is `commit` in apply.ts: it marks a journal row done and moves the link's base and
+ * versions in ONE `transaction`, so a crash can never leave a write done without its base (which
+ * would make the next run see Concord's own write as a user change).
  */
 import type { CanonicalValue, Side } from '../api/model';
 import type { CanonicalRecord } from '../core/canonical';

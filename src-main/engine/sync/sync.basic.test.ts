@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appDelete, appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
 
 const strip = (rows: { email: string | null; name: string | null; score: number | null }[]) =>
   rows.map(({ email, name, score }) => ({ email, name, score })).sort((a, b) => String(a.email).localeCompare(String(b.email)));
@@ -36,4 +36,19 @@ describe('sync through the API on real SQLite apps', () => {
       expect(summary.health).toBe('in-sync');
     });
   }
+
+  it('activity reasons name the apps ("CRM (contacts)"), never "left" or "right" (the UI shows them verbatim)', async () => {
+    const s = await setupPair({ matchKeys: ['email'] });
+    kit = s.kit;
+    dir = s.dir;
+    const a = appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+    appInsert(s.left, { email: 'both@example.com', name: 'Both', score: 2 });
+    appInsert(s.right, { email: 'both@example.com', name: 'Both', score: 2 });
+    await syncAndWait(kit, s.pairId);
+    appDelete(s.left, a);
+    await syncAndWait(kit, s.pairId);
+    const reasons = (await kit.call('activity/list', { pairId: s.pairId })).map((e) => `${e.action}: ${e.reason}`);
+    expect(reasons).toEqual(expect.arrayContaining(['created: new record in CRM (contacts)', expect.stringMatching(/^linked: matched with record \d+ in Billing \(contacts\) on the match keys$/), 'deleted: deleted in CRM (contacts)']));
+    expect(reasons.filter((r) => /\b(left|right)\b/.test(r))).toEqual([]);
+  });
 });

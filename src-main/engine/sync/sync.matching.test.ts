@@ -112,7 +112,7 @@ describe('matching existing records', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) {
       expect(refused.error.code).toBe('conflict');
-      expect(refused.error.message).toContain(`already linked to left record ${annLeft}`);
+      expect(refused.error.message).toContain(`already linked to CRM (contacts) record ${annLeft}`);
       expect(refused.error.message).toContain('Create it on the other side');
     }
     expect(anns(s.right)).toHaveLength(1);
