@@ -88,6 +88,7 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
         webSecurity: true,
         allowRunningInsecureContent: false,
         webviewTag: false,
+        disableBlinkFeatures: 'Auxclick',
         preload: '/opt/concord-app/out/preload/index.js',
       });
     });

@@ -19,6 +19,8 @@ export function mainWindowPreferences(preloadPath: string): WebPreferences {
     experimentalFeatures: false,
     navigateOnDragDrop: false,
     safeDialogs: true,
+    // A middle click would otherwise open a link in a new window past the navigation guard.
+    disableBlinkFeatures: 'Auxclick',
   };
 }
 
