@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PairConfig } from '../api/model';
-import { decideDelete, decideLinked, newestSide } from './merge';
+import { decideDelete, decideLinked, deletePolicy, newestSide } from './merge';
 
 const config: Pick<PairConfig, 'fields' | 'masterSide' | 'conflictPolicy' | 'initialMatchPolicy'> = {
   masterSide: 'right',
@@ -51,5 +51,16 @@ describe('decideDelete', () => {
     expect(decideDelete(false, false, 'master').action).toBe('keep-tombstone');
     expect(decideDelete(true, true, 'master').action).toBe('recreate');
     expect(decideDelete(true, true, 'manual').action).toBe('conflict');
+  });
+});
+
+describe('deletePolicy', () => {
+  it('is manual when an edited field is manual per field, whatever the pair policy; else the pair policy', () => {
+    const fields = [{ name: 'name', policy: 'manual' as const }, { name: 'score' }, { name: 'email', policy: 'master' as const }];
+    expect(deletePolicy(fields, ['name'], 'master')).toBe('manual');
+    expect(deletePolicy(fields, ['score'], 'master')).toBe('master');
+    expect(deletePolicy(fields, ['score'], 'manual')).toBe('manual');
+    expect(deletePolicy(fields, ['email'], 'manual')).toBe('manual');
+    expect(deletePolicy(fields, ['email'], 'newest')).toBe('newest');
   });
 });

@@ -161,3 +161,13 @@ export function decideDelete(otherChanged: boolean, propagate: boolean, policy: 
   if (!otherChanged) return { action: propagate ? 'propagate' : 'keep-tombstone' };
   return { action: policy === 'manual' ? 'conflict' : 'recreate' };
 }
+
+/**
+ * The policy that decides an edit against a delete: `manual` when any field the surviving side
+ * edited is manual (its own policy, else the pair's) — a steward must see that edit before it is
+ * recreated or dropped — else the pair's policy.
+ */
+export function deletePolicy(fields: Pick<FieldMapping, 'name' | 'policy'>[], edited: string[], pairPolicy: ConflictPolicy): ConflictPolicy {
+  const manual = fields.some((m) => edited.includes(m.name) && (m.policy ?? pairPolicy) === 'manual');
+  return manual ? 'manual' : pairPolicy;
+}

@@ -5,7 +5,7 @@
 import type { PairConfig, Side } from '../api/model';
 import { canonicalHash, contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
-import { changedSinceBase, decideDelete, decideLinked, DEFAULT_SIDE_NAMES, type Overwrite } from '../core/merge';
+import { changedSinceBase, decideDelete, decideLinked, deletePolicy, DEFAULT_SIDE_NAMES, type Overwrite } from '../core/merge';
 import { linkedCandidates, matchKey, planMatches, type Candidate, type LinkedKeys } from '../core/matching';
 import type { AppRecord } from '../connectors/types';
 import type { ConflictRow } from './records-store';
@@ -135,8 +135,8 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     if (!left || !right) {
       const deletedSide: Side = left ? 'right' : 'left';
       const survivor = (left ?? right) as NonNullable<RecordState>;
-      const changed = changedSinceBase(survivor.canon, link.base, names);
-      const d = decideDelete(changed, config.deletes.propagate, config.conflictPolicy);
+      const edited = names.filter((f) => changedSinceBase(survivor.canon, { [f]: link.base[f] ?? null }, [f]));
+      const d = decideDelete(edited.length > 0, config.deletes.propagate, deletePolicy(config.fields, edited, config.conflictPolicy));
       if (d.action === 'propagate') {
         const op: PlannedOp = {
           side: other(deletedSide),
@@ -179,7 +179,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           leftId: link.leftId,
           rightId: link.rightId,
           record: recLabel,
-          fields: names.filter((f) => changedSinceBase(survivor.canon, { [f]: link.base[f] ?? null }, [f])),
+          fields: edited,
           data: { fields: conflictFields(config, link.base, left?.canon ?? null, right?.canon ?? null, []), deletedSide },
         });
       }

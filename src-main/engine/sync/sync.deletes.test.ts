@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionStore } from '../connections/service';
-import { appDelete, appExec, appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appDelete, appExec, appInsert, appRows, appUpdate, basePairConfig, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
 
 const emails = (path: string) => appRows(path).map((r) => r.email).sort();
 
@@ -73,6 +73,23 @@ describe('deletes', () => {
     expect(detail.deletedSide).toBe('left');
     await s.kit.call('conflicts/resolve', { conflictId: detail.id, resolution: { kind: 'update-delete', keep: 'deleted' } });
     expect(emails(s.right)).not.toContain('c1@example.com');
+  });
+
+  it('pitfall 4: an edit against a delete is an update-delete conflict when an edited field has a per-field manual policy (pair policy master)', async () => {
+    const fields = basePairConfig('l', 'r').fields.map((f) => (f.name === 'name' ? { ...f, policy: 'manual' as const } : f));
+    const s = await seeded(2, { conflictPolicy: 'master', fields });
+    const rightC0 = appRows(s.right).find((r) => r.email === 'c0@example.com')?.id ?? -1;
+    const rightC1 = appRows(s.right).find((r) => r.email === 'c1@example.com')?.id ?? -1;
+    appDelete(s.left, s.ids[0] ?? -1);
+    appUpdate(s.right, rightC0, { name: 'Edited' }); // a manual field: the steward decides
+    appDelete(s.left, s.ids[1] ?? -1);
+    appUpdate(s.right, rightC1, { score: 99 }); // a master-policy field: edit beats delete
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts.conflicts).toBe(1);
+    expect(emails(s.left)).toEqual(['c1@example.com']); // c1 recreated; c0 waits in the inbox, not recreated
+    const open = await s.kit.call('conflicts/list', { pairId: s.pairId });
+    expect(open.map((c) => [c.kind, c.record])).toEqual([['update-delete', 'c0@example.com']]);
+    expect(appRows(s.right).find((r) => r.email === 'c0@example.com')?.name).toBe('Edited');
   });
 
   it('pitfall 4: the mass-delete guard stops a run when an app suddenly returns nothing', async () => {
