@@ -126,11 +126,13 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     }
     const group = (l: Link) => groups.get(l.id) ?? groups.set(l.id, { link: l }).get(l.id)!;
     const held = deps.records.heldIds(req.pairId);
+    // A failed record waits for its backoff whatever the mode (a full scan sees it every run); "Retry" (`only`) forces it.
+    const waiting = req.only ? { left: new Set<string>(), right: new Set<string>() } : backingOff(deps, req.pairId);
     for (const side of SIDES) {
       for (const [id, rec] of reads[side].upserts) {
         const l = byId[side].get(id);
         if (l) group(l)[side] = { rec, canon: toCanonical(config.fields, side, rec.fields) };
-        else if (held[side].has(id)) counts.skipped++;
+        else if (held[side].has(id) || waiting[side].has(id)) counts.skipped++;
         else fresh[side].set(id, rec);
       }
       for (const id of reads[side].deletes) {
@@ -143,6 +145,12 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
           const id = side === 'left' ? l.leftId : l.rightId;
           if (id && l.deletedSide !== side && !reads[side].upserts.has(id)) group(l)[side] = null;
         }
+      }
+    }
+    for (const [linkId, g] of groups) {
+      if ((g.link.leftId !== null && waiting.left.has(g.link.leftId)) || (g.link.rightId !== null && waiting.right.has(g.link.rightId))) {
+        groups.delete(linkId);
+        counts.skipped++;
       }
     }
     relinkInterruptedRecreates(deps, req.pairId, config, pendingCreates, byId, groups, fresh);
@@ -219,6 +227,17 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     await io.left.close();
     await io.right.close();
   }
+}
+
+/** The ids of failed records whose next attempt is still in the future (exponential backoff with jitter). */
+function backingOff(deps: RunDeps, pairId: string, now = Date.now()): Record<Side, Set<string>> {
+  const out = { left: new Set<string>(), right: new Set<string>() };
+  for (const f of deps.records.failedList(pairId)) {
+    if (f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= now) continue;
+    if (f.leftId !== null) out.left.add(f.leftId);
+    if (f.rightId !== null) out.right.add(f.rightId);
+  }
+  return out;
 }
 
 /** Failed records whose backoff has elapsed join the run (retry with exponential backoff and jitter). */

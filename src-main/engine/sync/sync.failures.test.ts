@@ -36,6 +36,31 @@ describe('failures, limits and crashes', () => {
     expect(await kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
   });
 
+  it('pitfall 14: a failed record waits for its backoff in a hash-mode pair too; "Retry" forces it at once', async () => {
+    const s = await setupPair({}, { modes: ['hash', 'hash'] });
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'ok@example.com', name: 'OK', score: 1 });
+    appInsert(s.left, { email: 'bad@example.com', name: 'Bad', score: 2 });
+    rejectEmail(s.right, 'bad@example.com');
+    expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 1, failed: 1 });
+    // A second full scan within the backoff sees the record again but does not attempt it.
+    const within = await syncAndWait(kit, s.pairId);
+    expect(within.counts.failed).toBe(0);
+    const [f] = await kit.call('failed/list', { pairId: s.pairId });
+    expect(f).toMatchObject({ record: 'bad@example.com', attempts: 1 });
+    expect(Date.parse(f?.nextAttemptAt ?? '')).toBeGreaterThan(Date.now());
+    // The backoff elapsed: the next run attempts it again (and backs off further).
+    kit.db.prepare("UPDATE failed SET next_attempt_at = '2000-01-01T00:00:00.000Z'").run();
+    expect((await syncAndWait(kit, s.pairId)).counts.failed).toBe(1);
+    expect((await kit.call('failed/list', { pairId: s.pairId }))[0]?.attempts).toBe(2);
+    // "Retry" does not wait for the backoff.
+    appExec(s.right, (db) => db.exec('DROP TRIGGER reject'));
+    expect(await kit.call('failed/retry', { failedId: f?.id ?? '' })).toEqual({ status: 'done', error: null });
+    expect(emails(s.right)).toEqual(['bad@example.com', 'ok@example.com']);
+    expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 0, failed: 0 });
+  });
+
   it('a failed new record that was deleted in its app before the retry leaves the failed list', async () => {
     const s = await setupPair();
     kit = s.kit;
