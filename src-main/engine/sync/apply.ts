@@ -8,7 +8,7 @@
 import type { PairConfig, RunCounts, RunProgress, RunStatus, Side } from '../api/model';
 import { fromCanonical } from '../core/mapping';
 import type { Cursor, WriteOp, WriteResult } from '../connectors/types';
-import type { Plan, PlannedOp } from './plan';
+import type { LinkRef, Plan, PlannedOp } from './plan';
 import type { RunDeps } from './runner';
 import { RateLimited, type SideIo } from './side-io';
 import { mergeBase } from './state-store';
@@ -28,6 +28,9 @@ export type ApplyInput = {
   readCount: number;
 };
 
+/** Where a committed write is recorded: the run's id (null for a steward's action), its counts, and the open conflict of each link that has one. */
+export type CommitTarget = { pairId: string; runId: string | null; counts: RunCounts; conflicts?: Map<LinkRef, string> };
+
 export type ApplyResult = { status: RunStatus; error: string | null; unprocessed: Record<Side, Set<string>> };
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
@@ -43,6 +46,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
   const { state, records } = deps;
   const { plan, pairId, runId, counts } = a;
   const unprocessed: Record<Side, Set<string>> = { left: new Set(), right: new Set() };
+  const target: CommitTarget = { pairId, runId, counts, conflicts: new Map() };
 
   state.transaction(() => {
     for (const nl of plan.newLinks) {
@@ -61,6 +65,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
     for (const c of plan.conflicts) {
       const { link, ...rest } = c;
       const saved = records.saveConflict({ ...rest, linkId: link?.id ?? null });
+      if (link && c.kind === 'field') target.conflicts?.set(link, saved.id);
       if (saved.isNew) {
         counts.conflicts++;
         records.addActivity({ pairId, runId, record: c.record, recordId: c.leftId ?? c.rightId, side: 'left', action: 'conflict', field: c.fields.join(', ') || null, before: undefined, after: undefined, reason: `${c.kind} conflict sent to the inbox`, restorable: false });
@@ -97,8 +102,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
       remaining--;
       const ids = idsOf(op);
       if (res.ok) {
-        state.journalFinish(op.journalId ?? -1, 'done');
-        commitSuccess(deps, a, op, res);
+        commitWritten(deps, target, op, res);
         records.clearFailed(pairId, ids.left, ids.right);
         written++;
       } else if (res.reason === 'rate-limited') {
@@ -167,9 +171,19 @@ function idsOf(op: PlannedOp): { left: string | null; right: string | null } {
   return op.side === 'left' ? { left: target, right: source } : { left: source, right: target };
 }
 
-function commitSuccess(deps: RunDeps, a: ApplyInput, op: PlannedOp, res: Extract<WriteResult, { ok: true }>): void {
+/**
+ * The write choke point: a write's journal row is marked done together with its link, base,
+ * versions and activity (every overwritten value). The caller runs it inside the transaction
+ * that also holds whatever else must land with the write (cursors, a conflict's status).
+ */
+export function commitWritten(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extract<WriteResult, { ok: true }>): void {
+  deps.state.journalFinish(op.journalId ?? -1, 'done');
+  commitSuccess(deps, t, op, res);
+}
+
+function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extract<WriteResult, { ok: true }>): void {
   const { state, records } = deps;
-  const { pairId, runId, counts } = a;
+  const { pairId, runId, counts } = t;
   const sideVersion = (s: Side) => (s === op.side ? (res.version ?? null) : op.sourceVersion);
   if (op.op === 'create') {
     const existing = op.link?.id != null ? state.link(op.link.id) : null;
@@ -209,6 +223,14 @@ function commitSuccess(deps: RunDeps, a: ApplyInput, op: PlannedOp, res: Extract
   counts.updated++;
   // Every overwritten value is kept, so a policy's decision can be undone (PITFALLS 3).
   for (const o of op.overwrites) {
-    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'updated', field: o.field, before: o.before, after: o.after, reason: o.reason, restorable: true });
+    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: op.activityAction ?? 'updated', field: o.field, before: o.before, after: o.after, reason: o.reason, restorable: true });
+  }
+  // The record's open conflict shows what the app holds after Concord's own write (its other fields
+  // still sync), so the resolver does not take this write for an edit made in the app.
+  const conflictId = op.link ? t.conflicts?.get(op.link) : undefined;
+  const conflict = conflictId ? records.conflict(conflictId) : null;
+  if (conflict) {
+    const fields = conflict.data.fields.map((f) => (Object.hasOwn(op.values, f.name) ? { ...f, [op.side]: op.values[f.name] ?? null } : f));
+    records.updateConflictData(conflict.id, { ...conflict.data, fields, versions: { ...conflict.data.versions, [op.side]: res.version ?? null } });
   }
 }

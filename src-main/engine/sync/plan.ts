@@ -29,6 +29,8 @@ export type PlannedOp = {
   label: string;
   overwrites: Overwrite[];
   reason: string;
+  /** How the activity log names an update's overwrites: a run's `updated`, or a steward's `resolved` / `restored`. */
+  activityAction?: 'resolved' | 'restored';
   journalId?: number;
 };
 
@@ -180,7 +182,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           rightId: link.rightId,
           record: recLabel,
           fields: edited,
-          data: { fields: conflictFields(config, link.base, left?.canon ?? null, right?.canon ?? null, []), deletedSide },
+          data: { fields: conflictFields(config, link.base, left?.canon ?? null, right?.canon ?? null, []), deletedSide, versions: { [other(deletedSide)]: versionOf(survivor) } },
         });
       }
       continue;
@@ -195,7 +197,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         rightId: link.rightId,
         record: recLabel,
         fields: d.conflicts,
-        data: { fields: conflictFields(config, link.base, left.canon, right.canon, d.conflicts) },
+        data: { fields: conflictFields(config, link.base, left.canon, right.canon, d.conflicts), versions: { left: versionOf(left), right: versionOf(right) } },
       });
     } else {
       const open = openFieldConflicts.get(link.id);
@@ -227,7 +229,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     const ref: LinkRef = { id: null };
     plan.newLinks.push({ ref, leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: versionOf(l), rightVersion: versionOf(r), label: recLabel });
     if (d.conflicts.length > 0) {
-      plan.conflicts.push({ pairId: input.pairId, link: ref, kind: 'field', leftId: l.rec.id, rightId: r.rec.id, record: recLabel, fields: d.conflicts, data: { fields: conflictFields(config, null, l.canon, r.canon, d.conflicts) } });
+      plan.conflicts.push({ pairId: input.pairId, link: ref, kind: 'field', leftId: l.rec.id, rightId: r.rec.id, record: recLabel, fields: d.conflicts, data: { fields: conflictFields(config, null, l.canon, r.canon, d.conflicts), versions: { left: versionOf(l), right: versionOf(r) } } });
     }
     updateOps(ref, l, r, d, recLabel);
   };

@@ -4,7 +4,13 @@ import type { ActivityEntry, CanonicalValue, ConflictDetail, ConflictField, Conf
 import type { Db } from '../store/db';
 import { now } from './state-store';
 
-export type ConflictData = { fields: ConflictField[]; deletedSide?: Side; duplicate?: ConflictDetail['duplicate'] };
+export type ConflictData = {
+  fields: ConflictField[];
+  deletedSide?: Side;
+  duplicate?: ConflictDetail['duplicate'];
+  /** Each side's record version when the values in `fields` were read: a resolve refuses when it moved (PITFALLS 3). */
+  versions?: Partial<Record<Side, string | null>>;
+};
 
 export type ConflictRow = {
   id: string;
@@ -110,6 +116,10 @@ export function createRecordsStore(db: Db) {
         )
         .all({ pairId: f.pairId ?? null, status: f.status ?? null, kind: f.kind ?? null }) as RawConflict[];
       return rows.map(toConflict);
+    },
+    /** Replaces an open conflict's stored values (a side changed since it was recorded: the steward sees what is there now). */
+    updateConflictData(id: string, data: ConflictData): void {
+      db.prepare("UPDATE conflicts SET data_json = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), id);
     },
     resolveConflict(id: string, resolution: unknown): void {
       db.prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);

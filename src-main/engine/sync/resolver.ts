@@ -9,68 +9,138 @@ import { canonicalEqual, canonicalize, type CanonicalRecord } from '../core/cano
 import { toCanonical } from '../core/mapping';
 import { decideLinked } from '../core/merge';
 import type { AppRecord, WriteOp, WriteResult } from '../connectors/types';
-import { toWriteOp } from './apply';
+import { commitWritten, toWriteOp, type CommitTarget } from './apply';
+import { emptyCounts } from './pair-store';
 import { versionOf, type PlannedOp } from './plan';
 import type { ConflictRow } from './records-store';
 import { openSides, type RunDeps } from './runner';
 import type { SideIo } from './side-io';
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
+const SIDES = ['left', 'right'] as const;
 
-type Ctx = { deps: RunDeps; config: PairConfig; io: Record<Side, SideIo>; conflict: ConflictRow; runId: string };
+type Read = { rec: AppRecord; canon: CanonicalRecord };
+type Ctx = {
+  deps: RunDeps;
+  config: PairConfig;
+  io: Record<Side, SideIo>;
+  conflict: ConflictRow;
+  runId: string;
+  /** Closes the conflict; called inside the transaction of the resolution's last write. */
+  close: () => void;
+  closed: boolean;
+};
 
-async function writeOne(c: Ctx, side: Side, op: WriteOp): Promise<Extract<WriteResult, { ok: true }>> {
-  const { state } = c.deps;
-  const journalId = state.journalAdd({ pairId: c.conflict.pairId, runId: c.runId, side, op: op.op, targetId: op.op === 'create' ? null : op.id, sourceId: null, payload: { values: 'fields' in op ? op.fields : {} } });
-  let result: WriteResult | undefined;
-  await c.io[side].write([op], (_from, results) => {
-    result = results[0];
-  });
-  if (!result || !result.ok) {
-    state.journalFinish(journalId, 'failed', result?.ok === false ? result.error : 'no result');
-    throw new ApiError('connector-error', `${c.io[side].label} refused the write: ${result?.ok === false ? result.error : 'no result'}. Nothing else was changed; try again.`);
-  }
-  state.journalFinish(journalId, 'done');
-  return result;
-}
+/** A steward's action is no run: its writes are recorded without a run id, and its counts go nowhere. */
+const target = (c: Pick<Ctx, 'conflict'>): CommitTarget => ({ pairId: c.conflict.pairId, runId: null, counts: emptyCounts() });
 
-async function readSide(c: Ctx, side: Side, id: string | null): Promise<{ rec: AppRecord; canon: CanonicalRecord } | null> {
+async function readSide(c: Pick<Ctx, 'io' | 'config'>, side: Side, id: string | null): Promise<Read | null> {
   if (!id) return null;
   const rec = (await c.io[side].readByIds([id])).get(id);
   return rec ? { rec, canon: toCanonical(c.config.fields, side, rec.fields) } : null;
 }
 
-function planned(c: Ctx, side: Side, targetId: string | null, values: CanonicalRecord, kind: PlannedOp['op']): WriteOp {
-  const p: PlannedOp = { side, op: kind, targetId, values, link: null, sourceId: null, sourceVersion: null, decidedBase: {}, otherPending: [], label: c.conflict.record, overwrites: [], reason: 'resolved' };
-  return toWriteOp(c.config, p, c.runId, 0);
+/** The app's current version, expected by the write where the connector checks it (never overwrite a newer value). */
+function expecting(c: Pick<Ctx, 'io'>, side: Side, cur: Read): { ifVersion?: string } {
+  return c.io[side].capabilities.optimisticWrites && cur.rec.version !== undefined ? { ifVersion: cur.rec.version } : {};
 }
 
-function logOverwrites(c: Ctx, side: Side, recordId: string | null, before: CanonicalRecord, after: CanonicalRecord, reason: string) {
-  for (const [field, value] of Object.entries(after)) {
-    c.deps.records.addActivity({ pairId: c.conflict.pairId, runId: null, record: c.conflict.record, recordId, side, action: 'resolved', field, before: before[field] ?? null, after: value, reason, restorable: true });
+/**
+ * One write through the journal (pending before it is sent); its result commits through the
+ * runner's choke point in ONE transaction with `also` (the conflict's status on the last write).
+ * A stale version means the record changed since it was read: `onStale` decides what to tell.
+ */
+async function writeOne(c: Pick<Ctx, 'deps' | 'config' | 'io' | 'conflict' | 'runId'>, op: PlannedOp, onStale: () => Promise<never>, also: () => void = () => {}): Promise<Extract<WriteResult, { ok: true }>> {
+  const { state } = c.deps;
+  op.journalId = state.journalAdd({ pairId: c.conflict.pairId, runId: c.runId, side: op.side, op: op.op, targetId: op.targetId, sourceId: op.sourceId, payload: { values: op.values } });
+  let result: WriteResult | undefined;
+  await c.io[op.side].write([toWriteOp(c.config, op, c.runId, op.journalId)], (_from, results) => {
+    result = results[0];
+  });
+  if (!result || !result.ok) {
+    const error = result?.ok === false ? result.error : 'no result';
+    state.journalFinish(op.journalId, 'failed', error);
+    if (result?.ok === false && result.reason === 'stale') return onStale();
+    throw new ApiError('connector-error', `${c.io[op.side].label} refused the write: ${error}. Nothing else was changed; try again.`);
+  }
+  const ok = result;
+  state.transaction(() => {
+    commitWritten(c.deps, target(c), op, ok);
+    also();
+  });
+  return ok;
+}
+
+function plannedOp(c: Pick<Ctx, 'conflict'>, fields: Omit<PlannedOp, 'otherPending' | 'label' | 'overwrites' | 'link' | 'sourceId' | 'sourceVersion' | 'decidedBase'> & Partial<PlannedOp>): PlannedOp {
+  return { link: null, sourceId: null, sourceVersion: null, decidedBase: {}, otherPending: [], label: c.conflict.record, overwrites: [], ...fields };
+}
+
+/**
+ * A record changed in its app since the conflict was recorded (other values, or another version):
+ * the conflict is refreshed with what both apps hold now and the resolution refused, so the
+ * steward decides on the values really there (PITFALLS 3, 16). The conflict stays open.
+ */
+async function refuseChanged(c: Ctx, side: Side): Promise<never> {
+  const ids: Record<Side, string | null> = { left: c.conflict.leftId, right: c.conflict.rightId };
+  const now = { left: await readSide(c, 'left', ids.left), right: await readSide(c, 'right', ids.right) };
+  const versions = { ...c.conflict.data.versions };
+  const fields = c.conflict.data.fields.map((f) => {
+    const next = { ...f };
+    for (const s of SIDES) {
+      const cur = now[s];
+      if (f[s] !== undefined && cur) next[s] = cur.canon[f.name] ?? null;
+    }
+    return next;
+  });
+  for (const s of SIDES) {
+    const cur = now[s];
+    if (cur) versions[s] = versionOf(cur);
+  }
+  c.deps.state.transaction(() => c.deps.records.updateConflictData(c.conflict.id, { ...c.conflict.data, fields, versions }));
+  throw new ApiError('conflict', `This record changed in ${c.io[side].label} since the conflict was detected. The conflict was refreshed with the new values: review them and resolve again.`);
+}
+
+/** Refuses (refreshing the conflict) when a side no longer holds what the conflict shows. */
+async function ensureUnchanged(c: Ctx, reads: Partial<Record<Side, Read>>): Promise<void> {
+  for (const side of SIDES) {
+    const cur = reads[side];
+    if (!cur) continue;
+    const stored = c.conflict.data.versions?.[side];
+    const moved = stored !== undefined && stored !== null && stored !== versionOf(cur);
+    const differs = c.conflict.data.fields.some((f) => f[side] !== undefined && !canonicalEqual(cur.canon[f.name] ?? null, f[side] ?? null));
+    if (moved || differs) await refuseChanged(c, side);
   }
 }
 
-/** Writes `values` to whichever side differs, then moves the link's base to them. */
-async function writeAgreed(c: Ctx, linkId: number, l: NonNullable<Awaited<ReturnType<typeof readSide>>>, r: NonNullable<Awaited<ReturnType<typeof readSide>>>, values: CanonicalRecord, reason: string) {
+/**
+ * Writes `values` to whichever side differs; each write commits with the link's base. Until the
+ * last write lands, the base of a field the other side still needs holds that side's current
+ * value: a crash in between leaves the written value as a change the next run carries over,
+ * never a base ahead of the apps. The last write also closes the conflict.
+ */
+async function writeAgreed(c: Ctx, linkId: number, l: Read, r: Read, values: CanonicalRecord, reason: string) {
   const wrote = { left: 0, right: 0 };
+  const cur: Record<Side, Read> = { left: l, right: r };
   const versions: Record<Side, string | null> = { left: versionOf(l), right: versionOf(r) };
-  for (const [side, cur] of [
-    ['left', l],
-    ['right', r],
-  ] as const) {
-    const patch: CanonicalRecord = {};
-    for (const [f, v] of Object.entries(values)) if (!canonicalEqual(cur.canon[f] ?? null, v)) patch[f] = v;
-    if (Object.keys(patch).length === 0) continue;
-    const res = await writeOne(c, side, planned(c, side, cur.rec.id, patch, 'update'));
+  const patches = SIDES.map((side) => ({ side, patch: Object.fromEntries(Object.entries(values).filter(([f, v]) => !canonicalEqual(cur[side].canon[f] ?? null, v))) })).filter((p) => Object.keys(p.patch).length > 0);
+  if (patches.length === 0) {
+    c.deps.state.transaction(() => {
+      const link = c.deps.state.link(linkId);
+      if (link) c.deps.state.upsertLink(c.conflict.pairId, { ...link, base: { ...link.base, ...values }, leftVersion: versions.left, rightVersion: versions.right });
+      c.close();
+    });
+    return wrote;
+  }
+  for (const [i, { side, patch }] of patches.entries()) {
+    const last = i === patches.length - 1;
+    const o = other(side);
+    const decidedBase = last ? values : Object.fromEntries(Object.keys(values).map((f) => [f, cur[o].canon[f] ?? null]));
+    const overwrites = Object.entries(patch).map(([field, after]) => ({ side, field, before: cur[side].canon[field] ?? null, after, reason }));
+    const w = plannedOp(c, { side, op: 'update', targetId: cur[side].rec.id, values: patch, ...expecting(c, side, cur[side]), link: { id: linkId }, sourceId: cur[o].rec.id, sourceVersion: versions[o], decidedBase, overwrites, reason, activityAction: 'resolved' });
+    const res = await writeOne(c, w, () => refuseChanged(c, side), last ? c.close : undefined);
     versions[side] = res.version ?? null;
-    c.deps.state.transaction(() => logOverwrites(c, side, cur.rec.id, cur.canon, patch, reason));
     wrote[side]++;
   }
-  c.deps.state.transaction(() => {
-    const link = c.deps.state.link(linkId);
-    if (link) c.deps.state.upsertLink(c.conflict.pairId, { ...link, base: { ...link.base, ...values }, leftVersion: versions.left, rightVersion: versions.right });
-  });
   return wrote;
 }
 
@@ -82,7 +152,18 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
   if (!pair) throw notFound('Pair', conflict.pairId);
   const config = pair.config;
   const io = openSides(deps.connections, config);
-  const c: Ctx = { deps, config, io, conflict, runId: `resolve:${conflictId}` };
+  const c: Ctx = {
+    deps,
+    config,
+    io,
+    conflict,
+    runId: `resolve:${conflictId}`,
+    closed: false,
+    close: () => {
+      deps.records.resolveConflict(conflictId, resolution);
+      c.closed = true;
+    },
+  };
   try {
     let wrote = { left: 0, right: 0 };
     if (conflict.kind === 'field') {
@@ -90,6 +171,7 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       const l = await readSide(c, 'left', conflict.leftId);
       const r = await readSide(c, 'right', conflict.rightId);
       if (!l || !r || conflict.linkId === null) throw new ApiError('conflict', 'One of the two records no longer exists; the next run will see the delete. Reload the inbox.');
+      await ensureUnchanged(c, { left: l, right: r });
       const values: CanonicalRecord = {};
       for (const name of new Set([...conflict.fields, ...Object.keys(resolution.fields)])) {
         const mapping = config.fields.find((f) => f.name === name);
@@ -104,25 +186,25 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       const deleted = conflict.data.deletedSide ?? 'left';
       const survivorSide = other(deleted);
       const survivor = await readSide(c, survivorSide, survivorSide === 'left' ? conflict.leftId : conflict.rightId);
+      if (survivor) await ensureUnchanged(c, { [survivorSide]: survivor });
       const link = conflict.linkId !== null ? deps.state.link(conflict.linkId) : null;
       if (resolution.keep === 'updated' && survivor && link) {
-        const res = await writeOne(c, deleted, planned(c, deleted, null, survivor.canon, 'create'));
-        deps.state.transaction(() => {
-          deps.state.upsertLink(conflict.pairId, { ...link, [deleted === 'left' ? 'leftId' : 'rightId']: res.id, base: survivor.canon, leftVersion: deleted === 'left' ? (res.version ?? null) : versionOf(survivor), rightVersion: deleted === 'right' ? (res.version ?? null) : versionOf(survivor), deletedSide: null });
-          deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: res.id, side: deleted, action: 'created', field: null, before: undefined, after: undefined, reason: 'steward kept the edited record', restorable: false });
-        });
+        const create = plannedOp(c, { side: deleted, op: 'create', targetId: null, values: survivor.canon, link: { id: link.id }, sourceId: survivor.rec.id, sourceVersion: versionOf(survivor), decidedBase: survivor.canon, reason: 'steward kept the edited record' });
+        await writeOne(c, create, () => refuseChanged(c, deleted), c.close);
         wrote[deleted]++;
+      } else if (survivor) {
+        const overwrites = Object.entries(survivor.canon).map(([field, before]) => ({ side: survivorSide, field, before, after: null, reason: 'steward kept the delete' }));
+        const del = plannedOp(c, { side: survivorSide, op: 'delete', targetId: survivor.rec.id, values: {}, ...expecting(c, survivorSide, survivor), link: link ? { id: link.id } : null, overwrites, reason: 'steward kept the delete' });
+        await writeOne(c, del, () => refuseChanged(c, survivorSide), () => {
+          if (link) deps.state.deleteLink(link.id);
+          c.close();
+        });
+        wrote[survivorSide]++;
       } else {
-        if (survivor) {
-          await writeOne(c, survivorSide, planned(c, survivorSide, survivor.rec.id, {}, 'delete'));
-          deps.state.transaction(() => {
-            for (const [field, before] of Object.entries(survivor.canon)) {
-              deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: survivor.rec.id, side: survivorSide, action: 'deleted', field, before, after: undefined, reason: 'steward kept the delete', restorable: false });
-            }
-          });
-          wrote[survivorSide]++;
-        }
-        if (link) deps.state.deleteLink(link.id);
+        deps.state.transaction(() => {
+          if (link) deps.state.deleteLink(link.id);
+          c.close();
+        });
       }
     } else {
       if (resolution.kind !== 'duplicate') throw new ApiError('invalid-input', 'This is a duplicate: choose which record it is, or create it on the other side.');
@@ -134,10 +216,8 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       const name = (s: Side) => io[s].label;
       if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${name(recSide)} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
       if (resolution.linkTo === null) {
-        const res = await writeOne(c, other(recSide), planned(c, other(recSide), null, rec.canon, 'create'));
-        deps.state.transaction(() => {
-          deps.state.upsertLink(conflict.pairId, { leftId: recSide === 'left' ? rec.rec.id : res.id, rightId: recSide === 'right' ? rec.rec.id : res.id, base: rec.canon, leftVersion: null, rightVersion: null, deletedSide: null });
-        });
+        const create = plannedOp(c, { side: other(recSide), op: 'create', targetId: null, values: rec.canon, sourceId: rec.rec.id, sourceVersion: versionOf(rec), decidedBase: rec.canon, reason: `created from the duplicate in ${name(recSide)} by a steward` });
+        await writeOne(c, create, () => refuseChanged(c, other(recSide)), c.close);
         wrote[other(recSide)]++;
       } else {
         if (!dup.candidates.some((cand) => cand.id === resolution.linkTo)) throw new ApiError('invalid-input', `"${resolution.linkTo}" is not one of this duplicate's candidates.`);
@@ -158,11 +238,16 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
         const [l, r] = recSide === 'left' ? [rec, cand] : [cand, rec];
         const initial = config.initialMatchPolicy && config.initialMatchPolicy !== 'manual' ? config.initialMatchPolicy : 'master';
         const d = decideLinked(null, { values: l.canon, updatedAt: l.rec.updatedAt }, { values: r.canon, updatedAt: r.rec.updatedAt }, { config: { ...config, initialMatchPolicy: initial }, now: Date.now(), initialMatch: true });
-        const linkId = deps.state.upsertLink(conflict.pairId, { leftId: l.rec.id, rightId: r.rec.id, base: l.canon, leftVersion: versionOf(l), rightVersion: versionOf(r), deletedSide: null });
+        // Until the writes land, each patched field's base keeps the value its target still holds (as a run's match does):
+        // a crash in between leaves the winner's value as a change the next run carries over.
+        const stored: CanonicalRecord = { ...d.base };
+        for (const f of Object.keys(d.leftPatch)) stored[f] = l.canon[f] ?? null;
+        for (const f of Object.keys(d.rightPatch)) stored[f] = r.canon[f] ?? null;
+        const linkId = deps.state.transaction(() => deps.state.upsertLink(conflict.pairId, { leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: versionOf(l), rightVersion: versionOf(r), deletedSide: null }));
         wrote = await writeAgreed(c, linkId, l, r, d.base, 'duplicate linked by a steward');
       }
     }
-    deps.state.transaction(() => deps.records.resolveConflict(conflictId, resolution));
+    if (!c.closed) deps.state.transaction(c.close);
     return { conflictId, status: 'resolved', wrote, error: null };
   } finally {
     await io.left.close();
@@ -182,20 +267,23 @@ export function bulkResolution(conflict: ConflictRow, masterSide: Side, take: 'm
 export async function restoreActivity(deps: RunDeps, activityId: string): Promise<void> {
   const entry = deps.records.activityEntry(activityId);
   if (!entry) throw notFound('Activity entry', activityId);
-  if (!entry.restorable || !entry.field || !entry.recordId) throw new ApiError('conflict', 'This entry has no overwritten field value to restore.');
+  const { field, recordId } = entry;
+  if (!entry.restorable || !field || !recordId) throw new ApiError('conflict', 'This entry has no overwritten field value to restore.');
   const pair = deps.pairs.get(entry.pairId);
   if (!pair) throw notFound('Pair', entry.pairId);
   const io = openSides(deps.connections, pair.config);
   try {
-    const current = (await io[entry.side].readByIds([entry.recordId])).get(entry.recordId);
-    if (!current) throw new ApiError('conflict', `The ${io[entry.side].label} record ${entry.recordId} no longer exists, so its old value cannot be written back.`);
-    const canon = toCanonical(pair.config.fields, entry.side, current.fields);
+    const current = await readSide({ io, config: pair.config }, entry.side, recordId);
+    if (!current) throw new ApiError('conflict', `The ${io[entry.side].label} record ${recordId} no longer exists, so its old value cannot be written back.`);
     const value: CanonicalValue = entry.before ?? null;
-    const c: Ctx = { deps, config: pair.config, io, conflict: { id: activityId, pairId: entry.pairId, linkId: null, kind: 'field', leftId: null, rightId: null, record: entry.record, fields: [], data: { fields: [] }, status: 'open', detectedAt: '' }, runId: `restore:${activityId}` };
-    await writeOne(c, entry.side, planned(c, entry.side, entry.recordId, { [entry.field]: value }, 'update'));
-    // The base is left as it was: the restored value is now a change on this side, and the next
-    // run carries it to the other app like any user edit.
-    deps.records.addActivity({ pairId: entry.pairId, runId: null, record: entry.record, recordId: entry.recordId, side: entry.side, action: 'restored', field: entry.field, before: canon[entry.field] ?? null, after: value, reason: `restored the value overwritten at ${entry.at}`, restorable: true });
+    const reason = `restored the value overwritten at ${entry.at}`;
+    const conflict: ConflictRow = { id: activityId, pairId: entry.pairId, linkId: null, kind: 'field', leftId: null, rightId: null, record: entry.record, fields: [], data: { fields: [] }, status: 'open', detectedAt: '' };
+    // The base is left as it was (no link on the op): the restored value is now a change on this
+    // side, and the next run carries it to the other app like any user edit.
+    const restore = plannedOp({ conflict }, { side: entry.side, op: 'update', targetId: recordId, values: { [field]: value }, ...expecting({ io }, entry.side, current), overwrites: [{ side: entry.side, field, before: current.canon[field] ?? null, after: value, reason }], reason, activityAction: 'restored' });
+    await writeOne({ deps, config: pair.config, io, conflict, runId: `restore:${activityId}` }, restore, () => {
+      throw new ApiError('conflict', `The ${io[entry.side].label} record ${recordId} changed while its old value was being written back; nothing was written. Look at its activity again, then restore.`);
+    });
   } finally {
     await io.left.close();
     await io.right.close();
