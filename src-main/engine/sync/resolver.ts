@@ -8,7 +8,7 @@ import { ApiError, notFound } from '../api/errors';
 import { canonicalEqual, canonicalize, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
 import { decideLinked } from '../core/merge';
-import type { AppRecord, WriteOp, WriteResult } from '../connectors/types';
+import type { AppRecord, WriteResult } from '../connectors/types';
 import { commitWritten, toWriteOp, type CommitTarget } from './apply';
 import { emptyCounts } from './pair-store';
 import { versionOf, type PlannedOp } from './plan';
