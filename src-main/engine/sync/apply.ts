@@ -76,7 +76,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
       if (id) records.resolveConflict(id, { auto: 'both apps now hold the same values' });
     }
     plan.ops.forEach((op, i) => {
-      op.journalId = state.journalAdd({ pairId, runId, side: op.side, op: op.op, targetId: op.targetId, sourceId: op.sourceId, payload: { values: op.values, index: i } });
+      op.journalId = state.journalAdd({ pairId, runId, side: op.side, op: op.op, targetId: op.targetId, sourceId: op.sourceId, payload: { values: op.values, index: i, ...(op.seen ? { seen: op.seen } : {}) } });
     });
     // The journal now holds this run's plan: rows an interrupted run left pending are superseded.
     state.supersedePending(pairId, runId);

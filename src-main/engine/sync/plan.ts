@@ -6,6 +6,7 @@ import type { PairConfig, Side } from '../api/model';
 import { canonicalHash, contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
 import { changedSinceBase, decideDelete, decideLinked, deletePolicy, DEFAULT_SIDE_NAMES, type Overwrite } from '../core/merge';
+import { patchAgainst, resumeView, type Interrupted } from '../core/resume';
 import { linkedCandidates, matchKey, planMatches, type Candidate, type LinkedKeys } from '../core/matching';
 import type { AppRecord } from '../connectors/types';
 import type { ConflictRow } from './records-store';
@@ -31,6 +32,8 @@ export type PlannedOp = {
   reason: string;
   /** How the activity log names an update's overwrites: a run's `updated`, or a steward's `resolved` / `restored`. */
   activityAction?: 'resolved' | 'restored';
+  /** An update's written fields as each side held them when planned: journaled, so a rerun after a crash can finish this decision (core/resume.ts). */
+  seen?: Record<Side, CanonicalRecord>;
   journalId?: number;
 };
 
@@ -53,7 +56,8 @@ export type PlanInput = {
   config: PairConfig;
   now: number;
   optimistic: Record<Side, boolean>;
-  linked: { link: Link; left: RecordState; right: RecordState }[];
+  /** `interrupted`: the record's fields an interrupted run decided (from its journal rows), finished rather than re-planned. */
+  linked: { link: Link; left: RecordState; right: RecordState; interrupted?: Interrupted }[];
   newRecords: Record<Side, AppRecord[]>;
   /** Every link of the pair (those in `linked` with the state read this run): their keys are taken (PITFALLS 1). */
   links: Link[];
@@ -116,6 +120,10 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         label: recLabel,
         overwrites: d.overwrites.filter((o) => o.side === side),
         reason: d.overwrites.find((o) => o.side === side)?.reason ?? 'changed',
+        seen: {
+          left: Object.fromEntries(Object.keys(patch).map((f) => [f, l.canon[f] ?? null])),
+          right: Object.fromEntries(Object.keys(patch).map((f) => [f, r.canon[f] ?? null])),
+        },
       };
       if (input.optimistic[side] && target.rec.version !== undefined) op.ifVersion = target.rec.version;
       plan.ops.push(op);
@@ -123,7 +131,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   };
 
   const deleting = new Set<number>(); // links whose surviving record this plan deletes: their key is free again
-  for (const { link, left, right } of input.linked) {
+  for (const { link, left, right, interrupted } of input.linked) {
     const recLabel = label(left?.canon ?? right?.canon ?? link.base, { left: link.leftId, right: link.rightId });
     const ref: LinkRef = { id: link.id };
     if (link.deletedSide) {
@@ -187,7 +195,15 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
       }
       continue;
     }
-    const d = decide(link.base, left, right, false);
+    let d: ReturnType<typeof decideLinked>;
+    let shownBase = link.base;
+    if (interrupted && Object.keys(interrupted).length > 0) {
+      // Finish what an interrupted run decided instead of re-planning it from the stored base.
+      const v = resumeView(link.base, left.canon, right.canon, interrupted);
+      shownBase = v.base;
+      const viewed = decide(v.base, { rec: left.rec, canon: v.left }, { rec: right.rec, canon: v.right }, false);
+      d = patchAgainst(viewed, left.canon, right.canon, 'finishing a write an interrupted run planned');
+    } else d = decide(link.base, left, right, false);
     if (d.conflicts.length > 0) {
       plan.conflicts.push({
         pairId: input.pairId,
@@ -197,7 +213,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         rightId: link.rightId,
         record: recLabel,
         fields: d.conflicts,
-        data: { fields: conflictFields(config, link.base, left.canon, right.canon, d.conflicts), versions: { left: versionOf(left), right: versionOf(right) } },
+        data: { fields: conflictFields(config, shownBase, left.canon, right.canon, d.conflicts), versions: { left: versionOf(left), right: versionOf(right) } },
       });
     } else {
       const open = openFieldConflicts.get(link.id);

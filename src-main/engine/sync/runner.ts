@@ -8,13 +8,14 @@ import type { PairConfig, RunCounts, RunProgress, RunStatus, Side } from '../api
 import { contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical, mappedAppFields } from '../core/mapping';
 import { matchKey } from '../core/matching';
+import type { Interrupted } from '../core/resume';
 import type { ConnectionService } from '../connections/service';
 import type { AppRecord, Cursor } from '../connectors/types';
 import { emptyCounts, type PairStore } from './pair-store';
 import { planRun, type RecordState } from './plan';
 import type { RecordsStore } from './records-store';
 import { createSideIo, RateLimited, type SideIo, type SideRead } from './side-io';
-import type { Link, StateStore } from './state-store';
+import type { InterruptedUpdate, Link, StateStore } from './state-store';
 import { applyPlan } from './apply';
 
 export type RunDeps = { pairs: PairStore; state: StateStore; records: RecordsStore; connections: ConnectionService };
@@ -154,6 +155,16 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
       }
     }
     relinkInterruptedRecreates(deps, req.pairId, config, pendingCreates, byId, groups, fresh);
+    // A record an interrupted run was updating joins the run even if its change feed is quiet, so
+    // the rerun finishes that decision (core/resume.ts) before its journal rows are superseded.
+    const interrupted = interruptedByLink(deps.state.interruptedUpdates(req.pairId), byId);
+    if (interrupted.size > 0) {
+      const linkById = new Map(allLinks.map((l) => [l.id, l]));
+      for (const linkId of interrupted.keys()) {
+        const l = linkById.get(linkId);
+        if (l && !groups.has(linkId) && l.deletedSide === null) group(l);
+      }
+    }
 
     for (const side of SIDES) {
       const need = [...groups.values()].filter((g) => g[side] === undefined && g.link.deletedSide !== side).map((g) => (side === 'left' ? g.link.leftId : g.link.rightId)).filter((id): id is string => id !== null);
@@ -181,7 +192,10 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         config,
         now: Date.now(),
         optimistic: { left: io.left.capabilities.optimisticWrites, right: io.right.capabilities.optimisticWrites },
-        linked: [...groups.values()].map((g) => ({ link: g.link, left: g.left ?? null, right: g.right ?? null })),
+        linked: [...groups.values()].map((g) => {
+          const it = interrupted.get(g.link.id);
+          return { link: g.link, left: g.left ?? null, right: g.right ?? null, ...(it ? { interrupted: it } : {}) };
+        }),
         newRecords: { left: [...fresh.left.values()], right: [...fresh.right.values()] },
         links: allLinks,
         pendingCreates,
@@ -227,6 +241,21 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     await io.left.close();
     await io.right.close();
   }
+}
+
+/** An interrupted run's update rows, per link and field: the decided value, what each side held, which writes committed. */
+function interruptedByLink(rows: InterruptedUpdate[], byId: Record<Side, Map<string, Link>>): Map<number, Interrupted> {
+  const out = new Map<number, Interrupted>();
+  for (const r of rows) {
+    const link = byId[r.side].get(r.targetId);
+    if (!link) continue;
+    const fields = out.get(link.id) ?? out.set(link.id, {}).get(link.id)!;
+    for (const [f, value] of Object.entries(r.values)) {
+      const it = (fields[f] ??= { value, seen: { left: r.seen.left[f] ?? null, right: r.seen.right[f] ?? null }, written: { left: false, right: false } });
+      if (r.done) it.written[r.side] = true;
+    }
+  }
+  return out;
 }
 
 /** The ids of failed records whose next attempt is still in the future (exponential backoff with jitter). */

@@ -40,6 +40,9 @@ const toLink = (r: LinkRow): Link => ({
   deletedSide: r.deleted_side,
 });
 
+/** An update journaled by an interrupted run: done or still pending, with what each side held when it was planned. */
+export type InterruptedUpdate = { side: Side; targetId: string; done: boolean; values: CanonicalRecord; seen: Record<Side, CanonicalRecord> };
+
 export const now = (): string => new Date().toISOString();
 
 export function createStateStore(db: Db) {
@@ -109,6 +112,32 @@ export function createStateStore(db: Db) {
         .prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending' AND op = 'create'")
         .all(pairId) as { id: number; side: Side; source_id: string | null; payload_json: string }[];
       return rows.map((r) => ({ id: r.id, side: r.side, sourceId: r.source_id, payload: (JSON.parse(r.payload_json) as { values: CanonicalRecord }).values }));
+    },
+    /**
+     * The update rows of an interrupted run (one that left rows pending), done ones included: a
+     * rerun finishes their decisions (core/resume.ts). Rows without `seen` (a steward's) are left out.
+     */
+    interruptedUpdates(pairId: string): InterruptedUpdate[] {
+      type Row = { id: number; run_id: string; side: Side; target_id: string | null; status: string; op: string; payload_json: string };
+      type Payload = { values: CanonicalRecord; index?: number; seen?: Record<Side, CanonicalRecord> };
+      const pending = db.prepare("SELECT id, run_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending'").all(pairId) as Row[];
+      // A run journals its whole plan in one transaction, so its rows are contiguous and row
+      // `index` of the plan has id first + index: reading from `first` on by primary key finds its
+      // done rows too without scanning the pair's whole history.
+      const firstOf = new Map<string, number>();
+      for (const r of pending) {
+        const index = (JSON.parse(r.payload_json) as Payload).index;
+        if (index !== undefined) firstOf.set(r.run_id, Math.min(firstOf.get(r.run_id) ?? Infinity, r.id - index));
+      }
+      const out: InterruptedUpdate[] = [];
+      const q = db.prepare("SELECT side, target_id, status, payload_json FROM journal WHERE id >= ? AND run_id = ? AND op = 'update' AND status IN ('pending', 'done')");
+      for (const [runId, first] of firstOf) {
+        for (const r of q.all(first, runId) as Row[]) {
+          const p = JSON.parse(r.payload_json) as Payload;
+          if (p.seen && r.target_id !== null) out.push({ side: r.side, targetId: r.target_id, done: r.status === 'done', values: p.values, seen: p.seen });
+        }
+      }
+      return out;
     },
     /** Closes journal rows left pending by an interrupted run once a later run has re-planned them. */
     supersedePending(pairId: string, runId: string): void {
