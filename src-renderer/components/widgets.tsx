@@ -1,5 +1,6 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, type ReactNode } from 'react';
 import type { PairHealth, RunProgress } from '../../src-main/engine/api/model';
+import { breakSegments } from './break-points';
 
 const HEALTH_LABEL: Record<PairHealth, string> = {
   'in-sync': 'In sync',
@@ -82,4 +83,15 @@ export function formatValue(value: unknown): string {
   if (value === null) return '(empty)';
   if (Array.isArray(value)) return value.join(', ');
   return String(value);
+}
+
+/** A value that wraps at sensible points (after "@", before "."), never in the middle of a short word. */
+export function BreakableValue({ value }: { value: unknown }) {
+  // The pieces are fixed for a given text, so their position is a stable key.
+  return breakSegments(formatValue(value)).map((piece, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {piece}
+    </Fragment>
+  ));
 }

@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ConflictDetail, Resolution } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { formatTime, formatValue } from '../../components/widgets';
+import { BreakableValue, formatTime } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { FieldMergePanel } from './FieldMergePanel';
 import { KIND_LABEL } from './inbox-filter';
@@ -22,13 +22,18 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
   const [applying, setApplying] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
+  // The inbox mounts one panel per conflict (keyed by id), so picks and messages start empty for
+  // each conflict without an effect that resets them.
+  useEffect(() => void loadConflict(props.conflictId), [props.conflictId, loadConflict]);
+
+  // A panel that replaces the one just applied (or opened by j/k) takes the focus the old one had,
+  // so keyboard and screen-reader users land on the new record; a click in the list keeps its focus.
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const hasDetail = detail !== undefined;
   useEffect(() => {
-    setPicks({});
-    setEditErrors({});
-    setMessage(null);
-    setFocusedField(null);
-    void loadConflict(props.conflictId);
-  }, [props.conflictId, loadConflict]);
+    const active = document.activeElement;
+    if (hasDetail && (active === null || active === document.body)) headingRef.current?.focus();
+  }, [hasDetail]);
 
   const conflicting = detail ? conflictingFields(detail).map((f) => f.name) : [];
   const focused = focusedField ?? conflicting[0] ?? null;
@@ -57,28 +62,35 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
     void apply({ kind: 'fields', fields });
   }
 
-  // The inbox forwards keys here; returns whether the key was used.
-  props.keyRef.current = (key) => {
-    if (!detail || detail.kind !== 'field' || applying) return false;
-    const index = focused ? conflicting.indexOf(focused) : -1;
-    if (key === 'ArrowDown' || key === 'ArrowUp') {
-      const next = conflicting[Math.max(0, Math.min(conflicting.length - 1, index + (key === 'ArrowDown' ? 1 : -1)))];
-      if (next) setFocusedField(next);
-      return true;
-    }
-    if ((key === '1' || key === '2') && focused) {
-      setPicks((p) => ({ ...p, [focused]: { take: key === '1' ? 'master' : 'slave' } }));
-      // Move on to the next field still waiting, as merge editors do.
-      const after = conflicting.slice(index + 1).find((f) => !picks[f]);
-      if (after) setFocusedField(after);
-      return true;
-    }
-    if (key === 'Enter') {
-      applyFields();
-      return true;
-    }
-    return false;
-  };
+  // The inbox forwards keys here; the handler says whether it used the key. Re-registered after
+  // every render so it always sees the current picks, and withdrawn when the panel goes.
+  const { keyRef } = props;
+  useEffect(() => {
+    keyRef.current = (key) => {
+      if (!detail || detail.kind !== 'field' || applying) return false;
+      const index = focused ? conflicting.indexOf(focused) : -1;
+      if (key === 'ArrowDown' || key === 'ArrowUp') {
+        const next = conflicting[Math.max(0, Math.min(conflicting.length - 1, index + (key === 'ArrowDown' ? 1 : -1)))];
+        if (next) setFocusedField(next);
+        return true;
+      }
+      if ((key === '1' || key === '2') && focused) {
+        setPicks((p) => ({ ...p, [focused]: { take: key === '1' ? 'master' : 'slave' } }));
+        // Move on to the next field still waiting, as merge editors do.
+        const after = conflicting.slice(index + 1).find((f) => !picks[f]);
+        if (after) setFocusedField(after);
+        return true;
+      }
+      if (key === 'Enter') {
+        applyFields();
+        return true;
+      }
+      return false;
+    };
+    return () => {
+      keyRef.current = null;
+    };
+  });
 
   return (
     <section className="conflict-panel" aria-labelledby="conflict-panel-title">
@@ -87,7 +99,9 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
       {detail && (
         <>
           <header>
-            <h2 id="conflict-panel-title">{detail.record}</h2>
+            <h2 id="conflict-panel-title" tabIndex={-1} ref={headingRef}>
+              {detail.record}
+            </h2>
             <p className="muted">
               {detail.pairName} · {KIND_LABEL[detail.kind]} · detected {formatTime(detail.detectedAt)}
             </p>
@@ -150,8 +164,12 @@ function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictDetail; 
           {detail.fields.map((f) => (
             <tr key={f.name} className={f.inConflict ? 'merge-row in-conflict' : 'merge-row'}>
               <th scope="row">{f.name}</th>
-              <td className="value base">{formatValue(f.base)}</td>
-              <td className="value">{formatValue(f[updated])}</td>
+              <td className="value base">
+                <BreakableValue value={f.base} />
+              </td>
+              <td className="value">
+                <BreakableValue value={f[updated]} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -199,10 +217,12 @@ function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; bus
             {keys.map((k) => (
               <tr key={k} className="merge-row">
                 <th scope="row">{k}</th>
-                <td className="value">{formatValue(dup.record[k])}</td>
+                <td className="value">
+                  <BreakableValue value={dup.record[k]} />
+                </td>
                 {dup.candidates.map((c) => (
                   <td key={c.id} className="value">
-                    {formatValue(c.fields[k])}
+                    <BreakableValue value={c.fields[k]} />
                   </td>
                 ))}
               </tr>

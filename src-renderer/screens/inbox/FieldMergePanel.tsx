@@ -1,27 +1,37 @@
-import type { ConflictDetail, ConflictField } from '../../../src-main/engine/api/model';
-import { formatValue } from '../../components/widgets';
+import type { ConflictDetail, ConflictField, Side } from '../../../src-main/engine/api/model';
+import { BreakableValue, formatValue } from '../../components/widgets';
 import { parseMerged, sameValue, type Pick } from './merge-choices';
 
-/**
- * One row per field: last synced (base), master, slave, and the result. Like a three-way merge
- * editor: what changed since the base is highlighted, and one click takes a side.
- */
-export function FieldMergePanel(props: {
-  detail: ConflictDetail;
+/** What the panel and each of its rows share: the steward's picks so far and how to change them. */
+type MergeState = {
   picks: Record<string, Pick | undefined>;
   focusedField: string | null;
   onFocusField: (name: string) => void;
   onPick: (field: string, pick: Pick | undefined) => void;
   editErrors: Record<string, string | undefined>;
   onEditError: (field: string, error: string | undefined) => void;
-}) {
-  const { detail } = props;
+};
+
+/**
+ * One row per field: last synced (base), master, slave, and the result. Like a three-way merge
+ * editor: what changed since the base is highlighted, and one click takes a side.
+ */
+export function FieldMergePanel(props: MergeState & { detail: ConflictDetail }) {
+  const { detail, ...state } = props;
   const master = detail.masterSide;
   const slave = master === 'left' ? 'right' : 'left';
-  const label = (side: 'left' | 'right') => (side === 'left' ? detail.leftLabel : detail.rightLabel);
+  const label = (side: Side) => (side === 'left' ? detail.leftLabel : detail.rightLabel);
 
   return (
-    <table className="merge-table" aria-label="Fields of this record">
+    <table className="merge-table field-merge" aria-label="Fields of this record">
+      {/* Fixed layout: the three value columns share the width equally whatever their content. */}
+      <colgroup>
+        <col className="merge-col-field" />
+        <col />
+        <col />
+        <col />
+        <col className="merge-col-result" />
+      </colgroup>
       <thead>
         <tr>
           <th scope="col">Field</th>
@@ -37,36 +47,26 @@ export function FieldMergePanel(props: {
       </thead>
       <tbody>
         {detail.fields.map((field) => (
-          <FieldRow key={field.name} field={field} master={master} slave={slave} {...props} />
+          <FieldRow key={field.name} field={field} master={master} slave={slave} {...state} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function FieldRow(props: {
-  field: ConflictField;
-  master: 'left' | 'right';
-  slave: 'left' | 'right';
-  picks: Record<string, Pick | undefined>;
-  focusedField: string | null;
-  onFocusField: (name: string) => void;
-  onPick: (field: string, pick: Pick | undefined) => void;
-  editErrors: Record<string, string | undefined>;
-  onEditError: (field: string, error: string | undefined) => void;
-}) {
+function FieldRow(props: MergeState & { field: ConflictField; master: Side; slave: Side }) {
   const { field, picks } = props;
   const masterValue = field[props.master];
   const slaveValue = field[props.slave];
   const pick = picks[field.name];
+  const taken = pick && 'take' in pick ? pick.take : null;
   // Never synced (a first match has no base): only a difference between the sides is news.
   const neverSynced = field.base === undefined;
-  const masterChanged = neverSynced ? !sameValue(masterValue, slaveValue) : !sameValue(masterValue, field.base);
-  const slaveChanged = neverSynced ? !sameValue(masterValue, slaveValue) : !sameValue(slaveValue, field.base);
-  const focused = props.focusedField === field.name;
-  const editing = pick !== undefined && 'value' in pick;
-  const error = props.editErrors[field.name];
-  const rowClass = ['merge-row', field.inConflict ? 'in-conflict' : '', focused ? 'focused' : ''].join(' ');
+  const sidesDiffer = !sameValue(masterValue, slaveValue);
+  const masterChanged = neverSynced ? sidesDiffer : !sameValue(masterValue, field.base);
+  const slaveChanged = neverSynced ? sidesDiffer : !sameValue(slaveValue, field.base);
+  const rowClass = ['merge-row', field.inConflict ? 'in-conflict' : '', props.focusedField === field.name ? 'focused' : ''].join(' ');
+  const valueClass = (changed: boolean, picked: boolean): string => `value${changed ? ' changed' : ''}${picked ? ' picked' : ''}`;
 
   return (
     <tr className={rowClass} onFocus={() => props.onFocusField(field.name)}>
@@ -74,47 +74,67 @@ function FieldRow(props: {
         {field.name}
         {field.inConflict && <span className="conflict-mark">conflict</span>}
       </th>
-      <td className="value base">{neverSynced ? 'never synced' : formatValue(field.base)}</td>
-      <td className={`value${masterChanged ? ' changed' : ''}${pick && 'take' in pick && pick.take === 'master' ? ' picked' : ''}`}>
-        {formatValue(masterValue)}
+      <td className="value base">{neverSynced ? 'never synced' : <BreakableValue value={field.base} />}</td>
+      <td className={valueClass(masterChanged, taken === 'master')}>
+        <BreakableValue value={masterValue} />
       </td>
-      <td className={`value${slaveChanged ? ' changed' : ''}${pick && 'take' in pick && pick.take === 'slave' ? ' picked' : ''}`}>
-        {formatValue(slaveValue)}
+      <td className={valueClass(slaveChanged, taken === 'slave')}>
+        <BreakableValue value={slaveValue} />
       </td>
       <td className="result">
         {field.inConflict ? (
-          <div className="pick-group" role="group" aria-label={`Value for ${field.name}`}>
-            <button type="button" aria-pressed={pick !== undefined && 'take' in pick && pick.take === 'master'} onClick={() => props.onPick(field.name, { take: 'master' })}>
-              Take master
-            </button>
-            <button type="button" aria-pressed={pick !== undefined && 'take' in pick && pick.take === 'slave'} onClick={() => props.onPick(field.name, { take: 'slave' })}>
-              Take slave
-            </button>
-            <button
-              type="button"
-              aria-pressed={editing}
-              onClick={() => props.onPick(field.name, { value: masterValue ?? null, text: formatValue(masterValue ?? '') })}
-            >
-              Edit
-            </button>
-            {editing && (
-              <input
-                aria-label={`Merged value for ${field.name}`}
-                aria-invalid={error ? true : undefined}
-                value={pick.text}
-                onChange={(e) => {
-                  const parsed = parseMerged(e.target.value, field.type);
-                  props.onEditError(field.name, 'error' in parsed ? parsed.error : undefined);
-                  props.onPick(field.name, { value: 'value' in parsed ? parsed.value : pick.value, text: e.target.value });
-                }}
-              />
-            )}
-            {error && <span className="field-error">{error}</span>}
-          </div>
+          <FieldChoice {...props} pick={pick} masterValue={masterValue} />
         ) : (
-          <span className="muted">{sameValue(masterValue, slaveValue) ? 'same on both sides' : 'syncs normally'}</span>
+          <span className="muted">{sidesDiffer ? 'syncs normally' : 'same on both sides'}</span>
         )}
       </td>
     </tr>
+  );
+}
+
+/**
+ * The per-field choice as one segmented control (master | slave | edit), short enough to stay on
+ * one line beside three value columns at 1280 px. The visible words are short; the accessible
+ * names say the whole action ("Take master"), and contain the visible word as WCAG 2.5.3 asks.
+ */
+function FieldChoice(props: MergeState & { field: ConflictField; pick: Pick | undefined; masterValue: ConflictField['left'] }) {
+  const { field, pick } = props;
+  const taken = pick && 'take' in pick ? pick.take : null;
+  const editing = pick !== undefined && 'value' in pick;
+  const error = props.editErrors[field.name];
+  return (
+    <div className="pick-group" role="group" aria-label={`Value for ${field.name}`}>
+      <div className="segmented">
+        <button type="button" aria-label="Take master" title="Take the master's value (key 1)" aria-pressed={taken === 'master'} onClick={() => props.onPick(field.name, { take: 'master' })}>
+          Master
+        </button>
+        <button type="button" aria-label="Take slave" title="Take the slave's value (key 2)" aria-pressed={taken === 'slave'} onClick={() => props.onPick(field.name, { take: 'slave' })}>
+          Slave
+        </button>
+        <button
+          type="button"
+          title="Type the merged value"
+          aria-pressed={editing}
+          onClick={() => props.onPick(field.name, { value: props.masterValue ?? null, text: formatValue(props.masterValue ?? '') })}
+        >
+          Edit
+        </button>
+      </div>
+      {editing && (
+        <input
+          // It appears because Edit was pressed: the next keystroke belongs to it.
+          autoFocus
+          aria-label={`Merged value for ${field.name}`}
+          aria-invalid={error ? true : undefined}
+          value={pick.text}
+          onChange={(e) => {
+            const parsed = parseMerged(e.target.value, field.type);
+            props.onEditError(field.name, 'error' in parsed ? parsed.error : undefined);
+            props.onPick(field.name, { value: 'value' in parsed ? parsed.value : pick.value, text: e.target.value });
+          }}
+        />
+      )}
+      {error && <span className="field-error">{error}</span>}
+    </div>
   );
 }

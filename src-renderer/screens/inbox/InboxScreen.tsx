@@ -2,12 +2,16 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState, SortingState } from '@tanstack/react-table';
 import type { ConflictKind } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { useBusy } from '../../components/use-busy';
 import { useConcord } from '../../store/react';
 import { ConflictPanel, type PanelKey } from './ConflictPanel';
 import { ConflictTable } from './ConflictTable';
 import { KIND_LABEL, distinctFields, distinctPairs, filterConflicts, noFilter, type InboxFilter } from './inbox-filter';
 
 const KINDS: ConflictKind[] = ['field', 'update-delete', 'duplicate'];
+
+const PANEL_KEYS: readonly PanelKey[] = ['1', '2', 'ArrowUp', 'ArrowDown', 'Enter'];
+const isPanelKey = (key: string): key is PanelKey => PANEL_KEYS.some((k) => k === key);
 
 function isTyping(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
@@ -26,7 +30,7 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
   const [filter, setFilter] = useState<InboxFilter>(noFilter);
   const [sorting, setSorting] = useState<SortingState>([{ id: 'detectedAt', desc: true }]);
   const [selection, setSelection] = useState<RowSelectionState>({});
-  const [bulkBusy, setBulkBusy] = useState(false);
+  const [bulkBusy, whileBulk] = useBusy();
   const orderRef = useRef<string[]>([]);
   const panelKeys = useRef<((key: PanelKey) => boolean) | null>(null);
 
@@ -70,12 +74,7 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
         move(event.key === 'j' ? 1 : -1);
         return;
       }
-      if (['1', '2', 'ArrowUp', 'ArrowDown', 'Enter'].includes(event.key)) {
-        const key = event.key;
-        if ((key === '1' || key === '2' || key === 'ArrowUp' || key === 'ArrowDown' || key === 'Enter') && panelKeys.current?.(key)) {
-          event.preventDefault();
-        }
-      }
+      if (isPanelKey(event.key) && panelKeys.current?.(event.key)) event.preventDefault();
     }
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -89,9 +88,7 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
   }, [conflictId, open]);
 
   async function bulk(take: 'master' | 'slave'): Promise<void> {
-    setBulkBusy(true);
-    await resolveBulk(selectedIds, take);
-    setBulkBusy(false);
+    await whileBulk(() => resolveBulk(selectedIds, take));
     setSelection({});
   }
 
@@ -183,7 +180,7 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
               compact={conflictId !== null}
             />
             {conflictId ? (
-              <ConflictPanel conflictId={conflictId} onResolved={onResolved} keyRef={panelKeys} />
+              <ConflictPanel key={conflictId} conflictId={conflictId} onResolved={onResolved} keyRef={panelKeys} />
             ) : (
               <div className="conflict-panel empty-panel">
                 <p className="muted">Choose a conflict to see every field side by side (or press j).</p>

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { formatTime, formatValue } from '../../components/widgets';
+import { ListTable } from '../../components/ListTable';
+import { BreakableValue, formatTime } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
 import type { Side } from '../../../src-main/engine/api/model';
@@ -81,33 +82,24 @@ function useSideName(pairId: string): (side: Side) => string {
 
 function RunsTab({ pairId }: { pairId: string }) {
   const runs = useConcord((s) => s.extras[pairId]?.runs);
-  if (!runs) return null;
-  if (runs.length === 0) return <p className="muted">No runs yet. Press "Sync now" to run this pair for the first time.</p>;
   return (
-    <table className="data-table" aria-label="Runs">
-      <thead>
-        <tr>
-          <th scope="col">Started</th>
-          <th scope="col">Trigger</th>
-          <th scope="col">Result</th>
-          <th scope="col">Duration</th>
-          <th scope="col">Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((r) => (
-          <tr key={r.id}>
-            <td className="nowrap">{formatTime(r.startedAt)}</td>
-            <td>
-              {r.trigger} ({r.mode})
-            </td>
-            <td>{describeRun(r)}</td>
-            <td>{r.durationMs !== null ? `${(r.durationMs / 1000).toFixed(1)} s` : '—'}</td>
-            <td>{r.error ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ListTable
+      label="Runs"
+      items={runs}
+      empty='No runs yet. Press "Sync now" to run this pair for the first time.'
+      columns={['Started', 'Trigger', 'Result', 'Duration', 'Error']}
+      row={(r) => (
+        <>
+          <td className="nowrap">{formatTime(r.startedAt)}</td>
+          <td>
+            {r.trigger} ({r.mode})
+          </td>
+          <td>{describeRun(r)}</td>
+          <td>{r.durationMs !== null ? `${(r.durationMs / 1000).toFixed(1)} s` : '—'}</td>
+          <td>{r.error ?? ''}</td>
+        </>
+      )}
+    />
   );
 }
 
@@ -115,41 +107,29 @@ function FailedTab({ pairId }: { pairId: string }) {
   const failed = useConcord((s) => s.extras[pairId]?.failed);
   const retry = useConcord((s) => s.retryFailed);
   const sideName = useSideName(pairId);
-  if (!failed) return null;
-  if (failed.length === 0) return <p className="muted">No failed records. Records an app refuses appear here with its error and a Retry button.</p>;
   return (
-    <table className="data-table" aria-label="Failed records">
-      <thead>
-        <tr>
-          <th scope="col">Record</th>
-          <th scope="col">Write</th>
-          <th scope="col">Error</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Next attempt</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {failed.map((f) => (
-          <tr key={f.id}>
-            <td>{f.record}</td>
-            <td>
-              {f.op} in {sideName(f.side)}
-            </td>
-            <td>{f.error}</td>
-            <td>{f.attempts}</td>
-            <td className="nowrap">{formatTime(f.nextAttemptAt)}</td>
-            <td>
-              <button type="button" aria-label={`Retry ${f.record}`} onClick={() => void retry(pairId, f.id)}>
-                Retry
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ListTable
+      label="Failed records"
+      items={failed}
+      empty="No failed records. Records an app refuses appear here with its error and a Retry button."
+      columns={['Record', 'Write', 'Error', 'Attempts', 'Next attempt', { hidden: 'Actions' }]}
+      row={(f) => (
+        <>
+          <td>{f.record}</td>
+          <td>
+            {f.op} in {sideName(f.side)}
+          </td>
+          <td>{f.error}</td>
+          <td>{f.attempts}</td>
+          <td className="nowrap">{formatTime(f.nextAttemptAt)}</td>
+          <td>
+            <button type="button" aria-label={`Retry ${f.record}`} onClick={() => void retry(pairId, f.id)}>
+              Retry
+            </button>
+          </td>
+        </>
+      )}
+    />
   );
 }
 
@@ -157,44 +137,32 @@ function ActivityTab({ pairId }: { pairId: string }) {
   const activity = useConcord((s) => s.extras[pairId]?.activity);
   const restore = useConcord((s) => s.restoreActivity);
   const sideName = useSideName(pairId);
-  if (!activity) return null;
-  if (activity.length === 0) return <p className="muted">No activity yet. Every write Concord makes, and every value it overwrites, is listed here.</p>;
   return (
-    <table className="data-table" aria-label="Activity">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Record</th>
-          <th scope="col">What</th>
-          <th scope="col">Overwritten value</th>
-          <th scope="col">New value</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {activity.map((a) => (
-          <tr key={a.id}>
-            <td className="nowrap">{formatTime(a.at)}</td>
-            <td>{a.record}</td>
-            <td>
-              {a.action} in {sideName(a.side)}
-              {a.field ? ` · ${a.field}` : ''}
-              <div className="muted">{a.reason}</div>
-            </td>
-            <td>{a.before !== undefined ? formatValue(a.before) : ''}</td>
-            <td>{a.after !== undefined ? formatValue(a.after) : ''}</td>
-            <td>
-              {a.restorable && (
-                <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => void restore(pairId, a.id)}>
-                  Restore
-                </button>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ListTable
+      label="Activity"
+      items={activity}
+      empty="No activity yet. Every write Concord makes, and every value it overwrites, is listed here."
+      columns={['When', 'Record', 'What', 'Overwritten value', 'New value', { hidden: 'Actions' }]}
+      row={(a) => (
+        <>
+          <td className="nowrap">{formatTime(a.at)}</td>
+          <td>{a.record}</td>
+          <td>
+            {a.action} in {sideName(a.side)}
+            {a.field ? ` · ${a.field}` : ''}
+            <div className="muted">{a.reason}</div>
+          </td>
+          <td>{a.before !== undefined ? <BreakableValue value={a.before} /> : ''}</td>
+          <td>{a.after !== undefined ? <BreakableValue value={a.after} /> : ''}</td>
+          <td>
+            {a.restorable && (
+              <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => void restore(pairId, a.id)}>
+                Restore
+              </button>
+            )}
+          </td>
+        </>
+      )}
+    />
   );
 }

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { PairConfig } from '../../../src-main/engine/api/model';
 import type { ApiCallError } from '../../api/call';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { useBusy } from '../../components/use-busy';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, POLICIES } from '../wizard/MappingEditor';
@@ -14,15 +15,13 @@ export function PairSettings({ pairId }: { pairId: string }) {
   const fullResync = useConcord((s) => s.fullResync);
   const deletePair = useConcord((s) => s.deletePair);
   const navigate = useConcord((s) => s.navigate);
-  const [config, setConfig] = useState<PairConfig | null>(null);
+  // The user's edits, once there are any; until then the form shows the saved config as loaded.
+  const [edited, setConfig] = useState<PairConfig | null>(null);
+  const config = edited ?? detail?.config ?? null;
   const [error, setError] = useState<ApiCallError | null>(null);
   const [saved, setSaved] = useState<{ needsFullResync: boolean } | null>(null);
-  const [saving, setSaving] = useState(false);
+  const [saving, whileSaving] = useBusy();
   const [confirmDelete, setConfirmDelete] = useState(false);
-
-  useEffect(() => {
-    if (detail && !config) setConfig(detail.config);
-  }, [detail, config]);
 
   if (!config) return <p className="muted">Loading settings…</p>;
 
@@ -39,9 +38,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
       aria-label="Pair settings"
       onSubmit={async (e) => {
         e.preventDefault();
-        setSaving(true);
-        const result = await updatePair(pairId, config);
-        setSaving(false);
+        const result = await whileSaving(() => updatePair(pairId, config));
         if (result.ok) {
           setError(null);
           setSaved({ needsFullResync: result.needsFullResync });

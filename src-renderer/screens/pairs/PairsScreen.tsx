@@ -1,5 +1,5 @@
-import { useState } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { useBusy } from '../../components/use-busy';
 import { useConcord } from '../../store/react';
 import { PairCard } from './PairCard';
 
@@ -42,7 +42,7 @@ function FirstStart() {
   const navigate = useConcord((s) => s.navigate);
   const createDemo = useConcord((s) => s.createDemo);
   const demoError = useConcord((s) => s.demoError);
-  const [busy, setBusy] = useState(false);
+  const [busy, whileBusy] = useBusy();
   return (
     <div className="empty-state">
       <h2>No pairs yet</h2>
@@ -59,9 +59,7 @@ function FirstStart() {
           type="button"
           disabled={busy}
           onClick={async () => {
-            setBusy(true);
-            const pairId = await createDemo();
-            setBusy(false);
+            const pairId = await whileBusy(createDemo);
             if (pairId) navigate({ name: 'pair', pairId, tab: 'runs' });
           }}
         >

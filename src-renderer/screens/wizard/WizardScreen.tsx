@@ -4,7 +4,10 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { useConcord } from '../../store/react';
 import { WIZARD_STEPS } from '../../store/wizard-slice';
 import { MappingEditor, suggestMapping } from './MappingEditor';
-import { CollectionsStep, ConnectionStep, MatchStep, PoliciesStep, ReviewStep, ScheduleStep } from './wizard-steps';
+import { CollectionsStep, ConnectionStep } from './ConnectionSteps';
+import { MatchStep } from './MatchStep';
+import { ReviewStep } from './ReviewStep';
+import { PoliciesStep, ScheduleStep } from './PolicySteps';
 import { validateStep } from './wizard-validate';
 
 export function WizardScreen() {

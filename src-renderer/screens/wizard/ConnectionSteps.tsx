@@ -1,0 +1,135 @@
+import { useState } from 'react';
+import type { ConfigFieldSpec, Side } from '../../../src-main/engine/api/model';
+import { useConcord } from '../../store/react';
+import { sideLabel } from './mapping-model';
+
+/** Connector choice, then a form generated from its configFields; Test connection before Next. */
+export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret: string; onSecret: (v: string) => void }) {
+  const connectors = useConcord((s) => s.connectors);
+  const d = useConcord((s) => s.draft[side]);
+  const patchSide = useConcord((s) => s.patchSide);
+  const testConnection = useConcord((s) => s.testConnection);
+  const [tested, setTested] = useState<string | null>(null);
+  const connector = connectors?.find((c) => c.kind === d.connector);
+
+  if (d.connection) {
+    return (
+      <div>
+        <p>
+          Connected to <strong>{d.connection.name}</strong> ({d.connection.connector}
+          {d.connection.hasCredential ? ', credential saved in the keychain' : ''}).
+        </p>
+        <button type="button" onClick={() => patchSide(side, { connection: null, collections: null, collection: '' })}>
+          Use a different connection
+        </button>
+      </div>
+    );
+  }
+  if (!connectors) return <p className="muted">Loading the kinds of apps Concord can connect…</p>;
+
+  const input = (f: ConfigFieldSpec) => {
+    const id = `${side}-${f.key}`;
+    const value = d.config[f.key];
+    const secretField = f.secret || f.type === 'password';
+    return (
+      <div key={f.key} className="form-row">
+        <label htmlFor={id}>
+          {f.label}
+          {f.required ? '' : ' (optional)'}
+        </label>
+        {f.type === 'select' ? (
+          <select id={id} value={String(value ?? '')} onChange={(e) => patchSide(side, { config: { ...d.config, [f.key]: e.target.value } })}>
+            <option value="">(choose)</option>
+            {f.options?.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>
+        ) : secretField ? (
+          <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => onSecret(e.target.value)} />
+        ) : (
+          <input
+            id={id}
+            type={f.type === 'number' ? 'number' : 'text'}
+            value={String(value ?? '')}
+            onChange={(e) => patchSide(side, { config: { ...d.config, [f.key]: f.type === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value } })}
+          />
+        )}
+        {f.help && <p className="help">{f.help}</p>}
+        {secretField && <p className="help">Stored in your system's keychain, never in Concord's database.</p>}
+      </div>
+    );
+  };
+
+  return (
+    <div>
+      <fieldset>
+        <legend>Which app is {sideLabel(side)}?</legend>
+        <div className="connector-grid">
+          {connectors.map((c) => (
+            <label key={c.kind} className={`connector-option${c.kind === d.connector ? ' chosen' : ''}`}>
+              <input type="radio" name={`${side}-connector`} value={c.kind} checked={c.kind === d.connector} onChange={() => patchSide(side, { connector: c.kind, config: {} })} />
+              <strong>{c.label}</strong>
+              <span className="muted">{c.description}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {connector && (
+        <fieldset>
+          <legend>{connector.label} settings</legend>
+          <div className="form-row">
+            <label htmlFor={`${side}-name`}>Connection name</label>
+            <input id={`${side}-name`} value={d.name} placeholder={`My ${connector.label}`} onChange={(e) => patchSide(side, { name: e.target.value })} />
+          </div>
+          {connector.configFields.map(input)}
+          <div className="actions">
+            <button
+              type="button"
+              onClick={async () => {
+                setTested(null);
+                const ok = await testConnection(side, secret || undefined);
+                if (ok) setTested(`Connection works: ${ok.collections} collection(s) found.`);
+              }}
+            >
+              Test connection
+            </button>
+            <span role="status">{tested}</span>
+          </div>
+        </fieldset>
+      )}
+    </div>
+  );
+}
+
+export function CollectionsStep() {
+  const draft = useConcord((s) => s.draft);
+  const patchSide = useConcord((s) => s.patchSide);
+  const patchDraft = useConcord((s) => s.patchDraft);
+  return (
+    <div className="two-columns">
+      {(['left', 'right'] as const).map((side) => (
+        <div key={side} className="form-row">
+          <label htmlFor={`${side}-collection`}>
+            {sideLabel(side)} · {draft[side].connection?.name}
+          </label>
+          <select
+            id={`${side}-collection`}
+            value={draft[side].collection}
+            onChange={(e) => {
+              patchSide(side, { collection: e.target.value });
+              // A new collection means new fields: the old mapping no longer applies.
+              patchDraft({ fields: [], matchKeys: [] });
+            }}
+          >
+            <option value="">(choose)</option>
+            {draft[side].collections?.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name} ({c.fields.length} fields)
+              </option>
+            ))}
+          </select>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import type { ConflictPolicy, PreviewExample, Side } from '../../../src-main/engine/api/model';
+import { formatValue } from '../../components/widgets';
+import { useBusy } from '../../components/use-busy';
+import { useConcord } from '../../store/react';
+import { sideLabel } from './mapping-model';
+
+function Examples({ title, items }: { title: string; items: PreviewExample[] }) {
+  if (items.length === 0) return null;
+  return (
+    <details>
+      <summary>
+        Examples: {title} ({items.length})
+      </summary>
+      <ul className="examples">
+        {items.map((ex, i) => (
+          <li key={`${ex.key}-${i}`}>
+            <code>{ex.key}</code>
+            {ex.left && <span> · A: {Object.entries(ex.left).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}</span>}
+            {ex.right && <span> · B: {Object.entries(ex.right).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}</span>}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/**
+ * Matched records that differ only reach the inbox when the initial-match policy is manual: the
+ * preview names what will really happen to them (the policy is chosen on the next step).
+ */
+export function differWording(policy: ConflictPolicy, master: Side): { label: string; help: string } {
+  const next = 'You choose this on the next step.';
+  switch (policy) {
+    case 'manual':
+      return { label: 'Differ — to the inbox', help: `Matched records that differ wait in the conflict inbox for you. ${next}` };
+    case 'master':
+      return { label: 'Differ — master wins', help: `Matched records that differ take ${sideLabel(master)}'s values (the master). ${next}` };
+    case 'newest':
+      return { label: 'Differ — newest wins', help: `Matched records that differ take the most recently changed values. ${next}` };
+    case 'merge-numeric':
+    case 'merge-set':
+      return { label: 'Differ — merged', help: `Matched records that differ are merged by the policy. ${next}` };
+  }
+}
+
+export function MatchStep() {
+  const draft = useConcord((s) => s.draft);
+  const preview = useConcord((s) => s.preview);
+  const patchDraft = useConcord((s) => s.patchDraft);
+  const loadPreview = useConcord((s) => s.loadPreview);
+  const [loading, whileLoading] = useBusy();
+  const { label: differLabel, help: differHelp } = differWording(draft.initialMatchPolicy, draft.masterSide);
+  return (
+    <div>
+      <fieldset>
+        <legend>Match existing records on</legend>
+        <p className="help">Records with equal values (ignoring case and spaces) are linked instead of created twice.</p>
+        {draft.fields.map((f) => (
+          <label key={f.name} className="check">
+            <input
+              type="checkbox"
+              checked={draft.matchKeys.includes(f.name)}
+              onChange={(e) => patchDraft({ matchKeys: e.target.checked ? [...draft.matchKeys, f.name] : draft.matchKeys.filter((k) => k !== f.name) })}
+            />
+            {f.name}
+          </label>
+        ))}
+      </fieldset>
+      <div className="actions">
+        <button
+          type="button"
+          disabled={draft.matchKeys.length === 0 || loading}
+          onClick={() => void whileLoading(loadPreview)}
+        >
+          {loading ? 'Reading both apps…' : 'Preview the first sync'}
+        </button>
+      </div>
+      {preview && (
+        <div className="preview" role="region" aria-label="Preview">
+          <dl className="preview-counts">
+            <div><dt>Matched</dt><dd>{preview.matched}</dd></div>
+            <div><dt>To create in A</dt><dd>{preview.createOnLeft}</dd></div>
+            <div><dt>To create in B</dt><dd>{preview.createOnRight}</dd></div>
+            <div><dt>{differLabel}</dt><dd>{preview.conflicts}</dd></div>
+            <div><dt>Ambiguous</dt><dd>{preview.ambiguous}</dd></div>
+          </dl>
+          <p className="muted">
+            A holds {preview.leftTotal} records, B holds {preview.rightTotal}. {differHelp} Ambiguous matches go to the conflict inbox, never doubled.
+          </p>
+          <Examples title="Matched" items={preview.examples.matched} />
+          <Examples title="To create in A" items={preview.examples.createOnLeft} />
+          <Examples title="To create in B" items={preview.examples.createOnRight} />
+          <Examples title={differLabel} items={preview.examples.conflicts} />
+          <Examples title="Ambiguous" items={preview.examples.ambiguous} />
+        </div>
+      )}
+    </div>
+  );
+}
