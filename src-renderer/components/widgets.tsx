@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useRef, type ReactNode } from 'react';
+import { Fragment, useEffect, useId, useRef, type ReactNode } from 'react';
 import type { PairHealth, RunProgress } from '../../src-main/engine/api/model';
 import { breakSegments } from './break-points';
 
@@ -33,7 +33,11 @@ export function RunProgressBar({ progress, label }: { progress: RunProgress | un
   );
 }
 
-/** A modal confirm built on <dialog>: focus moves in, Escape cancels, the page behind is inert. */
+/**
+ * A modal confirm built on <dialog>: showModal() makes the page behind inert (the focus cannot
+ * leave the dialog for the page) and Escape fires `cancel`. Focus goes to the dialog's first
+ * button and, on close, back to what had it before, when that is still on the page.
+ */
 export function ConfirmDialog(props: {
   open: boolean;
   title: string;
@@ -43,15 +47,26 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
+    if (!dialog || !props.open || dialog.open) return;
+    const opener = document.activeElement;
+    dialog.showModal();
+    return () => {
+      dialog.close();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
   }, [props.open]);
   return (
-    <dialog ref={ref} className="dialog" aria-label={props.title} onCancel={props.onCancel}>
-      <h2>{props.title}</h2>
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      aria-modal="true"
+      onCancel={props.onCancel}
+    >
+      <h2 id={titleId}>{props.title}</h2>
       <div>{props.children}</div>
       <div className="dialog-actions">
         <button type="button" onClick={props.onCancel}>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ConflictDetail, Resolution } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { useBusy } from '../../components/use-busy';
 import { BreakableValue, formatTime } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { FieldMergePanel } from './FieldMergePanel';
@@ -19,7 +20,7 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
   const [picks, setPicks] = useState<Record<string, Pick | undefined>>({});
   const [editErrors, setEditErrors] = useState<Record<string, string | undefined>>({});
   const [focusedField, setFocusedField] = useState<string | null>(null);
-  const [applying, setApplying] = useState(false);
+  const [applying, whileApplying] = useBusy();
   const [message, setMessage] = useState<string | null>(null);
 
   // The inbox mounts one panel per conflict (keyed by id), so picks and messages start empty for
@@ -41,10 +42,8 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
   const hasEditErrors = Object.values(editErrors).some(Boolean);
 
   async function apply(resolution: Resolution): Promise<void> {
-    setApplying(true);
     setMessage(null);
-    const result = await resolve(props.conflictId, resolution);
-    setApplying(false);
+    const result = await whileApplying(() => resolve(props.conflictId, resolution));
     if (!result) return;
     if (result.status === 'resolved') {
       setMessage(`Resolved: wrote ${result.wrote.left} change(s) to ${detail?.leftLabel ?? 'left'} and ${result.wrote.right} to ${detail?.rightLabel ?? 'right'}.`);

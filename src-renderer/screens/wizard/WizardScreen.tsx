@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Side } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { useBusy } from '../../components/use-busy';
 import { useConcord } from '../../store/react';
 import { WIZARD_STEPS } from '../../store/wizard-slice';
 import { MappingEditor, suggestMapping } from './MappingEditor';
@@ -22,7 +23,7 @@ export function WizardScreen() {
   // Secrets live only here, for as long as the step needs them: they go to the engine once.
   const [secrets, setSecrets] = useState<Record<Side, string>>({ left: '', right: '' });
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, whileBusy] = useBusy();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -42,9 +43,7 @@ export function WizardScreen() {
     if (reason) return;
     if (step === 0 || step === 1) {
       const side: Side = step === 0 ? 'left' : 'right';
-      setBusy(true);
-      const ok = await saveConnection(side, secrets[side] || undefined);
-      setBusy(false);
+      const ok = await whileBusy(() => saveConnection(side, secrets[side] || undefined));
       if (!ok) return;
       setSecrets((s) => ({ ...s, [side]: '' }));
     }
