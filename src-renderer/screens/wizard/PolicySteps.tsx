@@ -1,3 +1,4 @@
+import type { ConflictPolicy } from '../../../src-main/engine/api/model';
 import { useConcord } from '../../store/react';
 import { POLICIES } from './MappingEditor';
 import { sideLabel } from './mapping-model';
@@ -5,7 +6,6 @@ import { sideLabel } from './mapping-model';
 export function PoliciesStep() {
   const draft = useConcord((s) => s.draft);
   const patchDraft = useConcord((s) => s.patchDraft);
-  const policy = (id: string) => POLICIES.find((p) => p.id === id)?.id ?? 'manual';
   return (
     <div>
       <fieldset>
@@ -17,26 +17,8 @@ export function PoliciesStep() {
           </label>
         ))}
       </fieldset>
-      <div className="form-row">
-        <label htmlFor="conflict-policy">When both apps change the same field</label>
-        <select id="conflict-policy" value={draft.conflictPolicy} onChange={(e) => patchDraft({ conflictPolicy: policy(e.target.value) })}>
-          {POLICIES.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="form-row">
-        <label htmlFor="initial-policy">When a first sync links two records that differ</label>
-        <select id="initial-policy" value={draft.initialMatchPolicy} onChange={(e) => patchDraft({ initialMatchPolicy: policy(e.target.value) })}>
-          {POLICIES.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <PolicySelect id="conflict-policy" label="When both apps change the same field" value={draft.conflictPolicy} onChange={(conflictPolicy) => patchDraft({ conflictPolicy })} />
+      <PolicySelect id="initial-policy" label="When a first sync links two records that differ" value={draft.initialMatchPolicy} onChange={(initialMatchPolicy) => patchDraft({ initialMatchPolicy })} />
       <fieldset>
         <legend>Deletes</legend>
         <label className="check">
@@ -81,5 +63,20 @@ export function ScheduleStep() {
         </label>
       ))}
     </fieldset>
+  );
+}
+
+function PolicySelect(props: { id: string; label: string; value: ConflictPolicy; onChange: (policy: ConflictPolicy) => void }) {
+  return (
+    <div className="form-row">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(POLICIES.find((p) => p.id === e.target.value)?.id ?? 'manual')}>
+        {POLICIES.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
