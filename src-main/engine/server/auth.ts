@@ -3,18 +3,18 @@
  * an HttpOnly, SameSite=Strict cookie on its first visit (`/?token=…`), scripts send it as a
  * Bearer header. Every request and socket without it is refused with 401.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const COOKIE_NAME = 'concord_token';
 
 export const newToken = (): string => randomBytes(24).toString('base64url');
 
+/** Compares digests, so neither the token's content nor its length leaks through timing. */
 export function sameToken(given: string | null | undefined, expected: string): boolean {
   if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 export function readCookie(req: IncomingMessage, name: string): string | null {
@@ -22,9 +22,18 @@ export function readCookie(req: IncomingMessage, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeCookieValue(part.slice(eq + 1).trim());
   }
   return null;
+}
+
+/** A value that is not valid percent-encoding is not our token (it must not throw: the caller may be an unauthenticated socket). */
+function decodeCookieValue(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
 }
 
 export function bearer(req: IncomingMessage): string | null {

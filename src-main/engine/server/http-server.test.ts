@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine, type Engine } from '../engine';
 import { createFileCredentialStore } from '../credentials/file-store';
+import { connect } from 'node:net';
+import { schemas } from '../api/schemas';
 import { startServer, type RunningServer } from './http-server';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -108,5 +110,41 @@ describe('headless server', () => {
     engine.context.emit('conflicts/changed', { open: 3, byPair: { p1: 3 } });
     expect(await received).toEqual({ event: 'conflicts/changed', payload: { open: 3, byPair: { p1: 3 } } });
     ws.close();
+  });
+
+  it('serves every method of the contract (none answers unknown-method)', async () => {
+    for (const method of Object.keys(schemas)) {
+      const answer = (await (await invoke(method, {})).json()) as { ok: boolean; error?: { code: string } };
+      expect(answer.error?.code, method).not.toBe('unknown-method');
+    }
+  });
+
+  it('survives hostile requests before authentication: a malformed cookie or request line is refused, never a crash', async () => {
+    // A raw request, so the request line and cookie can be what no well-behaved client sends.
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.end(text));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += String(chunk)));
+        socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    const upgrade = 'connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const host = `host: 127.0.0.1:${server.port}\r\n`;
+    expect(await raw(`GET /api/events HTTP/1.1\r\n${host}cookie: concord_token=%E0\r\n${upgrade}\r\n`)).toMatch(/^HTTP\/1\.1 401/);
+    expect(await raw(`GET http://[ HTTP/1.1\r\n${host}${upgrade}\r\n`)).toMatch(/^HTTP\/1\.1 40[01]/);
+    expect(await raw(`GET / HTTP/1.1\r\n${host}cookie: concord_token=%E0\r\nconnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 401/);
+    // Still serving.
+    expect((await invoke('app/info', {})).status).toBe(200);
+  });
+
+  it('answers a body over 5 MB with 413 and says what to do', async () => {
+    const res = await fetch(`${server.url}api/invoke/app/info`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: 'x'.repeat(6 * 1024 * 1024) }).catch(() => null);
+    // The server stops reading at 5 MB; the client either sees the 413 or a reset while still sending.
+    if (res) {
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/larger than 5 MB/) } });
+    }
+    expect((await invoke('app/info', {})).status).toBe(200);
   });
 });

@@ -26,7 +26,7 @@ const MAX_BODY = 5 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -49,7 +49,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!allowedHost(req, allowed)) return sendText(res, 403, 'This server answers only to its own address.');
-    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const url = parseRequestUrl(req.url);
+    if (!url) return sendText(res, 400, 'The request address is not a valid URL path.');
 
     // First visit with the printed address: trade the query token for a session cookie, then drop
     // it from the address bar (it would otherwise sit in history and be copied around).
@@ -74,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const body = await readBody(req);
         args = body.length === 0 ? {} : JSON.parse(body);
       } catch (error) {
+        if (error instanceof BodyTooLarge) return sendJson(res, 413, failure('invalid-input', error.message));
         return sendJson(res, 400, failure('invalid-input', `The request body is not valid JSON: ${(error as Error).message}`));
       }
       return sendJson(res, 200, await options.engine.dispatch(method, args));
@@ -85,12 +87,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
+    // Anyone can reach this handler before authenticating: nothing it does with their input may throw.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const url = parseRequestUrl(req.url);
+    if (!url) return void refuse('400 Bad Request');
     const ok = allowedHost(req, allowed) && sameToken(requestToken(req) ?? url.searchParams.get('token'), options.token);
-    if (url.pathname !== '/api/events' || !ok) {
-      socket.end(`HTTP/1.1 ${ok ? '404 Not Found' : '401 Unauthorized'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      return;
-    }
+    if (!ok) return void refuse('401 Unauthorized');
+    if (url.pathname !== '/api/events') return void refuse('404 Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -145,6 +149,21 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
+/** The path and query of a request; null when they do not parse (a request line like `GET http://[`). */
+function parseRequestUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://placeholder');
+  } catch {
+    return null;
+  }
+}
+
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`The request body is larger than ${MAX_BODY / 1024 / 1024} MB; send less at once (for many records, page the call).`);
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
@@ -152,7 +171,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new Error('the body is larger than 5 MB'));
+        reject(new BodyTooLarge());
         req.destroy();
       } else chunks.push(chunk);
     });
