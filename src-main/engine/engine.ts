@@ -29,6 +29,8 @@ export type EngineOptions = {
   wrapConnections?: (service: ConnectionStore) => ConnectionStore;
   /** Test seam: how often the scheduler looks for due pairs (default 1 s). */
   schedulerTickMs?: number;
+  /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
+  passive?: boolean;
 };
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -66,6 +68,7 @@ export function createEngine(options: EngineOptions) {
   const connections = createConnectionsDomain(ctx, connectionService);
   const sync = createSyncDomain(ctx, options.wrapConnections?.(connectionService) ?? connectionService, {
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
+    ...(options.passive ? { passive: true } : {}),
   });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.
   const demo = createDemoDomain(ctx, async (method, args) => {

@@ -57,6 +57,23 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('concord pairs', () => {
+  it('beside a running engine, `concord pairs` and `concord conflicts` only look: a run in progress stays running', async () => {
+    const pairId = await setUp();
+    const dataDir = join(dir, 'data');
+    const live = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env }), log: () => undefined, schedulerTickMs: 3_600_000 });
+    try {
+      // The serving engine's run in progress, as its row stands while it runs.
+      live.context.db
+        .prepare("INSERT INTO runs (id, pair_id, trigger, mode, status, started_at, counts_json) VALUES ('live-run', ?, 'manual', 'incremental', 'running', ?, '{}')")
+        .run(pairId, new Date().toISOString());
+      expect(await concord('pairs')).toBe(0);
+      expect(await concord('conflicts')).toBe(0);
+      expect(live.context.db.prepare("SELECT status FROM runs WHERE id = 'live-run'").pluck().get()).toBe('running');
+    } finally {
+      await live.close();
+    }
+  });
+
   it('says how to start when there are no pairs', async () => {
     expect(await concord('pairs')).toBe(0);
     expect(lines.join('\n')).toMatch(/No pairs yet/);
@@ -185,5 +202,44 @@ describe('concord help and mistakes', () => {
     const help = run('help');
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage:');
+  });
+});
+
+describe('concord serve', () => {
+  it('takes its port, host, data folder and token from the environment, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolvePort) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolvePort(p));
+      });
+    });
+    const dataDir = join(dir, 'env-data');
+    const token = 'token-from-the-environment-0123';
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
+      cwd: REPO,
+      env: { ...process.env, ...env, CONCORD_PORT: String(port), CONCORD_HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, CONCORD_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let printed = '';
+      await new Promise<void>((resolveStarted, reject) => {
+        child.stdout.on('data', (chunk) => {
+          printed += String(chunk);
+          if (printed.includes('open:')) resolveStarted();
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${printed}`)));
+      });
+      expect(printed).toContain(`data folder: ${dataDir}`);
+      expect(printed).toContain(`open:        http://127.0.0.1:${port}/?token=${token}`);
+      const info = (url: string, headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/api/invoke/${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      expect((await info('app/info', {})).status).toBe(401);
+      const answer = await (await info('app/info', { authorization: `Bearer ${token}` })).json();
+      expect(answer).toMatchObject({ ok: true, value: { dataDir } });
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 });

@@ -73,16 +73,19 @@ function parse(args: string[], flags: Flags, allowPositionals: boolean) {
   }
 }
 
-async function openEngine(dataDir: string, env: EngineEnv): Promise<Engine> {
+async function openEngine(dataDir: string, env: EngineEnv, passive = false): Promise<Engine> {
   const credentials = await createCredentialStore({ dataDir, env });
-  return createEngine({ dataDir, credentials });
+  return createEngine({ dataDir, credentials, passive });
 }
 
 async function withEngine(
   args: string[],
   env: EngineEnv,
   flags: Flags,
-  /** `lock`: the command writes (runs pairs), so it must be the only engine on the folder. */
+  /**
+   * `lock`: the command writes (runs pairs), so it must be the only engine on the folder.
+   * Without it the engine is passive: it may sit beside a running `serve` and must not touch its runs.
+   */
   options: { lock?: string },
   body: (engine: Engine, values: Values, positionals: string[]) => Promise<number>,
 ): Promise<number> {
@@ -90,7 +93,7 @@ async function withEngine(
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
   const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
-    const engine = await openEngine(dataDir, env);
+    const engine = await openEngine(dataDir, env, !lock);
     try {
       return await body(engine, values as Values, positionals);
     } finally {

@@ -22,12 +22,20 @@ import { validateAgainstConnections } from './validate';
 /** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
 export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | 'app/info' | 'demo/create'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
-export type SyncOptions = { schedulerTickMs?: number };
+export type SyncOptions = {
+  schedulerTickMs?: number;
+  /**
+   * An engine that only looks (`concord pairs`, `concord conflicts` beside a running `serve`):
+   * no scheduler, and runs left 'running' are not marked failed — they may belong to the engine
+   * that holds the data-folder lock and is running them right now.
+   */
+  passive?: boolean;
+};
 
 export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void> } {
   const deps: RunDeps = { pairs: createPairStore(ctx.db), state: createStateStore(ctx.db), records: createRecordsStore(ctx.db), connections };
   const { pairs, state, records } = deps;
-  pairs.failInterruptedRuns();
+  if (!options.passive) pairs.failInterruptedRuns();
 
   const sideSummary = (s: PairConfig['left']): SideSummary => {
     try {
@@ -77,7 +85,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
   };
 
   const runs = createRunManager(ctx, deps, summary);
-  const scheduler = createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
+  const scheduler = options.passive ? null : createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
 
   const conflictSummary = (c: ConflictRow): ConflictSummary => ({
     id: c.id,
@@ -98,15 +106,15 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
   const handlers: SyncHandlers = {
     'pairs/list': () => pairs.list().map((p) => summary(p.id)),
     'pairs/get': ({ pairId }) => detail(pairId),
-    'pairs/create': async ({ config }) => {
-      await validateAgainstConnections(connections, config);
+    'pairs/create': async (args) => {
+      const config = await validateAgainstConnections(connections, args.config);
       const p = pairs.create(config);
       ctx.emit('pairs/changed', summary(p.id));
       return detail(p.id);
     },
-    'pairs/update': async ({ pairId, config }) => {
+    'pairs/update': async ({ pairId, config: given }) => {
       const before = pairRow(pairId).config;
-      await validateAgainstConnections(connections, config);
+      const config = await validateAgainstConnections(connections, given);
       if (before.left.connectionId !== config.left.connectionId || before.left.collection !== config.left.collection || before.right.connectionId !== config.right.connectionId || before.right.collection !== config.right.collection) {
         throw new ApiError('invalid-input', 'A pair cannot switch to another app or collection: its links belong to the old one. Create a new pair instead.');
       }
@@ -126,7 +134,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       emitConflicts();
       return { deleted: true as const };
     },
-    'pairs/preview': (args) => ('pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, args.config, null)),
+    'pairs/preview': async (args) =>
+      'pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, await validateAgainstConnections(connections, args.config), null),
     'pairs/sync-now': ({ pairId }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false).run.id }),
     'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
     'pairs/pause': ({ pairId }) => {
@@ -242,7 +251,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       await runs.wait(runId);
     },
     async close() {
-      scheduler.stop();
+      scheduler?.stop();
       await runs.close();
     },
   };

@@ -2,6 +2,9 @@
  * Runs of pairs: one at a time per pair (a trigger during a run joins it and gets its runId),
  * pairs independent of each other, cancel by runId. Emits `run/progress`, `run/finished`,
  * `pairs/changed` and `conflicts/changed`.
+ * One exception to joining: a full resync asked for during an incremental run cannot join it
+ * (that run has read only the changes), so it is queued and starts as soon as the run ends —
+ * unless that run is cancelled, which cancels what was queued behind it too.
  */
 import type { PairSummary, RunProgress, RunSummary, RunTrigger } from '../api/model';
 import { ApiError } from '../api/errors';
@@ -14,12 +17,18 @@ const PROGRESS_EVERY_MS = 150;
 
 export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary) {
   const running = new Map<string, Running>();
+  /** Pairs whose full resync waits for the incremental run in progress. */
+  const fullQueued = new Set<string>();
+  let closing = false;
 
   const emitCounts = () => ctx.emit('conflicts/changed', deps.records.openCounts());
 
   function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }): Running {
     const current = running.get(pairId);
-    if (current) return current; // a trigger during a run joins it
+    if (current) {
+      if (full && current.run.mode === 'incremental' && !current.controller.signal.aborted) fullQueued.add(pairId);
+      return current; // a trigger during a run joins it
+    }
     const pair = deps.pairs.get(pairId);
     if (!pair) throw new ApiError('not-found', `Pair "${pairId}" does not exist (it may have been deleted). Reload the list and try again.`);
     if (pair.paused) throw new ApiError('conflict', `"${pair.name}" is paused${pair.healthReason ? `: ${pair.healthReason}` : ''}. Resume the pair to sync it.`);
@@ -59,6 +68,13 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
           ctx.emit('pairs/changed', summary(pairId));
           if (deps.records.openCounts().open !== before || outcome.counts.conflicts > 0) emitCounts();
         }
+        if (fullQueued.delete(pairId) && outcome.status !== 'cancelled' && !closing) {
+          try {
+            start(pairId, 'full-resync', true);
+          } catch (e) {
+            ctx.log(`the full resync queued behind run ${run.id} did not start`, e);
+          }
+        }
         return finished;
       })(),
     };
@@ -76,8 +92,9 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       return deps.pairs.run(runId);
     },
     cancel(runId: string): boolean {
-      for (const r of running.values()) {
+      for (const [pairId, r] of running) {
         if (r.run.id === runId) {
+          fullQueued.delete(pairId);
           r.controller.abort(new Error('The run was cancelled.'));
           return true;
         }
@@ -88,6 +105,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       await running.get(pairId)?.done;
     },
     async close(): Promise<void> {
+      closing = true;
       for (const r of running.values()) r.controller.abort(new Error('Concord is stopping.'));
       await Promise.allSettled([...running.values()].map((r) => r.done));
     },

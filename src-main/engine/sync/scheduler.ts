@@ -1,7 +1,9 @@
 /**
  * Runs each enabled (not paused) pair on its interval. Pairs are independent: one slow pair never
  * delays another (each run is its own promise). A pair whose connector cannot report deletes gets
- * a periodic full reconciliation (PITFALLS 4). Stops when the domain closes.
+ * a periodic full reconciliation (PITFALLS 4), and so does a side fed by a native change feed
+ * (token mode): a feed can lose or expire a token, and a lost event must not become permanent
+ * drift (DESIGN §4, PITFALLS 12). Stops when the domain closes.
  */
 import type { ConnectionService } from '../connections/service';
 import type { PairStore } from './pair-store';
@@ -10,7 +12,7 @@ import { sideMode } from './runner';
 
 export type SchedulerOptions = { tickMs?: number; log: (m: string, e?: unknown) => void };
 
-/** How many intervals pass between full reconciliations for pairs that cannot see deletes; at least hourly. */
+/** How many intervals pass between full reconciliations (pairs that cannot see deletes, or fed by a change feed); at most hourly. */
 const FULL_EVERY_INTERVALS = 12;
 
 export function createScheduler(pairs: PairStore, runs: RunManager, connections: ConnectionService, opts: SchedulerOptions) {
@@ -21,7 +23,7 @@ export function createScheduler(pairs: PairStore, runs: RunManager, connections:
     const blind = (['left', 'right'] as const).some((side) => {
       try {
         const { def, mode } = sideMode(connections, p.config, side);
-        return def.capabilities.deletes === 'by-scan' && mode !== 'hash';
+        return (def.capabilities.deletes === 'by-scan' && mode !== 'hash') || mode === 'token';
       } catch {
         return false;
       }

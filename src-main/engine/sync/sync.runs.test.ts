@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Connector, WriteOp, WriteResult } from '../connectors/types';
-import { appInsert, appRows, interceptWrites, removeDir, setupPair, syncAndWait, waitRun, type Kit } from './test-kit.fixture';
+import { appExec, appInsert, appRows, basePairConfig, createApp, interceptWrites, removeDir, setupPair, startEngine, syncAndWait, tempDir, waitRun, type Kit } from './test-kit.fixture';
+import { join } from 'node:path';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -81,5 +82,72 @@ describe('runs and the scheduler', () => {
     expect((await kit.call('runs/list', { pairId: s.pairId, limit: 5 })).map((r) => r.id)).toEqual([run.id]);
     const missing = await kit.dispatch('runs/get', { runId: 'nope' });
     expect(missing.ok ? null : missing.error.code).toBe('not-found');
+  });
+
+  it('a full resync asked for during an incremental run does not vanish into it: it runs in full right after', async () => {
+    let gate: (() => void) | null = null;
+    const slow = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+      if (!gate) await new Promise<void>((resolve) => (gate = resolve));
+      return real.write(c, ops);
+    };
+    const s = await setupPair({}, { wrap: interceptWrites(slow) });
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
+    const first = await kit.call('pairs/sync-now', { pairId: s.pairId });
+    while (!gate) await sleep(2);
+    const asked = await kit.call('pairs/full-resync', { pairId: s.pairId });
+    expect(asked.runId).toBe(first.runId); // it joins the run in progress…
+    (gate as () => void)();
+    expect((await waitRun(kit, first.runId)).mode).toBe('incremental');
+    let runs = await kit.call('runs/list', { pairId: s.pairId });
+    for (let i = 0; i < 500 && !(runs.length === 2 && runs[0]?.status !== 'running'); i++) {
+      await sleep(5);
+      runs = await kit.call('runs/list', { pairId: s.pairId });
+    }
+    // …and a full resync follows it.
+    expect(runs.map((r) => [r.mode, r.trigger, r.status])).toEqual([
+      ['full', 'full-resync', 'succeeded'],
+      ['incremental', 'first-sync', 'succeeded'],
+    ]);
+  });
+
+  it('a side fed by a native change feed (token mode) gets a periodic full reconciliation from the scheduler (a lost event is not permanent drift)', async () => {
+    const { MemoryAppFixture } = await import('./memory-connector.fixture');
+    const app = new MemoryAppFixture(['email', 'name', 'score']);
+    const wrap = (svc: import('../connections/service').ConnectionStore) => ({
+      ...svc,
+      open: (id: string) => (svc.get(id).name === 'Billing' ? app.connector('contacts') : svc.open(id)),
+      definition: (id: string) => (svc.get(id).name === 'Billing' ? app.definition() : svc.definition(id)),
+    });
+    const s = await setupPair({ schedule: { intervalSeconds: 10 } }, { wrap, modes: ['hash', 'token'], schedulerTickMs: 20 });
+    kit = s.kit;
+    dir = s.dir;
+    let runs = await kit.call('runs/list', { pairId: s.pairId });
+    for (let i = 0; i < 200 && runs.length === 0; i++) {
+      await sleep(10);
+      runs = await kit.call('runs/list', { pairId: s.pairId });
+    }
+    expect(runs[0]?.trigger).toBe('full-resync');
+  });
+
+  it('a pair saved without a change-detection mode gets the one its table supports (no updated_at column: not a cursor), and its runs succeed', async () => {
+    dir = tempDir();
+    const path = (n: string) => join(dir, `${n}.sqlite`);
+    createApp(path('left'));
+    appExec(path('right'), (db) => db.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER)'));
+    kit = startEngine(dir, join(dir, 'data'));
+    const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: path('left') } });
+    const r = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: path('right') } });
+    const config = basePairConfig(l.id, r.id);
+    delete config.left.changeDetection;
+    delete config.right.changeDetection;
+    const pair = await kit.call('pairs/create', { config });
+    expect(pair.config.right.changeDetection).toBe('hash');
+    expect(pair.config.left.changeDetection).toBeDefined();
+    appInsert(path('left'), { email: 'a@example.com', name: 'A', score: 1 });
+    const run = await syncAndWait(kit, pair.id);
+    expect(run.status).toBe('succeeded');
+    expect(run.counts.created).toBe(1);
   });
 });

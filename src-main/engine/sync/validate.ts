@@ -2,13 +2,17 @@
  * The pair-config checks that need the connections (the shape is checked by schemas.ts): each
  * connection exists, its collection exists, every mapped field exists there, and the chosen
  * change-detection mode is one the connector and collection support. Errors say what to fix.
+ * A side without a chosen mode gets the collection's first supported one, saved with the pair:
+ * the connector's own first choice may not fit this collection (a table with no updated-at
+ * column cannot use a cursor), and a pair must never fail every run over a default.
  */
 import type { PairConfig } from '../api/model';
 import { ApiError } from '../api/errors';
 import type { ConnectionService } from '../connections/service';
 
-export async function validateAgainstConnections(connections: ConnectionService, config: PairConfig): Promise<void> {
+export async function validateAgainstConnections(connections: ConnectionService, config: PairConfig): Promise<PairConfig> {
   const issues: { path: string; message: string }[] = [];
+  const chosen: PairConfig = { ...config, left: { ...config.left }, right: { ...config.right } };
   for (const side of ['left', 'right'] as const) {
     const s = config[side];
     let name: string;
@@ -34,6 +38,8 @@ export async function validateAgainstConnections(connections: ConnectionService,
       if (s.changeDetection && col.changeDetection.length > 0 && !col.changeDetection.includes(s.changeDetection)) {
         issues.push({ path: `${side}.changeDetection`, message: `${name} "${s.collection}" supports ${col.changeDetection.join(', ')} change detection, not "${s.changeDetection}".` });
       }
+      const fallback = col.changeDetection[0] ?? connections.definition(s.connectionId).capabilities.changeDetection[0];
+      if (!s.changeDetection && fallback) chosen[side].changeDetection = fallback;
       const have = new Set(col.fields.map((f) => f.name));
       config.fields.forEach((f, i) => {
         for (const field of (side === 'left' ? f.left : f.right).fields) {
@@ -47,4 +53,5 @@ export async function validateAgainstConnections(connections: ConnectionService,
     }
   }
   if (issues.length > 0) throw new ApiError('invalid-input', `The pair's settings do not fit the apps — ${issues.map((i) => i.message).join(' ')}`, issues);
+  return chosen;
 }
