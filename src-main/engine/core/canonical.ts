@@ -5,12 +5,9 @@
  * Pure: no I/O.
  */
 import type { CanonicalValue, ValueType } from '../api/model';
+import { booleanFormat, isoDate, parseIso, parseNumber, parseWithFormat, partsOf, utcMillis } from './formats';
 
 export type CanonicalRecord = Record<string, CanonicalValue>;
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
-/** A timestamp string with an explicit zone (Z or ±hh:mm); without one we read it as UTC. */
-const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 
 function canonicalString(v: unknown): CanonicalValue {
   if (v === null || v === undefined) return null;
@@ -21,56 +18,70 @@ function canonicalString(v: unknown): CanonicalValue {
   return s === '' ? null : s;
 }
 
-function canonicalNumber(v: unknown): CanonicalValue {
+function canonicalNumber(v: unknown, format?: string): CanonicalValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : null;
-  const s = String(v).trim().replace(/,(?=\d{3}\b)/g, '');
+  const s = String(v).trim();
   if (s === '') return null;
-  const n = Number(s);
-  // A value that is not a number stays as text: silently nulling it would lose the user's data.
-  return Number.isFinite(n) ? (Object.is(n, -0) ? 0 : n) : s;
+  // A value that is not a number (or whose convention is unknown, "1,234") stays as text:
+  // silently nulling or guessing it would change the user's data.
+  return parseNumber(s, format) ?? s;
 }
 
-function canonicalBoolean(v: unknown): CanonicalValue {
+const TRUE = new Set(['true', 't', 'yes', 'y', 'on']);
+const FALSE = new Set(['false', 'f', 'no', 'n', 'off']);
+
+function canonicalBoolean(v: unknown, format?: string): CanonicalValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number' || typeof v === 'bigint') return Number(v) !== 0;
   const s = String(v).trim().toLowerCase();
   if (s === '') return null;
-  if (['true', 't', 'yes', 'y', '1', 'on'].includes(s)) return true;
-  if (['false', 'f', 'no', 'n', '0', 'off'].includes(s)) return false;
-  return s;
+  const f = format ? booleanFormat(format) : null;
+  if (f && s === f.t.toLowerCase()) return true;
+  if (f && s === f.f.toLowerCase()) return false;
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  // "1", "0", "1.0", "0.0": a boolean stored as a number in a text column (SQLite, CSV).
+  const n = parseNumber(s);
+  return n === null ? s : n !== 0;
 }
 
-function toDate(v: unknown): Date | null {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v;
-  if (typeof v === 'number') {
-    const d = new Date(Math.abs(v) < 1e11 ? v * 1000 : v); // seconds or milliseconds since epoch
-    return Number.isNaN(d.getTime()) ? null : d;
-  }
+/** Years 0000..9999 only: their ISO text reads back as the same instant (canonical forms are idempotent). */
+const inRange = (ms: number): number | null => (Number.isFinite(ms) && ms >= -62167219200000 && ms <= 253402300799999 ? ms : null);
+
+/** A date-time text as UTC milliseconds (no zone: UTC), or null when it is not one we can read without guessing. */
+function instant(v: unknown, format?: string): number | null {
+  if (v instanceof Date) return inRange(v.getTime());
+  if (typeof v === 'number') return inRange(Math.abs(v) < 1e11 ? v * 1000 : v); // seconds or milliseconds since epoch
   if (typeof v !== 'string') return null;
   const s = v.trim();
-  if (s === '') return null;
-  const d = new Date(HAS_ZONE.test(s) || !s.includes('T') && !s.includes(' ') ? s : `${s.replace(' ', 'T')}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  const custom = format ? parseWithFormat(s, format) : null;
+  if (custom) return inRange(utcMillis(custom));
+  const iso = parseIso(s);
+  return iso ? inRange(utcMillis(iso.parts, iso.offset ?? 0)) : null;
 }
 
-function canonicalDate(v: unknown): CanonicalValue {
+function canonicalDate(v: unknown, format?: string): CanonicalValue {
   if (v === null || v === undefined || v === '') return null;
   if (typeof v === 'string') {
-    const m = ISO_DATE.exec(v.trim());
-    if (m && !HAS_ZONE.test(v.trim())) return `${m[1]}-${m[2]}-${m[3]}`;
+    const s = v.trim();
+    const custom = format ? parseWithFormat(s, format) : null;
+    if (custom) return isoDate(custom);
+    // A date-only value, or a local time without a zone, keeps its calendar date as written.
+    const iso = parseIso(s);
+    if (iso && iso.offset === null) return isoDate(iso.parts);
   }
-  const d = toDate(v);
-  return d ? d.toISOString().slice(0, 10) : canonicalString(v);
+  const t = instant(v, format);
+  return t === null ? canonicalString(v) : isoDate(partsOf(t));
 }
 
-function canonicalDatetime(v: unknown): CanonicalValue {
+function canonicalDatetime(v: unknown, format?: string): CanonicalValue {
   if (v === null || v === undefined || v === '') return null;
-  const d = toDate(v);
-  return d ? d.toISOString() : canonicalString(v);
+  const t = instant(v, format);
+  return t === null ? canonicalString(v) : new Date(t).toISOString();
 }
 
 function canonicalSet(v: unknown): CanonicalValue {
@@ -116,18 +127,23 @@ export function stableStringify(v: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
-export function canonicalize(value: unknown, type: ValueType): CanonicalValue {
+/**
+ * The canonical form of a value of `type`. `format` is how the app writes that type as text
+ * ("DD/MM/YYYY", "1.234,5", "yes/no"; see formats.ts): without one, text that only a convention
+ * could read (a non-ISO date, "1,234") stays text. Never depends on the process's time zone.
+ */
+export function canonicalize(value: unknown, type: ValueType, format?: string): CanonicalValue {
   switch (type) {
     case 'string':
       return canonicalString(value);
     case 'number':
-      return canonicalNumber(value);
+      return canonicalNumber(value, format);
     case 'boolean':
-      return canonicalBoolean(value);
+      return canonicalBoolean(value, format);
     case 'date':
-      return canonicalDate(value);
+      return canonicalDate(value, format);
     case 'datetime':
-      return canonicalDatetime(value);
+      return canonicalDatetime(value, format);
     case 'set':
       return canonicalSet(value);
     case 'json':
