@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PairConfig } from '../api/model';
-import { decideDelete, decideLinked, deletePolicy, newestSide } from './merge';
+import type { FieldMapping, PairConfig } from '../api/model';
+import { decideDelete, decideLinked, deletePolicy, mergeSets, newestSide } from './merge';
 
 const config: Pick<PairConfig, 'fields' | 'masterSide' | 'conflictPolicy' | 'initialMatchPolicy'> = {
   masterSide: 'right',
@@ -29,9 +29,10 @@ describe('decideLinked', () => {
   it('conflicts: manual goes to the inbox for that field only; numeric and set merges; one-way fields mirror the source', () => {
     const d = decideLinked(base, { values: { name: 'L', qty: 15, tags: ['x', 'l'], owner: 'me' } }, { values: { name: 'R', qty: 7, tags: ['r'], owner: 'them' } }, { config, now });
     expect(d.conflicts).toEqual(['name']);
-    expect(d.base).toEqual({ name: 'A', qty: 12, tags: ['l', 'r', 'x'], owner: 'me' });
-    expect(d.leftPatch).toEqual({ qty: 12, tags: ['l', 'r', 'x'] });
-    expect(d.rightPatch).toEqual({ qty: 12, tags: ['l', 'r', 'x'], owner: 'me' });
+    // tags: left added l, right removed x and added r → l, r (the removal is not lost).
+    expect(d.base).toEqual({ name: 'A', qty: 12, tags: ['l', 'r'], owner: 'me' });
+    expect(d.leftPatch).toEqual({ qty: 12, tags: ['l', 'r'] });
+    expect(d.rightPatch).toEqual({ qty: 12, tags: ['l', 'r'], owner: 'me' });
     expect(d.overwrites.find((o) => o.side === 'right' && o.field === 'owner')).toMatchObject({ before: 'them', after: 'me' });
   });
   it('initial match (no base) uses the initial-match policy, master by default', () => {
@@ -62,5 +63,30 @@ describe('deletePolicy', () => {
     expect(deletePolicy(fields, ['score'], 'manual')).toBe('manual');
     expect(deletePolicy(fields, ['email'], 'manual')).toBe('manual');
     expect(deletePolicy(fields, ['email'], 'newest')).toBe('newest');
+  });
+});
+
+describe('merge-set (three-way)', () => {
+  const setConfig = { ...config, fields: config.fields.filter((f) => f.name === 'tags') };
+  it('a removal on one side survives an addition on the other: base a,b; left removes b; right adds c → a,c', () => {
+    const d = decideLinked({ tags: ['a', 'b'] }, { values: { tags: ['a'] } }, { values: { tags: ['a', 'b', 'c'] } }, { config: setConfig, now });
+    expect(d.base.tags).toEqual(['a', 'c']);
+    expect(d.leftPatch).toEqual({ tags: ['a', 'c'] });
+    expect(d.rightPatch).toEqual({ tags: ['a', 'c'] });
+  });
+  it('elements removed on both sides, or on one and untouched on the other, are gone; additions on both are kept', () => {
+    expect(mergeSets(['a', 'b', 'c'], ['a', 'x'], ['b', 'y'])).toEqual(['x', 'y']);
+    expect(mergeSets(['a'], null, ['a', 'b'])).toEqual(['b']);
+    expect(mergeSets(['a', 'b'], ['a'], ['b'])).toBeNull();
+  });
+  it('no base (a first match): both sides\' elements', () => {
+    expect(mergeSets(undefined, ['b', 'a'], ['c'])).toEqual(['a', 'b', 'c']);
+  });
+  it('merge-set on a plain text field never joins two names into "Bobby, Robert": master wins', () => {
+    const nameConfig = { ...config, fields: [{ ...(config.fields[0] as FieldMapping), policy: 'merge-set' as const }] };
+    const d = decideLinked({ name: 'Bob' }, { values: { name: 'Bobby' } }, { values: { name: 'Robert' } }, { config: nameConfig, now });
+    expect(d.base.name).toBe('Robert'); // master is right
+    expect(d.overwrites[0]?.reason).toBe('conflict: not a set field, master wins');
+    expect(mergeSets('Bob', 'Bobby', 'Robert')).toBeUndefined();
   });
 });

@@ -83,11 +83,35 @@ export function resolveConflict(
       return pick(master, 'conflict: not numeric, master wins');
     }
     case 'merge-set': {
-      const items = [l, r].flatMap((v) => (Array.isArray(v) ? v : v === null ? [] : [String(v)]));
-      const union = [...new Set(items)].sort();
-      return { value: union.length === 0 ? null : union, reason: 'conflict: merged (union of both sets)' };
+      const merged = mergeSets(base, l, r);
+      if (merged === undefined) return pick(master, 'conflict: not a set field, master wins');
+      return { value: merged, reason: 'conflict: merged (both sides\' additions and removals)' };
     }
   }
+}
+
+/** A canonical set as a list: null is the empty set; any other non-list value is not a set. */
+const setItems = (v: CanonicalValue | undefined): string[] | null => (Array.isArray(v) ? v : v === null || v === undefined ? [] : null);
+
+/**
+ * Three-way merge of a set field: (base ∩ left ∩ right) ∪ (left − base) ∪ (right − base). An
+ * element added on either side is kept; one removed on either side (and not re-added) is gone,
+ * so a removal on one side survives an addition on the other. No base (a first match): both
+ * sides' elements. The result is in canonical set form: sorted and de-duplicated (a set's order
+ * is not content, so reordering in an app is never a change; an app gets its set back sorted,
+ * joined with the field's separator). `undefined` when a value is not a set (merge-set on a
+ * plain text field, which pair validation refuses): the caller falls back to master.
+ */
+export function mergeSets(base: CanonicalValue | undefined, left: CanonicalValue, right: CanonicalValue): string[] | null | undefined {
+  const b = setItems(base);
+  const l = setItems(left);
+  const r = setItems(right);
+  if (b === null || l === null || r === null) return undefined;
+  const inBase = new Set(b);
+  const inLeft = new Set(l);
+  const inRight = new Set(r);
+  const kept = [...new Set([...l, ...r])].filter((x) => !inBase.has(x) || (inLeft.has(x) && inRight.has(x)));
+  return kept.length === 0 ? null : kept.sort();
 }
 
 function fieldPolicy(m: FieldMapping, ctx: DecideContext): ConflictPolicy {
