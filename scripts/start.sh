@@ -14,8 +14,11 @@ if [ $mode = desktop ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 fi
 if [ $mode = desktop ]; then
   if timeout 300 node node_modules/electron/install.js >/dev/null 2>&1; then
-    exec npx electron .
+    # The engine process loads better-sqlite3, which must be built for Electron's runtime.
+    if bash scripts/build-electron-native.sh; then exec npx electron .; fi
+    echo "better-sqlite3 could not be built for Electron (see above): starting Concord headless instead."
+  else
+    echo "The Electron binary could not be downloaded here: starting Concord headless instead."
   fi
-  echo "The Electron binary could not be downloaded here: starting Concord headless instead."
 fi
 exec node out/main/cli.js serve "$@"

@@ -29,6 +29,8 @@ export type EngineOptions = {
   wrapConnections?: (service: ConnectionStore) => ConnectionStore;
   /** Test seam: how often the scheduler looks for due pairs (default 1 s). */
   schedulerTickMs?: number;
+  /** The better-sqlite3 addon built for this runtime, when node_modules' own is not (the desktop engine on Electron). */
+  sqliteBinding?: string;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -37,7 +39,7 @@ export type Engine = ReturnType<typeof createEngine>;
 
 export function createEngine(options: EngineOptions) {
   const log: Logger = options.log ?? ((message, error) => console.error(`[engine] ${message}`, error ?? ''));
-  const db = openDatabase(options.dataDir);
+  const db = openDatabase(options.dataDir, options.sqliteBinding ? { nativeBinding: options.sqliteBinding } : {});
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   const emit: Emit = (event, payload) => {

@@ -50,3 +50,19 @@ it('serves the API in its own process and closes the database on shutdown', asyn
   // A clean close checkpoints the WAL and removes it.
   expect(existsSync(join(dir, 'concord.sqlite-wal'))).toBe(false);
 });
+
+it('an engine that cannot open its store says why to main, then exits 1', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'concord-proc-'));
+  const child = fork(join(__dirname, 'process-entry.ts'), ['--data-dir', dir], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'x'.repeat(32), CONCORD_SQLITE_BINDING: join(dir, 'missing', 'better_sqlite3.node') },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const messages: EngineToMain[] = [];
+  child.on('message', (m: EngineToMain) => messages.push(m));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(1);
+  expect(messages).toEqual([{ type: 'failed', message: expect.stringMatching(/could not start: Concord's SQLite library \(better-sqlite3 at .*missing.*\) is not built for Node .*npm rebuild better-sqlite3/) }]);
+  // The data-folder lock was released: the next start is not refused.
+  expect(existsSync(join(dir, 'concord.lock'))).toBe(false);
+});

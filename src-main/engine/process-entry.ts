@@ -28,7 +28,14 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
   const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, strict: false });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
   const lock = lockDataDir(dataDir, 'the Concord desktop app');
-  const engine: Engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }) });
+  let engine: Engine;
+  try {
+    const binding = process.env.CONCORD_SQLITE_BINDING;
+    engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), ...(binding ? { sqliteBinding: binding } : {}) });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   engine.onEvent((m) => channel.send({ type: 'event', ...m }));
 
   let closing: Promise<void> | null = null;
@@ -52,8 +59,11 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
 const channel = parentChannel();
 if (channel) {
   runEngineProcess(channel, process.argv.slice(2)).catch((error: unknown) => {
-    console.error(`Concord engine could not start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    const message = `Concord's engine could not start: ${error instanceof Error ? error.message : String(error)}`;
+    console.error(message);
+    // Main shows this to the user instead of a bare "did not start"; let it flush before exiting.
+    channel.send({ type: 'failed', message });
+    setTimeout(() => process.exit(1), 50);
   });
 } else if (!process.env.VITEST) {
   console.error('This is the engine process of the Concord desktop app. To run Concord headless, use `concord serve` (npm run serve).');

@@ -29,6 +29,9 @@ export type MainToEngine = InvokeMessage | ShutdownMessage;
 /** The engine is ready to serve `invoke`. Sent once. */
 export type ReadyMessage = { type: 'ready' };
 
+/** The engine could not start (its store, a native module, the data-folder lock); it exits next. */
+export type FailedMessage = { type: 'failed'; message: string };
+
 /** The answer to the `invoke` with the same `id`: always an envelope, never a thrown error. */
 export type ResultMessage = { type: 'result'; id: number; response: ApiResponse<ApiMethod> };
 
@@ -41,4 +44,4 @@ export type EventMessage = { type: 'event' } & EngineEvent;
 /** The engine has closed its store after `shutdown`; it is safe to exit. */
 export type ClosedMessage = { type: 'closed' };
 
-export type EngineToMain = ReadyMessage | ResultMessage | EventMessage | ClosedMessage;
+export type EngineToMain = ReadyMessage | FailedMessage | ResultMessage | EventMessage | ClosedMessage;

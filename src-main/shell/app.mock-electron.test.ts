@@ -4,6 +4,7 @@ import type { ApiMethod } from '../engine/api/contract';
 import { schemas } from '../engine/api/schemas';
 import type { MockElectron, MockUtilityProcess } from './mock-electron';
 import { mock, MockEvent, MockWebContents, MockWebFrame } from './mock-electron';
+import { ICON_FILE } from './window';
 
 vi.mock('electron', async () => (await import('./mock-electron')).mock.module);
 
@@ -91,6 +92,14 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
         disableBlinkFeatures: 'Auxclick',
         preload: '/opt/concord-app/out/preload/index.js',
       });
+    });
+
+    it('shows the icon shipped in resources/ (the file exists in the repository)', async () => {
+      const m = await startMain();
+      expect(mainWindow(m).options.icon).toBe('/opt/concord-app/resources/icon.png');
+      const { existsSync } = await import('node:fs');
+      const { resolve } = await import('node:path');
+      expect(existsSync(resolve(__dirname, '../..', ...ICON_FILE))).toBe(true);
     });
 
     it('loads out/renderer/index.html, or the loopback dev server when ELECTRON_RENDERER_URL is set', async () => {
@@ -244,7 +253,7 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
       send('failing');
       send('failing');
       expect(m.state.notifications).toHaveLength(1);
-      expect(m.state.notifications[0]?.options).toEqual({ title: 'Concord: “CRM ↔ Billing” is failing', body: 'HubSpot answered 401' });
+      expect(m.state.notifications[0]?.options).toEqual({ title: 'Concord: “CRM ↔ Billing” is failing', body: 'HubSpot answered 401', icon: '/opt/concord-app/resources/icon.png' });
       expect(m.state.notifications[0]?.shown).toBe(true);
       send('syncing');
       send('failing');

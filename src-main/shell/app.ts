@@ -3,6 +3,7 @@
  * relay, failure notifications, and an orderly quit (the engine closes its store first).
  * Everything here is glue; the behaviour lives in the small modules it wires.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { app, BrowserWindow, Notification, session, shell } from 'electron';
 import { createEngineProcess } from './engine-process';
@@ -10,7 +11,7 @@ import { forwardEvent, registerIpcRelay } from './ipc-relay';
 import { createFailureNotifier } from './notifications';
 import { rendererLocation } from './renderer-location';
 import { contentSecurityPolicy, denyAllPermissions, hardenWebContents, installContentSecurityPolicy } from './security';
-import { createMainWindow, focusWindow } from './window';
+import { createMainWindow, focusWindow, ICON_FILE } from './window';
 
 export function startMain(): void {
   // A second Concord would open the same database and keychain entries: hand over to the first.
@@ -33,14 +34,17 @@ export function startMain(): void {
     });
   });
 
+  const iconPath = join(appPath, ...ICON_FILE);
+  const electronSqlite = join(appPath, 'node_modules', '.concord-electron', 'better_sqlite3.node');
   const engine = createEngineProcess({
     modulePath: join(appPath, 'out', 'main', 'engine.js'),
     dataDir: app.getPath('userData'),
+    ...(existsSync(electronSqlite) ? { sqliteBinding: electronSqlite } : {}),
   });
 
   const notifyFailure = createFailureNotifier(({ title, body }) => {
     if (!Notification.isSupported()) return;
-    const notification = new Notification({ title, body });
+    const notification = new Notification({ title, body, icon: iconPath });
     notification.on('click', () => focusWindow(getWindow()));
     notification.show();
   });
@@ -52,7 +56,7 @@ export function startMain(): void {
   registerIpcRelay({ getWindow, isOwnUrl: location.isOwnUrl, engine, log: (message) => console.warn(`[main] ${message}`) });
 
   const openWindow = (): void => {
-    mainWindow = createMainWindow({ preloadPath: join(appPath, 'out', 'preload', 'index.js'), location });
+    mainWindow = createMainWindow({ preloadPath: join(appPath, 'out', 'preload', 'index.js'), iconPath, location });
     mainWindow.on('closed', () => {
       mainWindow = null;
     });

@@ -37,6 +37,18 @@ describe('engine process client with a MOCK electron module (Electron cannot run
     expect(await engine.invoke('pairs/list', {})).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/did not start/) } });
   });
 
+  it('an engine that fails to start says why (its own message, not a bare timeout); the Electron build of SQLite reaches it by env', async () => {
+    mock.reset();
+    const engine = createEngineProcess({ modulePath: '/app/out/main/engine.js', dataDir: '/data', sqliteBinding: '/app/node_modules/.concord-electron/better_sqlite3.node', log: () => undefined });
+    mock.state.engineAutoReady = false;
+    engine.start();
+    expect(lastFork().options).toMatchObject({ env: { CONCORD_SQLITE_BINDING: '/app/node_modules/.concord-electron/better_sqlite3.node' } });
+    const answer = engine.invoke('pairs/list', {});
+    await flush();
+    lastFork().emit('message', { type: 'failed', message: "Concord's engine could not start: the SQLite library is not built for Electron 45.4.1." });
+    expect(await answer).toEqual({ ok: false, error: { code: 'unavailable', message: "Concord's engine could not start: the SQLite library is not built for Electron 45.4.1." } });
+  });
+
   it('matches answers by id when they come back out of order, and drops a late answer after a timeout', async () => {
     const { engine } = setup({ invokeTimeoutMs: 50 });
     const held: { id?: number; method?: string }[] = [];

@@ -17,6 +17,8 @@ import type { EngineEvent, EngineToMain, MainToEngine } from '../engine/process-
 export type EngineProcessOptions = {
   modulePath: string;
   dataDir: string;
+  /** better-sqlite3 built for Electron (scripts/build-electron-native.sh), handed to the engine; absent in a packaged app rebuilt in place. */
+  sqliteBinding?: string;
   /** How long one call may take before the renderer gets a timeout error. */
   invokeTimeoutMs?: number;
   /** How long the engine may take to open its store and say `ready`. */
@@ -41,6 +43,8 @@ export function createEngineProcess(options: EngineProcessOptions) {
   let nextId = 1;
   let running: Running | null = null;
   let stopping = false;
+  /** Why the last engine could not start, in its own words: shown instead of a bare timeout. */
+  let startFailure: string | null = null;
 
   const settle = (id: number, response: ApiResponse<ApiMethod>): void => {
     const call = pending.get(id);
@@ -52,7 +56,10 @@ export function createEngineProcess(options: EngineProcessOptions) {
 
   const start = (): Running => {
     if (running) return running;
-    const child = utilityProcess.fork(options.modulePath, ['--data-dir', options.dataDir], { serviceName: 'Concord engine' });
+    const child = utilityProcess.fork(options.modulePath, ['--data-dir', options.dataDir], {
+      serviceName: 'Concord engine',
+      ...(options.sqliteBinding ? { env: { ...process.env, CONCORD_SQLITE_BINDING: options.sqliteBinding } } : {}),
+    });
     let onReady: (ok: boolean) => void = () => undefined;
     let onClosed: () => void = () => undefined;
     const ready = new Promise<boolean>((resolve) => (onReady = resolve));
@@ -66,7 +73,14 @@ export function createEngineProcess(options: EngineProcessOptions) {
       switch (message.type) {
         case 'ready':
           clearTimeout(startTimer);
+          startFailure = null;
           onReady(true);
+          return;
+        case 'failed':
+          clearTimeout(startTimer);
+          startFailure = message.message;
+          log(message.message);
+          onReady(false);
           return;
         case 'result':
           settle(message.id, message.response);
@@ -104,7 +118,7 @@ export function createEngineProcess(options: EngineProcessOptions) {
       if (stopping) return unavailable('Concord is shutting down; the request was not run.');
       const engine = start();
       if (!(await engine.ready)) {
-        return unavailable(`The Concord engine did not start within ${startTimeoutMs / 1000} s. Restart Concord; if it keeps happening, see the log.`);
+        return unavailable(startFailure ?? `The Concord engine did not start within ${startTimeoutMs / 1000} s. Restart Concord; if it keeps happening, see the log.`);
       }
       const id = nextId++;
       return new Promise<ApiResponse<ApiMethod>>((resolve) => {
@@ -154,6 +168,8 @@ export function isEngineToMain(message: unknown): message is EngineToMain {
     case 'ready':
     case 'closed':
       return true;
+    case 'failed':
+      return typeof (message as { message?: unknown }).message === 'string';
     case 'result':
       return typeof m.id === 'number' && typeof m.response === 'object' && m.response !== null;
     case 'event':

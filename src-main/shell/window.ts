@@ -24,8 +24,12 @@ export function mainWindowPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-export function createMainWindow(options: { preloadPath: string; location: RendererLocation }): BrowserWindow {
+/** The app's icon (window, taskbar, notifications), shipped in `resources/`. */
+export const ICON_FILE = ['resources', 'icon.png'] as const;
+
+export function createMainWindow(options: { preloadPath: string; iconPath: string; location: RendererLocation }): BrowserWindow {
   const window = new BrowserWindow({
+    icon: options.iconPath,
     width: 1280,
     height: 820,
     minWidth: 900,

@@ -100,4 +100,13 @@ describe('encrypted-file credential store (real files, real crypto)', () => {
     await writeFile(path, JSON.stringify({ ...file, data: bytes.toString('base64') }));
     await expect(store().get('a')).rejects.toThrow(/cannot decrypt/);
   });
+
+  it('a truncated authentication tag is refused (only the full 16-byte GCM tag authenticates)', async () => {
+    const path = join(dataDir, CREDENTIALS_FILE);
+    await store().set('a', 'b');
+    const file = JSON.parse(await readFile(path, 'utf8')) as { tag: string };
+    const short = Buffer.from(file.tag, 'base64').subarray(0, 4).toString('base64');
+    await writeFile(path, JSON.stringify({ ...file, tag: short }));
+    await expect(store().get('a')).rejects.toThrow(/cannot decrypt/);
+  });
 });

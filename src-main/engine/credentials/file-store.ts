@@ -105,7 +105,9 @@ export function createFileCredentialStore(options: { dataDir: string; env: NodeJ
     const key = await deriveKey(file.kdf);
     let plain: string;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.iv, 'base64'));
+      // The full 16-byte tag, always: without authTagLength GCM would accept a truncated tag,
+      // and a 4-byte tag is forgeable by trial.
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.iv, 'base64'), { authTagLength: 16 });
       decipher.setAuthTag(Buffer.from(file.tag, 'base64'));
       plain = Buffer.concat([decipher.update(Buffer.from(file.data, 'base64')), decipher.final()]).toString('utf8');
     } catch (error) {

@@ -11,9 +11,19 @@ export type Db = Database.Database;
 
 export const DATABASE_FILE = 'concord.sqlite';
 
-export function openDatabase(dataDir: string): Db {
+/**
+ * `nativeBinding`: the better-sqlite3 addon to load instead of node_modules' own — the desktop
+ * app's engine runs on Electron's runtime and loads a build made for it
+ * (scripts/build-electron-native.sh); under plain Node it is not needed.
+ */
+export function openDatabase(dataDir: string, options: { nativeBinding?: string } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, DATABASE_FILE));
+  let db: Db;
+  try {
+    db = new Database(join(dataDir, DATABASE_FILE), options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  } catch (error) {
+    throw explainOpenFailure(error, options.nativeBinding);
+  }
   // WAL lets readers (UI queries) run beside a sync's writes; NORMAL is durable at each
   // checkpoint and safe against corruption, which the journal relies on.
   db.pragma('journal_mode = WAL');
@@ -49,4 +59,17 @@ export function migrate(db: Db): number {
     count++;
   }
   return count;
+}
+
+/** A native module built for another runtime fails with a message only its maintainers can read. */
+function explainOpenFailure(error: unknown, nativeBinding: string | undefined): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header|Cannot find module|Could not locate the bindings file/.test(message)) {
+    const runtime = process.versions.electron ? `Electron ${process.versions.electron}` : `Node ${process.versions.node}`;
+    const fix = process.versions.electron
+      ? 'Run `bash scripts/build-electron-native.sh` (npm start does it), then start Concord again.'
+      : 'Run `npm rebuild better-sqlite3` (or `bash scripts/setup.sh`), then start Concord again.';
+    return new Error(`Concord's SQLite library (better-sqlite3${nativeBinding ? ` at ${nativeBinding}` : ''}) is not built for ${runtime}. ${fix} (${message})`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(message);
 }
