@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkedCandidates, matchKey, normalizeKeyValue, planMatches } from './matching';
+import { describeKey, keyParts, linkedCandidates, matchKey, normalizeKeyValue, planMatches } from './matching';
 
 describe('matching', () => {
   it('normalizes case, whitespace and phone formatting', () => {
@@ -8,9 +8,12 @@ describe('matching', () => {
     expect(normalizeKeyValue('+1 (555) 010-2000')).toBe(normalizeKeyValue('+1 555.010.2000'));
     expect(normalizeKeyValue('')).toBeNull();
   });
-  it('falls back to the fallback keys when a match key is empty', () => {
-    expect(matchKey({ email: null, phone: '555 0100 22' }, ['email'], ['phone'])).toBe('phone=555010022');
+  it('a key holds the main keys and the fallback keys, each when all its fields have a value', () => {
+    expect(keyParts(matchKey({ email: null, phone: '555 0100 22' }, ['email'], ['phone']))).toEqual({ main: null, fallback: 'phone=555010022' });
+    expect(keyParts(matchKey({ email: 'A@x.com', phone: '555 0100 22' }, ['email'], ['phone']))).toEqual({ main: 'email=a@x.com', fallback: 'phone=555010022' });
+    expect(matchKey({ email: 'A@x.com' }, ['email'])).toBe('email=a@x.com');
     expect(matchKey({ email: null, phone: null }, ['email'], ['phone'])).toBeNull();
+    expect(describeKey(matchKey({ email: 'a@x.com', phone: '5550100' }, ['email'], ['phone']))).toBe('email=a@x.com · phone=5550100');
   });
   it('links one-to-one, creates the rest, and holds ambiguous keys as duplicates', () => {
     const plan = planMatches(
@@ -48,5 +51,41 @@ describe('matching', () => {
     expect(planMatches([], [{ id: 'm4', key: 'b' }], linked).duplicates).toEqual([{ side: 'right', id: 'm4', candidates: ['l2'] }]);
     expect(plan.createOnLeft).toEqual([]);
     expect(plan.links).toEqual([{ leftId: 'n5', rightId: 'm3' }]);
+  });
+
+  describe('fallback keys', () => {
+    const key = (email: string | null, phone: string | null) => matchKey({ email, phone }, ['email'], ['phone']);
+    it('links a record that has email and phone to one that has the phone only (not a create on each side)', () => {
+      const plan = planMatches([{ id: 'l1', key: key('ann@x.com', '555 0100 22') }], [{ id: 'r1', key: key(null, '555-0100-22') }]);
+      expect(plan).toEqual({ links: [{ leftId: 'l1', rightId: 'r1' }], createOnRight: [], createOnLeft: [], duplicates: [] });
+    });
+    it('never links two records whose main keys differ, even with the same phone', () => {
+      const plan = planMatches([{ id: 'l1', key: key('ann@x.com', '5550100') }], [{ id: 'r1', key: key('bob@x.com', '5550100') }]);
+      expect(plan).toMatchObject({ links: [], createOnRight: ['l1'], createOnLeft: ['r1'], duplicates: [] });
+    });
+    it('a main-key match wins over the fallback; the record left over is matched on its phone', () => {
+      const plan = planMatches(
+        [{ id: 'l1', key: key('ann@x.com', '5550100') }, { id: 'l2', key: key('cy@x.com', '5550199') }],
+        [{ id: 'r1', key: key('ANN@x.com', '5550199') }, { id: 'r2', key: key(null, '5550199') }],
+      );
+      expect(plan.links).toEqual([{ leftId: 'l1', rightId: 'r1' }, { leftId: 'l2', rightId: 'r2' }]);
+      expect(plan.createOnLeft).toEqual([]);
+    });
+    it('several records with the phone are a duplicate conflict, never a guess', () => {
+      const plan = planMatches([{ id: 'l1', key: key('ann@x.com', '5550100') }], [{ id: 'r1', key: key(null, '5550100') }, { id: 'r2', key: key(null, '5550100') }]);
+      expect(plan.duplicates).toEqual([{ side: 'left', id: 'l1', candidates: ['r1', 'r2'] }]);
+      expect(plan).toMatchObject({ links: [], createOnRight: [], createOnLeft: [] });
+    });
+    it('a new record without an email whose phone a linked record holds waits in the inbox', () => {
+      const linked = linkedCandidates([{ left: { id: 'l1', key: key('ann@x.com', '5550100') }, right: { id: 'r1', key: key('ann@x.com', '5550100') } }]);
+      expect(planMatches([], [{ id: 'r2', key: key(null, '5550100') }], linked).duplicates).toEqual([{ side: 'right', id: 'r2', candidates: ['l1'] }]);
+      // With its own (different) email it is another customer: created.
+      expect(planMatches([], [{ id: 'r3', key: key('bo@x.com', '5550100') }], linked).createOnLeft).toEqual(['r3']);
+    });
+    it('a record in a main-key duplicate conflict is not matched again on its phone', () => {
+      const plan = planMatches([{ id: 'l1', key: key('ann@x.com', '5550100') }], [{ id: 'r1', key: key('ann@x.com', null) }, { id: 'r2', key: key('ann@x.com', null) }, { id: 'r3', key: key(null, '5550100') }]);
+      expect(plan.duplicates).toEqual([{ side: 'left', id: 'l1', candidates: ['r1', 'r2'] }]);
+      expect(plan.createOnLeft).toEqual(['r3']);
+    });
   });
 });
