@@ -6,7 +6,7 @@
  */
 import type { AppRecord } from '../types';
 import { recordHash } from '../record-hash';
-import { quoteIdent, type TableInfo } from './schema';
+import { quoteIdent, type Affinity, type TableInfo } from './schema';
 
 export const TS_ALIAS = '__concord_ts';
 
@@ -69,10 +69,17 @@ export function toRecord(table: TableInfo, row: Record<string, unknown>): AppRec
   };
 }
 
-/** What better-sqlite3 can bind: booleans as 0/1, objects as JSON text. */
-export function toSqlValue(value: unknown): SqlValue {
+/**
+ * A field value as bound for a column of the given affinity, so that what is read back equals
+ * what was written. better-sqlite3 binds every JS number as a REAL, which a TEXT column stores
+ * as '5.0' (and `true` as '1.0'): that differs from the base on the next read and flips on every
+ * run. Whole numbers and booleans are therefore bound as INTEGERs, except into a REAL column,
+ * which stores a float either way. Objects become JSON text.
+ */
+export function toSqlValue(value: unknown, affinity: Affinity = 'blob'): SqlValue {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || Buffer.isBuffer(value)) return value;
+  if (typeof value === 'boolean') return value ? 1n : 0n;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && affinity !== 'real' ? BigInt(value) : value;
+  if (typeof value === 'string' || typeof value === 'bigint' || Buffer.isBuffer(value)) return value;
   return JSON.stringify(value);
 }

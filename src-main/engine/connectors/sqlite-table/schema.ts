@@ -8,12 +8,21 @@ import type Database from 'better-sqlite3';
 import type { ChangeDetection, CollectionInfo, ValueType } from '../../api/model';
 import { ConnectorError } from '../errors';
 
-export type ColumnInfo = { name: string; declaredType: string; notNull: boolean; pk: number };
+export type ColumnInfo = {
+  name: string;
+  declaredType: string;
+  notNull: boolean;
+  pk: number;
+  /** The column has a DEFAULT other than NULL: an INSERT that leaves it out gets the app's own value. */
+  hasDefault: boolean;
+};
 
 export type TableInfo = {
   name: string;
   columns: ColumnInfo[];
   primaryKey: string[];
+  /** A WITHOUT ROWID table: even an INTEGER PRIMARY KEY is an ordinary column SQLite never fills in. */
+  withoutRowid: boolean;
   updatedAt: string | null;
   flag: string | null;
   /** Whether updated_at holds epoch numbers (seconds or ms) rather than text. */
@@ -27,6 +36,18 @@ const FLAG_NAMES = ['needs_sync', 'sync_pending', 'dirty', 'is_dirty'];
 
 /** SQL identifiers: double quotes, embedded quotes doubled (the only escaping SQLite needs). */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export type Affinity = 'integer' | 'text' | 'blob' | 'real' | 'numeric';
+
+/** SQLite's own rules for a declared type's affinity (sqlite.org/datatype3.html, section 3.1), in their order. */
+export function affinityOf(declared: string): Affinity {
+  const t = declared.toUpperCase();
+  if (t.includes('INT')) return 'integer';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
+  if (t.includes('BLOB') || t.trim() === '') return 'blob';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'real';
+  return 'numeric';
+}
 
 export function valueTypeOf(declared: string): ValueType {
   const t = declared.toUpperCase();
@@ -63,13 +84,20 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
     .all() as string[];
   const tables: TableInfo[] = [];
   for (const name of names) {
-    const raw = db.prepare('SELECT name, type, "notnull" AS not_null, pk FROM pragma_table_info(?)').all(name) as {
+    const raw = db.prepare('SELECT name, type, "notnull" AS not_null, pk, dflt_value FROM pragma_table_info(?)').all(name) as {
       name: string;
       type: string;
       not_null: number;
       pk: number;
+      dflt_value: string | null;
     }[];
-    const columns = raw.map((c) => ({ name: c.name, declaredType: c.type, notNull: c.not_null === 1, pk: c.pk }));
+    const columns = raw.map((c) => ({
+      name: c.name,
+      declaredType: c.type,
+      notNull: c.not_null === 1,
+      pk: c.pk,
+      hasDefault: c.dflt_value !== null && c.dflt_value.toUpperCase() !== 'NULL',
+    }));
     const primaryKey = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
     // A table without a declared primary key has no stable id a sync could link by.
     if (primaryKey.length === 0) continue;
@@ -78,7 +106,8 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
     const updatedAt = safePick(columns, options.updatedAtColumn, UPDATED_AT_NAMES, name, 'last-modified time');
     const flag = safePick(columns, options.flagColumn, FLAG_NAMES, name, 'sync flag');
     const declared = updatedAt ? (columns.find((c) => c.name === updatedAt)?.declaredType ?? '') : '';
-    tables.push({ name, columns, primaryKey, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number' });
+    const withoutRowid = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().get(name) === 1;
+    tables.push({ name, columns, primaryKey, withoutRowid, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number' });
   }
   return tables;
 }

@@ -8,7 +8,8 @@ import type Database from 'better-sqlite3';
 import type { WriteOp, WriteResult } from '../types';
 import { errorMessage } from '../errors';
 import { keyOf, pkWhere, toRecord, toSqlValue, type SqlValue } from './rows';
-import { quoteIdent, type TableInfo } from './schema';
+import { assignKey, isBlankKey } from './keys';
+import { affinityOf, quoteIdent, type TableInfo } from './schema';
 
 const BUSY = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | null)?.code ?? ''));
 
@@ -30,7 +31,8 @@ function nowSql(db: Database.Database, t: TableInfo): string {
 }
 
 export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], selectSql: string): WriteResult[] {
-  const columns = new Set(t.columns.map((c) => c.name));
+  const affinities = new Map(t.columns.map((c) => [c.name, affinityOf(c.declaredType)]));
+  const keyColumns = new Set(t.primaryKey);
   const name = quoteIdent(t.name);
   const select = db.prepare(`${selectSql} WHERE ${pkWhere(t)}`);
 
@@ -38,9 +40,9 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
     const entries = Object.entries(fields);
     for (const [k] of entries) {
       // Field names are matched against the table's real columns, never spliced in unchecked.
-      if (!columns.has(k)) throw new OpError('invalid', `Table "${t.name}" has no column "${k}" — re-map the field or add the column.`);
+      if (!affinities.has(k)) throw new OpError('invalid', `Table "${t.name}" has no column "${k}" — re-map the field or add the column.`);
     }
-    return entries.map(([k, v]) => [k, toSqlValue(v)]);
+    return entries.map(([k, v]) => [k, toSqlValue(v, affinities.get(k))]);
   };
 
   const current = (id: string): { key: SqlValue[]; row: Record<string, unknown> } => {
@@ -61,7 +63,14 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
     if (t.updatedAt && now) stamp.push(`${quoteIdent(t.updatedAt)} = ${now}`);
     if (t.flag) stamp.push(`${quoteIdent(t.flag)} = 0`);
     if (op.op === 'create') {
-      const entries = checkFields(op.fields).filter(([k]) => k !== t.updatedAt && k !== t.flag);
+      // A blank key field counts as not mapped: it is assigned like a missing one, never stored as NULL or ''.
+      const entries = checkFields(op.fields).filter(([k, v]) => k !== t.updatedAt && k !== t.flag && !(keyColumns.has(k) && isBlankKey(v)));
+      const key = assignKey(db, t, new Set(entries.map(([k]) => k)));
+      if (!key.ok) {
+        const cols = key.missing.map((k) => `"${k}"`).join(', ');
+        throw new OpError('invalid', `Table "${t.name}" needs a value for its key column${key.missing.length > 1 ? 's' : ''} ${cols} to create a record, and Concord does not make up part of a compound key — map a field onto ${cols} in the pair's fields.`);
+      }
+      entries.push(...key.generated);
       const cols = entries.map(([k]) => quoteIdent(k));
       const vals = entries.map(() => '?');
       if (t.updatedAt && now) {
@@ -74,6 +83,9 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
       }
       const sql = cols.length ? `INSERT INTO ${name} (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *` : `INSERT INTO ${name} DEFAULT VALUES RETURNING *`;
       const row = db.prepare(sql).get(...entries.map(([, v]) => v)) as Record<string, unknown>;
+      const blank = t.primaryKey.filter((k) => row[k] === null || row[k] === undefined);
+      // Belt and braces (e.g. a key DEFAULT that evaluates to NULL): this op's savepoint rolls the row back.
+      if (blank.length > 0) throw new OpError('invalid', `Table "${t.name}" stored no value for its key column ${blank.map((k) => `"${k}"`).join(', ')} — map a field onto it or give the column a DEFAULT.`);
       return done(row);
     }
     const { key, row } = current(op.id);
@@ -82,12 +94,13 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
       db.prepare(`DELETE FROM ${name} WHERE ${pkWhere(t)}`).run(...key);
       return { ok: true, id: op.id };
     }
-    const entries = checkFields(op.fields).filter(([k]) => k !== t.updatedAt && k !== t.flag);
+    // A key is never cleared (the row would lose its id); the next read reports the key it kept.
+    const entries = checkFields(op.fields).filter(([k, v]) => k !== t.updatedAt && k !== t.flag && !(keyColumns.has(k) && isBlankKey(v)));
     const sets = [...entries.map(([k]) => `${quoteIdent(k)} = ?`), ...stamp];
     if (sets.length === 0) return done(row);
     db.prepare(`UPDATE ${name} SET ${sets.join(', ')} WHERE ${pkWhere(t)}`).run(...entries.map(([, v]) => v), ...key);
     // Re-read through the same select so the version matches what changes() will report.
-    const newKey = t.primaryKey.map((k) => (op.fields[k] !== undefined ? toSqlValue(op.fields[k]) : row[k])) as SqlValue[];
+    const newKey = t.primaryKey.map((k) => (entries.find(([e]) => e === k)?.[1] ?? row[k])) as SqlValue[];
     return done(select.get(...newKey) as Record<string, unknown>);
   };
 
