@@ -7,13 +7,11 @@ import { existsSync } from 'node:fs';
 import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, type SqliteSchemaOptions, type TableInfo } from './schema';
-import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS, tsExpression, type SqlValue } from './rows';
+import { cursorPages, resumePosition } from './cursor';
+import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS, tsExpression } from './rows';
 import { writeOps } from './write';
 
 export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };
-
-/** Cursor mode's position: the last record's (timestamp, key) pair, compared as a compound key. */
-type TsCursor = { ts: string; key: SqlValue[] };
 
 const DEFAULT_BATCH = 500;
 
@@ -76,32 +74,16 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     const d = open();
     const keys = pkList(t);
     if (mode === 'cursor') {
-      const stored = cursor?.mode === 'cursor' ? (cursor.value as TsCursor | null) : null;
-      const tsKeys = `(${TS_ALIAS}, ${keys})`;
-      // One ordered query, sliced into batches: the timestamp is a computed UTC expression no
-      // index can serve, so paging with LIMIT would sort the whole table once per page (quadratic).
-      // The first row is inclusive (`>=`) and starts a look-back window early, so rows that
+      // A read from no cursor, or from one this table cannot resume from (see `resumePosition`), reads every row.
+      const stored = cursor?.mode === 'cursor' ? resumePosition(t, cursor.value) : null;
+      // The first page is inclusive (`>=`) and starts a look-back window early, so rows that
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
-      const lookBack = options.lookBackSeconds ?? 0;
-      const order = `ORDER BY ${TS_ALIAS}, ${keys}`;
-      const rows = guard(() => {
-        if (!stored) return d.prepare(`${selectFrom(t)} ${order}`).all() as Record<string, unknown>[];
-        if (lookBack > 0) {
-          const from = new Date(Date.parse(stored.ts) - lookBack * 1000).toISOString();
-          return d.prepare(`${selectFrom(t)} WHERE ${TS_ALIAS} >= ? ${order}`).all(from) as Record<string, unknown>[];
-        }
-        return d.prepare(`${selectFrom(t)} WHERE ${tsKeys} >= (?, ${pkParams(t)}) ${order}`).all(stored.ts, ...stored.key) as Record<string, unknown>[];
-      });
-      let position: TsCursor | null = stored;
-      for (let at = 0; ; at += limit) {
+      for (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard)) {
         checkAbort(options.signal);
-        const page = rows.slice(at, at + limit);
-        const last = page.at(-1);
-        if (last) position = { ts: String(last[TS_ALIAS]), key: pkValues(t, last) };
-        yield { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: position } };
-        if (at + limit >= rows.length) return;
+        yield { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
       }
+      return;
     }
     // flag and hash: keyset paging on the primary key, which never changes under a row.
     const where = mode === 'flag' && t.flag ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';

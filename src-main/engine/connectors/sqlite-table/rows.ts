@@ -14,12 +14,13 @@ export const TS_ALIAS = '__concord_ts';
  * The updated-at column as ISO 8601 UTC text with milliseconds, whatever it stores: epoch
  * seconds or ms, or any text SQLite's date functions read (a zone suffix is converted to UTC).
  * Comparing this expression, never the raw column, keeps mixed formats and zones in order
- * (PITFALLS 5). Rows without a readable time sort first, as ''.
+ * (PITFALLS 5). A row without a readable time (NULL, unparseable text, an out-of-range number)
+ * is '' — never NULL, which no comparison matches and would hide the row from every read.
  */
 export function tsExpression(column: string): string {
   const q = quoteIdent(column);
-  return `(CASE WHEN typeof(${q}) IN ('integer','real') THEN strftime('%Y-%m-%dT%H:%M:%fZ', CASE WHEN ${q} > 100000000000 THEN ${q} / 1000.0 ELSE ${q} END, 'unixepoch')
-    ELSE COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', ${q}), '') END)`;
+  return `COALESCE(CASE WHEN typeof(${q}) IN ('integer','real') THEN strftime('%Y-%m-%dT%H:%M:%fZ', CASE WHEN ${q} > 100000000000 THEN ${q} / 1000.0 ELSE ${q} END, 'unixepoch')
+    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ${q}) END, '')`;
 }
 
 export type SqlValue = string | number | bigint | Buffer | null;

@@ -1,0 +1,145 @@
+/**
+ * Cursor mode: rows without a readable updated_at, stored cursors that cannot be resumed from,
+ * and keyset paging across runs of equal timestamps (PITFALLS 6 and 10).
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Cursor } from '../types';
+import { collect } from '../conformance';
+import { basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { createSqliteTableConnector } from './connector';
+
+const T = '2024-05-01T10:00:00.000Z';
+const tsOf = (c: Cursor | null): unknown => (c?.value as { ts?: unknown } | null)?.ts;
+
+describe('sqlite-table cursor mode', () => {
+  let dir: string;
+  let path: string;
+  let db: Database.Database;
+  beforeEach(() => {
+    dir = tempDir('concord-sqlite-cursor-');
+    path = join(dir, 'app.sqlite');
+    db = new Database(path);
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, updated_at TEXT)');
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    db.close();
+    removeDir(dir);
+  });
+
+  it('rows with a NULL, unreadable or out-of-range updated_at are read on every run, and the cursor never holds an empty time', async () => {
+    const ins = db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)');
+    ins.run(1, 'null', null);
+    ins.run(2, 'garbage', 'not a time');
+    ins.run(3, 'stamped', T);
+    ins.run(4, 'huge', 1e20);
+    ins.run(5, 'null too', null);
+    const c = createSqliteTableConnector({ path });
+    const first = await collect(c, 't', null, 'cursor', 2, 5);
+    expect([...first.ids].sort()).toEqual(['1', '2', '3', '4', '5']);
+    for (const b of first.batches) expect(b.cursor.value === null || tsOf(b.cursor) !== '').toBe(true);
+    expect(tsOf(first.cursor)).toBe(T);
+
+    const second = await collect(c, 't', first.cursor, 'cursor', 2, 5);
+    expect([...second.ids].sort()).toEqual(['1', '2', '3', '4', '5']);
+    ins.run(6, 'new, no time', null);
+    const third = await collect(c, 't', second.cursor, 'cursor', 2, 5);
+    expect(third.ids).toContain('6');
+    await c.close();
+  });
+
+  it('a table where no row has a timestamp keeps a null cursor and the next run still reads', async () => {
+    db.exec("INSERT INTO t (v) VALUES ('a'), ('b'), ('c')");
+    const c = createSqliteTableConnector({ path });
+    const first = await collect(c, 't', null, 'cursor', 2, 5);
+    expect(first.ids).toEqual(['1', '2', '3']);
+    expect(first.cursor?.value).toBeNull();
+    expect((await collect(c, 't', first.cursor, 'cursor', 2, 5)).ids).toEqual(['1', '2', '3']);
+    await c.close();
+  });
+
+  it('a stored cursor with an empty or unreadable time is read as no cursor instead of failing every run', async () => {
+    db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)').run(1, 'a', T);
+    db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)').run(2, 'b', null);
+    const c = createSqliteTableConnector({ path });
+    for (const value of [{ ts: '', key: [2] }, { ts: 'yesterday-ish', key: [1] }, { ts: T, key: [] }, 'junk']) {
+      const r = await collect(c, 't', { mode: 'cursor', value }, 'cursor', 10, 5);
+      expect([...r.ids].sort(), JSON.stringify(value)).toEqual(['1', '2']);
+      expect(r.cursor?.value).toEqual({ ts: T, key: [1] });
+    }
+    await c.close();
+  });
+
+  it('many rows sharing one timestamp across several pages are each read once, in bounded queries', async () => {
+    const ins = db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 1; i <= 50; i++) ins.run(i, `v${i}`, T);
+    })();
+    const c = createSqliteTableConnector({ path });
+    // Every query the connector runs returns at most a page (plus one row to see that another follows).
+    const statement = Object.getPrototypeOf(db.prepare('SELECT 1')) as { all: (...args: unknown[]) => unknown[] };
+    const sizes: number[] = [];
+    const all = statement.all;
+    vi.spyOn(statement, 'all').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      const out = all.apply(this, args);
+      sizes.push(out.length);
+      return out;
+    });
+    const r = await collect(c, 't', null, 'cursor', 7, 5);
+    expect(r.ids).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 1)));
+    expect(r.batches.length).toBe(8);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
+
+    // Resuming from a cursor inside the run of equal timestamps, with no look-back: that row and the rest.
+    const mid = r.batches[2]?.cursor ?? null;
+    expect(mid?.value).toEqual({ ts: T, key: [21] });
+    const rest = await collect(c, 't', mid, 'cursor', 7, 0);
+    expect(rest.ids).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 21)));
+    await c.close();
+  });
+});
+
+describe('sqlite-table cursor mode through the engine', () => {
+  let kit: Kit | null = null;
+  let dir: string;
+  afterEach(async () => {
+    await kit?.close();
+    kit = null;
+    removeDir(dir);
+  });
+
+  it('a pair whose rows have no updated_at keeps running, and a new such row still syncs', async () => {
+    dir = tempDir('concord-sqlite-cursor-');
+    const left = join(dir, 'left.sqlite');
+    const right = join(dir, 'right.sqlite');
+    for (const p of [left, right]) {
+      const d = new Database(p);
+      d.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER, updated_at TEXT)');
+      d.close();
+    }
+    const l = new Database(left);
+    l.exec("INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')");
+    l.close();
+    kit = startEngine(dir, join(dir, 'data'));
+    const lc = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
+    const rc = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
+    const config = basePairConfig(lc.id, rc.id);
+    config.left.changeDetection = 'cursor';
+    config.right.changeDetection = 'cursor';
+    const { id: pairId } = await kit.call('pairs/create', { config });
+    const first = await syncAndWait(kit, pairId);
+    expect([first.status, first.counts.created]).toEqual(['succeeded', 2]);
+    const second = await syncAndWait(kit, pairId);
+    expect([second.status, second.error]).toEqual(['succeeded', null]);
+    const lw = new Database(left);
+    lw.exec("INSERT INTO contacts (email, name) VALUES ('c@x', 'C')");
+    lw.close();
+    const third = await syncAndWait(kit, pairId);
+    expect([third.status, third.counts.created]).toEqual(['succeeded', 1]);
+    const rr = new Database(right, { readonly: true });
+    expect(rr.prepare('SELECT email FROM contacts ORDER BY email').pluck().all()).toEqual(['a@x', 'b@x', 'c@x']);
+    rr.close();
+  });
+});
