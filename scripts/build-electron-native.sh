@@ -18,9 +18,17 @@ trap 'rm -rf "$work"' EXIT
 cp -r node_modules/better-sqlite3/. "$work/"
 rm -rf "$work/build"
 echo "Building better-sqlite3 $sqlite for Electron $electron (about a minute)…"
-# setup.sh points node-gyp at the system's Node headers (npm_config_nodedir); this build needs Electron's.
-(cd "$work" && env -u npm_config_nodedir JOBS="${JOBS:-max}" npx --yes node-gyp@11 rebuild --release \
-  --runtime=electron --target="$electron" --dist-url=https://electronjs.org/headers)
+# Electron's headers, fetched here and named with --nodedir: this machine's npm config may point
+# node-gyp at the system's Node headers (nodedir), which would build for Node again.
+mkdir -p "$work/headers"
+headers_url="https://electronjs.org/headers/v$electron/node-v$electron-headers.tar.gz"
+if ! curl -fsSL --retry 2 -o "$work/headers.tar.gz" "$headers_url"; then
+  echo "Could not download Electron's headers ($headers_url): the Electron build of better-sqlite3 needs them." >&2
+  exit 1
+fi
+tar -xzf "$work/headers.tar.gz" -C "$work/headers"
+(cd "$work" && JOBS="${JOBS:-max}" npx --yes node-gyp@11 rebuild --release \
+  --runtime=electron --target="$electron" --nodedir="$work/headers/node_headers")
 mkdir -p "$out"
 rm -f "$out"/built-for-electron-*
 cp "$work/build/Release/better_sqlite3.node" "$out/better_sqlite3.node"
