@@ -1,27 +1,38 @@
 /**
- * A CSV file as text that can be written back unchanged: each row keeps its raw text, so a row
- * Concord did not touch is re-emitted byte for byte. The format (encoding, BOM, delimiter,
- * quoting style, line ending, trailing newline) is detected once and reused for rows Concord writes.
+ * A CSV file as records that can be written back as the app wrote them. Each record keeps its
+ * source: its exact bytes, its line ending, the values read and each cell's text. On write, a
+ * record whose values did not change is re-emitted byte for byte (even bytes the encoding has no
+ * character for); a changed record keeps the source text of its unchanged cells, and only the
+ * changed cells are quoted anew, in the column's own style. The format (encoding, BOM, delimiter,
+ * line ending, trailing newline, per-column quoting) is detected once and used for new text.
  */
-import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
-import { ConnectorError, errorMessage } from '../errors';
+import { ConnectorError } from '../errors';
+import { tokenize } from './csv-tokenize';
 
 export type CsvEncoding = 'utf-8' | 'latin1' | 'windows-1252';
+
+/** How a column quotes its cells: kept when all of the file's cells of that kind agree. */
+export type ColumnQuoting = { values: boolean; empty: boolean };
 
 export type CsvFormat = {
   encoding: CsvEncoding;
   bom: boolean;
   delimiter: ',' | ';' | '\t';
-  quoteAll: boolean;
   eol: '\r\n' | '\n' | '\r';
   finalNewline: boolean;
+  /** Every header cell was quoted: a column Concord adds gets a quoted name too. */
+  headerQuoted: boolean;
+  columns: ColumnQuoting[];
 };
 
-export type CsvRow = { values: string[]; raw: string | null };
-export type CsvDocument = { format: CsvFormat; header: string[]; headerRaw: string | null; rows: CsvRow[] };
+export type CsvSource = { bytes: Buffer; eol: string; values: readonly string[]; cells: readonly string[] };
+/** `after`: the blank lines that followed the record in the file, kept as they were. */
+export type CsvRecord = { values: string[]; source: CsvSource | null; after: Buffer };
+export type CsvDocument = { format: CsvFormat; lead: Buffer; header: CsvRecord; rows: CsvRecord[] };
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const NONE = Buffer.alloc(0);
 
 export function decode(bytes: Buffer, configured?: CsvEncoding): { text: string; encoding: CsvEncoding; bom: boolean } {
   if (bytes.subarray(0, 3).equals(UTF8_BOM)) return { text: bytes.subarray(3).toString('utf8'), encoding: 'utf-8', bom: true };
@@ -35,23 +46,32 @@ export function decode(bytes: Buffer, configured?: CsvEncoding): { text: string;
   }
 }
 
-export function encode(text: string, format: CsvFormat): Buffer {
-  const body = format.encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, format.encoding);
-  return format.bom ? Buffer.concat([UTF8_BOM, body]) : body;
+function encodeText(text: string, encoding: CsvEncoding): Buffer {
+  return encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, encoding);
+}
+
+/**
+ * The first character of `value` the encoding cannot store, or null. iconv writes `?` for such a
+ * character without a word, so a write must check first: the `?` would be read back as the
+ * value and synced to the other app.
+ */
+export function unencodable(value: string, encoding: CsvEncoding): string | null {
+  if (encoding === 'utf-8') return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(value)?.[0] ?? null;
+  const fits = (s: string) => iconv.decode(iconv.encode(s, encoding), encoding) === s;
+  if (fits(value)) return null;
+  for (const ch of value) if (!fits(ch)) return ch;
+  return null;
 }
 
 /** The first line outside quotes (a header may hold quoted line breaks). */
-function firstLine(text: string): { line: string; eol: CsvFormat['eol'] | null } {
+function firstLine(text: string): string {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === '\n' || ch === '\r')) {
-      const eol = ch === '\r' ? (text[i + 1] === '\n' ? '\r\n' : '\r') : '\n';
-      return { line: text.slice(0, i), eol };
-    }
+    else if (!quoted && (ch === '\n' || ch === '\r')) return text.slice(0, i);
   }
-  return { line: text, eol: null };
+  return text;
 }
 
 function detectDelimiter(line: string): CsvFormat['delimiter'] {
@@ -65,59 +85,101 @@ function detectDelimiter(line: string): CsvFormat['delimiter'] {
   return best && best[1] > 0 ? best[0] : ',';
 }
 
-function allQuoted(raw: string, delimiter: string, fields: number): boolean {
-  const body = raw.replace(/[\r\n]+$/, '');
-  return body.startsWith('"') && body.endsWith('"') && body.split(`"${delimiter}"`).length >= fields;
+const asEol = (eol: string | undefined): CsvFormat['eol'] => (eol === '\r\n' || eol === '\r' ? eol : '\n');
+const isQuoted = (cell: string) => cell.startsWith('"');
+
+/** A column keeps a quoting style only where the file is consistent; otherwise quotes only when needed. */
+function columnQuoting(header: CsvRecord, rows: CsvRecord[]): ColumnQuoting[] {
+  return header.values.map((_, i) => {
+    const n = { quoted: 0, bare: 0, quotedEmpty: 0, bareEmpty: 0 };
+    for (const row of rows) {
+      const cell = row.source?.cells[i];
+      if (cell === undefined) continue;
+      const empty = row.values[i] === '';
+      if (isQuoted(cell)) n[empty ? 'quotedEmpty' : 'quoted']++;
+      else n[empty ? 'bareEmpty' : 'bare']++;
+    }
+    if (n.quoted + n.bare + n.quotedEmpty + n.bareEmpty === 0) {
+      const quoted = isQuoted(header.source?.cells[i] ?? '');
+      return { values: quoted, empty: quoted };
+    }
+    const values = n.quoted + n.bare > 0 ? n.bare === 0 : n.bareEmpty === 0;
+    const empty = n.quotedEmpty + n.bareEmpty > 0 ? n.bareEmpty === 0 : values;
+    return { values, empty };
+  });
 }
 
 export function parseCsv(bytes: Buffer, options: { path: string; encoding?: CsvEncoding; delimiter?: CsvFormat['delimiter'] }): CsvDocument {
   const { text, encoding, bom } = decode(bytes, options.encoding);
-  const head = firstLine(text);
-  const delimiter = options.delimiter ?? detectDelimiter(head.line);
-  const eol = head.eol ?? '\n';
-  const utf8 = Buffer.from(text, 'utf8');
-  let parsed: { record: string[]; info: { bytes: number } }[];
-  try {
-    parsed = parse(utf8, { delimiter, record_delimiter: eol, info: true, relax_column_count: true, skip_empty_lines: false }) as unknown as typeof parsed; // csv-parse types `info: true` loosely
-  } catch (error) {
-    throw new ConnectorError('invalid', `${options.path} is not a well-formed CSV file (${errorMessage(error)}) — fix the line it names, e.g. an unclosed quote.`, { cause: error });
+  const delimiter = options.delimiter ?? detectDelimiter(firstLine(text));
+  // Single-byte encodings decode one character per byte, so text offsets are byte offsets; valid
+  // UTF-8 re-encodes to the very bytes it was decoded from.
+  const body = bom ? bytes.subarray(3) : bytes;
+  const original = (start: number, end: number): Buffer => (encoding === 'utf-8' ? Buffer.from(text.slice(start, end), 'utf8') : body.subarray(start, end));
+
+  const records: CsvRecord[] = [];
+  let lead: Buffer = NONE;
+  let headerEol: string | undefined;
+  for (const t of tokenize(text, delimiter, options.path)) {
+    const blank = t.cells.length === 1 && t.cells[0] === '';
+    const prev = records.at(-1);
+    if (blank) {
+      const raw = original(t.start, t.end + t.eol.length);
+      if (prev) prev.after = Buffer.concat([prev.after, raw]);
+      else lead = Buffer.concat([lead, raw]);
+      continue;
+    }
+    headerEol ??= t.eol;
+    records.push({ values: [...t.values], source: { bytes: original(t.start, t.end), eol: t.eol, values: t.values, cells: t.cells }, after: NONE });
   }
-  // Raw text per record from the parser's byte offsets: exact, including quotes and the line ending.
-  let offset = 0;
-  const records = parsed.map((p) => {
-    const raw = utf8.subarray(offset, p.info.bytes).toString('utf8');
-    offset = p.info.bytes;
-    return { values: p.record, raw };
-  });
-  const first = records[0];
-  const header = first?.values ?? [];
-  const rows = records.slice(1).filter((r) => !(r.values.length === 1 && r.values[0] === ''));
-  const quoteAll = first !== undefined && allQuoted(first.raw, delimiter, header.length) && (rows[0] === undefined || allQuoted(rows[0].raw, delimiter, header.length));
-  const format: CsvFormat = { encoding, bom, delimiter, quoteAll, eol, finalNewline: text === '' || /[\r\n]$/.test(text) };
-  return { format, header, headerRaw: first?.raw ?? null, rows };
+  const header = records[0] ?? { values: [], source: null, after: NONE };
+  const rows = records.slice(1);
+  const headerCells = header.source?.cells ?? [];
+  const format: CsvFormat = {
+    encoding,
+    bom,
+    delimiter,
+    eol: asEol(headerEol || rows.find((r) => r.source?.eol)?.source?.eol),
+    finalNewline: text === '' || /[\r\n]$/.test(text),
+    headerQuoted: headerCells.length > 0 && headerCells.every(isQuoted),
+    columns: columnQuoting(header, rows),
+  };
+  return { format, lead, header, rows };
 }
 
-function quote(value: string, format: CsvFormat): string {
-  const needs = format.quoteAll || value.includes('"') || value.includes(format.delimiter) || /[\r\n]/.test(value) || /^\s|\s$/.test(value);
+/** Adds a column at the end of the header; its cells are quoted only if every other column's are. */
+export function addColumn(doc: CsvDocument, name: string): number {
+  doc.header.values = [...doc.header.values, name];
+  const quoted = doc.format.columns.length > 0 && doc.format.columns.every((c) => c.values);
+  doc.format.columns.push({ values: quoted, empty: quoted });
+  return doc.header.values.length - 1;
+}
+
+function quoteCell(value: string, quoted: boolean, delimiter: string): string {
+  const needs = quoted || value.includes('"') || value.includes(delimiter) || /[\r\n]/.test(value) || /^\s|\s$/.test(value);
   return needs ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export function formatRow(values: string[], format: CsvFormat): string {
-  return values.map((v) => quote(v, format)).join(format.delimiter) + format.eol;
+const sameValues = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function recordBytes(rec: CsvRecord, format: CsvFormat, quoted: (i: number, value: string) => boolean): Buffer {
+  const src = rec.source;
+  if (src && sameValues(rec.values, src.values)) return src.bytes;
+  const cells = rec.values.map((v, i) => (src && src.values[i] === v && src.cells[i] !== undefined ? src.cells[i] : quoteCell(v, quoted(i, v), format.delimiter)));
+  return encodeText(cells.join(format.delimiter), format.encoding);
 }
 
-/** Raw rows are re-emitted as read; only rows with `raw: null` are formatted anew. */
 export function serialize(doc: CsvDocument): Buffer {
-  const parts: string[] = [];
-  const push = (raw: string) => {
-    const prev = parts.at(-1);
-    // A last row that had no line ending gets one before anything follows it.
-    if (prev !== undefined && !/[\r\n]$/.test(prev)) parts[parts.length - 1] = prev + doc.format.eol;
-    parts.push(raw);
-  };
-  push(doc.headerRaw ?? formatRow(doc.header, doc.format));
-  for (const row of doc.rows) push(row.raw ?? formatRow(row.values, doc.format));
-  let text = parts.join('');
-  if (!doc.format.finalNewline && text.endsWith(doc.format.eol)) text = text.slice(0, -doc.format.eol.length);
-  return encode(text, doc.format);
+  const { format } = doc;
+  const parts: Buffer[] = format.bom ? [UTF8_BOM, doc.lead] : [doc.lead];
+  const records = [doc.header, ...doc.rows];
+  records.forEach((rec, i) => {
+    const inHeader = i === 0;
+    parts.push(recordBytes(rec, format, (col, v) => (inHeader ? format.headerQuoted : v === '' ? (format.columns[col]?.empty ?? false) : (format.columns[col]?.values ?? false))));
+    const last = i === records.length - 1;
+    // A record keeps its own line ending; the file's last line keeps having one, or not.
+    const eol = last && !format.finalNewline && rec.after.length === 0 ? '' : rec.source?.eol || format.eol;
+    parts.push(encodeText(eol, format.encoding), rec.after);
+  });
+  return Buffer.concat(parts);
 }
