@@ -1,33 +1,45 @@
 /**
  * CSV file connector. One collection (the file); change detection by hash only (a full read),
- * so deletes are found by scan. Writes rewrite the file atomically: a temp file in the same
- * folder, then rename, so a reader (or a crash) never sees half a file.
- *
- * Ids: the configured id column; without one, Concord keeps its own `concord_id` column,
- * appended as the last column and filled with random ids. Row numbers would shift on every
- * insert or delete and content hashes change on every edit (an edit would look like delete +
- * create and lose its link), so a stored id is the only stable choice. Rows added by hand get
- * an id on the next read.
+ * so deletes are found by scan. Reads never write the file. A write rewrites it atomically
+ * (`replaceFile`), keeping its format and every row it did not change as it was (`csv-format`).
+ * Ids: the configured id column, or Concord's own `concord_id` column (see `row-ids`).
  */
-import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
-import { recordHash } from '../record-hash';
-import { parseCsv, serialize, type CsvDocument, type CsvEncoding, type CsvFormat } from './csv-format';
+import { replaceFile } from './atomic-write';
+import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
+import { createdId, GENERATED_ID_COLUMN, identify, storeIds, toRecord, type Entry } from './row-ids';
 
-export const GENERATED_ID_COLUMN = 'concord_id';
+export { GENERATED_ID_COLUMN } from './row-ids';
 
 export type CsvFileConfig = { path: string; idColumn?: string; delimiter?: CsvFormat['delimiter']; encoding?: CsvEncoding };
+
+type Loaded = { doc: CsvDocument; stamp: string; entries: Entry[] };
+/** A write batch's rows by id (updated as its ops apply) and the rows its deletes remove. */
+type Batch = { byId: Map<string, Entry>; removed: Set<CsvRecord> };
+
+const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const codePoint = (ch: string) => `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 export function createCsvFileConnector(config: CsvFileConfig): Connector {
   const path = config.path;
   const collection = basename(path);
-  const idColumn = config.idColumn ?? GENERATED_ID_COLUMN;
+  const idColumn = config.idColumn;
+  const keyColumn = idColumn ?? GENERATED_ID_COLUMN;
 
   const checkCollection = (name: string) => {
     if (name !== collection) throw new ConnectorError('not-found', `This connection has one collection, "${collection}", not "${name}".`);
+  };
+
+  const fileStamp = (): string => {
+    try {
+      const st = statSync(path);
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
   };
 
   const load = (): { doc: CsvDocument; stamp: string } => {
@@ -46,128 +58,75 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
       throw new ConnectorError('unavailable', `The file ${path} could not be read (${errorMessage(error)}).`, { cause: error });
     }
     const doc = parseCsv(bytes, { path, ...(config.encoding ? { encoding: config.encoding } : {}), ...(config.delimiter ? { delimiter: config.delimiter } : {}) });
-    if (doc.header.length === 0) throw new ConnectorError('invalid', `${path} is empty — a CSV file needs a header row with the column names.`);
-    if (config.idColumn && !doc.header.includes(config.idColumn)) {
-      throw new ConnectorError('config', `${path} has no column "${config.idColumn}" — choose the id column among: ${doc.header.join(', ')}.`);
-    }
+    const header = doc.header.values;
+    if (header.length === 0) throw new ConnectorError('invalid', `${path} is empty — a CSV file needs a header row with the column names.`);
+    if (idColumn && !header.includes(idColumn)) throw new ConnectorError('config', `${path} has no column "${idColumn}" — choose the id column among: ${header.join(', ')}.`);
     return { doc, stamp };
+  };
+
+  const loadRows = (): Loaded => {
+    const { doc, stamp } = load();
+    return { doc, stamp, entries: identify(doc, path, idColumn) };
   };
 
   const save = (doc: CsvDocument, stamp: string): void => {
     // Someone saved the file since we read it: writing now would drop their change.
     if (fileStamp() !== stamp) throw new ConnectorError('unavailable', `${path} changed while Concord was writing it — the write will be retried.`);
-    const tmp = join(dirname(path), `.${basename(path)}.concord-${randomUUID().slice(0, 8)}.tmp`);
     try {
-      const fd = openSync(tmp, 'wx');
-      try {
-        writeSync(fd, serialize(doc));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
+      replaceFile(path, serialize(doc));
     } catch (error) {
-      rmSync(tmp, { force: true });
       throw new ConnectorError('unavailable', `Concord could not write ${path} (${errorMessage(error)}) — check that the folder is writable and the file is not open in a program that locks it.`, { cause: error });
     }
-  };
-
-  const fileStamp = (): string => {
-    try {
-      const st = statSync(path);
-      return `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
-  };
-
-  /** Loads the file, gives rows without a generated id one (saving the file), checks ids are unique. */
-  const loadWithIds = (): { doc: CsvDocument; stamp: string; col: number } => {
-    const loaded = load();
-    const doc = loaded.doc;
-    let stamp = loaded.stamp;
-    if (!config.idColumn) {
-      let col = doc.header.indexOf(GENERATED_ID_COLUMN);
-      let changed = false;
-      if (col < 0) {
-        doc.header.push(GENERATED_ID_COLUMN);
-        doc.headerRaw = null;
-        col = doc.header.length - 1;
-        changed = true;
-      }
-      for (const row of doc.rows) {
-        while (row.values.length < doc.header.length) {
-          row.values.push('');
-          row.raw = null;
-        }
-        if (!row.values[col]) {
-          row.values[col] = randomUUID();
-          row.raw = null;
-          changed = true;
-        }
-      }
-      if (changed) {
-        save(doc, stamp);
-        stamp = fileStamp();
-      }
-    }
-    const col = doc.header.indexOf(idColumn);
-    const seen = new Map<string, number>();
-    doc.rows.forEach((row, i) => {
-      const id = row.values[col] ?? '';
-      if (id === '') throw new ConnectorError('invalid', `Row ${i + 2} of ${path} has no value in the id column "${idColumn}" — fill it in or remove the row.`);
-      const prev = seen.get(id);
-      if (prev !== undefined) throw new ConnectorError('invalid', `${path} has the id "${id}" twice in column "${idColumn}" (rows ${prev + 2} and ${i + 2}) — make the ids unique.`);
-      seen.set(id, i);
-    });
-    return { doc, stamp, col };
-  };
-
-  const toRecord = (doc: CsvDocument, values: string[], col: number): AppRecord => {
-    const fields: Record<string, unknown> = {};
-    doc.header.forEach((h, i) => (fields[h] = values[i] ?? ''));
-    return { id: values[col] ?? '', version: recordHash(fields), fields };
   };
 
   async function* changes(name: string, _cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
     checkCollection(name);
     if (options.mode !== 'hash') throw new ConnectorError('config', `A CSV file supports hash change detection only, not ${options.mode}.`);
-    const { doc, col } = loadWithIds();
+    const { doc, entries } = loadRows();
     const size = Math.max(1, options.batchSize ?? 500);
-    const total = doc.rows.length;
+    const total = entries.length;
     for (let i = 0; i === 0 || i < total; i += size) {
       if (options.signal.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('The read was cancelled.');
-      const upserts = doc.rows.slice(i, i + size).map((r) => toRecord(doc, r.values, col));
+      const upserts = entries.slice(i, i + size).map((e) => toRecord(doc, e, idColumn));
       yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(i + size >= total ? { complete: true } : {}) };
     }
   }
 
   return {
     async describe() {
-      const { doc } = load();
-      const header = config.idColumn || doc.header.includes(GENERATED_ID_COLUMN) ? doc.header : [...doc.header, GENERATED_ID_COLUMN];
+      const header = load().doc.header.values;
+      const names = idColumn || header.includes(GENERATED_ID_COLUMN) ? header : [...header, GENERATED_ID_COLUMN];
       return {
-        collections: [{ name: collection, fields: header.map((h) => ({ name: h, type: 'string' as const, nullable: h !== idColumn, ...(h === idColumn ? { key: true } : {}) })), primaryKey: [idColumn], changeDetection: ['hash'] }],
+        collections: [{ name: collection, fields: names.map((h) => ({ name: h, type: 'string' as const, nullable: h !== keyColumn, ...(h === keyColumn ? { key: true } : {}) })), primaryKey: [keyColumn], changeDetection: ['hash'] }],
       };
     },
     async test() {
-      load();
+      loadRows();
     },
     changes,
     async read(name, ids) {
       checkCollection(name);
-      const { doc, col } = loadWithIds();
-      const byId = new Map(doc.rows.map((r) => [r.values[col] ?? '', r]));
+      const { doc, entries } = loadRows();
+      const byId = new Map(entries.map((e) => [e.id, e]));
       return ids.flatMap((id) => {
-        const row = byId.get(id);
-        return row ? [toRecord(doc, row.values, col)] : [];
+        const e = byId.get(id);
+        return e ? [toRecord(doc, e, idColumn)] : [];
       });
     },
     async write(name, ops) {
       checkCollection(name);
-      const { doc, stamp, col } = loadWithIds();
-      const results = ops.map((op) => applyOp(doc, col, op));
-      if (results.some((r) => r.ok)) {
+      const { doc, stamp, entries } = loadRows();
+      const batch: Batch = { byId: new Map(entries.map((e) => [e.id, e])), removed: new Set() };
+      let changed = false;
+      const results = ops.map((op) => {
+        const r = applyOp(doc, batch, op);
+        changed ||= r.changed;
+        return r.result;
+      });
+      if (changed) {
+        doc.rows = doc.rows.filter((r) => !batch.removed.has(r));
+        // The first write that changes the file also stores the ids rows were read with.
+        if (!idColumn) storeIds(doc, [...batch.byId.values()]);
         try {
           save(doc, stamp);
         } catch (error) {
@@ -180,34 +139,70 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     async close() {},
   };
 
-  function applyOp(doc: CsvDocument, col: number, op: WriteOp): WriteResult {
-    const unknown = Object.keys(op.op === 'delete' ? {} : op.fields).filter((k) => !doc.header.includes(k));
-    if (unknown.length) return { ok: false, reason: 'invalid', error: `${path} has no column ${unknown.map((u) => `"${u}"`).join(', ')} — add it to the header row or re-map the field.` };
-    const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
-    if (op.op === 'create') {
-      const values = doc.header.map((h) => text(op.fields[h]));
-      if (!values[col]) values[col] = randomUUID();
-      if (doc.rows.some((r) => r.values[col] === values[col])) return { ok: false, reason: 'invalid', error: `${path} already has a row with id "${values[col]}".` };
-      doc.rows.push({ values, raw: null });
-      return { ok: true, id: values[col] ?? '', version: toRecord(doc, values, col).version ?? '' };
+  /** Why `op` cannot be written (an unknown column, a character the file's encoding lacks), or null. */
+  function refusal(doc: CsvDocument, op: WriteOp): string | null {
+    if (op.op === 'delete') return null;
+    const header = doc.header.values;
+    const unknown = Object.keys(op.fields).filter((k) => !header.includes(k) && !(k === GENERATED_ID_COLUMN && !idColumn));
+    if (unknown.length) return `${path} has no column ${unknown.map((u) => `"${u}"`).join(', ')} — add it to the header row or re-map the field.`;
+    const { encoding } = doc.format;
+    for (const [field, value] of Object.entries(op.fields)) {
+      const ch = unencodable(text(value), encoding);
+      if (ch === null) continue;
+      const which = op.op === 'create' ? 'A new row' : `Row "${op.id}"`;
+      const setting = config.encoding ? ` and set the connection's encoding to utf-8` : '';
+      return `${which} cannot be written to ${path}: field "${field}" holds the character "${ch}" (${codePoint(ch)}), which the file's encoding (${encoding}) cannot store. Convert the file to UTF-8 (e.g. Save As "CSV UTF-8" in your spreadsheet)${setting}, then retry; Concord will not write "?" in its place.`;
     }
-    const index = doc.rows.findIndex((r) => r.values[col] === op.id);
-    const row = doc.rows[index];
-    if (!row) return { ok: false, reason: 'not-found', error: `${path} has no row with id "${op.id}" any more.` };
-    if (op.ifVersion !== undefined && toRecord(doc, row.values, col).version !== op.ifVersion) {
-      return { ok: false, reason: 'stale', error: `Row "${op.id}" of ${path} changed since Concord read it; it will be re-read and compared.` };
+    return null;
+  }
+
+  function applyOp(doc: CsvDocument, { byId, removed }: Batch, op: WriteOp): { result: WriteResult; changed: boolean } {
+    const fail = (reason: 'invalid' | 'not-found' | 'stale', error: string) => ({ result: { ok: false, reason, error } satisfies WriteResult, changed: false });
+    const ok = (e: Entry, changed: boolean) => ({ result: { ok: true, id: e.id, version: toRecord(doc, e, idColumn).version ?? '' } satisfies WriteResult, changed });
+    const refused = refusal(doc, op);
+    if (refused) return fail('invalid', refused);
+    const header = doc.header.values;
+    const col = header.indexOf(keyColumn);
+
+    if (op.op === 'create') {
+      const values = header.map((h) => text(op.fields[h]));
+      const id = (idColumn ? values[col] : text(op.fields[GENERATED_ID_COLUMN])) || createdId(op.key);
+      if (col >= 0) values[col] = id;
+      const entry: Entry = { id, rec: { values, source: null, after: Buffer.alloc(0) } };
+      const existing = byId.get(id);
+      if (existing) {
+        // The same create again (a retry after a crash, or a lost answer): its row is already here.
+        if (toRecord(doc, existing, idColumn).version === toRecord(doc, entry, idColumn).version) return ok(existing, false);
+        return fail('invalid', `${path} already has a row with id "${id}".`);
+      }
+      doc.rows.push(entry.rec);
+      byId.set(id, entry);
+      return ok(entry, true);
+    }
+
+    const entry = byId.get(op.id);
+    if (!entry) return fail('not-found', `${path} has no row with id "${op.id}" any more.`);
+    if (op.ifVersion !== undefined && toRecord(doc, entry, idColumn).version !== op.ifVersion) {
+      return fail('stale', `Row "${op.id}" of ${path} changed since Concord read it; it will be re-read and compared.`);
     }
     if (op.op === 'delete') {
-      doc.rows.splice(index, 1);
-      return { ok: true, id: op.id };
+      removed.add(entry.rec);
+      byId.delete(op.id);
+      return { result: { ok: true, id: op.id }, changed: true };
     }
-    const values = doc.header.map((h, i) => (h in op.fields ? text(op.fields[h]) : (row.values[i] ?? '')));
-    if (values[col] !== op.id && doc.rows.some((r) => r.values[col] === values[col])) return { ok: false, reason: 'invalid', error: `${path} already has a row with id "${values[col]}".` };
-    const same = values.length === row.values.length && values.every((v, i) => v === row.values[i]);
-    if (!same) {
-      row.values = values;
-      row.raw = null;
-    }
-    return { ok: true, id: values[col] ?? op.id, version: toRecord(doc, values, col).version ?? '' };
+    const old = entry.rec.values;
+    // Concord's own concord_id is never rewritten by a mapped field; a configured id column may be.
+    const values = [...header.map((h, i) => (h in op.fields && h !== GENERATED_ID_COLUMN ? text(op.fields[h]) : (old[i] ?? ''))), ...old.slice(header.length)];
+    const id = idColumn ? (values[col] ?? '') : entry.id;
+    if (id === '') return fail('invalid', `Row "${op.id}" of ${path} would have an empty id column "${keyColumn}" — give it a value.`);
+    if (id !== entry.id && byId.has(id)) return fail('invalid', `${path} already has a row with id "${id}".`);
+    // A short row padded with empty cells is not a change.
+    const same = values.every((v, i) => v === (old[i] ?? ''));
+    if (same) return ok(entry, false);
+    entry.rec.values = values;
+    byId.delete(entry.id);
+    entry.id = id;
+    byId.set(id, entry);
+    return ok(entry, true);
   }
 }

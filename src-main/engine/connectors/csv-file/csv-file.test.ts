@@ -56,17 +56,20 @@ describe('csv-file connector', () => {
     expect(readdirSync(dir)).toEqual(['data.csv']);
   });
 
-  it('without an id column, adds concord_id as the last column and keeps ids stable across edits', async () => {
+  it('without an id column, reading leaves the file alone; the first write adds concord_id as the last column and ids stay stable across edits', async () => {
     const path = join(dir, 'people.csv');
     writeFileSync(path, 'name,email\nAnn,a@x\nBob,b@x\n');
     const c = createCsvFileConnector({ path });
     const first = await collect(c, 'people.csv', null, 'hash');
-    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`name,email,${GENERATED_ID_COLUMN}`);
+    expect(readFileSync(path, 'utf8')).toBe('name,email\nAnn,a@x\nBob,b@x\n');
     const ann = first.upserts.find((r) => r.fields.name === 'Ann');
+    await c.write('people.csv', [{ op: 'update', id: first.upserts.find((r) => r.fields.name === 'Bob')?.id ?? '', fields: { email: 'bob@x' } }]);
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`name,email,${GENERATED_ID_COLUMN}`);
     writeFileSync(path, readFileSync(path, 'utf8').replace('Ann,a@x', 'Ann,ann@new') + 'Cy,c@x\n');
     const second = await collect(c, 'people.csv', null, 'hash');
     expect(second.upserts.find((r) => r.id === ann?.id)?.fields.email).toBe('ann@new');
-    expect(second.upserts.find((r) => r.fields.name === 'Cy')?.id).toMatch(/^[0-9a-f-]{36}$/);
+    // A row added by hand has an id derived from its content until Concord next writes the file.
+    expect(second.upserts.find((r) => r.fields.name === 'Cy')?.id).toMatch(/^row-[0-9a-f]{20}$/);
   });
 
   it('a duplicate id, a missing file and a missing id column are actionable errors', async () => {

@@ -12,7 +12,7 @@ export const csvFileDefinition: ConnectorDefinition = {
   description: 'A CSV file; its format (delimiter, quoting, encoding, line endings) is kept when Concord writes it.',
   configFields: [
     { key: 'path', label: 'CSV file', type: 'path', required: true },
-    { key: 'idColumn', label: 'Id column', type: 'text', required: false, help: 'A column with a unique id per row. Empty: Concord adds its own concord_id column.' },
+    { key: 'idColumn', label: 'Id column', type: 'text', required: false, help: 'A column with a unique id per row. Empty: Concord keeps its own concord_id column, added as the last column the first time it writes the file (reading never changes the file).' },
     { key: 'delimiter', label: 'Delimiter', type: 'select', required: false, options: ['comma', 'semicolon', 'tab'], help: 'Detected from the header when empty.' },
     { key: 'encoding', label: 'Encoding', type: 'select', required: false, options: ENCODINGS, help: 'Detected when empty (UTF-8, else windows-1252).' },
   ],
