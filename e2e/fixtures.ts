@@ -19,5 +19,10 @@ export const test = base.extend<{ concord: ConcordServer; app: Page }>({
 
 export { expect } from '@playwright/test';
 
-/** Screenshots that the README and the issue notes refer to live in e2e/screenshots/. */
-export const screenshotPath = (name: string): string => `e2e/screenshots/${name}.png`;
+/**
+ * Screenshots that the README and the issue notes refer to live in e2e/screenshots/; the suite
+ * rewrites them there only on `npm run screenshots` (CONCORD_SCREENSHOTS=update). An ordinary
+ * test run puts its pictures in test-results/screenshots/, so it leaves the working tree clean.
+ */
+export const screenshotPath = (name: string): string =>
+  process.env.CONCORD_SCREENSHOTS === 'update' ? `e2e/screenshots/${name}.png` : `test-results/screenshots/${name}.png`;

@@ -2,12 +2,13 @@
 # Installs the Debian/Ubuntu packages Concord needs to build and test:
 #   python3 make g++ pkg-config  – node-gyp builds better-sqlite3 and keytar from source
 #   libsecret-1-dev              – keytar's link to the OS keychain (Secret Service)
-#   gnome-keyring dbus dbus-x11  – a real Secret Service, started headless for the keychain tests
+#   gnome-keyring dbus           – a real Secret Service, started headless for the keychain tests (dbus-run-session)
 #   chromium                     – the browser the end-to-end tests drive (Playwright never downloads one)
 #   xvfb xauth                   – optional headed browser runs
+#   curl                         – fetches Electron's headers for the desktop app's SQLite build (npm start)
 # Run as root (or with sudo). Safe to run again.
 set -euo pipefail
-PKGS=(python3 make g++ pkg-config libsecret-1-dev gnome-keyring dbus chromium xvfb xauth)
+PKGS=(python3 make g++ pkg-config libsecret-1-dev gnome-keyring dbus chromium xvfb xauth curl)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "system packages: all present"; exit 0; fi

@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
+# Node.js is the one thing this script does not install: distributions ship different versions
+# (Debian 12's own nodejs is 18, too old), so say exactly what is needed instead of guessing.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+  echo "Concord needs Node.js 20.19 or newer with npm (found: $(node --version 2>/dev/null || echo 'no node')). Install it from" >&2
+  echo "https://nodejs.org or NodeSource's packages (Debian 13's own nodejs is new enough), then run this again." >&2
+  exit 1
+fi
 # better-sqlite3 and keytar build with node-gyp against /usr/include/node (no header download);
 # Electron's and Playwright's own binary downloads are skipped: they cannot work offline, and the
 # tests use Debian's Chromium.
