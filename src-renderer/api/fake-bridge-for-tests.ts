@@ -15,8 +15,9 @@ export type FakeBridge = ConcordBridge & {
 
 /**
  * A stand-in for the engine, for store and component tests only: the engine cannot run inside a
- * DOM test. Methods without a handler answer `unavailable`, exactly as the real engine does for a
- * domain that is not registered.
+ * DOM test. A method the test gave no handler answers `unavailable` (the real engine serves every
+ * method; a test that forgot one sees the error in the UI). The real transports are tested
+ * against the real engine: src-main/engine/server/browser-transport.test.ts and the e2e suite.
  */
 export function fakeBridgeForTests(handlers: FakeHandlers = {}): FakeBridge {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
