@@ -43,6 +43,11 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
     const message = raw as Partial<MainToEngine> | null;
     if (message?.type === 'invoke' && typeof message.id === 'number') {
       const id = message.id;
+      if (closing) {
+        // The store is closing or closed: a call now would fail half-way with an internal error.
+        channel.send({ type: 'result', id, response: { ok: false, error: { code: 'unavailable', message: 'Concord is shutting down; the request was not run.' } } });
+        return;
+      }
       void engine.dispatch(message.method, message.args).then((response) => channel.send({ type: 'result', id, response }));
     } else if (message?.type === 'shutdown') {
       closing ??= engine.close().then(() => {
