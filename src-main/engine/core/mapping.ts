@@ -5,6 +5,30 @@
  */
 import type { CanonicalValue, FieldMapping, Side, SideField, Transform } from '../api/model';
 import { canonicalize, type CanonicalRecord } from './canonical';
+import { booleanFormat, formatNumber, formatParts, isDateFormat, parseIso } from './formats';
+
+/**
+ * The app's text format of a coerced value ("DD/MM/YYYY", "1.234,5", "yes/no"), when the
+ * transform names one. The pair schema does not carry `format` yet (see formats.ts); read
+ * structurally so that a transform which has it is honoured on read and on write.
+ */
+function formatOf(t: Transform): string | undefined {
+  return t.kind === 'coerce' && 'format' in t && typeof t.format === 'string' && t.format !== '' ? t.format : undefined;
+}
+
+/** A canonical value in the app's format (the inverse of a coercion with a known format). */
+function toFormat(value: unknown, type: Transform & { kind: 'coerce' }, format: string): unknown {
+  if (type.to === 'boolean' && typeof value === 'boolean') {
+    const f = booleanFormat(format);
+    return f ? (value ? f.t : f.f) : value;
+  }
+  if (type.to === 'number' && typeof value === 'number') return formatNumber(value, format);
+  if ((type.to === 'date' || type.to === 'datetime') && typeof value === 'string' && isDateFormat(format)) {
+    const iso = parseIso(value);
+    return iso ? formatParts(iso.parts, format) : value;
+  }
+  return value;
+}
 
 const titleCase = (s: string): string => s.toLowerCase().replace(/(^|[\s\-'])(\p{L})/gu, (_m, p: string, c: string) => p + c.toUpperCase());
 
@@ -22,15 +46,53 @@ function applyTransform(value: unknown, t: Transform): unknown {
       return Object.hasOwn(t.values, key) ? t.values[key] : value;
     }
     case 'coerce':
-      return canonicalize(value, t.to);
+      return canonicalize(value, t.to, formatOf(t));
   }
 }
 
+/**
+ * The inverse of a transform on write, where it has one: a value map backwards, a coercion with a
+ * known format into that format. Trim and case have no inverse (the canonical text is written).
+ * A coercion without a format writes the canonical form: a boolean as true/false (the connector
+ * writes its own native form, "true"/"false" in text), a number as a number, a date as
+ * YYYY-MM-DD, a date-time as UTC ISO 8601 — unless the target record's current text shows the
+ * app's own boolean words (`mirrorBoolean`).
+ */
 function invertTransform(value: unknown, t: Transform): unknown {
-  if (t.kind !== 'value-map' || value === null || value === undefined) return value;
+  if (value === null || value === undefined) return value;
+  if (t.kind === 'coerce') {
+    const format = formatOf(t);
+    return format ? toFormat(value, t, format) : value;
+  }
+  if (t.kind !== 'value-map') return value;
   const text = String(value);
   const found = Object.entries(t.values).find(([, canonical]) => canonical === text);
   return found ? found[0] : value;
+}
+
+const BOOLEAN_WORDS: [string, string][] = [
+  ['true', 'false'],
+  ['yes', 'no'],
+  ['y', 'n'],
+  ['t', 'f'],
+  ['on', 'off'],
+  ['1', '0'],
+];
+
+/**
+ * A boolean written the way the target record holds it now: "yes" → "no", "Y" → "N", "1" → "0",
+ * 1 → 0. Without a current value in one of those forms, the boolean itself.
+ */
+export function mirrorBoolean(value: boolean, current: unknown): unknown {
+  if (typeof current === 'number' || typeof current === 'bigint') return value ? 1 : 0;
+  if (typeof current !== 'string') return value;
+  const cur = current.trim();
+  const pair = BOOLEAN_WORDS.find((p) => p.includes(cur.toLowerCase()));
+  if (!pair) return value;
+  const word = value ? pair[0] : pair[1];
+  if (cur === cur.toUpperCase() && cur !== cur.toLowerCase()) return word.toUpperCase();
+  if (cur[0] === cur[0]?.toUpperCase() && cur !== cur.toLowerCase()) return word.charAt(0).toUpperCase() + word.slice(1);
+  return word;
 }
 
 /** The raw value of one side of a mapped field: one field, or several joined with the separator. */
@@ -51,29 +113,40 @@ export function toCanonical(mappings: FieldMapping[], side: Side, raw: Record<st
     const sf = sideOf(m, side);
     let v = readSideValue(sf, raw);
     for (const t of sf.transforms ?? []) v = applyTransform(v, t);
+    if (isDelimitedSet(m, sf) && typeof v === 'string') v = v.split((sf.separator ?? ',').trim() || (sf.separator ?? ','));
     out[m.name] = canonicalize(v, m.type);
   }
   return out;
 }
 
-/** A canonical value as it is handed to a connector: sets become "a, b", everything else stays. */
-function toWireValue(v: CanonicalValue): string | number | boolean | null {
-  return Array.isArray(v) ? v.join(', ') : v;
+/**
+ * A set held in one text field: a delimited list. Its delimiter is the side's `separator` (read
+ * and written with it, so an app's "a|b" stays "a|b"); without one, items are read split on
+ * "," or ";" and written joined with ", ". Canonical sets are sorted (see canonical.ts).
+ */
+const isDelimitedSet = (m: FieldMapping, sf: SideField): boolean => m.type === 'set' && sf.fields.length === 1 && sf.separator !== undefined && sf.separator !== '';
+
+/** A canonical value as it is handed to a connector: a set becomes delimited text, everything else stays. */
+function toWireValue(v: CanonicalValue, delimiter: string): string | number | boolean | null {
+  return Array.isArray(v) ? v.join(delimiter) : v;
 }
 
 /**
  * Maps canonical values back into the app's raw fields (only the given canonical fields). A value
  * mapped onto several app fields is split on the separator; the last field takes the remainder.
+ * `current`: the target record's raw fields as read, when known: a boolean is then written in
+ * the form the record holds ("yes"/"no", "Y"/"N", 1/0) where no format says otherwise.
  */
-export function fromCanonical(mappings: FieldMapping[], side: Side, values: CanonicalRecord): Record<string, unknown> {
+export function fromCanonical(mappings: FieldMapping[], side: Side, values: CanonicalRecord, current?: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const m of mappings) {
     if (!Object.hasOwn(values, m.name)) continue;
     const sf = sideOf(m, side);
-    let v: unknown = toWireValue(values[m.name] ?? null);
+    let v: unknown = toWireValue(values[m.name] ?? null, isDelimitedSet(m, sf) ? (sf.separator ?? ', ') : ', ');
     for (const t of [...(sf.transforms ?? [])].reverse()) v = invertTransform(v, t);
     if (sf.fields.length === 1) {
-      out[sf.fields[0] ?? ''] = v;
+      const field = sf.fields[0] ?? '';
+      out[field] = typeof v === 'boolean' && current ? mirrorBoolean(v, current[field]) : v;
       continue;
     }
     const sep = sf.separator ?? ' ';
