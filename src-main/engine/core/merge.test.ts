@@ -26,14 +26,20 @@ describe('decideLinked', () => {
     const same = decideLinked(base, { values: { ...base, name: 'C' } }, { values: { ...base, name: 'C' } }, { config, now });
     expect(same).toMatchObject({ leftPatch: {}, rightPatch: {}, base: { name: 'C' } });
   });
-  it('conflicts: manual goes to the inbox for that field only; numeric and set merges; one-way fields mirror the source', () => {
-    const d = decideLinked(base, { values: { name: 'L', qty: 15, tags: ['x', 'l'], owner: 'me' } }, { values: { name: 'R', qty: 7, tags: ['r'], owner: 'them' } }, { config, now });
+  it('conflicts: manual goes to the inbox for that field only; numeric and set merges; one-way fields carry the source\'s change', () => {
+    const d = decideLinked(base, { values: { name: 'L', qty: 15, tags: ['x', 'l'], owner: 'you' } }, { values: { name: 'R', qty: 7, tags: ['r'], owner: 'them' } }, { config, now });
     expect(d.conflicts).toEqual(['name']);
     // tags: left added l, right removed x and added r → l, r (the removal is not lost).
-    expect(d.base).toEqual({ name: 'A', qty: 12, tags: ['l', 'r'], owner: 'me' });
+    expect(d.base).toEqual({ name: 'A', qty: 12, tags: ['l', 'r'], owner: 'you' });
     expect(d.leftPatch).toEqual({ qty: 12, tags: ['l', 'r'] });
-    expect(d.rightPatch).toEqual({ qty: 12, tags: ['l', 'r'], owner: 'me' });
-    expect(d.overwrites.find((o) => o.side === 'right' && o.field === 'owner')).toMatchObject({ before: 'them', after: 'me' });
+    expect(d.rightPatch).toEqual({ qty: 12, tags: ['l', 'r'], owner: 'you' });
+    expect(d.overwrites.find((o) => o.side === 'right' && o.field === 'owner')).toMatchObject({ before: 'them', after: 'you' });
+  });
+  it('a one-way field edited only in its target is not copied back, and not overwritten until the source changes', () => {
+    const d = decideLinked(base, { values: base }, { values: { ...base, owner: 'them' } }, { config, now });
+    expect(d).toMatchObject({ leftPatch: {}, rightPatch: {}, base: { owner: 'me' } });
+    // First match (no base): the source's value.
+    expect(decideLinked(null, { values: base }, { values: { ...base, owner: 'them' } }, { config, now, initialMatch: true }).rightPatch).toEqual({ owner: 'me' });
   });
   it('initial match (no base) uses the initial-match policy, master by default', () => {
     const d = decideLinked(null, { values: { ...base, name: 'L' } }, { values: { ...base, name: 'R' } }, { config, now, initialMatch: true });

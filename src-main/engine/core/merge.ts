@@ -133,12 +133,19 @@ export function decideLinked(base: CanonicalRecord | null, left: SideView, right
     const r = right.values[f] ?? null;
     let value: CanonicalValue;
     let reason = 'changed';
-    if (m.direction === 'left-to-right') {
-      value = l; // a one-way field: the target mirrors the source
-      reason = `one-way field (copied from ${names.left})`;
-    } else if (m.direction === 'right-to-left') {
-      value = r;
-      reason = `one-way field (copied from ${names.right})`;
+    if (m.direction !== 'both') {
+      // A one-way field carries its source's changes to the target (and the source's value when
+      // two records are first matched). An edit made only in the target is never copied back,
+      // and stays until the source changes: the base holds the source's value, so a record
+      // created in the target app (where the field is not written to the source) keeps its own.
+      const fromLeft = m.direction === 'left-to-right';
+      const src = fromLeft ? l : r;
+      if (b !== undefined && canonicalEqual(src, b)) {
+        out.base[f] = b;
+        continue;
+      }
+      value = src;
+      reason = `one-way field (copied from ${fromLeft ? names.left : names.right})`;
     } else {
       const lc = !canonicalEqual(l, b);
       const rc = !canonicalEqual(r, b);

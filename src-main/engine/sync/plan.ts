@@ -35,6 +35,8 @@ export type PlannedOp = {
   /** An update's written fields as each side held them when planned: journaled, so a rerun after a crash can finish this decision (core/resume.ts). */
   seen?: Record<Side, CanonicalRecord>;
   journalId?: number;
+  /** An update's target record as read (its raw fields): written in its own forms, "yes"/"no" stays (core/mapping.ts `fromCanonical`). */
+  current?: Record<string, unknown>;
 };
 
 export type RecordState = { rec: AppRecord; canon: CanonicalRecord } | null;
@@ -69,6 +71,23 @@ export type PlanInput = {
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 const fieldNames = (c: PairConfig): string[] => c.fields.map((f) => f.name);
+
+/**
+ * What a create on `target` writes, and the base it records: every field except those that flow
+ * only from `target` to the other side (a field mapped App A → App B is never written to App A,
+ * also not when a record created in App B is copied there). Such a field's base is null, the value
+ * the new record holds: its source is unchanged, so the other side keeps its own value.
+ */
+export function createValues(config: PairConfig, target: Side, source: CanonicalRecord): { values: CanonicalRecord; base: CanonicalRecord } {
+  const values: CanonicalRecord = {};
+  const base: CanonicalRecord = {};
+  for (const f of config.fields) {
+    const fromTarget = f.direction === (target === 'left' ? 'left-to-right' : 'right-to-left');
+    if (!fromTarget && Object.hasOwn(source, f.name)) values[f.name] = source[f.name] ?? null;
+    base[f.name] = fromTarget ? null : (source[f.name] ?? null);
+  }
+  return { values, base };
+}
 
 export const versionOf = (s: RecordState): string | null => (s ? (s.rec.version ?? canonicalHash(s.canon)) : null);
 
@@ -124,6 +143,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           left: Object.fromEntries(Object.keys(patch).map((f) => [f, l.canon[f] ?? null])),
           right: Object.fromEntries(Object.keys(patch).map((f) => [f, r.canon[f] ?? null])),
         },
+        current: target.rec.fields,
       };
       if (input.optimistic[side] && target.rec.version !== undefined) op.ifVersion = target.rec.version;
       plan.ops.push(op);
@@ -167,15 +187,16 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         deleting.add(link.id);
       } else if (d.action === 'keep-tombstone') plan.tombstones.push({ linkId: link.id, side: deletedSide });
       else if (d.action === 'recreate') {
+        const create = createValues(config, deletedSide, survivor.canon);
         plan.ops.push({
           side: deletedSide,
           op: 'create',
           targetId: null,
-          values: survivor.canon,
+          values: create.values,
           link: ref,
           sourceId: survivor.rec.id,
           sourceVersion: versionOf(survivor),
-          decidedBase: survivor.canon,
+          decidedBase: create.base,
           otherPending: [],
           label: recLabel,
           overwrites: [],
@@ -301,15 +322,16 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   ] as const) {
     for (const id of ids) {
       const src = fresh[other(target)].get(id) as NonNullable<RecordState>;
+      const create = createValues(config, target, src.canon);
       plan.ops.push({
         side: target,
         op: 'create',
         targetId: null,
-        values: src.canon,
+        values: create.values,
         link: null,
         sourceId: id,
         sourceVersion: versionOf(src),
-        decidedBase: src.canon,
+        decidedBase: create.base,
         otherPending: [],
         label: label(src.canon, { [other(target)]: id }),
         overwrites: [],
