@@ -31,7 +31,12 @@ export type Transform =
   | { kind: 'case'; to: 'lower' | 'upper' | 'title' }
   /** side value → canonical value, e.g. { prod: 'production' }; inverted on write. */
   | { kind: 'value-map'; values: Record<string, string> }
-  | { kind: 'coerce'; to: ValueType };
+  /**
+   * Reads the side's value as `to`. `format` is the app's text form when it follows a convention:
+   * dates "DD/MM/YYYY" or "MM/DD/YYYY" (never guessed), numbers "1.234,5", booleans "yes/no".
+   * Values are written back in that form.
+   */
+  | { kind: 'coerce'; to: ValueType; format?: string };
 
 /** Where a canonical field lives on one side: one app field, or several joined (split on write). */
 export type SideField = {

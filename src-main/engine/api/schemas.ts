@@ -20,7 +20,7 @@ const transform = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('trim') }),
   z.strictObject({ kind: z.literal('case'), to: z.enum(['lower', 'upper', 'title']) }),
   z.strictObject({ kind: z.literal('value-map'), values: z.record(z.string(), z.string()) }),
-  z.strictObject({ kind: z.literal('coerce'), to: valueType }),
+  z.strictObject({ kind: z.literal('coerce'), to: valueType, format: z.string().trim().min(1).max(40).optional() }),
 ]);
 
 const sideField = z.strictObject({
@@ -69,6 +69,19 @@ export const pairConfigSchema = z
       if (names.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `the field name "${f.name}" is used twice` });
       names.add(f.name);
     });
+    // merge-set merges lists (tags, groups); on a name or an email it would join two values into one.
+    cfg.fields.forEach((f, i) => {
+      if (f.policy === 'merge-set' && f.type !== 'set') {
+        ctx.addIssue({ code: 'custom', path: ['fields', i, 'policy'], message: `"${f.name}" is a ${f.type} field: merge-set only merges set fields (lists such as tags). Change the field's type to set, or choose another policy.` });
+      }
+    });
+    for (const key of ['conflictPolicy', 'initialMatchPolicy'] as const) {
+      if (cfg[key] !== 'merge-set') continue;
+      const affected = cfg.fields.filter((f) => f.policy === undefined && f.type !== 'set').map((f) => `"${f.name}"`);
+      if (affected.length > 0) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `merge-set as the pair's policy would apply to ${affected.join(', ')}, which are not set fields: choose another pair policy and set merge-set on the set fields only.` });
+      }
+    }
     const keyLists: [string, string[] | undefined][] = [['matchKeys', cfg.matchKeys], ['fallbackKeys', cfg.fallbackKeys]];
     for (const [list, keys] of keyLists) {
       keys?.forEach((k, i) => {

@@ -36,7 +36,8 @@ export type ApplyResult = { status: RunStatus; error: string | null; unprocessed
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 
 export function toWriteOp(config: PairConfig, op: PlannedOp, runId: string, index: number): WriteOp {
-  const fields = fromCanonical(config.fields, op.side, op.values);
+  // An update is written in the target record's own forms where it has them ("yes"/"no" stays so).
+  const fields = fromCanonical(config.fields, op.side, op.values, op.op === 'update' ? op.current : undefined);
   if (op.op === 'create') return { op: 'create', fields, key: `${runId}:${index}` };
   if (op.op === 'delete') return op.ifVersion !== undefined ? { op: 'delete', id: op.targetId ?? '', ifVersion: op.ifVersion } : { op: 'delete', id: op.targetId ?? '' };
   return op.ifVersion !== undefined ? { op: 'update', id: op.targetId ?? '', fields, ifVersion: op.ifVersion } : { op: 'update', id: op.targetId ?? '', fields };

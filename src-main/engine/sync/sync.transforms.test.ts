@@ -142,7 +142,11 @@ describe('transforms through the engine', () => {
     }
   });
 
-  it('a boolean held as "yes"/"no" in a CSV file gets "no" back (not "false") when the other app switches it off', async () => {
+  it.each([
+    ['a value map', [{ kind: 'value-map' as const, values: { yes: 'true', no: 'false' } }]],
+    ['no transform (the record\'s own form is kept)', []],
+    ['a coercion with the format yes/no', [{ kind: 'coerce' as const, to: 'boolean' as const, format: 'yes/no' }]],
+  ])('a boolean held as "yes"/"no" in a CSV file gets "no" back (not "false") when the other app switches it off — %s', async (_how, transforms) => {
     dir = tempDir();
     const csv = join(dir, 'people.csv');
     const db = join(dir, 'right.sqlite');
@@ -160,7 +164,7 @@ describe('transforms through the engine', () => {
         right: { connectionId: r.id, collection: 't', changeDetection: 'hash' },
         fields: [
           { name: 'email', type: 'string', left: { fields: ['email'] }, right: { fields: ['email'] }, direction: 'both' },
-          { name: 'active', type: 'boolean', left: { fields: ['active'], transforms: [{ kind: 'value-map', values: { yes: 'true', no: 'false' } }] }, right: { fields: ['active'] }, direction: 'both' },
+          { name: 'active', type: 'boolean', left: { fields: ['active'], transforms }, right: { fields: ['active'] }, direction: 'both' },
         ],
         matchKeys: ['email'],
         masterSide: 'left',
