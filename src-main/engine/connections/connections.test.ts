@@ -90,6 +90,10 @@ describe('connections domain', () => {
 
     const csv = join(dir, 'people.csv');
     writeFileSync(csv, 'id;name\n1;Ann\n1;Bob\n');
+    // Two rows with one id cannot both be synced: the test says so before a pair is built on it.
+    const dup = await fail('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'id' } });
+    expect(dup).toMatchObject({ code: 'connector-error', message: expect.stringContaining('has the id "1" twice in column "id" (rows 2 and 3) — make the ids unique.') });
+    writeFileSync(csv, 'id;name\n1;Ann\n2;Bob\n');
     expect(await ok('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'id' } })).toEqual({ ok: true, collections: 1 });
     const e4 = await fail('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'email' } });
     expect(e4.message).toContain('has no column "email"');
