@@ -5,7 +5,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { useBusy } from '../../components/use-busy';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
-import { MappingEditor, POLICIES } from '../wizard/MappingEditor';
+import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor';
 import { validateMapping } from '../wizard/mapping-model';
 
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
@@ -63,7 +63,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
         <label>
           When both sides change a field
           <select value={config.conflictPolicy} onChange={(e) => patch({ conflictPolicy: POLICIES.find((p) => p.id === e.target.value)?.id ?? 'manual' })}>
-            {POLICIES.map((p) => (
+            {PAIR_POLICIES.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.label}
               </option>

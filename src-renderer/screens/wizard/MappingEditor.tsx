@@ -10,6 +10,8 @@ export const POLICIES: { id: ConflictPolicy; label: string }[] = [
   { id: 'merge-numeric', label: 'Merge numbers (base + both changes)' },
   { id: 'merge-set', label: 'Merge sets (union)' },
 ];
+/** A pair-wide policy applies to every field without its own: merge-set fits only set fields, so it is chosen per field. */
+export const PAIR_POLICIES = POLICIES.filter((p) => p.id !== 'merge-set');
 const DIRECTIONS: { id: Direction; label: string }[] = [
   { id: 'both', label: 'Both ways' },
   { id: 'left-to-right', label: 'A → B only' },

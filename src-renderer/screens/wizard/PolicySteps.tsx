@@ -1,6 +1,6 @@
 import type { ConflictPolicy } from '../../../src-main/engine/api/model';
 import { useConcord } from '../../store/react';
-import { POLICIES } from './MappingEditor';
+import { PAIR_POLICIES, POLICIES } from './MappingEditor';
 import { sideLabel } from './mapping-model';
 
 export function PoliciesStep() {
@@ -71,7 +71,7 @@ function PolicySelect(props: { id: string; label: string; value: ConflictPolicy;
     <div className="form-row">
       <label htmlFor={props.id}>{props.label}</label>
       <select id={props.id} value={props.value} onChange={(e) => props.onChange(POLICIES.find((p) => p.id === e.target.value)?.id ?? 'manual')}>
-        {POLICIES.map((p) => (
+        {PAIR_POLICIES.map((p) => (
           <option key={p.id} value={p.id}>
             {p.label}
           </option>

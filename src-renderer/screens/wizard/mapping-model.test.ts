@@ -30,6 +30,13 @@ describe('validateMapping', () => {
     expect(validateMapping(fields, { left: ['first_name', 'last_name', 'plan'], right: ['Full Name', 'tier'] })).toEqual([]);
   });
 
+  it('merge-set on a field that is not a set is named (it would join two names into one)', () => {
+    expect(validateMapping([field('name', ['name'], ['name'], { policy: 'merge-set' })]).map((p) => p.message)).toEqual([
+      '"name" is a string field: "Merge sets" only merges set fields (lists such as tags). Change its type to set, or choose another policy.',
+    ]);
+    expect(validateMapping([field('tags', ['tags'], ['tags'], { type: 'set', policy: 'merge-set' })])).toEqual([]);
+  });
+
   it('a joined field with an empty separator says it cannot be split back', () => {
     const problems = validateMapping([field('full_name', [], ['name'], { left: { fields: ['first', 'last'], separator: '' } })]);
     expect(problems).toHaveLength(1);

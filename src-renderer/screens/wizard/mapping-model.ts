@@ -129,6 +129,10 @@ export function validateMapping(fields: FieldMapping[], appFields?: Partial<Reco
     const label = names[row] ? `"${names[row]}"` : `row ${row + 1}`;
     if (!names[row]) problems.push({ row, message: `Row ${row + 1} needs a name (the field's name inside Concord).` });
     else if (names.indexOf(names[row] ?? '') !== row) problems.push({ row, message: `The name "${names[row]}" is used twice; each mapped field needs its own name.` });
+    // The engine refuses this too; saying it here puts the message beside the row.
+    if (f.policy === 'merge-set' && f.type !== 'set') {
+      problems.push({ row, message: `${label} is a ${f.type} field: "Merge sets" only merges set fields (lists such as tags). Change its type to set, or choose another policy.` });
+    }
     for (const side of ['left', 'right'] as const) {
       const sf = f[side];
       const app = sideLabel(side);
