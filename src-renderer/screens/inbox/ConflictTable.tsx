@@ -176,7 +176,7 @@ export function ConflictTable(props: {
                   const c = row.original;
                   const id = cell.column.id;
                   // The field list is the longest part: last, so an ellipsis only ever clips fields.
-                  const meta = `${c.pairName} · ${KIND_SHORT[c.kind]} · ${c.fields.join(', ')}`;
+                  const meta = [c.pairName, KIND_SHORT[c.kind], c.fields.join(', ')].filter((part) => part !== '').join(' · ');
                   return (
                     <td key={cell.id} className={`ct-cell ct-${id}`} title={id === 'fields' || (id === 'record' && props.compact) ? meta : id === 'pairName' ? c.pairName : undefined}>
                       {id === 'record' ? (
