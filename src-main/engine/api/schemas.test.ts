@@ -47,4 +47,15 @@ describe('pair config schema', () => {
     const withFormat = config({ fields: [field('email', 'string'), { ...field('born', 'date'), left: { fields: ['born'], transforms: [{ kind: 'coerce', to: 'date', format: 'DD/MM/YYYY' }] } }] });
     expect(issues(withFormat)).toEqual([]);
   });
+
+  it('refuses a coercion format that does not fit its type, saying what a good one looks like', () => {
+    const coerced = (to: string, format: string) =>
+      config({ fields: [field('email', 'string'), { ...field('x', to), left: { fields: ['x'], transforms: [{ kind: 'coerce', to, format }] } }] });
+    expect(issues(coerced('date', 'D.M.Y'))).toEqual([{ path: 'fields.1.left.transforms.0.format', message: 'the date format "D.M.Y" must name YYYY, MM and DD (e.g. DD/MM/YYYY; HH, mm, ss for times)' }]);
+    expect(issues(coerced('boolean', 'yes'))).toHaveLength(1);
+    expect(issues(coerced('number', '1,2,3.4.5'))).toHaveLength(1);
+    expect(issues(coerced('string', 'x'))).toEqual([{ path: 'fields.1.left.transforms.0.format', message: 'a string has no format; remove it' }]);
+    expect(issues(coerced('number', '1.234,5'))).toEqual([]);
+    expect(issues(coerced('boolean', 'Y/N'))).toEqual([]);
+  });
 });

@@ -4,9 +4,18 @@
  * this table has exactly the contract's methods and that each schema produces the contract's type.
  */
 import { z } from 'zod';
+import { booleanFormat, isDateFormat, numberFormat } from '../core/formats';
 import type { Api, ApiMethod } from './contract';
 
 const id = z.string().trim().min(1, 'must not be empty').max(200);
+
+/** Why a coercion's app format does not fit its type (null when it fits): caught when the pair is saved, not at the first run. */
+function coerceFormatProblem(to: string, format: string): string | null {
+  if (to === 'date' || to === 'datetime') return isDateFormat(format) ? null : `the date format "${format}" must name YYYY, MM and DD (e.g. DD/MM/YYYY; HH, mm, ss for times)`;
+  if (to === 'number') return numberFormat(format) ? null : `the number format "${format}" is not a sample such as 1,234.5 or 1.234,5`;
+  if (to === 'boolean') return booleanFormat(format) ? null : `the boolean format "${format}" must be the two texts for true and false, e.g. yes/no`;
+  return `a ${to} has no format; remove it`;
+}
 const empty = z.strictObject({});
 const configValue = z.union([z.string().max(4000), z.number(), z.boolean()]);
 const config = z.record(z.string().min(1).max(100), configValue);
@@ -20,7 +29,12 @@ const transform = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('trim') }),
   z.strictObject({ kind: z.literal('case'), to: z.enum(['lower', 'upper', 'title']) }),
   z.strictObject({ kind: z.literal('value-map'), values: z.record(z.string(), z.string()) }),
-  z.strictObject({ kind: z.literal('coerce'), to: valueType, format: z.string().trim().min(1).max(40).optional() }),
+  z
+    .strictObject({ kind: z.literal('coerce'), to: valueType, format: z.string().trim().min(1).max(40).optional() })
+    .superRefine((t, ctx) => {
+      const problem = t.format === undefined ? null : coerceFormatProblem(t.to, t.format);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['format'], message: problem });
+    }),
 ]);
 
 const sideField = z.strictObject({

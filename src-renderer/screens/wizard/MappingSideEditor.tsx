@@ -14,6 +14,9 @@ import {
   type ValueMapRow,
 } from './mapping-model';
 
+/** The app's text form a coercion can read and write back (the engine checks the format fits the type). */
+const FORMAT_HINTS: Partial<Record<string, string>> = { date: 'DD/MM/YYYY', datetime: 'DD/MM/YYYY HH:mm', number: '1.234,5', boolean: 'yes/no' };
+
 /**
  * One side of a mapped field in detail: the app field, or several joined with a separator (split
  * back on write), then the transforms applied in order when reading (inverted on write).
@@ -98,6 +101,19 @@ export function MappingSideEditor(props: { side: Side; name: string; type: Value
                     <option key={v}>{v}</option>
                   ))}
                 </select>
+              )}
+              {t.kind === 'coerce' && FORMAT_HINTS[t.to] && (
+                <input
+                  className="format-input"
+                  aria-label={`${app} format of ${name}`}
+                  placeholder={FORMAT_HINTS[t.to]}
+                  title={`How ${app} writes it, e.g. ${FORMAT_HINTS[t.to]} (empty: ISO dates, plain numbers, true/false)`}
+                  value={t.format ?? ''}
+                  onChange={(e) => {
+                    const { format: _old, ...rest } = t;
+                    setTransforms(transforms.map((x, j) => (j === i ? (e.target.value === '' ? rest : { ...rest, format: e.target.value }) : x)));
+                  }}
+                />
               )}
               <button type="button" className="icon-button" aria-label={`Remove ${app} transform ${i + 1} of ${name}`} onClick={() => setTransforms(transforms.filter((_, j) => j !== i))}>
                 ×
