@@ -70,6 +70,12 @@ export type PairSide = {
 export type DeletePolicy = {
   /** Propagate deletes to the other side (when it did not change the record since the base). */
   propagate: boolean;
+  /**
+   * Only deletes made in this app propagate (e.g. the CRM's deletes clear the sheet's rows, but a
+   * row deleted from the sheet keeps the CRM's record). Deletes in the other app leave a tombstone:
+   * the record stays where it is and is not synced back. Absent: deletes in either app propagate.
+   */
+  from?: Side;
   /** A run that would delete more than this share (0..1) of the pair's linked records stops and asks. */
   massDeleteThreshold: number;
 };

@@ -71,6 +71,7 @@ export const pairConfigSchema = z
     initialMatchPolicy: policy.optional(),
     deletes: z.strictObject({
       propagate: z.boolean(),
+      from: side.optional(),
       massDeleteThreshold: z.number().min(0).max(1),
     }),
     schedule: z.strictObject({

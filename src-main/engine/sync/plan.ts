@@ -166,7 +166,8 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
       const deletedSide: Side = left ? 'right' : 'left';
       const survivor = (left ?? right) as NonNullable<RecordState>;
       const edited = names.filter((f) => changedSinceBase(survivor.canon, { [f]: link.base[f] ?? null }, [f]));
-      const d = decideDelete(edited.length > 0, config.deletes.propagate, deletePolicy(config.fields, edited, config.conflictPolicy));
+      const propagates = config.deletes.propagate && (config.deletes.from === undefined || config.deletes.from === deletedSide);
+      const d = decideDelete(edited.length > 0, propagates, deletePolicy(config.fields, edited, config.conflictPolicy));
       if (d.action === 'propagate') {
         const op: PlannedOp = {
           side: other(deletedSide),

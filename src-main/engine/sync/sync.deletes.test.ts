@@ -36,6 +36,21 @@ describe('deletes', () => {
     expect(activity.some((a) => a.action === 'deleted' && a.field === 'name' && a.before === 'C0')).toBe(true);
   });
 
+  it('a pair that takes deletes from one app only: the left app\'s delete clears the right\'s row; a row deleted in the right keeps its left record', async () => {
+    const s = await seeded(3, { deletes: { propagate: true, from: 'left', massDeleteThreshold: 1 } });
+    appDelete(s.left, s.ids[0] ?? -1);
+    const right = appRows(s.right);
+    appDelete(s.right, right.find((r) => r.email === 'c1@example.com')?.id ?? -1);
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts.deleted).toBe(1);
+    expect(emails(s.left)).toEqual(['c1@example.com', 'c2@example.com']);
+    expect(emails(s.right)).toEqual(['c2@example.com']);
+    // The kept record is not recreated in the right app, and later runs write nothing.
+    const again = await syncAndWait(s.kit, s.pairId, true);
+    expect(again.counts.created + again.counts.updated + again.counts.deleted).toBe(0);
+    expect(emails(s.right)).toEqual(['c2@example.com']);
+  });
+
   it('pitfall 4: a full resync of a side that can only read flagged records deletes nothing (a flag read does not list every record)', async () => {
     // The right app can detect changes by flag only (no full hash scan), like an API with a "modified" flag.
     const flagOnly = (svc: ConnectionStore): ConnectionStore => ({

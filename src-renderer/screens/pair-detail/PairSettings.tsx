@@ -6,6 +6,7 @@ import { useBusy } from '../../components/use-busy';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor';
+import { DeleteChoiceRadios } from '../wizard/PolicySteps';
 import { validateMapping } from '../wizard/mapping-model';
 
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
@@ -70,6 +71,10 @@ export function PairSettings({ pairId }: { pairId: string }) {
             ))}
           </select>
         </label>
+        <fieldset>
+          <legend>Deletes</legend>
+          <DeleteChoiceRadios value={config.deletes} leftName={detail?.left.connectionName} rightName={detail?.right.connectionName} onChange={(deletes) => patch({ deletes })} />
+        </fieldset>
         <label>
           Schedule (minutes between runs; empty = manual only)
           <input

@@ -1,7 +1,47 @@
-import type { ConflictPolicy } from '../../../src-main/engine/api/model';
+import type { ConflictPolicy, DeletePolicy } from '../../../src-main/engine/api/model';
 import { useConcord } from '../../store/react';
 import { PAIR_POLICIES, POLICIES } from './MappingEditor';
 import { sideLabel } from './mapping-model';
+
+type DeleteChoice = 'both' | 'left' | 'right' | 'never';
+
+const deleteChoiceOf = (d: DeletePolicy): DeleteChoice => (!d.propagate ? 'never' : (d.from ?? 'both'));
+
+function deleteChoices(leftName = 'App A', rightName = 'App B'): { id: DeleteChoice; label: string }[] {
+  return [
+    { id: 'both', label: 'A record deleted in either app is deleted in the other' },
+    { id: 'left', label: `Only deletes in ${leftName} reach ${rightName} (a record deleted in ${rightName} stays in ${leftName})` },
+    { id: 'right', label: `Only deletes in ${rightName} reach ${leftName} (a record deleted in ${leftName} stays in ${rightName})` },
+    { id: 'never', label: 'Never delete: a record deleted in one app stays in the other' },
+  ];
+}
+
+/** One sentence for the review step and the pair's settings. */
+export function describeDeletes(d: DeletePolicy, leftName = 'App A', rightName = 'App B'): string {
+  return deleteChoices(leftName, rightName).find((c) => c.id === deleteChoiceOf(d))?.label ?? '';
+}
+
+/** How deletes travel, as four radios (the wizard's policies step and the pair's settings). */
+export function DeleteChoiceRadios(props: { value: DeletePolicy; leftName?: string | undefined; rightName?: string | undefined; onChange: (d: DeletePolicy) => void }) {
+  return (
+    <>
+      {deleteChoices(props.leftName, props.rightName).map((c) => (
+        <label key={c.id} className="check">
+          <input
+            type="radio"
+            name="deletes"
+            checked={deleteChoiceOf(props.value) === c.id}
+            onChange={() => {
+              const { from: _from, ...rest } = props.value;
+              props.onChange({ ...rest, propagate: c.id !== 'never', ...(c.id === 'left' || c.id === 'right' ? { from: c.id } : {}) });
+            }}
+          />
+          {c.label}
+        </label>
+      ))}
+    </>
+  );
+}
 
 export function PoliciesStep() {
   const draft = useConcord((s) => s.draft);
@@ -21,10 +61,7 @@ export function PoliciesStep() {
       <PolicySelect id="initial-policy" label="When a first sync links two records that differ" value={draft.initialMatchPolicy} onChange={(initialMatchPolicy) => patchDraft({ initialMatchPolicy })} />
       <fieldset>
         <legend>Deletes</legend>
-        <label className="check">
-          <input type="checkbox" checked={draft.deletes.propagate} onChange={(e) => patchDraft({ deletes: { ...draft.deletes, propagate: e.target.checked } })} />
-          Delete a record on the other side when it is deleted on one side
-        </label>
+        <DeleteChoiceRadios value={draft.deletes} leftName={draft.left.connection?.name} rightName={draft.right.connection?.name} onChange={(deletes) => patchDraft({ deletes })} />
         <div className="form-row">
           <label htmlFor="mass-delete">Stop and ask when a run would delete more than (%)</label>
           <input

@@ -4,6 +4,7 @@ import { useConcord } from '../../store/react';
 import { draftToConfig } from '../../store/wizard-slice';
 import { POLICIES } from './MappingEditor';
 import { sideLabel } from './mapping-model';
+import { describeDeletes } from './PolicySteps';
 import { INTERVALS } from './PolicySteps';
 
 export function ReviewStep() {
@@ -63,6 +64,8 @@ export function ReviewStep() {
         <dd>{sideLabel(config.masterSide)}</dd>
         <dt>Conflicts</dt>
         <dd>{POLICIES.find((p) => p.id === config.conflictPolicy)?.label}</dd>
+        <dt>Deletes</dt>
+        <dd>{describeDeletes(config.deletes, draft.left.connection?.name, draft.right.connection?.name)}</dd>
         <dt>Schedule</dt>
         <dd>{INTERVALS.find((i) => i.seconds === config.schedule.intervalSeconds)?.label ?? `${config.schedule.intervalSeconds} s`}</dd>
       </dl>
