@@ -12,7 +12,7 @@
  * crash point, and one past a run's last write leaves that run whole.
  * About one history in five pairs the SQLite app with a CSV file (right, hash mode), with or
  * without an id column of its own; the user edits that file by rewriting it (csv-app.fixture).
- * Number of histories: env CONCORD_PROPERTY_RUNS (default 400, about 25–30 s on 2 cores; 1,000 when CI=true).
+ * Number of histories: env CONCORD_PROPERTY_RUNS (default 400, about 30 s on 2 busy cores; 1,000 when CI=true, about 60 s).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
