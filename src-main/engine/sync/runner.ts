@@ -155,6 +155,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
       }
     }
     relinkInterruptedRecreates(deps, req.pairId, config, pendingCreates, byId, groups, fresh);
+    relinkReplacedRecords(deps, req.pairId, config, groups, fresh);
     // A record an interrupted run was updating joins the run even if its change feed is quiet, so
     // the rerun finishes that decision (core/resume.ts) before its journal rows are superseded.
     const interrupted = interruptedByLink(deps.state.interruptedUpdates(req.pairId), byId);
@@ -360,3 +361,51 @@ function relinkInterruptedRecreates(
     groups.set(link.id, g);
   }
 }
+
+/**
+ * A linked record gone from its app while one unlinked record with the same match key appeared on
+ * the same side in the same run is that record under a new id: an app or file that re-creates
+ * records on edit — a CSV without an id column (its ids come from row content until Concord first
+ * writes the file, so a hand edit changes the id), an export imported again, a contact deleted and
+ * typed in again. Relinked, the run sees an edit, compared with the base like any other, instead
+ * of a delete plus a create — which would re-create the record where it was "deleted" and leave a
+ * duplicate beside the new one (PITFALLS 1, 4). Only an unambiguous pair is relinked: one gone link
+ * and one new record per key; anything else stays as it was and meets the usual rules. The new id
+ * is saved at once: it is true whatever the rest of the run does.
+ */
+function relinkReplacedRecords(
+  deps: RunDeps,
+  pairId: string,
+  config: PairConfig,
+  groups: Map<number, { link: Link; left?: RecordState; right?: RecordState }>,
+  fresh: Record<Side, Map<string, AppRecord>>,
+): void {
+  const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
+  for (const side of SIDES) {
+    const idField = side === 'left' ? 'leftId' : 'rightId';
+    const gone = [...groups.values()].filter((g) => g[side] === null && g.link.deletedSide === null && g.link[idField] !== null);
+    if (gone.length === 0 || fresh[side].size === 0) continue;
+    const count = <T>(m: Map<string, T[]>, key: string | null, x: T) => {
+      if (key !== null) m.set(key, [...(m.get(key) ?? []), x]);
+    };
+    const goneByKey = new Map<string, (typeof gone)[number][]>();
+    for (const g of gone) count(goneByKey, keyOf(g.link.base), g);
+    const newByKey = new Map<string, { rec: AppRecord; canon: CanonicalRecord }[]>();
+    for (const rec of fresh[side].values()) {
+      const canon = toCanonical(config.fields, side, rec.fields);
+      count(newByKey, keyOf(canon), { rec, canon });
+    }
+    for (const [key, links] of goneByKey) {
+      const candidates = newByKey.get(key);
+      const [g] = links;
+      const [hit] = candidates ?? [];
+      if (links.length !== 1 || candidates?.length !== 1 || !g || !hit) continue;
+      const updated: Link = { ...g.link, [idField]: hit.rec.id };
+      deps.state.transaction(() => deps.state.upsertLink(pairId, updated));
+      fresh[side].delete(hit.rec.id);
+      g.link = updated;
+      g[side] = hit;
+    }
+  }
+}
+

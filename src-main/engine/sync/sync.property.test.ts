@@ -18,7 +18,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalValue, ChangeDetection, Side } from '../api/model';
 import { canonicalize } from '../core/canonical';
-import { GENERATED_ID_COLUMN } from '../connectors/csv-file/connector';
 import { csvAppDelete, csvAppInsert, csvAppRows, csvAppUpdate, setupCsvPair } from './csv-app.fixture';
 import { appDelete, appInsert, basePairConfig, appRows, appUpdate, crashingService, removeDir, restartFromCrash, setupPair, syncAndWait, tempDir, type CrashPlan, type Kit } from './test-kit.fixture';
 
@@ -27,7 +26,7 @@ const RUNS = Number(process.env.CONCORD_PROPERTY_RUNS ?? (process.env.CI === 'tr
 /** Replays one failure: CONCORD_PROPERTY_SEED and CONCORD_PROPERTY_PATH, as fast-check printed them. */
 const replay = process.env.CONCORD_PROPERTY_SEED ? { seed: Number(process.env.CONCORD_PROPERTY_SEED), path: process.env.CONCORD_PROPERTY_PATH, endOnFailure: true } : {};
 /** What the histories exercised, so a run that silently tests nothing shows up in the log. */
-const stats = { histories: 0, mergeHistories: 0, csvHistories: 0, csvIdColumnHistories: 0, csvEditsSkipped: 0, syncs: 0, crashes: 0, lateCrashes: 0, maxRunWrites: 0, created: 0, updated: 0, deleted: 0 };
+const stats = { histories: 0, mergeHistories: 0, csvHistories: 0, csvIdColumnHistories: 0, syncs: 0, crashes: 0, lateCrashes: 0, maxRunWrites: 0, created: 0, updated: 0, deleted: 0 };
 
 type Val = { name: CanonicalValue; score: CanonicalValue };
 type Policy = 'master' | 'manual';
@@ -104,8 +103,7 @@ const canonVal = (name: unknown, score: unknown): Val => ({ name: canonicalize(n
 type Fields = { name?: string | null; score?: number | null };
 /** One side's app as a user edits it: its rows in the app's order, each with a handle to edit it by. */
 type UserApp = {
-  /** `editable: false`: a hand edit of this row is excluded from the histories (see csvApp). */
-  rows(): { handle: number | string; email: string; editable: boolean }[];
+  rows(): { handle: number | string; email: string }[];
   insert(row: { email: string; name: string | null; score: number | null }): void;
   update(handle: number | string, fields: Fields): void;
   remove(handle: number | string): void;
@@ -124,7 +122,7 @@ function stateOf(path: string, rows: { email: unknown; name: unknown; score: unk
 }
 
 const sqliteApp = (path: string): UserApp => ({
-  rows: () => appRows(path).map((r) => ({ handle: r.id, email: String(r.email), editable: true })),
+  rows: () => appRows(path).map((r) => ({ handle: r.id, email: String(r.email) })),
   insert: (row) => void appInsert(path, row),
   update: (id, fields) => appUpdate(path, Number(id), fields),
   remove: (id) => appDelete(path, Number(id)),
@@ -133,19 +131,13 @@ const sqliteApp = (path: string): UserApp => ({
 
 /**
  * A CSV row's handle is its email: that is how a user finds the row in the file.
- * KNOWN BUG, excluded until fixed (CSV without an id column: a hand edit is a delete and a create):
- * a row whose concord_id cell is empty (every row before Concord first writes the file, and a row
- * added by hand since) has an id derived from its content, so editing it by hand gives it a new
- * id. The engine then sees the linked record deleted and a new one with the same email: with the
- * other app's copy edited too, the edit beats the delete, the record is created again in the CSV
- * next to the edited row (two rows for one email, a duplicate in the inbox); without that edit the
- * other app's row is deleted and re-created (a new row id, its unmapped columns lost). So these
- * histories edit only rows whose concord_id is stored; creates and deletes of any row still run.
- * CONCORD_PROPERTY_CSV_CONTENT_ID_EDITS=1 edits those rows too (to check a fix).
+ * Rows whose concord_id cell is empty (every row before Concord first writes the file, and a row
+ * added by hand since) have an id derived from their content, so a hand edit gives the row a new
+ * id: the engine relinks it by match key (runner.ts `relinkReplacedRecords`) and sees an edit, not
+ * a delete plus a create. These histories edit such rows like any other.
  */
-const EDIT_CONTENT_ID_ROWS = process.env.CONCORD_PROPERTY_CSV_CONTENT_ID_EDITS === '1';
-const csvApp = (path: string, idColumn: boolean): UserApp => ({
-  rows: () => csvAppRows(path).map((r) => ({ handle: r.email ?? '', email: r.email ?? '', editable: idColumn || EDIT_CONTENT_ID_ROWS || Boolean(r[GENERATED_ID_COLUMN]) })),
+const csvApp = (path: string): UserApp => ({
+  rows: () => csvAppRows(path).map((r) => ({ handle: r.email ?? '', email: r.email ?? '' })),
   insert: (row) => csvAppInsert(path, row),
   update: (email, fields) => csvAppUpdate(path, String(email), fields),
   remove: (email) => csvAppDelete(path, String(email)),
@@ -210,7 +202,7 @@ async function runHistory(pairApps: Apps, policy: Policies, steps: Step[]): Prom
   let kit: Kit = s.kit;
   const model: Model = { left: new Map(), right: new Map(), base: new Map() };
   stats.histories++;
-  const app: Record<Side, UserApp> = { left: sqliteApp(s.left), right: right.kind === 'csv' ? csvApp(s.right, right.idColumn) : sqliteApp(s.right) };
+  const app: Record<Side, UserApp> = { left: sqliteApp(s.left), right: right.kind === 'csv' ? csvApp(s.right) : sqliteApp(s.right) };
   // A cursor or flag side cannot report deletes until a full scan: such histories only delete on hash sides (a CSV is always hash).
   const seesDeletes: Record<Side, boolean> = { left: pairApps.left === 'hash', right: right.kind === 'csv' || right.mode === 'hash' };
   let emails = 0;
@@ -229,10 +221,6 @@ async function runHistory(pairApps: Apps, policy: Policies, steps: Step[]): Prom
         const row = rows[st.pick % Math.max(1, rows.length)];
         const twin = row ? app.right.rows().find((r) => r.email === row.email) : undefined;
         if (!row || !twin) continue;
-        if (!twin.editable) {
-          stats.csvEditsSkipped++;
-          continue;
-        }
         const email = row.email;
         for (const [sd, handle, v] of [['left', row.handle, st.left], ['right', twin.handle, st.right]] as const) {
           app[sd].update(handle, { score: v });
@@ -243,10 +231,6 @@ async function runHistory(pairApps: Apps, policy: Policies, steps: Step[]): Prom
         const row = rows[st.pick % Math.max(1, rows.length)];
         if (!row) continue;
         const email = row.email;
-        if (st.t === 'edit' && !row.editable) {
-          stats.csvEditsSkipped++;
-          continue;
-        }
         if (st.t === 'delete') {
           if (!seesDeletes[st.side]) continue;
           app[st.side].remove(row.handle);

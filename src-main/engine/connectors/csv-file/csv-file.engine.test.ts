@@ -36,6 +36,28 @@ describe('csv-file connector in a pair', () => {
     removeDir(dir);
   });
 
+  it('a row edited by hand before Concord ever wrote the file (its id still comes from its content) is an edit, not a delete plus a duplicate', async () => {
+    const original = 'email,name\nann@x,Ann\nbob@x,Bob\n';
+    const s = await csvPair(original);
+    kit = s.kit;
+    dir = s.dir;
+    const ann = appInsert(s.left, { email: 'ann@x', name: 'Ann', score: null });
+    appInsert(s.left, { email: 'bob@x', name: 'Bob', score: null });
+    expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect(readFileSync(s.path, 'utf8')).toBe(original); // nothing to write: the ids are still content-derived
+
+    // Hand edit in the sheet (the row's content id changes) and, in the CRM, an edit of another record.
+    writeFileSync(s.path, 'email,name\nann@x,Ann\nbob@x,Robert\n');
+    const { appUpdate } = await import('../../sync/test-kit.fixture');
+    appUpdate(s.left, ann, { name: 'Annie' });
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run).toMatchObject({ status: 'succeeded', counts: { created: 0, deleted: 0, updated: 2, conflicts: 0 } });
+    expect(appRows(s.left).map((r) => [r.email, r.name])).toEqual([['ann@x', 'Annie'], ['bob@x', 'Robert']]);
+    expect(csvRows(s.path).map((r) => [r.email, r.name])).toEqual([['ann@x', 'Annie'], ['bob@x', 'Robert']]);
+    const quiet = await syncAndWait(kit, s.pairId);
+    expect(quiet.counts.created + quiet.counts.updated + quiet.counts.deleted).toBe(0);
+  });
+
   it('pairs/preview and a run that writes nothing leave a CSV without an id column untouched; later runs do not duplicate rows', async () => {
     const original = 'email,name\nann@x,Ann\nbob@x,Bob\n';
     const s = await csvPair(original);
