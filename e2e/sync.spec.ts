@@ -98,3 +98,23 @@ test('Pause stops Sync now and Full resync until Resume, and survives a reload',
   await card.getByRole('button', { name: 'Sync now' }).click();
   await expect(new PairsPage(app).stat(card, 'Last run')).toContainText('succeeded', { timeout: 30_000 });
 });
+
+test('an app that suddenly holds nothing stops the run and asks; "Apply these deletes" applies them once, after a confirmation', async ({ app, concord }) => {
+  const { dbPath, csvPath, card } = await setUp(app, concord, 10);
+  const syncNow = card.getByRole('button', { name: /^(Sync now|Syncing…)$/ });
+  await syncNow.click();
+  await expect(new PairsPage(app).stat(card, 'Last run')).toContainText(/succeeded · 11 read, 11 created/, { timeout: 30_000 });
+  writeCsv(csvPath, []); // the sheet comes back empty
+
+  await syncNow.click();
+  await expect(card.getByText(/Stopped before deleting: 11 of 11 linked records \(100%\) are gone from Customer sheet/)).toBeVisible({ timeout: 30_000 });
+  expect(readCustomersDb(dbPath)).toHaveLength(11); // nothing was changed
+  await card.getByRole('button', { name: 'Apply these deletes' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Apply the deletes of Shop ⇄ Sheet?' });
+  await expect(dialog).toBeVisible();
+  await app.screenshot({ path: screenshotPath('pairs-confirm-deletes') });
+  await dialog.getByRole('button', { name: 'Apply the deletes and sync' }).click();
+  await expect(new PairsPage(app).stat(card, 'Last run')).toContainText(/succeeded · .*11 deleted/, { timeout: 30_000 });
+  expect(readCustomersDb(dbPath)).toHaveLength(0);
+  await expect(card.getByRole('button', { name: 'Apply these deletes' })).toHaveCount(0);
+});

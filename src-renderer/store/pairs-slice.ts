@@ -24,7 +24,8 @@ export type PairsSlice = {
   pending: Record<string, ApiMethod | undefined>;
   extras: Record<string, PairExtras>;
   loadPairs(): Promise<void>;
-  syncNow(pairId: string): Promise<void>;
+  /** `confirmDeletes`: apply the deletes the mass-delete guard stopped, for this one run. */
+  syncNow(pairId: string, options?: { confirmDeletes?: boolean }): Promise<void>;
   fullResync(pairId: string): Promise<void>;
   cancelRun(pairId: string): Promise<void>;
   setPaused(pairId: string, paused: boolean): Promise<void>;
@@ -82,8 +83,8 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       if (result.ok) set({ pairs: result.value, pairsLoaded: true, pairsError: null });
       else set({ pairsError: result.error, pairsLoaded: true });
     },
-    async syncNow(pairId) {
-      await cardAction(pairId, 'pairs/sync-now', () => call('pairs/sync-now', { pairId }));
+    async syncNow(pairId, options = {}) {
+      await cardAction(pairId, 'pairs/sync-now', () => call('pairs/sync-now', options.confirmDeletes ? { pairId, confirmDeletes: true } : { pairId }));
     },
     async fullResync(pairId) {
       await cardAction(pairId, 'pairs/full-resync', () => call('pairs/full-resync', { pairId }));

@@ -28,6 +28,7 @@ const pair = (over: Partial<PairSummary> = {}): PairSummary => ({
   health: 'in-sync',
   paused: false,
   healthReason: null,
+  awaitingDeleteConfirmation: false,
   lastRun: null,
   running: null,
   openConflicts: 0,

@@ -62,8 +62,11 @@ export type Api = {
   'pairs/delete': Method<{ pairId: string }, { deleted: true }>;
   /** What a first sync would do, before it runs: for a saved pair or a draft config. */
   'pairs/preview': Method<{ pairId: string } | { config: PairConfig }, PairPreview>;
-  /** Starts an incremental run now; a trigger during a run joins it (same runId). */
-  'pairs/sync-now': Method<{ pairId: string }, { runId: string }>;
+  /**
+   * Starts an incremental run now; a trigger during a run joins it (same runId). `confirmDeletes`:
+   * the user confirmed the deletes a mass-delete guard stopped; this one run applies them.
+   */
+  'pairs/sync-now': Method<{ pairId: string; confirmDeletes?: boolean }, { runId: string }>;
   /** Re-reads everything on both sides, compares with the base by hash and repairs drift. */
   'pairs/full-resync': Method<{ pairId: string }, { runId: string }>;
   'pairs/pause': Method<{ pairId: string }, PairSummary>;

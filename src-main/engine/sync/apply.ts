@@ -59,6 +59,10 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
       if (link) state.upsertLink(pairId, { ...link, base: u.base, leftVersion: u.leftVersion, rightVersion: u.rightVersion });
     }
     for (const id of plan.linkDeletes) state.deleteLink(id);
+    for (const id of plan.revived) {
+      const link = state.link(id);
+      if (link) state.upsertLink(pairId, { ...link, deletedSide: null });
+    }
     for (const t of plan.tombstones) {
       const link = state.link(t.linkId);
       if (link) state.upsertLink(pairId, { ...link, deletedSide: t.side });

@@ -14,7 +14,7 @@ import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
 import { bulkResolution, resolveConflict, restoreActivity } from './resolver';
 import { createRunManager } from './run-manager';
-import type { RunDeps } from './runner';
+import { MASS_DELETE_HALT, type RunDeps } from './runner';
 import { createScheduler } from './scheduler';
 import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
@@ -69,6 +69,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       health,
       paused: p.paused,
       healthReason: p.healthReason ?? (health === 'failing' ? lastRun?.error ?? null : null),
+      awaitingDeleteConfirmation: !p.paused && (p.healthReason?.startsWith(MASS_DELETE_HALT) ?? false),
       lastRun,
       running,
       openConflicts,
@@ -136,11 +137,14 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     },
     'pairs/preview': async (args) =>
       'pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, await validateAgainstConnections(connections, args.config), null),
-    'pairs/sync-now': ({ pairId }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false).run.id }),
+    'pairs/sync-now': ({ pairId, confirmDeletes }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false, undefined, confirmDeletes === true).run.id }),
     'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
     'pairs/pause': ({ pairId }) => {
       pairRow(pairId);
       pairs.setPaused(pairId, true, 'Paused by a user.');
+      // Paused means no more writes: the run in progress stops too (its cursor stays where it was).
+      const current = runs.current(pairId);
+      if (current) runs.cancel(current.id);
       const s = summary(pairId);
       ctx.emit('pairs/changed', s);
       return s;
@@ -191,7 +195,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       };
     },
     'conflicts/resolve': async ({ conflictId, resolution }) => {
-      const out = await resolveConflict(deps, conflictId, resolution);
+      const pairId = records.conflict(conflictId)?.pairId;
+      const out = pairId ? await runs.exclusive(pairId, () => resolveConflict(deps, conflictId, resolution)) : await resolveConflict(deps, conflictId, resolution);
       emitConflicts();
       const c = records.conflict(conflictId);
       if (c && pairs.get(c.pairId)) ctx.emit('pairs/changed', summary(c.pairId));
@@ -212,7 +217,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
           continue;
         }
         try {
-          outcomes.push(await resolveConflict(deps, id, resolution));
+          outcomes.push(await runs.exclusive(c.pairId, () => resolveConflict(deps, id, resolution)));
         } catch (e) {
           outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: e instanceof Error ? e.message : String(e) });
         }
@@ -239,7 +244,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, ...a }) => a);
     },
     'activity/restore': async ({ activityId }) => {
-      await restoreActivity(deps, activityId);
+      const pairId = records.activityEntry(activityId)?.pairId;
+      await (pairId ? runs.exclusive(pairId, () => restoreActivity(deps, activityId)) : restoreActivity(deps, activityId));
       return { restored: true as const };
     },
   };

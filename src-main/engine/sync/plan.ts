@@ -50,6 +50,10 @@ export type Plan = {
   conflicts: (Omit<ConflictRow, 'id' | 'status' | 'detectedAt' | 'linkId'> & { link: LinkRef | null })[];
   /** Open field conflicts whose fields now agree (fixed in the apps): resolved automatically. */
   autoResolved: number[];
+  /** Tombstoned links whose "deleted" record is back in its app: synced again from now on. */
+  revived: number[];
+  /** Linked records this run found gone from each app (deleted there, or an app answering with nothing): the mass-delete guard counts them. */
+  gone: Record<Side, number>;
   skipped: number;
 };
 
@@ -115,7 +119,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   const label = (values: CanonicalRecord | null, ids: { left?: string | null; right?: string | null }) => recordLabel(config, values, ids, sideNames);
   const decide = (base: CanonicalRecord | null, l: NonNullable<RecordState>, r: NonNullable<RecordState>, initialMatch: boolean) =>
     decideLinked(base, { values: l.canon, updatedAt: l.rec.updatedAt }, { values: r.canon, updatedAt: r.rec.updatedAt }, { config, now: input.now, initialMatch, sideNames });
-  const plan: Plan = { ops: [], newLinks: [], baseUpdates: [], linkDeletes: [], tombstones: [], conflicts: [], autoResolved: [], skipped: 0 };
+  const plan: Plan = { ops: [], newLinks: [], baseUpdates: [], linkDeletes: [], tombstones: [], conflicts: [], autoResolved: [], revived: [], gone: { left: 0, right: 0 }, skipped: 0 };
   const names = fieldNames(config);
 
   const updateOps = (link: LinkRef, l: NonNullable<RecordState>, r: NonNullable<RecordState>, d: ReturnType<typeof decideLinked>, recLabel: string) => {
@@ -155,9 +159,17 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     const recLabel = label(left?.canon ?? right?.canon ?? link.base, { left: link.leftId, right: link.rightId });
     const ref: LinkRef = { id: link.id };
     if (link.deletedSide) {
-      plan.skipped++; // a tombstone: the surviving side's edits are not synced back (deleted records never come back)
-      continue;
+      // A tombstone: the surviving side's edits are not synced back (deleted records never come
+      // back) — unless the record itself is back in its app (restored from a trash, or an app that
+      // answered with nothing once): then the link syncs again, compared with its base as ever.
+      if (!(link.deletedSide === 'left' ? left : right)) {
+        plan.skipped++;
+        continue;
+      }
+      plan.revived.push(link.id);
     }
+    if (left && !right) plan.gone.right++;
+    if (right && !left) plan.gone.left++;
     if (!left && !right) {
       plan.linkDeletes.push(link.id);
       continue;

@@ -9,7 +9,7 @@
 import type { PairSummary, RunProgress, RunSummary, RunTrigger } from '../api/model';
 import { ApiError } from '../api/errors';
 import type { EngineContext } from '../context';
-import { executeRun, type RunDeps } from './runner';
+import { executeRun, MASS_DELETE_HALT, type RunDeps } from './runner';
 
 type Running = { run: RunSummary; controller: AbortController; done: Promise<RunSummary> };
 
@@ -20,14 +20,19 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
   /** Pairs whose full resync waits for the incremental run in progress. */
   const fullQueued = new Set<string>();
   let closing = false;
+  /** Pairs whose conflicts or activity a steward is writing back right now (see `exclusive`). */
+  const stewarding = new Map<string, Promise<unknown>>();
 
   const emitCounts = () => ctx.emit('conflicts/changed', deps.records.openCounts());
 
-  function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }): Running {
+  function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }, confirmDeletes = false): Running {
     const current = running.get(pairId);
     if (current) {
       if (full && current.run.mode === 'incremental' && !current.controller.signal.aborted) fullQueued.add(pairId);
       return current; // a trigger during a run joins it
+    }
+    if (stewarding.has(pairId)) {
+      throw new ApiError('conflict', 'A conflict resolution or a restore is being written to the apps of this pair right now; start the sync again in a moment.');
     }
     const pair = deps.pairs.get(pairId);
     if (!pair) throw new ApiError('not-found', `Pair "${pairId}" does not exist (it may have been deleted). Reload the list and try again.`);
@@ -51,7 +56,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       done: (async () => {
         let outcome;
         try {
-          outcome = await executeRun(deps, { pairId, runId: run.id, full, signal: controller.signal, onProgress, ...(only ? { only } : {}) });
+          outcome = await executeRun(deps, { pairId, runId: run.id, full, signal: controller.signal, onProgress, ...(only ? { only } : {}), ...(confirmDeletes ? { confirmDeletes } : {}) });
         } catch (e) {
           ctx.log(`run ${run.id} crashed`, e);
           outcome = { status: 'failed' as const, counts: run.counts, error: e instanceof Error ? e.message : String(e) };
@@ -61,7 +66,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
         if (deps.pairs.get(pairId)) {
           if (outcome.status === 'succeeded') {
             const p = deps.pairs.get(pairId);
-            if (p && !p.paused && p.healthReason?.startsWith('Stopped before deleting')) deps.pairs.setHealthReason(pairId, null);
+            if (p && !p.paused && p.healthReason?.startsWith(MASS_DELETE_HALT)) deps.pairs.setHealthReason(pairId, null);
           }
           ctx.emit('run/progress', { pairId, runId: run.id, phase: 'finishing', read: outcome.counts.read, total: null, written: outcome.counts.created + outcome.counts.updated + outcome.counts.deleted });
           ctx.emit('run/finished', finished);
@@ -83,8 +88,31 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     return entry;
   }
 
+  /**
+   * Runs a steward's write-back (a resolution, a restore) alone with the pair: after the run in
+   * progress, with no run starting until it is done. A run plans from the base it read; a
+   * resolution written between its read and its commit would be overwritten by that run's stale
+   * base (and the conflict would come back). Write-backs of one pair queue behind each other.
+   */
+  async function exclusive<T>(pairId: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const ahead = stewarding.get(pairId);
+      if (ahead) await ahead.catch(() => undefined);
+      await running.get(pairId)?.done;
+      if (!stewarding.has(pairId) && !running.has(pairId)) break;
+    }
+    const work = fn();
+    stewarding.set(pairId, work);
+    try {
+      return await work;
+    } finally {
+      stewarding.delete(pairId);
+    }
+  }
+
   return {
     start,
+    exclusive,
     current: (pairId: string): RunSummary | null => running.get(pairId)?.run ?? null,
     /** Resolves when the run with this id has finished (tests and the CLI wait on it). */
     async wait(runId: string): Promise<RunSummary | null> {

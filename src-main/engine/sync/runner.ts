@@ -27,10 +27,15 @@ export type RunRequest = {
   onProgress: (p: Omit<RunProgress, 'pairId' | 'runId'>) => void;
   /** Retry mode: process just these records (read by id); no change feed, no cursor move. */
   only?: { left: string[]; right: string[] };
+  /** A user confirmed the deletes the mass-delete guard stopped: this run applies them. */
+  confirmDeletes?: boolean;
 };
 export type RunOutcome = { status: RunStatus; counts: RunCounts; error: string | null };
 
 const SIDES = ['left', 'right'] as const;
+
+/** How a pair's health reason starts when the mass-delete guard stopped its last run. */
+export const MASS_DELETE_HALT = 'Stopped before deleting';
 
 export function sideMode(connections: ConnectionService, config: PairConfig, side: Side) {
   const def = connections.definition(config[side].connectionId);
@@ -206,13 +211,19 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     );
     counts.skipped += plan.skipped;
 
-    // Mass-delete guard: an app that suddenly answers with nothing must not wipe the other (PITFALLS 4).
+    // Mass-delete guard: an app that suddenly answers with nothing must not wipe the other
+    // (PITFALLS 4). It counts the linked records gone from an app, whatever the pair would do
+    // about them — delete them in the other app, or (deletes not propagated) stop syncing them, or
+    // (edited there) create them again — so an empty answer halts every pair alike. A single
+    // record never halts a run. `confirmDeletes` is a user's answer to that question, for one run.
     const linked = deps.state.linkedCount(req.pairId);
-    for (const side of SIDES) {
-      const deletes = plan.ops.filter((o) => o.side === side && o.op === 'delete').length;
-      if (deletes > 0 && deletes > config.deletes.massDeleteThreshold * linked) {
-        const share = Math.round((deletes / linked) * 100);
-        const msg = `Stopped before deleting ${deletes} of ${linked} linked records (${share}%) in ${io[side].label}: more than the pair's limit of ${Math.round(config.deletes.massDeleteThreshold * 100)}%. If the other app really deleted them, raise the limit in the pair's settings and run again; otherwise check the other app's connection.`;
+    for (const side of req.confirmDeletes ? [] : SIDES) {
+      const gone = plan.gone[side];
+      if (gone > 1 && gone > config.deletes.massDeleteThreshold * linked) {
+        const share = Math.round((gone / linked) * 100);
+        const msg =
+          `${MASS_DELETE_HALT}: ${gone} of ${linked} linked records (${share}%) are gone from ${io[side].label}, more than the pair's limit of ${Math.round(config.deletes.massDeleteThreshold * 100)}%. ` +
+          `If they were really deleted there, choose "Apply these deletes" to run once without the limit (or raise it in the pair's settings); otherwise check that app's connection — nothing was changed.`;
         deps.pairs.setHealthReason(req.pairId, msg);
         return { status: 'halted', counts, error: msg };
       }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionStore } from '../connections/service';
-import { appDelete, appExec, appInsert, appRows, appUpdate, basePairConfig, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appDelete, appExec, appInsert, appRows, appUpdate, basePairConfig, removeDir, setupPair, syncAndWait, waitRun, type Kit } from './test-kit.fixture';
 
 const emails = (path: string) => appRows(path).map((r) => r.email).sort();
 
@@ -112,11 +112,38 @@ describe('deletes', () => {
     appExec(s.left, (db) => db.exec('DELETE FROM contacts')); // a broken export: the table comes back empty
     const run = await syncAndWait(s.kit, s.pairId);
     expect(run.status).toBe('halted');
-    expect(run.error).toMatch(/Stopped before deleting 10 of 10 linked records \(100%\).*limit of 30%/);
+    expect(run.error).toMatch(/^Stopped before deleting: 10 of 10 linked records \(100%\) are gone from CRM \(contacts\), more than the pair's limit of 30%.*Apply these deletes/);
     expect(appRows(s.right)).toHaveLength(10);
     const pair = await s.kit.call('pairs/get', { pairId: s.pairId });
     expect(pair.health).toBe('needs-attention');
     expect(pair.healthReason).toContain('Stopped before deleting');
+    // The user says the deletes are real: one run applies them, and the pair is healthy again.
+    const { runId } = await s.kit.call('pairs/sync-now', { pairId: s.pairId, confirmDeletes: true });
+    const confirmed = await waitRun(s.kit, runId);
+    expect(confirmed).toMatchObject({ status: 'succeeded', counts: { deleted: 10 } });
+    expect(appRows(s.right)).toHaveLength(0);
+    expect((await s.kit.call('pairs/get', { pairId: s.pairId })).healthReason).toBeNull();
+  });
+
+  it('pitfall 4: the guard also stops a pair that does not propagate deletes — an empty answer must not stop syncing every record; the records come back and sync again', async () => {
+    const s = await seeded(10, { deletes: { propagate: false, massDeleteThreshold: 0.3 } });
+    const saved = appRows(s.left);
+    appExec(s.left, (db) => db.exec('DELETE FROM contacts'));
+    expect((await syncAndWait(s.kit, s.pairId)).status).toBe('halted');
+    expect(s.kit.db.prepare('SELECT count(*) FROM links WHERE deleted_side IS NOT NULL').pluck().get()).toBe(0);
+    // Below the limit, a delete leaves a tombstone; the record restored in its app syncs again.
+    appExec(s.left, (db) => {
+      const put = db.prepare('INSERT INTO contacts (id, email, name, score) VALUES (?, ?, ?, ?)');
+      for (const r of saved) if (r.email !== 'c0@example.com') put.run(r.id, r.email, r.name, r.score);
+    });
+    expect((await syncAndWait(s.kit, s.pairId)).status).toBe('succeeded');
+    expect(s.kit.db.prepare('SELECT count(*) FROM links WHERE deleted_side IS NOT NULL').pluck().get()).toBe(1);
+    const c0 = saved.find((r) => r.email === 'c0@example.com');
+    appExec(s.left, (db) => db.prepare('INSERT INTO contacts (id, email, name, score) VALUES (?, ?, ?, ?)').run(c0?.id, c0?.email, 'C0 again', c0?.score));
+    const back = await syncAndWait(s.kit, s.pairId);
+    expect(back.status).toBe('succeeded');
+    expect(appRows(s.right).find((r) => r.email === 'c0@example.com')?.name).toBe('C0 again');
+    expect(s.kit.db.prepare('SELECT count(*) FROM links WHERE deleted_side IS NOT NULL').pluck().get()).toBe(0);
   });
 
   it('pitfall 4: a cursor connector that cannot see deletes gets them on full reconciliation', async () => {

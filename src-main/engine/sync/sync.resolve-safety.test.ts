@@ -87,4 +87,38 @@ describe('resolving a conflict safely (PITFALLS 3 and 16)', () => {
     expect((await kit.call('conflicts/count', {})).open).toBe(0);
     expect(activity.some((a) => a.action === 'updated')).toBe(false);
   });
+
+  it('pitfall 3: a resolution asked for during a run waits for it, and the run cannot put the old base back (the conflict does not return)', async () => {
+    let gate: { reached: () => void; released: Promise<void>; release: () => void } | null = null;
+    const hold = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+      if (gate && ops.some((o) => o.op === 'update' && 'score' in o.fields)) {
+        gate.reached();
+        await gate.released;
+      }
+      return real.write(c, ops);
+    };
+    const s = await annInConflict({ wrap: interceptWrites(hold) });
+    appUpdate(s.left, s.l, { score: 11 }); // the run writes score to the right while the steward resolves name
+    let reached!: () => void;
+    const atWrite = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    gate = { reached, released: new Promise<void>((r) => (release = r)), release };
+    await s.kit.call('pairs/sync-now', { pairId: s.pairId });
+    await atWrite;
+    const resolving = s.kit.dispatch('conflicts/resolve', { conflictId: s.conflictId, resolution: { kind: 'fields', fields: { name: { take: 'right' } } } });
+    // Sync now meanwhile joins the run in progress (the resolution waits behind it).
+    expect((await s.kit.dispatch('pairs/sync-now', { pairId: s.pairId })).ok).toBe(true);
+    gate.release();
+    gate = null;
+    expect(await resolving).toMatchObject({ ok: true });
+    expect(byEmail(s.left, 'ann@example.com')).toMatchObject({ name: 'R1', score: 11 });
+    expect(byEmail(s.right, 'ann@example.com')).toMatchObject({ name: 'R1', score: 11 });
+    // A later edit of name in one app propagates; no conflict comes back from a stale base.
+    appUpdate(s.left, s.l, { name: 'L3' });
+    const run = await syncAndWait(s.kit, s.pairId);
+    expect(run.counts.conflicts).toBe(0);
+    expect(byEmail(s.right, 'ann@example.com')?.name).toBe('L3');
+    expect(await s.kit.call('conflicts/list', { pairId: s.pairId })).toEqual([]);
+  });
 });
+

@@ -150,4 +150,23 @@ describe('runs and the scheduler', () => {
     expect(run.status).toBe('succeeded');
     expect(run.counts.created).toBe(1);
   });
+
+  it('pausing a pair stops its run in progress (no more writes after Pause), and the cursor stays', async () => {
+    let gate: (() => void) | null = null;
+    const slow = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+      if (!gate) await new Promise<void>((resolve) => (gate = resolve));
+      return real.write(c, ops);
+    };
+    const s = await setupPair({}, { wrap: interceptWrites(slow) });
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
+    const { runId } = await kit.call('pairs/sync-now', { pairId: s.pairId });
+    while (!gate) await sleep(2);
+    expect((await kit.call('pairs/pause', { pairId: s.pairId })).paused).toBe(true);
+    (gate as () => void)();
+    expect((await waitRun(kit, runId)).status).toBe('cancelled');
+    expect(kit.db.prepare('SELECT count(*) FROM cursors').pluck().get()).toBe(0);
+  });
 });
+

@@ -21,6 +21,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
   const cancelRun = useConcord((s) => s.cancelRun);
   const setPaused = useConcord((s) => s.setPaused);
   const [confirmResync, setConfirmResync] = useState(false);
+  const [confirmDeletes, setConfirmDeletes] = useState(false);
 
   const running = pair.running !== null || progress !== undefined;
   const titleId = `pair-${pair.id}-title`;
@@ -49,6 +50,13 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         </span>
       </p>
       {pair.healthReason && <p className="health-reason">{pair.healthReason}</p>}
+      {pair.awaitingDeleteConfirmation && (
+        <p>
+          <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDeletes(true)}>
+            Apply these deletes
+          </button>
+        </p>
+      )}
       <dl className="pair-stats">
         <div>
           <dt>Last run</dt>
@@ -91,6 +99,21 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
           {pair.paused ? 'Resume' : 'Pause'}
         </button>
       </div>
+      <ConfirmDialog
+        open={confirmDeletes}
+        title={`Apply the deletes of ${pair.name}?`}
+        confirmLabel="Apply the deletes and sync"
+        onCancel={() => setConfirmDeletes(false)}
+        onConfirm={() => {
+          setConfirmDeletes(false);
+          void syncNow(pair.id, { confirmDeletes: true });
+        }}
+      >
+        <p>
+          The records that are gone from one app will be deleted in the other (or, where the pair keeps deletes, stop
+          syncing). Every deleted value stays in the activity log. Do this only if they were really deleted.
+        </p>
+      </ConfirmDialog>
       <ConfirmDialog
         open={confirmResync}
         title={`Full resync of ${pair.name}?`}
