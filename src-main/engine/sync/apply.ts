@@ -52,6 +52,8 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
   state.transaction(() => {
     for (const nl of plan.newLinks) {
       nl.ref.id = state.upsertLink(pairId, { leftId: nl.leftId, rightId: nl.rightId, base: nl.base, leftVersion: nl.leftVersion, rightVersion: nl.rightVersion, deletedSide: null });
+      // Linked now (matched, or found as the record an earlier create made): no failure is left to retry.
+      records.clearFailed(pairId, nl.leftId, nl.rightId);
       records.addActivity({ pairId, runId, record: nl.label, recordId: nl.leftId, side: 'left', action: 'linked', field: null, before: undefined, after: undefined, reason: `matched with record ${nl.rightId} in ${a.io.right.label} on the match keys`, restorable: false });
     }
     for (const u of plan.baseUpdates) {
@@ -101,7 +103,8 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
   };
   if (remaining === 0) state.transaction(finalize);
 
-  const commit = (op: PlannedOp, res: WriteResult) => {
+  /** `outcomeUnknown`: the op's batch threw, so the app may hold its write (see journalFinish). */
+  const commit = (op: PlannedOp, res: WriteResult, outcomeUnknown = false) => {
     committed.add(op);
     state.transaction(() => {
       remaining--;
@@ -117,7 +120,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
         if (src) unprocessed[other(op.side)].add(src);
         if (op.targetId) unprocessed[op.side].add(op.targetId);
       } else {
-        state.journalFinish(op.journalId ?? -1, 'failed', res.error);
+        state.journalFinish(op.journalId ?? -1, outcomeUnknown && op.op === 'create' ? 'unknown' : 'failed', res.error);
         counts.failed++;
         // Stale: the record changed since we read it — never overwrite a newer value (PITFALLS 3); retried at once.
         const retryAfterMs = res.reason === 'stale' ? 0 : res.retryAfterMs;
@@ -152,7 +155,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
       } else if (!a.signal.aborted) {
         // A whole-batch failure (the app went away): every op of the batch goes to the failed list.
         const message = e instanceof Error ? e.message : String(e);
-        for (const op of ops) if (!committed.has(op)) commit(op, { ok: false, error: message, reason: 'unavailable' });
+        for (const op of ops) if (!committed.has(op)) commit(op, { ok: false, error: message, reason: 'unavailable' }, true);
       }
       for (const op of ops) if (!committed.has(op)) markUnprocessed(op);
     }

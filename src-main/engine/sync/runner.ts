@@ -33,6 +33,7 @@ export type RunRequest = {
 export type RunOutcome = { status: RunStatus; counts: RunCounts; error: string | null };
 
 const SIDES = ['left', 'right'] as const;
+const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 
 /** How a pair's health reason starts when the mass-delete guard stopped its last run. */
 export const MASS_DELETE_HALT = 'Stopped before deleting';
@@ -124,16 +125,27 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     // Creates an interrupted run journaled but never confirmed may exist in the target app while
     // its change feed does not show them (a flag or cursor side): scan that side so the records
     // are found by match key before any create is repeated (PITFALLS 15).
-    const pendingCreates = req.only ? [] : deps.state.pendingCreates(req.pairId);
+    const retried = req.only ? { left: new Set(req.only.left), right: new Set(req.only.right) } : null;
+    const pendingCreates = deps.state.pendingCreates(req.pairId).filter((pc) => !retried || (pc.sourceId !== null && retried[other(pc.side)].has(pc.sourceId)));
     for (const side of SIDES) {
       if (reads[side].complete || !pendingCreates.some((p) => p.side === side)) continue;
       const all = await io[side].readChanges(null, true, req.signal, () => undefined);
       for (const [id, rec] of all.upserts) if (!byId[side].has(id) && !reads[side].upserts.has(id)) reads[side].upserts.set(id, rec);
     }
+    // The source of such a create joins this run whatever its feed or backoff says, so the plan can
+    // pair it with the record the create may have made instead of copying that record back.
+    const lookupSources = { left: new Set<string>(), right: new Set<string>() };
+    for (const pc of pendingCreates) if (pc.sourceId !== null) lookupSources[other(pc.side)].add(pc.sourceId);
+    for (const side of SIDES) {
+      const missing = [...lookupSources[side]].filter((id) => !reads[side].upserts.has(id) && !byId[side].has(id));
+      if (missing.length === 0) continue;
+      for (const [id, rec] of await io[side].readByIds(missing)) reads[side].upserts.set(id, rec);
+    }
     const group = (l: Link) => groups.get(l.id) ?? groups.set(l.id, { link: l }).get(l.id)!;
     const held = deps.records.heldIds(req.pairId);
     // A failed record waits for its backoff whatever the mode (a full scan sees it every run); "Retry" (`only`) forces it.
     const waiting = req.only ? { left: new Set<string>(), right: new Set<string>() } : backingOff(deps, req.pairId);
+    for (const side of SIDES) for (const id of lookupSources[side]) waiting[side].delete(id);
     for (const side of SIDES) {
       for (const [id, rec] of reads[side].upserts) {
         const l = byId[side].get(id);

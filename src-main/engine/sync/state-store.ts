@@ -103,13 +103,18 @@ export function createStateStore(db: Db) {
         .run(e.pairId, e.runId, e.side, e.op, e.targetId, e.sourceId, JSON.stringify(e.payload), 'pending', now());
       return Number(res.lastInsertRowid);
     },
-    journalFinish(id: number, status: 'done' | 'failed', error: string | null = null): void {
+    /**
+     * `unknown`: the write's batch failed as a whole (the app or the network went away), so the
+     * app may have committed it: a create in that state is looked up before it is repeated, like a
+     * pending one (PITFALLS 15).
+     */
+    journalFinish(id: number, status: 'done' | 'failed' | 'unknown', error: string | null = null): void {
       db.prepare('UPDATE journal SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, now(), id);
     },
-    /** Pending creates of interrupted runs: a rerun looks their records up before creating again. */
+    /** Creates an interrupted run left pending, or whose outcome is unknown: a rerun looks their records up before creating again. */
     pendingCreates(pairId: string): { id: number; side: Side; sourceId: string | null; payload: CanonicalRecord }[] {
       const rows = db
-        .prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending' AND op = 'create'")
+        .prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status IN ('pending', 'unknown') AND op = 'create'")
         .all(pairId) as { id: number; side: Side; source_id: string | null; payload_json: string }[];
       return rows.map((r) => ({ id: r.id, side: r.side, sourceId: r.source_id, payload: (JSON.parse(r.payload_json) as { values: CanonicalRecord }).values }));
     },
@@ -141,7 +146,7 @@ export function createStateStore(db: Db) {
     },
     /** Closes journal rows left pending by an interrupted run once a later run has re-planned them. */
     supersedePending(pairId: string, runId: string): void {
-      db.prepare("UPDATE journal SET status = 'failed', error = ?, finished_at = ? WHERE pair_id = ? AND status = 'pending' AND run_id <> ?").run(
+      db.prepare("UPDATE journal SET status = 'failed', error = ?, finished_at = ? WHERE pair_id = ? AND status IN ('pending', 'unknown') AND run_id <> ?").run(
         `interrupted; re-planned by run ${runId}`,
         now(),
         pairId,

@@ -198,4 +198,51 @@ describe('failures, limits and crashes', () => {
     const interrupted = await kit.call('runs/list', { pairId: s.pairId });
     expect(interrupted.at(-1)?.status).toBe('failed'); // the run that died is marked, not left "running"
   });
+
+  describe.each([
+    ['hash', 'hash'],
+    ['cursor', 'cursor'],
+    ['flag', 'flag'],
+  ] as const)('pitfall 15: a create the app committed but whose answer was lost (%s / %s)', (leftMode, rightMode) => {
+    async function lostAnswer(row: { email: string | null; name: string }) {
+      let lose = true;
+      let billing = '';
+      const hook = async (real: Connector, c: string, ops: WriteOp[], id: string): Promise<WriteResult[]> => {
+        const results = await real.write(c, ops);
+        if (lose && id === billing && ops.some((o) => o.op === 'create')) {
+          lose = false;
+          throw new Error('the connection dropped after the app committed');
+        }
+        return results;
+      };
+      const s = await setupPair({}, { wrap: interceptWrites(hook), modes: [leftMode, rightMode] });
+      billing = s.rightConn;
+      kit = s.kit;
+      dir = s.dir;
+      appInsert(s.left, { email: row.email, name: row.name, score: 1 });
+      const first = await syncAndWait(s.kit, s.pairId);
+      expect(first.counts.failed).toBe(1);
+      return s;
+    }
+
+    it('is found in the app on the next run (still in its backoff) and on Retry, never created twice nor copied back', async () => {
+      const s = await lostAnswer({ email: 'a@example.com', name: 'A' });
+      await syncAndWait(s.kit, s.pairId);
+      await syncAndWait(s.kit, s.pairId, true);
+      expect(appRows(s.left)).toHaveLength(1);
+      expect(appRows(s.right)).toHaveLength(1);
+      expect(await s.kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
+      expect(await s.kit.call('conflicts/list', { pairId: s.pairId })).toEqual([]);
+    });
+
+    it('a record with no match-key value is found by its content', async () => {
+      const s = await lostAnswer({ email: null, name: 'No email' });
+      const [failed] = await s.kit.call('failed/list', { pairId: s.pairId });
+      expect(await s.kit.call('failed/retry', { failedId: failed?.id ?? '' })).toEqual({ status: 'done', error: null });
+      await syncAndWait(s.kit, s.pairId);
+      expect(appRows(s.left)).toHaveLength(1);
+      expect(appRows(s.right)).toHaveLength(1);
+    });
+  });
 });
+
