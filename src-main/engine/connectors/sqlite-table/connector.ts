@@ -30,6 +30,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     }
     try {
       db = new Database(config.path, { fileMustExist: true, timeout: config.busyTimeoutMs ?? 5000 });
+      // Integers read as exact BigInts: a JS number rounds ids beyond 2^53 into each other (rows.ts).
+      db.defaultSafeIntegers(true);
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
     } catch (error) {
       db?.close();
@@ -89,7 +91,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     const where = mode === 'flag' && t.flag ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';
     const first = d.prepare(`${selectFrom(t)} WHERE ${where} ORDER BY ${keys} LIMIT ?`);
     const next = d.prepare(`${selectFrom(t)} WHERE ${where} AND (${keys}) > (${pkParams(t)}) ORDER BY ${keys} LIMIT ?`);
-    const total = mode === 'hash' ? guard(() => d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get() as number) : undefined;
+    const total = mode === 'hash' ? guard(() => Number(d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get())) : undefined;
     let rows = guard(() => first.all(limit + 1) as Record<string, unknown>[]);
     for (;;) {
       checkAbort(options.signal);

@@ -16,10 +16,15 @@
  * unparseable timestamp: it only moves on rows that have a real one.
  */
 import type Database from 'better-sqlite3';
-import { pkValues, tsExpression, type SqlValue } from './rows';
+import { jsonKey, keyParam, pkValues, tsExpression, type SqlValue } from './rows';
 import { quoteIdent, type TableInfo } from './schema';
 
-/** Cursor mode's position: the last record's (timestamp, key) pair, compared as a compound key. */
+/**
+ * Cursor mode's position: the last record's (timestamp, key) pair, compared as a compound key.
+ * The cursor handed to the engine is stored as JSON, so
+ * there a key part is never a BigInt: an integer beyond 2^53 is its decimal text, bound back as
+ * an exact integer (`keyParam`).
+ */
 export type TsCursor = { ts: string; key: SqlValue[] };
 
 /**
@@ -35,9 +40,13 @@ export function resumePosition(t: TableInfo, value: unknown): TsCursor | null {
   if (typeof ts !== 'string' || !Array.isArray(key) || key.length !== t.primaryKey.length) return null;
   const ms = Date.parse(ts);
   if (!Number.isFinite(ms)) return null;
-  if (!key.every((k) => k === null || typeof k === 'string' || typeof k === 'number')) return null;
+  const parts: (string | number | null)[] = [];
+  for (const k of key as unknown[]) {
+    if (k !== null && typeof k !== 'string' && typeof k !== 'number') return null;
+    parts.push(k);
+  }
   // The same text form `tsExpression` produces, so text comparison orders them as times.
-  return { ts: new Date(ms).toISOString(), key: key as SqlValue[] };
+  return { ts: new Date(ms).toISOString(), key: parts.map((k, i) => keyParam(t, i, k)) };
 }
 
 let scans = 0;
@@ -94,7 +103,7 @@ export function* cursorPages(
       const last = page.at(-1);
       const pos = last?.__concord_pos;
       if (last && typeof pos === 'string' && pos !== '') position = { ts: pos, key: pkValues(t, last) };
-      yield { rows: page, position };
+      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key) } };
       if (!last || rows.length <= pageSize) return;
       rows = guard(() => next.all(String(pos), ...pkValues(t, last), pageSize + 1) as Record<string, unknown>[]);
     }

@@ -77,14 +77,16 @@ function pickColumn(columns: ColumnInfo[], configured: string | undefined, defau
   return null;
 }
 
+/** Metadata (flags, key positions) is read as plain numbers: the connection otherwise reads exact BigInts. */
 export function readTables(db: Database.Database, options: SqliteSchemaOptions): TableInfo[] {
   const names = db
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
     .pluck()
+    .safeIntegers(false)
     .all() as string[];
   const tables: TableInfo[] = [];
   for (const name of names) {
-    const raw = db.prepare('SELECT name, type, "notnull" AS not_null, pk, dflt_value FROM pragma_table_info(?)').all(name) as {
+    const raw = db.prepare('SELECT name, type, "notnull" AS not_null, pk, dflt_value FROM pragma_table_info(?)').safeIntegers(false).all(name) as {
       name: string;
       type: string;
       not_null: number;
@@ -106,7 +108,7 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
     const updatedAt = safePick(columns, options.updatedAtColumn, UPDATED_AT_NAMES, name, 'last-modified time');
     const flag = safePick(columns, options.flagColumn, FLAG_NAMES, name, 'sync flag');
     const declared = updatedAt ? (columns.find((c) => c.name === updatedAt)?.declaredType ?? '') : '';
-    const withoutRowid = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().get(name) === 1;
+    const withoutRowid = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().safeIntegers(false).get(name) === 1;
     tables.push({ name, columns, primaryKey, withoutRowid, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number' });
   }
   return tables;

@@ -27,7 +27,7 @@ function nowSql(db: Database.Database, t: TableInfo): string {
   if (!t.updatedAt) return '';
   if (!t.updatedAtNumeric) return `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
   const max = db.prepare(`SELECT max(${quoteIdent(t.updatedAt)}) FROM ${quoteIdent(t.name)}`).pluck().get();
-  return typeof max === 'number' && max > 100_000_000_000 ? `CAST(unixepoch('subsec') * 1000 AS INTEGER)` : `unixepoch()`;
+  return (typeof max === 'number' || typeof max === 'bigint') && Number(max) > 100_000_000_000 ? `CAST(unixepoch('subsec') * 1000 AS INTEGER)` : `unixepoch()`;
 }
 
 export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], selectSql: string): WriteResult[] {
