@@ -5,6 +5,22 @@ import { join } from 'node:path';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Holds the first write batch of a run until `release()`: `reached()` resolves once a run is writing. */
+function firstWriteHeld() {
+  let release: (() => void) | null = null;
+  const wrap = interceptWrites(async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+    if (!release) await new Promise<void>((resolve) => (release = resolve));
+    return real.write(c, ops);
+  });
+  return {
+    wrap,
+    async reached(): Promise<void> {
+      while (!release) await sleep(2);
+    },
+    release: () => (release as (() => void) | null)?.(),
+  };
+}
+
 describe('runs and the scheduler', () => {
   let kit: Kit | null = null;
   let dir = '';
@@ -85,20 +101,16 @@ describe('runs and the scheduler', () => {
   });
 
   it('a full resync asked for during an incremental run does not vanish into it: it runs in full right after', async () => {
-    let gate: (() => void) | null = null;
-    const slow = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
-      if (!gate) await new Promise<void>((resolve) => (gate = resolve));
-      return real.write(c, ops);
-    };
-    const s = await setupPair({}, { wrap: interceptWrites(slow) });
+    const held = firstWriteHeld();
+    const s = await setupPair({}, { wrap: held.wrap });
     kit = s.kit;
     dir = s.dir;
     appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
     const first = await kit.call('pairs/sync-now', { pairId: s.pairId });
-    while (!gate) await sleep(2);
+    await held.reached();
     const asked = await kit.call('pairs/full-resync', { pairId: s.pairId });
     expect(asked.runId).toBe(first.runId); // it joins the run in progress…
-    (gate as () => void)();
+    held.release();
     expect((await waitRun(kit, first.runId)).mode).toBe('incremental');
     let runs = await kit.call('runs/list', { pairId: s.pairId });
     for (let i = 0; i < 500 && !(runs.length === 2 && runs[0]?.status !== 'running'); i++) {
@@ -152,19 +164,15 @@ describe('runs and the scheduler', () => {
   });
 
   it('pausing a pair stops its run in progress (no more writes after Pause), and the cursor stays', async () => {
-    let gate: (() => void) | null = null;
-    const slow = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
-      if (!gate) await new Promise<void>((resolve) => (gate = resolve));
-      return real.write(c, ops);
-    };
-    const s = await setupPair({}, { wrap: interceptWrites(slow) });
+    const held = firstWriteHeld();
+    const s = await setupPair({}, { wrap: held.wrap });
     kit = s.kit;
     dir = s.dir;
     appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
     const { runId } = await kit.call('pairs/sync-now', { pairId: s.pairId });
-    while (!gate) await sleep(2);
+    await held.reached();
     expect((await kit.call('pairs/pause', { pairId: s.pairId })).paused).toBe(true);
-    (gate as () => void)();
+    held.release();
     expect((await waitRun(kit, runId)).status).toBe('cancelled');
     expect(kit.db.prepare('SELECT count(*) FROM cursors').pluck().get()).toBe(0);
   });
