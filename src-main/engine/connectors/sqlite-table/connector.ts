@@ -8,7 +8,8 @@ import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
-import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS, tsExpression } from './rows';
+import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS } from './rows';
+import { tsExpression } from './timestamps';
 import { writeOps } from './write';
 
 export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };

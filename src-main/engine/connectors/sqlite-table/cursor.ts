@@ -16,12 +16,14 @@
  * unparseable timestamp: it only moves on rows that have a real one.
  */
 import type Database from 'better-sqlite3';
-import { jsonKey, keyParam, pkValues, tsExpression, type SqlValue } from './rows';
+import { jsonKey, keyParam, pkValues, type SqlValue } from './rows';
 import { quoteIdent, type TableInfo } from './schema';
+import { tsExpression } from './timestamps';
 
 /**
  * Cursor mode's position: the last record's (timestamp, key) pair, compared as a compound key.
- * The cursor handed to the engine is stored as JSON, so
+ * `ts` is always `tsExpression`'s text (with its 'Z' even for a zoneless column: the same form
+ * every row's timestamp is compared in). The cursor handed to the engine is stored as JSON, so
  * there a key part is never a BigInt: an integer beyond 2^53 is its decimal text, bound back as
  * an exact integer (`keyParam`).
  */

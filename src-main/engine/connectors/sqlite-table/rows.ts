@@ -13,21 +13,9 @@
 import type { AppRecord } from '../types';
 import { recordHash } from '../record-hash';
 import { affinityOf, quoteIdent, type Affinity, type TableInfo } from './schema';
+import { reportedUpdatedAt } from './timestamps';
 
 export const TS_ALIAS = '__concord_ts';
-
-/**
- * The updated-at column as ISO 8601 UTC text with milliseconds, whatever it stores: epoch
- * seconds or ms, or any text SQLite's date functions read (a zone suffix is converted to UTC).
- * Comparing this expression, never the raw column, keeps mixed formats and zones in order
- * (PITFALLS 5). A row without a readable time (NULL, unparseable text, an out-of-range number)
- * is '' — never NULL, which no comparison matches and would hide the row from every read.
- */
-export function tsExpression(column: string): string {
-  const q = quoteIdent(column);
-  return `COALESCE(CASE WHEN typeof(${q}) IN ('integer','real') THEN strftime('%Y-%m-%dT%H:%M:%fZ', CASE WHEN ${q} > 100000000000 THEN ${q} / 1000.0 ELSE ${q} END, 'unixepoch')
-    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ${q}) END, '')`;
-}
 
 export type SqlValue = string | number | bigint | Buffer | null;
 
@@ -99,11 +87,11 @@ function fieldValue(value: unknown): unknown {
 export function toRecord(table: TableInfo, row: Record<string, unknown>): AppRecord {
   const fields: Record<string, unknown> = {};
   for (const c of table.columns) fields[c.name] = fieldValue(row[c.name]);
-  const ts = row[TS_ALIAS];
+  const updatedAt = table.updatedAt ? reportedUpdatedAt(row[table.updatedAt], row[TS_ALIAS]) : null;
   return {
     id: idOf(table, row),
     version: recordHash(fields),
-    ...(typeof ts === 'string' && ts !== '' ? { updatedAt: ts } : {}),
+    ...(updatedAt ? { updatedAt } : {}),
     fields,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Writes a batch in one transaction, each op inside its own SAVEPOINT: a failing op rolls back
  * only itself, the others commit together (PITFALLS 14). Concord's own writes stamp updated_at
- * with the database's UTC clock (never ours, PITFALLS 5) and leave the sync flag clear, so they
- * do not come back as changes.
+ * with the database's clock in the column's own format (`timestamps.ts` says why, and when they
+ * do not) and leave the sync flag clear, so they do not come back as changes.
  */
 import type Database from 'better-sqlite3';
 import type { WriteOp, WriteResult } from '../types';
@@ -10,6 +10,7 @@ import { errorMessage } from '../errors';
 import { keyOf, pkWhere, toRecord, toSqlValue, type SqlValue } from './rows';
 import { assignKey, isBlankKey } from './keys';
 import { affinityOf, quoteIdent, type TableInfo } from './schema';
+import { stampsFor, type Stamps } from './timestamps';
 
 const BUSY = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | null)?.code ?? ''));
 
@@ -20,14 +21,6 @@ class OpError extends Error {
   ) {
     super(message);
   }
-}
-
-/** SQL for "now" in the column's own format: epoch numbers stay numbers (seconds or ms, as stored). */
-function nowSql(db: Database.Database, t: TableInfo): string {
-  if (!t.updatedAt) return '';
-  if (!t.updatedAtNumeric) return `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
-  const max = db.prepare(`SELECT max(${quoteIdent(t.updatedAt)}) FROM ${quoteIdent(t.name)}`).pluck().get();
-  return (typeof max === 'number' || typeof max === 'bigint') && Number(max) > 100_000_000_000 ? `CAST(unixepoch('subsec') * 1000 AS INTEGER)` : `unixepoch()`;
 }
 
 export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], selectSql: string): WriteResult[] {
@@ -58,9 +51,9 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
     }
   };
 
-  const apply = (op: WriteOp, now: string): WriteResult => {
+  const apply = (op: WriteOp, stamps: Stamps): WriteResult => {
     const stamp: string[] = [];
-    if (t.updatedAt && now) stamp.push(`${quoteIdent(t.updatedAt)} = ${now}`);
+    if (t.updatedAt && stamps.update) stamp.push(`${quoteIdent(t.updatedAt)} = ${stamps.update}`);
     if (t.flag) stamp.push(`${quoteIdent(t.flag)} = 0`);
     if (op.op === 'create') {
       // A blank key field counts as not mapped: it is assigned like a missing one, never stored as NULL or ''.
@@ -73,9 +66,9 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
       entries.push(...key.generated);
       const cols = entries.map(([k]) => quoteIdent(k));
       const vals = entries.map(() => '?');
-      if (t.updatedAt && now) {
+      if (t.updatedAt && stamps.create) {
         cols.push(quoteIdent(t.updatedAt));
-        vals.push(now);
+        vals.push(stamps.create);
       }
       if (t.flag) {
         cols.push(quoteIdent(t.flag));
@@ -122,11 +115,11 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
   }
   const results: WriteResult[] = [];
   try {
-    const now = nowSql(db, t);
+    const stamps = stampsFor(db, t);
     for (const op of ops) {
       db.exec('SAVEPOINT concord_op');
       try {
-        results.push(apply(op, now));
+        results.push(apply(op, stamps));
         db.exec('RELEASE concord_op');
       } catch (error) {
         db.exec('ROLLBACK TO concord_op');
