@@ -14,6 +14,15 @@ describe('canonical form (PITFALLS 13)', () => {
     expect(canonicalize('1,234.5', 'number')).toBe(1234.5);
     expect(canonicalize('n/a', 'number')).toBe('n/a');
   });
+  it('integers beyond 2^53 stay exact (as decimal text), from text or from a bigint; safe ones stay numbers', () => {
+    expect(canonicalize('9007199254740993', 'number')).toBe('9007199254740993');
+    expect(canonicalize(9007199254740993n, 'number')).toBe('9007199254740993');
+    expect(canonicalize('+1234567890123456789', 'number')).toBe('1234567890123456789');
+    expect(canonicalize(12n, 'number')).toBe(12);
+    expect(canonicalize('0000000000000000012', 'number')).toBe(12);
+    expect(canonicalEqual(canonicalize('9007199254740993', 'number'), canonicalize('9007199254740992', 'number'))).toBe(false);
+  });
+
   it('booleans, dates and datetimes in UTC with explicit zones', () => {
     expect([canonicalize('yes', 'boolean'), canonicalize(0, 'boolean'), canonicalize('FALSE', 'boolean')]).toEqual([true, false, false]);
     expect(canonicalize('2024-05-01T23:30:00-02:00', 'datetime')).toBe('2024-05-02T01:30:00.000Z');

@@ -18,13 +18,23 @@ function canonicalString(v: unknown): CanonicalValue {
   return s === '' ? null : s;
 }
 
+/** An integer beyond 2^53 as exact decimal text: a JS number would round it (an id, a Snowflake value). */
+const BIG_INTEGER = /^[+-]?\d{16,}$/;
+function exactInteger(text: string): string | null {
+  if (!BIG_INTEGER.test(text)) return null;
+  const n = BigInt(text);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER) ? n.toString() : null;
+}
+
 function canonicalNumber(v: unknown, format?: string): CanonicalValue {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return exactInteger(v.toString()) ?? Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : null;
   const s = String(v).trim();
   if (s === '') return null;
+  const big = exactInteger(s);
+  if (big !== null) return big;
   // A value that is not a number (or whose convention is unknown, "1,234") stays as text:
   // silently nulling or guessing it would change the user's data.
   return parseNumber(s, format) ?? s;
@@ -118,7 +128,7 @@ function canonicalJson(v: unknown): CanonicalValue {
 /** JSON with object keys sorted at every level, so equal content always has equal text. */
 export function stableStringify(v: unknown): string {
   if (v === undefined) return 'null';
-  if (v === null || typeof v !== 'object') return JSON.stringify(typeof v === 'bigint' ? Number(v) : v) ?? 'null';
+  if (v === null || typeof v !== 'object') return JSON.stringify(typeof v === 'bigint' ? (exactInteger(v.toString()) ?? Number(v)) : v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   const entries = Object.keys(v as Record<string, unknown>)
     .sort()

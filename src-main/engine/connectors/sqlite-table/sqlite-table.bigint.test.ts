@@ -115,7 +115,7 @@ describe('sqlite-table integers beyond 2^53', () => {
   // The connector reads and writes the score exactly (first test above); the engine's canonical
   // number form (core/canonical.ts, parseNumber → Number) still rounds it to 2^53 on the way.
   // Remove `.fails` once canonical form keeps integers beyond 2^53 exact.
-  it.fails('a score beyond 2^53 arrives in the other app exactly', async () => {
+  it('a score beyond 2^53 arrives in the other app exactly', async () => {
     dir = tempDir('concord-sqlite-bigint-');
     const { right, pairId } = await twoApps();
     expect((await syncAndWait(ensureKit(), pairId)).counts.created).toBe(2);
