@@ -7,7 +7,7 @@
 import type { PairConfig, RunCounts, RunProgress, RunStatus, Side } from '../api/model';
 import { contentKey, type CanonicalRecord } from '../core/canonical';
 import { toCanonical, mappedAppFields } from '../core/mapping';
-import { matchKey } from '../core/matching';
+import { keyParts, matchKey } from '../core/matching';
 import type { Interrupted } from '../core/resume';
 import type { ConnectionService } from '../connections/service';
 import type { AppRecord, Cursor } from '../connectors/types';
@@ -403,32 +403,41 @@ function relinkReplacedRecords(
   groups: Map<number, { link: Link; left?: RecordState; right?: RecordState }>,
   fresh: Record<Side, Map<string, AppRecord>>,
 ): void {
-  const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
+  // A record is known by its main key; by its fallback key only when it has no main key — as
+  // matching does: two records with different main keys are never the same record.
+  const identity = (c: CanonicalRecord): string | null => {
+    const { main, fallback } = keyParts(matchKey(c, config.matchKeys, config.fallbackKeys));
+    return main !== null ? `main:${main}` : fallback !== null ? `fallback:${fallback}` : null;
+  };
+  const add = <T>(m: Map<string, T[]>, key: string | null, x: T) => {
+    if (key === null) return;
+    const list = m.get(key);
+    if (list) list.push(x);
+    else m.set(key, [x]);
+  };
+  const relinked: Link[] = [];
   for (const side of SIDES) {
     const idField = side === 'left' ? 'leftId' : 'rightId';
     const gone = [...groups.values()].filter((g) => g[side] === null && g.link.deletedSide === null && g.link[idField] !== null);
     if (gone.length === 0 || fresh[side].size === 0) continue;
-    const count = <T>(m: Map<string, T[]>, key: string | null, x: T) => {
-      if (key !== null) m.set(key, [...(m.get(key) ?? []), x]);
-    };
     const goneByKey = new Map<string, (typeof gone)[number][]>();
-    for (const g of gone) count(goneByKey, keyOf(g.link.base), g);
+    for (const g of gone) add(goneByKey, identity(g.link.base), g);
     const newByKey = new Map<string, { rec: AppRecord; canon: CanonicalRecord }[]>();
     for (const rec of fresh[side].values()) {
       const canon = toCanonical(config.fields, side, rec.fields);
-      count(newByKey, keyOf(canon), { rec, canon });
+      add(newByKey, identity(canon), { rec, canon });
     }
     for (const [key, links] of goneByKey) {
       const candidates = newByKey.get(key);
       const [g] = links;
       const [hit] = candidates ?? [];
       if (links.length !== 1 || candidates?.length !== 1 || !g || !hit) continue;
-      const updated: Link = { ...g.link, [idField]: hit.rec.id };
-      deps.state.transaction(() => deps.state.upsertLink(pairId, updated));
-      fresh[side].delete(hit.rec.id);
-      g.link = updated;
+      g.link = { ...g.link, [idField]: hit.rec.id };
       g[side] = hit;
+      fresh[side].delete(hit.rec.id);
+      relinked.push(g.link);
     }
   }
+  if (relinked.length > 0) deps.state.transaction(() => relinked.forEach((l) => deps.state.upsertLink(pairId, l)));
 }
 

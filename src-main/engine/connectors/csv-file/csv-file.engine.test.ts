@@ -2,10 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import type { PairConfig } from '../../api/model';
 import { appInsert, appRows, basePairConfig, createApp, crashingService, removeDir, restartFromCrash, startEngine, syncAndWait, tempDir, type CrashPlan, type Kit } from '../../sync/test-kit.fixture';
 
 /** A SQLite app on the left, a CSV file without an id column on the right. */
-async function csvPair(csv: string, plan?: CrashPlan) {
+async function csvPair(csv: string, plan?: CrashPlan, over: Partial<PairConfig> = {}) {
   const dir = tempDir('concord-csv-engine-');
   const left = join(dir, 'left.sqlite');
   const path = join(dir, 'people.csv');
@@ -20,7 +21,9 @@ async function csvPair(csv: string, plan?: CrashPlan) {
     fields: [
       { name: 'email', type: 'string', left: { fields: ['email'] }, right: { fields: ['email'] }, direction: 'both' },
       { name: 'name', type: 'string', left: { fields: ['name'] }, right: { fields: ['name'] }, direction: 'both' },
+      ...(over.fallbackKeys ? [{ name: 'score', type: 'number' as const, left: { fields: ['score'] }, right: { fields: ['score'] }, direction: 'both' as const }] : []),
     ],
+    ...over,
   });
   const pair = await kit.call('pairs/create', { config });
   return { dir, left, path, kit, pairId: pair.id };
@@ -56,6 +59,20 @@ describe('csv-file connector in a pair', () => {
     expect(csvRows(s.path).map((r) => [r.email, r.name])).toEqual([['ann@x', 'Annie'], ['bob@x', 'Robert']]);
     const quiet = await syncAndWait(kit, s.pairId);
     expect(quiet.counts.created + quiet.counts.updated + quiet.counts.deleted).toBe(0);
+  });
+
+  it('with a fallback key too, a hand edit of the fallback field (before Concord wrote the file) is an edit: the other app keeps its row', async () => {
+    const original = 'email,name,score\nann@x,Ann,1\nbob@x,Bob,2\n';
+    const s = await csvPair(original, undefined, { fallbackKeys: ['score'] });
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'ann@x', name: 'Ann', score: 1 });
+    const bob = appInsert(s.left, { email: 'bob@x', name: 'Bob', score: 2 });
+    expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    writeFileSync(s.path, 'email,name,score\nann@x,Ann,1\nbob@x,Bob,3\n');
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run.counts).toMatchObject({ created: 0, deleted: 0, updated: 1 });
+    expect(appRows(s.left).find((r) => r.email === 'bob@x')).toMatchObject({ id: bob, score: 3 });
   });
 
   it('pairs/preview and a run that writes nothing leave a CSV without an id column untouched; later runs do not duplicate rows', async () => {
