@@ -71,6 +71,7 @@ async function writeOne(c: Pick<Ctx, 'deps' | 'config' | 'io' | 'conflict' | 'ru
   return ok;
 }
 
+/** An update passes the target record as read (`current`): it is written in the app's own forms (yes/no stays yes/no). */
 function plannedOp(c: Pick<Ctx, 'conflict'>, fields: Omit<PlannedOp, 'otherPending' | 'label' | 'overwrites' | 'link' | 'sourceId' | 'sourceVersion' | 'decidedBase'> & Partial<PlannedOp>): PlannedOp {
   return { link: null, sourceId: null, sourceVersion: null, decidedBase: {}, otherPending: [], label: c.conflict.record, overwrites: [], ...fields };
 }
@@ -136,7 +137,7 @@ async function writeAgreed(c: Ctx, linkId: number, l: Read, r: Read, values: Can
     const o = other(side);
     const decidedBase = last ? values : Object.fromEntries(Object.keys(values).map((f) => [f, cur[o].canon[f] ?? null]));
     const overwrites = Object.entries(patch).map(([field, after]) => ({ side, field, before: cur[side].canon[field] ?? null, after, reason }));
-    const w = plannedOp(c, { side, op: 'update', targetId: cur[side].rec.id, values: patch, ...expecting(c, side, cur[side]), link: { id: linkId }, sourceId: cur[o].rec.id, sourceVersion: versions[o], decidedBase, overwrites, reason, activityAction: 'resolved' });
+    const w = plannedOp(c, { side, op: 'update', targetId: cur[side].rec.id, values: patch, current: cur[side].rec.fields, ...expecting(c, side, cur[side]), link: { id: linkId }, sourceId: cur[o].rec.id, sourceVersion: versions[o], decidedBase, overwrites, reason, activityAction: 'resolved' });
     const res = await writeOne(c, w, () => refuseChanged(c, side), last ? c.close : undefined);
     versions[side] = res.version ?? null;
     wrote[side]++;
@@ -280,7 +281,7 @@ export async function restoreActivity(deps: RunDeps, activityId: string): Promis
     const conflict: ConflictRow = { id: activityId, pairId: entry.pairId, linkId: null, kind: 'field', leftId: null, rightId: null, record: entry.record, fields: [], data: { fields: [] }, status: 'open', detectedAt: '' };
     // The base is left as it was (no link on the op): the restored value is now a change on this
     // side, and the next run carries it to the other app like any user edit.
-    const restore = plannedOp({ conflict }, { side: entry.side, op: 'update', targetId: recordId, values: { [field]: value }, ...expecting({ io }, entry.side, current), overwrites: [{ side: entry.side, field, before: current.canon[field] ?? null, after: value, reason }], reason, activityAction: 'restored' });
+    const restore = plannedOp({ conflict }, { side: entry.side, op: 'update', targetId: recordId, values: { [field]: value }, current: current.rec.fields, ...expecting({ io }, entry.side, current), overwrites: [{ side: entry.side, field, before: current.canon[field] ?? null, after: value, reason }], reason, activityAction: 'restored' });
     await writeOne({ deps, config: pair.config, io, conflict, runId: `restore:${activityId}` }, restore, () => {
       throw new ApiError('conflict', `The ${io[entry.side].label} record ${recordId} changed while its old value was being written back; nothing was written. Look at its activity again, then restore.`);
     });

@@ -180,6 +180,10 @@ describe('transforms through the engine', () => {
     expect((await run()).counts.updated).toBe(1);
     expect(readFileSync(csv, 'utf8')).toBe('id,email,active\n1,a@x.com,no\n');
     quiet(await run());
+    // Restoring the overwritten value writes it back in the file's own form too.
+    const overwritten = (await k.call('activity/list', { pairId: created.id })).find((a) => a.field === 'active' && a.restorable);
+    await k.call('activity/restore', { activityId: overwritten?.id ?? '' });
+    expect(readFileSync(csv, 'utf8')).toBe('id,email,active\n1,a@x.com,yes\n');
   });
 
   it('one-way fields are never written against their direction, also when a record is created', async () => {
