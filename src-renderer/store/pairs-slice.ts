@@ -24,8 +24,8 @@ export type PairsSlice = {
   pending: Record<string, ApiMethod | undefined>;
   extras: Record<string, PairExtras>;
   loadPairs(): Promise<void>;
-  /** `confirmDeletes`: apply the deletes the mass-delete guard stopped, for this one run. */
-  syncNow(pairId: string, options?: { confirmDeletes?: boolean }): Promise<void>;
+  /** `confirmDeletes`: apply the deletes the mass-delete guard stopped (the count it showed), for this one run. */
+  syncNow(pairId: string, options?: { confirmDeletes?: number }): Promise<void>;
   fullResync(pairId: string): Promise<void>;
   cancelRun(pairId: string): Promise<void>;
   setPaused(pairId: string, paused: boolean): Promise<void>;
@@ -84,7 +84,7 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       else set({ pairsError: result.error, pairsLoaded: true });
     },
     async syncNow(pairId, options = {}) {
-      await cardAction(pairId, 'pairs/sync-now', () => call('pairs/sync-now', options.confirmDeletes ? { pairId, confirmDeletes: true } : { pairId }));
+      await cardAction(pairId, 'pairs/sync-now', () => call('pairs/sync-now', options.confirmDeletes !== undefined ? { pairId, confirmDeletes: options.confirmDeletes } : { pairId }));
     },
     async fullResync(pairId) {
       await cardAction(pairId, 'pairs/full-resync', () => call('pairs/full-resync', { pairId }));

@@ -28,7 +28,7 @@ const pair = (over: Partial<PairSummary> = {}): PairSummary => ({
   health: 'in-sync',
   paused: false,
   healthReason: null,
-  awaitingDeleteConfirmation: false,
+  awaitingDeleteConfirmation: null,
   lastRun: null,
   running: null,
   openConflicts: 0,

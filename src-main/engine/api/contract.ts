@@ -64,9 +64,10 @@ export type Api = {
   'pairs/preview': Method<{ pairId: string } | { config: PairConfig }, PairPreview>;
   /**
    * Starts an incremental run now; a trigger during a run joins it (same runId). `confirmDeletes`:
-   * the user confirmed the deletes a mass-delete guard stopped; this one run applies them.
+   * the user confirmed the deletes the mass-delete guard stopped (the `gone` count it showed);
+   * this one run applies up to that many, and asks again if more are gone by then.
    */
-  'pairs/sync-now': Method<{ pairId: string; confirmDeletes?: boolean }, { runId: string }>;
+  'pairs/sync-now': Method<{ pairId: string; confirmDeletes?: number }, { runId: string }>;
   /** Re-reads everything on both sides, compares with the base by hash and repairs drift. */
   'pairs/full-resync': Method<{ pairId: string }, { runId: string }>;
   'pairs/pause': Method<{ pairId: string }, PairSummary>;

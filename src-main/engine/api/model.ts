@@ -143,8 +143,8 @@ export type PairSummary = {
   paused: boolean;
   /** Why the pair is paused or failing, when it is. */
   healthReason: string | null;
-  /** The last run stopped at the mass-delete guard: `pairs/sync-now` with `confirmDeletes` applies those deletes. */
-  awaitingDeleteConfirmation: boolean;
+  /** The last run stopped at the mass-delete guard with `gone` records gone: `pairs/sync-now` with `confirmDeletes: gone` applies them. */
+  awaitingDeleteConfirmation: { gone: number } | null;
   lastRun: RunSummary | null;
   running: RunSummary | null;
   openConflicts: number;

@@ -150,7 +150,7 @@ export const schemas = {
   'pairs/update': z.strictObject({ pairId: id, config: pairConfigSchema }),
   'pairs/delete': z.strictObject({ pairId: id }),
   'pairs/preview': z.union([z.strictObject({ pairId: id }), z.strictObject({ config: pairConfigSchema })]),
-  'pairs/sync-now': z.strictObject({ pairId: id, confirmDeletes: z.boolean().optional() }),
+  'pairs/sync-now': z.strictObject({ pairId: id, confirmDeletes: z.number().int().min(0).optional() }),
   'pairs/full-resync': z.strictObject({ pairId: id }),
   'pairs/pause': z.strictObject({ pairId: id }),
   'pairs/resume': z.strictObject({ pairId: id }),

@@ -113,6 +113,23 @@ describe('concord sync', () => {
     expect(lines.at(-1)).toMatch(/^Shop to CRM: succeeded .* created 0, updated 0, deleted 0, conflicts 0, failed 0$/);
   });
 
+  it('a run stopped by the mass-delete guard says how to go on; --confirm-deletes N applies them (exit 1, then 0)', async () => {
+    await setUp({ deletes: { propagate: true, massDeleteThreshold: 0.5 } });
+    expect(await concord('sync', 'Shop to CRM')).toBe(0);
+    const { appExec } = await import('../sync/test-kit.fixture');
+    appExec(apps().right, (db) => db.exec('DELETE FROM contacts'));
+    lines = [];
+    expect(await concord('sync', 'Shop to CRM')).toBe(1);
+    const said = lines.join('\n');
+    expect(said).toMatch(/halted/);
+    // The count is what this run could see gone (a cursor side sees the records it re-read).
+    const gone = Number(/are gone from .*--confirm-deletes (\d+)/.exec(said)?.[1]);
+    expect(gone).toBeGreaterThan(25);
+    await expect(concord('sync', 'Shop to CRM', '--confirm-deletes', 'lots')).rejects.toThrow(/--confirm-deletes takes the number of records/);
+    expect(await concord('sync', 'Shop to CRM', '--confirm-deletes', String(gone))).toBe(0);
+    expect(contentByEmail(apps().left).size).toBe(50 - gone);
+  });
+
   it('names the pairs there are when the pair is unknown (UsageError, exit code 2)', async () => {
     const pairId = await setUp();
     const error = await concord('sync', 'Nope').catch((e: unknown) => e);

@@ -23,6 +23,7 @@ Usage:
       Prints the address with the access token; a request without the token gets 401.
   concord pairs [--data-dir D]                 Lists pairs with their health and counts.
   concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
+      --confirm-deletes N   applies the deletes the mass-delete guard stopped (N: the count it printed).
   concord conflicts [--pair P] [--data-dir D]  Lists open conflicts.
   concord help
 
@@ -46,11 +47,17 @@ export async function runCommand(argv: string[], env: EngineEnv, out: (line: str
         return 0;
       });
     case 'sync':
-      return withEngine(rest, env, { full: { type: 'boolean' } }, { lock: 'concord sync' }, async (engine, values, positionals) => {
+      return withEngine(rest, env, { full: { type: 'boolean' }, 'confirm-deletes': { type: 'string' } }, { lock: 'concord sync' }, async (engine, values, positionals) => {
         const name = positionals[0];
         if (!name) throw new UsageError('say which pair to sync: `concord sync <pair id or name>`.');
+        const confirm = values['confirm-deletes'];
+        const confirmDeletes = typeof confirm === 'string' ? Number(confirm) : undefined;
+        if (confirmDeletes !== undefined && !(Number.isInteger(confirmDeletes) && confirmDeletes >= 0)) {
+          throw new UsageError(`--confirm-deletes takes the number of records the stopped run reported gone (got "${String(confirm)}").`);
+        }
+        if (confirmDeletes !== undefined && values.full === true) throw new UsageError('--confirm-deletes applies to a normal sync; run it without --full.');
         const pair = await findPair(engine, name);
-        return syncPair(engine, pair, values.full === true, out);
+        return syncPair(engine, pair, values.full === true, out, confirmDeletes);
       });
     case 'help':
     case '--help':
@@ -121,7 +128,7 @@ async function findPair(engine: Engine, nameOrId: string): Promise<PairSummary> 
   throw new UsageError(`no pair "${nameOrId}". Pairs: ${names}.`);
 }
 
-async function syncPair(engine: Engine, pair: PairSummary, full: boolean, out: (line: string) => void): Promise<number> {
+async function syncPair(engine: Engine, pair: PairSummary, full: boolean, out: (line: string) => void, confirmDeletes?: number): Promise<number> {
   let runId: string | null = null;
   const finished = new Promise<ApiResult<'runs/get'>>((resolveRun) => {
     engine.onEvent((m) => {
@@ -129,7 +136,9 @@ async function syncPair(engine: Engine, pair: PairSummary, full: boolean, out: (
       if (m.event === 'run/finished' && m.payload.pairId === pair.id && (runId === null || m.payload.id === runId)) resolveRun(m.payload);
     });
   });
-  runId = (await call(engine, full ? 'pairs/full-resync' : 'pairs/sync-now', { pairId: pair.id })).runId;
+  runId = (
+    full ? await call(engine, 'pairs/full-resync', { pairId: pair.id }) : await call(engine, 'pairs/sync-now', { pairId: pair.id, ...(confirmDeletes !== undefined ? { confirmDeletes } : {}) })
+  ).runId;
   const run = await finished;
   out(formatRun(pair.name, run));
   return run.status === 'succeeded' ? 0 : run.status === 'partial' ? 3 : 1;

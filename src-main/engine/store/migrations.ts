@@ -135,4 +135,11 @@ export const migrations: Migration[] = [
     );
     CREATE INDEX activity_pair ON activity(pair_id, at);`,
   },
+  {
+    id: 4,
+    name: 'pairs.halted_gone',
+    // How many linked records were gone from an app when the mass-delete guard stopped the pair's
+    // last run: what a user confirms with "Apply these deletes" (null when nothing waits).
+    sql: 'ALTER TABLE pairs ADD COLUMN halted_gone INTEGER',
+  },
 ];

@@ -14,7 +14,7 @@ import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
 import { bulkResolution, resolveConflict, restoreActivity } from './resolver';
 import { createRunManager } from './run-manager';
-import { MASS_DELETE_HALT, type RunDeps } from './runner';
+import type { RunDeps } from './runner';
 import { createScheduler } from './scheduler';
 import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
@@ -69,7 +69,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       health,
       paused: p.paused,
       healthReason: p.healthReason ?? (health === 'failing' ? lastRun?.error ?? null : null),
-      awaitingDeleteConfirmation: !p.paused && (p.healthReason?.startsWith(MASS_DELETE_HALT) ?? false),
+      awaitingDeleteConfirmation: !p.paused && p.haltedGone !== null ? { gone: p.haltedGone } : null,
       lastRun,
       running,
       openConflicts,
@@ -137,7 +137,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     },
     'pairs/preview': async (args) =>
       'pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, await validateAgainstConnections(connections, args.config), null),
-    'pairs/sync-now': ({ pairId, confirmDeletes }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false, undefined, confirmDeletes === true).run.id }),
+    'pairs/sync-now': ({ pairId, confirmDeletes }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false, undefined, confirmDeletes).run.id }),
     'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
     'pairs/pause': ({ pairId }) => {
       pairRow(pairId);

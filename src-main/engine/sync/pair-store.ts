@@ -10,6 +10,8 @@ export type PairRow = {
   config: PairConfig;
   paused: boolean;
   healthReason: string | null;
+  /** Records gone from an app when the mass-delete guard stopped the last run (see migration 4). */
+  haltedGone: number | null;
   pausedUntil: string | null;
   lastFullAt: string | null;
   nextRunAt: string | null;
@@ -23,6 +25,7 @@ type RawPair = {
   config_json: string;
   paused: number;
   health_reason: string | null;
+  halted_gone: number | null;
   paused_until: string | null;
   last_full_at: string | null;
   next_run_at: string | null;
@@ -47,6 +50,7 @@ const toPair = (r: RawPair): PairRow => ({
   config: JSON.parse(r.config_json) as PairConfig,
   paused: r.paused === 1,
   healthReason: r.health_reason,
+  haltedGone: r.halted_gone,
   pausedUntil: r.paused_until,
   lastFullAt: r.last_full_at,
   nextRunAt: r.next_run_at,
@@ -91,10 +95,11 @@ export function createPairStore(db: Db) {
       db.prepare('UPDATE pairs SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(config.name, JSON.stringify(config), now(), id);
     },
     setPaused(id: string, paused: boolean, reason: string | null): void {
-      db.prepare('UPDATE pairs SET paused = ?, health_reason = ?, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, reason, now(), id);
+      db.prepare('UPDATE pairs SET paused = ?, health_reason = ?, halted_gone = NULL, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, reason, now(), id);
     },
-    setHealthReason(id: string, reason: string | null): void {
-      db.prepare('UPDATE pairs SET health_reason = ? WHERE id = ?').run(reason, id);
+    /** `haltedGone`: the mass-delete guard stopped the run with this many records gone (a reason otherwise clears it). */
+    setHealthReason(id: string, reason: string | null, haltedGone: number | null = null): void {
+      db.prepare('UPDATE pairs SET health_reason = ?, halted_gone = ? WHERE id = ?').run(reason, haltedGone, id);
     },
     /** A side answered 429: the pair waits until then (the scheduler and triggers respect it). */
     setPausedUntil(id: string, until: string | null): void {

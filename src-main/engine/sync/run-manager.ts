@@ -25,8 +25,12 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
 
   const emitCounts = () => ctx.emit('conflicts/changed', deps.records.openCounts());
 
-  function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }, confirmDeletes = false): Running {
+  function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }, confirmDeletes?: number): Running {
     const current = running.get(pairId);
+    if (current && confirmDeletes !== undefined) {
+      // Joining would drop the confirmation; the run in progress may halt (or not) on its own.
+      throw new ApiError('conflict', 'A sync of this pair is running; apply the deletes when it has finished (its card shows the progress).');
+    }
     if (current) {
       if (full && current.run.mode === 'incremental' && !current.controller.signal.aborted) fullQueued.add(pairId);
       return current; // a trigger during a run joins it
@@ -56,7 +60,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       done: (async () => {
         let outcome;
         try {
-          outcome = await executeRun(deps, { pairId, runId: run.id, full, signal: controller.signal, onProgress, ...(only ? { only } : {}), ...(confirmDeletes ? { confirmDeletes } : {}) });
+          outcome = await executeRun(deps, { pairId, runId: run.id, full, signal: controller.signal, onProgress, ...(only ? { only } : {}), ...(confirmDeletes !== undefined ? { confirmDeletes } : {}) });
         } catch (e) {
           ctx.log(`run ${run.id} crashed`, e);
           outcome = { status: 'failed' as const, counts: run.counts, error: e instanceof Error ? e.message : String(e) };

@@ -27,8 +27,8 @@ export type RunRequest = {
   onProgress: (p: Omit<RunProgress, 'pairId' | 'runId'>) => void;
   /** Retry mode: process just these records (read by id); no change feed, no cursor move. */
   only?: { left: string[]; right: string[] };
-  /** A user confirmed the deletes the mass-delete guard stopped: this run applies them. */
-  confirmDeletes?: boolean;
+  /** A user confirmed the deletes the mass-delete guard stopped (this many records gone): this run applies up to that many. */
+  confirmDeletes?: number;
 };
 export type RunOutcome = { status: RunStatus; counts: RunCounts; error: string | null };
 
@@ -227,18 +227,24 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     // (PITFALLS 4). It counts the linked records gone from an app, whatever the pair would do
     // about them — delete them in the other app, or (deletes not propagated) stop syncing them, or
     // (edited there) create them again — so an empty answer halts every pair alike. A single
-    // record never halts a run. `confirmDeletes` is a user's answer to that question, for one run.
+    // record never halts a run. `confirmDeletes` is a user's answer for as many records as they
+    // saw gone; more gone since then asks again.
     const linked = deps.state.linkedCount(req.pairId);
-    for (const side of req.confirmDeletes ? [] : SIDES) {
+    for (const side of SIDES) {
       const gone = plan.gone[side];
-      if (gone > 1 && gone > config.deletes.massDeleteThreshold * linked) {
-        const share = Math.round((gone / linked) * 100);
-        const msg =
-          `${MASS_DELETE_HALT}: ${gone} of ${linked} linked records (${share}%) are gone from ${io[side].label}, more than the pair's limit of ${Math.round(config.deletes.massDeleteThreshold * 100)}%. ` +
-          `If they were really deleted there, choose "Apply these deletes" to run once without the limit (or raise it in the pair's settings); otherwise check that app's connection — nothing was changed.`;
-        deps.pairs.setHealthReason(req.pairId, msg);
-        return { status: 'halted', counts, error: msg };
-      }
+      const confirmed = req.confirmDeletes;
+      const overLimit = gone > 1 && gone > config.deletes.massDeleteThreshold * linked;
+      if (!overLimit || (confirmed !== undefined && gone <= confirmed)) continue;
+      const share = Math.round((gone / linked) * 100);
+      const what =
+        confirmed !== undefined
+          ? `${gone} of ${linked} linked records (${share}%) are gone from ${io[side].label} now, more than the ${confirmed} you confirmed.`
+          : `${gone} of ${linked} linked records (${share}%) are gone from ${io[side].label}, more than the pair's limit of ${Math.round(config.deletes.massDeleteThreshold * 100)}%.`;
+      const msg =
+        `${MASS_DELETE_HALT}: ${what} If they were really deleted there, choose "Apply these deletes" (command line: \`concord sync <pair> --confirm-deletes ${gone}\`) ` +
+        `to run once past the limit, or raise the limit in the pair's settings; otherwise check that app's connection — nothing was changed.`;
+      deps.pairs.setHealthReason(req.pairId, msg, gone);
+      return { status: 'halted', counts, error: msg };
     }
 
     // 6–7. Carry the plan out through the journal.

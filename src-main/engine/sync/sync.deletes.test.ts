@@ -112,17 +112,22 @@ describe('deletes', () => {
     appExec(s.left, (db) => db.exec('DELETE FROM contacts')); // a broken export: the table comes back empty
     const run = await syncAndWait(s.kit, s.pairId);
     expect(run.status).toBe('halted');
-    expect(run.error).toMatch(/^Stopped before deleting: 10 of 10 linked records \(100%\) are gone from CRM \(contacts\), more than the pair's limit of 30%.*Apply these deletes/);
+    expect(run.error).toMatch(/^Stopped before deleting: 10 of 10 linked records \(100%\) are gone from CRM \(contacts\), more than the pair's limit of 30%.*Apply these deletes.*--confirm-deletes 10/);
     expect(appRows(s.right)).toHaveLength(10);
     const pair = await s.kit.call('pairs/get', { pairId: s.pairId });
     expect(pair.health).toBe('needs-attention');
     expect(pair.healthReason).toContain('Stopped before deleting');
+    expect(pair.awaitingDeleteConfirmation).toEqual({ gone: 10 });
+    // A confirmation for fewer records than are gone now asks again.
+    const fewer = await waitRun(s.kit, (await s.kit.call('pairs/sync-now', { pairId: s.pairId, confirmDeletes: 4 })).runId);
+    expect(fewer.status).toBe('halted');
+    expect(fewer.error).toContain('10 of 10 linked records (100%) are gone from CRM (contacts) now, more than the 4 you confirmed.');
     // The user says the deletes are real: one run applies them, and the pair is healthy again.
-    const { runId } = await s.kit.call('pairs/sync-now', { pairId: s.pairId, confirmDeletes: true });
+    const { runId } = await s.kit.call('pairs/sync-now', { pairId: s.pairId, confirmDeletes: 10 });
     const confirmed = await waitRun(s.kit, runId);
     expect(confirmed).toMatchObject({ status: 'succeeded', counts: { deleted: 10 } });
     expect(appRows(s.right)).toHaveLength(0);
-    expect((await s.kit.call('pairs/get', { pairId: s.pairId })).healthReason).toBeNull();
+    expect(await s.kit.call('pairs/get', { pairId: s.pairId })).toMatchObject({ healthReason: null, awaitingDeleteConfirmation: null });
   });
 
   it('pitfall 4: the guard also stops a pair that does not propagate deletes — an empty answer must not stop syncing every record; the records come back and sync again', async () => {

@@ -53,7 +53,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
       {pair.awaitingDeleteConfirmation && (
         <p>
           <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDeletes(true)}>
-            Apply these deletes
+            Apply these deletes ({pair.awaitingDeleteConfirmation.gone})
           </button>
         </p>
       )}
@@ -106,12 +106,13 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         onCancel={() => setConfirmDeletes(false)}
         onConfirm={() => {
           setConfirmDeletes(false);
-          void syncNow(pair.id, { confirmDeletes: true });
+          if (pair.awaitingDeleteConfirmation) void syncNow(pair.id, { confirmDeletes: pair.awaitingDeleteConfirmation.gone });
         }}
       >
         <p>
-          The records that are gone from one app will be deleted in the other (or, where the pair keeps deletes, stop
-          syncing). Every deleted value stays in the activity log. Do this only if they were really deleted.
+          The {pair.awaitingDeleteConfirmation?.gone} records that are gone from one app will be deleted in the other (or,
+          where the pair keeps deletes, stop syncing). Every deleted value stays in the activity log. Do this only if
+          they were really deleted.
         </p>
       </ConfirmDialog>
       <ConfirmDialog
