@@ -29,6 +29,8 @@ export type EngineOptions = {
   wrapConnections?: (service: ConnectionStore) => ConnectionStore;
   /** Test seam: how often the scheduler looks for due pairs (default 1 s). */
   schedulerTickMs?: number;
+  /** Test seam: how long a resolution or restore waits for the pair's run before it says to try again (default 15 s). */
+  stewardWaitMs?: number;
   /** The better-sqlite3 addon built for this runtime, when node_modules' own is not (the desktop engine on Electron). */
   sqliteBinding?: string;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
@@ -70,6 +72,7 @@ export function createEngine(options: EngineOptions) {
   const connections = createConnectionsDomain(ctx, connectionService);
   const sync = createSyncDomain(ctx, options.wrapConnections?.(connectionService) ?? connectionService, {
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
+    ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}),
     ...(options.passive ? { passive: true } : {}),
   });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.

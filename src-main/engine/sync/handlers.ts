@@ -24,6 +24,8 @@ export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | 'app/info' | 'd
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = {
   schedulerTickMs?: number;
+  /** Test seam: how long a resolution or restore waits for the pair's run (default 15 s). */
+  stewardWaitMs?: number;
   /**
    * An engine that only looks (`concord pairs`, `concord conflicts` beside a running `serve`):
    * no scheduler, and runs left 'running' are not marked failed — they may belong to the engine
@@ -85,7 +87,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     return { ...summary(id), config: p.config, createdAt: p.createdAt, updatedAt: p.updatedAt };
   };
 
-  const runs = createRunManager(ctx, deps, summary);
+  const runs = createRunManager(ctx, deps, summary, options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {});
   const scheduler = options.passive ? null : createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
 
   const conflictSummary = (c: ConflictRow): ConflictSummary => ({

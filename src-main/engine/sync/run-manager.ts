@@ -14,8 +14,11 @@ import { executeRun, MASS_DELETE_HALT, type RunDeps } from './runner';
 type Running = { run: RunSummary; controller: AbortController; done: Promise<RunSummary> };
 
 const PROGRESS_EVERY_MS = 150;
+/** How long a steward's write-back waits for a run of its pair before it says to try again. */
+const EXCLUSIVE_WAIT_MS = 15_000;
 
-export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary) {
+export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number } = {}) {
+  const stewardWaitMs = options.stewardWaitMs ?? EXCLUSIVE_WAIT_MS;
   const running = new Map<string, Running>();
   /** Pairs whose full resync waits for the incremental run in progress. */
   const fullQueued = new Set<string>();
@@ -99,10 +102,21 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
    * base (and the conflict would come back). Write-backs of one pair queue behind each other.
    */
   async function exclusive<T>(pairId: string, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + stewardWaitMs;
     for (;;) {
       const ahead = stewarding.get(pairId);
       if (ahead) await ahead.catch(() => undefined);
-      await running.get(pairId)?.done;
+      const run = running.get(pairId);
+      if (run) {
+        const left = deadline - Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        const waited = await Promise.race([run.done.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, left))))]);
+        clearTimeout(timer);
+        if (!waited) {
+          // A long sync: answer now rather than hold the steward (and the desktop's call timeout) for minutes.
+          throw new ApiError('conflict', 'A sync of this pair is running, so nothing was written and the conflict stays open. Apply your choice again when the sync has finished (the pair card shows its progress).');
+        }
+      }
       if (!stewarding.has(pairId) && !running.has(pairId)) break;
     }
     const work = fn();
@@ -118,6 +132,8 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     start,
     exclusive,
     current: (pairId: string): RunSummary | null => running.get(pairId)?.run ?? null,
+    /** A run is in progress, or a steward's write-back holds the pair: the scheduler leaves it be. */
+    busy: (pairId: string): boolean => running.has(pairId) || stewarding.has(pairId),
     /** Resolves when the run with this id has finished (tests and the CLI wait on it). */
     async wait(runId: string): Promise<RunSummary | null> {
       for (const r of running.values()) if (r.run.id === runId) return r.done;

@@ -36,7 +36,7 @@ export function createScheduler(pairs: PairStore, runs: RunManager, connections:
     const t = Date.now();
     for (const p of pairs.list()) {
       const interval = p.config.schedule.intervalSeconds;
-      if (interval === null || p.paused || runs.current(p.id)) continue;
+      if (interval === null || p.paused || runs.busy(p.id)) continue;
       if (p.pausedUntil && Date.parse(p.pausedUntil) > t) continue;
       const last = pairs.lastFinishedRun(p.id);
       const due = (last ? Date.parse(last.startedAt) : 0) + interval * 1000;

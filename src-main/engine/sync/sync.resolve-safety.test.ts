@@ -120,5 +120,36 @@ describe('resolving a conflict safely (PITFALLS 3 and 16)', () => {
     expect(byEmail(s.right, 'ann@example.com')?.name).toBe('L3');
     expect(await s.kit.call('conflicts/list', { pairId: s.pairId })).toEqual([]);
   });
+
+  it('a resolution during a long run answers at once that it must wait (nothing written, the conflict stays open), instead of holding the steward', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let holding = false;
+    let reached!: () => void;
+    const atWrite = new Promise<void>((r) => (reached = r));
+    const hold = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+      if (holding && ops.some((o) => o.op === 'update' && 'score' in o.fields)) {
+        reached();
+        await released;
+      }
+      return real.write(c, ops);
+    };
+    const s = await annInConflict({ wrap: interceptWrites(hold), stewardWaitMs: 50 });
+    appUpdate(s.left, s.l, { score: 12 });
+    holding = true;
+    const { runId } = await s.kit.call('pairs/sync-now', { pairId: s.pairId });
+    await atWrite;
+    const answer = await s.kit.dispatch('conflicts/resolve', { conflictId: s.conflictId, resolution: { kind: 'fields', fields: { name: { take: 'left' } } } });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/A sync of this pair is running, so nothing was written and the conflict stays open/) } });
+    release();
+    holding = false;
+    const { waitRun } = await import('./test-kit.fixture');
+    await waitRun(s.kit, runId);
+    expect((await s.kit.call('conflicts/get', { conflictId: s.conflictId })).status).toBe('open');
+    expect(byEmail(s.right, 'ann@example.com')?.name).toBe('R1');
+    // Once the run is over the same resolution goes through.
+    expect(await s.kit.dispatch('conflicts/resolve', { conflictId: s.conflictId, resolution: { kind: 'fields', fields: { name: { take: 'left' } } } })).toMatchObject({ ok: true });
+    expect(byEmail(s.right, 'ann@example.com')?.name).toBe('L1');
+  });
 });
 
