@@ -31,6 +31,11 @@ describe('canonical booleans and numbers stored as text (PITFALLS 2, 13)', () =>
     expect(canonicalize('1 234,5', 'number', '1 234,5')).toBe(1234.5);
     expect(canonicalize('1,234', 'number', '1234,5')).toBe(1.234);
     expect(parseNumber('1.2.3', '1.234,5')).toBeNull();
+    // A text that does not follow the format is not guessed at: "12.5" where "1.234,5" is the rule stays text.
+    expect(parseNumber('12.5', '1.234,5')).toBeNull();
+    expect(canonicalize('12.5', 'number', '1.234,5')).toBe('12.5');
+    expect(parseNumber('1.500', '1.234,5')).toBe(1500);
+    expect(parseNumber('12.5', '1,234.5')).toBe(12.5);
     expect(formatNumber(-1234567.25, '1.234,5')).toBe('-1.234.567,25');
     expect(formatNumber(12.5, '1234,5')).toBe('12,5');
   });

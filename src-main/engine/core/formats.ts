@@ -129,7 +129,9 @@ export function parseNumber(text: string, format?: string): number | null {
     const re = new RegExp(`^[+-]?(\\d+${g ? `|\\d{1,3}(${g}\\d{3})+` : ''})(${d}\\d+)?$`);
     if (re.test(s)) plain = (g ? s.replace(new RegExp(g, 'g'), '') : s).replace(f.decimal, '.');
   }
-  if (plain === null && PLAIN.test(s)) plain = s;
+  // With a format whose decimal mark is not '.', a '.' in the text is that app's grouping gone wrong
+  // ("12.5" where "1.234,5" is the rule): kept as text rather than read as twelve and a half.
+  if (plain === null && PLAIN.test(s) && (!f || f.decimal === '.' || !s.includes('.'))) plain = s;
   if (plain === null && !f && GROUPED.test(s)) plain = s.replace(/,/g, '');
   if (plain === null) return null;
   const n = Number(plain);

@@ -7,13 +7,9 @@ import type { CanonicalValue, FieldMapping, Side, SideField, Transform } from '.
 import { canonicalize, type CanonicalRecord } from './canonical';
 import { booleanFormat, formatNumber, formatParts, isDateFormat, parseIso } from './formats';
 
-/**
- * The app's text format of a coerced value ("DD/MM/YYYY", "1.234,5", "yes/no"), when the
- * transform names one. The pair schema does not carry `format` yet (see formats.ts); read
- * structurally so that a transform which has it is honoured on read and on write.
- */
+/** The app's text format of a coerced value ("DD/MM/YYYY", "1.234,5", "yes/no"), when the transform names one. */
 function formatOf(t: Transform): string | undefined {
-  return t.kind === 'coerce' && 'format' in t && typeof t.format === 'string' && t.format !== '' ? t.format : undefined;
+  return t.kind === 'coerce' && t.format ? t.format : undefined;
 }
 
 /** A canonical value in the app's format (the inverse of a coercion with a known format). */
@@ -113,7 +109,8 @@ export function toCanonical(mappings: FieldMapping[], side: Side, raw: Record<st
     const sf = sideOf(m, side);
     let v = readSideValue(sf, raw);
     for (const t of sf.transforms ?? []) v = applyTransform(v, t);
-    if (isDelimitedSet(m, sf) && typeof v === 'string') v = v.split((sf.separator ?? ',').trim() || (sf.separator ?? ','));
+    const sep = setSeparator(m, sf);
+    if (sep !== null && typeof v === 'string') v = v.split(sep.trim() || sep);
     out[m.name] = canonicalize(v, m.type);
   }
   return out;
@@ -124,7 +121,8 @@ export function toCanonical(mappings: FieldMapping[], side: Side, raw: Record<st
  * and written with it, so an app's "a|b" stays "a|b"); without one, items are read split on
  * "," or ";" and written joined with ", ". Canonical sets are sorted (see canonical.ts).
  */
-const isDelimitedSet = (m: FieldMapping, sf: SideField): boolean => m.type === 'set' && sf.fields.length === 1 && sf.separator !== undefined && sf.separator !== '';
+/** The separator of a set held as delimited text in one app field ("a, b"); null for any other field. */
+const setSeparator = (m: FieldMapping, sf: SideField): string | null => (m.type === 'set' && sf.fields.length === 1 && sf.separator ? sf.separator : null);
 
 /** A canonical value as it is handed to a connector: a set becomes delimited text, everything else stays. */
 function toWireValue(v: CanonicalValue, delimiter: string): string | number | boolean | null {
@@ -142,7 +140,7 @@ export function fromCanonical(mappings: FieldMapping[], side: Side, values: Cano
   for (const m of mappings) {
     if (!Object.hasOwn(values, m.name)) continue;
     const sf = sideOf(m, side);
-    let v: unknown = toWireValue(values[m.name] ?? null, isDelimitedSet(m, sf) ? (sf.separator ?? ', ') : ', ');
+    let v: unknown = toWireValue(values[m.name] ?? null, setSeparator(m, sf) ?? ', ');
     for (const t of [...(sf.transforms ?? [])].reverse()) v = invertTransform(v, t);
     if (sf.fields.length === 1) {
       const field = sf.fields[0] ?? '';

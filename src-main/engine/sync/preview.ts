@@ -26,7 +26,7 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       for (const [id, rec] of read.upserts) (linked.has(id) ? linkedCanon : canon)[side].set(id, toCanonical(config.fields, side, rec.fields));
     }
     const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
-    const exampleKey = (c: CanonicalRecord | undefined) => (c ? (describeKey(keyOf(c)) || '(no key)') : '(no key)');
+    const exampleKey = (c: CanonicalRecord | undefined) => (c ? describeKey(keyOf(c)) : '(no key)');
     const cands = (side: Side) => [...canon[side]].map(([id, c]) => ({ id, key: keyOf(c) }));
     // Keys of records already linked are taken: a new record with one of them is ambiguous, as in a run.
     const at = (side: Side, id: string | null) => {

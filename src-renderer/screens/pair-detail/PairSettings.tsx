@@ -69,6 +69,10 @@ export function PairSettings({ pairId }: { pairId: string }) {
                 {p.label}
               </option>
             ))}
+            {/* A pair saved before merge-set became per field only: shown as it is, to be changed. */}
+            {!PAIR_POLICIES.some((p) => p.id === config.conflictPolicy) && (
+              <option value={config.conflictPolicy}>{POLICIES.find((p) => p.id === config.conflictPolicy)?.label} — choose another: it applies per field only</option>
+            )}
           </select>
         </label>
         <fieldset>

@@ -63,7 +63,7 @@ export function PoliciesStep() {
         <legend>Deletes</legend>
         <DeleteChoiceRadios value={draft.deletes} leftName={draft.left.connection?.name} rightName={draft.right.connection?.name} onChange={(deletes) => patchDraft({ deletes })} />
         <div className="form-row">
-          <label htmlFor="mass-delete">Stop and ask when a run would delete more than (%)</label>
+          <label htmlFor="mass-delete">Stop and ask when more than this share (%) of the linked records is gone from one app</label>
           <input
             id="mass-delete"
             type="number"

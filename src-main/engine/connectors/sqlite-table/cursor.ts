@@ -86,12 +86,13 @@ export function* cursorPages(
     from = [stored.ts, ...stored.key];
   }
   const keyCols = t.primaryKey.map((name, i) => `${quoteIdent(name)} AS k${i}`).join(', ');
-  guard(() => {
-    db.exec(`CREATE TEMP TABLE ${scan} (ts TEXT NOT NULL, ${k.join(', ')})`);
-    db.prepare(`INSERT INTO temp.${scan} SELECT * FROM (SELECT ${tsExpression(t.updatedAt ?? '')} AS ts, ${keyCols} FROM main.${quoteIdent(t.name)}) WHERE ${where}`).run(...from);
-    db.exec(`CREATE INDEX temp.${quoteIdent(`${name}_order`)} ON ${scan} (ts, ${k.join(', ')})`);
-  });
   try {
+    // Inside the try: a snapshot that fails half-way (a busy database) is dropped like any other.
+    guard(() => {
+      db.exec(`CREATE TEMP TABLE ${scan} (ts TEXT NOT NULL, ${k.join(', ')})`);
+      db.prepare(`INSERT INTO temp.${scan} SELECT * FROM (SELECT ${tsExpression(t.updatedAt ?? '')} AS ts, ${keyCols} FROM main.${quoteIdent(t.name)}) WHERE ${where}`).run(...from);
+      db.exec(`CREATE INDEX temp.${quoteIdent(`${name}_order`)} ON ${scan} (ts, ${k.join(', ')})`);
+    });
     const on = t.primaryKey.map((name, i) => `x.${quoteIdent(name)} = s.k${i}`).join(' AND ');
     const head = `SELECT x.*, s.ts AS __concord_pos FROM temp.${scan} s JOIN (${selectSql}) x ON ${on}`;
     const order = `ORDER BY s.ts, ${sk} LIMIT ?`;

@@ -23,7 +23,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** A JSON-safe integer: a JS number when that is exact, else its exact decimal text. */
-export function exactInteger(value: bigint): number | string {
+export function jsonInteger(value: bigint): number | string {
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : value.toString();
 }
@@ -41,14 +41,14 @@ export function pkValues(table: TableInfo, row: Record<string, unknown>): SqlVal
   return table.primaryKey.map((k) => row[k] as SqlValue);
 }
 
-/** Key values as they can be stored in JSON (ids, cursors): BigInts become `exactInteger`s. */
+/** Key values as they can be stored in JSON (ids, cursors): BigInts become `jsonInteger`s. */
 export function jsonKey(values: SqlValue[]): (string | number | null)[] {
-  return values.map((v) => (typeof v === 'bigint' ? exactInteger(v) : Buffer.isBuffer(v) ? v.toString('base64') : v));
+  return values.map((v) => (typeof v === 'bigint' ? jsonInteger(v) : Buffer.isBuffer(v) ? v.toString('base64') : v));
 }
 
-/** An integer key part is `exactInteger`: the same id as ever up to 2^53, the exact decimal beyond. */
+/** An integer key part is `jsonInteger`: the same id as ever up to 2^53, the exact decimal beyond. */
 export function idOf(table: TableInfo, row: Record<string, unknown>): string {
-  const values = pkValues(table, row).map((v) => (typeof v === 'bigint' ? exactInteger(v) : v));
+  const values = pkValues(table, row).map((v) => (typeof v === 'bigint' ? jsonInteger(v) : v));
   return values.length === 1 ? String(values[0]) : JSON.stringify(values);
 }
 
@@ -78,9 +78,9 @@ export const pkList = (table: TableInfo): string => table.primaryKey.map(quoteId
 export const pkParams = (table: TableInfo): string => table.primaryKey.map(() => '?').join(', ');
 export const pkWhere = (table: TableInfo): string => table.primaryKey.map((k) => `${quoteIdent(k)} = ?`).join(' AND ');
 
-/** Only JSON-safe values leave the connector: blobs become base64 text, integers `exactInteger`s. */
+/** Only JSON-safe values leave the connector: blobs become base64 text, integers `jsonInteger`s. */
 function fieldValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return exactInteger(value);
+  if (typeof value === 'bigint') return jsonInteger(value);
   return Buffer.isBuffer(value) ? value.toString('base64') : value;
 }
 
