@@ -304,7 +304,18 @@ export type ConnectionSummary = {
   createdAt: string;
 };
 
-export type CollectionField = { name: string; type: ValueType; nullable: boolean; key?: boolean };
+export type CollectionField = {
+  name: string;
+  type: ValueType;
+  nullable: boolean;
+  key?: boolean;
+  /**
+   * A column the connector itself keeps for change detection or identity — the last-modified
+   * time, the sync flag, Concord's own id column. Concord sets it on its writes, so a pair may
+   * read it (copy it to the other app) but never write into it: syncing it both ways loops.
+   */
+  managed?: 'updated-at' | 'sync-flag' | 'concord-id';
+};
 export type CollectionInfo = {
   name: string;
   fields: CollectionField[];

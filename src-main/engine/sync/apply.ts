@@ -68,6 +68,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
     for (const t of plan.tombstones) {
       const link = state.link(t.linkId);
       if (link) state.upsertLink(pairId, { ...link, deletedSide: t.side });
+      records.addActivity({ pairId, runId, record: t.label, recordId: t.recordId, side: other(t.side), action: 'deleted', field: null, before: undefined, after: undefined, reason: t.reason, restorable: false });
     }
     for (const c of plan.conflicts) {
       const { link, ...rest } = c;

@@ -46,7 +46,8 @@ export type Plan = {
   newLinks: { ref: LinkRef; leftId: string; rightId: string; base: CanonicalRecord; leftVersion: string | null; rightVersion: string | null; label: string }[];
   baseUpdates: { linkId: number; base: CanonicalRecord; leftVersion: string | null; rightVersion: string | null }[];
   linkDeletes: number[];
-  tombstones: { linkId: number; side: Side }[];
+  /** A record deleted in `side` whose delete does not propagate: the other app keeps it; `reason` goes to the activity log. */
+  tombstones: { linkId: number; side: Side; label: string; recordId: string | null; reason: string }[];
   conflicts: (Omit<ConflictRow, 'id' | 'status' | 'detectedAt' | 'linkId'> & { link: LinkRef | null })[];
   /** Open field conflicts whose fields now agree (fixed in the apps): resolved automatically. */
   autoResolved: number[];
@@ -198,7 +199,10 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         if (input.optimistic[other(deletedSide)] && survivor.rec.version !== undefined) op.ifVersion = survivor.rec.version;
         plan.ops.push(op);
         deleting.add(link.id);
-      } else if (d.action === 'keep-tombstone') plan.tombstones.push({ linkId: link.id, side: deletedSide });
+      } else if (d.action === 'keep-tombstone') {
+        const why = config.deletes.propagate ? `the pair takes deletes from ${sideNames[other(deletedSide)]} only` : 'the pair does not propagate deletes';
+        plan.tombstones.push({ linkId: link.id, side: deletedSide, label: recLabel, recordId: survivor.rec.id, reason: `deleted in ${sideNames[deletedSide]}; kept in ${sideNames[other(deletedSide)]} (${why}) and no longer synced` });
+      }
       else if (d.action === 'recreate') {
         const create = createValues(config, deletedSide, survivor.canon);
         plan.ops.push({

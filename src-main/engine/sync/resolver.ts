@@ -162,6 +162,8 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     closed: false,
     close: () => {
       deps.records.resolveConflict(conflictId, resolution);
+      // Every resolution is audited, also one that wrote nothing (the apps already agreed, a link).
+      deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: conflict.leftId ?? conflict.rightId, side: conflict.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false });
       c.closed = true;
     },
   };
@@ -290,3 +292,18 @@ export async function restoreActivity(deps: RunDeps, activityId: string): Promis
     await io.right.close();
   }
 }
+
+/** A resolution as the activity log says it: what the steward chose, in the apps' names. */
+function describeResolution(resolution: Resolution, label: (side: Side) => string): string {
+  switch (resolution.kind) {
+    case 'fields':
+      return `a steward resolved the conflict: ${Object.entries(resolution.fields)
+        .map(([field, choice]) => `${field} = ${'take' in choice ? `${label(choice.take)}'s value` : `typed value ${JSON.stringify(choice.value)}`}`)
+        .join(', ')}`;
+    case 'update-delete':
+      return resolution.keep === 'updated' ? 'a steward kept the edited record' : 'a steward kept the delete';
+    case 'duplicate':
+      return resolution.linkTo === null ? 'a steward created the duplicate as a new record' : `a steward linked the duplicate to record ${resolution.linkTo}`;
+  }
+}
+

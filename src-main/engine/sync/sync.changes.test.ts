@@ -27,6 +27,29 @@ describe('change detection', () => {
     }
   });
 
+  it('pitfall 2: the column Concord uses to see changes cannot be synced into its app (it would change on every run); copied one way out of it, it settles', async () => {
+    const s = await setupPair({}, { modes: ['cursor', 'cursor'] });
+    kit = s.kit;
+    dir = s.dir;
+    const pair = await kit.call('pairs/get', { pairId: s.pairId });
+    const stamped = (direction: 'both' | 'left-to-right') => ({
+      ...pair.config,
+      fields: [...pair.config.fields, { name: 'changed', type: 'string' as const, left: { fields: ['updated_at'] }, right: { fields: ['tags'] }, direction }],
+    });
+    const refused = await kit.dispatch('pairs/update', { pairId: s.pairId, config: stamped('both') });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', issues: [{ path: 'fields.3.direction', message: expect.stringMatching(/^"updated_at" is the last-modified time Concord uses to see changes in CRM "contacts": Concord sets it on its own writes.*A → B only/) }] },
+    });
+    await kit.call('pairs/update', { pairId: s.pairId, config: stamped('left-to-right') });
+    appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
+    await syncAndWait(kit, s.pairId);
+    for (let i = 0; i < 3; i++) {
+      const again = await syncAndWait(kit, s.pairId);
+      expect(again.counts.created + again.counts.updated).toBe(0);
+    }
+  });
+
   it('pitfall 5: clock skew and time zones — "newest wins" trusts app timestamps only when comparable, else master wins', async () => {
     const s = await setupPair({ conflictPolicy: 'newest', masterSide: 'left' });
     kit = s.kit;

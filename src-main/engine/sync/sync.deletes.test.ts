@@ -45,6 +45,8 @@ describe('deletes', () => {
     expect(run.counts.deleted).toBe(1);
     expect(emails(s.left)).toEqual(['c1@example.com', 'c2@example.com']);
     expect(emails(s.right)).toEqual(['c2@example.com']);
+    const kept = (await s.kit.call('activity/list', { pairId: s.pairId, record: 'c1@example.com' })).find((a) => a.action === 'deleted');
+    expect(kept?.reason).toBe('deleted in Billing (contacts); kept in CRM (contacts) (the pair takes deletes from CRM (contacts) only) and no longer synced');
     // The kept record is not recreated in the right app, and later runs write nothing.
     const again = await syncAndWait(s.kit, s.pairId, true);
     expect(again.counts.created + again.counts.updated + again.counts.deleted).toBe(0);

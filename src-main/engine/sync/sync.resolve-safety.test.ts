@@ -150,6 +150,8 @@ describe('resolving a conflict safely (PITFALLS 3 and 16)', () => {
     // Once the run is over the same resolution goes through.
     expect(await s.kit.dispatch('conflicts/resolve', { conflictId: s.conflictId, resolution: { kind: 'fields', fields: { name: { take: 'left' } } } })).toMatchObject({ ok: true });
     expect(byEmail(s.right, 'ann@example.com')?.name).toBe('L1');
+    const audit = (await s.kit.call('activity/list', { pairId: s.pairId })).filter((a) => a.action === 'resolved' && a.field === null);
+    expect(audit.map((a) => a.reason)).toEqual(["a steward resolved the conflict: name = CRM (contacts)'s value"]);
   });
 });
 

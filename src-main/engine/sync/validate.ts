@@ -41,9 +41,19 @@ export async function validateAgainstConnections(connections: ConnectionService,
       const fallback = col.changeDetection[0] ?? connections.definition(s.connectionId).capabilities.changeDetection[0];
       if (!s.changeDetection && fallback) chosen[side].changeDetection = fallback;
       const have = new Set(col.fields.map((f) => f.name));
+      const managed = new Map(col.fields.filter((f) => f.managed).map((f) => [f.name, f.managed]));
+      const readOnly = side === 'left' ? 'left-to-right' : 'right-to-left';
       config.fields.forEach((f, i) => {
         for (const field of (side === 'left' ? f.left : f.right).fields) {
           if (!have.has(field)) issues.push({ path: `fields.${i}.${side}.fields`, message: `"${field}" is not a field of ${name} "${s.collection}" — pick one of: ${[...have].join(', ')}.` });
+          const role = managed.get(field);
+          if (role && f.direction !== readOnly) {
+            const what = role === 'updated-at' ? 'the last-modified time Concord uses to see changes in' : role === 'sync-flag' ? 'the sync flag Concord uses to see changes in' : "Concord's own id column in";
+            issues.push({
+              path: `fields.${i}.direction`,
+              message: `"${field}" is ${what} ${name} "${s.collection}": Concord sets it on its own writes, so writing it from the other app would change it on every run. Leave it out of the mapping, or copy it only from ${name} (direction ${side === 'left' ? 'A → B' : 'B → A'} only).`,
+            });
+          }
         }
       });
     } catch (e) {

@@ -147,6 +147,7 @@ export function collectionInfo(table: TableInfo): CollectionInfo {
       type: valueTypeOf(c.declaredType),
       nullable: !c.notNull && c.pk === 0,
       ...(c.pk > 0 ? { key: true } : {}),
+      ...(c.name === table.updatedAt ? { managed: 'updated-at' as const } : c.name === table.flag ? { managed: 'sync-flag' as const } : {}),
     })),
     primaryKey: table.primaryKey,
     changeDetection: modesOf(table),
