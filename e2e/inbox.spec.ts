@@ -139,3 +139,77 @@ test('an edit on one side and a delete on the other is an update-vs-delete confl
   expect(readCustomersDb(dbPath)).toHaveLength(4);
   expect(await invoke(app, concord, 'conflicts/count', {})).toMatchObject({ open: 0 });
 });
+
+test('the merge panel keeps unapplied choices across conflicts, applies with Enter from a typed value, and reads at 900, 1280 and 1920 px', async ({ app }) => {
+  const inbox = new InboxPage(app);
+  await app.getByRole('button', { name: 'Try the demo workspace' }).click();
+  await expect(inbox.badge()).not.toHaveText('0', { timeout: 20_000 });
+  const open = Number(await inbox.badge().innerText());
+  await inbox.goto();
+  await inbox.filter('Kind').selectOption({ label: 'Field values' });
+  const [first = '', second = ''] = await inbox.table().locator('button.row-open').allInnerTexts();
+  await inbox.openRecord(first);
+  await expect(inbox.panelTitle()).toHaveText(first);
+
+  // Apply with nothing chosen says what is missing; the message goes as soon as a choice changes.
+  await inbox.apply();
+  await expect(inbox.panel()).toContainText('Choose a value for phone, plan first.');
+  await inbox.take('phone', 'slave');
+  await expect(inbox.panel()).not.toContainText('Choose a value for');
+
+  // Edit pre-fills the master's value, selected: what is typed replaces it.
+  await inbox.fieldGroup('plan').getByRole('button', { name: 'Edit' }).click();
+  await expect(inbox.mergedValue('plan')).toBeFocused();
+  const prefilled = await inbox.mergedValue('plan').inputValue();
+  expect(prefilled).not.toBe('');
+  await app.keyboard.type('enterprise');
+  await expect(inbox.mergedValue('plan')).toHaveValue('enterprise');
+  // Wide enough for real values: the box spans the value columns, not a 150 px cell.
+  expect((await inbox.mergedValue('plan').boundingBox())?.width ?? 0).toBeGreaterThan(300);
+
+  // Another conflict, then back: the choices and the typed value are still there.
+  await inbox.openRecord(second);
+  await expect(inbox.panelTitle()).toHaveText(second);
+  await expect(inbox.pressed('phone')).toHaveCount(0);
+  await inbox.openRecord(first);
+  await expect(inbox.panelTitle()).toHaveText(first);
+  await expect(inbox.pressed('phone')).toHaveText('Slave');
+  await expect(inbox.mergedValue('plan')).toHaveValue('enterprise');
+  await expect(inbox.mergedValue('plan')).not.toBeFocused(); // coming back does not steal the focus
+  await expect(inbox.panel()).toContainText('Ready to apply');
+
+  // The layout at three widths, light and dark: the value columns stay readable.
+  for (const [width, height] of [[900, 800], [1280, 800], [1920, 1080]] as const) {
+    await app.setViewportSize({ width, height });
+    const widths = await inbox.mergeColumnWidths();
+    for (const w of widths.slice(1, 4)) expect(w, `value column at ${width} px`).toBeGreaterThanOrEqual(90);
+    const list = await inbox.listBox().boundingBox();
+    const panel = await inbox.panel().boundingBox();
+    if (width === 900) expect(panel?.y ?? 0, 'the panel goes below the list at 900 px').toBeGreaterThan((list?.y ?? 0) + (list?.height ?? 0) - 1);
+    else expect(panel?.x ?? 0, `the panel is beside the list at ${width} px`).toBeGreaterThan((list?.x ?? 0) + (list?.width ?? 0) - 1);
+    await app.screenshot({ path: screenshotPath(`merge-${width}`) });
+    await app.emulateMedia({ colorScheme: 'dark' });
+    await app.screenshot({ path: screenshotPath(`merge-${width}-dark`) });
+    await app.emulateMedia({ colorScheme: 'light' });
+  }
+  await app.setViewportSize({ width: 1280, height: 800 });
+
+  // Enter in the typed value applies the complete resolution.
+  await inbox.mergedValue('plan').focus();
+  await app.keyboard.press('Enter');
+  await expect(inbox.badge()).toHaveText(String(open - 1));
+  await expect(inbox.table().getByRole('button', { name: first, exact: true })).toHaveCount(0);
+});
+
+test('a search that matches nothing says so and clears the filters in one click', async ({ app }) => {
+  const inbox = new InboxPage(app);
+  await app.getByRole('button', { name: 'Try the demo workspace' }).click();
+  await expect(inbox.badge()).not.toHaveText('0', { timeout: 20_000 });
+  await inbox.goto();
+  await expect(inbox.rows().first()).toBeVisible();
+  await app.getByRole('searchbox').fill('zebra-nobody');
+  await expect(app.getByText('No conflict matches “zebra-nobody”.')).toBeVisible();
+  await app.getByRole('button', { name: 'Clear the filters' }).click();
+  await expect(app.getByRole('searchbox')).toHaveValue('');
+  await expect(inbox.rows().first()).toBeVisible();
+});

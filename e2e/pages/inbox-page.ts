@@ -10,6 +10,10 @@ export class InboxPage {
   table(): Locator {
     return this.page.getByRole('table', { name: 'Open conflicts' });
   }
+  /** The list's visible box (the table inside is as tall as all its rows). */
+  listBox(): Locator {
+    return this.page.locator('.conflict-table-scroll');
+  }
   rows(): Locator {
     return this.table().locator('tbody tr');
   }
@@ -33,7 +37,17 @@ export class InboxPage {
   }
   async typeMerged(field: string, value: string): Promise<void> {
     await this.fieldGroup(field).getByRole('button', { name: 'Edit' }).click();
-    await this.page.getByLabel(`Merged value for ${field}`).fill(value);
+    await this.mergedValue(field).fill(value);
+  }
+  mergedValue(field: string): Locator {
+    return this.page.getByLabel(`Merged value for ${field}`);
+  }
+  pressed(field: string): Locator {
+    return this.fieldGroup(field).locator('button[aria-pressed="true"]');
+  }
+  /** The widths (px) of the merge table's column headers: Field, Last synced, Master, Slave, Result. */
+  mergeColumnWidths(): Promise<number[]> {
+    return this.page.getByRole('table', { name: 'Fields of this record' }).locator('thead th').evaluateAll((ths) => ths.map((th) => th.getBoundingClientRect().width));
   }
   apply(): Promise<void> {
     return this.panel().getByRole('button', { name: 'Apply', exact: true }).click();

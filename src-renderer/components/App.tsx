@@ -35,7 +35,7 @@ export function App() {
         {route.name === 'pairs' && <PairsScreen />}
         {route.name === 'pair' && <PairDetailScreen pairId={route.pairId} tab={route.tab} />}
         {route.name === 'wizard' && <WizardScreen />}
-        {route.name === 'conflicts' && <InboxScreen conflictId={route.conflictId ?? null} />}
+        {route.name === 'conflicts' && <InboxScreen conflictId={route.conflictId ?? null} pairId={route.pairId ?? null} />}
         {route.name === 'about' && <AboutScreen />}
       </main>
       <Notices />

@@ -13,8 +13,8 @@ export async function refreshAll(store: ConcordStore): Promise<void> {
 
 /**
  * The one subscription that turns engine events into store updates. Returns the unsubscribe.
- * While the inbox is loaded, a change in the open count refetches its list, so a conflict resolved
- * elsewhere (another window, the CLI) disappears and a new one appears.
+ * While the inbox is loaded, a change in the open count refetches its list (and the open conflict),
+ * so a conflict resolved elsewhere (another window, the CLI) disappears and a new one appears.
  */
 export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge | BrowserBridge): () => void {
   const get = store.getState;
@@ -30,7 +30,12 @@ export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge |
       // Many changes arrive in a burst during a run: refetch once per burst.
       listTimer = setTimeout(() => {
         listTimer = null;
-        void get().loadConflicts();
+        void get().loadConflicts().then(() => {
+          // The open conflict may have new values (a run re-detected it): refetch it, which also
+          // drops the steward's unapplied choices for the fields that changed.
+          const route = get().route;
+          if (route.name === 'conflicts' && route.conflictId && get().conflicts.some((c) => c.id === route.conflictId)) void get().loadConflict(route.conflictId);
+        });
       }, 250);
     }),
   ];

@@ -3,7 +3,8 @@ export type Route =
   | { name: 'pairs' }
   | { name: 'pair'; pairId: string; tab: PairTab }
   | { name: 'wizard' }
-  | { name: 'conflicts'; conflictId?: string }
+  /** `pairId`: the inbox opens filtered to that pair (the pair card's open-conflicts link). */
+  | { name: 'conflicts'; conflictId?: string; pairId?: string }
   | { name: 'about' };
 
 export type PairTab = 'runs' | 'failed' | 'activity' | 'settings';
@@ -13,8 +14,10 @@ export function routeToHash(route: Route): string {
   switch (route.name) {
     case 'pair':
       return `#/pairs/${encodeURIComponent(route.pairId)}/${route.tab}`;
-    case 'conflicts':
-      return route.conflictId ? `#/conflicts/${encodeURIComponent(route.conflictId)}` : '#/conflicts';
+    case 'conflicts': {
+      const path = route.conflictId ? `#/conflicts/${encodeURIComponent(route.conflictId)}` : '#/conflicts';
+      return route.pairId ? `${path}?pair=${encodeURIComponent(route.pairId)}` : path;
+    }
     case 'wizard':
       return '#/new-pair';
     case 'about':
@@ -25,12 +28,16 @@ export function routeToHash(route: Route): string {
 }
 
 export function hashToRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const [head, id, tab] = parts;
   if (head === 'pairs' && id) {
     return { name: 'pair', pairId: id, tab: TABS.find((t) => t === tab) ?? 'runs' };
   }
-  if (head === 'conflicts') return id ? { name: 'conflicts', conflictId: id } : { name: 'conflicts' };
+  if (head === 'conflicts') {
+    const pairId = new URLSearchParams(query).get('pair');
+    return { name: 'conflicts', ...(id ? { conflictId: id } : {}), ...(pairId ? { pairId } : {}) };
+  }
   if (head === 'new-pair') return { name: 'wizard' };
   if (head === 'about') return { name: 'about' };
   return { name: 'pairs' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictSummary, PairSummary, RunSummary } from '../../src-main/engine/api/model';
+import type { ConflictDetail, ConflictSummary, PairSummary, RunSummary } from '../../src-main/engine/api/model';
 import { ApiCallError } from '../api/call';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
 import { connectEngineEvents } from './engine-events';
@@ -160,6 +160,76 @@ describe('conflicts slice', () => {
     const store = createConcordStore(bridge);
     await store.getState().loadConflictCount();
     expect(store.getState().unauthorized).toBe(true);
+  });
+});
+
+const detail = (id: string, values: { phone: [string, string]; plan: [string, string] }): ConflictDetail => ({
+  id,
+  pairId: 'p1',
+  pairName: 'CRM ⇄ Billing',
+  kind: 'field',
+  record: `rec-${id}`,
+  status: 'open',
+  detectedAt: '2026-01-01T00:00:00Z',
+  masterSide: 'left',
+  leftId: 'l1',
+  rightId: 'r1',
+  leftLabel: 'CRM',
+  rightLabel: 'Billing',
+  fields: [
+    { name: 'email', type: 'string', base: 'a@x', left: 'a@x', right: 'a@x', inConflict: false },
+    { name: 'phone', type: 'string', base: '1', left: values.phone[0], right: values.phone[1], inConflict: true },
+    { name: 'plan', type: 'string', base: 'free', left: values.plan[0], right: values.plan[1], inConflict: true },
+  ],
+});
+
+describe('merge drafts', () => {
+  const before = { phone: ['+1 555', '+1 556'], plan: ['pro', 'business'] } satisfies Record<string, [string, string]>;
+
+  it('keeps the choices and typed values of a conflict while the steward looks at another one', async () => {
+    const bridge = fakeBridgeForTests({ 'conflicts/get': ({ conflictId }) => detail(conflictId, before) });
+    const store = createConcordStore(bridge);
+    await store.getState().loadConflict('a');
+    store.getState().setPick('a', 'phone', { take: 'slave' });
+    store.getState().setPick('a', 'plan', { value: 'enterprise', text: 'enterprise' });
+    await store.getState().loadConflict('b');
+    store.getState().setPick('b', 'phone', { take: 'master' });
+    await store.getState().loadConflict('a'); // back to the first: the engine is asked again
+    expect(store.getState().mergeDrafts['a']?.picks).toEqual({ phone: { take: 'slave' }, plan: { value: 'enterprise', text: 'enterprise' } });
+    expect(store.getState().mergeDrafts['a']?.changed).toEqual([]);
+    expect(store.getState().mergeDrafts['b']?.picks).toEqual({ phone: { take: 'master' } });
+  });
+
+  it('drops the choice of a field whose values the engine refreshed, names it, and keeps the others', async () => {
+    let values: typeof before = before;
+    const bridge = fakeBridgeForTests({ 'conflicts/get': ({ conflictId }) => detail(conflictId, values) });
+    const store = createConcordStore(bridge);
+    await store.getState().loadConflict('a');
+    store.getState().setPicks('a', { phone: { take: 'master' }, plan: { take: 'slave' } });
+    values = { ...before, plan: ['pro', 'enterprise'] }; // the slave app changed plan again
+    await store.getState().loadConflict('a');
+    expect(store.getState().mergeDrafts['a']?.picks).toEqual({ phone: { take: 'master' } });
+    expect(store.getState().mergeDrafts['a']?.changed).toEqual(['plan']);
+    // Choosing the field again clears the notice for it.
+    store.getState().setPick('a', 'plan', { take: 'slave' });
+    expect(store.getState().mergeDrafts['a']?.changed).toEqual([]);
+  });
+
+  it('forgets the draft once the conflict is resolved, and when it leaves the open list', async () => {
+    const bridge = fakeBridgeForTests({
+      'conflicts/get': ({ conflictId }) => detail(conflictId, before),
+      'conflicts/list': () => [conflict('b')],
+      'conflicts/resolve': ({ conflictId }) => ({ conflictId, status: 'resolved', wrote: { left: 1, right: 1 }, error: null }),
+    });
+    const store = createConcordStore(bridge);
+    for (const id of ['a', 'b', 'c']) {
+      await store.getState().loadConflict(id);
+      store.getState().setPick(id, 'phone', { take: 'master' });
+    }
+    await store.getState().resolveConflict('a', { kind: 'fields', fields: { phone: { take: 'left' } } });
+    expect(store.getState().mergeDrafts['a']).toBeUndefined();
+    await store.getState().loadConflicts(); // c was resolved elsewhere
+    expect(Object.keys(store.getState().mergeDrafts)).toEqual(['b']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { useEffect, useId, useRef } from 'react';
 import type { ConflictDetail, ConflictField, Side } from '../../../src-main/engine/api/model';
 import { BreakableValue, formatValue } from '../../components/widgets';
 import { parseMerged, sameValue, type Pick } from './merge-choices';
@@ -9,7 +10,11 @@ type MergeState = {
   onFocusField: (name: string) => void;
   onPick: (field: string, pick: Pick | undefined) => void;
   editErrors: Record<string, string | undefined>;
-  onEditError: (field: string, error: string | undefined) => void;
+  /** The field whose Edit was just pressed (a new object per press): its box takes the focus then, and only then. */
+  editRequested: { field: string } | null;
+  onEdit: (field: string, pick: Pick) => void;
+  /** Enter in a merged-value box: apply, as Enter does elsewhere in the panel. */
+  onApply: () => void;
 };
 
 /**
@@ -68,7 +73,9 @@ function FieldRow(props: MergeState & { field: ConflictField; master: Side; slav
   const rowClass = ['merge-row', field.inConflict ? 'in-conflict' : '', props.focusedField === field.name ? 'focused' : ''].join(' ');
   const valueClass = (changed: boolean, picked: boolean): string => `value${changed ? ' changed' : ''}${picked ? ' picked' : ''}`;
 
+  const typed = pick !== undefined && 'text' in pick ? pick : null;
   return (
+    <>
     <tr className={rowClass} onFocus={() => props.onFocusField(field.name)}>
       <th scope="row">
         {field.name}
@@ -89,6 +96,17 @@ function FieldRow(props: MergeState & { field: ConflictField; master: Side; slav
         )}
       </td>
     </tr>
+    {/* The typed value gets a row of its own, as wide as the value columns: real values (an
+        address, a note) fit, where the result column would show fifteen characters. */}
+    {field.inConflict && typed && (
+      <tr className={`merge-edit-row${props.focusedField === field.name ? ' focused' : ''}`} onFocus={() => props.onFocusField(field.name)}>
+        <td />
+        <td colSpan={4}>
+          <MergedValueInput {...props} typed={typed} />
+        </td>
+      </tr>
+    )}
+    </>
   );
 }
 
@@ -100,8 +118,7 @@ function FieldRow(props: MergeState & { field: ConflictField; master: Side; slav
 function FieldChoice(props: MergeState & { field: ConflictField; pick: Pick | undefined; masterValue: ConflictField['left'] }) {
   const { field, pick } = props;
   const taken = pick && 'take' in pick ? pick.take : null;
-  const editing = pick !== undefined && 'value' in pick;
-  const error = props.editErrors[field.name];
+  const typed = pick !== undefined && 'text' in pick ? pick : null;
   return (
     <div className="pick-group" role="group" aria-label={`Value for ${field.name}`}>
       <div className="segmented">
@@ -114,27 +131,57 @@ function FieldChoice(props: MergeState & { field: ConflictField; pick: Pick | un
         <button
           type="button"
           title="Type the merged value"
-          aria-pressed={editing}
-          onClick={() => props.onPick(field.name, { value: props.masterValue ?? null, text: formatValue(props.masterValue ?? '') })}
+          aria-pressed={typed !== null}
+          // Pre-filled with the master's value, selected: typing replaces it, an arrow key edits it.
+          onClick={() => props.onEdit(field.name, typed ?? { value: props.masterValue ?? null, text: formatValue(props.masterValue ?? '') })}
         >
           Edit
         </button>
       </div>
-      {editing && (
+    </div>
+  );
+}
+
+function MergedValueInput(props: MergeState & { field: ConflictField; typed: Extract<Pick, { text: string }> }) {
+  const { field, typed, editRequested } = props;
+  const error = props.editErrors[field.name];
+  const ref = useRef<HTMLInputElement>(null);
+  const errorId = useId();
+  const request = editRequested?.field === field.name ? editRequested : null;
+  // Focus only when Edit was just pressed: a draft restored on coming back leaves the focus where it is.
+  useEffect(() => {
+    if (request) ref.current?.focus();
+  }, [request]);
+  return (
+    <div className="merged-value">
+      <label>
+        <span className="merged-label">Merged value for {field.name}</span>
         <input
-          // It appears because Edit was pressed: the next keystroke belongs to it.
-          autoFocus
-          aria-label={`Merged value for ${field.name}`}
+          ref={ref}
           aria-invalid={error ? true : undefined}
-          value={pick.text}
+          aria-describedby={errorId}
+          value={typed.text}
+          onFocus={(e) => e.currentTarget.select()}
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            e.preventDefault();
+            props.onApply();
+          }}
           onChange={(e) => {
             const parsed = parseMerged(e.target.value, field.type);
-            props.onEditError(field.name, 'error' in parsed ? parsed.error : undefined);
-            props.onPick(field.name, { value: 'value' in parsed ? parsed.value : pick.value, text: e.target.value });
+            props.onPick(field.name, { value: 'value' in parsed ? parsed.value : typed.value, text: e.target.value });
           }}
         />
+      </label>
+      {error ? (
+        <span className="field-error" id={errorId}>
+          {error}
+        </span>
+      ) : (
+        <span className="muted merged-hint" id={errorId}>
+          Enter applies
+        </span>
       )}
-      {error && <span className="field-error">{error}</span>}
     </div>
   );
 }

@@ -10,6 +10,17 @@ import { KIND_LABEL, distinctFields, distinctPairs, filterConflicts, noFilter, t
 
 const KINDS: ConflictKind[] = ['field', 'update-delete', 'duplicate'];
 
+/** The active filters in words, for the no-match message ("“bob” in Shop ⇄ Sheet, kind Field values"). */
+function describeFilter(filter: InboxFilter, pairs: { id: string; name: string }[]): string {
+  const parts = [
+    filter.search.trim() ? `“${filter.search.trim()}”` : '',
+    filter.pairId ? `in ${pairs.find((p) => p.id === filter.pairId)?.name ?? 'the chosen pair'}` : '',
+    filter.kind ? `of kind ${KIND_LABEL[filter.kind]}` : '',
+    filter.field ? `on field ${filter.field}` : '',
+  ];
+  return parts.filter(Boolean).join(', ') || 'the filters';
+}
+
 const PANEL_KEYS: readonly PanelKey[] = ['1', '2', 'ArrowUp', 'ArrowDown', 'Enter'];
 const isPanelKey = (key: string): key is PanelKey => PANEL_KEYS.some((k) => k === key);
 
@@ -17,7 +28,7 @@ function isTyping(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }
 
-export function InboxScreen({ conflictId }: { conflictId: string | null }) {
+export function InboxScreen({ conflictId, pairId = null }: { conflictId: string | null; pairId?: string | null }) {
   const conflicts = useConcord((s) => s.conflicts);
   const loaded = useConcord((s) => s.conflictsLoaded);
   const error = useConcord((s) => s.conflictsError);
@@ -27,12 +38,18 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
   const resolveBulk = useConcord((s) => s.resolveBulk);
   const navigate = useConcord((s) => s.navigate);
 
-  const [filter, setFilter] = useState<InboxFilter>(noFilter);
+  const [filter, setFilter] = useState<InboxFilter>(() => ({ ...noFilter, pairId: pairId ?? '' }));
+  // Arriving from a pair card's link while the inbox is open: that pair's conflicts.
+  useEffect(() => {
+    if (pairId) setFilter((f) => ({ ...f, pairId }));
+  }, [pairId]);
   const [sorting, setSorting] = useState<SortingState>([{ id: 'detectedAt', desc: true }]);
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [bulkBusy, whileBulk] = useBusy();
   const orderRef = useRef<string[]>([]);
   const panelKeys = useRef<((key: PanelKey) => boolean) | null>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  const titleRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => void loadConflicts(), [loadConflicts]);
 
@@ -90,12 +107,18 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
   async function bulk(take: 'master' | 'slave'): Promise<void> {
     await whileBulk(() => resolveBulk(selectedIds, take));
     setSelection({});
+    // The pressed button is now disabled (nothing selected) and the rows it resolved are gone: the
+    // focus would fall to the page. It goes to the list (its first row), or the title when the list went.
+    requestAnimationFrame(() => {
+      const target = listRef.current?.querySelector<HTMLElement>('button.row-open') ?? titleRef.current;
+      target?.focus();
+    });
   }
 
   return (
-    <section aria-labelledby="inbox-title" className="screen screen-wide">
+    <section aria-labelledby="inbox-title" className="screen screen-wide inbox-screen">
       <header className="screen-header">
-        <h1 id="inbox-title">
+        <h1 id="inbox-title" tabIndex={-1} ref={titleRef}>
           Conflicts <span className="muted">({openCount} open)</span>
         </h1>
       </header>
@@ -167,7 +190,18 @@ export function InboxScreen({ conflictId }: { conflictId: string | null }) {
             )}
           </div>
           <p className="muted key-help">Keys: j / k next or previous conflict · ↑ / ↓ field · 1 take master · 2 take slave · Enter apply</p>
-          <div className={`inbox-split${conflictId ? ' with-panel' : ''}`}>
+          {shown.length === 0 && (
+            <div className="empty-state no-match" role="status">
+              <p>
+                No conflict matches {describeFilter(filter, pairs)}. {conflicts.length} open {conflicts.length === 1 ? 'conflict is' : 'conflicts are'} hidden by
+                the filters.
+              </p>
+              <button type="button" onClick={() => setFilter(noFilter)}>
+                Clear the filters
+              </button>
+            </div>
+          )}
+          <div ref={listRef} className={`inbox-split${conflictId ? ' with-panel' : ''}${shown.length === 0 ? ' no-rows' : ''}`}>
             <ConflictTable
               data={shown}
               activeId={conflictId}

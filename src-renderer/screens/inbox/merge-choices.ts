@@ -1,7 +1,7 @@
 import type { CanonicalValue, ConflictDetail, ConflictField, FieldChoice, Side, ValueType } from '../../../src-main/engine/api/model';
+import type { Pick } from '../../store/merge-drafts';
 
-/** What the steward picked for one field: the master's value, the slave's, or a typed value. */
-export type Pick = { take: 'master' } | { take: 'slave' } | { value: CanonicalValue; text: string };
+export type { Pick };
 
 export const sideOf = (take: 'master' | 'slave', masterSide: Side): Side =>
   take === 'master' ? masterSide : masterSide === 'left' ? 'right' : 'left';
@@ -40,6 +40,18 @@ export function missingPicks(detail: ConflictDetail, picks: Record<string, Pick 
   return conflictingFields(detail)
     .filter((f) => !picks[f.name])
     .map((f) => f.name);
+}
+
+/** Per field, why its typed merged value cannot be read (derived from the text, so it survives a remount). */
+export function mergedValueErrors(detail: ConflictDetail, picks: Record<string, Pick | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(
+    detail.fields.flatMap((f) => {
+      const pick = picks[f.name];
+      if (!pick || !('text' in pick)) return [];
+      const parsed = parseMerged(pick.text, f.type);
+      return 'error' in parsed ? [[f.name, parsed.error]] : [];
+    }),
+  );
 }
 
 export function sameValue(a: CanonicalValue | undefined, b: CanonicalValue | undefined): boolean {

@@ -1,0 +1,112 @@
+import type { ConflictDetail, Resolution } from '../../../src-main/engine/api/model';
+import { BreakableValue } from '../../components/widgets';
+
+/** Edit vs delete: the updated record's fields, and the two ways out. */
+export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
+  const deleted = detail.deletedSide ?? 'left';
+  const updated = deleted === 'left' ? 'right' : 'left';
+  const label = (side: 'left' | 'right') => (side === 'left' ? detail.leftLabel : detail.rightLabel);
+  return (
+    <div className="update-delete">
+      <p>
+        <strong>{label(deleted)}</strong> deleted this record, while <strong>{label(updated)}</strong> changed it since the last
+        sync.
+      </p>
+      <table className="merge-table" aria-label="The updated record">
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Last synced</th>
+            <th scope="col">Now in {label(updated)}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {detail.fields.map((f) => (
+            <tr key={f.name} className={f.inConflict ? 'merge-row in-conflict' : 'merge-row'}>
+              <th scope="row">{f.name}</th>
+              <td className="value base">
+                <BreakableValue value={f.base} />
+              </td>
+              <td className="value">
+                <BreakableValue value={f[updated]} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="actions panel-actions">
+        <button type="button" className="primary" disabled={busy} onClick={() => onApply({ kind: 'update-delete', keep: 'updated' })}>
+          Keep the updated record
+        </button>
+        <button type="button" className="danger" disabled={busy} onClick={() => onApply({ kind: 'update-delete', keep: 'deleted' })}>
+          Delete it on both sides
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** A record that matched several: its candidates side by side, link to one or create it. */
+export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
+  const dup = detail.duplicate;
+  if (!dup) return <p>The engine sent no candidates for this duplicate.</p>;
+  const other = dup.side === 'left' ? detail.rightLabel : detail.leftLabel;
+  const keys = [...new Set([...Object.keys(dup.record), ...dup.candidates.flatMap((c) => Object.keys(c.fields))])];
+  return (
+    <div className="duplicate">
+      <p>
+        This record matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in <strong>{other}</strong> on the
+        pair's match keys. Link it to one of them, or create it as a new record.
+        {dup.candidates.some((c) => c.linkedTo !== undefined) &&
+          ' A candidate already linked to another record cannot be linked again: merge or delete the extra record in its app, or create it anyway.'}
+      </p>
+      <div className="merge-scroll">
+        <table className="merge-table" aria-label="Record and its candidates">
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">This record</th>
+              {dup.candidates.map((c, i) => (
+                <th scope="col" key={c.id}>
+                  Candidate {i + 1}
+                  {c.linkedTo !== undefined && <span className="conflict-mark">already linked</span>}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k} className="merge-row">
+                <th scope="row">{k}</th>
+                <td className="value">
+                  <BreakableValue value={dup.record[k]} />
+                </td>
+                {dup.candidates.map((c) => (
+                  <td key={c.id} className="value">
+                    <BreakableValue value={c.fields[k]} />
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="actions panel-actions">
+        {dup.candidates.map((c, i) => (
+          <button
+            key={c.id}
+            type="button"
+            disabled={busy || c.linkedTo !== undefined}
+            title={c.linkedTo !== undefined ? 'Already linked to another record' : undefined}
+            onClick={() => onApply({ kind: 'duplicate', linkTo: c.id })}
+          >
+            Link to candidate {i + 1}
+          </button>
+        ))}
+        <button type="button" disabled={busy} onClick={() => onApply({ kind: 'duplicate', linkTo: null })}>
+          Create as a new record
+        </button>
+      </div>
+    </div>
+  );
+}
