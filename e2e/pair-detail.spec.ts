@@ -100,3 +100,36 @@ test('settings: a policy edited and saved is what the engine keeps', async ({ ap
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   expect(await invoke(app, concord, 'pairs/list', {})).toHaveLength(1);
 });
+
+test('settings: an unsaved rename survives a look at another tab, and a refused save says which field, once', async ({ app, concord }) => {
+  const dbPath = join(concord.workDir, 'shop.sqlite');
+  const csvPath = join(concord.workDir, 'customers.csv');
+  createCustomersDb(dbPath, []);
+  writeCsv(csvPath, []);
+  await createCustomersPair(app, concord, { dbPath, csvPath });
+  const detail = new PairDetailPage(app);
+  await app.reload();
+  await detail.open('Shop ⇄ Sheet');
+  await detail.tab('Settings').click();
+  const form = app.getByRole('form', { name: 'Pair settings' });
+  await form.getByLabel('Name', { exact: true }).fill('Shop ⇄ Sheet (renamed)');
+  await detail.tab('Runs').click();
+  await expect(detail.tab('Settings')).toContainText('unsaved');
+  await detail.tab('Settings').click();
+  await expect(form.getByLabel('Name', { exact: true })).toHaveValue('Shop ⇄ Sheet (renamed)');
+
+  // A field the CSV file does not have: the engine refuses; the message shows once, with the row.
+  await form.getByLabel('App B field for city').fill('cityy');
+  await form.getByRole('button', { name: 'Save settings' }).click();
+  const alert = form.getByRole('alert');
+  await expect(alert).toContainText('"cityy" is not a field');
+  await expect(alert).toContainText('Look at the App B field for “city” (row 3 of the field mapping).');
+  expect((await alert.innerText()).match(/"cityy" is not a field/g)).toHaveLength(1); // Details folded
+  await expect(alert.getByText('pairs/update')).toBeHidden();
+  await alert.scrollIntoViewIfNeeded();
+  await app.screenshot({ path: screenshotPath('pair-settings-refused') });
+
+  await form.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(form.getByLabel('Name', { exact: true })).toHaveValue('Shop ⇄ Sheet');
+  await expect(detail.tab('Settings')).toHaveText('Settings');
+});

@@ -23,6 +23,9 @@ export type PairsSlice = {
   /** The API method in flight per pair, so buttons disable at once (before the engine's event arrives). */
   pending: Record<string, ApiMethod | undefined>;
   extras: Record<string, PairExtras>;
+  /** Unsaved edits of a pair's settings, kept across the detail's tabs; null/absent: the form shows the saved config. */
+  settingsDrafts: Record<string, PairConfig | undefined>;
+  editSettings(pairId: string, config: PairConfig | null): void;
   loadPairs(): Promise<void>;
   /** `confirmDeletes`: apply the deletes the mass-delete guard stopped (the count it showed), for this one run. */
   syncNow(pairId: string, options?: { confirmDeletes?: number }): Promise<void>;
@@ -77,7 +80,11 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     pairErrors: {},
     pending: {},
     extras: {},
+    settingsDrafts: {},
 
+    editSettings(pairId, config) {
+      set({ settingsDrafts: { ...get().settingsDrafts, [pairId]: config ?? undefined } });
+    },
     async loadPairs() {
       const result = await guard('pairs/list', () => call('pairs/list', {}));
       if (result.ok) set({ pairs: result.value, pairsLoaded: true, pairsError: null });
@@ -147,6 +154,7 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       const result = await guard('pairs/update', () => call('pairs/update', { pairId, config }));
       if (!result.ok) return result;
       patchExtras(pairId, { detail: result.value.pair });
+      get().editSettings(pairId, null);
       get().applyPairChanged(result.value.pair);
       return { ok: true, needsFullResync: result.value.needsFullResync };
     },

@@ -21,6 +21,10 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
   const extras = useConcord((s) => s.extras[pairId]);
   const store = useConcordStore();
   const known = pair !== undefined;
+  const unsaved = useConcord((s) => s.settingsDrafts[pairId] !== undefined);
+
+  // Unsaved settings live while this pair's detail is open (any tab); leaving the pair drops them.
+  useEffect(() => () => store.getState().editSettings(pairId, null), [store, pairId]);
 
   // Tabs load only for a pair the list knows; an unknown id is asked about once, below.
   useEffect(() => {
@@ -60,6 +64,7 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
           <a key={t.id} role="tab" aria-selected={t.id === tab} href={`#/pairs/${encodeURIComponent(pairId)}/${t.id}`}>
             {t.label}
             {t.id === 'failed' && pair.failed > 0 && <span className="badge badge-alert">{pair.failed}</span>}
+            {t.id === 'settings' && unsaved && <span className="unsaved-mark"> · unsaved</span>}
           </a>
         ))}
       </div>

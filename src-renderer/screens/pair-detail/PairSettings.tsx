@@ -8,6 +8,7 @@ import { useConcord } from '../../store/react';
 import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor';
 import { DeleteChoiceRadios } from '../wizard/PolicySteps';
 import { validateMapping } from '../wizard/mapping-model';
+import { describeConfigPath } from '../../components/config-paths';
 
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
 export function PairSettings({ pairId }: { pairId: string }) {
@@ -16,8 +17,10 @@ export function PairSettings({ pairId }: { pairId: string }) {
   const fullResync = useConcord((s) => s.fullResync);
   const deletePair = useConcord((s) => s.deletePair);
   const navigate = useConcord((s) => s.navigate);
-  // The user's edits, once there are any; until then the form shows the saved config as loaded.
-  const [edited, setConfig] = useState<PairConfig | null>(null);
+  // The user's edits, once there are any (kept in the store, so a look at another tab keeps them);
+  // until then the form shows the saved config as loaded.
+  const edited = useConcord((s) => s.settingsDrafts[pairId]);
+  const editSettings = useConcord((s) => s.editSettings);
   const config = edited ?? detail?.config ?? null;
   const [error, setError] = useState<ApiCallError | null>(null);
   const [saved, setSaved] = useState<{ needsFullResync: boolean } | null>(null);
@@ -29,9 +32,10 @@ export function PairSettings({ pairId }: { pairId: string }) {
   // The engine would refuse some of these and silently mis-sync others: nothing is saved until fixed.
   const mappingInvalid = validateMapping(config.fields).length > 0;
   const patch = (p: Partial<PairConfig>): void => {
-    setConfig({ ...config, ...p });
+    editSettings(pairId, { ...config, ...p });
     setSaved(null);
   };
+  const describePath = (path: string): string | null => describeConfigPath(path, config);
 
   return (
     <form
@@ -89,11 +93,22 @@ export function PairSettings({ pairId }: { pairId: string }) {
           />
         </label>
       </fieldset>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={error} describePath={describePath} />
       <div className="actions">
         <button type="submit" className="primary" disabled={saving || mappingInvalid}>
           {saving ? 'Saving…' : 'Save settings'}
         </button>
+        {edited && (
+          <button
+            type="button"
+            onClick={() => {
+              editSettings(pairId, null);
+              setError(null);
+            }}
+          >
+            Discard changes
+          </button>
+        )}
         <button
           type="button"
           className="danger"
