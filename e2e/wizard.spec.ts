@@ -1,6 +1,7 @@
 // The pairing wizard end to end: a SQLite table and a CSV file, paired through every step, the
 // first sync run from the review step; then both files are read back directly.
 import { join } from 'node:path';
+import { invoke } from './api';
 import { createCustomersDb, csvCustomers, readCustomersDb, writeCsv } from './app-files';
 import { expect, screenshotPath, test } from './fixtures';
 import { WizardPage } from './pages/wizard-page';
@@ -28,10 +29,13 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await app.screenshot({ path: screenshotPath('wizard-app-a') });
   await wizard.fillConnection('SQLite table', 'Shop database', db);
   await app.getByRole('button', { name: 'Test connection' }).click();
-  await expect(app.getByRole('status').filter({ hasText: 'Connection works' })).toContainText('1 collection(s) found');
+  await expect(app.getByRole('status').filter({ hasText: 'Connection works' })).toHaveText('Connection works: 1 collection found.');
   await wizard.next();
 
   await wizard.expectStep('App B');
+  // App A's test result stays with App A.
+  await wizard.chooseConnector('CSV file');
+  await expect(app.getByText(/Connection works/)).toHaveCount(0);
   await wizard.fillConnection('CSV file', 'Customer sheet', csv);
   await app.screenshot({ path: screenshotPath('wizard-app-b') });
   await wizard.next();
@@ -67,6 +71,12 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await wizard.next();
 
   await wizard.expectStep('Master & policies');
+  // Clearing the mass-delete share leaves it empty while typing (not 0, which made "15" read "015").
+  const share = app.getByLabel(/Stop and ask when more than this share/);
+  await share.fill('');
+  await expect(share).toHaveValue('');
+  await share.pressSequentially('15');
+  await expect(share).toHaveValue('15');
   await app.getByRole('radio', { name: /App B \(Customer sheet\) is the master/ }).check();
   await app.getByLabel('When a first sync links two records that differ').selectOption({ label: 'Master wins' });
   await app.screenshot({ path: screenshotPath('wizard-policies') });
@@ -137,4 +147,25 @@ test('Back and Next keep what was typed, and a step with a missing value says wh
   await wizard.next();
   await expect(app.getByRole('alert')).toContainText(/later\.csv/);
   await wizard.expectStep('App B');
+});
+
+test('Next on a connection whose test fails keeps the user on the step with the error and saves nothing', async ({ app, concord }) => {
+  const wizard = new WizardPage(app);
+  await app.getByRole('button', { name: 'Create a pair' }).click();
+  const missing = join(concord.workDir, 'nope.db');
+  await wizard.fillConnection('SQLite table', 'Shop DB', missing);
+  await app.getByRole('button', { name: 'Test connection' }).click();
+  const fields = app.getByRole('group', { name: 'SQLite table settings' });
+  await expect(fields.getByRole('alert')).toContainText('does not exist');
+  await wizard.next();
+  await wizard.expectStep('App A');
+  await expect(app.getByText(/Connected to/)).toHaveCount(0);
+  // The error sits with the connection's fields, in the user's words; the method and code are folded away.
+  const alert = fields.getByRole('alert');
+  await expect(alert).toContainText(`The file ${missing} does not exist`);
+  await expect(alert.getByText('connector-error')).toBeHidden();
+  await alert.getByText('Details').click();
+  await expect(alert.getByText('connector-error')).toBeVisible();
+  expect(await invoke(app, concord, 'connections/list', {})).toEqual([]);
+  await app.screenshot({ path: screenshotPath('wizard-connection-failed') });
 });

@@ -68,7 +68,11 @@ export type WizardSlice = {
   resetWizard(): void;
   /** Tests a draft connection; the secret passes through, never stored. */
   testConnection(side: Side, secret: string | undefined): Promise<{ collections: number } | null>;
-  /** Saves the side's connection (sending the secret once) and describes its collections. */
+  /**
+   * Saves the side's connection (sending the secret once) and describes its collections. A new
+   * connection is tested first and saved only when the test passes; one that cannot be described
+   * right after it was saved is deleted again, so a failed step never leaves a connection behind.
+   */
   saveConnection(side: Side, secret: string | undefined): Promise<boolean>;
   loadPreview(): Promise<void>;
   createPair(): Promise<string | null>;
@@ -126,7 +130,9 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     const d = get().draft[side];
     set({ wizardError: null });
     let connection = d.connection;
+    let createdNow = false;
     if (!connection) {
+      if (!(await get().testConnection(side, secret))) return false;
       const name = d.name.trim() || d.connector;
       const args = secret ? { name, connector: d.connector, config: d.config, secret } : { name, connector: d.connector, config: d.config };
       const created = await guard('connections/create', () => call('connections/create', args));
@@ -135,11 +141,18 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
         return false;
       }
       connection = created.value;
+      createdNow = true;
       get().patchSide(side, { connection });
     }
-    const described = await guard('connections/describe', () => call('connections/describe', { connectionId: connection.id }));
+    const connectionId = connection.id;
+    const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
     if (!described.ok) {
       set({ wizardError: described.error });
+      if (createdNow) {
+        // Best effort: if the delete fails too, the connection stays listed in the engine, unused.
+        await guard('connections/delete', () => call('connections/delete', { connectionId }));
+        get().patchSide(side, { connection: null });
+      }
       return false;
     }
     const collections = described.value;

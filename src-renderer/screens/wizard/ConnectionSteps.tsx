@@ -1,16 +1,30 @@
 import { useState } from 'react';
 import type { ConfigFieldSpec, Side } from '../../../src-main/engine/api/model';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { plural } from '../../components/plural';
 import { useConcord } from '../../store/react';
 import { sideLabel } from './mapping-model';
 
-/** Connector choice, then a form generated from its configFields; Test connection before Next. */
+/**
+ * Connector choice, then a form generated from its configFields; Next tests the connection before
+ * it saves it. The wizard renders one per side, keyed by the side, so App A's test result never
+ * shows on App B's form. The last error (test, save, describe) shows here, beside the fields.
+ */
 export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret: string; onSecret: (v: string) => void }) {
   const connectors = useConcord((s) => s.connectors);
   const d = useConcord((s) => s.draft[side]);
   const patchSide = useConcord((s) => s.patchSide);
   const testConnection = useConcord((s) => s.testConnection);
-  const [tested, setTested] = useState<string | null>(null);
+  const error = useConcord((s) => s.wizardError);
+  // The result belongs to the settings it was tested with: an edit since makes it say nothing.
+  const [tested, setTested] = useState<{ settings: string; text: string } | null>(null);
   const connector = connectors?.find((c) => c.kind === d.connector);
+  const settings = JSON.stringify([d.connector, d.config]);
+  const describePath = (path: string): string | null => {
+    const key = path.replace(/^config\./, '');
+    const f = connector?.configFields.find((c) => c.key === key);
+    return f ? `“${f.label}”` : key === 'secret' ? 'the password' : null;
+  };
 
   if (d.connection) {
     return (
@@ -22,6 +36,7 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
         <button type="button" onClick={() => patchSide(side, { connection: null, collections: null, collection: '' })}>
           Use a different connection
         </button>
+        <ErrorMessage error={error} />
       </div>
     );
   }
@@ -88,13 +103,14 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
               onClick={async () => {
                 setTested(null);
                 const ok = await testConnection(side, secret || undefined);
-                if (ok) setTested(`Connection works: ${ok.collections} collection(s) found.`);
+                if (ok) setTested({ settings, text: `Connection works: ${plural(ok.collections, 'collection')} found.` });
               }}
             >
               Test connection
             </button>
-            <span role="status">{tested}</span>
+            <span role="status">{tested?.settings === settings && !error ? tested.text : ''}</span>
           </div>
+          <ErrorMessage error={error} describePath={describePath} />
         </fieldset>
       )}
     </div>

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { ConflictPolicy, DeletePolicy } from '../../../src-main/engine/api/model';
 import { useConcord } from '../../store/react';
 import { PAIR_POLICIES, POLICIES } from './MappingEditor';
@@ -62,18 +63,44 @@ export function PoliciesStep() {
       <fieldset>
         <legend>Deletes</legend>
         <DeleteChoiceRadios value={draft.deletes} leftName={draft.left.connection?.name} rightName={draft.right.connection?.name} onChange={(deletes) => patchDraft({ deletes })} />
-        <div className="form-row">
-          <label htmlFor="mass-delete">Stop and ask when more than this share (%) of the linked records is gone from one app</label>
-          <input
-            id="mass-delete"
-            type="number"
-            min={1}
-            max={100}
-            value={Math.round(draft.deletes.massDeleteThreshold * 100)}
-            onChange={(e) => patchDraft({ deletes: { ...draft.deletes, massDeleteThreshold: Number(e.target.value) / 100 } })}
-          />
-        </div>
+        <MassDeleteInput value={draft.deletes.massDeleteThreshold} onChange={(massDeleteThreshold) => patchDraft({ deletes: { ...draft.deletes, massDeleteThreshold } })} />
       </fieldset>
+    </div>
+  );
+}
+
+/**
+ * The mass-delete share in percent. The text is the field's own while the user types: clearing it
+ * leaves it empty (not 0, so typing "15" gives 15), and an empty or unreadable text reaches the
+ * draft as NaN, which the step's check refuses on Next. Leaving the field says what is wrong.
+ */
+function MassDeleteInput({ value, onChange }: { value: number; onChange: (share: number) => void }) {
+  const [text, setText] = useState(() => (Number.isFinite(value) ? String(Math.round(value * 1000) / 10) : ''));
+  const [left, setLeft] = useState(false);
+  const percent = text.trim() === '' ? Number.NaN : Number(text);
+  const invalid = !(percent >= 1 && percent <= 100);
+  return (
+    <div className="form-row">
+      <label htmlFor="mass-delete">Stop and ask when more than this share (%) of the linked records is gone from one app</label>
+      <input
+        id="mass-delete"
+        type="number"
+        min={1}
+        max={100}
+        value={text}
+        aria-invalid={left && invalid ? true : undefined}
+        aria-describedby={left && invalid ? 'mass-delete-error' : undefined}
+        onBlur={() => setLeft(true)}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(e.target.value.trim() === '' ? Number.NaN : Number(e.target.value) / 100);
+        }}
+      />
+      {left && invalid && (
+        <p className="field-error" id="mass-delete-error">
+          Type a share between 1 and 100 (%).
+        </p>
+      )}
     </div>
   );
 }

@@ -3,7 +3,8 @@ import type { Side } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useBusy } from '../../components/use-busy';
 import { useConcord } from '../../store/react';
-import { WIZARD_STEPS } from '../../store/wizard-slice';
+import { WIZARD_STEPS, draftToConfig } from '../../store/wizard-slice';
+import { describeConfigPath } from '../../components/config-paths';
 import { MappingEditor, suggestMapping } from './MappingEditor';
 import { CollectionsStep, ConnectionStep } from './ConnectionSteps';
 import { MatchStep } from './MatchStep';
@@ -90,7 +91,7 @@ export function WizardScreen() {
         </h2>
         <ErrorMessage error={connectorsError} onRetry={() => void loadConnectors()} />
         {(step === 0 || step === 1) && (
-          <ConnectionStep side={step === 0 ? 'left' : 'right'} secret={secrets[step === 0 ? 'left' : 'right']} onSecret={(v) => setSecrets((s) => ({ ...s, [step === 0 ? 'left' : 'right']: v }))} />
+          <ConnectionStep key={step === 0 ? 'left' : 'right'} side={step === 0 ? 'left' : 'right'} secret={secrets[step === 0 ? 'left' : 'right']} onSecret={(v) => setSecrets((s) => ({ ...s, [step === 0 ? 'left' : 'right']: v }))} />
         )}
         {step === 2 && <CollectionsStep />}
         {step === 3 && <MappingEditor fields={draft.fields} onChange={(fields) => patchDraft({ fields })} leftFields={fieldNames('left')} rightFields={fieldNames('right')} />}
@@ -103,14 +104,15 @@ export function WizardScreen() {
             {liveProblem}
           </p>
         )}
-        <ErrorMessage error={wizardError} />
+        {/* The connection steps show their error beside the connection's fields. */}
+        {step > 1 && <ErrorMessage error={wizardError} describePath={(path) => describeConfigPath(path, draftToConfig(draft))} />}
         <div className="actions wizard-nav">
           <button type="button" onClick={back} disabled={step === 0 || busy}>
             Back
           </button>
           {step < last && (
             <button type="submit" className="primary" disabled={busy}>
-              {busy ? 'Connecting…' : 'Next'}
+              {busy ? 'Testing the connection…' : 'Next'}
             </button>
           )}
         </div>
