@@ -97,6 +97,8 @@ test('the demo workspace: j/k move without history entries, 1/2 and Enter resolv
   await expect(app.getByText(/, 3 selected/)).toBeVisible();
   await app.getByRole('button', { name: 'Take master for selected' }).click();
   await expect(app.getByRole('status').filter({ hasText: 'resolved' })).toHaveText('3 resolved');
+  // The focus lands in the list, not on the page (the pressed button is disabled now).
+  await expect(inbox.table().locator('button.row-open').first()).toBeFocused();
   await expect(inbox.badge()).toHaveText(String(open - 4));
   for (const r of records) await expect(inbox.table().getByRole('button', { name: r, exact: true })).toHaveCount(0);
   await expect(app.getByRole('heading', { level: 1 })).toContainText(`(${open - 4} open)`);
@@ -104,6 +106,14 @@ test('the demo workspace: j/k move without history entries, 1/2 and Enter resolv
   await app.emulateMedia({ colorScheme: 'dark' });
   await app.screenshot({ path: screenshotPath('inbox-dark') });
   await app.emulateMedia({ colorScheme: 'light' });
+
+  // The pair card's open-conflicts number opens the inbox filtered to that pair.
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pairs' }).click();
+  const card = app.getByRole('article', { name: /^Demo: shop ↔ CRM/ });
+  await card.locator('dl > div').filter({ hasText: 'Open conflicts' }).getByRole('link').click();
+  await expect(app.getByRole('heading', { level: 1 })).toContainText('Conflicts');
+  await expect(inbox.filter('Pair')).toHaveValue(/.+/);
+  expect(await inbox.filter('Pair').locator('option:checked').innerText()).toMatch(/^Demo: shop ↔ CRM/);
 
   // The demo's planted duplicate renders its candidates.
   await inbox.filter('Kind').selectOption({ label: 'Duplicate match' });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictDetail, ConflictSummary, PairSummary, RunSummary } from '../../src-main/engine/api/model';
+import type { ConflictDetail, ConflictSummary, PairConfig, PairSummary, RunSummary } from '../../src-main/engine/api/model';
 import { ApiCallError } from '../api/call';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
+import { describeRun } from '../screens/pairs/PairCard';
 import { connectEngineEvents } from './engine-events';
+import { hashToRoute, routeToHash } from './route';
 import { createConcordStore } from './store';
 
 const run = (over: Partial<RunSummary> = {}): RunSummary => ({
@@ -236,17 +238,97 @@ describe('merge drafts', () => {
 describe('wizard slice', () => {
   it('sends the secret once in connections/create and never keeps it in the store', async () => {
     const bridge = fakeBridgeForTests({
+      'connections/test': () => ({ ok: true, collections: 1 }),
       'connections/create': (a) => ({ id: 'c1', name: a.name, connector: a.connector, config: a.config, hasCredential: a.secret !== undefined, createdAt: '' }),
       'connections/describe': () => [{ name: 'contacts', fields: [], primaryKey: ['id'], changeDetection: ['hash'] }],
     });
     const store = createConcordStore(bridge);
     store.getState().patchSide('left', { connector: 'rest', name: 'CRM', config: { url: 'http://x' } });
     expect(await store.getState().saveConnection('left', 's3cret-value')).toBe(true);
-    expect(bridge.calls[0]).toMatchObject({ method: 'connections/create', args: { secret: 's3cret-value' } });
+    expect(bridge.calls.find((c) => c.method === 'connections/create')).toMatchObject({ args: { secret: 's3cret-value' } });
     expect(JSON.stringify(store.getState())).not.toContain('s3cret-value');
     expect(store.getState().draft.left.collection).toBe('contacts');
     // Passing the step again reuses the saved connection instead of creating a second one.
     await store.getState().saveConnection('left', 's3cret-value');
     expect(bridge.calls.filter((c) => c.method === 'connections/create')).toHaveLength(1);
+  });
+});
+
+describe('wizard connections', () => {
+  const created = (a: { name: string; connector: string; config: Record<string, string | number | boolean> }) => ({ id: 'c1', name: a.name, connector: a.connector, config: a.config, hasCredential: false, createdAt: '' });
+
+  it('Next with a connection whose test fails saves nothing and keeps the error for the step', async () => {
+    const bridge = fakeBridgeForTests({
+      'connections/test': () => {
+        throw new ApiCallError('connector-error', 'The file /tmp/nope.db does not exist — check the path, or create the database first.', 'connections/test');
+      },
+      'connections/create': created,
+    });
+    const store = createConcordStore(bridge);
+    store.getState().patchSide('left', { connector: 'sqlite-table', name: 'Shop DB', config: { path: '/tmp/nope.db' } });
+    expect(await store.getState().saveConnection('left', undefined)).toBe(false);
+    expect(bridge.calls.map((c) => c.method)).toEqual(['connections/test']);
+    expect(store.getState().draft.left.connection).toBeNull();
+    expect(store.getState().wizardError?.message).toContain('/tmp/nope.db does not exist');
+  });
+
+  it('a connection that cannot be described right after it was saved is deleted again', async () => {
+    const bridge = fakeBridgeForTests({
+      'connections/test': () => ({ ok: true, collections: 1 }),
+      'connections/create': created,
+      'connections/describe': () => {
+        throw new ApiCallError('connector-error', 'The table went away.', 'connections/describe');
+      },
+      'connections/delete': () => ({ deleted: true }),
+    });
+    const store = createConcordStore(bridge);
+    store.getState().patchSide('right', { connector: 'csv-file', name: 'Sheet', config: { path: '/tmp/x.csv' } });
+    expect(await store.getState().saveConnection('right', undefined)).toBe(false);
+    expect(bridge.calls.at(-1)).toEqual({ method: 'connections/delete', args: { connectionId: 'c1' } });
+    expect(store.getState().draft.right.connection).toBeNull();
+    expect(store.getState().wizardError?.message).toBe('The table went away.');
+  });
+});
+
+describe('pair settings drafts', () => {
+  const config = (name: string): PairConfig => ({
+    name,
+    left: { connectionId: 'c1', collection: 'contacts' },
+    right: { connectionId: 'c2', collection: 'customers' },
+    fields: [],
+    matchKeys: [],
+    masterSide: 'left',
+    conflictPolicy: 'manual',
+    initialMatchPolicy: 'master',
+    deletes: { propagate: true, massDeleteThreshold: 0.2 },
+    schedule: { intervalSeconds: null },
+  });
+
+  it('keeps an unsaved rename until it is saved', async () => {
+    const bridge = fakeBridgeForTests({
+      'pairs/update': (a) => ({ pair: { ...pair({ name: a.config.name }), config: a.config, createdAt: '', updatedAt: '' }, needsFullResync: false }),
+    });
+    const store = createConcordStore(bridge);
+    store.getState().editSettings('p1', config('Renamed'));
+    expect(store.getState().settingsDrafts['p1']?.name).toBe('Renamed');
+    const result = await store.getState().updatePair('p1', config('Renamed'));
+    expect(result.ok).toBe(true);
+    expect(store.getState().settingsDrafts['p1']).toBeUndefined();
+  });
+});
+
+describe('route', () => {
+  it('the inbox filtered to a pair round-trips through the address', () => {
+    const hash = routeToHash({ name: 'conflicts', pairId: 'p 1' });
+    expect(hash).toBe('#/conflicts?pair=p%201');
+    expect(hashToRoute(hash)).toEqual({ name: 'conflicts', pairId: 'p 1' });
+    expect(hashToRoute('#/conflicts/c9')).toEqual({ name: 'conflicts', conflictId: 'c9' });
+  });
+});
+
+describe('run summaries', () => {
+  it('count in words: 1 conflict, 2 records failed', () => {
+    const text = describeRun(run({ status: 'partial', counts: { read: 3, created: 1, updated: 0, deleted: 0, conflicts: 1, failed: 2, skipped: 0 } }));
+    expect(text).toBe('partial · 3 read, 1 created, 0 updated, 0 deleted, 1 conflict, 2 records failed');
   });
 });

@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import type { PairSummary, RunSummary } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { plural } from '../../components/plural';
 import { ConfirmDialog, HealthBadge, RunProgressBar, formatTime } from '../../components/widgets';
 import { useConcord } from '../../store/react';
+import { routeToHash } from '../../store/route';
 
 export function describeRun(run: RunSummary): string {
   const c = run.counts;
   const parts = [`${c.read} read`, `${c.created} created`, `${c.updated} updated`, `${c.deleted} deleted`];
-  if (c.conflicts) parts.push(`${c.conflicts} conflicts`);
-  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.conflicts) parts.push(plural(c.conflicts, 'conflict'));
+  if (c.failed) parts.push(`${plural(c.failed, 'record')} failed`);
   return `${run.status} · ${parts.join(', ')}`;
 }
 
@@ -64,7 +66,10 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         </div>
         <div>
           <dt>Open conflicts</dt>
-          <dd>{pair.openConflicts > 0 ? <a href="#/conflicts">{pair.openConflicts}</a> : 0}</dd>
+          <dd>
+            {/* The inbox opens filtered to this pair: these are the conflicts the number counts. */}
+            {pair.openConflicts > 0 ? <a href={routeToHash({ name: 'conflicts', pairId: pair.id })}>{pair.openConflicts}</a> : 0}
+          </dd>
         </div>
         <div>
           <dt>Queued</dt>
@@ -110,7 +115,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         }}
       >
         <p>
-          The {pair.awaitingDeleteConfirmation?.gone} records that are gone from one app will be deleted in the other (or,
+          The {plural(pair.awaitingDeleteConfirmation?.gone ?? 0, 'record')} that are gone from one app will be deleted in the other (or,
           where the pair keeps deletes, stop syncing). Every deleted value stays in the activity log. Do this only if
           they were really deleted.
         </p>

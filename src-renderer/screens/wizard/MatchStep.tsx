@@ -1,6 +1,7 @@
 import type { ConflictPolicy, PreviewExample, Side } from '../../../src-main/engine/api/model';
 import { formatValue } from '../../components/widgets';
 import { useBusy } from '../../components/use-busy';
+import { plural } from '../../components/plural';
 import { useConcord } from '../../store/react';
 import { sideLabel } from './mapping-model';
 
@@ -85,7 +86,7 @@ export function MatchStep() {
             <div><dt>Ambiguous</dt><dd>{preview.ambiguous}</dd></div>
           </dl>
           <p className="muted">
-            A holds {preview.leftTotal} records, B holds {preview.rightTotal}. {differHelp} Ambiguous matches go to the conflict inbox, never doubled.
+            A holds {plural(preview.leftTotal, 'record')}, B holds {preview.rightTotal}. {differHelp} Ambiguous matches go to the conflict inbox, never doubled.
           </p>
           <Examples title="Matched" items={preview.examples.matched} />
           <Examples title="To create in A" items={preview.examples.createOnLeft} />
