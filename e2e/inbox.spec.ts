@@ -219,6 +219,7 @@ test('a search that matches nothing says so and clears the filters in one click'
   await expect(inbox.rows().first()).toBeVisible();
   await app.getByRole('searchbox').fill('zebra-nobody');
   await expect(app.getByText('No conflict matches “zebra-nobody”.')).toBeVisible();
+  await app.screenshot({ path: screenshotPath('inbox-no-match') });
   await app.getByRole('button', { name: 'Clear the filters' }).click();
   await expect(app.getByRole('searchbox')).toHaveValue('');
   await expect(inbox.rows().first()).toBeVisible();
