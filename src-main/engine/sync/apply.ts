@@ -49,11 +49,12 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
   const unprocessed: Record<Side, Set<string>> = { left: new Set(), right: new Set() };
   const target: CommitTarget = { pairId, runId, counts, conflicts: new Map() };
 
+  const anyFailed = records.failedCount(pairId) > 0;
   state.transaction(() => {
     for (const nl of plan.newLinks) {
       nl.ref.id = state.upsertLink(pairId, { leftId: nl.leftId, rightId: nl.rightId, base: nl.base, leftVersion: nl.leftVersion, rightVersion: nl.rightVersion, deletedSide: null });
       // Linked now (matched, or found as the record an earlier create made): no failure is left to retry.
-      records.clearFailed(pairId, nl.leftId, nl.rightId);
+      if (anyFailed) records.clearFailed(pairId, nl.leftId, nl.rightId);
       records.addActivity({ pairId, runId, record: nl.label, recordId: nl.leftId, side: 'left', action: 'linked', field: null, before: undefined, after: undefined, reason: `matched with record ${nl.rightId} in ${a.io.right.label} on the match keys`, restorable: false });
     }
     for (const u of plan.baseUpdates) {
@@ -142,10 +143,15 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
     const wire = ops.map((op) => toWriteOp(a.config, op, runId, op.journalId ?? 0));
     try {
       await a.io[side].write(wire, (from, results) => {
-        results.forEach((r, j) => {
-          const op = ops[from + j];
-          if (op) commit(op, r);
-        });
+        // One transaction for the batch the app just confirmed (each op's commit is a savepoint in
+        // it): a commit per record cost more than the writes themselves on large runs. A crash
+        // before it commits leaves the batch pending in the journal, which a rerun looks up.
+        state.transaction(() =>
+          results.forEach((r, j) => {
+            const op = ops[from + j];
+            if (op) commit(op, r);
+          }),
+        );
         a.onProgress({ phase: 'writing', read: a.readCount, total: null, written });
         if (a.signal.aborted) throw new Error('cancelled');
       });

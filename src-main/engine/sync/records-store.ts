@@ -1,7 +1,7 @@
 /** Conflicts, failed records and the activity log of a pair, in the store. */
 import { randomUUID } from 'node:crypto';
 import type { ActivityEntry, CanonicalValue, ConflictDetail, ConflictField, ConflictKind, ConflictStatus, FailedRecord, Side } from '../api/model';
-import type { Db } from '../store/db';
+import { statementCache, type Db } from '../store/db';
 import { now } from './state-store';
 
 export type ConflictData = {
@@ -62,10 +62,10 @@ export function nextAttemptDelayMs(attempts: number, random: () => number = Math
 const parseValue = (json: string | null): CanonicalValue | undefined => (json === null ? undefined : (JSON.parse(json) as CanonicalValue));
 
 export function createRecordsStore(db: Db) {
+  const prepare = statementCache(db);
   return {
     openConflictFor(pairId: string, side: Side, id: string): ConflictRow | null {
-      const r = db
-        .prepare(`SELECT * FROM conflicts WHERE pair_id = ? AND status = 'open' AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`)
+      const r = prepare(`SELECT * FROM conflicts WHERE pair_id = ? AND status = 'open' AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`)
         .get(pairId, id) as RawConflict | undefined;
       return r ? toConflict(r) : null;
     },
@@ -87,7 +87,7 @@ export function createRecordsStore(db: Db) {
       // The same record's conflict may change kind (a field conflict whose record is then deleted
       // becomes an update-delete): it stays the one open conflict, updated in place.
       if (existing) {
-        db.prepare('UPDATE conflicts SET kind = ?, link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ? WHERE id = ?').run(
+        prepare('UPDATE conflicts SET kind = ?, link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ? WHERE id = ?').run(
           c.kind,
           c.linkId,
           c.leftId,
@@ -100,18 +100,17 @@ export function createRecordsStore(db: Db) {
         return { id: existing.id, isNew: false };
       }
       const id = randomUUID();
-      db.prepare(
+      prepare(
         "INSERT INTO conflicts (id, pair_id, link_id, kind, left_id, right_id, record, fields_json, data_json, status, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
       ).run(id, c.pairId, c.linkId, c.kind, c.leftId, c.rightId, c.record, JSON.stringify(c.fields), JSON.stringify(c.data), now());
       return { id, isNew: true };
     },
     conflict(id: string): ConflictRow | null {
-      const r = db.prepare('SELECT * FROM conflicts WHERE id = ?').get(id) as RawConflict | undefined;
+      const r = prepare('SELECT * FROM conflicts WHERE id = ?').get(id) as RawConflict | undefined;
       return r ? toConflict(r) : null;
     },
     conflicts(f: { pairId?: string; status?: ConflictStatus; kind?: ConflictKind }): ConflictRow[] {
-      const rows = db
-        .prepare(
+      const rows = prepare(
           `SELECT * FROM conflicts WHERE (@pairId IS NULL OR pair_id = @pairId) AND (@status IS NULL OR status = @status) AND (@kind IS NULL OR kind = @kind) ORDER BY detected_at DESC, rowid DESC`,
         )
         .all({ pairId: f.pairId ?? null, status: f.status ?? null, kind: f.kind ?? null }) as RawConflict[];
@@ -119,13 +118,13 @@ export function createRecordsStore(db: Db) {
     },
     /** Replaces an open conflict's stored values (a side changed since it was recorded: the steward sees what is there now). */
     updateConflictData(id: string, data: ConflictData): void {
-      db.prepare("UPDATE conflicts SET data_json = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), id);
+      prepare("UPDATE conflicts SET data_json = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), id);
     },
     resolveConflict(id: string, resolution: unknown): void {
-      db.prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);
+      prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);
     },
     openCounts(): { open: number; byPair: Record<string, number> } {
-      const rows = db.prepare("SELECT pair_id, count(*) AS n FROM conflicts WHERE status = 'open' GROUP BY pair_id").all() as { pair_id: string; n: number }[];
+      const rows = prepare("SELECT pair_id, count(*) AS n FROM conflicts WHERE status = 'open' GROUP BY pair_id").all() as { pair_id: string; n: number }[];
       const byPair: Record<string, number> = {};
       let open = 0;
       for (const r of rows) {
@@ -137,15 +136,14 @@ export function createRecordsStore(db: Db) {
 
     /** Records one failure; a record already in the list counts another attempt and backs off further. */
     saveFailed(f: { pairId: string; side: Side; op: FailedRecord['op']; leftId: string | null; rightId: string | null; record: string; error: string; retryAfterMs?: number }): void {
-      const existing = db
-        .prepare('SELECT id, attempts FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))')
+      const existing = prepare('SELECT id, attempts FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))')
         .get(f.pairId, f.leftId, f.rightId) as { id: string; attempts: number } | undefined;
       const attempts = (existing?.attempts ?? 0) + 1;
       const next = new Date(Date.now() + (f.retryAfterMs ?? nextAttemptDelayMs(attempts))).toISOString();
       if (existing) {
-        db.prepare('UPDATE failed SET side = ?, op = ?, error = ?, attempts = ?, next_attempt_at = ?, failed_at = ? WHERE id = ?').run(f.side, f.op, f.error, attempts, next, now(), existing.id);
+        prepare('UPDATE failed SET side = ?, op = ?, error = ?, attempts = ?, next_attempt_at = ?, failed_at = ? WHERE id = ?').run(f.side, f.op, f.error, attempts, next, now(), existing.id);
       } else {
-        db.prepare('INSERT INTO failed (id, pair_id, side, op, left_id, right_id, record, error, attempts, next_attempt_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        prepare('INSERT INTO failed (id, pair_id, side, op, left_id, right_id, record, error, attempts, next_attempt_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           randomUUID(),
           f.pairId,
           f.side,
@@ -161,10 +159,10 @@ export function createRecordsStore(db: Db) {
       }
     },
     clearFailed(pairId: string, leftId: string | null, rightId: string | null): void {
-      db.prepare('DELETE FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))').run(pairId, leftId, rightId);
+      prepare('DELETE FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))').run(pairId, leftId, rightId);
     },
     failedList(pairId: string): (FailedRecord & { leftId: string | null; rightId: string | null })[] {
-      const rows = db.prepare('SELECT * FROM failed WHERE pair_id = ? ORDER BY failed_at').all(pairId) as {
+      const rows = prepare('SELECT * FROM failed WHERE pair_id = ? ORDER BY failed_at').all(pairId) as {
         id: string;
         pair_id: string;
         side: Side;
@@ -192,12 +190,12 @@ export function createRecordsStore(db: Db) {
       }));
     },
     failedCount(pairId: string): number {
-      return db.prepare('SELECT count(*) FROM failed WHERE pair_id = ?').pluck().get(pairId) as number;
+      return prepare('SELECT count(*) FROM failed WHERE pair_id = ?').pluck().get(pairId) as number;
     },
 
     addActivity(a: Omit<ActivityEntry, 'id' | 'at'> & { recordId: string | null }): string {
       const id = randomUUID();
-      db.prepare(
+      prepare(
         'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
         id,
@@ -217,8 +215,7 @@ export function createRecordsStore(db: Db) {
       return id;
     },
     activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null })[] {
-      const rows = db
-        .prepare(
+      const rows = prepare(
           "SELECT * FROM activity WHERE pair_id = @pairId AND (@at IS NULL OR at = @at) AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
         )
         .all({ pairId: f.pairId, record: f.record ?? null, limit: f.limit, at: f.at ?? null }) as {
@@ -253,7 +250,7 @@ export function createRecordsStore(db: Db) {
       }));
     },
     activityEntry(id: string): (ActivityEntry & { recordId: string | null }) | null {
-      const row = db.prepare('SELECT pair_id, at FROM activity WHERE id = ?').get(id) as { pair_id: string; at: string } | undefined;
+      const row = prepare('SELECT pair_id, at FROM activity WHERE id = ?').get(id) as { pair_id: string; at: string } | undefined;
       if (!row) return null;
       // Only entries of the same instant can tie with it; reading the whole log to find one was O(log size).
       return this.activity({ pairId: row.pair_id, limit: 1_000_000, at: row.at }).find((a) => a.id === id) ?? null;

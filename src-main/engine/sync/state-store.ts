@@ -7,7 +7,7 @@
 import type { CanonicalValue, Side } from '../api/model';
 import type { CanonicalRecord } from '../core/canonical';
 import type { Cursor } from '../connectors/types';
-import type { Db } from '../store/db';
+import { statementCache, type Db } from '../store/db';
 
 export type Link = {
   id: number;
@@ -46,11 +46,12 @@ export type InterruptedUpdate = { side: Side; targetId: string; done: boolean; v
 export const now = (): string => new Date().toISOString();
 
 export function createStateStore(db: Db) {
-  const linkBy = (side: Side) => db.prepare(`SELECT * FROM links WHERE pair_id = ? AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`);
+  const prepare = statementCache(db);
+  const linkBy = (side: Side) => prepare(`SELECT * FROM links WHERE pair_id = ? AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`);
   const q = {
     linkByLeft: linkBy('left'),
     linkByRight: linkBy('right'),
-    linkById: db.prepare('SELECT * FROM links WHERE id = ?'),
+    linkById: prepare('SELECT * FROM links WHERE id = ?'),
   };
   const store = {
     linkFor(pairId: string, side: Side, id: string): Link | null {
@@ -62,44 +63,42 @@ export function createStateStore(db: Db) {
       return row ? toLink(row) : null;
     },
     links(pairId: string): Link[] {
-      return (db.prepare('SELECT * FROM links WHERE pair_id = ?').all(pairId) as LinkRow[]).map(toLink);
+      return (prepare('SELECT * FROM links WHERE pair_id = ?').all(pairId) as LinkRow[]).map(toLink);
     },
     linkedCount(pairId: string): number {
-      return db.prepare('SELECT count(*) FROM links WHERE pair_id = ? AND deleted_side IS NULL').pluck().get(pairId) as number;
+      return prepare('SELECT count(*) FROM links WHERE pair_id = ? AND deleted_side IS NULL').pluck().get(pairId) as number;
     },
     /** Creates or replaces the link of a record pair (ids unique per side within the pair). */
     upsertLink(pairId: string, l: Omit<Link, 'id'> & { id?: number }): number {
       if (l.id !== undefined) {
-        db.prepare(
+        prepare(
           'UPDATE links SET left_id = ?, right_id = ?, base_json = ?, left_version = ?, right_version = ?, deleted_side = ?, updated_at = ? WHERE id = ?',
         ).run(l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, now(), l.id);
         return l.id;
       }
-      const res = db
-        .prepare(
+      const res = prepare(
           'INSERT INTO links (pair_id, left_id, right_id, base_json, left_version, right_version, deleted_side, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(pairId, l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, now());
       return Number(res.lastInsertRowid);
     },
     deleteLink(id: number): void {
-      db.prepare('DELETE FROM links WHERE id = ?').run(id);
+      prepare('DELETE FROM links WHERE id = ?').run(id);
     },
     cursor(pairId: string, side: Side): Cursor | null {
-      const json = db.prepare('SELECT cursor_json FROM cursors WHERE pair_id = ? AND side = ?').pluck().get(pairId, side) as string | undefined;
+      const json = prepare('SELECT cursor_json FROM cursors WHERE pair_id = ? AND side = ?').pluck().get(pairId, side) as string | undefined;
       return json ? (JSON.parse(json) as Cursor) : null;
     },
     setCursor(pairId: string, side: Side, cursor: Cursor): void {
-      db.prepare(
+      prepare(
         'INSERT INTO cursors (pair_id, side, cursor_json, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(pair_id, side) DO UPDATE SET cursor_json = excluded.cursor_json, updated_at = excluded.updated_at',
       ).run(pairId, side, JSON.stringify(cursor), now());
     },
     clearCursors(pairId: string): void {
-      db.prepare('DELETE FROM cursors WHERE pair_id = ?').run(pairId);
+      prepare('DELETE FROM cursors WHERE pair_id = ?').run(pairId);
     },
     journalAdd(e: { pairId: string; runId: string; side: Side; op: string; targetId: string | null; sourceId: string | null; payload: unknown }): number {
-      const res = db
-        .prepare('INSERT INTO journal (pair_id, run_id, side, op, target_id, source_id, payload_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      const res = prepare('INSERT INTO journal (pair_id, run_id, side, op, target_id, source_id, payload_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(e.pairId, e.runId, e.side, e.op, e.targetId, e.sourceId, JSON.stringify(e.payload), 'pending', now());
       return Number(res.lastInsertRowid);
     },
@@ -109,12 +108,11 @@ export function createStateStore(db: Db) {
      * pending one (PITFALLS 15).
      */
     journalFinish(id: number, status: 'done' | 'failed' | 'unknown', error: string | null = null): void {
-      db.prepare('UPDATE journal SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, now(), id);
+      prepare('UPDATE journal SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, now(), id);
     },
     /** Creates an interrupted run left pending, or whose outcome is unknown: a rerun looks their records up before creating again. */
     pendingCreates(pairId: string): { id: number; side: Side; sourceId: string | null; payload: CanonicalRecord }[] {
-      const rows = db
-        .prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status IN ('pending', 'unknown') AND op = 'create'")
+      const rows = prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status IN ('pending', 'unknown') AND op = 'create'")
         .all(pairId) as { id: number; side: Side; source_id: string | null; payload_json: string }[];
       return rows.map((r) => ({ id: r.id, side: r.side, sourceId: r.source_id, payload: (JSON.parse(r.payload_json) as { values: CanonicalRecord }).values }));
     },
@@ -125,7 +123,7 @@ export function createStateStore(db: Db) {
     interruptedUpdates(pairId: string): InterruptedUpdate[] {
       type Row = { id: number; run_id: string; side: Side; target_id: string | null; status: string; op: string; payload_json: string };
       type Payload = { values: CanonicalRecord; index?: number; seen?: Record<Side, CanonicalRecord> };
-      const pending = db.prepare("SELECT id, run_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending'").all(pairId) as Row[];
+      const pending = prepare("SELECT id, run_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending'").all(pairId) as Row[];
       // A run journals its whole plan in one transaction, so its rows are contiguous and row
       // `index` of the plan has id first + index: reading from `first` on by primary key finds its
       // done rows too without scanning the pair's whole history.
@@ -135,7 +133,7 @@ export function createStateStore(db: Db) {
         if (index !== undefined) firstOf.set(r.run_id, Math.min(firstOf.get(r.run_id) ?? Infinity, r.id - index));
       }
       const out: InterruptedUpdate[] = [];
-      const q = db.prepare("SELECT side, target_id, status, payload_json FROM journal WHERE id >= ? AND run_id = ? AND op = 'update' AND status IN ('pending', 'done')");
+      const q = prepare("SELECT side, target_id, status, payload_json FROM journal WHERE id >= ? AND run_id = ? AND op = 'update' AND status IN ('pending', 'done')");
       for (const [runId, first] of firstOf) {
         for (const r of q.all(first, runId) as Row[]) {
           const p = JSON.parse(r.payload_json) as Payload;
@@ -146,7 +144,7 @@ export function createStateStore(db: Db) {
     },
     /** Closes journal rows left pending by an interrupted run once a later run has re-planned them. */
     supersedePending(pairId: string, runId: string): void {
-      db.prepare("UPDATE journal SET status = 'failed', error = ?, finished_at = ? WHERE pair_id = ? AND status IN ('pending', 'unknown') AND run_id <> ?").run(
+      prepare("UPDATE journal SET status = 'failed', error = ?, finished_at = ? WHERE pair_id = ? AND status IN ('pending', 'unknown') AND run_id <> ?").run(
         `interrupted; re-planned by run ${runId}`,
         now(),
         pairId,
@@ -154,7 +152,7 @@ export function createStateStore(db: Db) {
       );
     },
     pendingCount(pairId: string): number {
-      return db.prepare("SELECT count(*) FROM journal WHERE pair_id = ? AND status = 'pending'").pluck().get(pairId) as number;
+      return prepare("SELECT count(*) FROM journal WHERE pair_id = ? AND status = 'pending'").pluck().get(pairId) as number;
     },
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
