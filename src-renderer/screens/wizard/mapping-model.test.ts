@@ -97,6 +97,23 @@ describe('side helpers', () => {
     expect(withFields(joined, ['first'])).toEqual({ fields: ['first'] });
   });
 
+  it('suggests the fields both apps share, but never keys nor the columns a connector keeps itself (updated_at, the sync flag)', () => {
+    const col = (fields: CollectionInfo['fields']): CollectionInfo => ({ name: 't', fields, primaryKey: ['id'], changeDetection: ['cursor', 'hash'] });
+    const left = col([
+      { name: 'id', type: 'number', nullable: false, key: true },
+      { name: 'Email', type: 'string', nullable: true },
+      { name: 'updated_at', type: 'string', nullable: true, managed: 'updated-at' },
+      { name: 'needs_sync', type: 'number', nullable: true, managed: 'sync-flag' },
+    ]);
+    const right = col([
+      { name: 'id', type: 'number', nullable: false, key: true },
+      { name: 'email', type: 'string', nullable: true },
+      { name: 'updated_at', type: 'string', nullable: true, managed: 'updated-at' },
+      { name: 'needs_sync', type: 'number', nullable: true },
+    ]);
+    expect(suggestMapping(left, right).map((f) => [f.left.fields[0], f.right.fields[0]])).toEqual([['Email', 'email']]);
+  });
+
   it('summaries and defaults', () => {
     expect(describeSide({ fields: ['first', 'last'], transforms: [{ kind: 'trim' }, { kind: 'case', to: 'title' }, { kind: 'value-map', values: { a: 'b' } }, { kind: 'coerce', to: 'number' }] })).toEqual({
       fields: 'first + last',

@@ -182,9 +182,11 @@ export function suggestMapping(left: CollectionInfo | undefined, right: Collecti
   if (!left || !right) return [];
   const used = new Set<string>();
   const mapping: FieldMapping[] = [];
+  // Keys and the columns a connector keeps itself (last-modified time, sync flag, Concord's id) are
+  // never suggested: each app has its own, and syncing them both ways would change them every run.
   for (const lf of left.fields) {
-    if (left.primaryKey.includes(lf.name)) continue;
-    const rf = right.fields.find((f) => !used.has(f.name) && !right.primaryKey.includes(f.name) && norm(f.name) === norm(lf.name));
+    if (left.primaryKey.includes(lf.name) || lf.managed) continue;
+    const rf = right.fields.find((f) => !used.has(f.name) && !right.primaryKey.includes(f.name) && !f.managed && norm(f.name) === norm(lf.name));
     if (!rf) continue;
     used.add(rf.name);
     mapping.push({
