@@ -64,6 +64,13 @@ test('a value overwritten by "master wins" is restored from the activity tab int
   await expect(row).toHaveCount(1);
   await app.screenshot({ path: screenshotPath('pair-activity') });
   await row.getByRole('button', { name: /^Restore/ }).click();
+  // It asks first, naming the value and the app it goes back into; Cancel writes nothing.
+  const dialog = app.getByRole('dialog', { name: /^Restore city of / });
+  await expect(dialog).toContainText('Concord writes Nice back into');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(csvCustomers(csvPath)[0]?.city).not.toBe('Nice');
+  await row.getByRole('button', { name: /^Restore/ }).click();
+  await dialog.getByRole('button', { name: 'Restore' }).click();
   await expect(app.getByText('The overwritten value was restored.')).toBeVisible();
   await expect.poll(() => csvCustomers(csvPath)[0]?.city).toBe('Nice');
 });

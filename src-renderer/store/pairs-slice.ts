@@ -8,8 +8,13 @@ export type PairExtras = {
   runs: RunSummary[] | null;
   failed: FailedRecord[] | null;
   activity: ActivityEntry[] | null;
+  /** How many activity entries are loaded (newest first); "Show more" raises it. */
+  activityLimit: number;
   error: ApiCallError | null;
 };
+
+/** Activity entries loaded at a time. */
+export const ACTIVITY_PAGE = 200;
 
 export type PairsSlice = {
   pairs: PairSummary[];
@@ -36,7 +41,8 @@ export type PairsSlice = {
   loadPairDetail(pairId: string): Promise<void>;
   loadRuns(pairId: string): Promise<void>;
   loadFailed(pairId: string): Promise<void>;
-  loadActivity(pairId: string): Promise<void>;
+  /** `limit`: how many entries to hold (default: as many as are loaded now). */
+  loadActivity(pairId: string, limit?: number): Promise<void>;
   retryFailed(pairId: string, failedId: string): Promise<void>;
   restoreActivity(pairId: string, activityId: string): Promise<void>;
   updatePair(pairId: string, config: PairConfig): Promise<{ ok: true; needsFullResync: boolean } | { ok: false; error: ApiCallError }>;
@@ -48,7 +54,7 @@ export type PairsSlice = {
   applyRunFinished(run: RunSummary): void;
 };
 
-const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, error: null };
+const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, activityLimit: ACTIVITY_PAGE, error: null };
 
 export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, guard }) => {
   const patchExtras = (pairId: string, patch: Partial<PairExtras>): void => {
@@ -132,9 +138,10 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       if (result.ok) patchExtras(pairId, { failed: result.value, error: null });
       else patchExtras(pairId, { error: result.error });
     },
-    async loadActivity(pairId) {
-      const result = await guard('activity/list', () => call('activity/list', { pairId, limit: 200 }));
-      if (result.ok) patchExtras(pairId, { activity: result.value, error: null });
+    async loadActivity(pairId, limit) {
+      const want = limit ?? get().extras[pairId]?.activityLimit ?? ACTIVITY_PAGE;
+      const result = await guard('activity/list', () => call('activity/list', { pairId, limit: want }));
+      if (result.ok) patchExtras(pairId, { activity: result.value, activityLimit: want, error: null });
       else patchExtras(pairId, { error: result.error });
     },
     async retryFailed(pairId, failedId) {

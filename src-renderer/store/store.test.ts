@@ -91,6 +91,19 @@ describe('pairs slice', () => {
     await store.getState().cancelRun('p1');
     expect(bridge.calls.at(-1)).toEqual({ method: 'runs/cancel', args: { runId: 'r9' } });
   });
+
+  it('loads older activity on request and keeps that many after a restore reloads the log', async () => {
+    const bridge = fakeBridgeForTests({ 'activity/list': () => [], 'activity/restore': () => ({ restored: true as const }) });
+    const store = createConcordStore(bridge);
+    await store.getState().loadActivity('p1');
+    expect(bridge.calls.at(-1)).toEqual({ method: 'activity/list', args: { pairId: 'p1', limit: 200 } });
+    await store.getState().loadActivity('p1', 400);
+    await store.getState().restoreActivity('p1', 'a1');
+    expect(bridge.calls.slice(-2)).toEqual([
+      { method: 'activity/restore', args: { activityId: 'a1' } },
+      { method: 'activity/list', args: { pairId: 'p1', limit: 400 } },
+    ]);
+  });
 });
 
 describe('engine events', () => {

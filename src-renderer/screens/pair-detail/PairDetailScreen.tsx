@@ -1,10 +1,11 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { ListTable } from '../../components/ListTable';
-import { BreakableValue, formatTime } from '../../components/widgets';
+import { BreakableValue, ConfirmDialog, formatTime } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
-import type { Side } from '../../../src-main/engine/api/model';
+import type { ActivityEntry, Side } from '../../../src-main/engine/api/model';
+import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { PairSettings } from './PairSettings';
 
@@ -140,34 +141,66 @@ function FailedTab({ pairId }: { pairId: string }) {
 
 function ActivityTab({ pairId }: { pairId: string }) {
   const activity = useConcord((s) => s.extras[pairId]?.activity);
+  const limit = useConcord((s) => s.extras[pairId]?.activityLimit ?? ACTIVITY_PAGE);
   const restore = useConcord((s) => s.restoreActivity);
+  const loadActivity = useConcord((s) => s.loadActivity);
   const sideName = useSideName(pairId);
+  const [asked, setAsked] = useState<ActivityEntry | null>(null);
   return (
-    <ListTable
-      label="Activity"
-      items={activity}
-      empty="No activity yet. Every write Concord makes, and every value it overwrites, is listed here."
-      columns={['When', 'Record', 'What', 'Overwritten value', 'New value', { hidden: 'Actions' }]}
-      row={(a) => (
-        <>
-          <td className="nowrap">{formatTime(a.at)}</td>
-          <td>{a.record}</td>
-          <td>
-            {a.action} in {sideName(a.side)}
-            {a.field ? ` · ${a.field}` : ''}
-            <div className="muted">{a.reason}</div>
-          </td>
-          <td>{a.before !== undefined ? <BreakableValue value={a.before} /> : ''}</td>
-          <td>{a.after !== undefined ? <BreakableValue value={a.after} /> : ''}</td>
-          <td>
-            {a.restorable && (
-              <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => void restore(pairId, a.id)}>
-                Restore
-              </button>
-            )}
-          </td>
-        </>
+    <>
+      <ListTable
+        label="Activity"
+        items={activity}
+        empty="No activity yet. Every write Concord makes, and every value it overwrites, is listed here."
+        columns={['When', 'Record', 'What', 'Overwritten value', 'New value', { hidden: 'Actions' }]}
+        row={(a) => (
+          <>
+            <td className="nowrap">{formatTime(a.at)}</td>
+            <td>{a.record}</td>
+            <td>
+              {a.action} in {sideName(a.side)}
+              {a.field ? ` · ${a.field}` : ''}
+              <div className="muted">{a.reason}</div>
+            </td>
+            <td>{a.before !== undefined ? <BreakableValue value={a.before} /> : ''}</td>
+            <td>{a.after !== undefined ? <BreakableValue value={a.after} /> : ''}</td>
+            <td>
+              {a.restorable && (
+                <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => setAsked(a)}>
+                  Restore
+                </button>
+              )}
+            </td>
+          </>
+        )}
+      />
+      {activity && activity.length >= limit && (
+        <p>
+          <button type="button" onClick={() => void loadActivity(pairId, limit + ACTIVITY_PAGE)}>
+            Show {ACTIVITY_PAGE} older entries
+          </button>
+        </p>
       )}
-    />
+      <ConfirmDialog
+        open={asked !== null}
+        title={asked ? `Restore ${asked.field ?? 'the value'} of ${asked.record}?` : ''}
+        confirmLabel="Restore"
+        onCancel={() => setAsked(null)}
+        onConfirm={() => {
+          const entry = asked;
+          setAsked(null);
+          if (entry) void restore(pairId, entry.id);
+        }}
+      >
+        {asked && (
+          <p>
+            Concord writes <strong>{formatValue(asked.before)}</strong> back into {sideName(asked.side)} (the value it holds now is kept in this
+            log, so this can be undone too). The next sync carries it to the other app.
+          </p>
+        )}
+      </ConfirmDialog>
+    </>
   );
 }
+
+const formatValue = (v: ActivityEntry['before']): string => (v === undefined || v === null ? '(empty)' : Array.isArray(v) ? v.join(', ') : String(v));
