@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
 import type { WriteOp } from '../types';
 import { createCsvFileConnector, type CsvFileConfig } from './connector';
+import { csvFileDefinition } from './index';
 
 describe('csv-file connector: a write keeps the file as its app wrote it', () => {
   let dir: string;
@@ -68,6 +69,13 @@ describe('csv-file connector: a write keeps the file as its app wrote it', () =>
   it('a header-only file with quoted names gets quoted rows', async () => {
     const { out } = await write(Buffer.from('"id","name"\r\n'), [{ op: 'create', key: 'k', fields: { id: '1', name: 'Ann' } }]);
     expect(out.toString()).toBe('"id","name"\r\n"1","Ann"\r\n');
+  });
+
+  it('a pipe-separated file reads as its columns and a write keeps the pipes (found by the property test: "id|e mail" read as one column)', async () => {
+    const { out, rows } = await write(Buffer.from('id|e mail\n1|a@x\n'), [{ op: 'create', key: 'k', fields: { id: '2', 'e mail': 'b|c' } }]);
+    expect(out.toString()).toBe('id|e mail\n1|a@x\n2|"b|c"\n');
+    expect(rows.map((r) => r.fields['e mail'])).toEqual(['a@x', 'b|c']);
+    expect(csvFileDefinition.validateConfig({ path: '/x.csv', delimiter: 'pipe' })).toEqual([]);
   });
 
   it('a quote that is never closed is an error naming the line, and nothing is written', async () => {

@@ -18,7 +18,7 @@ export type ColumnQuoting = { values: boolean; empty: boolean };
 export type CsvFormat = {
   encoding: CsvEncoding;
   bom: boolean;
-  delimiter: ',' | ';' | '\t';
+  delimiter: ',' | ';' | '\t' | '|';
   eol: '\r\n' | '\n' | '\r';
   finalNewline: boolean;
   /** Every header cell was quoted: a column Concord adds gets a quoted name too. */
@@ -75,11 +75,12 @@ function firstLine(text: string): string {
 }
 
 function detectDelimiter(line: string): CsvFormat['delimiter'] {
-  const counts = { ',': 0, ';': 0, '\t': 0 };
+  // Ties go to the earlier one: a header with as many commas as pipes is a comma file.
+  const counts = { ',': 0, ';': 0, '\t': 0, '|': 0 };
   let quoted = false;
   for (const ch of line) {
     if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === ',' || ch === ';' || ch === '\t')) counts[ch]++;
+    else if (!quoted && (ch === ',' || ch === ';' || ch === '\t' || ch === '|')) counts[ch]++;
   }
   const best = (Object.entries(counts) as [CsvFormat['delimiter'], number][]).sort((a, b) => b[1] - a[1])[0];
   return best && best[1] > 0 ? best[0] : ',';

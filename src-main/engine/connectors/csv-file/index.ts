@@ -2,7 +2,7 @@ import type { ConnectorDefinition } from '../types';
 import { createCsvFileConnector } from './connector';
 import type { CsvEncoding, CsvFormat } from './csv-format';
 
-const DELIMITERS: Record<string, CsvFormat['delimiter']> = { ',': ',', ';': ';', '\t': '\t', tab: '\t', comma: ',', semicolon: ';' };
+const DELIMITERS: Record<string, CsvFormat['delimiter']> = { ',': ',', ';': ';', '\t': '\t', '|': '|', tab: '\t', comma: ',', semicolon: ';', pipe: '|' };
 const ENCODINGS: CsvEncoding[] = ['utf-8', 'latin1', 'windows-1252'];
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -13,7 +13,7 @@ export const csvFileDefinition: ConnectorDefinition = {
   configFields: [
     { key: 'path', label: 'CSV file', type: 'path', required: true },
     { key: 'idColumn', label: 'Id column', type: 'text', required: false, help: 'A column with a unique id per row. Empty: Concord keeps its own concord_id column, added as the last column the first time it writes the file (reading never changes the file).' },
-    { key: 'delimiter', label: 'Delimiter', type: 'select', required: false, options: ['comma', 'semicolon', 'tab'], help: 'Detected from the header when empty.' },
+    { key: 'delimiter', label: 'Delimiter', type: 'select', required: false, options: ['comma', 'semicolon', 'tab', 'pipe'], help: 'Detected from the header when empty.' },
     { key: 'encoding', label: 'Encoding', type: 'select', required: false, options: ENCODINGS, help: 'Detected when empty (UTF-8, else windows-1252).' },
   ],
   capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true },
@@ -21,7 +21,7 @@ export const csvFileDefinition: ConnectorDefinition = {
     const problems: string[] = [];
     if (!str(config.path)) problems.push('Choose the CSV file (path).');
     const d = str(config.delimiter);
-    if (d && !DELIMITERS[d]) problems.push('The delimiter must be comma, semicolon or tab.');
+    if (d && !DELIMITERS[d]) problems.push('The delimiter must be comma, semicolon, tab or pipe.');
     const e = str(config.encoding);
     if (e && !ENCODINGS.includes(e as CsvEncoding)) problems.push(`The encoding must be one of ${ENCODINGS.join(', ')}.`);
     return problems;
