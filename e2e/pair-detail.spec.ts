@@ -125,13 +125,16 @@ test('settings: an unsaved rename survives a look at another tab, and a refused 
   await detail.tab('Settings').click();
   await expect(form.getByLabel('Name', { exact: true })).toHaveValue('Shop ⇄ Sheet (renamed)');
 
-  // A field the CSV file does not have: the engine refuses; the message shows once, with the row.
-  await form.getByLabel('App B field for city').fill('cityy');
+  // The app fields are pickers with the apps' own columns (a typo cannot be saved).
+  await expect(form.getByLabel('App B field for city')).toHaveValue('city');
+  // A mapping only the engine can judge: the database's updated_at written from the sheet. The
+  // engine refuses; the message shows once, naming the row.
+  await form.getByLabel('App A field for city').selectOption('updated_at');
   await form.getByRole('button', { name: 'Save settings' }).click();
   const alert = form.getByRole('alert');
-  await expect(alert).toContainText('"cityy" is not a field');
-  await expect(alert).toContainText('Look at the App B field for “city” (row 3 of the field mapping).');
-  expect((await alert.innerText()).match(/"cityy" is not a field/g)).toHaveLength(1); // Details folded
+  await expect(alert).toContainText('"updated_at" is the last-modified time Concord uses to see changes in Shop database "customers"');
+  await expect(alert).toContainText('Look at the direction of “city”.');
+  expect((await alert.innerText()).match(/"updated_at" is the last-modified time/g)).toHaveLength(1); // Details folded
   await expect(alert.getByText('pairs/update')).toBeHidden();
   await alert.scrollIntoViewIfNeeded();
   await app.screenshot({ path: screenshotPath('pair-settings-refused') });

@@ -10,6 +10,8 @@ export type PairExtras = {
   activity: ActivityEntry[] | null;
   /** How many activity entries are loaded (newest first); "Show more" raises it. */
   activityLimit: number;
+  /** The fields of each side's collection, for the settings' field pickers (null until described, or when an app cannot be read). */
+  appFields: { left: string[]; right: string[] } | null;
   error: ApiCallError | null;
 };
 
@@ -54,7 +56,7 @@ export type PairsSlice = {
   applyRunFinished(run: RunSummary): void;
 };
 
-const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, activityLimit: ACTIVITY_PAGE, error: null };
+const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, activityLimit: ACTIVITY_PAGE, appFields: null, error: null };
 
 export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, guard }) => {
   const patchExtras = (pairId: string, patch: Partial<PairExtras>): void => {
@@ -125,8 +127,17 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     },
     async loadPairDetail(pairId) {
       const result = await guard('pairs/get', () => call('pairs/get', { pairId }));
-      if (result.ok) patchExtras(pairId, { detail: result.value, error: null });
-      else patchExtras(pairId, { error: result.error });
+      if (!result.ok) return patchExtras(pairId, { error: result.error });
+      patchExtras(pairId, { detail: result.value, error: null });
+      // The pickers of the settings' mapping: each side's fields as its app has them now. An app
+      // that cannot be read leaves free-text boxes (the engine still checks every field on save).
+      const fieldsOf = async (side: 'left' | 'right') => {
+        const { connectionId, collection } = result.value.config[side];
+        const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
+        return described.ok ? (described.value.find((c) => c.name === collection)?.fields.map((f) => f.name) ?? null) : null;
+      };
+      const [left, right] = await Promise.all([fieldsOf('left'), fieldsOf('right')]);
+      if (left && right) patchExtras(pairId, { appFields: { left, right } });
     },
     async loadRuns(pairId) {
       const result = await guard('runs/list', () => call('runs/list', { pairId, limit: 50 }));

@@ -328,6 +328,26 @@ describe('pair settings drafts', () => {
     expect(result.ok).toBe(true);
     expect(store.getState().settingsDrafts['p1']).toBeUndefined();
   });
+
+  it('loads each side\'s fields for the settings\' pickers, and leaves free text when an app cannot be read', async () => {
+    const col = (name: string, fields: string[]) => ({ name, fields: fields.map((f) => ({ name: f, type: 'string' as const, nullable: true })), primaryKey: ['id'], changeDetection: ['hash' as const] });
+    let readable = true;
+    const bridge = fakeBridgeForTests({
+      'pairs/get': () => ({ ...pair(), config: config('P'), createdAt: '', updatedAt: '' }),
+      'connections/describe': ({ connectionId }) => {
+        if (!readable) throw new Error('The file is gone.');
+        return connectionId === 'c1' ? [col('contacts', ['email', 'name'])] : [col('customers', ['mail'])];
+      },
+    });
+    const store = createConcordStore(bridge);
+    await store.getState().loadPairDetail('p1');
+    expect(store.getState().extras['p1']?.appFields).toEqual({ left: ['email', 'name'], right: ['mail'] });
+    readable = false;
+    const other = createConcordStore(bridge);
+    await other.getState().loadPairDetail('p1');
+    expect(other.getState().extras['p1']?.appFields).toBeNull();
+    expect(other.getState().extras['p1']?.detail?.name).toBe(pair().name);
+  });
 });
 
 describe('route', () => {

@@ -13,6 +13,7 @@ import { describeConfigPath } from '../../components/config-paths';
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
 export function PairSettings({ pairId }: { pairId: string }) {
   const detail = useConcord((s) => s.extras[pairId]?.detail);
+  const appFields = useConcord((s) => s.extras[pairId]?.appFields);
   const updatePair = useConcord((s) => s.updatePair);
   const fullResync = useConcord((s) => s.fullResync);
   const deletePair = useConcord((s) => s.deletePair);
@@ -30,7 +31,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
   if (!config) return <p className="muted">Loading settings…</p>;
 
   // The engine would refuse some of these and silently mis-sync others: nothing is saved until fixed.
-  const mappingInvalid = validateMapping(config.fields).length > 0;
+  const mappingInvalid = validateMapping(config.fields, appFields ?? undefined).length > 0;
   const patch = (p: Partial<PairConfig>): void => {
     editSettings(pairId, { ...config, ...p });
     setSaved(null);
@@ -54,7 +55,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
         Name
         <input value={config.name} onChange={(e) => patch({ name: e.target.value })} />
       </label>
-      <MappingEditor fields={config.fields} onChange={(fields) => patch({ fields })} />
+      <MappingEditor fields={config.fields} onChange={(fields) => patch({ fields })} {...(appFields ? { leftFields: appFields.left, rightFields: appFields.right } : {})} />
       <fieldset>
         <legend>Policies</legend>
         <label>
