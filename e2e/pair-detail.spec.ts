@@ -91,11 +91,12 @@ test('settings: a policy edited and saved is what the engine keeps', async ({ ap
   await form.getByLabel('Master side').selectOption({ label: 'App B · Customer sheet' });
   await form.getByLabel('Conflict policy of city').selectOption({ label: 'Master wins' });
   await form.getByLabel('Only deletes in Shop database reach Customer sheet (a record deleted in Customer sheet stays in Shop database)').check();
+  await form.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Every hour' });
   await app.screenshot({ path: screenshotPath('pair-settings'), fullPage: true });
   await form.getByRole('button', { name: 'Save settings' }).click();
   await expect(form.getByRole('status')).toContainText('Saved.');
   const saved = await invoke(app, concord, 'pairs/get', { pairId });
-  expect(saved.config).toMatchObject({ conflictPolicy: 'newest', masterSide: 'right', deletes: { propagate: true, from: 'left' } });
+  expect(saved.config).toMatchObject({ conflictPolicy: 'newest', masterSide: 'right', deletes: { propagate: true, from: 'left' }, schedule: { intervalSeconds: 3600 } });
   expect(saved.config.fields.find((f) => f.name === 'city')?.policy).toBe('master');
   // The card on the detail now marks B as master.
   await expect(app.locator('.pair-sides')).toContainText('Customer sheet · customers.csv (master)');

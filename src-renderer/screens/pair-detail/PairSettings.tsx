@@ -6,7 +6,7 @@ import { useBusy } from '../../components/use-busy';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor';
-import { DeleteChoiceRadios } from '../wizard/PolicySteps';
+import { DeleteChoiceRadios, INTERVALS } from '../wizard/PolicySteps';
 import { validateMapping } from '../wizard/mapping-model';
 import { describeConfigPath } from '../../components/config-paths';
 
@@ -85,13 +85,22 @@ export function PairSettings({ pairId }: { pairId: string }) {
           <DeleteChoiceRadios value={config.deletes} leftName={detail?.left.connectionName} rightName={detail?.right.connectionName} onChange={(deletes) => patch({ deletes })} />
         </fieldset>
         <label>
-          Schedule (minutes between runs; empty = manual only)
-          <input
-            type="number"
-            min={1}
-            value={config.schedule.intervalSeconds === null ? '' : Math.round(config.schedule.intervalSeconds / 60)}
-            onChange={(e) => patch({ schedule: { intervalSeconds: e.target.value === '' ? null : Math.max(1, Number(e.target.value)) * 60 } })}
-          />
+          Schedule
+          {/* The wizard's choices; an interval saved through the API that is not one of them is shown as it is. */}
+          <select
+            aria-label="Schedule"
+            value={String(config.schedule.intervalSeconds)}
+            onChange={(e) => patch({ schedule: { intervalSeconds: e.target.value === 'null' ? null : Number(e.target.value) } })}
+          >
+            {INTERVALS.map((i) => (
+              <option key={String(i.seconds)} value={String(i.seconds)}>
+                {i.label}
+              </option>
+            ))}
+            {!INTERVALS.some((i) => i.seconds === config.schedule.intervalSeconds) && (
+              <option value={String(config.schedule.intervalSeconds)}>Every {config.schedule.intervalSeconds} seconds</option>
+            )}
+          </select>
         </label>
       </fieldset>
       <ErrorMessage error={error} describePath={describePath} />
