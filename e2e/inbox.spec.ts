@@ -102,6 +102,10 @@ test('the demo workspace: j/k move without history entries, 1/2 and Enter resolv
   await expect(inbox.badge()).toHaveText(String(open - 4));
   for (const r of records) await expect(inbox.table().getByRole('button', { name: r, exact: true })).toHaveCount(0);
   await expect(app.getByRole('heading', { level: 1 })).toContainText(`(${open - 4} open)`);
+  // The open conflict was among them: its panel gave way to the next open conflict (no stale Apply).
+  expect(records).toContain(second);
+  await expect(inbox.panelTitle()).toBeVisible();
+  for (const r of records) await expect(inbox.panelTitle()).not.toHaveText(r);
 
   await app.emulateMedia({ colorScheme: 'dark' });
   await app.screenshot({ path: screenshotPath('inbox-dark') });

@@ -3,7 +3,7 @@ import type { RowSelectionState, SortingState } from '@tanstack/react-table';
 import type { ConflictKind } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useBusy } from '../../components/use-busy';
-import { useConcord } from '../../store/react';
+import { useConcord, useConcordStore } from '../../store/react';
 import { ConflictPanel, type PanelKey } from './ConflictPanel';
 import { ConflictTable } from './ConflictTable';
 import { KIND_LABEL, distinctFields, distinctPairs, filterConflicts, noFilter, type InboxFilter } from './inbox-filter';
@@ -37,6 +37,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
   const loadConflicts = useConcord((s) => s.loadConflicts);
   const resolveBulk = useConcord((s) => s.resolveBulk);
   const navigate = useConcord((s) => s.navigate);
+  const store = useConcordStore();
 
   const [filter, setFilter] = useState<InboxFilter>(() => ({ ...noFilter, pairId: pairId ?? '' }));
   // Arriving from a pair card's link while the inbox is open: that pair's conflicts.
@@ -107,6 +108,13 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
   async function bulk(take: 'master' | 'slave'): Promise<void> {
     await whileBulk(() => resolveBulk(selectedIds, take));
     setSelection({});
+    // The open conflict may be one the bulk action resolved: its panel must not stay (its Apply
+    // would only say "already resolved"). The next open one in display order takes its place.
+    const stillOpen = new Set(store.getState().conflicts.map((c) => c.id));
+    if (conflictId && !stillOpen.has(conflictId)) {
+      const next = orderRef.current.find((id) => stillOpen.has(id));
+      navigate(next ? { name: 'conflicts', conflictId: next } : { name: 'conflicts', ...(pairId ? { pairId } : {}) });
+    }
     // The pressed button is now disabled (nothing selected) and the rows it resolved are gone: the
     // focus would fall to the page. It goes to the list (its first row), or the title when the list went.
     requestAnimationFrame(() => {
