@@ -177,7 +177,7 @@ function ActivityTab({ pairId }: { pairId: string }) {
       {activity && activity.length >= limit && (
         <p>
           <button type="button" onClick={() => void loadActivity(pairId, limit + ACTIVITY_PAGE)}>
-            Show {ACTIVITY_PAGE} older entries
+            Show older entries
           </button>
         </p>
       )}
