@@ -64,6 +64,10 @@ export const appUpdate = (path: string, id: number, fields: Partial<Omit<AppRow,
     for (const [k, v] of Object.entries(fields)) db.prepare(`UPDATE contacts SET ${k} = ?, needs_sync = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`).run(v, id);
   });
 export const appDelete = (path: string, id: number): void => appExec(path, (db) => void db.prepare('DELETE FROM contacts WHERE id = ?').run(id));
+/** Runs SQL in an app (its schema, its rows, a user's edit), as the app itself would. */
+export const appSql = (path: string, sql: string): void => appExec(path, (db) => void db.exec(sql));
+/** A query's rows, as the app holds them. */
+export const appQuery = <T = Record<string, unknown>>(path: string, sql: string): T[] => appExec(path, (db) => db.prepare(sql).all() as T[]);
 export const appRows = (path: string): AppRow[] => appExec(path, (db) => db.prepare('SELECT id, email, name, score, tags FROM contacts ORDER BY id').all() as AppRow[]);
 
 export function basePairConfig(leftId: string, rightId: string, over: Partial<PairConfig> = {}): PairConfig {
@@ -137,6 +141,24 @@ export async function setupPair(
   }
   const pair = await kit.call('pairs/create', { config });
   return { dir, left, right, kit, pairId: pair.id, leftConn: l.id, rightConn: r.id };
+}
+
+/**
+ * Two SQLite apps of any shape in `dir` (left.sqlite and right.sqlite, each made by its SQL), an
+ * engine, their connections "CRM" and "Billing", and a pair from `basePairConfig` that `shape`
+ * adjusts (fields, collections, change detection). For connector tests through the engine;
+ * `setupPair` is the contacts-table version with fault injection.
+ */
+export async function sqlAppsPair(dir: string, sql: { left: string; right: string }, shape: (config: PairConfig) => PairConfig = (c) => c) {
+  const left = join(dir, 'left.sqlite');
+  const right = join(dir, 'right.sqlite');
+  appSql(left, sql.left);
+  appSql(right, sql.right);
+  const kit = startEngine(dir, join(dir, 'data'));
+  const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
+  const r = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
+  const { id: pairId } = await kit.call('pairs/create', { config: shape(basePairConfig(l.id, r.id)) });
+  return { left, right, kit, pairId };
 }
 
 export type WriteHook = (real: Connector, collection: string, ops: WriteOp[], connectionId: string) => Promise<WriteResult[]>;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
-import { basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appQuery, appSql, removeDir, sqlAppsPair, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { createSqliteTableConnector } from './connector';
 
 const ID_A = '1234567890123456789';
@@ -19,14 +19,7 @@ const SCHEMA = 'CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name 
 type Row = { id: string; email: string; name: string; score: string | null; t: string };
 
 /** Reads with exact integers, as text, so the assertion itself cannot round. */
-function rows(path: string): Row[] {
-  const d = new Database(path, { readonly: true });
-  try {
-    return d.prepare('SELECT CAST(id AS TEXT) AS id, email, name, CAST(score AS TEXT) AS score, typeof(score) AS t FROM contacts ORDER BY email').all() as Row[];
-  } finally {
-    d.close();
-  }
-}
+const rows = (path: string): Row[] => appQuery<Row>(path, 'SELECT CAST(id AS TEXT) AS id, email, name, CAST(score AS TEXT) AS score, typeof(score) AS t FROM contacts ORDER BY email');
 
 describe('sqlite-table integers beyond 2^53', () => {
   let dir: string;
@@ -40,10 +33,7 @@ describe('sqlite-table integers beyond 2^53', () => {
   it('reads ids and values exactly, and writes decimal strings into INTEGER columns as exact integers', async () => {
     dir = tempDir('concord-sqlite-bigint-');
     const path = join(dir, 'app.sqlite');
-    const db = new Database(path);
-    db.exec(SCHEMA);
-    db.exec(`INSERT INTO contacts VALUES (${ID_A}, 'a@x', 'A', ${BIG}), (${ID_B}, 'b@x', 'B', 7)`);
-    db.close();
+    appSql(path, `${SCHEMA}; INSERT INTO contacts VALUES (${ID_A}, 'a@x', 'A', ${BIG}), (${ID_B}, 'b@x', 'B', 7)`);
     const c = createSqliteTableConnector({ path });
     const read = await collect(c, 'contacts', null, 'hash');
     expect(read.upserts.map((r) => [r.id, r.fields.id, r.fields.score])).toEqual([
@@ -94,12 +84,8 @@ describe('sqlite-table integers beyond 2^53', () => {
     ]);
 
     // An edit in the other app is written back to the row with the big id (not to a rounded one).
-    const rw = new Database(right);
-    rw.exec("UPDATE contacts SET name = 'Bea' WHERE email = 'b@x'");
-    rw.close();
-    const lw = new Database(left);
-    lw.exec(`UPDATE contacts SET name = 'Ada' WHERE id = ${ID_A}`);
-    lw.close();
+    appSql(right, "UPDATE contacts SET name = 'Bea' WHERE email = 'b@x'");
+    appSql(left, `UPDATE contacts SET name = 'Ada' WHERE id = ${ID_A}`);
     const second = await syncAndWait(ensureKit(), pairId);
     expect([second.status, second.error, second.counts.updated, second.counts.failed]).toEqual(['succeeded', null, 2, 0]);
     expect(rows(left).map((r) => [r.id, r.name, r.score])).toEqual([
@@ -113,8 +99,7 @@ describe('sqlite-table integers beyond 2^53', () => {
   });
 
   // The connector reads and writes the score exactly (first test above); the engine's canonical
-  // number form (core/canonical.ts, parseNumber → Number) still rounds it to 2^53 on the way.
-  // Remove `.fails` once canonical form keeps integers beyond 2^53 exact.
+  // number form keeps it exact too (as decimal text), so it arrives unrounded.
   it('a score beyond 2^53 arrives in the other app exactly', async () => {
     dir = tempDir('concord-sqlite-bigint-');
     const { right, pairId } = await twoApps();
@@ -124,21 +109,9 @@ describe('sqlite-table integers beyond 2^53', () => {
 
   /** Two apps with the Snowflake-id table, two records on the left, and a hash pair between them. */
   async function twoApps(): Promise<{ left: string; right: string; pairId: string }> {
-    const left = join(dir, 'left.sqlite');
-    const right = join(dir, 'right.sqlite');
-    for (const p of [left, right]) {
-      const d = new Database(p);
-      d.exec(SCHEMA);
-      d.close();
-    }
-    const l = new Database(left);
-    l.exec(`INSERT INTO contacts VALUES (${ID_A}, 'a@x', 'A', ${BIG}), (${ID_B}, 'b@x', 'B', 1)`);
-    l.close();
-    kit = startEngine(dir, join(dir, 'data'));
-    const lc = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
-    const rc = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
-    const { id: pairId } = await kit.call('pairs/create', { config: basePairConfig(lc.id, rc.id) });
-    return { left, right, pairId };
+    const apps = await sqlAppsPair(dir, { left: `${SCHEMA}; INSERT INTO contacts VALUES (${ID_A}, 'a@x', 'A', ${BIG}), (${ID_B}, 'b@x', 'B', 1)`, right: SCHEMA });
+    kit = apps.kit;
+    return apps;
   }
 
   function ensureKit(): Kit {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Cursor } from '../types';
 import { collect } from '../conformance';
-import { basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appQuery, appSql, removeDir, sqlAppsPair, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { createSqliteTableConnector } from './connector';
 
 const T = '2024-05-01T10:00:00.000Z';
@@ -112,34 +112,21 @@ describe('sqlite-table cursor mode through the engine', () => {
 
   it('a pair whose rows have no updated_at keeps running, and a new such row still syncs', async () => {
     dir = tempDir('concord-sqlite-cursor-');
-    const left = join(dir, 'left.sqlite');
-    const right = join(dir, 'right.sqlite');
-    for (const p of [left, right]) {
-      const d = new Database(p);
-      d.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER, updated_at TEXT)');
-      d.close();
-    }
-    const l = new Database(left);
-    l.exec("INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')");
-    l.close();
-    kit = startEngine(dir, join(dir, 'data'));
-    const lc = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
-    const rc = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
-    const config = basePairConfig(lc.id, rc.id);
-    config.left.changeDetection = 'cursor';
-    config.right.changeDetection = 'cursor';
-    const { id: pairId } = await kit.call('pairs/create', { config });
+    const table = 'CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER, updated_at TEXT);';
+    const apps = await sqlAppsPair(dir, { left: `${table} INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')`, right: table }, (c) => ({
+      ...c,
+      left: { ...c.left, changeDetection: 'cursor' },
+      right: { ...c.right, changeDetection: 'cursor' },
+    }));
+    const { left, right, pairId } = apps;
+    kit = apps.kit;
     const first = await syncAndWait(kit, pairId);
     expect([first.status, first.counts.created]).toEqual(['succeeded', 2]);
     const second = await syncAndWait(kit, pairId);
     expect([second.status, second.error]).toEqual(['succeeded', null]);
-    const lw = new Database(left);
-    lw.exec("INSERT INTO contacts (email, name) VALUES ('c@x', 'C')");
-    lw.close();
+    appSql(left, "INSERT INTO contacts (email, name) VALUES ('c@x', 'C')");
     const third = await syncAndWait(kit, pairId);
     expect([third.status, third.counts.created]).toEqual(['succeeded', 1]);
-    const rr = new Database(right, { readonly: true });
-    expect(rr.prepare('SELECT email FROM contacts ORDER BY email').pluck().all()).toEqual(['a@x', 'b@x', 'c@x']);
-    rr.close();
+    expect(appQuery(right, 'SELECT email FROM contacts ORDER BY email').map((r) => r.email)).toEqual(['a@x', 'b@x', 'c@x']);
   });
 });

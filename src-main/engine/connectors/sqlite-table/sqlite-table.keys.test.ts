@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
-import { basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appQuery, removeDir, sqlAppsPair, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { createSqliteTableConnector } from './connector';
 
 describe('sqlite-table creates and primary keys', () => {
@@ -104,34 +104,21 @@ describe('sqlite-table TEXT primary key through the engine', () => {
 
   it('two runs into a TEXT-keyed table create two rows with their own keys and overwrite nothing', async () => {
     dir = tempDir('concord-sqlite-keys-');
-    const left = join(dir, 'left.sqlite');
-    const right = join(dir, 'right.sqlite');
-    const l = new Database(left);
-    l.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT)');
-    l.exec("INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')");
-    l.close();
-    const r = new Database(right);
-    r.exec('CREATE TABLE people (code TEXT PRIMARY KEY, email TEXT, name TEXT)');
-    r.close();
-    kit = startEngine(dir, join(dir, 'data'));
-    const lc = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
-    const rc = await kit.call('connections/create', { name: 'People', connector: 'sqlite-table', config: { path: right } });
-    const config = basePairConfig(lc.id, rc.id, { fields: basePairConfig('', '').fields.filter((f) => f.name !== 'score') });
-    config.right.collection = 'people';
-    const { id: pairId } = await kit.call('pairs/create', { config });
+    const apps = await sqlAppsPair(
+      dir,
+      {
+        left: "CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT); INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')",
+        right: 'CREATE TABLE people (code TEXT PRIMARY KEY, email TEXT, name TEXT)',
+      },
+      (c) => ({ ...c, right: { ...c.right, collection: 'people' }, fields: c.fields.filter((f) => f.name !== 'score') }),
+    );
+    const { left, right, pairId } = apps;
+    kit = apps.kit;
     const first = await syncAndWait(kit, pairId);
     expect(first.counts.created).toBe(2);
     await syncAndWait(kit, pairId);
-    const read = (p: string, sql: string) => {
-      const d = new Database(p, { readonly: true });
-      try {
-        return d.prepare(sql).all();
-      } finally {
-        d.close();
-      }
-    };
-    expect(read(left, 'SELECT email, name FROM contacts ORDER BY id')).toEqual([{ email: 'a@x', name: 'A' }, { email: 'b@x', name: 'B' }]);
-    const people = read(right, 'SELECT code, email, name FROM people ORDER BY email') as { code: string | null; email: string; name: string }[];
+    expect(appQuery(left, 'SELECT email, name FROM contacts ORDER BY id')).toEqual([{ email: 'a@x', name: 'A' }, { email: 'b@x', name: 'B' }]);
+    const people = appQuery<{ code: string | null; email: string; name: string }>(right, 'SELECT code, email, name FROM people ORDER BY email');
     expect(people.map((p) => [p.email, p.name])).toEqual([['a@x', 'A'], ['b@x', 'B']]);
     expect(people.every((p) => typeof p.code === 'string' && p.code !== '')).toBe(true);
     expect(people[0]?.code).not.toBe(people[1]?.code);

@@ -6,17 +6,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FieldMapping } from '../../api/model';
-import { basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appQuery, appSql, removeDir, sqlAppsPair, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { createSqliteTableConnector } from './connector';
-
-const query = (path: string, sql: string): unknown[] => {
-  const d = new Database(path, { readonly: true });
-  try {
-    return d.prepare(sql).all();
-  } finally {
-    d.close();
-  }
-};
 
 describe('sqlite-table value binding', () => {
   let dir: string;
@@ -36,32 +27,28 @@ describe('sqlite-table value binding', () => {
     const c = createSqliteTableConnector({ path });
     const [r] = await c.write('t', [{ op: 'create', key: 'k', fields: { a: 5, b: true, c: 7, d: 2, e: 2.5 } }]);
     expect(r?.ok).toBe(true);
-    expect(query(path, 'SELECT a, b, c, typeof(c) AS tc, d, typeof(d) AS td, e FROM t')).toEqual([{ a: '5', b: '1', c: 7, tc: 'integer', d: 2, td: 'real', e: '2.5' }]);
+    expect(appQuery(path, 'SELECT a, b, c, typeof(c) AS tc, d, typeof(d) AS td, e FROM t')).toEqual([{ a: '5', b: '1', c: 7, tc: 'integer', d: 2, td: 'real', e: '2.5' }]);
     await c.write('t', [{ op: 'update', id: '1', fields: { a: 6, b: false } }]);
-    expect(query(path, 'SELECT a, b FROM t')).toEqual([{ a: '6', b: '0' }]);
+    expect(appQuery(path, 'SELECT a, b FROM t')).toEqual([{ a: '6', b: '0' }]);
     await c.close();
   });
 
   it('a boolean and an integer synced from INTEGER columns into TEXT columns and back settle: later runs write nothing', async () => {
     dir = tempDir('concord-sqlite-values-');
-    const left = join(dir, 'left.sqlite');
-    const right = join(dir, 'right.sqlite');
-    const l = new Database(left);
-    l.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, active INTEGER, qty INTEGER)');
-    l.exec("INSERT INTO contacts (email, active, qty) VALUES ('a@x', 1, 5), ('b@x', 0, 12)");
-    l.close();
-    const r = new Database(right);
-    r.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, active TEXT, qty TEXT)');
-    r.close();
-    kit = startEngine(dir, join(dir, 'data'));
-    const lc = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
-    const rc = await kit.call('connections/create', { name: 'Sheet', connector: 'sqlite-table', config: { path: right } });
     const field = (name: string, type: FieldMapping['type']): FieldMapping => ({ name, type, left: { fields: [name] }, right: { fields: [name] }, direction: 'both' });
-    const config = basePairConfig(lc.id, rc.id, { fields: [field('email', 'string'), field('active', 'boolean'), field('qty', 'number')] });
-    const { id: pairId } = await kit.call('pairs/create', { config });
+    const apps = await sqlAppsPair(
+      dir,
+      {
+        left: "CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, active INTEGER, qty INTEGER); INSERT INTO contacts (email, active, qty) VALUES ('a@x', 1, 5), ('b@x', 0, 12)",
+        right: 'CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, active TEXT, qty TEXT)',
+      },
+      (c) => ({ ...c, fields: [field('email', 'string'), field('active', 'boolean'), field('qty', 'number')] }),
+    );
+    const { left, right, pairId } = apps;
+    kit = apps.kit;
 
     expect((await syncAndWait(kit, pairId)).counts.created).toBe(2);
-    expect(query(right, 'SELECT email, active, qty FROM contacts ORDER BY email')).toEqual([
+    expect(appQuery(right, 'SELECT email, active, qty FROM contacts ORDER BY email')).toEqual([
       { email: 'a@x', active: '1', qty: '5' },
       { email: 'b@x', active: '0', qty: '12' },
     ]);
@@ -71,15 +58,13 @@ describe('sqlite-table value binding', () => {
     }
 
     // And back: the TEXT side's edit reaches the INTEGER side, then everything settles again.
-    const rw = new Database(right);
-    rw.exec("UPDATE contacts SET active = '0', qty = '7' WHERE email = 'a@x'");
-    rw.close();
+    appSql(right, "UPDATE contacts SET active = '0', qty = '7' WHERE email = 'a@x'");
     expect((await syncAndWait(kit, pairId)).counts.updated).toBe(1);
-    expect(query(left, 'SELECT active, qty FROM contacts WHERE email = \'a@x\'')).toEqual([{ active: 0, qty: 7 }]);
+    expect(appQuery(left, 'SELECT active, qty FROM contacts WHERE email = \'a@x\'')).toEqual([{ active: 0, qty: 7 }]);
     for (const run of [5, 6]) {
       const s = await syncAndWait(kit, pairId);
       expect([run, s.counts.created + s.counts.updated + s.counts.deleted]).toEqual([run, 0]);
     }
-    expect(query(right, 'SELECT active, qty FROM contacts WHERE email = \'a@x\'')).toEqual([{ active: '0', qty: '7' }]);
+    expect(appQuery(right, 'SELECT active, qty FROM contacts WHERE email = \'a@x\'')).toEqual([{ active: '0', qty: '7' }]);
   });
 });

@@ -3,11 +3,11 @@
  * `YYYY-MM-DD HH:MM:SS`): Concord's own writes keep its format and never move the table's
  * cursor ahead of the app's clock, and "newest wins" does not pretend such a time is UTC.
  */
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
-import { basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import type { PairConfig } from '../../api/model';
+import { appExec, appSql, removeDir, sqlAppsPair, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { createSqliteTableConnector } from './connector';
 
 /** The app's clock: local time in UTC-5, no zone. */
@@ -15,22 +15,7 @@ const LOCAL_NOW = `strftime('%Y-%m-%d %H:%M:%S', 'now', '-5 hours')`;
 const ZONELESS = `CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER, updated_at TEXT NOT NULL DEFAULT (${LOCAL_NOW}))`;
 const ZONED = `CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score INTEGER, updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`;
 
-const exec = (path: string, sql: string): void => {
-  const d = new Database(path);
-  try {
-    d.exec(sql);
-  } finally {
-    d.close();
-  }
-};
-const column = (path: string, sql: string): unknown[] => {
-  const d = new Database(path, { readonly: true });
-  try {
-    return d.prepare(sql).pluck().all();
-  } finally {
-    d.close();
-  }
-};
+const column = (path: string, sql: string): unknown[] => appExec(path, (d) => d.prepare(sql).pluck().all());
 
 describe('sqlite-table zoneless local timestamps', () => {
   let dir: string;
@@ -41,22 +26,13 @@ describe('sqlite-table zoneless local timestamps', () => {
     removeDir(dir);
   });
 
-  async function pair(leftSchema: string, rightSchema: string, over: Parameters<typeof basePairConfig>[2] = {}, cursor = false) {
-    const left = join(dir, 'left.sqlite');
-    const right = join(dir, 'right.sqlite');
-    exec(left, leftSchema);
-    exec(right, rightSchema);
-    exec(left, "INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')");
-    kit = startEngine(dir, join(dir, 'data'));
-    const lc = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
-    const rc = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
-    const config = basePairConfig(lc.id, rc.id, over);
-    if (cursor) {
-      config.left.changeDetection = 'cursor';
-      config.right.changeDetection = 'cursor';
-    }
-    const { id: pairId } = await kit.call('pairs/create', { config });
-    return { left, right, pairId, kit };
+  async function pair(leftSchema: string, rightSchema: string, over: Partial<PairConfig> = {}, cursor = false) {
+    const apps = await sqlAppsPair(dir, { left: `${leftSchema}; INSERT INTO contacts (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')`, right: rightSchema }, (c) => {
+      const config = { ...c, ...over };
+      return cursor ? { ...config, left: { ...config.left, changeDetection: 'cursor' }, right: { ...config.right, changeDetection: 'cursor' } } : config;
+    });
+    kit = apps.kit;
+    return apps;
   }
 
   it("the app's own edits are still read by the next incremental run after Concord wrote into its zoneless table, and the column keeps one format", async () => {
@@ -64,15 +40,15 @@ describe('sqlite-table zoneless local timestamps', () => {
     const { left, right, pairId, kit: k } = await pair(ZONELESS, ZONELESS, {}, true);
     expect((await syncAndWait(k, pairId)).counts.created).toBe(2);
     // The other app edits one record and adds one: Concord updates and creates in the left app.
-    exec(right, `UPDATE contacts SET name = 'Ada', updated_at = ${LOCAL_NOW} WHERE email = 'a@x'`);
-    exec(right, "INSERT INTO contacts (email, name) VALUES ('c@x', 'C')");
+    appSql(right, `UPDATE contacts SET name = 'Ada', updated_at = ${LOCAL_NOW} WHERE email = 'a@x'`);
+    appSql(right, "INSERT INTO contacts (email, name) VALUES ('c@x', 'C')");
     const second = await syncAndWait(k, pairId);
     expect([second.counts.created, second.counts.updated]).toEqual([1, 1]);
     expect(column(left, 'SELECT name FROM contacts ORDER BY email')).toEqual(['Ada', 'B', 'C']);
     // A run that reads Concord's own writes back (echoes, skipped) must not move the cursor past the app's clock.
     expect((await syncAndWait(k, pairId)).counts.updated).toBe(0);
 
-    exec(left, `UPDATE contacts SET name = 'Bob', updated_at = ${LOCAL_NOW} WHERE email = 'b@x'`);
+    appSql(left, `UPDATE contacts SET name = 'Bob', updated_at = ${LOCAL_NOW} WHERE email = 'b@x'`);
     const fourth = await syncAndWait(k, pairId);
     expect([fourth.status, fourth.counts.updated]).toEqual(['succeeded', 1]);
     expect(column(right, "SELECT name FROM contacts WHERE email = 'b@x'")).toEqual(['Bob']);
@@ -87,8 +63,8 @@ describe('sqlite-table zoneless local timestamps', () => {
     const { left, right, pairId, kit: k } = await pair(ZONELESS, ZONED, { conflictPolicy: 'newest' });
     expect((await syncAndWait(k, pairId)).counts.created).toBe(2);
     // The right app edits first (a minute ago), the left app later (now, in its local time).
-    exec(right, `UPDATE contacts SET name = 'Right', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds') WHERE email = 'a@x'`);
-    exec(left, `UPDATE contacts SET name = 'Left', updated_at = ${LOCAL_NOW} WHERE email = 'a@x'`);
+    appSql(right, `UPDATE contacts SET name = 'Right', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds') WHERE email = 'a@x'`);
+    appSql(left, `UPDATE contacts SET name = 'Left', updated_at = ${LOCAL_NOW} WHERE email = 'a@x'`);
     const run = await syncAndWait(k, pairId);
     expect([run.status, run.counts.updated]).toEqual(['succeeded', 1]);
     expect(column(right, "SELECT name FROM contacts WHERE email = 'a@x'")).toEqual(['Left']);
@@ -107,8 +83,8 @@ describe('sqlite-table last-modified formats', () => {
   it('reports a zoneless time without a zone, and a zoned or epoch time in UTC', async () => {
     dir = tempDir('concord-sqlite-zones-');
     const path = join(dir, 'app.sqlite');
-    exec(path, 'CREATE TABLE t (id INTEGER PRIMARY KEY, updated_at)');
-    exec(path, "INSERT INTO t VALUES (1, '2024-05-01 10:00:00'), (2, '2024-05-01T10:00:00+02:00'), (3, 1714557600), (4, '2024-05-01T10:00:00.5Z')");
+    appSql(path, 'CREATE TABLE t (id INTEGER PRIMARY KEY, updated_at)');
+    appSql(path, "INSERT INTO t VALUES (1, '2024-05-01 10:00:00'), (2, '2024-05-01T10:00:00+02:00'), (3, 1714557600), (4, '2024-05-01T10:00:00.5Z')");
     const c = createSqliteTableConnector({ path });
     const r = await collect(c, 't', null, 'hash');
     expect(r.upserts.map((u) => u.updatedAt)).toEqual(['2024-05-01T10:00:00.000', '2024-05-01T08:00:00.000Z', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:00.500Z']);
@@ -126,7 +102,7 @@ describe('sqlite-table last-modified formats', () => {
       ['n', "'2024-05-01 10:00:00'", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/],
     ];
     for (const [name, value] of tables) {
-      exec(path, `CREATE TABLE ${name} (id INTEGER PRIMARY KEY, v TEXT, updated_at); INSERT INTO ${name} VALUES (1, 'a', ${value})`);
+      appSql(path, `CREATE TABLE ${name} (id INTEGER PRIMARY KEY, v TEXT, updated_at); INSERT INTO ${name} VALUES (1, 'a', ${value})`);
     }
     const c = createSqliteTableConnector({ path });
     for (const [name, value, shape] of tables) {
