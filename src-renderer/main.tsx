@@ -1,8 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { pickBridge } from './api/bridge';
+import { isBrowserBridge, pickBridge } from './api/bridge';
 import { App } from './components/App';
 import { connectEngineEvents, refreshAll } from './store/engine-events';
+import { showBrowserNotification, watchFailingPairs } from './store/failure-alerts';
 import { StoreContext } from './store/react';
 import { hashToRoute } from './store/route';
 import { createConcordStore } from './store/store';
@@ -21,6 +22,8 @@ setUnauthorized = () => store.getState().setUnauthorized();
 store.getState().navigate(hashToRoute(location.hash));
 window.addEventListener('hashchange', () => store.getState().navigate(hashToRoute(location.hash)));
 connectEngineEvents(store, bridge);
+// The desktop app's main process shows the OS notification itself; a browser shows its own.
+watchFailingPairs(store, isBrowserBridge(bridge) ? showBrowserNotification : undefined);
 void refreshAll(store);
 
 const root = document.getElementById('root');

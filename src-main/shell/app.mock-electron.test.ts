@@ -245,7 +245,7 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
       ]);
     });
 
-    it('notifies once when a pair turns failing, again only after it recovered', async () => {
+    it('notifies once when a pair turns failing, not again for each failed run, again after it recovered', async () => {
       const m = await startMain();
       const send = (health: string) => engine(m).emit('message', { type: 'event', event: 'pairs/changed', payload: pair(health) });
       send('in-sync');
@@ -255,6 +255,11 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
       expect(m.state.notifications).toHaveLength(1);
       expect(m.state.notifications[0]?.options).toEqual({ title: 'Concord: “CRM ↔ Billing” is failing', body: 'HubSpot answered 401', icon: '/opt/concord-app/resources/icon.png' });
       expect(m.state.notifications[0]?.shown).toBe(true);
+      // A scheduled pair that fails run after run: syncing is not a recovery.
+      send('syncing');
+      send('failing');
+      expect(m.state.notifications).toHaveLength(1);
+      send('in-sync');
       send('syncing');
       send('failing');
       expect(m.state.notifications).toHaveLength(2);

@@ -1,7 +1,8 @@
 /**
  * Desktop notification when a pair starts failing. Only the transition into 'failing' notifies
  * (compared with the last health seen for that pair): a pair that stays failing through many
- * `pairs/changed` events notifies once, and again only after it recovered and failed anew.
+ * `pairs/changed` events notifies once, and again only after it recovered and failed anew. A run
+ * in progress ('syncing') is not a recovery: a scheduled pair that fails run after run notifies once.
  */
 import type { PairHealth } from '../engine/api/model';
 import type { EngineEvent } from '../engine/process-protocol';
@@ -17,6 +18,7 @@ export function createFailureNotifier(show: ShowNotification) {
     }
     if (message.event !== 'pairs/changed') return;
     const pair = message.payload;
+    if (pair.health === 'syncing') return;
     const before = lastHealth.get(pair.id);
     lastHealth.set(pair.id, pair.health);
     if (pair.health === 'failing' && before !== 'failing') {

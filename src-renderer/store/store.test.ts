@@ -364,4 +364,10 @@ describe('run summaries', () => {
     const text = describeRun(run({ status: 'partial', counts: { read: 3, created: 1, updated: 0, deleted: 0, conflicts: 1, failed: 2, skipped: 0 } }));
     expect(text).toBe('partial · 3 read, 1 created, 0 updated, 0 deleted, 1 conflict, 2 records failed');
   });
+
+  it('a run that failed before reading anything says so instead of listing zeros', () => {
+    const none = { read: 0, created: 0, updated: 0, deleted: 0, conflicts: 0, failed: 0, skipped: 0 };
+    expect(describeRun(run({ status: 'failed', counts: none }))).toBe('failed before reading anything');
+    expect(describeRun(run({ status: 'succeeded', counts: none }))).toBe('succeeded · 0 read, 0 created, 0 updated, 0 deleted');
+  });
 });

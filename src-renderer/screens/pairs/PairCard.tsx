@@ -8,6 +8,8 @@ import { routeToHash } from '../../store/route';
 
 export function describeRun(run: RunSummary): string {
   const c = run.counts;
+  // A run that failed before it read anything has no counts worth reading; its reason shows beside it.
+  if (run.status === 'failed' && Object.values(c).every((n) => n === 0)) return 'failed before reading anything';
   const parts = [`${c.read} read`, `${c.created} created`, `${c.updated} updated`, `${c.deleted} deleted`];
   if (c.conflicts) parts.push(plural(c.conflicts, 'conflict'));
   if (c.failed) parts.push(`${plural(c.failed, 'record')} failed`);

@@ -1,0 +1,73 @@
+// A pair that starts failing: its card says why, the window says so once, and a browser that
+// allowed notifications shows one (Chromium's own Notification API, recorded as it is constructed).
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCustomersPair, invoke, syncAndWait } from './api';
+import { createCustomersDb, writeCsv } from './app-files';
+import { expect, screenshotPath, test } from './fixtures';
+import { PairsPage } from './pages/pairs-page';
+
+test('a pair that starts failing shows why on its card and alerts once, in the window and as a browser notification', async ({ app, concord }) => {
+  const dbPath = join(concord.workDir, 'shop.sqlite');
+  const csvPath = join(concord.workDir, 'customers.csv');
+  createCustomersDb(dbPath, [{ email: 'ada@example.com', name: 'Ada', city: 'Rome' }]);
+  writeCsv(csvPath, []);
+  const pairId = await createCustomersPair(app, concord, { dbPath, csvPath });
+  await syncAndWait(app, concord, pairId);
+
+  // Notifications start off: About offers to turn them on.
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'About' }).click();
+  const setting = app.getByRole('group', { name: 'Desktop notifications' });
+  await expect(setting).toContainText('Off:');
+  await expect(setting.getByRole('button', { name: 'Turn on desktop notifications' })).toBeVisible();
+
+  // The user allows them (Chromium's permission prompt cannot be clicked headless; granting it is the same answer).
+  await app.context().grantPermissions(['notifications'], { origin: concord.url });
+  await app.addInitScript(() => {
+    const shown: { title: string; body: string | undefined }[] = [];
+    const Real = window.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body });
+      }
+    }
+    Object.defineProperty(window, 'Notification', { value: Recorded });
+    Object.defineProperty(window, 'shownNotifications', { value: shown });
+  });
+  await app.reload();
+  await expect(setting).toContainText('On: this browser shows a notification');
+  await expect(setting.getByRole('button')).toHaveCount(0);
+
+  const pairs = new PairsPage(app);
+  await pairs.goto();
+  const card = pairs.card('Shop ⇄ Sheet');
+  await expect(card.getByText('In sync', { exact: true })).toBeVisible();
+
+  // The sheet disappears (moved away by hand): every run fails until it is back.
+  renameSync(csvPath, `${csvPath}.moved`);
+  await pairs.button(card, 'Sync now').click();
+  await expect(card.getByText('Failing', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(card.locator('.health-reason')).toContainText('customers.csv');
+  const notice = app.getByRole('status').getByText(/“Shop ⇄ Sheet” is failing: /);
+  await expect(notice).toBeVisible();
+  await app.screenshot({ path: screenshotPath('pairs-failing') });
+  const shown = () => app.evaluate(() => (window as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications);
+  await expect.poll(shown).toHaveLength(1);
+  expect((await shown())[0]?.title).toBe('Concord: “Shop ⇄ Sheet” is failing');
+  expect((await shown())[0]?.body).toContain('customers.csv');
+
+  // Failing again is not news: no second alert.
+  await syncAndWait(app, concord, pairId);
+  await expect(pairs.stat(card, 'Last run')).toContainText('failed before reading anything');
+  expect(await invoke(app, concord, 'runs/list', { pairId })).toHaveLength(3);
+  expect(await shown()).toHaveLength(1);
+
+  // Back in place, the next run recovers; failing anew alerts anew.
+  renameSync(`${csvPath}.moved`, csvPath);
+  await pairs.button(card, 'Sync now').click();
+  await expect(card.getByText('In sync', { exact: true })).toBeVisible({ timeout: 30_000 });
+  renameSync(csvPath, `${csvPath}.moved`);
+  await pairs.button(card, 'Sync now').click();
+  await expect.poll(shown, { timeout: 30_000 }).toHaveLength(2);
+});

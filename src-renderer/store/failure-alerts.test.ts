@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { PairSummary } from '../../src-main/engine/api/model';
+import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
+import { connectEngineEvents } from './engine-events';
+import { watchFailingPairs, type FailureAlert } from './failure-alerts';
+import { createConcordStore } from './store';
+
+const summary = (id: string, health: PairSummary['health'], healthReason: string | null = null): PairSummary => ({
+  id,
+  name: `Pair ${id}`,
+  left: { connectionId: 'c1', connectionName: 'CRM', connector: 'sqlite-table', collection: 'contacts' },
+  right: { connectionId: 'c2', connectionName: 'Sheet', connector: 'csv-file', collection: 'people.csv' },
+  masterSide: 'left',
+  health,
+  paused: false,
+  healthReason,
+  awaitingDeleteConfirmation: null,
+  lastRun: null,
+  running: null,
+  openConflicts: 0,
+  queued: 0,
+  failed: 0,
+  linked: 0,
+  intervalSeconds: null,
+  nextRunAt: null,
+});
+
+async function setUp(initial: PairSummary[]) {
+  const bridge = fakeBridgeForTests({ 'pairs/list': () => initial });
+  const store = createConcordStore(bridge);
+  connectEngineEvents(store, bridge);
+  const desktop: FailureAlert[] = [];
+  watchFailingPairs(store, (a) => desktop.push(a));
+  await store.getState().loadPairs();
+  const notices = () => store.getState().notices.map((n) => `${n.tone}: ${n.text}`);
+  return { bridge, desktop, notices };
+}
+
+describe('failure alerts', () => {
+  it('alerts once when a pair turns failing, not for each failed run, and again after it recovered', async () => {
+    const { bridge, desktop, notices } = await setUp([summary('a', 'in-sync')]);
+    bridge.emit('pairs/changed', summary('a', 'syncing'));
+    bridge.emit('pairs/changed', summary('a', 'failing', 'HubSpot answered 401'));
+    expect(notices()).toEqual(['error: “Pair a” is failing: HubSpot answered 401']);
+    expect(desktop).toEqual([{ pairId: 'a', title: 'Concord: “Pair a” is failing', body: 'HubSpot answered 401' }]);
+    // The next scheduled run fails too: syncing is not a recovery.
+    bridge.emit('pairs/changed', summary('a', 'syncing'));
+    bridge.emit('pairs/changed', summary('a', 'failing', 'HubSpot answered 401'));
+    expect(desktop).toHaveLength(1);
+    bridge.emit('pairs/changed', summary('a', 'in-sync'));
+    bridge.emit('pairs/changed', summary('a', 'failing', null));
+    expect(desktop).toHaveLength(2);
+    expect(desktop[1]?.body).toBe('Its last sync failed. Open Concord to see why.');
+  });
+
+  it('a pair already failing when the window opens, or first seen failing, shows on its card without an alert', async () => {
+    const { bridge, desktop, notices } = await setUp([summary('a', 'failing', 'gone')]);
+    bridge.emit('pairs/changed', summary('a', 'failing', 'gone'));
+    bridge.emit('pairs/changed', summary('b', 'failing', 'new and failing'));
+    expect(desktop).toEqual([]);
+    expect(notices()).toEqual([]);
+    // Other pairs' news does not hide this one's transition.
+    bridge.emit('pairs/changed', summary('b', 'in-sync'));
+    bridge.emit('pairs/changed', summary('b', 'failing', 'broke'));
+    expect(desktop.map((a) => a.pairId)).toEqual(['b']);
+  });
+});
