@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ConflictDetail, ConflictSummary, PairConfig, PairSummary, RunSummary } from '../../src-main/engine/api/model';
 import { ApiCallError } from '../api/call';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
-import { describeRun } from '../screens/pairs/PairCard';
+import { formatDuration } from '../screens/pair-detail/PairDetailScreen';
+import { attentionReason, describeRun } from '../screens/pairs/PairCard';
 import { connectEngineEvents } from './engine-events';
 import { hashToRoute, routeToHash } from './route';
 import { createConcordStore } from './store';
@@ -363,6 +364,17 @@ describe('run summaries', () => {
   it('count in words: 1 conflict, 2 records failed', () => {
     const text = describeRun(run({ status: 'partial', counts: { read: 3, created: 1, updated: 0, deleted: 0, conflicts: 1, failed: 2, skipped: 0 } }));
     expect(text).toBe('partial · 3 read, 1 created, 0 updated, 0 deleted, 1 conflict, 2 records failed');
+  });
+
+  it('durations read as ms, s or minutes; a run without one is still running', () => {
+    expect([formatDuration(null), formatDuration(0.2), formatDuration(45), formatDuration(1234), formatDuration(125_000)]).toEqual(['running…', '1 ms', '45 ms', '1.2 s', '2 min 5 s']);
+  });
+
+  it('a pair that needs attention says why: open conflicts, records that could not be written', () => {
+    expect(attentionReason(pair({ health: 'needs-attention', openConflicts: 1 }))).toBe('1 conflict waits for a decision in the inbox.');
+    expect(attentionReason(pair({ health: 'needs-attention', openConflicts: 3, failed: 2 }))).toBe('3 conflicts wait for a decision in the inbox; 2 records could not be written.');
+    expect(attentionReason(pair({ health: 'needs-attention', healthReason: 'Paused by the CLI' }))).toBe('Paused by the CLI');
+    expect(attentionReason(pair({ health: 'in-sync' }))).toBeNull();
   });
 
   it('a run that failed before reading anything says so instead of listing zeros', () => {

@@ -175,7 +175,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
 
   if (a.signal.aborted) return { status: 'cancelled', error: null, unprocessed };
   if (rateLimited) return { status: 'partial', error: `${rateLimited.message} The pair waits and resumes from its cursor.`, unprocessed };
-  return { status: counts.failed > 0 ? 'partial' : 'succeeded', error: counts.failed > 0 ? `${counts.failed} record(s) failed; see the failed list.` : null, unprocessed };
+  return { status: counts.failed > 0 ? 'partial' : 'succeeded', error: counts.failed > 0 ? `${counts.failed === 1 ? '1 record' : `${counts.failed} records`} failed; see the failed list.` : null, unprocessed };
 }
 
 const committed = new WeakSet<PlannedOp>();

@@ -4,7 +4,7 @@ import { ListTable } from '../../components/ListTable';
 import { BreakableValue, ConfirmDialog, formatTime } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
-import type { ActivityEntry, Side } from '../../../src-main/engine/api/model';
+import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { PairSettings } from './PairSettings';
@@ -86,6 +86,25 @@ function useSideName(pairId: string): (side: Side) => string {
   return (side) => (pair ? pair[side].connectionName : side === 'left' ? 'App A' : 'App B');
 }
 
+/** What started a run, in the words of the button or the schedule that did. */
+const TRIGGER_LABEL: Record<RunTrigger, string> = {
+  manual: 'Sync now',
+  schedule: 'Schedule',
+  'full-resync': 'Full resync',
+  'first-sync': 'First sync',
+  cli: 'Command line',
+  webhook: 'Webhook',
+  retry: 'Retry',
+};
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return 'running…';
+  if (ms < 1000) return `${Math.max(1, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
 function RunsTab({ pairId }: { pairId: string }) {
   const runs = useConcord((s) => s.extras[pairId]?.runs);
   return (
@@ -98,10 +117,11 @@ function RunsTab({ pairId }: { pairId: string }) {
         <>
           <td className="nowrap">{formatTime(r.startedAt)}</td>
           <td>
-            {r.trigger} ({r.mode})
+            {TRIGGER_LABEL[r.trigger]}
+            {r.mode === 'full' && r.trigger !== 'full-resync' && <span className="muted"> · full</span>}
           </td>
           <td>{describeRun(r)}</td>
-          <td>{r.durationMs !== null ? `${(r.durationMs / 1000).toFixed(1)} s` : '—'}</td>
+          <td className="nowrap">{formatDuration(r.durationMs)}</td>
           <td>{r.error ?? ''}</td>
         </>
       )}

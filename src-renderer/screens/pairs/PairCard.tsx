@@ -16,6 +16,19 @@ export function describeRun(run: RunSummary): string {
   return `${run.status} · ${parts.join(', ')}`;
 }
 
+/**
+ * Why a pair needs attention, when the engine gave no reason of its own: the open conflicts and
+ * the records an app refused, so the badge never stands alone.
+ */
+export function attentionReason(pair: PairSummary): string | null {
+  if (pair.healthReason || pair.health !== 'needs-attention') return pair.healthReason;
+  const parts: string[] = [];
+  if (pair.openConflicts > 0) parts.push(`${plural(pair.openConflicts, 'conflict waits', 'conflicts wait')} for a decision in the inbox`);
+  if (pair.failed > 0) parts.push(`${plural(pair.failed, 'record')} could not be written`);
+  if (parts.length === 0 && pair.lastRun?.status === 'halted') parts.push('The last run stopped before writing');
+  return parts.length > 0 ? `${parts.join('; ')}.` : null;
+}
+
 export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTitle?: boolean }) {
   const progress = useConcord((s) => s.progress[pair.id]);
   const pending = useConcord((s) => s.pending[pair.id]);
@@ -30,6 +43,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
   const running = pair.running !== null || progress !== undefined;
   const titleId = `pair-${pair.id}-title`;
   const busy = running || pending !== undefined;
+  const reason = attentionReason(pair);
 
   return (
     <article className="pair-card" aria-labelledby={showTitle ? titleId : undefined} aria-label={showTitle ? undefined : `${pair.name} status`}>
@@ -53,7 +67,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
           {pair.masterSide === 'right' && <span className="master-tag"> (master)</span>}
         </span>
       </p>
-      {pair.healthReason && <p className="health-reason">{pair.healthReason}</p>}
+      {reason && <p className={pair.health === 'needs-attention' ? 'health-reason attention' : 'health-reason'}>{reason}</p>}
       {pair.awaitingDeleteConfirmation && (
         <p>
           <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDeletes(true)}>
@@ -96,7 +110,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
       </div>
       <ErrorMessage error={error} />
       <div className="actions">
-        <button type="button" className="primary" disabled={busy || pair.paused} onClick={() => void syncNow(pair.id)}>
+        <button type="button" className="primary sync-now" disabled={busy || pair.paused} onClick={() => void syncNow(pair.id)}>
           {running ? 'Syncing…' : 'Sync now'}
         </button>
         <button type="button" disabled={busy || pair.paused} onClick={() => setConfirmResync(true)}>
