@@ -63,9 +63,7 @@ test('the demo workspace: j/k move without history entries, 1/2 and Enter resolv
   const inbox = new InboxPage(app);
   await app.getByRole('button', { name: 'Try the demo workspace' }).click();
   await expect(app.getByRole('heading', { level: 1, name: /^Demo: shop ↔ CRM/ })).toBeVisible();
-  await expect(inbox.badge()).not.toHaveText('0', { timeout: 20_000 });
-  const open = Number(await inbox.badge().innerText());
-  expect(open).toBeGreaterThanOrEqual(5);
+  const open = await inbox.waitForDemoConflicts();
 
   await inbox.goto();
   await inbox.filter('Kind').selectOption({ label: 'Field values' });
@@ -157,8 +155,7 @@ test('an edit on one side and a delete on the other is an update-vs-delete confl
 test('the merge panel keeps unapplied choices across conflicts, applies with Enter from a typed value, and reads at 900, 1280 and 1920 px', async ({ app }) => {
   const inbox = new InboxPage(app);
   await app.getByRole('button', { name: 'Try the demo workspace' }).click();
-  await expect(inbox.badge()).not.toHaveText('0', { timeout: 20_000 });
-  const open = Number(await inbox.badge().innerText());
+  const open = await inbox.waitForDemoConflicts();
   await inbox.goto();
   await inbox.filter('Kind').selectOption({ label: 'Field values' });
   const [first = '', second = ''] = await inbox.table().locator('button.row-open').allInnerTexts();
@@ -218,7 +215,7 @@ test('the merge panel keeps unapplied choices across conflicts, applies with Ent
 test('a search that matches nothing says so and clears the filters in one click', async ({ app }) => {
   const inbox = new InboxPage(app);
   await app.getByRole('button', { name: 'Try the demo workspace' }).click();
-  await expect(inbox.badge()).not.toHaveText('0', { timeout: 20_000 });
+  await inbox.waitForDemoConflicts();
   await inbox.goto();
   await expect(inbox.rows().first()).toBeVisible();
   await app.getByRole('searchbox').fill('zebra-nobody');

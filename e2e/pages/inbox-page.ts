@@ -1,11 +1,19 @@
 /** The conflict inbox: the table of open conflicts and the panel of the open one. */
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export class InboxPage {
   constructor(readonly page: Page) {}
 
   async goto(): Promise<void> {
     await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Conflicts/ }).click();
+  }
+  /**
+   * The demo's second sync (after its day of edits) plants 8 field conflicts and an edit against
+   * a delete beside the first sync's duplicate: 10 open once it is done. Returns the count.
+   */
+  async waitForDemoConflicts(): Promise<number> {
+    await expect(this.badge()).toHaveText('10', { timeout: 20_000 });
+    return 10;
   }
   table(): Locator {
     return this.page.getByRole('table', { name: 'Open conflicts' });

@@ -21,34 +21,59 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const finished = (e: Engine) =>
-  new Promise<RunSummary>((resolve) => e.onEvent((m) => m.event === 'run/finished' && resolve(m.payload)));
+/** Both of the demo's runs, oldest first, once the second one has ended. */
+async function demoRuns(e: Engine, pairId: string): Promise<RunSummary[]> {
+  for (let i = 0; i < 600; i++) {
+    const runs = await call(e, 'runs/list', { pairId });
+    if (runs.length === 2 && runs.every((r) => r.status !== 'running')) return runs.reverse();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the demo did not run two syncs within 30 s');
+}
 
-it('creates two sample apps, pairs them and syncs them, leaving the planted conflicts in the inbox', async () => {
-  const done = finished(engine);
+it('creates two sample apps, pairs them and syncs them; a day of edits in both apps leaves the planted conflicts in the inbox', async () => {
   const { pairId } = await call(engine, 'demo/create', {});
-  const run = await done;
-  expect(run).toMatchObject({ pairId, status: 'succeeded' });
+  const [first, second] = await demoRuns(engine, pairId);
+  expect(first).toMatchObject({ pairId, status: 'succeeded', trigger: 'first-sync' });
   // 270 shop customers, 271 CRM rows: 30 only in the shop, 30 only in the CRM (created on the other side).
-  expect(run.counts).toMatchObject({ read: 541, created: 60 });
+  expect(first?.counts).toMatchObject({ read: 541, created: 60, conflicts: 1 });
+  // The day of edits: 8 people edited on both sides, 1 edited against a delete, 1 renamed in the CRM.
+  expect(second).toMatchObject({ status: 'succeeded' });
+  expect(second?.counts).toMatchObject({ conflicts: 9 });
 
   const conflicts = await call(engine, 'conflicts/list', { pairId, status: 'open' });
-  expect(conflicts.filter((c) => c.kind === 'field')).toHaveLength(8);
+  const fieldConflicts = conflicts.filter((c) => c.kind === 'field');
+  expect(fieldConflicts).toHaveLength(8);
   expect(conflicts.filter((c) => c.kind === 'duplicate')).toHaveLength(1);
-  for (const c of conflicts.filter((x) => x.kind === 'field')) expect(c.fields.sort()).toEqual(['phone', 'plan']);
+  expect(conflicts.filter((c) => c.kind === 'update-delete')).toHaveLength(1);
+  for (const c of fieldConflicts) expect(c.fields.sort()).toEqual(['phone', 'plan']);
+  // Each field conflict shows what both apps last agreed on, and credits added on both sides merged.
+  const detail = await call(engine, 'conflicts/get', { conflictId: fieldConflicts[0]!.id });
+  const phone = detail.fields.find((f) => f.name === 'phone');
+  expect(phone).toMatchObject({ inConflict: true });
+  expect(String(phone?.base)).toMatch(/^\+1 555 \d{4}$/);
+  expect(String(phone?.left)).toMatch(/^\+1 557 /);
+  expect(String(phone?.right)).toMatch(/^\+1 556 /);
+  const credits = detail.fields.find((f) => f.name === 'credits');
+  expect(credits?.inConflict).toBe(false);
+  expect(Number(credits?.left)).toBe(Number(credits?.base) + 25);
+  expect(credits?.right).toBe(credits?.left);
 
   // Both apps really changed: the CRM-only people are now shop customers, and the other way round.
   const shop = new Database(join(dir, 'demo', '1', 'shop.sqlite'), { readonly: true });
   expect(shop.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(300);
   // Full names were split into first and last name on the way in.
   expect(shop.prepare("SELECT first_name || '|' || last_name FROM customers WHERE email LIKE '%.30@example.com'").pluck().get()).toMatch(/^\w+\|[\w-]+$/);
+  // The CRM's rename reached the shop.
+  expect(shop.prepare("SELECT last_name FROM customers WHERE email LIKE '%.212@example.com'").pluck().get()).toMatch(/-Smith$/);
   shop.close();
   const crm = readFileSync(join(dir, 'demo', '1', 'crm-contacts.csv'), 'utf8').trim().split('\r\n');
-  expect(crm).toHaveLength(1 + 301);
+  expect(crm).toHaveLength(1 + 300); // 301 rows, less the one the CRM deleted
   expect(crm[0]).toBe('Contact ID;Email;Name;Phone;Tier;Credits');
 
   // A second demo never overwrites the first.
   const again = await call(engine, 'demo/create', {});
   expect(again.pairId).not.toBe(pairId);
   expect((await call(engine, 'pairs/list', {})).map((p) => p.name).sort()).toEqual(['Demo: shop ↔ CRM', 'Demo: shop ↔ CRM 2']);
+  await demoRuns(engine, again.pairId);
 });

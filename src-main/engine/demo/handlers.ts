@@ -1,7 +1,9 @@
 /**
  * `demo/create`: a newcomer's first minute. Writes two sample apps into the data folder, connects
- * them, creates a pair through the same API the wizard uses, and starts its first sync, which
- * matches most people, creates the rest on each side, and puts the planted conflicts in the inbox.
+ * them, creates a pair through the same API the wizard uses, and runs its first sync, which
+ * matches most people and creates the rest on each side. Then both apps change as a day of work
+ * would change them (`writeDemoEdits`), and a second sync starts: it carries the plain edits and
+ * puts the planted conflicts in the inbox, each with the value both apps last agreed on.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 import type { Handler } from '../api/dispatch';
 import type { PairConfig } from '../api/model';
 import type { Domain, EngineContext } from '../context';
-import { writeDemoApps } from './demo-data';
+import { writeDemoApps, writeDemoEdits } from './demo-data';
 
 export type Call = <M extends ApiMethod>(method: M, args: ApiArgs<M>) => Promise<ApiResult<M>>;
 export type DemoHandlers = { 'demo/create': Handler<'demo/create'> };
@@ -35,6 +37,17 @@ export function demoPairConfig(shopConnectionId: string, shopCollection: string,
   };
 }
 
+/** The demo's first sync is a few hundred records: it ends in well under a second here. */
+async function waitForRun(call: Call, runId: string, timeoutMs = 60_000): Promise<ApiResult<'runs/get'>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await call('runs/get', { runId });
+    if (run.status !== 'running') return run;
+    if (Date.now() > until) throw new Error(`the demo's first sync did not end within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function createDemoDomain(ctx: EngineContext, call: Call): Domain<DemoHandlers> {
   return {
     handlers: {
@@ -54,6 +67,10 @@ export function createDemoDomain(ctx: EngineContext, call: Call): Domain<DemoHan
         const [crmCollection] = await call('connections/describe', { connectionId: crm.id });
         if (!shopCollection || !crmCollection) throw new Error('the demo apps were written but their collections could not be read back');
         const pair = await call('pairs/create', { config: demoPairConfig(shop.id, shopCollection.name, crm.id, crmCollection.name, `Demo: shop ↔ CRM${suffix}`) });
+        const first = await call('pairs/sync-now', { pairId: pair.id });
+        const run = await waitForRun(call, first.runId);
+        if (run.status !== 'succeeded') throw new Error(`the demo's first sync ended ${run.status}: ${run.error ?? 'no reason given'}`);
+        writeDemoEdits(shopPath, crmPath);
         await call('pairs/sync-now', { pairId: pair.id });
         return { pairId: pair.id };
       },
