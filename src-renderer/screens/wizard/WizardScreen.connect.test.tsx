@@ -1,0 +1,224 @@
+// @vitest-environment happy-dom
+import { cleanup, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiCallError } from '../../api/call';
+import { SECRET, argsOf, backButton, connectBoth, expectStep, fillAppA, fillAppB, methods, mountWizard, nextButton, wizardEngine } from './wizard-test-kit';
+
+afterEach(cleanup);
+
+/** The calls that would test or save a connection (connectors/list is the wizard loading its choices). */
+const connectionCalls = (m: string[]): string[] => m.filter((x) => x.startsWith('connections/'));
+
+describe('wizard, connecting App A', () => {
+  it('renders the form the chosen connector describes: labels, optional fields, a password box for the secret', async () => {
+    const w = mountWizard();
+    await expectStep(1, 'App A');
+    const kinds = await screen.findByRole('group', { name: 'Which app is App A?' });
+    expect(within(kinds).getAllByRole('radio')).toHaveLength(2);
+    expect(screen.queryByRole('group', { name: 'CRM API settings' })).toBeNull();
+
+    await w.user.click(screen.getByRole('radio', { name: /^CRM API/ }));
+    const form = screen.getByRole('group', { name: 'CRM API settings' });
+    expect(within(form).getByRole('textbox', { name: 'Connection name' })).toBeTruthy();
+    expect(within(form).getByRole('textbox', { name: 'Base URL' })).toBeTruthy();
+    expect(within(form).getByText('The address of your CRM, e.g. https://crm.example.com.')).toBeTruthy();
+    expect(within(form).getByRole('spinbutton', { name: 'Page size (optional)' })).toBeTruthy();
+    const region = within(form).getByRole('combobox', { name: 'Region (optional)' });
+    expect(within(region).getAllByRole('option').map((o) => o.textContent)).toEqual(['(choose)', 'eu', 'us']);
+    const token = within(form).getByLabelText('API token');
+    expect(token.getAttribute('type')).toBe('password');
+    expect(token.getAttribute('autocomplete')).toBe('off');
+
+    // Another kind of app brings its own form, without the first one's fields.
+    await w.user.click(screen.getByRole('radio', { name: /^SQLite table/ }));
+    const sqlite = screen.getByRole('group', { name: 'SQLite table settings' });
+    expect(within(sqlite).getByRole('textbox', { name: 'Database file' })).toBeTruthy();
+    expect(within(sqlite).getByRole('textbox', { name: 'Last-modified column (optional)' })).toBeTruthy();
+    expect(screen.queryByLabelText('API token')).toBeNull();
+    expect(screen.queryByRole('textbox', { name: 'Base URL' })).toBeNull();
+  });
+
+  it('Next with a required value missing says which one and calls nothing', async () => {
+    const w = mountWizard();
+    await w.user.click(nextButton());
+    expect((await screen.findByRole('alert')).textContent).toBe('Choose which kind of app this is.');
+
+    await w.user.click(screen.getByRole('radio', { name: /^CRM API/ }));
+    // The message follows the edits once shown.
+    expect(screen.getByRole('alert').textContent).toBe('Give this connection a name (for example "Sales CRM").');
+    await w.user.type(screen.getByRole('textbox', { name: 'Connection name' }), 'Sales CRM');
+    expect(screen.getByRole('alert').textContent).toBe('Fill in Base URL, API token.');
+    await w.user.type(screen.getByRole('textbox', { name: 'Base URL' }), 'https://crm.example.com');
+    await w.user.click(nextButton());
+    expect(screen.getByRole('alert').textContent).toBe('Fill in API token.');
+
+    await expectStep(1, 'App A');
+    expect(connectionCalls(methods(w.bridge))).toEqual([]);
+  });
+
+  it('Next tests the connection; a failed test keeps the user on App A with the engine’s words and saves nothing', async () => {
+    const bridge = wizardEngine({
+      'connections/test': () => {
+        throw new ApiCallError('connector-error', 'The CRM refused the token: 401 Unauthorized — create a new token in the CRM’s settings.', 'connections/test', [
+          { path: 'config.baseUrl', message: 'answered 401' },
+        ]);
+      },
+    });
+    const w = mountWizard(bridge);
+    await fillAppA(w);
+    await w.user.click(nextButton());
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The CRM refused the token: 401 Unauthorized');
+    // The issue is named by the field's label, not its key (the raw path waits under Details).
+    expect(within(alert).getAllByRole('list')[0]?.textContent).toBe('“Base URL”: answered 401');
+    await expectStep(1, 'App A');
+    expect(connectionCalls(methods(bridge))).toEqual(['connections/test']);
+    // What was typed stays, so the user can fix the token and try again.
+    expect(screen.getByRole<HTMLInputElement>('textbox', { name: 'Base URL' }).value).toBe('https://crm.example.com');
+    expect(screen.getByLabelText<HTMLInputElement>('API token').value).toBe(SECRET);
+    expect(nextButton().hasAttribute('disabled')).toBe(false);
+  });
+
+  it('sends the secret in connections/test and connections/create, and never shows it back', async () => {
+    const w = mountWizard();
+    await fillAppA(w);
+    await w.user.click(nextButton());
+    await expectStep(2, 'App B');
+
+    const config = { baseUrl: 'https://crm.example.com' };
+    expect(argsOf(w.bridge, 'connections/test')).toEqual([{ connector: 'crm-api', config, secret: SECRET }]);
+    expect(argsOf(w.bridge, 'connections/create')).toEqual([{ name: 'Sales CRM', connector: 'crm-api', config, secret: SECRET }]);
+    // App B's form starts empty: A's token is not offered to B.
+    await w.user.click(screen.getByRole('radio', { name: /^CRM API/ }));
+    expect(screen.getByLabelText<HTMLInputElement>('API token').value).toBe('');
+
+    await w.user.click(backButton());
+    await expectStep(1, 'App A');
+    expect(screen.getByText(/credential saved in the keychain/).textContent).toBe('Connected to Sales CRM (crm-api, credential saved in the keychain).');
+    expect(screen.queryByLabelText('API token')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    expect(JSON.stringify(w.store.getState())).not.toContain(SECRET);
+  });
+
+  it('Test connection sends the draft with its secret and reports what it found until the settings change', async () => {
+    const w = mountWizard(wizardEngine({ 'connections/test': () => ({ ok: true, collections: 1 }) }));
+    await fillAppA(w);
+    await w.user.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect((await screen.findByRole('status')).textContent).toBe('Connection works: 1 collection found.');
+    expect(argsOf(w.bridge, 'connections/test')).toEqual([{ connector: 'crm-api', config: { baseUrl: 'https://crm.example.com' }, secret: SECRET }]);
+    expect(methods(w.bridge)).not.toContain('connections/create');
+
+    await w.user.type(screen.getByRole('textbox', { name: 'Base URL' }), '/v2');
+    expect(screen.getByRole('status').textContent).toBe('');
+  });
+
+  it('a connection whose collections cannot be read is deleted again, and the step stays', async () => {
+    const w = mountWizard(
+      wizardEngine({
+        'connections/describe': () => {
+          throw new ApiCallError('connector-error', 'The CRM has no contacts API on this plan.', 'connections/describe');
+        },
+      }),
+    );
+    await fillAppA(w);
+    await w.user.click(nextButton());
+    expect((await screen.findByRole('alert')).textContent).toContain('The CRM has no contacts API on this plan.');
+    await expectStep(1, 'App A');
+    expect(connectionCalls(methods(w.bridge))).toEqual(['connections/test', 'connections/create', 'connections/describe', 'connections/delete']);
+    // Still the form (not "Connected to…"), with the token kept for the retry.
+    expect(screen.getByLabelText<HTMLInputElement>('API token').value).toBe(SECRET);
+  });
+});
+
+describe('wizard, Back and Next', () => {
+  it('keep what was typed on App B, and App A’s saved connection is reused, not created twice', async () => {
+    const w = mountWizard();
+    await fillAppA(w);
+    await w.user.click(nextButton());
+    await expectStep(2, 'App B');
+    await w.user.click(screen.getByRole('radio', { name: /^CRM API/ }));
+    await w.user.type(screen.getByRole('textbox', { name: 'Connection name' }), 'Support CRM');
+    await w.user.type(screen.getByRole('textbox', { name: 'Base URL' }), 'https://support.example.com');
+    await w.user.type(screen.getByRole('spinbutton', { name: 'Page size (optional)' }), '50');
+    await w.user.selectOptions(screen.getByRole('combobox', { name: 'Region (optional)' }), 'us');
+    await w.user.type(screen.getByLabelText('API token'), 'b-token');
+
+    await w.user.click(backButton());
+    await expectStep(1, 'App A');
+    await w.user.click(nextButton());
+    await expectStep(2, 'App B');
+
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: /^CRM API/ }).checked).toBe(true);
+    expect(screen.getByRole<HTMLInputElement>('textbox', { name: 'Connection name' }).value).toBe('Support CRM');
+    expect(screen.getByRole<HTMLInputElement>('textbox', { name: 'Base URL' }).value).toBe('https://support.example.com');
+    expect(screen.getByRole<HTMLInputElement>('spinbutton', { name: 'Page size (optional)' }).value).toBe('50');
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Region (optional)' }).value).toBe('us');
+    expect(screen.getByLabelText<HTMLInputElement>('API token').value).toBe('b-token');
+    expect(argsOf(w.bridge, 'connections/create')).toHaveLength(1);
+
+    await w.user.click(nextButton());
+    await expectStep(3, 'Collections');
+    expect(argsOf(w.bridge, 'connections/create').at(-1)).toEqual({
+      name: 'Support CRM',
+      connector: 'crm-api',
+      config: { baseUrl: 'https://support.example.com', pageSize: 50, region: 'us' },
+      secret: 'b-token',
+    });
+  });
+
+  it('keep the chosen collections, the edited mapping, the match keys, the master side and the schedule', async () => {
+    const w = mountWizard();
+    await connectBoth(w);
+    await w.user.selectOptions(screen.getByRole('combobox', { name: 'App B · Shop DB' }), 'customers');
+    await w.user.click(nextButton());
+    await expectStep(4, 'Field mapping');
+    await w.user.selectOptions(screen.getByRole('combobox', { name: 'Direction of age' }), 'B → A only');
+    await w.user.click(nextButton());
+    await expectStep(5, 'Matching');
+    await w.user.click(screen.getByRole('checkbox', { name: 'first_name' }));
+    await w.user.click(nextButton());
+    await expectStep(6, 'Master & policies');
+    await w.user.click(screen.getByRole('radio', { name: 'App B (Shop DB) is the master' }));
+    await w.user.click(nextButton());
+    await expectStep(7, 'Schedule');
+    await w.user.click(screen.getByRole('radio', { name: 'Every hour' }));
+
+    const back = async (n: number, title: string): Promise<void> => {
+      await w.user.click(backButton());
+      await expectStep(n, title);
+    };
+    await back(6, 'Master & policies');
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: 'App B (Shop DB) is the master' }).checked).toBe(true);
+    await back(5, 'Matching');
+    expect(screen.getByRole<HTMLInputElement>('checkbox', { name: 'email' }).checked).toBe(true);
+    expect(screen.getByRole<HTMLInputElement>('checkbox', { name: 'first_name' }).checked).toBe(true);
+    await back(4, 'Field mapping');
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Direction of age' }).value).toBe('right-to-left');
+    await back(3, 'Collections');
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'App A · Sales CRM' }).value).toBe('contacts');
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'App B · Shop DB' }).value).toBe('customers');
+
+    // Forward again: Next on Collections keeps the edited mapping instead of suggesting a new one.
+    for (const [n, title] of [[4, 'Field mapping'], [5, 'Matching'], [6, 'Master & policies'], [7, 'Schedule']] as const) {
+      await w.user.click(nextButton());
+      await expectStep(n, title);
+    }
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: 'Every hour' }).checked).toBe(true);
+    const { fields, matchKeys, masterSide, intervalSeconds } = w.store.getState().draft;
+    expect({ age: fields.find((f) => f.name === 'age')?.direction, matchKeys, masterSide, intervalSeconds }).toEqual({ age: 'right-to-left', matchKeys: ['email', 'first_name'], masterSide: 'right', intervalSeconds: 3600 });
+  });
+});
+
+describe('wizard, App B', () => {
+  it('is connected the same way, with its own form and no secret', async () => {
+    const w = mountWizard();
+    await fillAppA(w);
+    await w.user.click(nextButton());
+    await expectStep(2, 'App B');
+    await fillAppB(w);
+    await w.user.click(nextButton());
+    await expectStep(3, 'Collections');
+    expect(argsOf(w.bridge, 'connections/create').at(-1)).toEqual({ name: 'Shop DB', connector: 'sqlite-table', config: { path: '/data/shop.db' } });
+  });
+});
