@@ -1,0 +1,175 @@
+// @vitest-environment happy-dom
+// The inbox's list: what it shows, how filters, search and sorting narrow and order it, and the
+// bulk actions. The merge panel and the keys have their own files.
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiCallError } from '../../api/call';
+import { callsOf, conflictTable, giveTheListAHeight, listedRecords, listedRows, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
+
+beforeAll(giveTheListAHeight);
+afterEach(cleanup);
+
+const { alice, bob, carol, dave } = summaries;
+const filters = () => within(screen.getByRole('search', { name: 'Filter conflicts' }));
+const shownCount = () => screen.getByText(/^\d+ shown/).textContent;
+const header = (name: string) => within(conflictTable()).getByRole('columnheader', { name });
+
+describe('Conflict inbox list', () => {
+  it('lists every open conflict with its pair, record, fields, kind and age, newest first', async () => {
+    await mountInbox();
+    expect(listedRows()).toEqual([
+      ['Shop ⇄ Sheet', 'carol@example.com', '', 'Duplicate', '1 h ago'],
+      ['CRM ⇄ Billing', 'alice@example.com', 'phone, plan, seats', 'Values', '2 h ago'],
+      ['CRM ⇄ Billing', 'bob@example.com', 'city, name', 'Edit/delete', '5 h ago'],
+      ['Shop ⇄ Sheet', 'dave@example.com', 'plan', 'Values', 'yesterday'],
+    ]);
+    expect(header('Detected').getAttribute('aria-sort')).toBe('descending');
+    // The age is relative; the machine-readable time is the engine's.
+    const times = conflictTable().querySelectorAll('time');
+    expect([...times].map((t) => t.dateTime)).toEqual([carol, alice, bob, dave].map((c) => c.detectedAt));
+    expect(shownCount()).toBe('4 shown');
+  });
+
+  it('says there is nothing to decide when no conflict is open', async () => {
+    await mountInbox({ 'conflicts/list': () => [] });
+    expect(screen.getByRole('heading', { name: 'No open conflicts' })).toBeTruthy();
+    expect(screen.queryByRole('table')).toBeNull();
+  });
+
+  it('the pair, kind and field filters each narrow the list, and combine', async () => {
+    const { user } = await mountInbox();
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'Shop ⇄ Sheet');
+    expect(listedRecords()).toEqual([carol.record, dave.record]);
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Kind/ }), 'Field values');
+    expect(listedRecords()).toEqual([dave.record]);
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'All pairs');
+    expect(listedRecords()).toEqual([alice.record, dave.record]);
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Field/ }), 'seats');
+    expect(listedRecords()).toEqual([alice.record]);
+    expect(shownCount()).toBe('1 shown');
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Kind/ }), 'Edit vs delete');
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Field/ }), 'city');
+    expect(listedRecords()).toEqual([bob.record]);
+  });
+
+  it('offers each pair and field of the open conflicts once, in order', async () => {
+    await mountInbox();
+    const options = (name: RegExp) => within(filters().getByRole('combobox', { name })).getAllByRole('option').map((o) => o.textContent);
+    expect(options(/^Pair/)).toEqual(['All pairs', 'CRM ⇄ Billing', 'Shop ⇄ Sheet']);
+    expect(options(/^Kind/)).toEqual(['All kinds', 'Field values', 'Edit vs delete', 'Duplicate match']);
+    expect(options(/^Field/)).toEqual(['All fields', 'city', 'name', 'phone', 'plan', 'seats']);
+  });
+
+  it('opened from a pair card, the list is filtered to that pair', async () => {
+    await mountInbox({}, { name: 'conflicts', pairId: 'p-crm' });
+    expect(listedRecords()).toEqual([alice.record, bob.record]);
+    expect((filters().getByRole('combobox', { name: /^Pair/ }) as HTMLSelectElement).value).toBe('p-crm');
+  });
+
+  it('search matches record, pair and field names in any case', async () => {
+    const { user } = await mountInbox();
+    const search = filters().getByRole('searchbox', { name: /^Search/ });
+    await user.type(search, 'BOB');
+    expect(listedRecords()).toEqual([bob.record]);
+    await user.clear(search);
+    await user.type(search, 'shop');
+    expect(listedRecords()).toEqual([carol.record, dave.record]);
+    await user.clear(search);
+    await user.type(search, 'seats');
+    expect(listedRecords()).toEqual([alice.record]);
+  });
+
+  it('a search that matches nothing says so, and Clear the filters brings the list back', async () => {
+    const { user } = await mountInbox();
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Kind/ }), 'Duplicate match');
+    await user.type(filters().getByRole('searchbox', { name: /^Search/ }), 'zebra');
+    expect(listedRecords()).toEqual([]);
+    const noMatch = screen.getAllByRole('status').find((s) => s.textContent?.startsWith('No conflict matches'));
+    if (!noMatch) throw new Error('no "No conflict matches" status');
+    expect(within(noMatch).getByText(/^No conflict matches/, { selector: 'p' }).textContent).toBe(
+      'No conflict matches “zebra”, of kind Duplicate match. 4 open conflicts are hidden by the filters.',
+    );
+    await user.click(within(noMatch).getByRole('button', { name: 'Clear the filters' }));
+    expect(listedRecords()).toHaveLength(4);
+    expect((filters().getByRole('searchbox') as HTMLInputElement).value).toBe('');
+    expect((filters().getByRole('combobox', { name: /^Kind/ }) as HTMLSelectElement).value).toBe('');
+  });
+
+  it('a column header sorts by its column, and a second press reverses the order', async () => {
+    const { user } = await mountInbox();
+    await user.click(within(conflictTable()).getByRole('button', { name: 'Record' }));
+    expect(listedRecords()).toEqual([alice.record, bob.record, carol.record, dave.record]);
+    expect(header('Record').getAttribute('aria-sort')).toBe('ascending');
+    expect(header('Detected').getAttribute('aria-sort')).toBeNull();
+    await user.click(within(conflictTable()).getByRole('button', { name: 'Record' }));
+    expect(listedRecords()).toEqual([dave.record, carol.record, bob.record, alice.record]);
+    expect(header('Record').getAttribute('aria-sort')).toBe('descending');
+    await user.click(within(conflictTable()).getByRole('button', { name: 'Kind' }));
+    expect(listedRows().map((cells) => cells[3])).toEqual(['Duplicate', 'Edit/delete', 'Values', 'Values']);
+  });
+});
+
+describe('Conflict inbox bulk actions', () => {
+  it('take master for the selected conflicts sends exactly their ids and reports what failed', async () => {
+    const { bridge, user } = await mountInbox({
+      'conflicts/resolve-bulk': ({ conflictIds }) =>
+        conflictIds.map((id) =>
+          id === dave.id ? { conflictId: id, status: 'failed', wrote: { left: 0, right: 0 }, error: 'Sheet answered 500' } : resolved(id),
+        ),
+    });
+    const takeMaster = screen.getByRole('button', { name: 'Take master for selected' });
+    expect((takeMaster as HTMLButtonElement).disabled).toBe(true);
+    await user.click(screen.getByRole('checkbox', { name: `Select ${alice.record}` }));
+    await user.click(screen.getByRole('checkbox', { name: `Select ${dave.record}` }));
+    expect(shownCount()).toBe('4 shown, 2 selected');
+    await user.click(takeMaster);
+
+    await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe('1 resolved, 1 failed: Sheet answered 500'));
+    const [args] = callsOf(bridge, 'conflicts/resolve-bulk') as { conflictIds: string[]; take: string }[];
+    expect(callsOf(bridge, 'conflicts/resolve-bulk')).toHaveLength(1);
+    expect(args?.take).toBe('master');
+    expect([...(args?.conflictIds ?? [])].sort()).toEqual([alice.id, dave.id]);
+    // The resolved one leaves the list, the failed one stays; nothing is left selected.
+    expect(listedRecords()).toEqual([carol.record, bob.record, dave.record]);
+    expect(screen.getAllByRole('checkbox').some((c) => (c as HTMLInputElement).checked)).toBe(false);
+    expect(shownCount()).toBe('3 shown');
+  });
+
+  it('take slave after "select all shown" acts on the filtered conflicts only', async () => {
+    const { bridge, user } = await mountInbox();
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'Shop ⇄ Sheet');
+    await user.click(screen.getByRole('checkbox', { name: 'Select all shown conflicts' }));
+    await user.click(screen.getByRole('button', { name: 'Take slave for selected' }));
+    await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe('2 resolved'));
+    const [args] = callsOf(bridge, 'conflicts/resolve-bulk') as { conflictIds: string[]; take: string }[];
+    expect(args?.take).toBe('slave');
+    expect([...(args?.conflictIds ?? [])].sort()).toEqual([carol.id, dave.id]);
+    await user.click(screen.getByRole('button', { name: 'Clear the filters' }));
+    expect(listedRecords()).toEqual([alice.record, bob.record]);
+  });
+
+  it('a bulk action the engine refuses shows its error and resolves nothing', async () => {
+    const { user } = await mountInbox({
+      'conflicts/resolve-bulk': () => {
+        throw new ApiCallError('unavailable', 'The engine is restarting — try again in a few seconds.', 'conflicts/resolve-bulk');
+      },
+    });
+    await user.click(screen.getByRole('checkbox', { name: `Select ${bob.record}` }));
+    await user.click(screen.getByRole('button', { name: 'Take master for selected' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('The engine is restarting — try again in a few seconds.');
+    expect(listedRecords()).toHaveLength(4);
+  });
+
+  it('a bulk action that resolves the open conflict gives its panel to a conflict still open', async () => {
+    const { store, user } = await mountInbox({}, { name: 'conflicts', conflictId: alice.id });
+    expect(panelTitle()).toBe(alice.record);
+    await user.click(screen.getByRole('checkbox', { name: `Select ${alice.record}` }));
+    await user.click(screen.getByRole('checkbox', { name: `Select ${bob.record}` }));
+    await user.click(screen.getByRole('button', { name: 'Take master for selected' }));
+    await waitFor(() => expect(panelTitle()).not.toBe(alice.record));
+    const route = store.getState().route;
+    const open = route.name === 'conflicts' ? route.conflictId : undefined;
+    expect([carol.id, dave.id]).toContain(open);
+    expect([carol.record, dave.record]).toContain(panelTitle());
+  });
+});
