@@ -95,7 +95,13 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await expect(facts).toContainText('Only when I press Sync now');
   await app.screenshot({ path: screenshotPath('wizard-review') });
   await app.getByRole('button', { name: 'Create the pair and run the first sync' }).click();
-  await expect(app.getByText(/First sync: (succeeded|partial)\./)).toBeVisible({ timeout: 20_000 });
+  const created = app.getByRole('status').filter({ hasText: '“Shop ⇄ Sheet” is created.' });
+  await expect(created).toContainText(/First sync succeeded · \d+ read, 2 created/, { timeout: 20_000 });
+  // Eve's ambiguous key waits in the inbox: the wizard says so and offers the way there.
+  await expect(created).toContainText('1 conflict waits for your decision in the inbox.');
+  await expect(app.getByRole('button', { name: 'Review 1 conflict' })).toBeVisible();
+  // The pair exists now: no Back into steps whose edits would go nowhere.
+  await expect(app.getByRole('button', { name: 'Back' })).toHaveCount(0);
   await app.screenshot({ path: screenshotPath('wizard-done') });
 
   // Both apps hold the union; B was master for Bob's differing city; Eve stays ambiguous (inbox).

@@ -383,3 +383,27 @@ describe('run summaries', () => {
     expect(describeRun(run({ status: 'succeeded', counts: none }))).toBe('succeeded · 0 read, 0 created, 0 updated, 0 deleted');
   });
 });
+
+describe('wizard draft', () => {
+  const f = (name: string) => ({ name, type: 'string' as const, left: { fields: [name] }, right: { fields: [name] }, direction: 'both' as const });
+
+  it('match keys follow a renamed field, leave with a removed one, and a changed mapping drops the stale preview', () => {
+    const store = createConcordStore(fakeBridgeForTests());
+    const s = store.getState;
+    s().patchDraft({ fields: [f('email'), f('name')], matchKeys: ['email', 'name'] });
+    store.setState({ preview: { leftTotal: 1, rightTotal: 1, matched: 1, createOnLeft: 0, createOnRight: 0, conflicts: 0, ambiguous: 0, examples: { matched: [], createOnLeft: [], createOnRight: [], conflicts: [], ambiguous: [] } } });
+    s().patchDraft({ fields: [f('mail'), f('name')] });
+    expect(s().draft.matchKeys).toEqual(['mail', 'name']);
+    expect(s().preview).toBeNull();
+    s().patchDraft({ fields: [f('name')] });
+    expect(s().draft.matchKeys).toEqual(['name']);
+    s().patchDraft({ fields: [f('name'), f('city')] });
+    expect(s().draft.matchKeys).toEqual(['name']);
+    s().patchDraft({ fields: [] });
+    expect(s().draft.matchKeys).toEqual([]);
+    // Other edits keep the preview.
+    store.setState({ preview: { leftTotal: 0, rightTotal: 0, matched: 0, createOnLeft: 0, createOnRight: 0, conflicts: 0, ambiguous: 0, examples: { matched: [], createOnLeft: [], createOnRight: [], conflicts: [], ambiguous: [] } } });
+    s().patchDraft({ name: 'CRM ⇄ Shop' });
+    expect(s().preview).not.toBeNull();
+  });
+});

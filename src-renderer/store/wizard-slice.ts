@@ -94,6 +94,24 @@ export function draftToConfig(draft: WizardDraft): PairConfig {
   };
 }
 
+/**
+ * The match keys after a mapping edit: a renamed field keeps its place among the keys under its
+ * new name (a rename edits one row in place), and a removed field leaves them.
+ */
+export function followFieldEdits(before: FieldMapping[], after: FieldMapping[], keys: string[]): string[] {
+  let next = keys;
+  if (before.length === after.length) {
+    next = keys.map((k) => {
+      const i = before.findIndex((f) => f.name === k);
+      const renamed = i >= 0 ? after[i]?.name : undefined;
+      return renamed !== undefined && !after.some((f) => f.name === k) ? renamed : k;
+    });
+  }
+  const names = new Set(after.map((f) => f.name));
+  const kept = next.filter((k) => names.has(k));
+  return kept.length === keys.length && kept.every((k, i) => k === keys[i]) ? keys : kept;
+}
+
 export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, guard }) => ({
   connectors: null,
   connectorsError: null,
@@ -108,7 +126,12 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     else set({ connectorsError: result.error });
   },
   patchDraft(patch) {
-    set({ draft: { ...get().draft, ...patch } });
+    const before = get().draft;
+    const draft = { ...before, ...patch };
+    if (patch.fields && !patch.matchKeys) draft.matchKeys = followFieldEdits(before.fields, patch.fields, before.matchKeys);
+    // The preview answered for the old fields and keys: showing it after they changed would mislead.
+    const stale = draft.fields !== before.fields || draft.matchKeys !== before.matchKeys;
+    set(stale ? { draft, preview: null } : { draft });
   },
   patchSide(side, patch) {
     const draft = get().draft;

@@ -1,45 +1,64 @@
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { plural } from '../../components/plural';
 import { RunProgressBar } from '../../components/widgets';
-import { useBusy } from '../../components/use-busy';
 import { useConcord } from '../../store/react';
 import { draftToConfig } from '../../store/wizard-slice';
 import { POLICIES } from './MappingEditor';
 import { sideLabel } from './mapping-model';
-import { describeDeletes } from './PolicySteps';
-import { INTERVALS } from './PolicySteps';
+import { describeRun } from '../pairs/PairCard';
+import { describeDeletes, INTERVALS } from './PolicySteps';
+
+/** After Create: the first sync's progress, then its outcome and where to go next. */
+function CreatedPair({ pairId }: { pairId: string }) {
+  const progress = useConcord((s) => s.progress[pairId]);
+  const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
+  // A first sync that could not start (the engine refused Sync now) says why here, not only on the card.
+  const startError = useConcord((s) => s.pairErrors[pairId]);
+  const resetWizard = useConcord((s) => s.resetWizard);
+  const navigate = useConcord((s) => s.navigate);
+  const running = Boolean(pair?.running || progress);
+  const run = running ? null : pair?.lastRun;
+  const leave = (route: Parameters<typeof navigate>[0]): void => {
+    resetWizard();
+    navigate(route);
+  };
+  return (
+    <div className="created-pair" role="status" aria-live="polite">
+      <p>
+        <strong>“{pair?.name}” is created.</strong> {running ? 'Its first sync is running:' : run ? `First sync ${describeRun(run)}.` : ''}
+      </p>
+      {run?.error && <p className="field-error">{run.error}</p>}
+      <ErrorMessage error={startError} />
+      {pair && pair.openConflicts > 0 && !running && (
+        <p>
+          {plural(pair.openConflicts, 'conflict waits', 'conflicts wait')} for your decision in the inbox.
+        </p>
+      )}
+      <div className="progress-slot">{running && <RunProgressBar progress={progress} label="First sync progress" />}</div>
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => leave({ name: 'pair', pairId, tab: 'runs' })}>
+          Open the pair
+        </button>
+        {pair && pair.openConflicts > 0 && (
+          <button type="button" onClick={() => leave({ name: 'conflicts', pairId })}>
+            Review {plural(pair.openConflicts, 'conflict')}
+          </button>
+        )}
+        <button type="button" onClick={() => leave({ name: 'wizard' })}>
+          Create another pair
+        </button>
+      </div>
+    </div>
+  );
+}
 
 export function ReviewStep() {
   const draft = useConcord((s) => s.draft);
   const createdPairId = useConcord((s) => s.createdPairId);
-  const progress = useConcord((s) => (createdPairId ? s.progress[createdPairId] : undefined));
-  const pair = useConcord((s) => s.pairs.find((p) => p.id === createdPairId));
   const patchDraft = useConcord((s) => s.patchDraft);
-  const createPair = useConcord((s) => s.createPair);
-  const resetWizard = useConcord((s) => s.resetWizard);
-  const navigate = useConcord((s) => s.navigate);
-  const [busy, whileBusy] = useBusy();
   const config = draftToConfig(draft);
 
-  if (createdPairId) {
-    const running = pair?.running || progress;
-    return (
-      <div>
-        <p>The pair was created. {running ? 'Its first sync is running:' : pair?.lastRun ? `First sync: ${pair.lastRun.status}.` : ''}</p>
-        <div className="progress-slot">{running && <RunProgressBar progress={progress} label="First sync progress" />}</div>
-        <div className="actions">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              resetWizard();
-              navigate({ name: 'pair', pairId: createdPairId, tab: 'runs' });
-            }}
-          >
-            Open the pair
-          </button>
-        </div>
-      </div>
-    );
-  }
+  if (createdPairId) return <CreatedPair pairId={createdPairId} />;
 
   return (
     <div>
@@ -69,14 +88,7 @@ export function ReviewStep() {
         <dt>Schedule</dt>
         <dd>{INTERVALS.find((i) => i.seconds === config.schedule.intervalSeconds)?.label ?? `${config.schedule.intervalSeconds} s`}</dd>
       </dl>
-      <button
-        type="button"
-        className="primary"
-        disabled={busy}
-        onClick={() => void whileBusy(createPair)}
-      >
-        {busy ? 'Creating…' : 'Create the pair and run the first sync'}
-      </button>
+      <p className="muted">Nothing is written to either app until you create the pair; its first sync starts right after.</p>
     </div>
   );
 }

@@ -136,7 +136,7 @@ describe('wizard, policies and schedule', () => {
     await w.user.click(screen.getByRole('radio', { name: 'Only when I press Sync now' }));
     await next(w, 8, 'Review');
     await w.user.click(screen.getByRole('button', { name: 'Create the pair and run the first sync' }));
-    await screen.findByText(/The pair was created\./);
+    await screen.findByText(/is created\./, { selector: 'strong' });
 
     const created = argsOf(w.bridge, 'pairs/create');
     expect(created).toHaveLength(1);
@@ -218,7 +218,7 @@ describe('wizard, review and create', () => {
     await toReview(w);
     await w.user.type(screen.getByRole('textbox', { name: 'Pair name' }), 'CRM ↔ Shop');
     await w.user.click(screen.getByRole('button', { name: 'Create the pair and run the first sync' }));
-    await screen.findByText(/The pair was created\./);
+    await screen.findByText(/is created\./, { selector: 'strong' });
 
     const expected: PairConfig = {
       name: 'CRM ↔ Shop',
@@ -268,7 +268,7 @@ describe('wizard, review and create', () => {
     };
     act(() => w.bridge.emit('run/finished', run));
     expect(screen.queryByRole('progressbar', { name: 'First sync progress' })).toBeNull();
-    expect(screen.getByText(/First sync: succeeded\./)).toBeTruthy();
+    expect(screen.getByText(/First sync succeeded · 20 read, 6 created, 1 updated, 0 deleted\./)).toBeTruthy();
 
     await w.user.click(screen.getByRole('button', { name: 'Open the pair' }));
     expect(w.store.getState().route).toEqual({ name: 'pair', pairId: 'pair-1', tab: 'runs' });
@@ -289,5 +289,37 @@ describe('wizard, review and create', () => {
     expect(within(alert).getAllByRole('listitem')[0]?.textContent).toBe('The App B collection: already paired');
     expect(methods(w.bridge)).not.toContain('pairs/sync-now');
     expect(screen.getByRole('button', { name: 'Create the pair and run the first sync' }).hasAttribute('disabled')).toBe(false);
+  });
+
+  it('a first sync the engine refuses to start says why beside the created pair, with no way back into the steps', async () => {
+    const w = mountWizard(
+      wizardEngine({
+        'pairs/sync-now': () => {
+          throw new ApiCallError('conflict', 'The pair is paused: resume it to sync.', 'pairs/sync-now');
+        },
+      }),
+    );
+    await toReview(w);
+    await w.user.click(screen.getByRole('button', { name: 'Create the pair and run the first sync' }));
+    await screen.findByText(/is created\./, { selector: 'strong' });
+    expect((await screen.findByRole('alert')).textContent).toContain('The pair is paused: resume it to sync.');
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Done');
+    expect(screen.queryByRole('button', { name: 'Back' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Open the pair' })).toBeTruthy();
+  });
+
+  it('Cancel asks first, then discards the draft and goes back to the pairs; staying keeps everything', async () => {
+    const w = mountWizard();
+    await toReview(w);
+    await w.user.click(screen.getByRole('button', { name: 'Cancel' }));
+    const dialog = screen.getByRole('dialog', { name: 'Leave the wizard?' });
+    await w.user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(w.store.getState().draft.step).toBe(7);
+    await w.user.click(screen.getByRole('button', { name: 'Cancel' }));
+    await w.user.click(within(screen.getByRole('dialog', { name: 'Leave the wizard?' })).getByRole('button', { name: 'Discard and leave' }));
+    expect(w.store.getState().route).toEqual({ name: 'pairs' });
+    expect(w.store.getState().draft.step).toBe(0);
+    expect(w.store.getState().draft.fields).toEqual([]);
+    expect(methods(w.bridge)).not.toContain('pairs/create');
   });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Side } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { ConfirmDialog } from '../../components/widgets';
 import { useBusy } from '../../components/use-busy';
 import { useConcord } from '../../store/react';
 import { WIZARD_STEPS, draftToConfig } from '../../store/wizard-slice';
@@ -24,6 +25,11 @@ export function WizardScreen() {
   // Secrets live only here, for as long as the step needs them: they go to the engine once.
   const [secrets, setSecrets] = useState<Record<Side, string>>({ left: '', right: '' });
   const [problem, setProblem] = useState<string | null>(null);
+  const createdPairId = useConcord((s) => s.createdPairId);
+  const createPair = useConcord((s) => s.createPair);
+  const resetWizard = useConcord((s) => s.resetWizard);
+  const navigate = useConcord((s) => s.navigate);
+  const [confirmCancel, setConfirmCancel] = useState(false);
   const [busy, whileBusy] = useBusy();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -73,7 +79,7 @@ export function WizardScreen() {
       <h1 id="wizard-title">Create a pair</h1>
       <ol className="wizard-steps" aria-label="Steps">
         {WIZARD_STEPS.map((label, i) => (
-          <li key={label} aria-current={i === step ? 'step' : undefined} className={i < step ? 'done' : ''}>
+          <li key={label} aria-current={i === step && !createdPairId ? 'step' : undefined} className={i < step || createdPairId ? 'done' : ''}>
             {label}
           </li>
         ))}
@@ -87,7 +93,7 @@ export function WizardScreen() {
         }}
       >
         <h2 id="wizard-step-title" tabIndex={-1} ref={headingRef}>
-          Step {step + 1} of {WIZARD_STEPS.length}: {WIZARD_STEPS[step]}
+          {createdPairId ? 'Done' : `Step ${step + 1} of ${WIZARD_STEPS.length}: ${WIZARD_STEPS[step]}`}
         </h2>
         <ErrorMessage error={connectorsError} onRetry={() => void loadConnectors()} />
         {(step === 0 || step === 1) && (
@@ -106,16 +112,44 @@ export function WizardScreen() {
         )}
         {/* The connection steps show their error beside the connection's fields. */}
         {step > 1 && <ErrorMessage error={wizardError} describePath={(path) => describeConfigPath(path, draftToConfig(draft))} />}
-        <div className="actions wizard-nav">
-          <button type="button" onClick={back} disabled={step === 0 || busy}>
-            Back
-          </button>
-          {step < last && (
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? 'Testing the connection…' : 'Next'}
-            </button>
-          )}
-        </div>
+        {/* Once the pair exists there is no going back to edit it here: its Settings tab does that. */}
+        {!createdPairId && (
+          <div className="actions wizard-nav">
+            <span className="actions">
+              <button type="button" onClick={back} disabled={step === 0 || busy}>
+                Back
+              </button>
+              <button type="button" className="link-button" disabled={busy} onClick={() => setConfirmCancel(true)}>
+                Cancel
+              </button>
+            </span>
+            {step < last ? (
+              <button type="submit" className="primary" disabled={busy}>
+                {busy ? (step <= 1 ? 'Testing the connection…' : 'Next…') : 'Next'}
+              </button>
+            ) : (
+              <button type="button" className="primary" disabled={busy} onClick={() => void whileBusy(createPair)}>
+                {busy ? 'Creating…' : 'Create the pair and run the first sync'}
+              </button>
+            )}
+          </div>
+        )}
+        <ConfirmDialog
+          open={confirmCancel}
+          title="Leave the wizard?"
+          confirmLabel="Discard and leave"
+          onCancel={() => setConfirmCancel(false)}
+          onConfirm={() => {
+            setConfirmCancel(false);
+            resetWizard();
+            navigate({ name: 'pairs' });
+          }}
+        >
+          <p>
+            What you chose in these steps is discarded, and no pair is created. Connections you already tested stay saved
+            in Concord for your next pair.
+          </p>
+        </ConfirmDialog>
       </form>
     </section>
   );

@@ -39,6 +39,8 @@ export function validateStep(step: number, draft: WizardDraft, connectors: Conne
   }
   if (step === 4) {
     if (draft.matchKeys.length === 0) return 'Choose at least one field to match existing records on (an email or a customer number works well).';
+    const unmapped = draft.matchKeys.find((k) => !draft.fields.some((f) => f.name === k));
+    if (unmapped !== undefined) return `“${unmapped}” is no longer a mapped field: choose the match keys again.`;
     return null;
   }
   if (step === 5) {
