@@ -55,7 +55,9 @@ const columns = helper.columns([
   helper.accessor((c) => c.fields.join(', '), { id: 'fields', header: 'Fields', sortFn: 'text' }),
   helper.accessor((c) => KIND_SHORT[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
   // The cell shows the age; the exact time is in its title (rendered below, with the current time).
-  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric' }),
+  // Newest first is the useful first order for a time: the first click on a sorted-ascending
+  // text column would otherwise remove the sort instead of reversing it.
+  helper.accessor('detectedAt', { header: 'Detected', sortFn: 'alphanumeric', sortDescFirst: true }),
 ]);
 
 /**

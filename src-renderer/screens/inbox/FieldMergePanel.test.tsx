@@ -40,10 +40,11 @@ describe('Field merge panel', () => {
     expect(headers).toEqual(['Field', 'Last synced', 'Master Billing', 'Slave CRM', 'Result']);
     // Master is Billing (right), slave is CRM (left).
     expect(cellsOf('email')).toEqual(['alice@example.com', 'alice@example.com', 'alice@example.com', 'same on both sides']);
-    expect(cellsOf('phone').slice(0, 3)).toEqual(['555-0100', '555-0199', '555-0101']);
-    expect(cellsOf('plan').slice(0, 3)).toEqual(['free', 'team', 'pro']);
-    expect(cellsOf('seats').slice(0, 3)).toEqual(['3', '4', '5']);
-    expect(cellsOf('city')).toEqual(['Paris', 'Paris', 'Lyon', 'syncs normally']);
+    // A value changed since the last sync says so to a screen reader too: "(changed)".
+    expect(cellsOf('phone').slice(0, 3)).toEqual(['555-0100', '555-0199 (changed)', '555-0101 (changed)']);
+    expect(cellsOf('plan').slice(0, 3)).toEqual(['free', 'team (changed)', 'pro (changed)']);
+    expect(cellsOf('seats').slice(0, 3)).toEqual(['3', '4 (changed)', '5 (changed)']);
+    expect(cellsOf('city')).toEqual(['Paris', 'Paris', 'Lyon (changed)', 'syncs normally']);
 
     const marked = (name: string) => within(within(fieldRow(name)).getByRole('rowheader')).queryByText('conflict') !== null;
     expect(['email', 'phone', 'plan', 'seats', 'city'].map(marked)).toEqual([false, true, true, true, false]);

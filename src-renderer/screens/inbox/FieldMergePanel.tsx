@@ -76,7 +76,7 @@ function FieldRow(props: MergeState & { field: ConflictField; master: Side; slav
   const typed = pick !== undefined && 'text' in pick ? pick : null;
   return (
     <>
-    <tr className={rowClass} onFocus={() => props.onFocusField(field.name)}>
+    <tr className={rowClass} aria-current={props.focusedField === field.name ? 'true' : undefined} onFocus={() => props.onFocusField(field.name)}>
       <th scope="row">
         {field.name}
         {field.inConflict && <span className="conflict-mark">conflict</span>}
@@ -84,9 +84,11 @@ function FieldRow(props: MergeState & { field: ConflictField; master: Side; slav
       <td className="value base">{neverSynced ? 'never synced' : <BreakableValue value={field.base} />}</td>
       <td className={valueClass(masterChanged, taken === 'master')}>
         <BreakableValue value={masterValue} />
+        {masterChanged && <span className="visually-hidden"> (changed)</span>}
       </td>
       <td className={valueClass(slaveChanged, taken === 'slave')}>
         <BreakableValue value={slaveValue} />
+        {slaveChanged && <span className="visually-hidden"> (changed)</span>}
       </td>
       <td className="result">
         {field.inConflict ? (

@@ -1,10 +1,15 @@
 // @vitest-environment happy-dom
 // The inbox's list: what it shows, how filters, search and sorting narrow and order it, and the
 // bulk actions. The merge panel and the keys have their own files.
-import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConflictSummary } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
-import { callsOf, conflictTable, giveTheListAHeight, listedRecords, listedRows, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
+import { fakeBridgeForTests } from '../../api/fake-bridge-for-tests';
+import { StoreContext } from '../../store/react';
+import { createConcordStore } from '../../store/store';
+import { InboxScreen } from './InboxScreen';
+import { callsOf, conflictTable, giveTheListAHeight, inboxHandlers, listedRecords, listedRows, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
 
 beforeAll(giveTheListAHeight);
 afterEach(cleanup);
@@ -109,6 +114,42 @@ describe('Conflict inbox list', () => {
   });
 });
 
+describe('Conflict inbox: first looks', () => {
+  it('the first press on Detected reverses the newest-first order, it does not drop the sort', async () => {
+    const { user } = await mountInbox();
+    expect(header('Detected').getAttribute('aria-sort')).toBe('descending');
+    const newestFirst = listedRecords();
+    await user.click(within(conflictTable()).getByRole('button', { name: /^Detected/ }));
+    expect(header('Detected').getAttribute('aria-sort')).toBe('ascending');
+    expect(listedRecords()).toEqual([...newestFirst].reverse());
+  });
+
+  it('while the list loads, or when it cannot, no "No conflict matches" appears', async () => {
+    let answer: (v: ConflictSummary[]) => void = () => {};
+    const bridge = fakeBridgeForTests(inboxHandlers({ 'conflicts/list': () => new Promise<ConflictSummary[]>((r) => (answer = r)) }));
+    const store = createConcordStore(bridge);
+    store.getState().navigate({ name: 'conflicts' });
+    render(
+      <StoreContext.Provider value={store}>
+        <InboxScreen conflictId={null} />
+      </StoreContext.Provider>,
+    );
+    await waitFor(() => expect(bridge.calls.some((c) => c.method === 'conflicts/list')).toBe(true));
+    expect(screen.queryByText(/No conflict matches/)).toBeNull();
+    answer([]);
+    await screen.findByRole('heading', { name: 'No open conflicts' });
+    cleanup();
+
+    await mountInbox({
+      'conflicts/list': () => {
+        throw new ApiCallError('unavailable', 'The engine is restarting.', 'conflicts/list');
+      },
+    });
+    expect((await screen.findByRole('alert')).textContent).toContain('The engine is restarting.');
+    expect(screen.queryByText(/No conflict matches/)).toBeNull();
+  });
+});
+
 describe('Conflict inbox bulk actions', () => {
   it('take master for the selected conflicts sends exactly their ids and reports what failed', async () => {
     const { bridge, user } = await mountInbox({
@@ -124,15 +165,15 @@ describe('Conflict inbox bulk actions', () => {
     expect(shownCount()).toBe('4 shown, 2 selected');
     await user.click(takeMaster);
 
-    await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe('1 resolved, 1 failed: Sheet answered 500'));
+    await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe(`1 resolved, 1 failed (still selected): ${dave.record}: Sheet answered 500`));
     const [args] = callsOf(bridge, 'conflicts/resolve-bulk') as { conflictIds: string[]; take: string }[];
     expect(callsOf(bridge, 'conflicts/resolve-bulk')).toHaveLength(1);
     expect(args?.take).toBe('master');
     expect([...(args?.conflictIds ?? [])].sort()).toEqual([alice.id, dave.id]);
-    // The resolved one leaves the list, the failed one stays; nothing is left selected.
+    // The resolved one leaves the list; the failed one stays, still selected for another try.
     expect(listedRecords()).toEqual([carol.record, bob.record, dave.record]);
-    expect(screen.getAllByRole('checkbox').some((c) => (c as HTMLInputElement).checked)).toBe(false);
-    expect(shownCount()).toBe('3 shown');
+    expect(screen.getByRole<HTMLInputElement>('checkbox', { name: `Select ${dave.record}` }).checked).toBe(true);
+    expect(shownCount()).toBe('3 shown, 1 selected');
   });
 
   it('take slave after "select all shown" acts on the filtered conflicts only', async () => {

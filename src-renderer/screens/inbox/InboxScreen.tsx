@@ -24,8 +24,11 @@ function describeFilter(filter: InboxFilter, pairs: { id: string; name: string }
 const PANEL_KEYS: readonly PanelKey[] = ['1', '2', 'ArrowUp', 'ArrowDown', 'Enter'];
 const isPanelKey = (key: string): key is PanelKey => PANEL_KEYS.some((k) => k === key);
 
+/** A field that takes letters and digits; a row's checkbox does not, so the keys keep working there. */
 function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  if (!(target instanceof HTMLElement)) return false;
+  if (target instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
+  return target.isContentEditable || ['TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
 export function InboxScreen({ conflictId, pairId = null }: { conflictId: string | null; pairId?: string | null }) {
@@ -107,12 +110,16 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
 
   async function bulk(take: 'master' | 'slave'): Promise<void> {
     await whileBulk(() => resolveBulk(selectedIds, take));
-    setSelection({});
-    // The open conflict may be one the bulk action resolved: its panel must not stay (its Apply
-    // would only say "already resolved"). The next open one in display order takes its place.
+    // What was resolved leaves the selection; what the engine refused (or all of it, when the
+    // call itself failed) stays selected for another try.
     const stillOpen = new Set(store.getState().conflicts.map((c) => c.id));
+    setSelection(Object.fromEntries(selectedIds.filter((id) => stillOpen.has(id)).map((id) => [id, true])));
+    // The open conflict may be one the bulk action resolved: its panel must not stay (its Apply
+    // would only say "already resolved"). The next open one in display order takes its place, as after Apply.
     if (conflictId && !stillOpen.has(conflictId)) {
-      const next = orderRef.current.find((id) => stillOpen.has(id));
+      const order = orderRef.current;
+      const from = Math.max(0, order.indexOf(conflictId));
+      const next = order.slice(from).find((id) => stillOpen.has(id)) ?? [...order.slice(0, from)].reverse().find((id) => stillOpen.has(id));
       navigate(next ? { name: 'conflicts', conflictId: next } : { name: 'conflicts', ...(pairId ? { pairId } : {}) });
     }
     // The pressed button is now disabled (nothing selected) and the rows it resolved are gone: the
@@ -193,12 +200,15 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
             {bulkOutcome && (
               <span role="status">
                 {bulkOutcome.resolved} resolved
-                {bulkOutcome.failed.length > 0 && `, ${bulkOutcome.failed.length} failed: ${bulkOutcome.failed.map((f) => f.error).join('; ')}`}
+                {bulkOutcome.failed.length > 0 &&
+                  `, ${bulkOutcome.failed.length} failed (still selected): ${bulkOutcome.failed
+                    .map((f) => `${conflicts.find((c) => c.id === f.conflictId)?.record ?? 'a conflict'}: ${f.error ?? 'the engine gave no reason'}`)
+                    .join('; ')}`}
               </span>
             )}
           </div>
           <p className="muted key-help">Keys: j / k next or previous conflict · ↑ / ↓ field · 1 take master · 2 take slave · Enter apply</p>
-          {shown.length === 0 && (
+          {loaded && !error && shown.length === 0 && (
             <div className="empty-state no-match" role="status">
               <p>
                 No conflict matches {describeFilter(filter, pairs)}. {conflicts.length} open {conflicts.length === 1 ? 'conflict is' : 'conflicts are'} hidden by

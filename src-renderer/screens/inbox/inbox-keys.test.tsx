@@ -21,6 +21,13 @@ const activeRecord = () => {
 };
 
 describe('Inbox keys', () => {
+  it('keep working after a row is ticked: a checkbox is not a place to type', async () => {
+    const { user } = await mountInbox();
+    await user.click(screen.getByRole('checkbox', { name: `Select ${alice.record}` }));
+    await user.keyboard('j');
+    await waitFor(() => expect(panelTitle()).toBe(carol.record));
+  });
+
   it('j and k open the next and previous conflict in display order, and stop at the ends', async () => {
     const { user, store } = await mountInbox();
     // Newest first: carol, alice, bob, dave.
