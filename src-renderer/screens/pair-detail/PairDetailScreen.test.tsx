@@ -9,7 +9,7 @@ import { connectEngineEvents } from '../../store/engine-events';
 import { StoreContext } from '../../store/react';
 import type { PairTab } from '../../store/route';
 import { createConcordStore } from '../../store/store';
-import { activityEntry, failedRecord, pairConfig, pairDetail, pairSummary, runSummary } from '../pairs/pairs.fixture';
+import { activityEntry, deferred, failedRecord, pairConfig, pairDetail, pairSummary, runSummary } from '../pairs/pairs.fixture';
 
 afterEach(cleanup);
 
@@ -232,8 +232,27 @@ describe('Pair detail: settings', () => {
     const sent = callsOf(bridge, 'pairs/update')[0]?.args;
     expect(sent).toEqual({ pairId: 'p1', config: pairConfig({ fields: [pairConfig().fields[0]!, { ...pairConfig().fields[1]!, left: { fields: ['nickname'] } }] }) });
 
+    // It asks first, as the card's Full resync does.
     fireEvent.click(within(status).getByRole('button', { name: 'Run full resync now' }));
+    const dialog = screen.getByRole('dialog', { name: /^Full resync of/ });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(callsOf(bridge, 'pairs/full-resync')).toEqual([]);
+    fireEvent.click(within(status).getByRole('button', { name: 'Run full resync now' }));
+    fireEvent.click(within(screen.getByRole('dialog', { name: /^Full resync of/ })).getByRole('button', { name: 'Start full resync' }));
     await waitFor(() => expect(callsOf(bridge, 'pairs/full-resync')).toEqual([{ method: 'pairs/full-resync', args: { pairId: 'p1' } }]));
+  });
+
+  it('Retry runs once at a time per record and says it is running', async () => {
+    const answer = deferred<{ status: 'done' | 'failed'; error: string | null }>();
+    const { bridge } = await mountDetail('failed', { 'failed/list': () => [failedRecord()], 'failed/retry': () => answer.promise }, pairSummary({ failed: 1 }));
+    const retry = await screen.findByRole('button', { name: 'Retry ann@example.com' });
+    fireEvent.click(retry);
+    fireEvent.click(retry);
+    await waitFor(() => expect(retry.textContent).toBe('Retrying…'));
+    expect((retry as HTMLButtonElement).disabled).toBe(true);
+    expect(callsOf(bridge, 'failed/retry')).toHaveLength(1);
+    answer.resolve({ status: 'done', error: null });
+    await waitFor(() => expect(retry.textContent).toBe('Retry'));
   });
 
   it('a refused save shows the engine\'s error, names the place to look, and keeps the edit', async () => {

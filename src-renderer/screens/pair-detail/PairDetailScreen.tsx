@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { ListTable } from '../../components/ListTable';
+import { useBusy } from '../../components/use-busy';
 import { BreakableValue, ConfirmDialog, formatTime } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
@@ -64,7 +65,13 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
         {TABS.map((t) => (
           <a key={t.id} role="tab" aria-selected={t.id === tab} href={`#/pairs/${encodeURIComponent(pairId)}/${t.id}`}>
             {t.label}
-            {t.id === 'failed' && pair.failed > 0 && <span className="badge badge-alert">{pair.failed}</span>}
+            {t.id === 'failed' && pair.failed > 0 && (
+              <>
+                {/* Read as "Failed records, 2", not "Failed records2". */}
+                <span className="visually-hidden">, </span>
+                <span className="badge badge-alert">{pair.failed}</span>
+              </>
+            )}
             {t.id === 'settings' && unsaved && <span className="unsaved-mark"> · unsaved</span>}
           </a>
         ))}
@@ -149,13 +156,21 @@ function FailedTab({ pairId }: { pairId: string }) {
           <td>{f.attempts}</td>
           <td className="nowrap">{formatTime(f.nextAttemptAt)}</td>
           <td>
-            <button type="button" aria-label={`Retry ${f.record}`} onClick={() => void retry(pairId, f.id)}>
-              Retry
-            </button>
+            <RetryButton record={f.record} onRetry={() => retry(pairId, f.id)} />
           </td>
         </>
       )}
     />
+  );
+}
+
+/** A retry is a whole run: one at a time per record, and the button says it is running. */
+function RetryButton({ record, onRetry }: { record: string; onRetry: () => Promise<void> }) {
+  const [busy, whileBusy] = useBusy();
+  return (
+    <button type="button" aria-label={`Retry ${record}`} disabled={busy} onClick={() => void whileBusy(onRetry)}>
+      {busy ? 'Retrying…' : 'Retry'}
+    </button>
   );
 }
 

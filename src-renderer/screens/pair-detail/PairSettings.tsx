@@ -9,6 +9,7 @@ import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor'
 import { DeleteChoiceRadios, INTERVALS } from '../wizard/PolicySteps';
 import { validateMapping } from '../wizard/mapping-model';
 import { describeConfigPath } from '../../components/config-paths';
+import { FullResyncDialog } from '../pairs/PairCard';
 
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
 export function PairSettings({ pairId }: { pairId: string }) {
@@ -16,6 +17,10 @@ export function PairSettings({ pairId }: { pairId: string }) {
   const appFields = useConcord((s) => s.extras[pairId]?.appFields);
   const updatePair = useConcord((s) => s.updatePair);
   const fullResync = useConcord((s) => s.fullResync);
+  const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
+  const running = useConcord((s) => s.progress[pairId] !== undefined || s.pending[pairId] !== undefined);
+  const resyncBlocked = !pair || pair.paused || pair.running !== null || running;
+  const [confirmResync, setConfirmResync] = useState(false);
   const deletePair = useConcord((s) => s.deletePair);
   const navigate = useConcord((s) => s.navigate);
   // The user's edits, once there are any (kept in the store, so a look at another tab keeps them);
@@ -140,14 +145,24 @@ export function PairSettings({ pairId }: { pairId: string }) {
       >
         <p>Concord stops syncing these apps and forgets the pair's links, history and conflicts. The records in both apps stay as they are.</p>
       </ConfirmDialog>
+      <FullResyncDialog
+        open={confirmResync}
+        pairName={config.name}
+        onCancel={() => setConfirmResync(false)}
+        onConfirm={() => {
+          setConfirmResync(false);
+          void fullResync(pairId);
+        }}
+      />
       <div role="status">
         {saved && !saved.needsFullResync && <p>Saved. The next run uses the new settings.</p>}
         {saved?.needsFullResync && (
           <p className="banner">
             Saved. This change applies to existing records only after a full resync.{' '}
-            <button type="button" onClick={() => void fullResync(pairId)}>
+            <button type="button" disabled={resyncBlocked} onClick={() => setConfirmResync(true)}>
               Run full resync now
             </button>
+            {pair?.paused && <span className="muted"> Resume the pair first.</span>}
           </p>
         )}
       </div>

@@ -136,21 +136,27 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
           they were really deleted.
         </p>
       </ConfirmDialog>
-      <ConfirmDialog
+      <FullResyncDialog
         open={confirmResync}
-        title={`Full resync of ${pair.name}?`}
-        confirmLabel="Start full resync"
+        pairName={pair.name}
         onCancel={() => setConfirmResync(false)}
         onConfirm={() => {
           setConfirmResync(false);
           void fullResync(pair.id);
         }}
-      >
-        <p>
-          Concord re-reads every record on both sides and repairs any drift from the last synced state. It can take a
-          while on large collections; you can cancel it.
-        </p>
-      </ConfirmDialog>
+      />
     </article>
+  );
+}
+
+/** Full resync asks first, wherever it is offered (the card, the settings after a change that needs one). */
+export function FullResyncDialog(props: { open: boolean; pairName: string; onCancel: () => void; onConfirm: () => void }) {
+  return (
+    <ConfirmDialog open={props.open} title={`Full resync of ${props.pairName}?`} confirmLabel="Start full resync" onCancel={props.onCancel} onConfirm={props.onConfirm}>
+      <p>
+        Concord re-reads every record on both sides and repairs any drift from the last synced state. It can take a
+        while on large collections; you can cancel it.
+      </p>
+    </ConfirmDialog>
   );
 }
