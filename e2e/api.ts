@@ -20,7 +20,7 @@ const field = (name: string): FieldMapping => ({ name, type: 'string', left: { f
 export async function createCustomersPair(
   page: Page,
   concord: ConcordServer,
-  options: { dbPath: string; csvPath: string; name?: string; conflictPolicy?: ConflictPolicy; masterSide?: Side },
+  options: { dbPath: string; csvPath: string; name?: string; conflictPolicy?: ConflictPolicy; initialMatchPolicy?: ConflictPolicy; masterSide?: Side },
 ): Promise<string> {
   const left = await invoke(page, concord, 'connections/create', { name: 'Shop database', connector: 'sqlite-table', config: { path: options.dbPath } });
   const right = await invoke(page, concord, 'connections/create', { name: 'Customer sheet', connector: 'csv-file', config: { path: options.csvPath } });
@@ -34,7 +34,7 @@ export async function createCustomersPair(
       matchKeys: ['email'],
       masterSide: options.masterSide ?? 'left',
       conflictPolicy: options.conflictPolicy ?? 'manual',
-      initialMatchPolicy: 'master',
+      initialMatchPolicy: options.initialMatchPolicy ?? 'master',
       deletes: { propagate: true, massDeleteThreshold: 0.9 },
       schedule: { intervalSeconds: null },
     },

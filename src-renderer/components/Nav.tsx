@@ -23,8 +23,8 @@ export function Nav() {
               {item.label}
               {item.label === 'Conflicts' && (
                 // Always rendered (0 too) so the nav never shifts when the count changes.
-                <span className={open > 0 ? 'badge badge-alert' : 'badge'} aria-label={`${open} open`} data-testid="open-conflicts">
-                  {open}
+                <span className={open > 0 ? 'badge badge-alert' : 'badge'} aria-label={`${open.toLocaleString()} open`} data-testid="open-conflicts">
+                  {open.toLocaleString()}
                 </span>
               )}
             </a>

@@ -134,7 +134,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
     <section aria-labelledby="inbox-title" className="screen screen-wide inbox-screen">
       <header className="screen-header">
         <h1 id="inbox-title" tabIndex={-1} ref={titleRef}>
-          Conflicts <span className="muted">({openCount} open)</span>
+          Conflicts <span className="muted">({openCount.toLocaleString()} open)</span>
         </h1>
       </header>
       <ErrorMessage error={error} onRetry={() => void loadConflicts()} />
@@ -189,7 +189,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
           </div>
           <div className="bulk-bar" aria-live="polite">
             <span>
-              {shown.length} shown{selectedIds.length > 0 ? `, ${selectedIds.length} selected` : ''}
+              {shown.length.toLocaleString()} shown{selectedIds.length > 0 ? `, ${selectedIds.length.toLocaleString()} selected` : ''}
             </span>
             <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => void bulk('master')}>
               Take master for selected
