@@ -67,7 +67,10 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await app.getByText('Examples: Differ — master wins (2)').click();
   await expect(app.getByRole('region', { name: 'Preview' }).getByRole('listitem').filter({ hasText: 'Munich' })).toHaveCount(1);
   await expect(app.getByRole('region', { name: 'Preview' })).toContainText('A holds 4 records, B holds 5');
-  await app.screenshot({ path: screenshotPath('wizard-matching') });
+  // The ambiguous key comes with the records that share it.
+  await app.getByText('Examples: Ambiguous (1)').click();
+  await expect(app.getByRole('region', { name: 'Preview' }).getByRole('table').filter({ hasText: 'shared by 3 records' }).getByRole('row')).toHaveCount(4);
+  await app.screenshot({ path: screenshotPath('wizard-matching'), fullPage: true });
   await wizard.next();
 
   await wizard.expectStep('Master & policies');

@@ -157,7 +157,13 @@ export type PairSummary = {
 
 export type PairDetail = PairSummary & { config: PairConfig; createdAt: string; updatedAt: string };
 
-export type PreviewExample = { left?: Record<string, CanonicalValue>; right?: Record<string, CanonicalValue>; key: string };
+export type PreviewExample = {
+  left?: Record<string, CanonicalValue>;
+  right?: Record<string, CanonicalValue>;
+  key: string;
+  /** Ambiguous keys: the records on the other side that share the key (the example's own record is on its side). */
+  candidates?: Record<string, CanonicalValue>[];
+};
 
 export type PairPreview = {
   leftTotal: number;

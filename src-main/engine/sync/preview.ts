@@ -54,7 +54,14 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
         createOnLeft: plan.createOnLeft.slice(0, EXAMPLES).map((id) => ex(undefined, canon.right.get(id))),
         createOnRight: plan.createOnRight.slice(0, EXAMPLES).map((id) => ex(canon.left.get(id), undefined)),
         conflicts: differing.slice(0, EXAMPLES).map((m) => ex(canon.left.get(m.leftId), canon.right.get(m.rightId))),
-        ambiguous: plan.duplicates.slice(0, EXAMPLES).map((d) => (d.side === 'left' ? ex(canon.left.get(d.id), undefined) : ex(undefined, canon.right.get(d.id)))),
+        ambiguous: plan.duplicates.slice(0, EXAMPLES).map((d) => {
+          const other: Side = d.side === 'left' ? 'right' : 'left';
+          const candidates = d.candidates.flatMap((id) => {
+            const c = canon[other].get(id) ?? linkedCanon[other].get(id);
+            return c ? [c] : [];
+          });
+          return { ...(d.side === 'left' ? ex(canon.left.get(d.id), undefined) : ex(undefined, canon.right.get(d.id))), candidates };
+        }),
       },
     };
   } finally {

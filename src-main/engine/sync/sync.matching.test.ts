@@ -36,6 +36,8 @@ describe('matching existing records', () => {
     const preview = await kit.call('pairs/preview', { pairId: s.pairId });
     expect(preview).toMatchObject({ leftTotal: 4, rightTotal: 4, matched: 2, createOnRight: 1, createOnLeft: 0, ambiguous: 1 });
     expect(preview.examples.ambiguous[0]?.left?.email).toBe('cy@example.com');
+    // With the records it would be confused with, so the user sees why before the first run.
+    expect(preview.examples.ambiguous[0]?.candidates?.map((c) => c.name).sort()).toEqual(['Cy A', 'Cy B']);
 
     const run = await syncAndWait(kit, s.pairId);
     expect(run.status).toBe('succeeded');

@@ -1,11 +1,58 @@
-import type { ConflictPolicy, PreviewExample, Side } from '../../../src-main/engine/api/model';
+import type { CanonicalValue, ConflictPolicy, PreviewExample, Side } from '../../../src-main/engine/api/model';
 import { formatValue } from '../../components/widgets';
 import { useBusy } from '../../components/use-busy';
 import { plural } from '../../components/plural';
 import { useConcord } from '../../store/react';
 import { sideLabel } from './mapping-model';
 
-function Examples({ title, items }: { title: string; items: PreviewExample[] }) {
+type ExampleRow = { label: string; values: Record<string, CanonicalValue> };
+
+/** One example as a small table: a row per record (A, B, or the candidates a key is shared with), a column per field. */
+function ExampleTable({ example, fields }: { example: PreviewExample; fields: string[] }) {
+  const rows: ExampleRow[] = [];
+  if (example.left) rows.push({ label: 'App A', values: example.left });
+  if (example.right) rows.push({ label: 'App B', values: example.right });
+  const otherSide = example.left ? 'App B' : 'App A';
+  example.candidates?.forEach((values, i) => rows.push({ label: `${otherSide}, record ${i + 1}`, values }));
+  const columns = fields.filter((f) => rows.some((r) => f in r.values));
+  // A matched pair: the fields whose values differ between A and B are marked.
+  const differs = (f: string): boolean => example.left !== undefined && example.right !== undefined && formatValue(example.left[f]) !== formatValue(example.right[f]);
+  return (
+    <div className="example-scroll">
+      <table className="example">
+        <caption>
+          <code>{example.key}</code>
+          {example.candidates && ` · shared by ${plural(example.candidates.length + 1, 'record')}`}
+        </caption>
+        <thead>
+          <tr>
+            <td />
+            {columns.map((f) => (
+              <th key={f} scope="col">
+                {f}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.label}>
+              <th scope="row">{r.label}</th>
+              {columns.map((f) => (
+                <td key={f} className={differs(f) ? 'differs' : undefined}>
+                  {f in r.values ? formatValue(r.values[f]) : ''}
+                  {differs(f) && <span className="visually-hidden"> (differs)</span>}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Examples({ title, items, fields }: { title: string; items: PreviewExample[]; fields: string[] }) {
   if (items.length === 0) return null;
   return (
     <details>
@@ -15,9 +62,7 @@ function Examples({ title, items }: { title: string; items: PreviewExample[] }) 
       <ul className="examples">
         {items.map((ex, i) => (
           <li key={`${ex.key}-${i}`}>
-            <code>{ex.key}</code>
-            {ex.left && <span> · A: {Object.entries(ex.left).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}</span>}
-            {ex.right && <span> · B: {Object.entries(ex.right).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}</span>}
+            <ExampleTable example={ex} fields={fields} />
           </li>
         ))}
       </ul>
@@ -51,6 +96,7 @@ export function MatchStep() {
   const loadPreview = useConcord((s) => s.loadPreview);
   const [loading, whileLoading] = useBusy();
   const { label: differLabel, help: differHelp } = differWording(draft.initialMatchPolicy, draft.masterSide);
+  const fieldNames = draft.fields.map((f) => f.name);
   return (
     <div>
       <fieldset>
@@ -88,11 +134,11 @@ export function MatchStep() {
           <p className="muted">
             A holds {plural(preview.leftTotal, 'record')}, B holds {preview.rightTotal}. {differHelp} Ambiguous matches go to the conflict inbox, never doubled.
           </p>
-          <Examples title="Matched" items={preview.examples.matched} />
-          <Examples title="To create in A" items={preview.examples.createOnLeft} />
-          <Examples title="To create in B" items={preview.examples.createOnRight} />
-          <Examples title={differLabel} items={preview.examples.conflicts} />
-          <Examples title="Ambiguous" items={preview.examples.ambiguous} />
+          <Examples title="Matched" items={preview.examples.matched} fields={fieldNames} />
+          <Examples title="To create in A" items={preview.examples.createOnLeft} fields={fieldNames} />
+          <Examples title="To create in B" items={preview.examples.createOnRight} fields={fieldNames} />
+          <Examples title={differLabel} items={preview.examples.conflicts} fields={fieldNames} />
+          <Examples title="Ambiguous" items={preview.examples.ambiguous} fields={fieldNames} />
         </div>
       )}
     </div>

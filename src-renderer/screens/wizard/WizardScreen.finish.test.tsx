@@ -15,11 +15,21 @@ function previewNumbers(): Record<string, string> {
   return Object.fromEntries(terms.map((t, i) => [t, values[i] ?? '']));
 }
 
-/** One group of examples, found by its summary ("Examples: Ambiguous (1)"): its lines. */
-function examples(summary: string): (string | null)[] {
+/** One group of examples, found by its summary ("Examples: Ambiguous (1)"): per example its key, then a line per record. */
+function examples(summary: string): string[][] {
   const details = screen.getByText(summary).closest('details');
   if (!details) throw new Error(`no examples titled ${summary}`);
-  return within(details).getAllByRole('listitem').map((li) => li.textContent);
+  return within(details)
+    .getAllByRole('table')
+    .map((table) => {
+      const [head, ...rows] = within(table).getAllByRole('row');
+      const fields = within(head!).getAllByRole('columnheader').map((h) => h.textContent ?? '');
+      const lines = rows.map((row) => {
+        const [label, ...cells] = [within(row).getByRole('rowheader'), ...within(row).getAllByRole('cell')].map((c) => c.textContent ?? '');
+        return `${label}: ${cells.map((v, i) => `${fields[i]}=${v}`).join(', ')}`;
+      });
+      return [table.querySelector('caption')?.textContent ?? '', ...lines];
+    });
 }
 
 async function next(w: Wizard, n: number, title: string): Promise<void> {
@@ -60,11 +70,15 @@ describe('wizard, matching', () => {
 
     expect(previewNumbers()).toEqual({ Matched: '6', 'To create in A': '2', 'To create in B': '4', 'Differ — master wins': '3', Ambiguous: '1' });
     expect(within(screen.getByRole('region', { name: 'Preview' })).getByText(/A holds 12 records, B holds 9\./)).toBeTruthy();
-    expect(examples('Examples: Matched (1)')).toEqual(['ann@example.com · A: email=ann@example.com · B: email=ann@example.com']);
-    expect(examples('Examples: To create in A (1)')).toEqual(['bob@example.com · B: email=bob@example.com, first_name=Bob']);
-    expect(examples('Examples: To create in B (1)')).toEqual(['cy@example.com · A: email=cy@example.com, tags=vip, eu']);
-    expect(examples('Examples: Differ — master wins (1)')).toEqual(['dee@example.com · A: first_name=Dee · B: first_name=Deirdre']);
-    expect(examples('Examples: Ambiguous (1)')).toEqual(['shared@example.com · B: email=shared@example.com, first_name=(empty)']);
+    expect(examples('Examples: Matched (1)')).toEqual([['ann@example.com', 'App A: email=ann@example.com', 'App B: email=ann@example.com']]);
+    expect(examples('Examples: To create in A (1)')).toEqual([['bob@example.com', 'App B: email=bob@example.com, first_name=Bob']]);
+    expect(examples('Examples: To create in B (1)')).toEqual([['cy@example.com', 'App A: email=cy@example.com, tags=vip, eu']]);
+    // The fields that differ are marked, for the eye and for a screen reader.
+    expect(examples('Examples: Differ — master wins (1)')).toEqual([['dee@example.com', 'App A: first_name=Dee (differs)', 'App B: first_name=Deirdre (differs)']]);
+    // An ambiguous key comes with the records it is shared with.
+    expect(examples('Examples: Ambiguous (1)')).toEqual([
+      ['shared@example.com · shared by 3 records', 'App B: email=shared@example.com, first_name=(empty)', 'App A, record 1: email=shared@example.com, first_name=Sam', 'App A, record 2: email=shared@example.com, first_name=Sue'],
+    ]);
   });
 
   it('names what happens to differing records by the first-sync policy chosen later', async () => {

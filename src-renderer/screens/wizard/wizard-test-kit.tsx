@@ -88,7 +88,16 @@ export const PREVIEW: PairPreview = {
     createOnLeft: [{ key: 'bob@example.com', right: { email: 'bob@example.com', first_name: 'Bob' } }],
     createOnRight: [{ key: 'cy@example.com', left: { email: 'cy@example.com', tags: ['vip', 'eu'] } }],
     conflicts: [{ key: 'dee@example.com', left: { first_name: 'Dee' }, right: { first_name: 'Deirdre' } }],
-    ambiguous: [{ key: 'shared@example.com', right: { email: 'shared@example.com', first_name: null } }],
+    ambiguous: [
+      {
+        key: 'shared@example.com',
+        right: { email: 'shared@example.com', first_name: null },
+        candidates: [
+          { email: 'shared@example.com', first_name: 'Sam' },
+          { email: 'shared@example.com', first_name: 'Sue' },
+        ],
+      },
+    ],
   },
 };
 
