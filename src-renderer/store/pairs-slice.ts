@@ -1,4 +1,4 @@
-import type { ActivityEntry, FailedRecord, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../src-main/engine/api/model';
+import type { ActivityEntry, CollectionField, FailedRecord, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../src-main/engine/api/model';
 import type { ApiMethod } from '../../src-main/engine/api/contract';
 import type { ApiCallError } from '../api/call';
 import type { SliceCreator } from './store';
@@ -12,6 +12,8 @@ export type PairExtras = {
   activityLimit: number;
   /** The fields of each side's collection, for the settings' field pickers (null until described, or when an app cannot be read). */
   appFields: { left: string[]; right: string[] } | null;
+  /** The app fields the connector keeps itself (updated_at, the sync flag, concord_id): never offered as "not synced". */
+  managedFields: { left: string[]; right: string[] } | null;
   error: ApiCallError | null;
 };
 
@@ -56,7 +58,7 @@ export type PairsSlice = {
   applyRunFinished(run: RunSummary): void;
 };
 
-const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, activityLimit: ACTIVITY_PAGE, appFields: null, error: null };
+const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, activityLimit: ACTIVITY_PAGE, appFields: null, managedFields: null, error: null };
 
 export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, guard }) => {
   const patchExtras = (pairId: string, patch: Partial<PairExtras>): void => {
@@ -134,10 +136,12 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       const fieldsOf = async (side: 'left' | 'right') => {
         const { connectionId, collection } = result.value.config[side];
         const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
-        return described.ok ? (described.value.find((c) => c.name === collection)?.fields.map((f) => f.name) ?? null) : null;
+        return described.ok ? (described.value.find((c) => c.name === collection)?.fields ?? null) : null;
       };
       const [left, right] = await Promise.all([fieldsOf('left'), fieldsOf('right')]);
-      if (left && right) patchExtras(pairId, { appFields: { left, right } });
+      const names = (fields: CollectionField[]) => fields.map((f) => f.name);
+      const managed = (fields: CollectionField[]) => fields.filter((f) => f.managed).map((f) => f.name);
+      if (left && right) patchExtras(pairId, { appFields: { left: names(left), right: names(right) }, managedFields: { left: managed(left), right: managed(right) } });
     },
     async loadRuns(pairId) {
       const result = await guard('runs/list', () => call('runs/list', { pairId, limit: 50 }));

@@ -15,6 +15,7 @@ import { FullResyncDialog } from '../pairs/PairCard';
 export function PairSettings({ pairId }: { pairId: string }) {
   const detail = useConcord((s) => s.extras[pairId]?.detail);
   const appFields = useConcord((s) => s.extras[pairId]?.appFields);
+  const managedFields = useConcord((s) => s.extras[pairId]?.managedFields);
   const updatePair = useConcord((s) => s.updatePair);
   const fullResync = useConcord((s) => s.fullResync);
   const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
@@ -60,7 +61,12 @@ export function PairSettings({ pairId }: { pairId: string }) {
         Name
         <input value={config.name} onChange={(e) => patch({ name: e.target.value })} />
       </label>
-      <MappingEditor fields={config.fields} onChange={(fields) => patch({ fields })} {...(appFields ? { leftFields: appFields.left, rightFields: appFields.right } : {})} />
+      <MappingEditor
+        fields={config.fields}
+        onChange={(fields) => patch({ fields })}
+        {...(appFields ? { leftFields: appFields.left, rightFields: appFields.right } : {})}
+        {...(managedFields ? { managedFields } : {})}
+      />
       <fieldset>
         <legend>Policies</legend>
         <label>

@@ -29,6 +29,10 @@ export function MappingEditor(props: {
   onChange: (fields: FieldMapping[]) => void;
   leftFields?: string[];
   rightFields?: string[];
+  /** A line above the table (the wizard says where its suggestions came from). */
+  hint?: string;
+  /** Fields the connectors keep themselves (updated_at, concord_id…): not listed as "not synced". */
+  managedFields?: Partial<Record<Side, string[]>>;
 }) {
   const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const update = (index: number, patch: Partial<FieldMapping>): void =>
@@ -76,6 +80,7 @@ export function MappingEditor(props: {
   return (
     <fieldset className="mapping">
       <legend>Field mapping</legend>
+      {props.hint && <p className="help">{props.hint}</p>}
       {props.fields.length === 0 && <p className="muted">No fields mapped yet. Add a field, or go back and choose collections with fields of the same name.</p>}
       {props.fields.length > 0 && (
         <table className="data-table mapping-table" aria-label="Mapped fields">
@@ -182,12 +187,15 @@ export function MappingEditor(props: {
           </tbody>
         </table>
       )}
-      <button
-        type="button"
-        onClick={() => props.onChange([...props.fields, { name: '', type: 'string', left: { fields: [] }, right: { fields: [] }, direction: 'both' }])}
-      >
-        Add a field
-      </button>
+      <div className="mapping-footer">
+        <button
+          type="button"
+          onClick={() => props.onChange([...props.fields, { name: '', type: 'string', left: { fields: [] }, right: { fields: [] }, direction: 'both' }])}
+        >
+          Add a field
+        </button>
+        <UnmappedFields fields={props.fields} left={props.leftFields} right={props.rightFields} managed={props.managedFields} />
+      </div>
       {problems.length > 0 && (
         <div className="mapping-problems-box" aria-live="polite">
           <strong>To fix before going on:</strong>
@@ -199,5 +207,31 @@ export function MappingEditor(props: {
         </div>
       )}
     </fieldset>
+  );
+}
+
+/** The app fields no row reads or writes: what this pair leaves alone, so nothing is left out unnoticed. */
+function UnmappedFields(props: { fields: FieldMapping[]; left: string[] | undefined; right: string[] | undefined; managed: Partial<Record<Side, string[]>> | undefined }) {
+  const { fields, left, right } = props;
+  const unused = (side: Side, all: string[] | undefined): string[] => {
+    const used = new Set([...fields.flatMap((f) => f[side].fields), ...(props.managed?.[side] ?? [])]);
+    return (all ?? []).filter((name) => !used.has(name));
+  };
+  const parts = [
+    { side: 'left' as const, names: unused('left', left) },
+    { side: 'right' as const, names: unused('right', right) },
+  ].filter((p) => p.names.length > 0);
+  if (parts.length === 0) return null;
+  return (
+    <p className="muted unmapped">
+      Not synced:{' '}
+      {parts.map((p, i) => (
+        <span key={p.side}>
+          {i > 0 && '; '}
+          {sideLabel(p.side)} — {p.names.join(', ')}
+        </span>
+      ))}
+      . Add a field to sync one.
+    </p>
   );
 }

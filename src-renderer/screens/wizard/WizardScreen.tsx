@@ -71,8 +71,9 @@ export function WizardScreen() {
     patchDraft({ step: Math.max(0, step - 1) });
   }
 
-  const fieldNames = (side: Side): string[] | undefined =>
-    draft[side].collections?.find((c) => c.name === draft[side].collection)?.fields.map((f) => f.name);
+  const collectionFields = (side: Side) => draft[side].collections?.find((c) => c.name === draft[side].collection)?.fields;
+  const fieldNames = (side: Side): string[] | undefined => collectionFields(side)?.map((f) => f.name);
+  const managedNames = (side: Side): string[] => collectionFields(side)?.filter((f) => f.managed).map((f) => f.name) ?? [];
 
   return (
     <section aria-labelledby="wizard-title" className="screen wizard">
@@ -100,7 +101,16 @@ export function WizardScreen() {
           <ConnectionStep key={step === 0 ? 'left' : 'right'} side={step === 0 ? 'left' : 'right'} secret={secrets[step === 0 ? 'left' : 'right']} onSecret={(v) => setSecrets((s) => ({ ...s, [step === 0 ? 'left' : 'right']: v }))} />
         )}
         {step === 2 && <CollectionsStep />}
-        {step === 3 && <MappingEditor fields={draft.fields} onChange={(fields) => patchDraft({ fields })} leftFields={fieldNames('left')} rightFields={fieldNames('right')} />}
+        {step === 3 && (
+          <MappingEditor
+            fields={draft.fields}
+            onChange={(fields) => patchDraft({ fields })}
+            leftFields={fieldNames('left')}
+            rightFields={fieldNames('right')}
+            managedFields={{ left: managedNames('left'), right: managedNames('right') }}
+            hint="Suggested from the fields with the same name in both apps. Change any row, join or transform values under Details, set a field's direction and its own conflict policy, or add and remove fields."
+          />
+        )}
         {step === 4 && <MatchStep />}
         {step === 5 && <PoliciesStep />}
         {step === 6 && <ScheduleStep />}
