@@ -109,7 +109,9 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     async cancelRun(pairId) {
       const runId = get().pairs.find((p) => p.id === pairId)?.running?.id ?? get().progress[pairId]?.runId;
       if (!runId) return;
-      await cardAction(pairId, 'runs/cancel', () => call('runs/cancel', { runId }));
+      const answer = await cardAction(pairId, 'runs/cancel', () => call('runs/cancel', { runId }));
+      // The run ended before the cancel reached it: say so, rather than a button that just greys out.
+      if (answer && !answer.cancelled) get().notify('info', 'The run had already finished, so there was nothing to cancel.');
     },
     async setPaused(pairId, paused) {
       const summary = await cardAction(pairId, paused ? 'pairs/pause' : 'pairs/resume', () =>

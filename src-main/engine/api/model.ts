@@ -290,6 +290,11 @@ export type ConnectorCapabilities = {
   realtime?: 'webhook' | 'notify';
   deletes: 'reported' | 'by-scan';
   optimisticWrites: boolean;
+  /**
+   * How many writes to hand the connector in one call (default 100). A file connector rewrites
+   * its whole file per call, so it takes far more at once than an API with a request size limit.
+   */
+  writeBatch?: number;
 };
 
 export type ConnectorInfo = {

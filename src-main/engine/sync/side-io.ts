@@ -28,6 +28,9 @@ const retryAfterOf = (e: unknown): number | undefined => {
 };
 
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** Lets timers and I/O (HTTP requests, IPC) run before going on; a microtask (plain `await`) does not. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const READ_CHUNK = 200;
 const WRITE_CHUNK = 100;
 
@@ -92,6 +95,8 @@ export function createSideIo(opts: {
         out.upserts.clear();
         out.deletes.clear();
         for await (const batch of c.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+          // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
+          await yieldToEventLoop();
           if (signal.aborted) throw new Error('cancelled');
           for (const r of batch.upserts) {
             out.upserts.set(r.id, r);
@@ -125,8 +130,12 @@ export function createSideIo(opts: {
     },
     /** Writes ops in chunks; a chunk's auth-failed ops are retried once after a reopen. */
     async write(ops: WriteOp[], onResults: (from: number, results: WriteResult[]) => void): Promise<void> {
-      for (let i = 0; i < ops.length; i += WRITE_CHUNK) {
-        const chunk = ops.slice(i, i + WRITE_CHUNK);
+      const size = Math.max(1, opts.capabilities.writeBatch ?? WRITE_CHUNK);
+      for (let i = 0; i < ops.length; i += size) {
+        // Local connectors work synchronously: without a turn of the event loop between chunks the
+        // server would answer nothing (not even Cancel) until the whole run is written.
+        if (i > 0) await yieldToEventLoop();
+        const chunk = ops.slice(i, i + size);
         let results = await withAuth((c) => c.write(opts.collection, chunk));
         if (results.length !== chunk.length) {
           results = chunk.map((_, j) => results[j] ?? { ok: false, error: `${opts.label} gave no result for this write.`, reason: 'unavailable' });

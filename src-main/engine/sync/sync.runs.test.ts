@@ -29,6 +29,34 @@ describe('runs and the scheduler', () => {
     removeDir(dir);
   });
 
+  it('a long run leaves the event loop turns between write chunks: a Cancel asked from a timer lands mid-run', async () => {
+    // Local connectors work synchronously; without a turn of the event loop between chunks a
+    // request (Cancel from the UI, any HTTP call) would wait until the whole run was written.
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    appExec(s.left, (db) => {
+      const insert = db.prepare("INSERT INTO contacts (email, name, score, updated_at) VALUES (?, ?, 1, '2024-01-01T00:00:00Z')");
+      db.transaction(() => {
+        for (let i = 0; i < 5000; i++) insert.run(`p${i}@example.com`, `P ${i}`);
+      })();
+    });
+    const { runId } = await kit.call('pairs/sync-now', { pairId: s.pairId });
+    const live = kit;
+    let answer: Promise<{ cancelled: boolean }> | null = null;
+    // Asked from a macrotask, as a request off the network would be, once the run is writing.
+    const poll = setInterval(() => {
+      const writing = live.events.some((e) => e.event === 'run/progress' && (e.payload as { phase: string }).phase === 'writing');
+      if (writing && !answer) answer = live.call('runs/cancel', { runId });
+    }, 0);
+    const run = await waitRun(kit, runId);
+    clearInterval(poll);
+    expect(await answer).toEqual({ cancelled: true });
+    expect(run.status).toBe('cancelled');
+    expect(run.counts.created).toBeGreaterThan(0);
+    expect(run.counts.created).toBeLessThan(5000);
+  });
+
   it('serializes runs of a pair: a trigger during a run joins it; cancel stops it without moving the cursor', async () => {
     let gate: (() => void) | null = null;
     let hold = true;

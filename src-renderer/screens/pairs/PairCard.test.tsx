@@ -155,6 +155,14 @@ describe('Pair card', () => {
     expect(stat(article, 'Last run').textContent).toContain('cancelled · 40 read, 0 created, 6 updated, 0 deleted');
   });
 
+  it('a Cancel that reaches the engine after the run ended says there was nothing to cancel', async () => {
+    const running = runSummary({ id: 'r3', status: 'running', finishedAt: null, durationMs: null });
+    const { bridge, store } = await mountPairs([pairSummary({ running })], { 'runs/cancel': () => ({ cancelled: false }) });
+    fireEvent.click(within(card('CRM ⇄ Billing')).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(store.getState().notices.map((n) => n.text)).toEqual(['The run had already finished, so there was nothing to cancel.']));
+    expect(callsOf(bridge, 'runs/cancel')).toEqual([{ method: 'runs/cancel', args: { runId: 'r3' } }]);
+  });
+
   it("shows the engine's words on the card when Sync now is refused, and clears them on the next try", async () => {
     let refuse = true;
     const { bridge } = await mountPairs([pairSummary()], {

@@ -16,7 +16,9 @@ export const csvFileDefinition: ConnectorDefinition = {
     { key: 'delimiter', label: 'Delimiter', type: 'select', required: false, options: ['comma', 'semicolon', 'tab', 'pipe'], help: 'Detected from the header when empty.' },
     { key: 'encoding', label: 'Encoding', type: 'select', required: false, options: ENCODINGS, help: 'Detected when empty (UTF-8, else windows-1252).' },
   ],
-  capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true },
+  // Every write call reads, rewrites and fsyncs the whole file: 100 rows a call made 60,000 updates
+  // take 95 s (600 rewrites of a 3 MB file); 10,000 a call takes them in a few seconds.
+  capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 10_000 },
   validateConfig(config) {
     const problems: string[] = [];
     if (!str(config.path)) problems.push('Choose the CSV file (path).');
