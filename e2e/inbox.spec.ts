@@ -53,6 +53,9 @@ test('a conflict resolved field by field writes the chosen values to both apps',
   await inbox.apply();
   await expect(inbox.badge()).toHaveText('0');
   await expect(app.getByRole('heading', { name: 'No open conflicts' })).toBeVisible();
+  // The panel is gone; what Apply wrote stays readable in the window's notices.
+  await expect(app.getByRole('status').getByText("Resolved ann@shop.example: updated in Shop database · customers and in Customer sheet · customers.csv.")).toBeVisible();
+  await app.screenshot({ path: screenshotPath('inbox-resolved') });
 
   const expected = [{ email: 'ann@merged.example', name: 'Ann (shop)', city: 'Nice' }];
   expect(readCustomersDb(dbPath)).toEqual(expected);
@@ -94,7 +97,7 @@ test('the demo workspace: j/k move without history entries, 1/2 and Enter resolv
   for (const r of records) await inbox.select(r);
   await expect(app.getByText(/, 3 selected/)).toBeVisible();
   await app.getByRole('button', { name: 'Take master for selected' }).click();
-  await expect(app.getByRole('status').filter({ hasText: 'resolved' })).toHaveText('3 resolved');
+  await expect(app.getByRole('status').filter({ hasText: /^\d+ resolved/ })).toHaveText('3 resolved');
   // The focus lands in the list, not on the page (the pressed button is disabled now).
   await expect(inbox.table().locator('button.row-open').first()).toBeFocused();
   await expect(inbox.badge()).toHaveText(String(open - 4));

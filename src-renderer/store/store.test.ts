@@ -407,3 +407,12 @@ describe('wizard draft', () => {
     expect(s().preview).not.toBeNull();
   });
 });
+
+describe('resolution outcomes in words', () => {
+  it('say which apps were written and which already held the values', async () => {
+    const { describeWrites } = await import('../screens/inbox/ConflictPanel');
+    expect(describeWrites({ left: 1, right: 1 }, 'Shop', 'Sheet')).toBe('updated in Shop and in Sheet.');
+    expect(describeWrites({ left: 0, right: 1 }, 'Shop', 'Sheet')).toBe('updated in Sheet; Shop already held these values.');
+    expect(describeWrites({ left: 0, right: 0 }, 'Shop', 'Sheet')).toBe('both apps already held these values; nothing needed writing.');
+  });
+});

@@ -13,12 +13,21 @@ import { DuplicatePanel, UpdateDeletePanel } from './OtherConflictPanels';
 /** Keys the panel answers (the inbox routes them here): 1/2 pick, ↑/↓ move field, Enter applies. */
 export type PanelKey = '1' | '2' | 'ArrowUp' | 'ArrowDown' | 'Enter';
 
+/** What a resolution wrote, per app, in words ("updated in Shop and in Sheet."). */
+export function describeWrites(wrote: { left: number; right: number }, left: string, right: string): string {
+  const written = [wrote.left > 0 ? left : null, wrote.right > 0 ? right : null].filter((x): x is string => x !== null);
+  if (written.length === 2) return `updated in ${left} and in ${right}.`;
+  if (written.length === 1) return `updated in ${written[0]}; ${written[0] === left ? right : left} already held these values.`;
+  return 'both apps already held these values; nothing needed writing.';
+}
+
 export function ConflictPanel(props: { conflictId: string; onResolved: () => void; keyRef: { current: ((key: PanelKey) => boolean) | null } }) {
   const detail = useConcord((s) => s.conflictDetails[props.conflictId]);
   const error = useConcord((s) => s.conflictErrors[props.conflictId]);
   const outcome = useConcord((s) => s.outcomes[props.conflictId]);
   const loadConflict = useConcord((s) => s.loadConflict);
   const resolve = useConcord((s) => s.resolveConflict);
+  const notify = useConcord((s) => s.notify);
   // The choices live in the store, keyed by conflict: they survive a look at another conflict.
   const draft = useConcord((s) => s.mergeDrafts[props.conflictId]);
   const storePick = useConcord((s) => s.setPick);
@@ -65,7 +74,9 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
     const result = await whileApplying(() => resolve(props.conflictId, resolution));
     if (!result) return;
     if (result.status === 'resolved') {
-      setMessage(`Resolved: wrote ${plural(result.wrote.left, 'change')} to ${detail?.leftLabel ?? 'left'} and ${result.wrote.right} to ${detail?.rightLabel ?? 'right'}.`);
+      // The next conflict takes this panel at once, so the outcome goes to the window's notices,
+      // where it stays readable (and is announced) after the panel is gone.
+      notify('success', `Resolved ${detail?.record ?? 'the conflict'}: ${describeWrites(result.wrote, detail?.leftLabel ?? 'App A', detail?.rightLabel ?? 'App B')}`);
       props.onResolved();
     } else setMessage(`Not resolved: ${result.error ?? 'the engine gave no reason'}. The conflict stays open.`);
   }

@@ -191,13 +191,14 @@ describe('Field merge panel', () => {
     expect(callsOf(bridge, 'conflicts/resolve')).toHaveLength(1);
   });
 
-  it('after Apply the next conflict in the list takes the panel', async () => {
-    const { user } = await openAlice();
+  it('after Apply the next conflict in the list takes the panel, and the outcome stays readable as a notice', async () => {
+    const { store, user } = await openAlice();
     // Newest first: carol, alice, bob, dave. Alice leaves; bob is now where alice was.
     await user.click(screen.getByRole('button', { name: 'All master' }));
     await user.click(apply());
     await waitFor(() => expect(panelTitle()).toBe(summaries.bob.record));
     expect(listedRecords()).toEqual([summaries.carol.record, summaries.bob.record, summaries.dave.record]);
+    expect(store.getState().notices.map((n) => `${n.tone}: ${n.text}`)).toEqual([`success: Resolved ${alice.record}: updated in CRM and in Billing.`]);
   });
 
   it('unapplied choices are kept while the steward looks at another conflict', async () => {
