@@ -63,6 +63,17 @@ test('a value overwritten by "master wins" is restored from the activity tab int
   const row = activity.getByRole('row').filter({ hasText: 'Nice' }).filter({ has: app.getByRole('button', { name: /^Restore/ }) });
   await expect(row).toHaveCount(1);
   await app.screenshot({ path: screenshotPath('pair-activity') });
+  // At 900 px every tab fits the window: a wide table scrolls in its own box, never the page.
+  await app.setViewportSize({ width: 900, height: 800 });
+  for (const tab of ['Runs', 'Failed records', 'Activity', 'Settings'] as const) {
+    await detail.tab(tab).click();
+    await expect(detail.tab(tab)).toHaveAttribute('aria-selected', 'true');
+    expect(await app.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${tab} at 900 px`).toBeLessThanOrEqual(0);
+  }
+  await app.screenshot({ path: screenshotPath('pair-settings-900') });
+  await detail.tab('Activity').click();
+  await app.screenshot({ path: screenshotPath('pair-activity-900') });
+  await app.setViewportSize({ width: 1280, height: 800 });
   await row.getByRole('button', { name: /^Restore/ }).click();
   // It asks first, naming the value and the app it goes back into; Cancel writes nothing.
   const dialog = app.getByRole('dialog', { name: /^Restore city of / });

@@ -17,7 +17,9 @@ export function ListTable<T extends { id: string }>(props: {
 }) {
   if (!props.items) return null;
   if (props.items.length === 0) return <p className="muted">{props.empty}</p>;
+  // A narrow window scrolls the table sideways inside its box, never the whole page.
   return (
+    <div className="table-scroll">
     <table className="data-table" aria-label={props.label}>
       <thead>
         <tr>
@@ -40,5 +42,6 @@ export function ListTable<T extends { id: string }>(props: {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

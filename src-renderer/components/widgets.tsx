@@ -86,6 +86,16 @@ export function formatTime(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/** A time in a table cell: compact, with the full date and time in its tooltip (and machine-readable). */
+export function Time({ iso }: { iso: string | null | undefined }) {
+  if (!iso) return <>—</>;
+  return (
+    <time dateTime={iso} title={formatTime(iso)}>
+      {formatShortTime(iso)}
+    </time>
+  );
+}
+
 /** A compact time for table cells ("Nov 22, 14:05", 24-hour so it fits its column); the full time goes in the cell's title. */
 export function formatShortTime(iso: string | null | undefined): string {
   if (!iso) return '—';

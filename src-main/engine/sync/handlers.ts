@@ -143,7 +143,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
     'pairs/pause': ({ pairId }) => {
       pairRow(pairId);
-      pairs.setPaused(pairId, true, 'Paused by a user.');
+      pairs.setPaused(pairId, true, 'Paused by hand: press Resume to sync again.');
       // Paused means no more writes: the run in progress stops too (its cursor stays where it was).
       const current = runs.current(pairId);
       if (current) runs.cancel(current.id);

@@ -352,7 +352,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
         otherPending: [],
         label: label(src.canon, { [other(target)]: id }),
         overwrites: [],
-        reason: `new record in ${sideNames[other(target)]}`,
+        reason: `copied from ${sideNames[other(target)]}, where it is new`,
       });
     }
   }

@@ -279,7 +279,7 @@ export async function restoreActivity(deps: RunDeps, activityId: string): Promis
     const current = await readSide({ io, config: pair.config }, entry.side, recordId);
     if (!current) throw new ApiError('conflict', `The ${io[entry.side].label} record ${recordId} no longer exists, so its old value cannot be written back.`);
     const value: CanonicalValue = entry.before ?? null;
-    const reason = `restored the value overwritten at ${entry.at}`;
+    const reason = `restored the value overwritten on ${entry.at.slice(0, 16).replace('T', ' ')} UTC`;
     const conflict: ConflictRow = { id: activityId, pairId: entry.pairId, linkId: null, kind: 'field', leftId: null, rightId: null, record: entry.record, fields: [], data: { fields: [] }, status: 'open', detectedAt: '' };
     // The base is left as it was (no link on the op): the restored value is now a change on this
     // side, and the next run carries it to the other app like any user edit.

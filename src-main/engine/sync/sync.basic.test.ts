@@ -48,7 +48,7 @@ describe('sync through the API on real SQLite apps', () => {
     appDelete(s.left, a);
     await syncAndWait(kit, s.pairId);
     const reasons = (await kit.call('activity/list', { pairId: s.pairId })).map((e) => `${e.action}: ${e.reason}`);
-    expect(reasons).toEqual(expect.arrayContaining(['created: new record in CRM (contacts)', expect.stringMatching(/^linked: matched with record \d+ in Billing \(contacts\) on the match keys$/), 'deleted: deleted in CRM (contacts)']));
+    expect(reasons).toEqual(expect.arrayContaining(['created: copied from CRM (contacts), where it is new', expect.stringMatching(/^linked: matched with record \d+ in Billing \(contacts\) on the match keys$/), 'deleted: deleted in CRM (contacts)']));
     expect(reasons.filter((r) => /\b(left|right)\b/.test(r))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { ListTable } from '../../components/ListTable';
 import { useBusy } from '../../components/use-busy';
-import { BreakableValue, ConfirmDialog, formatTime } from '../../components/widgets';
+import { BreakableValue, ConfirmDialog, Time } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
 import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
@@ -122,7 +122,9 @@ function RunsTab({ pairId }: { pairId: string }) {
       columns={['Started', 'Trigger', 'Result', 'Duration', 'Error']}
       row={(r) => (
         <>
-          <td className="nowrap">{formatTime(r.startedAt)}</td>
+          <td className="nowrap">
+            <Time iso={r.startedAt} />
+          </td>
           <td>
             {TRIGGER_LABEL[r.trigger]}
             {r.mode === 'full' && r.trigger !== 'full-resync' && <span className="muted"> · full</span>}
@@ -154,7 +156,9 @@ function FailedTab({ pairId }: { pairId: string }) {
           </td>
           <td>{f.error}</td>
           <td>{f.attempts}</td>
-          <td className="nowrap">{formatTime(f.nextAttemptAt)}</td>
+          <td className="nowrap">
+            <Time iso={f.nextAttemptAt} />
+          </td>
           <td>
             <RetryButton record={f.record} onRetry={() => retry(pairId, f.id)} />
           </td>
@@ -190,7 +194,9 @@ function ActivityTab({ pairId }: { pairId: string }) {
         columns={['When', 'Record', 'What', 'Overwritten value', 'New value', { hidden: 'Actions' }]}
         row={(a) => (
           <>
-            <td className="nowrap">{formatTime(a.at)}</td>
+            <td className="nowrap">
+            <Time iso={a.at} />
+          </td>
             <td>{a.record}</td>
             <td>
               {a.action} in {sideName(a.side)}

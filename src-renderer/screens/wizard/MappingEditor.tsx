@@ -83,6 +83,7 @@ export function MappingEditor(props: {
       {props.hint && <p className="help">{props.hint}</p>}
       {props.fields.length === 0 && <p className="muted">No fields mapped yet. Add a field, or go back and choose collections with fields of the same name.</p>}
       {props.fields.length > 0 && (
+        <div className="table-scroll">
         <table className="data-table mapping-table" aria-label="Mapped fields">
           <thead>
             <tr>
@@ -186,6 +187,7 @@ export function MappingEditor(props: {
             })}
           </tbody>
         </table>
+        </div>
       )}
       <div className="mapping-footer">
         <button
