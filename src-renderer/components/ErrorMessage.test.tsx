@@ -24,6 +24,15 @@ const asConfig = (c: typeof config): PairConfig => ({
 });
 
 describe('ErrorMessage', () => {
+  it('a schema check reads as what is wrong and where, with the method and raw path only under Details', () => {
+    const error = new ApiCallError('invalid-input', 'Invalid input for pairs/update — config.name: give the pair a name', 'pairs/update', [{ path: 'config.name', message: 'give the pair a name' }]);
+    render(<ErrorMessage error={error} describePath={(path) => describeConfigPath(path, null)} />);
+    const alert = screen.getByRole('alert');
+    expect(alert.querySelector('.error-title')?.textContent).toBe('Some values are not valid:');
+    expect(alert.querySelector('.error-issues')?.textContent).toBe('The pair name: give the pair a name');
+    expect(alert.querySelector('details')?.textContent).toContain('Invalid input for pairs/update');
+  });
+
   const settingsError = new ApiCallError(
     'invalid-input',
     'The pair\'s settings do not fit the apps — "cityy" is not a field of People CSV "people.csv" — pick one of: email, name, city.',

@@ -20,7 +20,10 @@ export type DescribePath = (path: string) => string | null;
  */
 export function ErrorMessage({ error, onRetry, describePath }: { error: ApiCallError | null | undefined; onRetry?: () => void; describePath?: DescribePath }) {
   if (!error) return null;
-  const message = error.message.trim() || HINTS[error.code] || 'The request failed.';
+  // The engine's schema check names the method and raw paths: that is for Details. The user reads
+  // what is wrong, where the screen can say it ("The pair's name: give the pair a name").
+  const schemaCheck = error.code === 'invalid-input' && error.message.startsWith('Invalid input for ') && error.issues.length > 0;
+  const message = schemaCheck ? 'Some values are not valid:' : error.message.trim() || HINTS[error.code] || 'The request failed.';
   const lines = error.issues.flatMap((issue) => {
     const where = issue.path ? (describePath?.(issue.path) ?? null) : null;
     const repeated = issue.message !== '' && message.includes(issue.message);
@@ -47,7 +50,7 @@ export function ErrorMessage({ error, onRetry, describePath }: { error: ApiCallE
         <details className="error-details">
           <summary>Details</summary>
           <p>
-            {HINTS[error.code] ?? 'The request failed.'} <code>{error.method}</code> · <code>{error.code}</code>
+            {schemaCheck ? error.message : (HINTS[error.code] ?? 'The request failed.')} <code>{error.method}</code> · <code>{error.code}</code>
           </p>
           {error.issues.length > 0 && (
             <ul>
