@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,5 +79,21 @@ describe('csv-file connector', () => {
     await expect(collect(createCsvFileConnector({ path, idColumn: 'id' }), 'dup.csv', null, 'hash')).rejects.toThrow('has the id "1" twice in column "id" (rows 2 and 3) — make the ids unique');
     await expect(createCsvFileConnector({ path: join(dir, 'no.csv') }).test()).rejects.toThrow(`The file ${join(dir, 'no.csv')} does not exist — check the path.`);
     await expect(createCsvFileConnector({ path, idColumn: 'key' }).test()).rejects.toThrow('has no column "key"');
+  });
+
+  it('a file that is not text (a SQLite database, a workbook, any binary) is refused, naming what it looks like', async () => {
+    const db = join(dir, 'shop.sqlite');
+    const sqlite = new Database(db);
+    sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)');
+    sqlite.close();
+    await expect(createCsvFileConnector({ path: db }).test()).rejects.toThrow(`${db} is not a CSV file: it holds a SQLite database — choose the "SQLite table" connector for it.`);
+    const xlsx = join(dir, 'people.xlsx');
+    writeFileSync(xlsx, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]), Buffer.alloc(64)]));
+    await expect(createCsvFileConnector({ path: xlsx }).describe()).rejects.toThrow('a zip archive, as an Excel or LibreOffice workbook is — save the sheet as CSV');
+    const png = join(dir, 'logo.csv');
+    writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
+    await expect(createCsvFileConnector({ path: png }).test()).rejects.toThrow('holds binary data, not text');
+    // The file is left as it was.
+    expect(readFileSync(png)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
   });
 });

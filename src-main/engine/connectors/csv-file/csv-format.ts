@@ -110,7 +110,23 @@ function columnQuoting(header: CsvRecord, rows: CsvRecord[]): ColumnQuoting[] {
   });
 }
 
+/**
+ * A CSV file is text: a NUL byte means something else (a database, a workbook, an image), which
+ * decoded as windows-1252 would read as a one-column "CSV" of garbage. Says what it looks like.
+ */
+function refuseBinary(bytes: Buffer, path: string): void {
+  const head = bytes.subarray(0, 64 * 1024);
+  if (!head.includes(0)) return;
+  const what = head.subarray(0, 16).toString('latin1').startsWith('SQLite format 3')
+    ? 'a SQLite database — choose the "SQLite table" connector for it'
+    : head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))
+      ? 'a zip archive, as an Excel or LibreOffice workbook is — save the sheet as CSV and choose that file'
+      : 'binary data, not text — export the data as CSV and choose that file';
+  throw new ConnectorError('invalid', `${path} is not a CSV file: it holds ${what}.`);
+}
+
 export function parseCsv(bytes: Buffer, options: { path: string; encoding?: CsvEncoding; delimiter?: CsvFormat['delimiter'] }): CsvDocument {
+  refuseBinary(bytes, options.path);
   const { text, encoding, bom } = decode(bytes, options.encoding);
   const delimiter = options.delimiter ?? detectDelimiter(firstLine(text));
   // Single-byte encodings decode one character per byte, so text offsets are byte offsets; valid
