@@ -416,3 +416,11 @@ describe('resolution outcomes in words', () => {
     expect(describeWrites({ left: 0, right: 0 }, 'Shop', 'Sheet')).toBe('both apps already held these values; nothing needed writing.');
   });
 });
+
+describe('connection test wording', () => {
+  it('names what the app holds that Concord cannot sync, and why', async () => {
+    const { describeLeftOut } = await import('../screens/wizard/ConnectionSteps');
+    expect(describeLeftOut([])).toBe('');
+    expect(describeLeftOut([{ name: 'notes', reason: 'it has no primary key' }])).toBe(' Left out: notes, because it has no primary key.');
+  });
+});

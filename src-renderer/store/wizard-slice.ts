@@ -5,6 +5,7 @@ import type {
   ConnectorInfo,
   DeletePolicy,
   FieldMapping,
+  LeftOutCollection,
   PairConfig,
   PairPreview,
   Side,
@@ -67,7 +68,7 @@ export type WizardSlice = {
   patchSide(side: Side, patch: Partial<SideDraft>): void;
   resetWizard(): void;
   /** Tests a draft connection; the secret passes through, never stored. */
-  testConnection(side: Side, secret: string | undefined): Promise<{ collections: number } | null>;
+  testConnection(side: Side, secret: string | undefined): Promise<{ collections: number; leftOut: LeftOutCollection[] } | null>;
   /**
    * Saves the side's connection (sending the secret once) and describes its collections. A new
    * connection is tested first and saved only when the test passes; one that cannot be described
@@ -145,7 +146,7 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     set({ wizardError: null });
     const args = secret ? { connector: d.connector, config: d.config, secret } : { connector: d.connector, config: d.config };
     const result = await guard('connections/test', () => call('connections/test', args));
-    if (result.ok) return { collections: result.value.collections };
+    if (result.ok) return { collections: result.value.collections, leftOut: result.value.leftOut ?? [] };
     set({ wizardError: result.error });
     return null;
   },

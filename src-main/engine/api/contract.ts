@@ -16,6 +16,7 @@ import type {
   ConnectionSummary,
   ConnectorInfo,
   FailedRecord,
+  LeftOutCollection,
   PairConfig,
   PairDetail,
   PairPreview,
@@ -50,7 +51,7 @@ export type Api = {
   'connections/test': Method<
     | { connectionId: string }
     | { connector: string; config: Record<string, string | number | boolean>; secret?: string },
-    { ok: true; collections: number }
+    { ok: true; collections: number; leftOut?: LeftOutCollection[] }
   >;
   'connections/describe': Method<{ connectionId: string }, CollectionInfo[]>;
 

@@ -327,6 +327,9 @@ export type CollectionField = {
    */
   managed?: 'updated-at' | 'sync-flag' | 'concord-id';
 };
+/** A collection an app holds that Concord cannot sync, and why (in words for the user). */
+export type LeftOutCollection = { name: string; reason: string };
+
 export type CollectionInfo = {
   name: string;
   fields: CollectionField[];

@@ -71,7 +71,13 @@ describe('connections domain', () => {
     const { id } = (await ok('connections/create', { name: 'Shop', connector: 'sqlite-table', config: { path } })) as { id: string };
     const collections = (await ok('connections/describe', { connectionId: id })) as { name: string; changeDetection: string[]; primaryKey: string[] }[];
     expect(collections).toEqual([expect.objectContaining({ name: 'customers', primaryKey: ['id'], changeDetection: ['cursor', 'hash'] })]);
-    expect(await ok('connections/test', { connectionId: id })).toEqual({ ok: true, collections: 1 });
+    expect(await ok('connections/test', { connectionId: id })).toEqual({ ok: true, collections: 1, leftOut: [{ name: 'notes', reason: expect.stringContaining('no primary key') }] });
+  });
+
+  it('a table without a primary key is not silently missing: the test says it was left out and why', async () => {
+    const path = sqliteFile(); // customers has a primary key; notes has none
+    const answer = await ok('connections/test', { connector: 'sqlite-table', config: { path } });
+    expect(answer).toEqual({ ok: true, collections: 1, leftOut: [{ name: 'notes', reason: expect.stringContaining('it has no primary key') }] });
   });
 
   it('tests a draft and answers with actionable errors', async () => {

@@ -43,8 +43,8 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
         const open = 'connectionId' in args ? () => store.open(args.connectionId) : () => store.openDraft(args.connector, args.config, args.secret);
         return withConnector(open, async (c) => {
           await c.test();
-          const { collections } = await c.describe();
-          return { ok: true, collections: collections.length };
+          const { collections, leftOut } = await c.describe();
+          return { ok: true, collections: collections.length, ...(leftOut?.length ? { leftOut } : {}) };
         });
       },
       'connections/describe': ({ connectionId }) => withConnector(() => store.open(connectionId), async (c) => (await c.describe()).collections),

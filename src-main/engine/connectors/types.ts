@@ -3,7 +3,7 @@
  * writes batches. The engine owns retries, paging decisions, cursors, rate limits and journaling.
  * One conformance suite (`conformance.ts`) runs against every connector.
  */
-import type { CollectionInfo, ConfigFieldSpec, ConnectorCapabilities, ChangeDetection } from '../api/model';
+import type { CollectionInfo, ConfigFieldSpec, ConnectorCapabilities, ChangeDetection, LeftOutCollection } from '../api/model';
 
 /** A record as a connector sees it: the app's own id, a version if the app has one, raw fields. */
 export type AppRecord = {
@@ -60,7 +60,8 @@ export type ChangesOptions = {
 };
 
 export interface Connector {
-  describe(): Promise<{ collections: CollectionInfo[] }>;
+  /** `leftOut`: what the app holds that Concord cannot sync, with why (a table without a primary key). */
+  describe(): Promise<{ collections: CollectionInfo[]; leftOut?: LeftOutCollection[] }>;
   /** Throws an actionable error (what is wrong and what to do). */
   test(): Promise<void>;
   changes(collection: string, cursor: Cursor | null, options: ChangesOptions): AsyncIterable<ChangeBatch>;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConfigFieldSpec, Side } from '../../../src-main/engine/api/model';
+import type { ConfigFieldSpec, LeftOutCollection, Side } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { plural } from '../../components/plural';
 import { useConcord } from '../../store/react';
@@ -103,7 +103,7 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
               onClick={async () => {
                 setTested(null);
                 const ok = await testConnection(side, secret || undefined);
-                if (ok) setTested({ settings, text: `Connection works: ${plural(ok.collections, 'collection')} found.` });
+                if (ok) setTested({ settings, text: `Connection works: ${plural(ok.collections, 'collection')} found.${describeLeftOut(ok.leftOut)}` });
               }}
             >
               Test connection
@@ -148,4 +148,9 @@ export function CollectionsStep() {
       ))}
     </div>
   );
+}
+
+/** What the app holds that Concord cannot sync, said with the test's result so nothing vanishes unexplained. */
+export function describeLeftOut(leftOut: LeftOutCollection[]): string {
+  return leftOut.map((l) => ` Left out: ${l.name}, because ${l.reason}.`).join('');
 }

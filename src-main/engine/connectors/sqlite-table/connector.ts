@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
-import { collectionInfo, findTable, modesOf, quoteIdent, readTables, type SqliteSchemaOptions, type TableInfo } from './schema';
+import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
 import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS } from './rows';
 import { tsExpression } from './timestamps';
@@ -112,7 +112,11 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
 
   return {
     async describe() {
-      return { collections: tables().map(collectionInfo) };
+      const leftOut = guard(() => tablesWithoutKey(open())).map((name) => ({
+        name,
+        reason: 'it has no primary key, so its rows have no stable id to link by — add a PRIMARY KEY column to sync it',
+      }));
+      return { collections: tables().map(collectionInfo), ...(leftOut.length > 0 ? { leftOut } : {}) };
     },
     async test() {
       const list = tables();

@@ -77,6 +77,15 @@ function pickColumn(columns: ColumnInfo[], configured: string | undefined, defau
   return null;
 }
 
+/** The tables Concord cannot sync, by name: a table without a declared primary key has no stable id. */
+export function tablesWithoutKey(db: Database.Database): string[] {
+  return db
+    .prepare("SELECT m.name FROM sqlite_schema m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE pk > 0) ORDER BY m.name")
+    .pluck()
+    .safeIntegers(false)
+    .all() as string[];
+}
+
 /** Metadata (flags, key positions) is read as plain numbers: the connection otherwise reads exact BigInts. */
 export function readTables(db: Database.Database, options: SqliteSchemaOptions): TableInfo[] {
   const names = db
