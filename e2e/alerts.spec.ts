@@ -1,9 +1,9 @@
 // A pair that starts failing: its card says why, the window says so once, and a browser that
 // allowed notifications shows one (Chromium's own Notification API, recorded as it is constructed).
-import { renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCustomersPair, invoke, syncAndWait } from './api';
-import { createCustomersDb, writeCsv } from './app-files';
+import { createCustomersDb, csvCustomers, writeCsv } from './app-files';
 import { expect, screenshotPath, test } from './fixtures';
 import { PairsPage } from './pages/pairs-page';
 
@@ -70,4 +70,30 @@ test('a pair that starts failing shows why on its card and alerts once, in the w
   renameSync(csvPath, `${csvPath}.moved`);
   await pairs.button(card, 'Sync now').click();
   await expect.poll(shown, { timeout: 30_000 }).toHaveLength(2);
+
+  // The fix, from the UI: the pair's Settings point App B at where the file went.
+  await card.getByRole('link', { name: 'Shop ⇄ Sheet' }).click();
+  await app.getByRole('tablist', { name: 'Pair details' }).getByRole('tab', { name: /^Settings/ }).click();
+  await app.getByRole('button', { name: 'Edit the connection of App B' }).click();
+  const form = app.getByRole('form', { name: 'Connection of App B' });
+  // A path with another app's data (no customers.csv collection there) is refused and changes nothing.
+  const other = join(concord.workDir, 'other.csv');
+  writeCsv(other, []);
+  await form.getByLabel('CSV file').fill(other);
+  await form.getByRole('button', { name: 'Test and save' }).click();
+  await expect(form.getByRole('alert')).toContainText('has no “customers.csv”, which this pair syncs');
+  expect(await invoke(app, concord, 'connections/list', {})).toContainEqual(expect.objectContaining({ name: 'Customer sheet', config: { path: csvPath } }));
+  // The file went to another folder: there it is the same app's data.
+  const folder = join(concord.workDir, 'archive');
+  mkdirSync(folder);
+  const moved = join(folder, 'customers.csv');
+  renameSync(`${csvPath}.moved`, moved);
+  await form.getByLabel('CSV file').fill(moved);
+  await app.screenshot({ path: screenshotPath('pair-connection-edit') });
+  await form.getByRole('button', { name: 'Test and save' }).click();
+  await expect(app.getByRole('status').getByText(/^Saved “Customer sheet”: 1 collection found\. Press Sync now/)).toBeVisible();
+  await expect(app.getByRole('region', { name: 'Apps' })).toContainText(moved);
+  await app.getByRole('button', { name: 'Sync now', exact: true }).click();
+  await expect(app.getByText('In sync', { exact: true })).toBeVisible({ timeout: 30_000 });
+  expect(csvCustomers(moved).map((c) => c.email)).toEqual(['ada@example.com']);
 });

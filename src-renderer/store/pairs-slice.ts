@@ -1,7 +1,7 @@
-import type { ActivityEntry, CollectionField, FailedRecord, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../src-main/engine/api/model';
+import type { ActivityEntry, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../src-main/engine/api/model';
 import type { ApiMethod } from '../../src-main/engine/api/contract';
-import type { ApiCallError } from '../api/call';
-import type { SliceCreator } from './store';
+import { ApiCallError } from '../api/call';
+import type { Outcome, SliceCreator } from './store';
 
 export type PairExtras = {
   detail: PairDetail | null;
@@ -51,6 +51,17 @@ export type PairsSlice = {
   restoreActivity(pairId: string, activityId: string): Promise<void>;
   updatePair(pairId: string, config: PairConfig): Promise<{ ok: true; needsFullResync: boolean } | { ok: false; error: ApiCallError }>;
   deletePair(pairId: string): Promise<boolean>;
+  listConnections(): Promise<Outcome<ConnectionSummary[]>>;
+  /**
+   * Changes a saved connection (a moved file, a new password) so that it still serves `collection`:
+   * tested before it is saved when the test needs no stored secret, and put back as it was when
+   * the saved one fails its test or no longer holds the collection.
+   */
+  updateConnection(
+    connectionId: string,
+    change: { name: string; config: Record<string, string | number | boolean>; secret: string },
+    collection: string,
+  ): Promise<Outcome<{ connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] }>>;
   /** Engine events: a pair's summary replaced, a pair removed, progress, a finished run. */
   applyPairChanged(pair: PairSummary): void;
   applyPairRemoved(pairId: string): void;
@@ -190,6 +201,39 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       }
       get().applyPairRemoved(pairId);
       return true;
+    },
+
+    listConnections: () => guard('connections/list', () => call('connections/list', {})),
+    async updateConnection(connectionId, change, collection) {
+      const list = await guard('connections/list', () => call('connections/list', {}));
+      if (!list.ok) return list;
+      const old = list.value.find((c) => c.id === connectionId);
+      if (!old) return { ok: false, error: new ApiCallError('not-found', 'This connection no longer exists. Reload the page.', 'connections/update') };
+      const connector = get().connectors?.find((k) => k.kind === old.connector);
+      const needsStoredSecret = Boolean(connector?.configFields.some((f) => f.secret || f.type === 'password')) && change.secret === '';
+      const secret = change.secret === '' ? {} : { secret: change.secret };
+      if (!needsStoredSecret) {
+        const tested = await guard('connections/test', () => call('connections/test', { connector: old.connector, config: change.config, ...secret }));
+        if (!tested.ok) return tested;
+      }
+      const saved = await guard('connections/update', () => call('connections/update', { connectionId, name: change.name, config: change.config, ...secret }));
+      if (!saved.ok) return saved;
+      const putBack = () => guard('connections/update', () => call('connections/update', { connectionId, name: old.name, config: old.config }));
+      const tested = await guard('connections/test', () => call('connections/test', { connectionId }));
+      if (!tested.ok) {
+        await putBack();
+        return tested;
+      }
+      const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
+      if (!described.ok || !described.value.some((c) => c.name === collection)) {
+        await putBack();
+        const names = described.ok ? described.value.map((c) => c.name).join(', ') || 'none' : '';
+        return {
+          ok: false,
+          error: described.ok ? new ApiCallError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names}). The connection was left as it was.`, 'connections/describe') : described.error,
+        };
+      }
+      return { ok: true, value: { connection: saved.value, collections: tested.value.collections, leftOut: tested.value.leftOut ?? [] } };
     },
 
     applyPairChanged(pair) {

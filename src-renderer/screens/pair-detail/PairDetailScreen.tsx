@@ -8,6 +8,7 @@ import type { PairTab } from '../../store/route';
 import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
+import { ConnectionSettings } from './ConnectionSettings';
 import { PairSettings } from './PairSettings';
 
 const TABS: { id: PairTab; label: string }[] = [
@@ -81,7 +82,12 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
         {tab === 'runs' && <RunsTab pairId={pairId} />}
         {tab === 'failed' && <FailedTab pairId={pairId} />}
         {tab === 'activity' && <ActivityTab pairId={pairId} />}
-        {tab === 'settings' && <PairSettings pairId={pairId} />}
+        {tab === 'settings' && (
+          <>
+            <ConnectionSettings pairId={pairId} />
+            <PairSettings pairId={pairId} />
+          </>
+        )}
       </div>
     </section>
   );

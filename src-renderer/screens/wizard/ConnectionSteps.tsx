@@ -42,38 +42,17 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
   }
   if (!connectors) return <p className="muted">Loading the kinds of apps Concord can connect…</p>;
 
-  const input = (f: ConfigFieldSpec) => {
-    const id = `${side}-${f.key}`;
-    const value = d.config[f.key];
-    const secretField = f.secret || f.type === 'password';
-    return (
-      <div key={f.key} className="form-row">
-        <label htmlFor={id}>
-          {f.label}
-          {f.required ? '' : ' (optional)'}
-        </label>
-        {f.type === 'select' ? (
-          <select id={id} value={String(value ?? '')} onChange={(e) => patchSide(side, { config: { ...d.config, [f.key]: e.target.value } })}>
-            <option value="">(choose)</option>
-            {f.options?.map((o) => (
-              <option key={o}>{o}</option>
-            ))}
-          </select>
-        ) : secretField ? (
-          <input id={id} type="password" autoComplete="off" value={secret} onChange={(e) => onSecret(e.target.value)} />
-        ) : (
-          <input
-            id={id}
-            type={f.type === 'number' ? 'number' : 'text'}
-            value={String(value ?? '')}
-            onChange={(e) => patchSide(side, { config: { ...d.config, [f.key]: f.type === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value } })}
-          />
-        )}
-        {f.help && <p className="help">{f.help}</p>}
-        {secretField && <p className="help">Stored in your system's keychain, never in Concord's database.</p>}
-      </div>
-    );
-  };
+  const input = (f: ConfigFieldSpec) => (
+    <ConfigFieldInput
+      key={f.key}
+      idPrefix={side}
+      field={f}
+      value={d.config[f.key]}
+      onValue={(v) => patchSide(side, { config: { ...d.config, [f.key]: v } })}
+      secret={secret}
+      onSecret={onSecret}
+    />
+  );
 
   return (
     <div>
@@ -153,4 +132,50 @@ export function CollectionsStep() {
 /** What the app holds that Concord cannot sync, said with the test's result so nothing vanishes unexplained. */
 export function describeLeftOut(leftOut: LeftOutCollection[]): string {
   return leftOut.map((l) => ` Left out: ${l.name}, because ${l.reason}.`).join('');
+}
+
+/**
+ * One setting of a connector's form, as its schema describes it (text, path, number, a choice, or
+ * a secret that goes to the keychain). Shared by the wizard and a pair's connection settings.
+ */
+export function ConfigFieldInput(props: {
+  idPrefix: string;
+  field: ConfigFieldSpec;
+  value: string | number | boolean | undefined;
+  onValue: (value: string | number) => void;
+  secret: string;
+  onSecret: (value: string) => void;
+  /** Shown under a secret field; the wizard says where it goes, the settings that empty keeps the stored one. */
+  secretHelp?: string;
+}) {
+  const f = props.field;
+  const id = `${props.idPrefix}-${f.key}`;
+  const secretField = f.secret || f.type === 'password';
+  return (
+    <div className="form-row">
+      <label htmlFor={id}>
+        {f.label}
+        {f.required ? '' : ' (optional)'}
+      </label>
+      {f.type === 'select' ? (
+        <select id={id} value={String(props.value ?? '')} onChange={(e) => props.onValue(e.target.value)}>
+          <option value="">(choose)</option>
+          {f.options?.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      ) : secretField ? (
+        <input id={id} type="password" autoComplete="off" value={props.secret} onChange={(e) => props.onSecret(e.target.value)} />
+      ) : (
+        <input
+          id={id}
+          type={f.type === 'number' ? 'number' : 'text'}
+          value={String(props.value ?? '')}
+          onChange={(e) => props.onValue(f.type === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value)}
+        />
+      )}
+      {f.help && <p className="help">{f.help}</p>}
+      {secretField && <p className="help">{props.secretHelp ?? "Stored in your system's keychain, never in Concord's database."}</p>}
+    </div>
+  );
 }

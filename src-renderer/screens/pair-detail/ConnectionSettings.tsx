@@ -1,0 +1,163 @@
+import { Fragment, useEffect, useState } from 'react';
+import type { ConnectionSummary, Side } from '../../../src-main/engine/api/model';
+import type { ApiCallError } from '../../api/call';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { plural } from '../../components/plural';
+import { useBusy } from '../../components/use-busy';
+import { useConcord, useConcordStore } from '../../store/react';
+import { ConfigFieldInput, describeLeftOut } from '../wizard/ConnectionSteps';
+import { sideLabel } from '../wizard/mapping-model';
+
+/**
+ * The two apps of a pair, and a way to fix one that moved: a renamed file, a new folder, a new
+ * password. Saving tests first (when the test needs no stored secret), and says when the app no
+ * longer holds the pair's collection, so a wrong path is caught before the next run.
+ */
+export function ConnectionSettings({ pairId }: { pairId: string }) {
+  const store = useConcordStore();
+  const detail = useConcord((s) => s.extras[pairId]?.detail);
+  const [connections, setConnections] = useState<ConnectionSummary[] | null>(null);
+  const [error, setError] = useState<ApiCallError | null>(null);
+  const connectionIds = detail ? [detail.config.left.connectionId, detail.config.right.connectionId] : [];
+  const key = connectionIds.join(',');
+
+  useEffect(() => {
+    if (!key) return;
+    void store.getState().listConnections().then((result) => (result.ok ? setConnections(result.value) : setError(result.error)));
+  }, [key, store]);
+
+  if (!detail) return null;
+  return (
+    <section className="connection-settings" aria-labelledby={`apps-${pairId}`}>
+      <h2 id={`apps-${pairId}`}>Apps</h2>
+      <ErrorMessage error={error} />
+      <div className="two-columns">
+        {(['left', 'right'] as const).map((side) => {
+          const connection = connections?.find((c) => c.id === detail.config[side].connectionId);
+          return (
+            <ConnectionCard
+              key={side}
+              side={side}
+              collection={detail.config[side].collection}
+              connection={connection}
+              onSaved={(saved) => setConnections((list) => list?.map((c) => (c.id === saved.id ? saved : c)) ?? null)}
+            />
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
+function ConnectionCard(props: { side: Side; collection: string; connection: ConnectionSummary | undefined; onSaved: (c: ConnectionSummary) => void }) {
+  const connectors = useConcord((s) => s.connectors);
+  const loadConnectors = useConcord((s) => s.loadConnectors);
+  const updateConnection = useConcord((s) => s.updateConnection);
+  const notify = useConcord((s) => s.notify);
+  const [editing, setEditing] = useState(false);
+  const [config, setConfig] = useState<Record<string, string | number | boolean>>({});
+  const [name, setName] = useState('');
+  const [secret, setSecret] = useState('');
+  const [error, setError] = useState<ApiCallError | null>(null);
+  const [saving, whileSaving] = useBusy();
+  useEffect(() => {
+    if (editing && !connectors) void loadConnectors();
+  }, [editing, connectors, loadConnectors]);
+
+  const c = props.connection;
+  if (!c) return <div className="connection-card muted">{sideLabel(props.side)} · loading…</div>;
+  const connector = connectors?.find((k) => k.kind === c.connector);
+  const shown = connector?.configFields.filter((f) => !(f.secret || f.type === 'password')).map((f) => ({ label: f.label, value: c.config[f.key] })) ?? Object.entries(c.config).map(([label, value]) => ({ label, value }));
+
+  async function save(): Promise<void> {
+    setError(null);
+    const result = await whileSaving(() => updateConnection(c!.id, { name, config, secret }, props.collection));
+    if (!result.ok) return setError(result.error);
+    props.onSaved(result.value.connection);
+    setEditing(false);
+    setSecret('');
+    notify('success', `Saved “${result.value.connection.name}”: ${plural(result.value.collections, 'collection')} found.${describeLeftOut(result.value.leftOut)} Press Sync now to sync with it.`);
+  }
+
+  return (
+    <div className="connection-card">
+      <h3>
+        {sideLabel(props.side)} · {c.name}
+      </h3>
+      {!editing ? (
+        <>
+          <dl className="facts compact">
+            <dt>Kind</dt>
+            <dd>{connector?.label ?? c.connector}</dd>
+            {shown.map((f) => (
+              <Fragment key={f.label}>
+                <dt>{f.label}</dt>
+                <dd>
+                  <code>{String(f.value ?? '') || '—'}</code>
+                </dd>
+              </Fragment>
+            ))}
+            <dt>Collection</dt>
+            <dd>{props.collection}</dd>
+          </dl>
+          <button
+            type="button"
+            aria-label={`Edit the connection of ${sideLabel(props.side)}`}
+            onClick={() => {
+              setName(c.name);
+              setConfig({ ...c.config });
+              setError(null);
+              setEditing(true);
+            }}
+          >
+            Edit connection
+          </button>
+        </>
+      ) : (
+        <form
+          aria-label={`Connection of ${sideLabel(props.side)}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <div className="form-row">
+            <label htmlFor={`conn-${props.side}-name`}>Connection name</label>
+            <input id={`conn-${props.side}-name`} value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          {connector?.configFields.map((f) => (
+            <ConfigFieldInput
+              key={f.key}
+              idPrefix={`conn-${props.side}`}
+              field={f}
+              value={config[f.key]}
+              onValue={(v) => {
+                setError(null);
+                setConfig({ ...config, [f.key]: v });
+              }}
+              secret={secret}
+              onSecret={(v) => {
+                setError(null);
+                setSecret(v);
+              }}
+              secretHelp={c.hasCredential ? 'Leave empty to keep the one stored in your keychain.' : "Stored in your system's keychain, never in Concord's database."}
+            />
+          ))}
+          <p className="help">
+            Point it at the same app's data: a file moved to another folder, a database on a new path, a new password.
+            Another app's data is another pair: the records Concord linked here would look deleted.
+          </p>
+          <ErrorMessage error={error} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={saving}>
+              {saving ? 'Testing…' : 'Test and save'}
+            </button>
+            <button type="button" disabled={saving} onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
