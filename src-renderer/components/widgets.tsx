@@ -15,20 +15,21 @@ export function HealthBadge({ health }: { health: PairHealth }) {
   return <span className={`health health-${health}`}>{HEALTH_LABEL[health]}</span>;
 }
 
-/** A run's progress: a determinate bar when the total is known (full resync), else an indeterminate one. */
+/**
+ * A run's progress: while reading, records read over the total when it is known (a full resync, a
+ * first sync); while writing, writes done over writes planned; an indeterminate bar otherwise.
+ */
 export function RunProgressBar({ progress, label }: { progress: RunProgress | undefined; label: string }) {
-  const total = progress?.total ?? null;
-  const read = progress?.read ?? 0;
+  const n = (x: number): string => x.toLocaleString();
+  const writing = progress?.phase === 'writing' && progress.toWrite !== undefined && progress.toWrite > 0;
+  const [value, max] = writing ? [progress.written, progress.toWrite ?? 0] : [progress?.read ?? 0, progress?.total ?? 0];
+  let text = 'starting…';
+  if (progress && writing) text = `writing: ${n(progress.written)} / ${n(progress.toWrite ?? 0)} written`;
+  else if (progress) text = `${progress.phase}: ${n(progress.read)}${progress.total !== null ? ` / ${n(progress.total)}` : ''} read, ${n(progress.written)} written`;
   return (
     <div className="run-progress">
-      {total !== null && total > 0 ? (
-        <progress aria-label={label} max={total} value={Math.min(read, total)} />
-      ) : (
-        <progress aria-label={label} />
-      )}
-      <span className="muted">
-        {progress ? `${progress.phase}: ${read}${total !== null ? ` / ${total}` : ''} read, ${progress.written} written` : 'starting…'}
-      </span>
+      {max > 0 ? <progress aria-label={label} max={max} value={Math.min(value, max)} /> : <progress aria-label={label} />}
+      <span className="muted">{text}</span>
     </div>
   );
 }

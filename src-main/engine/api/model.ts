@@ -345,6 +345,8 @@ export type RunProgress = {
   /** Total records expected, when known (full resync, hash scans). */
   total: number | null;
   written: number;
+  /** While writing: how many writes the run planned, so the bar can show written / planned. */
+  toWrite?: number;
 };
 
 export type AppInfo = {

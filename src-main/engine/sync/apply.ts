@@ -132,7 +132,8 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
     });
   };
 
-  a.onProgress({ phase: 'writing', read: a.readCount, total: null, written: 0 });
+  const toWrite = plan.ops.length;
+  a.onProgress({ phase: 'writing', read: a.readCount, total: null, written: 0, toWrite });
   for (const side of ['left', 'right'] as const) {
     const ops = plan.ops.filter((o) => o.side === side);
     if (ops.length === 0) continue;
@@ -152,7 +153,7 @@ export async function applyPlan(deps: RunDeps, a: ApplyInput): Promise<ApplyResu
             if (op) commit(op, r);
           }),
         );
-        a.onProgress({ phase: 'writing', read: a.readCount, total: null, written });
+        a.onProgress({ phase: 'writing', read: a.readCount, total: null, written, toWrite });
         if (a.signal.aborted) throw new Error('cancelled');
       });
     } catch (e) {

@@ -51,10 +51,13 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     const controller = new AbortController();
     const before = deps.records.openCounts().open;
     let lastProgress = 0;
+    let lastPhase = '';
     const onProgress = (p: Omit<RunProgress, 'pairId' | 'runId'>) => {
       const t = Date.now();
-      if (t - lastProgress < PROGRESS_EVERY_MS && p.phase === 'writing') return;
+      // Writes report often: a few a second reach the UI, but never at the cost of a phase's first report.
+      if (t - lastProgress < PROGRESS_EVERY_MS && p.phase === 'writing' && lastPhase === 'writing') return;
       lastProgress = t;
+      lastPhase = p.phase;
       ctx.emit('run/progress', { pairId, runId: run.id, ...p });
     };
     const entry: Running = {

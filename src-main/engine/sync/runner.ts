@@ -93,6 +93,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     req.onProgress({ phase: 'reading', read: 0, total: null, written: 0 });
     const reads = {} as Record<Side, SideRead>;
     let totals: Record<Side, number | null> = { left: null, right: null };
+    const readsAll = !req.only && SIDES.every((side) => req.full || io[side].mode === 'hash' || deps.state.cursor(req.pairId, side) === null);
     for (const side of SIDES) {
       if (req.only) {
         const found = await io[side].readByIds(req.only[side]);
@@ -103,7 +104,12 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
         reads[side] = await io[side].readChanges(stored && stored.mode === io[side].mode ? stored : null, req.full, req.signal, (n, total) => {
           counts.read += n;
           totals = { ...totals, [side]: total };
-          const t = totals.left !== null && totals.right !== null ? totals.left + totals.right : null;
+          // Sides are read one after the other. When both read every record (a full resync, a first
+          // sync, hash scans), the first side's size stands in for the second's until it is known,
+          // so the bar moves from the first batch; it is exact once both are known.
+          const exact = totals.left !== null && totals.right !== null ? totals.left + totals.right : null;
+          const known = totals.left ?? totals.right;
+          const t = exact ?? (readsAll && known !== null ? Math.max(known * 2, counts.read) : null);
           req.onProgress({ phase: 'reading', read: counts.read, total: t, written: 0 });
         });
       }

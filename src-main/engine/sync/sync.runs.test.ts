@@ -57,6 +57,33 @@ describe('runs and the scheduler', () => {
     expect(run.counts.created).toBeLessThan(5000);
   });
 
+  it('progress: a first sync has a total from its first batch (exact once both sides are read), and writing counts against the writes planned', async () => {
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    appExec(s.left, (db) => {
+      const insert = db.prepare("INSERT INTO contacts (email, name, score, updated_at) VALUES (?, ?, 1, '2024-01-01T00:00:00Z')");
+      db.transaction(() => {
+        for (let i = 0; i < 1200; i++) insert.run(`p${i}@example.com`, `P ${i}`);
+      })();
+    });
+    appInsert(s.right, { email: 'only-right@example.com', name: 'R', score: 1 });
+    const run = await syncAndWait(kit, s.pairId);
+    type P = { phase: string; read: number; total: number | null; written: number; toWrite?: number };
+    const progress = kit.events.filter((e) => e.event === 'run/progress').map((e) => e.payload as P);
+    const reading = progress.filter((p) => p.phase === 'reading' && p.read > 0);
+    expect(reading.length).toBeGreaterThan(0);
+    // From the first batch on, the bar has a total; it never falls below what was read.
+    for (const p of reading) {
+      expect(p.total).not.toBeNull();
+      expect(p.total ?? 0).toBeGreaterThanOrEqual(p.read);
+    }
+    expect(reading.at(-1)?.total).toBe(1201);
+    const writing = progress.filter((p) => p.phase === 'writing');
+    expect(writing[0]).toMatchObject({ written: 0, toWrite: 1201 });
+    expect(run.counts.created).toBe(1201);
+  });
+
   it('serializes runs of a pair: a trigger during a run joins it; cancel stops it without moving the cursor', async () => {
     let gate: (() => void) | null = null;
     let hold = true;

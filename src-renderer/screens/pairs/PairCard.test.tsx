@@ -140,6 +140,10 @@ describe('Pair card', () => {
     expect(bar.hasAttribute('value')).toBe(false);
     act(() => bridge.emit('run/progress', runProgress({ phase: 'writing', read: 40, written: 6 })));
     expect(within(article).getByText('writing: 40 read, 6 written')).toBeTruthy();
+    // With the number of writes planned, the bar counts the writes.
+    act(() => bridge.emit('run/progress', runProgress({ phase: 'writing', read: 40, written: 1500, toWrite: 2000 })));
+    expect(within(article).getByText('writing: 1,500 / 2,000 written')).toBeTruthy();
+    expect([bar.getAttribute('value'), bar.getAttribute('max')]).toEqual(['1500', '2000']);
 
     fireEvent.click(within(article).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(callsOf(bridge, 'runs/cancel')).toEqual([{ method: 'runs/cancel', args: { runId: 'r2' } }]));
