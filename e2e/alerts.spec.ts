@@ -72,8 +72,8 @@ test('a pair that starts failing shows why on its card and alerts once, in the w
   await expect.poll(shown, { timeout: 30_000 }).toHaveLength(2);
 
   // The fix, from the UI: the pair's Settings point App B at where the file went.
-  await card.getByRole('link', { name: 'Shop ⇄ Sheet' }).click();
-  await app.getByRole('tablist', { name: 'Pair details' }).getByRole('tab', { name: /^Settings/ }).click();
+  await card.getByRole('link', { name: 'Check the apps’ settings' }).click();
+  await expect(app.getByRole('tablist', { name: 'Pair details' }).getByRole('tab', { name: /^Settings/ })).toHaveAttribute('aria-selected', 'true');
   await app.getByRole('button', { name: 'Edit the connection of App B' }).click();
   const form = app.getByRole('form', { name: 'Connection of App B' });
   // A path with another app's data (no customers.csv collection there) is refused and changes nothing.

@@ -97,6 +97,8 @@ test('the demo workspace: j/k move without history entries, 1/2 and Enter resolv
   for (const r of records) await inbox.select(r);
   await expect(app.getByText(/, 3 selected/)).toBeVisible();
   await app.getByRole('button', { name: 'Take master for selected' }).click();
+  // It asks first, naming how many.
+  await app.getByRole('dialog', { name: "Take the master's values for 3 conflicts?" }).getByRole('button', { name: 'Take master for 3' }).click();
   await expect(app.getByRole('status').filter({ hasText: /^\d+ resolved/ })).toHaveText('3 resolved');
   // The focus lands in the list, not on the page (the pressed button is disabled now).
   await expect(inbox.table().locator('button.row-open').first()).toBeFocused();

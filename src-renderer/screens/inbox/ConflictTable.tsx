@@ -44,6 +44,9 @@ const columns = helper.columns([
       <input
         type="checkbox"
         aria-label={`Select ${row.original.record}`}
+        // A duplicate is not a choice of master or slave: it is resolved in its own panel.
+        disabled={!row.getCanSelect()}
+        title={row.getCanSelect() ? undefined : 'A duplicate match needs its own choice: open it to link or create the record.'}
         checked={row.getIsSelected()}
         onClick={(e) => e.stopPropagation()}
         onChange={row.getToggleSelectedHandler()}
@@ -98,6 +101,7 @@ export function ConflictTable(props: {
     columns,
     data: props.data,
     getRowId: (c) => c.id,
+    enableRowSelection: (row) => row.original.kind !== 'duplicate',
     state: { sorting: props.sorting, rowSelection: props.selection, columnVisibility: props.compact ? COMPACT_HIDDEN : {} },
     onSortingChange: props.onSortingChange,
     onRowSelectionChange: props.onSelectionChange,

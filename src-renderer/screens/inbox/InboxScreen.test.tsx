@@ -163,7 +163,13 @@ describe('Conflict inbox bulk actions', () => {
     await user.click(screen.getByRole('checkbox', { name: `Select ${alice.record}` }));
     await user.click(screen.getByRole('checkbox', { name: `Select ${dave.record}` }));
     expect(shownCount()).toBe('4 shown, 2 selected');
+    // It asks first, naming how many; Cancel writes nothing.
     await user.click(takeMaster);
+    const dialog = screen.getByRole('dialog', { name: "Take the master's values for 2 conflicts?" });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(callsOf(bridge, 'conflicts/resolve-bulk')).toHaveLength(0);
+    await user.click(takeMaster);
+    await user.click(within(screen.getByRole('dialog', { name: "Take the master's values for 2 conflicts?" })).getByRole('button', { name: 'Take master for 2' }));
 
     await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe(`1 resolved, 1 failed (still selected): ${dave.record}: Sheet answered 500`));
     const [args] = callsOf(bridge, 'conflicts/resolve-bulk') as { conflictIds: string[]; take: string }[];
@@ -176,17 +182,20 @@ describe('Conflict inbox bulk actions', () => {
     expect(shownCount()).toBe('3 shown, 1 selected');
   });
 
-  it('take slave after "select all shown" acts on the filtered conflicts only', async () => {
+  it('take slave after "select all shown" acts on the filtered conflicts only, and never on a duplicate (it needs its own choice)', async () => {
     const { bridge, user } = await mountInbox();
     await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'Shop ⇄ Sheet');
+    expect(screen.getByRole<HTMLInputElement>('checkbox', { name: `Select ${carol.record}` }).disabled).toBe(true);
     await user.click(screen.getByRole('checkbox', { name: 'Select all shown conflicts' }));
+    expect(shownCount()).toBe('2 shown, 1 selected');
     await user.click(screen.getByRole('button', { name: 'Take slave for selected' }));
-    await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe('2 resolved'));
+    await user.click(screen.getByRole('button', { name: 'Take slave for 1' }));
+    await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe('1 resolved'));
     const [args] = callsOf(bridge, 'conflicts/resolve-bulk') as { conflictIds: string[]; take: string }[];
     expect(args?.take).toBe('slave');
-    expect([...(args?.conflictIds ?? [])].sort()).toEqual([carol.id, dave.id]);
-    await user.click(screen.getByRole('button', { name: 'Clear the filters' }));
-    expect(listedRecords()).toEqual([alice.record, bob.record]);
+    expect(args?.conflictIds).toEqual([dave.id]);
+    await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'All pairs');
+    expect(listedRecords()).toEqual([carol.record, alice.record, bob.record]);
   });
 
   it('a bulk action the engine refuses shows its error and resolves nothing', async () => {
@@ -197,6 +206,7 @@ describe('Conflict inbox bulk actions', () => {
     });
     await user.click(screen.getByRole('checkbox', { name: `Select ${bob.record}` }));
     await user.click(screen.getByRole('button', { name: 'Take master for selected' }));
+    await user.click(screen.getByRole('button', { name: 'Take master for 1' }));
     expect((await screen.findByRole('alert')).textContent).toContain('The engine is restarting — try again in a few seconds.');
     expect(listedRecords()).toHaveLength(4);
   });
@@ -207,6 +217,7 @@ describe('Conflict inbox bulk actions', () => {
     await user.click(screen.getByRole('checkbox', { name: `Select ${alice.record}` }));
     await user.click(screen.getByRole('checkbox', { name: `Select ${bob.record}` }));
     await user.click(screen.getByRole('button', { name: 'Take master for selected' }));
+    await user.click(screen.getByRole('button', { name: 'Take master for 2' }));
     await waitFor(() => expect(panelTitle()).not.toBe(alice.record));
     const route = store.getState().route;
     const open = route.name === 'conflicts' ? route.conflictId : undefined;

@@ -2,7 +2,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RowSelectionState, SortingState } from '@tanstack/react-table';
 import type { ConflictKind } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { plural } from '../../components/plural';
 import { useBusy } from '../../components/use-busy';
+import { ConfirmDialog } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import { ConflictPanel, type PanelKey } from './ConflictPanel';
 import { ConflictTable } from './ConflictTable';
@@ -50,6 +52,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
   const [sorting, setSorting] = useState<SortingState>([{ id: 'detectedAt', desc: true }]);
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [bulkBusy, whileBulk] = useBusy();
+  const [askBulk, setAskBulk] = useState<'master' | 'slave' | null>(null);
   const orderRef = useRef<string[]>([]);
   const panelKeys = useRef<((key: PanelKey) => boolean) | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
@@ -191,12 +194,29 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
             <span>
               {shown.length.toLocaleString()} shown{selectedIds.length > 0 ? `, ${selectedIds.length.toLocaleString()} selected` : ''}
             </span>
-            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => void bulk('master')}>
+            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => setAskBulk('master')}>
               Take master for selected
             </button>
-            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => void bulk('slave')}>
+            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => setAskBulk('slave')}>
               Take slave for selected
             </button>
+            <ConfirmDialog
+              open={askBulk !== null}
+              title={`Take the ${askBulk ?? 'master'}'s values for ${plural(selectedIds.length, 'conflict')}?`}
+              confirmLabel={`Take ${askBulk ?? 'master'} for ${selectedIds.length}`}
+              onCancel={() => setAskBulk(null)}
+              onConfirm={() => {
+                const take = askBulk ?? 'master';
+                setAskBulk(null);
+                void bulk(take);
+              }}
+            >
+              <p>
+                For each selected conflict, Concord writes the {askBulk ?? 'master'}'s value of every field in conflict into both apps
+                (an edit against a delete keeps what the {askBulk ?? 'master'} did). Each overwritten value stays in the pair's activity,
+                where it can be restored.
+              </p>
+            </ConfirmDialog>
             {bulkOutcome && (
               <span role="status">
                 {bulkOutcome.resolved} resolved

@@ -67,7 +67,18 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
           {pair.masterSide === 'right' && <span className="master-tag"> (master)</span>}
         </span>
       </p>
-      {reason && <p className={pair.health === 'needs-attention' ? 'health-reason attention' : 'health-reason'}>{reason}</p>}
+      {reason && (
+        <p className={pair.health === 'needs-attention' ? 'health-reason attention' : 'health-reason'}>
+          {reason}
+          {pair.health === 'failing' && (
+            <>
+              {' '}
+              {/* A moved file or a changed password is fixed where the pair's apps are set. */}
+              <a href={`#/pairs/${encodeURIComponent(pair.id)}/settings`}>Check the apps’ settings</a>
+            </>
+          )}
+        </p>
+      )}
       {pair.awaitingDeleteConfirmation && (
         <p>
           <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDeletes(true)}>
