@@ -236,7 +236,9 @@ export type Resolution =
   | { kind: 'fields'; fields: Record<string, FieldChoice> }
   | { kind: 'update-delete'; keep: 'updated' | 'deleted' }
   /** Link to one candidate, or `null` to create the record on the other side. */
-  | { kind: 'duplicate'; linkTo: string | null };
+  | { kind: 'duplicate'; linkTo: string | null }
+  /** A duplicate that is a stale copy in its own app: delete it there (its values stay in the activity log). */
+  | { kind: 'delete-duplicate' };
 
 export type ResolveOutcome = {
   conflictId: string;

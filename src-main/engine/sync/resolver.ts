@@ -210,7 +210,9 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
         });
       }
     } else {
-      if (resolution.kind !== 'duplicate') throw new ApiError('invalid-input', 'This is a duplicate: choose which record it is, or create it on the other side.');
+      if (resolution.kind !== 'duplicate' && resolution.kind !== 'delete-duplicate') {
+        throw new ApiError('invalid-input', 'This is a duplicate: choose which record it is, create it on the other side, or delete it in its app.');
+      }
       const dup = conflict.data.duplicate;
       if (!dup) throw new ApiError('internal', 'The duplicate conflict has no candidates recorded.');
       const recSide = dup.side;
@@ -218,7 +220,14 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       if (!rec) throw new ApiError('conflict', 'The record no longer exists; nothing to link. Reload the inbox.');
       const name = (s: Side) => io[s].label;
       if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${name(recSide)} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
-      if (resolution.linkTo === null) {
+      if (resolution.kind === 'delete-duplicate') {
+        // A stale copy in its own app: deleted there, with each value in the activity log.
+        const reason = `deleted in ${name(recSide)} as a duplicate by a steward`;
+        const overwrites = Object.entries(rec.canon).map(([field, before]) => ({ side: recSide, field, before, after: null, reason }));
+        const remove = plannedOp(c, { side: recSide, op: 'delete', targetId: rec.rec.id, values: {}, overwrites, reason, ...expecting(c, recSide, rec) });
+        await writeOne(c, remove, () => refuseChanged(c, recSide), c.close);
+        wrote[recSide]++;
+      } else if (resolution.linkTo === null) {
         const create = plannedOp(c, { side: other(recSide), op: 'create', targetId: null, values: rec.canon, sourceId: rec.rec.id, sourceVersion: versionOf(rec), decidedBase: rec.canon, reason: `created from the duplicate in ${name(recSide)} by a steward` });
         await writeOne(c, create, () => refuseChanged(c, other(recSide)), c.close);
         wrote[other(recSide)]++;
@@ -304,6 +313,8 @@ function describeResolution(resolution: Resolution, label: (side: Side) => strin
       return resolution.keep === 'updated' ? 'a steward kept the edited record' : 'a steward kept the delete';
     case 'duplicate':
       return resolution.linkTo === null ? 'a steward created the duplicate as a new record' : `a steward linked the duplicate to record ${resolution.linkTo}`;
+    case 'delete-duplicate':
+      return 'a steward deleted the duplicate in its app';
   }
 }
 

@@ -61,6 +61,25 @@ describe('matching existing records', () => {
     expect(appRows(s.right).filter((r) => r.name === 'Cy')).toHaveLength(1);
     const pair = await kit.call('pairs/get', { pairId: s.pairId });
     expect(pair.linked).toBe(4);
+
+    // "Cy B" still carries the key of the now linked Cy: the next run asks about it.
+    await syncAndWait(kit, s.pairId);
+    const [again, ...others] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    expect(others).toEqual([]);
+    const stale = await kit.call('conflicts/get', { conflictId: again?.id ?? '' });
+    expect(stale.duplicate?.record.name).toBe('Cy B');
+    expect(stale.duplicate?.candidates[0]?.linkedTo).toBeTruthy();
+    // It is a stale copy in the right app: the steward deletes it there; its values stay in the activity.
+    const deleted = await kit.call('conflicts/resolve', { conflictId: stale.id, resolution: { kind: 'delete-duplicate' } });
+    expect(deleted).toMatchObject({ status: 'resolved', wrote: { left: 0, right: 1 } });
+    expect(appRows(s.right).map((r) => r.name).sort()).toEqual(['Ann', 'Bob', 'Cy', 'Dee']);
+    const activity = await kit.call('activity/list', { pairId: s.pairId });
+    expect(activity.filter((a) => a.action === 'deleted' && a.reason.includes('as a duplicate by a steward')).map((a) => [a.field, a.before])).toEqual(
+      expect.arrayContaining([['name', 'Cy B']]),
+    );
+    const quiet = await syncAndWait(kit, s.pairId);
+    expect(quiet.counts).toMatchObject({ created: 0, updated: 0, deleted: 0, conflicts: 0 });
+    expect((await kit.call('conflicts/count', {})).open).toBe(0);
   });
 
   /** A first sync links Ann; later each app gets a new record, the left one with Ann's key (another case and spacing). */

@@ -80,10 +80,12 @@ describe('Duplicate match panel', () => {
   it('shows the record beside its candidates, and why an already linked one cannot be chosen', async () => {
     await openCarol();
     expect(panelTitle()).toBe(carol.record);
-    expect(screen.getByText(/This record matched/).textContent).toContain('This record matched 2 records in CRM on the pair\'s match keys.');
-    expect(screen.getByText(/This record matched/).textContent).toContain('A candidate already linked to another record cannot be linked again');
+    const intro = screen.getByText((_, el) => el?.tagName === 'P' && (el.textContent ?? '').startsWith('This record of'));
+    expect(intro.textContent).toContain('This record of Billing matched 2 records in CRM on the pair\'s match keys.');
+    expect(intro.textContent).toContain('A candidate already linked to another record cannot be linked again');
     expect(rowsOf(screen.getByRole('table', { name: 'Record and its candidates' }))).toEqual([
       ['Field', 'This record', 'Candidate 1', 'Candidate 2already linked'],
+      ['Record id', 'r-1', 'crm-7', 'crm-9'],
       ['email', 'carol@example.com', 'carol@example.com', 'carol@example.com'],
       ['name', 'Carol King', 'Carol King', 'C. King'],
       ['phone', '(missing)', '555-0700', '(missing)'],
@@ -98,6 +100,19 @@ describe('Duplicate match panel', () => {
     await user.click(button('Link to candidate 1'));
     await waitFor(() => expect(listedRecords()).not.toContain(carol.record));
     expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'duplicate', linkTo: 'crm-7' } }]);
+  });
+
+  it('Delete it in Billing asks first, then deletes the stale copy in its own app', async () => {
+    const { bridge, user } = await openCarol();
+    await user.click(button('Delete it in Billing'));
+    const dialog = screen.getByRole('dialog', { name: 'Delete this record in Billing?' });
+    expect(dialog.textContent).toContain('Concord deletes record r-1 in Billing');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([]);
+    await user.click(button('Delete it in Billing'));
+    await user.click(within(screen.getByRole('dialog', { name: 'Delete this record in Billing?' })).getByRole('button', { name: 'Delete it in Billing' }));
+    await waitFor(() => expect(listedRecords()).not.toContain(carol.record));
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'delete-duplicate' } }]);
   });
 
   it('Create as a new record links to none', async () => {

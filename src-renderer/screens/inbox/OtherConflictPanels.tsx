@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import type { ConflictDetail, Resolution } from '../../../src-main/engine/api/model';
-import { BreakableValue } from '../../components/widgets';
+import { BreakableValue, ConfirmDialog } from '../../components/widgets';
 
 /** Edit vs delete: the updated record's fields, and the two ways out. */
 export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
@@ -48,17 +49,21 @@ export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictD
 
 /** A record that matched several: its candidates side by side, link to one or create it. */
 export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const dup = detail.duplicate;
   if (!dup) return <p>The engine sent no candidates for this duplicate.</p>;
   const other = dup.side === 'left' ? detail.rightLabel : detail.leftLabel;
+  const own = dup.side === 'left' ? detail.leftLabel : detail.rightLabel;
+  const ownId = dup.side === 'left' ? detail.leftId : detail.rightId;
   const keys = [...new Set([...Object.keys(dup.record), ...dup.candidates.flatMap((c) => Object.keys(c.fields))])];
   return (
     <div className="duplicate">
       <p>
-        This record matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in <strong>{other}</strong> on the
-        pair's match keys. Link it to one of them, or create it as a new record.
+        This record of <strong>{own}</strong> matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in{' '}
+        <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or — if it is a stale
+        copy — delete it in {own}.
         {dup.candidates.some((c) => c.linkedTo !== undefined) &&
-          ' A candidate already linked to another record cannot be linked again: merge or delete the extra record in its app, or create it anyway.'}
+          ' A candidate already linked to another record cannot be linked again.'}
       </p>
       <div className="merge-scroll">
         <table className="merge-table" aria-label="Record and its candidates">
@@ -75,6 +80,18 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
             </tr>
           </thead>
           <tbody>
+            {/* The apps' own ids tell apart records whose values look the same. */}
+            <tr className="merge-row record-ids">
+              <th scope="row">Record id</th>
+              <td className="value">
+                <code>{ownId ?? '—'}</code>
+              </td>
+              {dup.candidates.map((c) => (
+                <td key={c.id} className="value">
+                  <code>{c.id}</code>
+                </td>
+              ))}
+            </tr>
             {keys.map((k) => (
               <tr key={k} className="merge-row">
                 <th scope="row">{k}</th>
@@ -106,7 +123,25 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
         <button type="button" disabled={busy} onClick={() => onApply({ kind: 'duplicate', linkTo: null })}>
           Create as a new record
         </button>
+        <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDelete(true)}>
+          Delete it in {own}
+        </button>
       </div>
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete this record in ${own}?`}
+        confirmLabel={`Delete it in ${own}`}
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={() => {
+          setConfirmDelete(false);
+          onApply({ kind: 'delete-duplicate' });
+        }}
+      >
+        <p>
+          Concord deletes record <code>{ownId}</code> in {own}, as a stale copy of the record it matched. Nothing changes in {other}.
+          Its values stay in the pair's activity.
+        </p>
+      </ConfirmDialog>
     </div>
   );
 }
