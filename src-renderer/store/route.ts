@@ -31,6 +31,8 @@ export function hashToRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const [head, id, tab] = parts;
+  // Pair ids are UUIDs: "new" is what a person types for the wizard.
+  if (head === 'pairs' && id === 'new') return { name: 'wizard' };
   if (head === 'pairs' && id) {
     return { name: 'pair', pairId: id, tab: TABS.find((t) => t === tab) ?? 'runs' };
   }

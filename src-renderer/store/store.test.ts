@@ -357,6 +357,7 @@ describe('route', () => {
     expect(hash).toBe('#/conflicts?pair=p%201');
     expect(hashToRoute(hash)).toEqual({ name: 'conflicts', pairId: 'p 1' });
     expect(hashToRoute('#/conflicts/c9')).toEqual({ name: 'conflicts', conflictId: 'c9' });
+    expect(hashToRoute('#/pairs/new')).toEqual({ name: 'wizard' });
   });
 });
 
