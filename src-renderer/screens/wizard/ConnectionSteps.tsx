@@ -10,7 +10,7 @@ import { sideLabel } from './mapping-model';
  * it saves it. The wizard renders one per side, keyed by the side, so App A's test result never
  * shows on App B's form. The last error (test, save, describe) shows here, beside the fields.
  */
-export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret: string; onSecret: (v: string) => void }) {
+export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Side; secret: string; onSecret: (v: string) => void; problemId?: string | undefined }) {
   const connectors = useConcord((s) => s.connectors);
   const d = useConcord((s) => s.draft[side]);
   const patchSide = useConcord((s) => s.patchSide);
@@ -42,6 +42,8 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
   }
   if (!connectors) return <p className="muted">Loading the kinds of apps Concord can connect…</p>;
 
+  // While Next's message is shown, the required fields still empty point at it.
+  const missing = (f: ConfigFieldSpec): boolean => f.required && ((f.secret || f.type === 'password') ? secret === '' : d.config[f.key] === undefined || d.config[f.key] === '');
   const input = (f: ConfigFieldSpec) => (
     <ConfigFieldInput
       key={f.key}
@@ -51,6 +53,7 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
       onValue={(v) => patchSide(side, { config: { ...d.config, [f.key]: v } })}
       secret={secret}
       onSecret={onSecret}
+      {...(problemId && missing(f) ? { errorId: problemId } : {})}
     />
   );
 
@@ -73,7 +76,14 @@ export function ConnectionStep({ side, secret, onSecret }: { side: Side; secret:
           <legend>{connector.label} settings</legend>
           <div className="form-row">
             <label htmlFor={`${side}-name`}>Connection name</label>
-            <input id={`${side}-name`} value={d.name} placeholder={`My ${connector.label}`} onChange={(e) => patchSide(side, { name: e.target.value })} />
+            <input
+              id={`${side}-name`}
+              value={d.name}
+              placeholder={`My ${connector.label}`}
+              aria-required
+              {...(problemId && !d.name.trim() ? { 'aria-invalid': true, 'aria-describedby': problemId } : {})}
+              onChange={(e) => patchSide(side, { name: e.target.value })}
+            />
           </div>
           {connector.configFields.map(input)}
           <div className="actions">
@@ -147,10 +157,19 @@ export function ConfigFieldInput(props: {
   onSecret: (value: string) => void;
   /** Shown under a secret field; the wizard says where it goes, the settings that empty keeps the stored one. */
   secretHelp?: string;
+  /** The id of the message that says this field is missing or wrong, when one is shown. */
+  errorId?: string;
 }) {
   const f = props.field;
   const id = `${props.idPrefix}-${f.key}`;
   const secretField = f.secret || f.type === 'password';
+  const helpId = f.help || secretField ? `${id}-help` : undefined;
+  // Screen readers hear the field's help, and the error that names it, when they reach the field.
+  const a11y = {
+    'aria-describedby': [props.errorId, helpId].filter(Boolean).join(' ') || undefined,
+    'aria-invalid': props.errorId ? true : undefined,
+    'aria-required': f.required || undefined,
+  };
   return (
     <div className="form-row">
       <label htmlFor={id}>
@@ -158,24 +177,30 @@ export function ConfigFieldInput(props: {
         {f.required ? '' : ' (optional)'}
       </label>
       {f.type === 'select' ? (
-        <select id={id} value={String(props.value ?? '')} onChange={(e) => props.onValue(e.target.value)}>
+        <select id={id} {...a11y} value={String(props.value ?? '')} onChange={(e) => props.onValue(e.target.value)}>
           <option value="">(choose)</option>
           {f.options?.map((o) => (
             <option key={o}>{o}</option>
           ))}
         </select>
       ) : secretField ? (
-        <input id={id} type="password" autoComplete="off" value={props.secret} onChange={(e) => props.onSecret(e.target.value)} />
+        <input id={id} {...a11y} type="password" autoComplete="off" value={props.secret} onChange={(e) => props.onSecret(e.target.value)} />
       ) : (
         <input
           id={id}
+          {...a11y}
           type={f.type === 'number' ? 'number' : 'text'}
           value={String(props.value ?? '')}
           onChange={(e) => props.onValue(f.type === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value)}
         />
       )}
-      {f.help && <p className="help">{f.help}</p>}
-      {secretField && <p className="help">{props.secretHelp ?? "Stored in your system's keychain, never in Concord's database."}</p>}
+      {helpId && (
+        <p className="help" id={helpId}>
+          {f.help}
+          {f.help && secretField ? ' ' : ''}
+          {secretField ? (props.secretHelp ?? "Stored in your system's keychain, never in Concord's database.") : ''}
+        </p>
+      )}
     </div>
   );
 }

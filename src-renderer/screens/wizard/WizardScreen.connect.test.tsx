@@ -48,7 +48,13 @@ describe('wizard, connecting App A', () => {
     expect(screen.getByRole('alert').textContent).toBe('Give this connection a name (for example "Sales CRM").');
     await w.user.type(screen.getByRole('textbox', { name: 'Connection name' }), 'Sales CRM');
     expect(screen.getByRole('alert').textContent).toBe('Fill in Base URL, API token.');
+    // The empty required fields point a screen reader at the message; a filled one does not.
+    const url = screen.getByRole('textbox', { name: 'Base URL' });
+    expect(url.getAttribute('aria-invalid')).toBe('true');
+    expect(url.getAttribute('aria-describedby')?.split(' ')).toContain(screen.getByRole('alert').id);
+    expect(screen.getByRole('textbox', { name: 'Connection name' }).getAttribute('aria-invalid')).toBeNull();
     await w.user.type(screen.getByRole('textbox', { name: 'Base URL' }), 'https://crm.example.com');
+    expect(url.getAttribute('aria-invalid')).toBeNull();
     await w.user.click(nextButton());
     expect(screen.getByRole('alert').textContent).toBe('Fill in API token.');
 

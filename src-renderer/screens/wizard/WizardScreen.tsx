@@ -98,7 +98,13 @@ export function WizardScreen() {
         </h2>
         <ErrorMessage error={connectorsError} onRetry={() => void loadConnectors()} />
         {(step === 0 || step === 1) && (
-          <ConnectionStep key={step === 0 ? 'left' : 'right'} side={step === 0 ? 'left' : 'right'} secret={secrets[step === 0 ? 'left' : 'right']} onSecret={(v) => setSecrets((s) => ({ ...s, [step === 0 ? 'left' : 'right']: v }))} />
+          <ConnectionStep
+            key={step === 0 ? 'left' : 'right'}
+            side={step === 0 ? 'left' : 'right'}
+            secret={secrets[step === 0 ? 'left' : 'right']}
+            onSecret={(v) => setSecrets((s) => ({ ...s, [step === 0 ? 'left' : 'right']: v }))}
+            problemId={liveProblem ? 'wizard-problem' : undefined}
+          />
         )}
         {step === 2 && <CollectionsStep />}
         {step === 3 && (
@@ -116,7 +122,7 @@ export function WizardScreen() {
         {step === 6 && <ScheduleStep />}
         {step === 7 && <ReviewStep />}
         {liveProblem && (
-          <p className="field-error" role="alert">
+          <p className="field-error" role="alert" id="wizard-problem">
             {liveProblem}
           </p>
         )}
