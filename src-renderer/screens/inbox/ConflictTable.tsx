@@ -55,7 +55,8 @@ const columns = helper.columns([
   }),
   helper.accessor('pairName', { header: 'Pair', sortFn: 'text' }),
   helper.accessor('record', { header: 'Record', sortFn: 'text' }),
-  helper.accessor((c) => c.fields.join(', '), { id: 'fields', header: 'Fields', sortFn: 'text' }),
+  // A duplicate puts the whole record in question, not some of its fields.
+  helper.accessor((c) => c.fields.join(', ') || 'whole record', { id: 'fields', header: 'Fields', sortFn: 'text' }),
   helper.accessor((c) => KIND_SHORT[c.kind], { id: 'kind', header: 'Kind', sortFn: 'text' }),
   // The cell shows the age; the exact time is in its title (rendered below, with the current time).
   // Newest first is the useful first order for a time: the first click on a sorted-ascending

@@ -23,7 +23,7 @@ describe('Conflict inbox list', () => {
   it('lists every open conflict with its pair, record, fields, kind and age, newest first', async () => {
     await mountInbox();
     expect(listedRows()).toEqual([
-      ['Shop ⇄ Sheet', 'carol@example.com', '', 'Duplicate', '1 h ago'],
+      ['Shop ⇄ Sheet', 'carol@example.com', 'whole record', 'Duplicate', '1 h ago'],
       ['CRM ⇄ Billing', 'alice@example.com', 'phone, plan, seats', 'Values', '2 h ago'],
       ['CRM ⇄ Billing', 'bob@example.com', 'city, name', 'Edit/delete', '5 h ago'],
       ['Shop ⇄ Sheet', 'dave@example.com', 'plan', 'Values', 'yesterday'],
