@@ -176,6 +176,11 @@ export type PairPreview = {
   /** Match-key values shared by several records on one side: these go to the inbox, never silently doubled. */
   ambiguous: number;
   examples: { matched: PreviewExample[]; createOnLeft: PreviewExample[]; createOnRight: PreviewExample[]; conflicts: PreviewExample[]; ambiguous: PreviewExample[] };
+  /**
+   * Match keys that several new records of one app share (with no record in the other app): each
+   * is created in the other app, as the app holds them. Worth a look when the key should be unique.
+   */
+  sharedKeys?: { side: Side; key: string; count: number }[];
 };
 
 export type ConflictKind = 'field' | 'update-delete' | 'duplicate';

@@ -36,6 +36,16 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
     const taken = linkedCandidates(links.map((l) => ({ left: at('left', l.leftId), right: at('right', l.rightId) })));
     const plan = planMatches(cands('left'), cands('right'), taken);
     const ex = (left: CanonicalRecord | undefined, right: CanonicalRecord | undefined): PreviewExample => ({ ...(left ? { left } : {}), ...(right ? { right } : {}), key: exampleKey(left ?? right) });
+    const sharedKeys = (['left', 'right'] as const).flatMap((side) => {
+      const ids = side === 'left' ? plan.createOnRight : plan.createOnLeft;
+      const counts = new Map<string, number>();
+      for (const id of ids) {
+        const c = canon[side].get(id);
+        const k = c ? keyOf(c) : null;
+        if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      return [...counts].filter(([, n]) => n > 1).map(([key, count]) => ({ side, key: describeKey(key), count }));
+    });
     const differing = plan.links.filter(({ leftId, rightId }) => {
       const l = canon.left.get(leftId) ?? {};
       const r = canon.right.get(rightId) ?? {};
@@ -49,6 +59,7 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       createOnRight: plan.createOnRight.length,
       conflicts: differing.length,
       ambiguous: plan.duplicates.length,
+      ...(sharedKeys.length > 0 ? { sharedKeys: sharedKeys.slice(0, EXAMPLES) } : {}),
       examples: {
         matched: plan.links.slice(0, EXAMPLES).map((m) => ex(canon.left.get(m.leftId), canon.right.get(m.rightId))),
         createOnLeft: plan.createOnLeft.slice(0, EXAMPLES).map((id) => ex(undefined, canon.right.get(id))),

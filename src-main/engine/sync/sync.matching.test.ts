@@ -98,6 +98,21 @@ describe('matching existing records', () => {
   }
   const anns = (path: string) => appRows(path).filter((r) => r.email?.trim().toLowerCase() === 'ann@example.com');
 
+  it('the preview points out a key that several new records of one app share: each is created in the other app, as the app holds them', async () => {
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'dup@example.com', name: 'Dup one', score: 1 });
+    appInsert(s.left, { email: 'DUP@example.com ', name: 'Dup two', score: 1 });
+    appInsert(s.left, { email: 'solo@example.com', name: 'Solo', score: 1 });
+    const preview = await kit.call('pairs/preview', { pairId: s.pairId });
+    expect(preview).toMatchObject({ createOnRight: 3, ambiguous: 0, sharedKeys: [{ side: 'left', key: 'email=dup@example.com', count: 2 }] });
+    // No surprise: the run does what the preview said.
+    const run = await syncAndWait(kit, s.pairId);
+    expect(run.counts.created).toBe(3);
+    expect(appRows(s.right).map((r) => r.name).sort()).toEqual(['Dup one', 'Dup two', 'Solo']);
+  });
+
   it('pitfall 1: duplicates on the first sync — a record created later with an already-linked key goes to the inbox, not into the other app twice', async () => {
     const { s, annLeft, annRight, annAgain } = await annLinkedThenNewRecords(['hash', 'hash']);
     if (!kit) throw new Error('no engine');

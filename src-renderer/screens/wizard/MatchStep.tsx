@@ -134,6 +134,15 @@ export function MatchStep() {
           <p className="muted">
             A holds {plural(preview.leftTotal, 'record')}, B holds {preview.rightTotal}. {differHelp} Ambiguous matches go to the conflict inbox, never doubled.
           </p>
+          {preview.sharedKeys && preview.sharedKeys.length > 0 && (
+            <div className="banner" role="note" aria-label="Keys shared within one app">
+              <p>
+                Some new records share a match key within their own app, so each becomes a record of its own in the other app:{' '}
+                {preview.sharedKeys.map((k) => `${k.key} (${plural(k.count, 'record')} in ${sideLabel(k.side)})`).join(', ')}. If the
+                key should be unique, merge those records in their app first, or match on more fields.
+              </p>
+            </div>
+          )}
           <Examples title="Matched" items={preview.examples.matched} fields={fieldNames} />
           <Examples title="To create in A" items={preview.examples.createOnLeft} fields={fieldNames} />
           <Examples title="To create in B" items={preview.examples.createOnRight} fields={fieldNames} />

@@ -75,6 +75,8 @@ describe('wizard, matching', () => {
     expect(examples('Examples: To create in B (1)')).toEqual([['cy@example.com', 'App A: email=cy@example.com, tags=vip, eu']]);
     // The fields that differ are marked, for the eye and for a screen reader.
     expect(examples('Examples: Differ — master wins (1)')).toEqual([['dee@example.com', 'App A: first_name=Dee (differs)', 'App B: first_name=Deirdre (differs)']]);
+    // A key several new records of one app share is pointed out: each becomes its own record.
+    expect(screen.getByRole('note', { name: 'Keys shared within one app' }).textContent).toContain('email=twin@example.com (2 records in App A)');
     // An ambiguous key comes with the records it is shared with.
     expect(examples('Examples: Ambiguous (1)')).toEqual([
       ['shared@example.com · shared by 3 records', 'App B: email=shared@example.com, first_name=(empty)', 'App A, record 1: email=shared@example.com, first_name=Sam', 'App A, record 2: email=shared@example.com, first_name=Sue'],

@@ -83,6 +83,7 @@ export const PREVIEW: PairPreview = {
   createOnRight: 4,
   conflicts: 3,
   ambiguous: 1,
+  sharedKeys: [{ side: 'left', key: 'email=twin@example.com', count: 2 }],
   examples: {
     matched: [{ key: 'ann@example.com', left: { email: 'ann@example.com' }, right: { email: 'ann@example.com' } }],
     createOnLeft: [{ key: 'bob@example.com', right: { email: 'bob@example.com', first_name: 'Bob' } }],
