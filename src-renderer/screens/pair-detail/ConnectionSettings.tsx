@@ -60,9 +60,10 @@ function ConnectionCard(props: { side: Side; collection: string; connection: Con
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<ApiCallError | null>(null);
   const [saving, whileSaving] = useBusy();
+  // The connectors' own words for their settings ("Database file", not "path"), shown and edited.
   useEffect(() => {
-    if (editing && !connectors) void loadConnectors();
-  }, [editing, connectors, loadConnectors]);
+    if (!connectors) void loadConnectors();
+  }, [connectors, loadConnectors]);
 
   const c = props.connection;
   if (!c) return <div className="connection-card muted">{sideLabel(props.side)} · loading…</div>;

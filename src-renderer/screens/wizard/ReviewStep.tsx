@@ -80,7 +80,9 @@ export function ReviewStep() {
         <dt>Matched on</dt>
         <dd>{config.matchKeys.join(', ')}</dd>
         <dt>Master</dt>
-        <dd>{sideLabel(config.masterSide)}</dd>
+        <dd>
+          {sideLabel(config.masterSide)} · {draft[config.masterSide].connection?.name}
+        </dd>
         <dt>Conflicts</dt>
         <dd>{POLICIES.find((p) => p.id === config.conflictPolicy)?.label}</dd>
         <dt>Deletes</dt>

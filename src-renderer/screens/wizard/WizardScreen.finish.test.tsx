@@ -219,7 +219,7 @@ describe('wizard, review and create', () => {
       'App B': 'Shop DB · customers',
       Fields: 'email, first_name, age, tags',
       'Matched on': 'email, first_name',
-      Master: 'App A',
+      Master: 'App A · Sales CRM',
       Conflicts: 'Newest change wins',
       Deletes: 'Never delete: a record deleted in one app stays in the other',
       Schedule: 'Every 15 minutes',
