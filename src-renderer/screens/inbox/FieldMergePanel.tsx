@@ -94,7 +94,7 @@ function FieldRow(props: MergeState & { field: ConflictField; master: Side; slav
         {field.inConflict ? (
           <FieldChoice {...props} pick={pick} masterValue={masterValue} />
         ) : (
-          <span className="muted">{sidesDiffer ? 'syncs normally' : 'same on both sides'}</span>
+          <span className="muted">{sidesDiffer ? 'syncs normally' : masterChanged && slaveChanged && !neverSynced ? 'changed on both sides, now equal' : 'same on both sides'}</span>
         )}
       </td>
     </tr>
