@@ -1,29 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PairSummary } from '../../src-main/engine/api/model';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
+import { pairSummary } from '../screens/pairs/pairs.fixture';
 import { connectEngineEvents } from './engine-events';
 import { watchFailingPairs, type FailureAlert } from './failure-alerts';
 import { createConcordStore } from './store';
 
-const summary = (id: string, health: PairSummary['health'], healthReason: string | null = null): PairSummary => ({
-  id,
-  name: `Pair ${id}`,
-  left: { connectionId: 'c1', connectionName: 'CRM', connector: 'sqlite-table', collection: 'contacts' },
-  right: { connectionId: 'c2', connectionName: 'Sheet', connector: 'csv-file', collection: 'people.csv' },
-  masterSide: 'left',
-  health,
-  paused: false,
-  healthReason,
-  awaitingDeleteConfirmation: null,
-  lastRun: null,
-  running: null,
-  openConflicts: 0,
-  queued: 0,
-  failed: 0,
-  linked: 0,
-  intervalSeconds: null,
-  nextRunAt: null,
-});
+const summary = (id: string, health: PairSummary['health'], healthReason: string | null = null): PairSummary =>
+  pairSummary({ id, name: `Pair ${id}`, health, healthReason });
 
 async function setUp(initial: PairSummary[]) {
   const bridge = fakeBridgeForTests({ 'pairs/list': () => initial });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictDetail, ConflictSummary, PairConfig, PairSummary, RunSummary } from '../../src-main/engine/api/model';
+import type { ConflictDetail, ConflictSummary, PairConfig, RunSummary } from '../../src-main/engine/api/model';
 import { ApiCallError } from '../api/call';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
 import { formatDuration } from '../screens/pair-detail/PairDetailScreen';
 import { attentionReason, describeRun } from '../screens/pairs/PairCard';
+import { pairSummary } from '../screens/pairs/pairs.fixture';
 import { connectEngineEvents } from './engine-events';
 import { hashToRoute, routeToHash } from './route';
 import { createConcordStore } from './store';
@@ -22,26 +23,7 @@ const run = (over: Partial<RunSummary> = {}): RunSummary => ({
   ...over,
 });
 
-const pair = (over: Partial<PairSummary> = {}): PairSummary => ({
-  id: 'p1',
-  name: 'CRM ⇄ Billing',
-  left: { connectionId: 'c1', connectionName: 'CRM', connector: 'sqlite', collection: 'contacts' },
-  right: { connectionId: 'c2', connectionName: 'Billing', connector: 'csv', collection: 'customers' },
-  masterSide: 'left',
-  health: 'in-sync',
-  paused: false,
-  healthReason: null,
-  awaitingDeleteConfirmation: null,
-  lastRun: null,
-  running: null,
-  openConflicts: 0,
-  queued: 0,
-  failed: 0,
-  linked: 0,
-  intervalSeconds: null,
-  nextRunAt: null,
-  ...over,
-});
+const pair = pairSummary;
 
 const conflict = (id: string): ConflictSummary => ({
   id,

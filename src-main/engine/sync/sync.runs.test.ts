@@ -5,6 +5,16 @@ import { join } from 'node:path';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `n` contacts p0@… to p{n-1}@…, in one transaction (fast enough for thousands). */
+function insertPeople(app: string, n: number): void {
+  appExec(app, (db) => {
+    const insert = db.prepare("INSERT INTO contacts (email, name, score, updated_at) VALUES (?, ?, 1, '2024-01-01T00:00:00Z')");
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) insert.run(`p${i}@example.com`, `P ${i}`);
+    })();
+  });
+}
+
 /** Holds the first write batch of a run until `release()`: `reached()` resolves once a run is writing. */
 function firstWriteHeld() {
   let release: (() => void) | null = null;
@@ -35,12 +45,7 @@ describe('runs and the scheduler', () => {
     const s = await setupPair();
     kit = s.kit;
     dir = s.dir;
-    appExec(s.left, (db) => {
-      const insert = db.prepare("INSERT INTO contacts (email, name, score, updated_at) VALUES (?, ?, 1, '2024-01-01T00:00:00Z')");
-      db.transaction(() => {
-        for (let i = 0; i < 5000; i++) insert.run(`p${i}@example.com`, `P ${i}`);
-      })();
-    });
+    insertPeople(s.left, 5000);
     const { runId } = await kit.call('pairs/sync-now', { pairId: s.pairId });
     const live = kit;
     let answer: Promise<{ cancelled: boolean }> | null = null;
@@ -61,12 +66,7 @@ describe('runs and the scheduler', () => {
     const s = await setupPair();
     kit = s.kit;
     dir = s.dir;
-    appExec(s.left, (db) => {
-      const insert = db.prepare("INSERT INTO contacts (email, name, score, updated_at) VALUES (?, ?, 1, '2024-01-01T00:00:00Z')");
-      db.transaction(() => {
-        for (let i = 0; i < 1200; i++) insert.run(`p${i}@example.com`, `P ${i}`);
-      })();
-    });
+    insertPeople(s.left, 1200);
     appInsert(s.right, { email: 'only-right@example.com', name: 'R', score: 1 });
     const run = await syncAndWait(kit, s.pairId);
     type P = { phase: string; read: number; total: number | null; written: number; toWrite?: number };
