@@ -2,7 +2,7 @@
 import { cleanup, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiCallError } from '../../api/call';
-import { SECRET, argsOf, backButton, connectBoth, expectStep, fillAppA, fillAppB, methods, mountWizard, nextButton, wizardEngine } from './wizard-test-kit';
+import { SECRET, argsOf, backButton, connectBoth, expectStep, fillAppA, methods, mountWizard, nextButton, wizardEngine } from './wizard-test-kit';
 
 afterEach(cleanup);
 
