@@ -13,6 +13,9 @@
  *   rerun after crash  fresh apps seeded alike; a child process runs the first sync and is
  *                   SIGKILLed early in its writes; the rerun that finishes the work is timed
  *                   (bench/rerun-after-crash.ts; skipped below 1,000 records per side)
+ *   CSV first sync  a SQLite table into a CSV file of the same people (60% of the records per
+ *                   side), every row rewritten, with the longest event-loop pause during it
+ *                   (bench/csv-first-sync.ts)
  *
  * Prints a table (scenario, records read, seconds, records/s, writes) and the peak RSS. A
  * performance goal lives here, never in a timed unit test (DESIGN §8). Temp folders are removed.
@@ -32,6 +35,7 @@ import {
   runAndWait,
   writesOf,
 } from '../src-main/engine/testing/sqlite-apps';
+import { csvFirstSync } from './csv-first-sync';
 import { rerunAfterCrash, seeded } from './rerun-after-crash';
 
 function recordsPerSide(): number {
@@ -119,9 +123,13 @@ async function main(): Promise<void> {
       rows.push(row);
       if (row.status !== 'succeeded') process.exitCode = 1;
     } else console.error('  rerun after crash: skipped (fewer than 1,000 records per side)');
+    const csv = await csvFirstSync(join(dir, 'csv'), Math.max(4, Math.floor(perSide * 0.6)));
+    rows.push(csv);
+    if (csv.status !== 'succeeded') process.exitCode = 1;
     console.log('');
     printTable(rows);
     console.log('');
+    console.log(`longest event-loop pause during the CSV first sync: ${csv.longestPauseMs.toFixed(0)} ms (the server answers between pauses)`);
     console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB   (Node ${process.versions.node}, ${process.platform} ${process.arch})`);
   } finally {
     cleanUp();
