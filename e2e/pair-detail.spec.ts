@@ -103,11 +103,16 @@ test('settings: a policy edited and saved is what the engine keeps', async ({ ap
   await form.getByLabel('Conflict policy of city').selectOption({ label: 'Master wins' });
   await form.getByLabel('Only deletes in Shop database reach Customer sheet (a record deleted in Customer sheet stays in Shop database)').check();
   await form.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Every hour' });
+  // Matching: the name joins the email as a key (a key change says a full resync reaches existing records).
+  const keys = form.getByRole('group', { name: 'Match records on' });
+  await expect(keys.getByRole('checkbox', { name: 'email' })).toBeChecked();
+  await keys.getByRole('checkbox', { name: 'name' }).check();
+  await form.getByLabel('When two newly matched records differ').selectOption({ label: 'Ask me (conflict inbox)' });
   await app.screenshot({ path: screenshotPath('pair-settings'), fullPage: true });
   await form.getByRole('button', { name: 'Save settings' }).click();
-  await expect(form.getByRole('status')).toContainText('Saved.');
+  await expect(form.getByRole('status')).toContainText('Saved. This change applies to existing records only after a full resync.');
   const saved = await invoke(app, concord, 'pairs/get', { pairId });
-  expect(saved.config).toMatchObject({ conflictPolicy: 'newest', masterSide: 'right', deletes: { propagate: true, from: 'left' }, schedule: { intervalSeconds: 3600 } });
+  expect(saved.config).toMatchObject({ conflictPolicy: 'newest', masterSide: 'right', deletes: { propagate: true, from: 'left' }, schedule: { intervalSeconds: 3600 }, matchKeys: ['email', 'name'], initialMatchPolicy: 'manual' });
   expect(saved.config.fields.find((f) => f.name === 'city')?.policy).toBe('master');
   // The card on the detail now marks B as master.
   await expect(app.locator('.pair-sides')).toContainText('Customer sheet · customers.csv (master)');

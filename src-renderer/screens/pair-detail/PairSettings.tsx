@@ -6,7 +6,8 @@ import { useBusy } from '../../components/use-busy';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor';
-import { DeleteChoiceRadios, INTERVALS } from '../wizard/PolicySteps';
+import { DeleteChoiceRadios, INTERVALS, PolicySelect } from '../wizard/PolicySteps';
+import { followFieldEdits } from '../../store/wizard-slice';
 import { validateMapping } from '../wizard/mapping-model';
 import { describeConfigPath } from '../../components/config-paths';
 import { FullResyncDialog } from '../pairs/PairCard';
@@ -63,10 +64,37 @@ export function PairSettings({ pairId }: { pairId: string }) {
       </label>
       <MappingEditor
         fields={config.fields}
-        onChange={(fields) => patch({ fields })}
+        // Match keys follow a renamed field and leave with a removed one, as in the wizard.
+        onChange={(fields) => patch({ fields, matchKeys: followFieldEdits(config.fields, fields, config.matchKeys) })}
         {...(appFields ? { leftFields: appFields.left, rightFields: appFields.right } : {})}
         {...(managedFields ? { managedFields } : {})}
       />
+      <fieldset>
+        <legend>Matching</legend>
+        <p className="help">
+          A new record is linked to the other app's record with equal values in these fields (ignoring case and spaces) instead
+          of being created twice.
+        </p>
+        <div role="group" aria-label="Match records on">
+          {config.fields.map((f) => (
+            <label key={f.name} className="check">
+              <input
+                type="checkbox"
+                checked={config.matchKeys.includes(f.name)}
+                onChange={(e) => patch({ matchKeys: e.target.checked ? [...config.matchKeys, f.name] : config.matchKeys.filter((k) => k !== f.name) })}
+              />
+              {f.name || '(unnamed field)'}
+            </label>
+          ))}
+        </div>
+        {config.matchKeys.length === 0 && <p className="field-error">Choose at least one field to match records on.</p>}
+        <PolicySelect
+          id={`initial-policy-${pairId}`}
+          label="When two newly matched records differ"
+          value={config.initialMatchPolicy ?? 'master'}
+          onChange={(initialMatchPolicy) => patch({ initialMatchPolicy })}
+        />
+      </fieldset>
       <fieldset>
         <legend>Policies</legend>
         <label>
@@ -116,7 +144,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
       </fieldset>
       <ErrorMessage error={error} describePath={describePath} />
       <div className="actions">
-        <button type="submit" className="primary" disabled={saving || mappingInvalid}>
+        <button type="submit" className="primary" disabled={saving || mappingInvalid || config.matchKeys.length === 0}>
           {saving ? 'Saving…' : 'Save settings'}
         </button>
         {edited && (

@@ -130,7 +130,7 @@ export function ScheduleStep() {
   );
 }
 
-function PolicySelect(props: { id: string; label: string; value: ConflictPolicy; onChange: (policy: ConflictPolicy) => void }) {
+export function PolicySelect(props: { id: string; label: string; value: ConflictPolicy; onChange: (policy: ConflictPolicy) => void }) {
   return (
     <div className="form-row">
       <label htmlFor={props.id}>{props.label}</label>
