@@ -3,7 +3,7 @@ import type { ConflictDetail, ConflictSummary, PairConfig, RunSummary } from '..
 import { ApiCallError } from '../api/call';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
 import { formatDuration } from '../screens/pair-detail/PairDetailScreen';
-import { attentionReason, describeRun } from '../screens/pairs/PairCard';
+import { attentionReason, describeRun, describeSchedule } from '../screens/pairs/PairCard';
 import { pairSummary } from '../screens/pairs/pairs.fixture';
 import { connectEngineEvents } from './engine-events';
 import { hashToRoute, routeToHash } from './route';
@@ -351,6 +351,14 @@ describe('run summaries', () => {
 
   it('durations read as ms, s or minutes; a run without one is still running', () => {
     expect([formatDuration(null), formatDuration(0.2), formatDuration(45), formatDuration(1234), formatDuration(125_000)]).toEqual(['running…', '1 ms', '45 ms', '1.2 s', '2 min 5 s']);
+  });
+
+  it('a schedule reads as the interval and the next run, or "Sync now only"', () => {
+    expect(describeSchedule({ intervalSeconds: null, nextRunAt: null, paused: false })).toBe('Sync now only');
+    expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: null, paused: false })).toBe('every hour');
+    expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: '2026-12-01T10:00:00Z', paused: false })).toMatch(/^every hour · next \S+/);
+    expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: '2026-12-01T10:00:00Z', paused: true })).toBe('every hour');
+    expect(describeSchedule({ intervalSeconds: 120, nextRunAt: null, paused: false })).toBe('every 120 s');
   });
 
   it('a pair that needs attention says why: open conflicts, records that could not be written', () => {

@@ -5,6 +5,7 @@ import { plural } from '../../components/plural';
 import { ConfirmDialog, HealthBadge, RunProgressBar, formatTime } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { routeToHash } from '../../store/route';
+import { INTERVALS } from '../wizard/PolicySteps';
 
 export function describeRun(run: RunSummary): string {
   const c = run.counts;
@@ -27,6 +28,14 @@ export function attentionReason(pair: PairSummary): string | null {
   if (pair.failed > 0) parts.push(`${plural(pair.failed, 'record')} could not be written`);
   if (parts.length === 0 && pair.lastRun?.status === 'halted') parts.push('The last run stopped before writing');
   return parts.length > 0 ? `${parts.join('; ')}.` : null;
+}
+
+/** "Sync now only", or the interval with the next run's time ("every hour · next 10:00"). */
+export function describeSchedule(pair: Pick<PairSummary, 'intervalSeconds' | 'nextRunAt' | 'paused'>): string {
+  if (pair.intervalSeconds === null) return 'Sync now only';
+  const every = INTERVALS.find((i) => i.seconds === pair.intervalSeconds)?.label.toLowerCase() ?? `every ${pair.intervalSeconds} s`;
+  if (pair.paused || !pair.nextRunAt) return every;
+  return `${every} · next ${new Date(pair.nextRunAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
 }
 
 export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTitle?: boolean }) {
@@ -105,6 +114,10 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         <div>
           <dt>Failed</dt>
           <dd>{pair.failed > 0 ? <a href={`#/pairs/${encodeURIComponent(pair.id)}/failed`}>{pair.failed}</a> : 0}</dd>
+        </div>
+        <div>
+          <dt>Schedule</dt>
+          <dd>{describeSchedule(pair)}</dd>
         </div>
       </dl>
       {/* Reserved space: the bar appears without moving the buttons. */}
