@@ -233,6 +233,8 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
           error: described.ok ? new ApiCallError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names}). The connection was left as it was.`, 'connections/describe') : described.error,
         };
       }
+      // The pairs show the connection's name: a renamed one reads anew there too.
+      if (saved.value.name !== old.name) void get().loadPairs();
       return { ok: true, value: { connection: saved.value, collections: tested.value.collections, leftOut: tested.value.leftOut ?? [] } };
     },
 
