@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CollectionInfo, PairSummary } from '../../../src-main/engine/api/model';
+import type { CollectionInfo, ConnectionSummary, PairSummary } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
 import { fakeBridgeForTests, type FakeBridge, type FakeHandlers } from '../../api/fake-bridge-for-tests';
 import { App } from '../../components/App';
@@ -296,5 +296,57 @@ describe('Pair detail: a pair the list does not know', () => {
     );
     expect((await screen.findByRole('alert')).textContent).toContain('Pair "gone" does not exist (it may have been deleted).');
     expect(callsOf(bridge, 'runs/list')).toHaveLength(0);
+  });
+});
+
+describe('Pair detail: the apps', () => {
+  const csvConnector = {
+    kind: 'csv-file',
+    label: 'CSV file',
+    description: 'A CSV file',
+    configFields: [{ key: 'path', label: 'CSV file', type: 'path' as const, required: true }],
+    capabilities: { changeDetection: ['hash' as const], deletes: 'by-scan' as const, optimisticWrites: true },
+  };
+  const billing: ConnectionSummary = { id: 'c2', name: 'Billing', connector: 'csv-file', config: { path: '/data/customers.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
+  const crm: ConnectionSummary = { id: 'c1', name: 'CRM', connector: 'csv-file', config: { path: '/data/contacts.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
+
+  it('a connection pointed at an app without the pair’s collection is put back as it was, and says why', async () => {
+    let stored = billing;
+    const { bridge } = await mountDetail('settings', {
+      ...settingsHandlers(undefined),
+      'connectors/list': () => [csvConnector],
+      'connections/list': () => [crm, stored],
+      'connections/test': () => ({ ok: true, collections: 1 }),
+      'connections/update': ({ config, name }) => (stored = { ...stored, ...(name ? { name } : {}), ...(config ? { config } : {}) }),
+      'connections/describe': ({ connectionId }) => (connectionId === 'c2' && stored.config.path === '/elsewhere/other.csv' ? [collection('other.csv', ['email'])] : [collection('customers', ['mail'])]),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
+    const form = screen.getByRole('form', { name: 'Connection of App B' });
+    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: '/elsewhere/other.csv' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
+    expect((await within(form).findByRole('alert')).textContent).toContain('The app there has no “customers”, which this pair syncs (it has: other.csv). The connection was left as it was.');
+    // Tested first, saved, found wrong, put back.
+    expect(callsOf(bridge, 'connections/update').map((c) => c.args)).toEqual([
+      { connectionId: 'c2', name: 'Billing', config: { path: '/elsewhere/other.csv' } },
+      { connectionId: 'c2', name: 'Billing', config: { path: '/data/customers.csv' } },
+    ]);
+    expect(stored.config.path).toBe('/data/customers.csv');
+  });
+
+  it('a connection whose test fails is not saved at all', async () => {
+    const { bridge } = await mountDetail('settings', {
+      ...settingsHandlers(undefined),
+      'connectors/list': () => [csvConnector],
+      'connections/list': () => [crm, billing],
+      'connections/test': () => {
+        throw new ApiCallError('connector-error', 'The file /nowhere.csv does not exist — check the path.', 'connections/test');
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
+    const form = screen.getByRole('form', { name: 'Connection of App B' });
+    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: '/nowhere.csv' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
+    expect((await within(form).findByRole('alert')).textContent).toContain('does not exist — check the path.');
+    expect(callsOf(bridge, 'connections/update')).toEqual([]);
   });
 });
