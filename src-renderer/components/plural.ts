@@ -3,5 +3,5 @@
  * not take an s ("1 entry", "2 entries"). Counts shown to users go through this, never "(s)".
  */
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }

@@ -366,6 +366,7 @@ describe('run summaries', () => {
     expect(attentionReason(pair({ health: 'needs-attention', openConflicts: 3, failed: 2 }))).toBe('3 conflicts wait for a decision in the inbox; 2 records could not be written.');
     expect(attentionReason(pair({ health: 'needs-attention', healthReason: 'Paused by the CLI' }))).toBe('Paused by the CLI');
     expect(attentionReason(pair({ health: 'in-sync' }))).toBeNull();
+    expect(attentionReason(pair({ health: 'needs-attention', queued: 77_700, lastRun: run({ status: 'cancelled' }) }))).toBe('The last run was cancelled; Sync now finishes the 77,700 writes it left.');
   });
 
   it('a run that failed before reading anything says so instead of listing zeros', () => {
@@ -392,6 +393,14 @@ describe('wizard draft', () => {
     expect(s().draft.matchKeys).toEqual(['name']);
     s().patchDraft({ fields: [] });
     expect(s().draft.matchKeys).toEqual([]);
+    // A rename that passes through another row's name keeps the key on the renamed row.
+    let fields = [f('email'), f('name')];
+    s().patchDraft({ fields, matchKeys: ['name'] });
+    for (const typed of ['emai', 'email', 'emailx', 'full_name']) {
+      fields = [fields[0]!, { ...fields[1]!, name: typed }];
+      s().patchDraft({ fields });
+    }
+    expect(s().draft.matchKeys).toEqual(['full_name']);
     // Other edits keep the preview.
     store.setState({ preview: { leftTotal: 0, rightTotal: 0, matched: 0, createOnLeft: 0, createOnRight: 0, conflicts: 0, ambiguous: 0, examples: { matched: [], createOnLeft: [], createOnRight: [], conflicts: [], ambiguous: [] } } });
     s().patchDraft({ name: 'CRM ⇄ Shop' });

@@ -99,13 +99,21 @@ export function draftToConfig(draft: WizardDraft): PairConfig {
  * The match keys after a mapping edit: a renamed field keeps its place among the keys under its
  * new name (a rename edits one row in place), and a removed field leaves them.
  */
+/** Rows a match key was carried onto while their name equalled another row's (see followFieldEdits). */
+const keyRows = new WeakSet<FieldMapping>();
+
 export function followFieldEdits(before: FieldMapping[], after: FieldMapping[], keys: string[]): string[] {
   let next = keys;
   if (before.length === after.length) {
     next = keys.map((k) => {
-      const i = before.findIndex((f) => f.name === k);
-      const renamed = i >= 0 ? after[i]?.name : undefined;
-      return renamed !== undefined && !after.some((f) => f.name === k) ? renamed : k;
+      // The row that holds the key: its only row of that name, or, while a rename passes through
+      // another row's name ("emai" → "email" → "email_alt"), the row the key was carried onto.
+      const holders = before.flatMap((f, i) => (f.name === k ? [i] : []));
+      const i = holders.length === 1 ? holders[0] : holders.find((j) => keyRows.has(before[j] as FieldMapping));
+      const row = i === undefined ? undefined : after[i];
+      if (!row || row.name === k) return k;
+      if (after.filter((f) => f.name === row.name).length > 1) keyRows.add(row);
+      return row.name;
     });
   }
   const names = new Set(after.map((f) => f.name));

@@ -60,7 +60,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     else if (running) health = 'syncing';
     else if (!lastRun) health = 'never-run';
     else if (lastRun.status === 'failed') health = 'failing';
-    else if (lastRun.status === 'halted' || openConflicts > 0 || failed > 0 || p.healthReason) health = 'needs-attention';
+    // A cancelled run left its remaining writes for the next one: not "in sync" until that ran.
+    else if (lastRun.status === 'halted' || lastRun.status === 'cancelled' || openConflicts > 0 || failed > 0 || p.healthReason) health = 'needs-attention';
     else health = 'in-sync';
     return {
       id,

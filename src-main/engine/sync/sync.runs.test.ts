@@ -60,6 +60,10 @@ describe('runs and the scheduler', () => {
     expect(run.status).toBe('cancelled');
     expect(run.counts.created).toBeGreaterThan(0);
     expect(run.counts.created).toBeLessThan(5000);
+    // The writes it left wait for the next run: the pair is not "in sync" meanwhile.
+    expect(await kit.call('pairs/get', { pairId: s.pairId })).toMatchObject({ health: 'needs-attention' });
+    expect((await syncAndWait(kit, s.pairId)).status).toBe('succeeded');
+    expect(await kit.call('pairs/get', { pairId: s.pairId })).toMatchObject({ health: 'in-sync' });
   });
 
   it('progress: a first sync has a total from its first batch (exact once both sides are read), and writing counts against the writes planned', async () => {

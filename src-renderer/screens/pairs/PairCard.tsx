@@ -11,7 +11,8 @@ export function describeRun(run: RunSummary): string {
   const c = run.counts;
   // A run that failed before it read anything has no counts worth reading; its reason shows beside it.
   if (run.status === 'failed' && Object.values(c).every((n) => n === 0)) return 'failed before reading anything';
-  const parts = [`${c.read} read`, `${c.created} created`, `${c.updated} updated`, `${c.deleted} deleted`];
+  const n = (x: number): string => x.toLocaleString();
+  const parts = [`${n(c.read)} read`, `${n(c.created)} created`, `${n(c.updated)} updated`, `${n(c.deleted)} deleted`];
   if (c.conflicts) parts.push(plural(c.conflicts, 'conflict'));
   if (c.failed) parts.push(`${plural(c.failed, 'record')} failed`);
   return `${run.status} · ${parts.join(', ')}`;
@@ -26,6 +27,7 @@ export function attentionReason(pair: PairSummary): string | null {
   const parts: string[] = [];
   if (pair.openConflicts > 0) parts.push(`${plural(pair.openConflicts, 'conflict waits', 'conflicts wait')} for a decision in the inbox`);
   if (pair.failed > 0) parts.push(`${plural(pair.failed, 'record')} could not be written`);
+  if (pair.lastRun?.status === 'cancelled') parts.unshift(`The last run was cancelled; Sync now finishes ${pair.queued > 0 ? `the ${plural(pair.queued, 'write')} it left` : 'its work'}`);
   if (parts.length === 0 && pair.lastRun?.status === 'halted') parts.push('The last run stopped before writing');
   return parts.length > 0 ? `${parts.join('; ')}.` : null;
 }
@@ -109,7 +111,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         </div>
         <div>
           <dt>Queued</dt>
-          <dd>{pair.queued}</dd>
+          <dd>{pair.queued.toLocaleString()}</dd>
         </div>
         <div>
           <dt>Failed</dt>
