@@ -103,6 +103,8 @@ test('settings: a policy edited and saved is what the engine keeps', async ({ ap
   await form.getByLabel('Conflict policy of city').selectOption({ label: 'Master wins' });
   await form.getByLabel('Only deletes in Shop database reach Customer sheet (a record deleted in Customer sheet stays in Shop database)').check();
   await form.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Every hour' });
+  // The mass-delete limit a halted run tells the user to raise is here too.
+  await form.getByLabel(/Stop and ask when more than this share/).fill('25');
   // Matching: the name joins the email as a key (a key change says a full resync reaches existing records).
   const keys = form.getByRole('group', { name: 'Match records on' });
   await expect(keys.getByRole('checkbox', { name: 'email' })).toBeChecked();
@@ -112,7 +114,7 @@ test('settings: a policy edited and saved is what the engine keeps', async ({ ap
   await form.getByRole('button', { name: 'Save settings' }).click();
   await expect(form.getByRole('status')).toContainText('Saved. This change applies to existing records only after a full resync.');
   const saved = await invoke(app, concord, 'pairs/get', { pairId });
-  expect(saved.config).toMatchObject({ conflictPolicy: 'newest', masterSide: 'right', deletes: { propagate: true, from: 'left' }, schedule: { intervalSeconds: 3600 }, matchKeys: ['email', 'name'], initialMatchPolicy: 'manual' });
+  expect(saved.config).toMatchObject({ conflictPolicy: 'newest', masterSide: 'right', deletes: { propagate: true, from: 'left', massDeleteThreshold: 0.25 }, schedule: { intervalSeconds: 3600 }, matchKeys: ['email', 'name'], initialMatchPolicy: 'manual' });
   expect(saved.config.fields.find((f) => f.name === 'city')?.policy).toBe('master');
   // The card on the detail now marks B as master.
   await expect(app.locator('.pair-sides')).toContainText('Customer sheet · customers.csv (master)');

@@ -6,7 +6,7 @@ import { useBusy } from '../../components/use-busy';
 import { ConfirmDialog } from '../../components/widgets';
 import { useConcord } from '../../store/react';
 import { MappingEditor, PAIR_POLICIES, POLICIES } from '../wizard/MappingEditor';
-import { DeleteChoiceRadios, INTERVALS, PolicySelect } from '../wizard/PolicySteps';
+import { DeleteChoiceRadios, INTERVALS, MassDeleteInput, PolicySelect } from '../wizard/PolicySteps';
 import { followFieldEdits } from '../../store/wizard-slice';
 import { validateMapping } from '../wizard/mapping-model';
 import { describeConfigPath } from '../../components/config-paths';
@@ -122,6 +122,8 @@ export function PairSettings({ pairId }: { pairId: string }) {
         <fieldset>
           <legend>Deletes</legend>
           <DeleteChoiceRadios value={config.deletes} leftName={detail?.left.connectionName} rightName={detail?.right.connectionName} onChange={(deletes) => patch({ deletes })} />
+          {/* The limit a halted run's message tells the user to raise. */}
+          <MassDeleteInput value={config.deletes.massDeleteThreshold} onChange={(massDeleteThreshold) => patch({ deletes: { ...config.deletes, massDeleteThreshold } })} />
         </fieldset>
         <label>
           Schedule
@@ -144,7 +146,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
       </fieldset>
       <ErrorMessage error={error} describePath={describePath} />
       <div className="actions">
-        <button type="submit" className="primary" disabled={saving || mappingInvalid || config.matchKeys.length === 0}>
+        <button type="submit" className="primary" disabled={saving || mappingInvalid || config.matchKeys.length === 0 || !(config.deletes.massDeleteThreshold > 0 && config.deletes.massDeleteThreshold <= 1)}>
           {saving ? 'Saving…' : 'Save settings'}
         </button>
         {edited && (

@@ -74,7 +74,7 @@ export function PoliciesStep() {
  * leaves it empty (not 0, so typing "15" gives 15), and an empty or unreadable text reaches the
  * draft as NaN, which the step's check refuses on Next. Leaving the field says what is wrong.
  */
-function MassDeleteInput({ value, onChange }: { value: number; onChange: (share: number) => void }) {
+export function MassDeleteInput({ value, onChange }: { value: number; onChange: (share: number) => void }) {
   const [text, setText] = useState(() => (Number.isFinite(value) ? String(Math.round(value * 1000) / 10) : ''));
   const [left, setLeft] = useState(false);
   const percent = text.trim() === '' ? Number.NaN : Number(text);
