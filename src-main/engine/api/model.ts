@@ -242,8 +242,11 @@ export type Resolution =
   | { kind: 'update-delete'; keep: 'updated' | 'deleted' }
   /** Link to one candidate, or `null` to create the record on the other side. */
   | { kind: 'duplicate'; linkTo: string | null }
-  /** A duplicate that is a stale copy in its own app: delete it there (its values stay in the activity log). */
-  | { kind: 'delete-duplicate' };
+  /**
+   * A stale copy: delete the duplicate in its own app, or (`candidate`) one of the records it
+   * matched in the other app. The values stay in the activity log.
+   */
+  | { kind: 'delete-duplicate'; candidate?: string };
 
 export type ResolveOutcome = {
   conflictId: string;

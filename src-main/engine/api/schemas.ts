@@ -118,7 +118,7 @@ const resolution = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('update-delete'), keep: z.enum(['updated', 'deleted']) }),
   z.strictObject({ kind: z.literal('duplicate'), linkTo: id.nullable() }),
-  z.strictObject({ kind: z.literal('delete-duplicate') }),
+  z.strictObject({ kind: z.literal('delete-duplicate'), candidate: id.optional() }),
 ]);
 
 const limit = z.number().int().min(1).max(10_000).optional();

@@ -221,12 +221,23 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       const name = (s: Side) => io[s].label;
       if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${name(recSide)} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
       if (resolution.kind === 'delete-duplicate') {
-        // A stale copy in its own app: deleted there, with each value in the activity log.
-        const reason = `deleted in ${name(recSide)} as a duplicate by a steward`;
-        const overwrites = Object.entries(rec.canon).map(([field, before]) => ({ side: recSide, field, before, after: null, reason }));
-        const remove = plannedOp(c, { side: recSide, op: 'delete', targetId: rec.rec.id, values: {}, overwrites, reason, ...expecting(c, recSide, rec) });
-        await writeOne(c, remove, () => refuseChanged(c, recSide), c.close);
-        wrote[recSide]++;
+        // A stale copy, deleted in its app with each value in the activity log: the duplicate
+        // itself, or one of its unlinked candidates (the next run then matches what is left).
+        const candidateId = resolution.candidate;
+        const side = candidateId === undefined ? recSide : other(recSide);
+        if (candidateId !== undefined) {
+          if (!dup.candidates.some((cand) => cand.id === candidateId)) throw new ApiError('invalid-input', `"${candidateId}" is not one of this duplicate's candidates.`);
+          if (deps.state.linkFor(conflict.pairId, side, candidateId)) {
+            throw new ApiError('conflict', `The ${name(side)} record ${candidateId} is linked to a record in ${name(recSide)}: deleting it here would delete that one too. Delete it in ${name(side)} itself if you mean to.`);
+          }
+        }
+        const stale = candidateId === undefined ? rec : await readSide(c, side, candidateId);
+        if (!stale) throw new ApiError('conflict', 'That record no longer exists. Reload the inbox.');
+        const reason = `deleted in ${name(side)} as a stale duplicate by a steward`;
+        const overwrites = Object.entries(stale.canon).map(([field, before]) => ({ side, field, before, after: null, reason }));
+        const remove = plannedOp(c, { side, op: 'delete', targetId: stale.rec.id, values: {}, overwrites, reason, ...expecting(c, side, stale) });
+        await writeOne(c, remove, () => refuseChanged(c, side), c.close);
+        wrote[side]++;
       } else if (resolution.linkTo === null) {
         const create = plannedOp(c, { side: other(recSide), op: 'create', targetId: null, values: rec.canon, sourceId: rec.rec.id, sourceVersion: versionOf(rec), decidedBase: rec.canon, reason: `created from the duplicate in ${name(recSide)} by a steward` });
         await writeOne(c, create, () => refuseChanged(c, other(recSide)), c.close);
@@ -314,7 +325,7 @@ function describeResolution(resolution: Resolution, label: (side: Side) => strin
     case 'duplicate':
       return resolution.linkTo === null ? 'a steward created the duplicate as a new record' : `a steward linked the duplicate to record ${resolution.linkTo}`;
     case 'delete-duplicate':
-      return 'a steward deleted the duplicate in its app';
+      return resolution.candidate === undefined ? 'a steward deleted the duplicate in its app' : `a steward deleted the candidate ${resolution.candidate} as a stale copy`;
   }
 }
 

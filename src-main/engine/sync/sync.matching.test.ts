@@ -74,7 +74,7 @@ describe('matching existing records', () => {
     expect(deleted).toMatchObject({ status: 'resolved', wrote: { left: 0, right: 1 } });
     expect(appRows(s.right).map((r) => r.name).sort()).toEqual(['Ann', 'Bob', 'Cy', 'Dee']);
     const activity = await kit.call('activity/list', { pairId: s.pairId });
-    expect(activity.filter((a) => a.action === 'deleted' && a.reason.includes('as a duplicate by a steward')).map((a) => [a.field, a.before])).toEqual(
+    expect(activity.filter((a) => a.action === 'deleted' && a.reason.includes('as a stale duplicate by a steward')).map((a) => [a.field, a.before])).toEqual(
       expect.arrayContaining([['name', 'Cy B']]),
     );
     const quiet = await syncAndWait(kit, s.pairId);
@@ -97,6 +97,28 @@ describe('matching existing records', () => {
     return { s, annLeft, annRight, annAgain };
   }
   const anns = (path: string) => appRows(path).filter((r) => r.email?.trim().toLowerCase() === 'ann@example.com');
+
+  it('a duplicate whose stale copy is one of its candidates: the steward deletes that candidate, and the next run links the rest', async () => {
+    const s = await setupPair();
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'cy@example.com', name: 'Cy', score: 1 });
+    const cyA = appInsert(s.right, { email: 'cy@example.com', name: 'Cy', score: 1 });
+    const cyOld = appInsert(s.right, { email: 'CY@example.com', name: 'Cy (old)', score: 1 });
+    await syncAndWait(kit, s.pairId);
+    const [dup] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    // Not a candidate of this duplicate: refused, nothing deleted.
+    const wrong = await kit.dispatch('conflicts/resolve', { conflictId: dup?.id ?? '', resolution: { kind: 'delete-duplicate', candidate: '999' } });
+    expect(wrong.ok).toBe(false);
+    expect(appRows(s.right)).toHaveLength(2);
+    const outcome = await kit.call('conflicts/resolve', { conflictId: dup?.id ?? '', resolution: { kind: 'delete-duplicate', candidate: String(cyOld) } });
+    expect(outcome).toMatchObject({ status: 'resolved', wrote: { left: 0, right: 1 } });
+    expect(appRows(s.right).map((r) => r.id)).toEqual([cyA]);
+    const next = await syncAndWait(kit, s.pairId);
+    expect(next.counts).toMatchObject({ created: 0, conflicts: 0 });
+    expect((await kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(1);
+    expect((await kit.call('conflicts/count', {})).open).toBe(0);
+  });
 
   it('the preview points out a key that several new records of one app share: each is created in the other app, as the app holds them', async () => {
     const s = await setupPair();

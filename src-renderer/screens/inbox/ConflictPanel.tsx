@@ -76,7 +76,12 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
     if (result.status === 'resolved') {
       // The next conflict takes this panel at once, so the outcome goes to the window's notices,
       // where it stays readable (and is announced) after the panel is gone.
-      notify('success', `Resolved ${detail?.record ?? 'the conflict'}: ${describeWrites(result.wrote, detail?.leftLabel ?? 'App A', detail?.rightLabel ?? 'App B')}`);
+      const labels = { left: detail?.leftLabel ?? 'App A', right: detail?.rightLabel ?? 'App B' };
+      const what =
+        resolution.kind === 'delete-duplicate'
+          ? `deleted the stale copy in ${result.wrote.left > 0 ? labels.left : labels.right}.`
+          : describeWrites(result.wrote, labels.left, labels.right);
+      notify('success', `Resolved ${detail?.record ?? 'the conflict'}: ${what}`);
       props.onResolved();
     } else setMessage(`Not resolved: ${result.error ?? 'the engine gave no reason'}. The conflict stays open.`);
   }

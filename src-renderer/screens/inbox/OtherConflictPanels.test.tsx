@@ -85,7 +85,8 @@ describe('Duplicate match panel', () => {
     expect(intro.textContent).toContain('A candidate already linked to another record cannot be linked again');
     expect(rowsOf(screen.getByRole('table', { name: 'Record and its candidates' }))).toEqual([
       ['Field', 'This record', 'Candidate 1', 'Candidate 2already linked'],
-      ['Record id', 'r-1', 'crm-7', 'crm-9'],
+      // Each unlinked record can be deleted as a stale copy; the linked candidate cannot.
+      ['Record id', 'r-1Delete', 'crm-7Delete', 'crm-9'],
       ['email', 'carol@example.com', 'carol@example.com', 'carol@example.com'],
       ['name', 'Carol King', 'Carol King', 'C. King'],
       ['phone', '(missing)', '555-0700', '(missing)'],
@@ -102,17 +103,18 @@ describe('Duplicate match panel', () => {
     expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'duplicate', linkTo: 'crm-7' } }]);
   });
 
-  it('Delete it in Billing asks first, then deletes the stale copy in its own app', async () => {
+  it('Delete under a record id asks first, then deletes that stale copy: the duplicate itself, or a candidate', async () => {
     const { bridge, user } = await openCarol();
-    await user.click(button('Delete it in Billing'));
-    const dialog = screen.getByRole('dialog', { name: 'Delete this record in Billing?' });
-    expect(dialog.textContent).toContain('Concord deletes record r-1 in Billing');
+    await user.click(button('Delete record r-1 in Billing'));
+    const dialog = screen.getByRole('dialog', { name: 'Delete record r-1 in Billing?' });
+    expect(dialog.textContent).toContain('Concord deletes record r-1 in Billing, as a stale copy');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(callsOf(bridge, 'conflicts/resolve')).toEqual([]);
-    await user.click(button('Delete it in Billing'));
-    await user.click(within(screen.getByRole('dialog', { name: 'Delete this record in Billing?' })).getByRole('button', { name: 'Delete it in Billing' }));
+    expect(screen.queryByRole('button', { name: 'Delete record crm-9 in CRM' })).toBeNull(); // linked: not offered
+    await user.click(button('Delete record crm-7 in CRM'));
+    await user.click(within(screen.getByRole('dialog', { name: 'Delete record crm-7 in CRM?' })).getByRole('button', { name: 'Delete it' }));
     await waitFor(() => expect(listedRecords()).not.toContain(carol.record));
-    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'delete-duplicate' } }]);
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'delete-duplicate', candidate: 'crm-7' } }]);
   });
 
   it('Create as a new record links to none', async () => {

@@ -49,7 +49,7 @@ export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictD
 
 /** A record that matched several: its candidates side by side, link to one or create it. */
 export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
-  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleting, setDeleting] = useState<{ id: string; app: string; candidate?: string } | null>(null);
   const dup = detail.duplicate;
   if (!dup) return <p>The engine sent no candidates for this duplicate.</p>;
   const other = dup.side === 'left' ? detail.rightLabel : detail.leftLabel;
@@ -60,8 +60,8 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
     <div className="duplicate">
       <p>
         This record of <strong>{own}</strong> matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in{' '}
-        <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or — if it is a stale
-        copy — delete it in {own}.
+        <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or delete a stale copy
+        (the Delete under its id).
         {dup.candidates.some((c) => c.linkedTo !== undefined) &&
           ' A candidate already linked to another record cannot be linked again.'}
       </p>
@@ -85,10 +85,21 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
               <th scope="row">Record id</th>
               <td className="value">
                 <code>{ownId ?? '—'}</code>
+                {ownId && (
+                  <button type="button" className="link-button danger-link" disabled={busy} onClick={() => setDeleting({ id: ownId, app: own })} aria-label={`Delete record ${ownId} in ${own}`}>
+                    Delete
+                  </button>
+                )}
               </td>
               {dup.candidates.map((c) => (
                 <td key={c.id} className="value">
                   <code>{c.id}</code>
+                  {/* A linked candidate is another record's partner: deleting it would delete that one too. */}
+                  {c.linkedTo === undefined && (
+                    <button type="button" className="link-button danger-link" disabled={busy} onClick={() => setDeleting({ id: c.id, app: other, candidate: c.id })} aria-label={`Delete record ${c.id} in ${other}`}>
+                      Delete
+                    </button>
+                  )}
                 </td>
               ))}
             </tr>
@@ -123,23 +134,21 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
         <button type="button" disabled={busy} onClick={() => onApply({ kind: 'duplicate', linkTo: null })}>
           Create as a new record
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDelete(true)}>
-          Delete it in {own}
-        </button>
       </div>
       <ConfirmDialog
-        open={confirmDelete}
-        title={`Delete this record in ${own}?`}
-        confirmLabel={`Delete it in ${own}`}
-        onCancel={() => setConfirmDelete(false)}
+        open={deleting !== null}
+        title={`Delete record ${deleting?.id ?? ''} in ${deleting?.app ?? ''}?`}
+        confirmLabel="Delete it"
+        onCancel={() => setDeleting(null)}
         onConfirm={() => {
-          setConfirmDelete(false);
-          onApply({ kind: 'delete-duplicate' });
+          const d = deleting;
+          setDeleting(null);
+          if (d) onApply(d.candidate === undefined ? { kind: 'delete-duplicate' } : { kind: 'delete-duplicate', candidate: d.candidate });
         }}
       >
         <p>
-          Concord deletes record <code>{ownId}</code> in {own}, as a stale copy of the record it matched. Nothing changes in {other}.
-          Its values stay in the pair's activity.
+          Concord deletes record <code>{deleting?.id}</code> in {deleting?.app}, as a stale copy; the other app is not changed. Its
+          values stay in the pair's activity. The next sync links what is left, when it is one record on each side.
         </p>
       </ConfirmDialog>
     </div>
