@@ -25,7 +25,7 @@ export function RunProgressBar({ progress, label }: { progress: RunProgress | un
   const [value, max] = writing ? [progress.written, progress.toWrite ?? 0] : [progress?.read ?? 0, progress?.total ?? 0];
   let text = 'starting…';
   if (progress && writing) text = `writing: ${n(progress.written)} / ${n(progress.toWrite ?? 0)} written`;
-  else if (progress) text = `${progress.phase}: ${n(progress.read)}${progress.total !== null ? ` / ${n(progress.total)}` : ''} read, ${n(progress.written)} written`;
+  else if (progress) text = `${progress.phase}: ${n(progress.read)}${progress.total !== null ? ` / ${progress.totalEstimated ? '≈' : ''}${n(progress.total)}` : ''} read, ${n(progress.written)} written`;
   return (
     <div className="run-progress">
       {max > 0 ? <progress aria-label={label} max={max} value={Math.min(value, max)} /> : <progress aria-label={label} />}

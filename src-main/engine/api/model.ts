@@ -357,6 +357,8 @@ export type RunProgress = {
   written: number;
   /** While writing: how many writes the run planned, so the bar can show written / planned. */
   toWrite?: number;
+  /** `total` is an estimate (the second app's size is not known yet): shown as "≈". */
+  totalEstimated?: boolean;
 };
 
 export type AppInfo = {

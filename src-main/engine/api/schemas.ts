@@ -135,7 +135,7 @@ export const schemas = {
   }),
   'connections/update': z.strictObject({
     connectionId: id,
-    name: z.string().trim().min(1).max(120).optional(),
+    name: z.string().trim().min(1, 'give the connection a name').max(120).optional(),
     config: config.optional(),
     secret: z.string().max(10_000).nullable().optional(),
   }),

@@ -110,7 +110,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
           const exact = totals.left !== null && totals.right !== null ? totals.left + totals.right : null;
           const known = totals.left ?? totals.right;
           const t = exact ?? (readsAll && known !== null ? Math.max(known * 2, counts.read) : null);
-          req.onProgress({ phase: 'reading', read: counts.read, total: t, written: 0 });
+          req.onProgress({ phase: 'reading', read: counts.read, total: t, written: 0, ...(exact === null && t !== null ? { totalEstimated: true } : {}) });
         });
       }
       if (req.signal.aborted) return { status: 'cancelled', counts, error: null };

@@ -73,7 +73,7 @@ describe('runs and the scheduler', () => {
     insertPeople(s.left, 1200);
     appInsert(s.right, { email: 'only-right@example.com', name: 'R', score: 1 });
     const run = await syncAndWait(kit, s.pairId);
-    type P = { phase: string; read: number; total: number | null; written: number; toWrite?: number };
+    type P = { phase: string; read: number; total: number | null; written: number; toWrite?: number; totalEstimated?: boolean };
     const progress = kit.events.filter((e) => e.event === 'run/progress').map((e) => e.payload as P);
     const reading = progress.filter((p) => p.phase === 'reading' && p.read > 0);
     expect(reading.length).toBeGreaterThan(0);
@@ -83,6 +83,9 @@ describe('runs and the scheduler', () => {
       expect(p.total ?? 0).toBeGreaterThanOrEqual(p.read);
     }
     expect(reading.at(-1)?.total).toBe(1201);
+    // Until the second app says its size, the total is marked as an estimate.
+    expect(reading[0]?.totalEstimated).toBe(true);
+    expect(reading.at(-1)).not.toHaveProperty('totalEstimated');
     const writing = progress.filter((p) => p.phase === 'writing');
     expect(writing[0]).toMatchObject({ written: 0, toWrite: 1201 });
     expect(run.counts.created).toBe(1201);

@@ -243,7 +243,8 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
             <ConflictTable
               data={shown}
               activeId={conflictId}
-              onOpen={open}
+              // While a bulk action writes, a click on a row it is resolving must not open a stale panel.
+              onOpen={bulkBusy ? () => undefined : open}
               sorting={sorting}
               onSortingChange={setSorting}
               selection={selection}

@@ -85,6 +85,8 @@ export function ReviewStep() {
         </dd>
         <dt>Conflicts</dt>
         <dd>{POLICIES.find((p) => p.id === config.conflictPolicy)?.label}</dd>
+        <dt>First match</dt>
+        <dd>{POLICIES.find((p) => p.id === config.initialMatchPolicy)?.label} (when a first sync links two records that differ)</dd>
         <dt>Deletes</dt>
         <dd>{describeDeletes(config.deletes, draft.left.connection?.name, draft.right.connection?.name)}</dd>
         <dt>Schedule</dt>

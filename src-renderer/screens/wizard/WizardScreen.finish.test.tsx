@@ -221,6 +221,7 @@ describe('wizard, review and create', () => {
       'Matched on': 'email, first_name',
       Master: 'App A · Sales CRM',
       Conflicts: 'Newest change wins',
+      'First match': 'Master wins (when a first sync links two records that differ)',
       Deletes: 'Never delete: a record deleted in one app stays in the other',
       Schedule: 'Every 15 minutes',
     });
