@@ -14,6 +14,7 @@ import { connectEngineEvents } from '../../store/engine-events';
 import { StoreContext } from '../../store/react';
 import { createConcordStore, type ConcordStore } from '../../store/store';
 import { WizardScreen } from './WizardScreen';
+import { pairSummary } from '../pairs/pairs.fixture';
 
 export const SECRET = 'tok-7f3a-very-secret';
 
@@ -105,23 +106,7 @@ export const PREVIEW: PairPreview = {
 export function pairDetail(config: PairConfig, id = 'pair-1'): PairDetail {
   const side = (s: 'left' | 'right') => ({ connectionId: config[s].connectionId, connectionName: s === 'left' ? 'Sales CRM' : 'Shop DB', connector: s === 'left' ? 'crm-api' : 'sqlite-table', collection: config[s].collection });
   return {
-    id,
-    name: config.name,
-    left: side('left'),
-    right: side('right'),
-    masterSide: config.masterSide,
-    health: 'never-run',
-    paused: false,
-    healthReason: null,
-    awaitingDeleteConfirmation: null,
-    lastRun: null,
-    running: null,
-    openConflicts: 0,
-    queued: 0,
-    failed: 0,
-    linked: 0,
-    intervalSeconds: config.schedule.intervalSeconds,
-    nextRunAt: null,
+    ...pairSummary({ id, name: config.name, left: side('left'), right: side('right'), masterSide: config.masterSide, health: 'never-run', intervalSeconds: config.schedule.intervalSeconds }),
     config,
     createdAt: '2026-01-01T00:00:00Z',
     updatedAt: '2026-01-01T00:00:00Z',
