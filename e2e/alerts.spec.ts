@@ -83,6 +83,14 @@ test('a pair that starts failing shows why on its card and alerts once, in the w
   await form.getByRole('button', { name: 'Test and save' }).click();
   await expect(form.getByRole('alert')).toContainText('has no “customers.csv”, which this pair syncs');
   expect(await invoke(app, concord, 'connections/list', {})).toContainEqual(expect.objectContaining({ name: 'Customer sheet', config: { path: csvPath } }));
+  // Same file name, another app's rows: none of the linked records is there, so it is refused too.
+  mkdirSync(join(concord.workDir, 'other'));
+  const lookalike = join(concord.workDir, 'other', 'customers.csv');
+  writeCsv(lookalike, [{ email: 'zed@example.com', name: 'Zed', city: 'Oslo' }]);
+  await form.getByLabel('CSV file').fill(lookalike);
+  await form.getByRole('button', { name: 'Test and save' }).click();
+  await expect(form.getByRole('alert')).toContainText('Only 0 of the 1 records Concord linked in “Customer sheet” are there');
+  expect(await invoke(app, concord, 'connections/list', {})).toContainEqual(expect.objectContaining({ name: 'Customer sheet', config: { path: csvPath } }));
   // The file went to another folder: there it is the same app's data.
   const folder = join(concord.workDir, 'archive');
   mkdirSync(folder);

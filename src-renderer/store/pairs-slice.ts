@@ -1,4 +1,4 @@
-import type { ActivityEntry, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../src-main/engine/api/model';
+import type { ActivityEntry, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary, Side } from '../../src-main/engine/api/model';
 import type { ApiMethod } from '../../src-main/engine/api/contract';
 import { ApiCallError } from '../api/call';
 import type { Outcome, SliceCreator } from './store';
@@ -60,7 +60,7 @@ export type PairsSlice = {
   updateConnection(
     connectionId: string,
     change: { name: string; config: Record<string, string | number | boolean>; secret: string },
-    collection: string,
+    pair: { pairId: string; side: Side; collection: string },
   ): Promise<Outcome<{ connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] }>>;
   /** Engine events: a pair's summary replaced, a pair removed, progress, a finished run. */
   applyPairChanged(pair: PairSummary): void;
@@ -204,7 +204,7 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     },
 
     listConnections: () => guard('connections/list', () => call('connections/list', {})),
-    async updateConnection(connectionId, change, collection) {
+    async updateConnection(connectionId, change, { pairId, side, collection }) {
       const list = await guard('connections/list', () => call('connections/list', {}));
       if (!list.ok) return list;
       const old = list.value.find((c) => c.id === connectionId);
@@ -231,6 +231,22 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
         return {
           ok: false,
           error: described.ok ? new ApiCallError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names}). The connection was left as it was.`, 'connections/describe') : described.error,
+        };
+      }
+      // The right collection, but is it the same app's data? The records Concord linked there
+      // should still be there; few of them means another app's file, whose next sync would read
+      // the rest as deletes. (A preview the other app cannot serve leaves the check out.)
+      const preview = await guard('pairs/preview', () => call('pairs/preview', { pairId }));
+      const seen = preview.ok ? preview.value.linkedFound?.[side] : undefined;
+      if (seen && seen.linked > 0 && seen.found * 2 < seen.linked) {
+        await putBack();
+        return {
+          ok: false,
+          error: new ApiCallError(
+            'invalid-input',
+            `Only ${seen.found.toLocaleString()} of the ${seen.linked.toLocaleString()} records Concord linked in “${old.name}” are there: it looks like another app's data, and the next sync would read the rest as deleted. The connection was left as it was.`,
+            'pairs/preview',
+          ),
         };
       }
       // The pairs show the connection's name: a renamed one reads anew there too.

@@ -181,6 +181,11 @@ export type PairPreview = {
    * is created in the other app, as the app holds them. Worth a look when the key should be unique.
    */
   sharedKeys?: { side: Side; key: string; count: number }[];
+  /**
+   * A pair that has run: of the records Concord linked on each side, how many the app still holds.
+   * Few means the connection points at another app's data (the links would read as deletes).
+   */
+  linkedFound?: Record<Side, { found: number; linked: number }>;
 };
 
 export type ConflictKind = 'field' | 'update-delete' | 'duplicate';

@@ -25,6 +25,10 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       const linked = new Set(links.map((l) => (side === 'left' ? l.leftId : l.rightId)));
       for (const [id, rec] of read.upserts) (linked.has(id) ? linkedCanon : canon)[side].set(id, toCanonical(config.fields, side, rec.fields));
     }
+    const linkedCount = (side: Side) => ({
+      found: linkedCanon[side].size,
+      linked: links.filter((l) => (side === 'left' ? l.leftId : l.rightId) !== null && l.deletedSide !== side).length,
+    });
     const keyOf = (c: CanonicalRecord) => matchKey(c, config.matchKeys, config.fallbackKeys);
     const exampleKey = (c: CanonicalRecord | undefined) => (c ? describeKey(keyOf(c)) : '(no key)');
     const cands = (side: Side) => [...canon[side]].map(([id, c]) => ({ id, key: keyOf(c) }));
@@ -60,6 +64,7 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       conflicts: differing.length,
       ambiguous: plan.duplicates.length,
       ...(sharedKeys.length > 0 ? { sharedKeys: sharedKeys.slice(0, EXAMPLES) } : {}),
+      ...(links.length > 0 ? { linkedFound: { left: linkedCount('left'), right: linkedCount('right') } } : {}),
       examples: {
         matched: plan.links.slice(0, EXAMPLES).map((m) => ex(canon.left.get(m.leftId), canon.right.get(m.rightId))),
         createOnLeft: plan.createOnLeft.slice(0, EXAMPLES).map((id) => ex(undefined, canon.right.get(id))),

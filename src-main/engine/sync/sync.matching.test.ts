@@ -80,6 +80,8 @@ describe('matching existing records', () => {
     const quiet = await syncAndWait(kit, s.pairId);
     expect(quiet.counts).toMatchObject({ created: 0, updated: 0, deleted: 0, conflicts: 0 });
     expect((await kit.call('conflicts/count', {})).open).toBe(0);
+    // A preview of a pair that has run says how many linked records each app still holds.
+    expect((await kit.call('pairs/preview', { pairId: s.pairId })).linkedFound).toEqual({ left: { found: 4, linked: 4 }, right: { found: 4, linked: 4 } });
   });
 
   /** A first sync links Ann; later each app gets a new record, the left one with Ann's key (another case and spacing). */

@@ -37,6 +37,7 @@ export function ConnectionSettings({ pairId }: { pairId: string }) {
           return (
             <ConnectionCard
               key={side}
+              pairId={pairId}
               side={side}
               collection={detail.config[side].collection}
               connection={connection}
@@ -49,7 +50,7 @@ export function ConnectionSettings({ pairId }: { pairId: string }) {
   );
 }
 
-function ConnectionCard(props: { side: Side; collection: string; connection: ConnectionSummary | undefined; onSaved: (c: ConnectionSummary) => void }) {
+function ConnectionCard(props: { pairId: string; side: Side; collection: string; connection: ConnectionSummary | undefined; onSaved: (c: ConnectionSummary) => void }) {
   const connectors = useConcord((s) => s.connectors);
   const loadConnectors = useConcord((s) => s.loadConnectors);
   const updateConnection = useConcord((s) => s.updateConnection);
@@ -72,7 +73,7 @@ function ConnectionCard(props: { side: Side; collection: string; connection: Con
 
   async function save(): Promise<void> {
     setError(null);
-    const result = await whileSaving(() => updateConnection(c!.id, { name, config, secret }, props.collection));
+    const result = await whileSaving(() => updateConnection(c!.id, { name, config, secret }, { pairId: props.pairId, side: props.side, collection: props.collection }));
     if (!result.ok) return setError(result.error);
     props.onSaved(result.value.connection);
     setEditing(false);

@@ -307,6 +307,7 @@ describe('Pair detail: the apps', () => {
     configFields: [{ key: 'path', label: 'CSV file', type: 'path' as const, required: true }],
     capabilities: { changeDetection: ['hash' as const], deletes: 'by-scan' as const, optimisticWrites: true },
   };
+  const emptyPreview = { leftTotal: 0, rightTotal: 0, matched: 0, createOnLeft: 0, createOnRight: 0, conflicts: 0, ambiguous: 0, examples: { matched: [], createOnLeft: [], createOnRight: [], conflicts: [], ambiguous: [] } };
   const billing: ConnectionSummary = { id: 'c2', name: 'Billing', connector: 'csv-file', config: { path: '/data/customers.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
   const crm: ConnectionSummary = { id: 'c1', name: 'CRM', connector: 'csv-file', config: { path: '/data/contacts.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
 
@@ -331,6 +332,25 @@ describe('Pair detail: the apps', () => {
       { connectionId: 'c2', name: 'Billing', config: { path: '/data/customers.csv' } },
     ]);
     expect(stored.config.path).toBe('/data/customers.csv');
+  });
+
+  it('a file of the right name but another app’s records is put back: few of the linked records are there', async () => {
+    let stored = billing;
+    const { bridge } = await mountDetail('settings', {
+      ...settingsHandlers(undefined),
+      'connectors/list': () => [csvConnector],
+      'connections/list': () => [crm, stored],
+      'connections/test': () => ({ ok: true, collections: 1 }),
+      'connections/update': ({ config, name }) => (stored = { ...stored, ...(name ? { name } : {}), ...(config ? { config } : {}) }),
+      'pairs/preview': () => ({ ...emptyPreview, linkedFound: { left: { found: 22, linked: 22 }, right: { found: 2, linked: 22 } } }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
+    const form = screen.getByRole('form', { name: 'Connection of App B' });
+    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: '/other/customers.csv' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
+    expect((await within(form).findByRole('alert')).textContent).toContain('Only 2 of the 22 records Concord linked in “Billing” are there');
+    expect(stored.config.path).toBe('/data/customers.csv');
+    expect(callsOf(bridge, 'pairs/preview').map((c) => c.args)).toEqual([{ pairId: 'p1' }]);
   });
 
   it('a connection whose test fails is not saved at all', async () => {
