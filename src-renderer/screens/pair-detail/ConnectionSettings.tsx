@@ -18,6 +18,12 @@ export function ConnectionSettings({ pairId }: { pairId: string }) {
   const detail = useConcord((s) => s.extras[pairId]?.detail);
   const [connections, setConnections] = useState<ConnectionSummary[] | null>(null);
   const [error, setError] = useState<ApiCallError | null>(null);
+  const connectors = useConcord((s) => s.connectors);
+  const loadConnectors = useConcord((s) => s.loadConnectors);
+  // The connectors' own words for their settings ("Database file", not "path"), for both cards: asked once.
+  useEffect(() => {
+    if (!connectors) void loadConnectors();
+  }, [connectors, loadConnectors]);
   const connectionIds = detail ? [detail.config.left.connectionId, detail.config.right.connectionId] : [];
   const key = connectionIds.join(',');
 
@@ -52,7 +58,6 @@ export function ConnectionSettings({ pairId }: { pairId: string }) {
 
 function ConnectionCard(props: { pairId: string; side: Side; collection: string; connection: ConnectionSummary | undefined; onSaved: (c: ConnectionSummary) => void }) {
   const connectors = useConcord((s) => s.connectors);
-  const loadConnectors = useConcord((s) => s.loadConnectors);
   const updateConnection = useConcord((s) => s.updateConnection);
   const notify = useConcord((s) => s.notify);
   const [editing, setEditing] = useState(false);
@@ -61,10 +66,6 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<ApiCallError | null>(null);
   const [saving, whileSaving] = useBusy();
-  // The connectors' own words for their settings ("Database file", not "path"), shown and edited.
-  useEffect(() => {
-    if (!connectors) void loadConnectors();
-  }, [connectors, loadConnectors]);
 
   const c = props.connection;
   if (!c) return <div className="connection-card muted">{sideLabel(props.side)} · loading…</div>;

@@ -311,61 +311,55 @@ describe('Pair detail: the apps', () => {
   const billing: ConnectionSummary = { id: 'c2', name: 'Billing', connector: 'csv-file', config: { path: '/data/customers.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
   const crm: ConnectionSummary = { id: 'c1', name: 'CRM', connector: 'csv-file', config: { path: '/data/contacts.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
 
-  it('a connection pointed at an app without the pair’s collection is put back as it was, and says why', async () => {
+  /**
+   * The settings tab with an engine that saves Billing's connection as asked (`stored()` is what it
+   * holds now); App B's connection form open with its path changed to `path` and "Test and save" pressed.
+   */
+  async function saveBillingPath(path: string, handlers: FakeHandlers = {}) {
     let stored = billing;
-    const { bridge } = await mountDetail('settings', {
+    const mounted = await mountDetail('settings', {
       ...settingsHandlers(undefined),
       'connectors/list': () => [csvConnector],
       'connections/list': () => [crm, stored],
       'connections/test': () => ({ ok: true, collections: 1 }),
       'connections/update': ({ config, name }) => (stored = { ...stored, ...(name ? { name } : {}), ...(config ? { config } : {}) }),
-      'connections/describe': ({ connectionId }) => (connectionId === 'c2' && stored.config.path === '/elsewhere/other.csv' ? [collection('other.csv', ['email'])] : [collection('customers', ['mail'])]),
+      ...handlers,
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
     const form = screen.getByRole('form', { name: 'Connection of App B' });
-    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: '/elsewhere/other.csv' } });
+    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: path } });
     fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
+    return { ...mounted, form, stored: () => stored };
+  }
+
+  it('a connection pointed at an app without the pair’s collection is put back as it was, and says why', async () => {
+    const { bridge, form, stored } = await saveBillingPath('/elsewhere/other.csv', {
+      'connections/describe': ({ connectionId }) => (connectionId === 'c2' && stored().config.path === '/elsewhere/other.csv' ? [collection('other.csv', ['email'])] : [collection('customers', ['mail'])]),
+    });
     expect((await within(form).findByRole('alert')).textContent).toContain('The app there has no “customers”, which this pair syncs (it has: other.csv). The connection was left as it was.');
     // Tested first, saved, found wrong, put back.
     expect(callsOf(bridge, 'connections/update').map((c) => c.args)).toEqual([
       { connectionId: 'c2', name: 'Billing', config: { path: '/elsewhere/other.csv' } },
       { connectionId: 'c2', name: 'Billing', config: { path: '/data/customers.csv' } },
     ]);
-    expect(stored.config.path).toBe('/data/customers.csv');
+    expect(stored().config.path).toBe('/data/customers.csv');
   });
 
   it('a file of the right name but another app’s records is put back: few of the linked records are there', async () => {
-    let stored = billing;
-    const { bridge } = await mountDetail('settings', {
-      ...settingsHandlers(undefined),
-      'connectors/list': () => [csvConnector],
-      'connections/list': () => [crm, stored],
-      'connections/test': () => ({ ok: true, collections: 1 }),
-      'connections/update': ({ config, name }) => (stored = { ...stored, ...(name ? { name } : {}), ...(config ? { config } : {}) }),
+    const { bridge, form, stored } = await saveBillingPath('/other/customers.csv', {
       'pairs/preview': () => ({ ...emptyPreview, linkedFound: { left: { found: 22, linked: 22 }, right: { found: 2, linked: 22 } } }),
     });
-    fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
-    const form = screen.getByRole('form', { name: 'Connection of App B' });
-    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: '/other/customers.csv' } });
-    fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
     expect((await within(form).findByRole('alert')).textContent).toContain('Only 2 of the 22 records Concord linked in “Billing” are there');
-    expect(stored.config.path).toBe('/data/customers.csv');
+    expect(stored().config.path).toBe('/data/customers.csv');
     expect(callsOf(bridge, 'pairs/preview').map((c) => c.args)).toEqual([{ pairId: 'p1' }]);
   });
 
   it('a connection whose test fails is not saved at all', async () => {
-    const { bridge } = await mountDetail('settings', {
-      ...settingsHandlers(undefined),
-      'connectors/list': () => [csvConnector],
-      'connections/list': () => [crm, billing],
+    const { bridge, form } = await saveBillingPath('/nowhere.csv', {
       'connections/test': () => {
         throw new ApiCallError('connector-error', 'The file /nowhere.csv does not exist — check the path.', 'connections/test');
       },
     });
-    fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
-    const form = screen.getByRole('form', { name: 'Connection of App B' });
-    fireEvent.change(within(form).getByRole('textbox', { name: 'CSV file' }), { target: { value: '/nowhere.csv' } });
-    fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
     expect((await within(form).findByRole('alert')).textContent).toContain('does not exist — check the path.');
     expect(callsOf(bridge, 'connections/update')).toEqual([]);
   });
