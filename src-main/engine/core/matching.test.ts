@@ -89,3 +89,13 @@ describe('matching', () => {
     });
   });
 });
+
+describe('planMatches at scale', () => {
+  it('plans a first sync of 300,000 new records on one side without exceeding the call stack', () => {
+    // `push(...ids)` with more ids than the engine's argument limit threw RangeError at ~125k.
+    const left = Array.from({ length: 300_000 }, (_, i) => ({ id: `l${i}`, key: `email=p${i}@x.com` }));
+    const plan = planMatches(left, []);
+    expect(plan.createOnRight).toHaveLength(300_000);
+    expect(plan.createOnRight[299_999]).toBe('l299999');
+  });
+});

@@ -19,7 +19,8 @@ export function normalizeKeyValue(v: CanonicalValue | undefined): string | null 
 }
 
 /** Separates a key's main part from its fallback part (control characters are removed from values). */
-const PART = '\u0002';
+export const KEY_PART = '\u0002';
+const PART = KEY_PART;
 
 /**
  * The record's match key text: its main part (every match key has a value) and, when the pair has
@@ -90,6 +91,15 @@ export function linkedCandidates(links: Iterable<LinkedKeys>): { left: Candidate
 type Ids = { ls: string[]; rs: string[]; lls: string[]; rls: string[] };
 
 /**
+ * Appends one by one: `push(...items)` passes every item as an argument, and an engine's argument
+ * limit (about 125,000 here) turned a first sync of that many new records into "Maximum call
+ * stack size exceeded".
+ */
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const x of items) to.push(x);
+}
+
+/**
  * One key's records (unlinked `ls`/`rs`, linked `lls`/`rls`):
  * - no record with the key on the other side (linked or not): create;
  * - exactly one unlinked record on each side and no linked one: link them;
@@ -100,8 +110,8 @@ type Ids = { ls: string[]; rs: string[]; lls: string[]; rls: string[] };
  *   the first sync with the key of a record that is already linked is never created twice (PITFALLS 1).
  */
 function decideKey({ ls, rs, lls, rls }: Ids, plan: MatchPlan, creates: { left: string[]; right: string[] }): void {
-  if (rs.length === 0 && rls.length === 0) creates.left.push(...ls);
-  else if (ls.length === 0 && lls.length === 0) creates.right.push(...rs);
+  if (rs.length === 0 && rls.length === 0) append(creates.left, ls);
+  else if (ls.length === 0 && lls.length === 0) append(creates.right, rs);
   else if (ls.length === 1 && rs.length === 1 && lls.length === 0 && rls.length === 0) plan.links.push({ leftId: ls[0] ?? '', rightId: rs[0] ?? '' });
   else if (ls.length > 0 && (rs.length === 0 || ls.length <= rs.length)) for (const id of ls) plan.duplicates.push({ side: 'left', id, candidates: [...rs, ...rls] });
   else for (const id of rs) plan.duplicates.push({ side: 'right', id, candidates: [...ls, ...lls] });
@@ -198,7 +208,7 @@ export function planMatches(left: Candidate[], right: Candidate[], linked: { lef
       if (g.ls.length + g.rs.length > 0) decideKey(g, plan, creates);
     }
   }
-  plan.createOnRight.push(...creates.left);
-  plan.createOnLeft.push(...creates.right);
+  append(plan.createOnRight, creates.left);
+  append(plan.createOnLeft, creates.right);
   return plan;
 }

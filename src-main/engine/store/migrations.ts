@@ -142,4 +142,47 @@ export const migrations: Migration[] = [
     // last run: what a user confirms with "Apply these deletes" (null when nothing waits).
     sql: 'ALTER TABLE pairs ADD COLUMN halted_gone INTEGER',
   },
+  {
+    id: 6,
+    name: 'streaming run: link keys and the run working state',
+    // A run streams: it never holds a whole side or every link in memory. Its working state lives
+    // here. links.left_key/right_key: each side's match key as last known, indexed, so matching
+    // finds the linked records that hold a key without loading every link (pairs.link_keys: the
+    // match-key settings they were computed under; NULL or different: recomputed before a run).
+    // run_staged: the unlinked records a run read, waiting for the matching stage (by key, by
+    // content for crash recovery). run_seen: the ids a complete scan saw (deletes by absence).
+    // run_gone: linked records a run found gone, held until the mass-delete guard has counted
+    // them. All three are cleared when a run starts: a killed run's leftovers mean nothing.
+    sql: `ALTER TABLE links ADD COLUMN left_key TEXT;
+    ALTER TABLE links ADD COLUMN right_key TEXT;
+    CREATE INDEX links_left_key ON links(pair_id, left_key) WHERE left_key IS NOT NULL;
+    CREATE INDEX links_right_key ON links(pair_id, right_key) WHERE right_key IS NOT NULL;
+    ALTER TABLE pairs ADD COLUMN link_keys TEXT;
+    CREATE TABLE run_staged (
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      side TEXT NOT NULL,
+      app_id TEXT NOT NULL,
+      match_key TEXT,
+      content_key TEXT NOT NULL,
+      rec_json TEXT NOT NULL,
+      PRIMARY KEY (pair_id, side, app_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX run_staged_key ON run_staged(pair_id, match_key);
+    CREATE INDEX run_staged_content ON run_staged(pair_id, side, content_key);
+    CREATE TABLE run_seen (
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      side TEXT NOT NULL,
+      app_id TEXT NOT NULL,
+      version TEXT,
+      PRIMARY KEY (pair_id, side, app_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_gone (
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      link_id INTEGER NOT NULL,
+      side TEXT NOT NULL,
+      PRIMARY KEY (pair_id, link_id, side)
+    ) WITHOUT ROWID;
+    CREATE INDEX conflicts_open_link ON conflicts(link_id) WHERE status = 'open';
+    CREATE INDEX journal_run ON journal(run_id);`,
+  },
 ];

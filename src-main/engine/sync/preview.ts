@@ -18,7 +18,7 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
     const canon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
     const linkedCanon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
     const totals = { left: 0, right: 0 };
-    const links = pairId ? deps.state.links(pairId) : [];
+    const links = pairId ? deps.state.allLinks(pairId) : [];
     for (const side of ['left', 'right'] as const) {
       const read = await io[side].readChanges(null, true, signal, () => undefined);
       totals[side] = read.upserts.size;

@@ -9,9 +9,9 @@ import { canonicalEqual, canonicalize, type CanonicalRecord } from '../core/cano
 import { toCanonical } from '../core/mapping';
 import { decideLinked } from '../core/merge';
 import type { AppRecord, WriteResult } from '../connectors/types';
-import { commitWritten, toWriteOp, type CommitTarget } from './apply';
+import { commitWritten, toWriteOp, type CommitTarget } from './run/commit';
 import { emptyCounts } from './pair-store';
-import { versionOf, type PlannedOp } from './plan';
+import { versionOf, type PlannedOp } from '../core/plan';
 import type { ConflictRow } from './records-store';
 import { openSides, type RunDeps } from './runner';
 import type { SideIo } from './side-io';

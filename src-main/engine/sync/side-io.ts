@@ -45,6 +45,11 @@ export type SideRead = {
 
 export type SideIo = ReturnType<typeof createSideIo>;
 
+/** One batch of a streamed read. `counted`: how many of its records no earlier pass of this read delivered (the read count). */
+export type StreamBatch = { upserts: AppRecord[]; deletes: string[]; counted: number; total: number | null };
+/** What a streamed read knows once it ended: the cursor to store, and whether it listed every record (absence means deleted). */
+export type StreamEnd = { cursor: Cursor | null; complete: boolean; total: number | null };
+
 export function createSideIo(opts: {
   side: Side;
   label: string;
@@ -84,6 +89,8 @@ export function createSideIo(opts: {
 
   return {
     ...opts,
+    /** Ops per write call: the connector's declared batch size. */
+    writeBatch: Math.max(1, opts.capabilities.writeBatch ?? WRITE_CHUNK),
     get connector(): Connector {
       return conn;
     },
@@ -118,6 +125,45 @@ export function createSideIo(opts: {
       // flag read, which lists only the flagged records even when it is a full resync (PITFALLS 4).
       if ((full || cursor === null) && mode !== 'flag') out.complete = true;
       return out;
+    },
+    /**
+     * The run's read, one batch at a time (the caller processes each before the next is read). A
+     * 401 mid-read reopens the connection and starts the read again from the same cursor, once:
+     * records the first pass delivered come again (harmless: they equal their base now) but are
+     * not counted twice. `end` is filled in when the read has ended.
+     */
+    async *stream(cursor: Cursor | null, full: boolean, signal: AbortSignal, end: StreamEnd): AsyncGenerator<StreamBatch> {
+      const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
+      end.cursor = cursor;
+      end.complete = false;
+      let delivered = 0;
+      for (let attempt = 0; ; attempt++) {
+        let inPass = 0;
+        try {
+          for await (const batch of conn.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+            // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
+            await yieldToEventLoop();
+            if (signal.aborted) throw new Error('cancelled');
+            const n = batch.upserts.length + batch.deletes.length;
+            const counted = Math.max(0, inPass + n - Math.max(inPass, delivered));
+            inPass += n;
+            // A full hash scan of a cursor/flag/token side leaves that side's own cursor where it was.
+            if (mode === opts.mode) end.cursor = batch.cursor;
+            // Only a hash scan lists every record; a flag read's last batch is merely the end of the flagged rows.
+            if (batch.complete && mode === 'hash') end.complete = true;
+            if (batch.total !== undefined) end.total = batch.total;
+            yield { upserts: batch.upserts, deletes: batch.deletes, counted, total: end.total };
+          }
+          break;
+        } catch (e) {
+          if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(e);
+          delivered = Math.max(delivered, inPass);
+          await reopen();
+        }
+      }
+      // A read from no cursor lists every record, so once it ends absence means deleted — except a
+      // flag read, which lists only the flagged records even when it is a full resync (PITFALLS 4).
+      if ((full || cursor === null) && mode !== 'flag') end.complete = true;
     },
     async readByIds(ids: string[]): Promise<Map<string, AppRecord>> {
       const out = new Map<string, AppRecord>();

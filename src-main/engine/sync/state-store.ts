@@ -7,18 +7,12 @@
 import type { CanonicalValue, Side } from '../api/model';
 import type { CanonicalRecord } from '../core/canonical';
 import type { Cursor } from '../connectors/types';
+import type { Link } from '../core/link';
+import { matchKey } from '../core/matching';
+import type { Overwrite } from '../core/merge';
 import { statementCache, type Db } from '../store/db';
 
-export type Link = {
-  id: number;
-  leftId: string | null;
-  rightId: string | null;
-  base: CanonicalRecord;
-  leftVersion: string | null;
-  rightVersion: string | null;
-  /** Tombstone: this side's record was deleted and the delete was not propagated. */
-  deletedSide: Side | null;
-};
+export type { Link } from '../core/link';
 
 type LinkRow = {
   id: number;
@@ -28,6 +22,8 @@ type LinkRow = {
   left_version: string | null;
   right_version: string | null;
   deleted_side: Side | null;
+  left_key: string | null;
+  right_key: string | null;
 };
 
 const toLink = (r: LinkRow): Link => ({
@@ -38,10 +34,15 @@ const toLink = (r: LinkRow): Link => ({
   leftVersion: r.left_version,
   rightVersion: r.right_version,
   deletedSide: r.deleted_side,
+  leftKey: r.left_key,
+  rightKey: r.right_key,
 });
 
+/** The pair's match-key settings as one text: links' stored keys were computed under it. */
+export const keySignature = (c: { matchKeys: string[]; fallbackKeys?: string[] }): string => JSON.stringify([c.matchKeys, c.fallbackKeys ?? []]);
+
 /** An update journaled by an interrupted run: done or still pending, with what each side held when it was planned. */
-export type InterruptedUpdate = { side: Side; targetId: string; done: boolean; values: CanonicalRecord; seen: Record<Side, CanonicalRecord> };
+export type InterruptedUpdate = { side: Side; targetId: string; done: boolean; values: CanonicalRecord; seen: Record<Side, CanonicalRecord>; overwrites?: Overwrite[]; label?: string };
 
 export const now = (): string => new Date().toISOString();
 
@@ -53,33 +54,108 @@ export function createStateStore(db: Db) {
     linkByRight: linkBy('right'),
     linkById: prepare('SELECT * FROM links WHERE id = ?'),
   };
+  // The match-key function of each pair, kept while its config text is the same (a link write
+  // asks for it; parsing the config per write cost more than the write).
+  const keyFns = new Map<string, { config: string; keyOf: (c: CanonicalRecord) => string | null }>();
+  const keyOfPair = (pairId: string): ((c: CanonicalRecord) => string | null) => {
+    const config = prepare('SELECT config_json FROM pairs WHERE id = ?').pluck().get(pairId) as string | undefined;
+    if (config === undefined) return () => null;
+    const cached = keyFns.get(pairId);
+    if (cached && cached.config === config) return cached.keyOf;
+    const parsed = JSON.parse(config) as { matchKeys: string[]; fallbackKeys?: string[] };
+    const keyOf = (c: CanonicalRecord) => matchKey(c, parsed.matchKeys, parsed.fallbackKeys);
+    keyFns.set(pairId, { config, keyOf });
+    return keyOf;
+  };
+  /**
+   * The keys a link row stores: the base's, for each side that has a record (none for a gone side).
+   * After a run both records hold the base's synced values; a key field in an open conflict keeps
+   * the base's key until a steward decides.
+   */
+  const keysOf = (pairId: string, l: Omit<Link, 'id'>): [string | null, string | null] => {
+    const key = keyOfPair(pairId)(l.base);
+    return [l.leftId === null || l.deletedSide === 'left' ? null : key, l.rightId === null || l.deletedSide === 'right' ? null : key];
+  };
+  const byIds = (side: Side) => prepare(`SELECT * FROM links WHERE pair_id = ? AND ${side === 'left' ? 'left_id' : 'right_id'} IN (SELECT value FROM json_each(?))`);
   const store = {
+    /** The store's database, for the run's working state (run/working-state.ts) in the same transactions. */
+    db,
     linkFor(pairId: string, side: Side, id: string): Link | null {
       const row = (side === 'left' ? q.linkByLeft : q.linkByRight).get(pairId, id) as LinkRow | undefined;
       return row ? toLink(row) : null;
+    },
+    /** The links of a batch of one side's record ids, by index (one statement per batch). */
+    linksFor(pairId: string, side: Side, ids: string[]): Map<string, Link> {
+      const out = new Map<string, Link>();
+      if (ids.length === 0) return out;
+      for (const row of byIds(side).all(pairId, JSON.stringify(ids)) as LinkRow[]) {
+        const l = toLink(row);
+        const id = side === 'left' ? l.leftId : l.rightId;
+        if (id !== null) out.set(id, l);
+      }
+      return out;
+    },
+    /** The links holding any of these match keys on either side (the matching stage's linked candidates), by index. */
+    linksWithKeys(pairId: string, keys: string[]): Link[] {
+      if (keys.length === 0) return [];
+      const json = JSON.stringify(keys);
+      return (
+        prepare(
+          'SELECT * FROM links WHERE pair_id = @pairId AND left_key IN (SELECT value FROM json_each(@json)) UNION SELECT * FROM links WHERE pair_id = @pairId AND right_key IN (SELECT value FROM json_each(@json))',
+        ).all({ pairId, json }) as LinkRow[]
+      ).map(toLink);
+    },
+    /** A page of the pair's links by id (keyset: `afterId`), for stages that walk every link. */
+    linksPage(pairId: string, afterId: number, limit: number): Link[] {
+      return (prepare('SELECT * FROM links WHERE pair_id = ? AND id > ? ORDER BY id LIMIT ?').all(pairId, afterId, limit) as LinkRow[]).map(toLink);
+    },
+    /** Every link of a pair: only for the preview of a pair's matching (a run streams its links). */
+    allLinks(pairId: string): Link[] {
+      return (prepare('SELECT * FROM links WHERE pair_id = ?').all(pairId) as LinkRow[]).map(toLink);
+    },
+    /** A record's version moved while its values did not (an app touched it, or Concord's own write echoed): the link keeps the new version. */
+    setVersion(linkId: number, side: Side, version: string | null): void {
+      prepare(`UPDATE links SET ${side === 'left' ? 'left_version' : 'right_version'} = ? WHERE id = ?`).run(version, linkId);
     },
     link(id: number): Link | null {
       const row = q.linkById.get(id) as LinkRow | undefined;
       return row ? toLink(row) : null;
     },
-    links(pairId: string): Link[] {
-      return (prepare('SELECT * FROM links WHERE pair_id = ?').all(pairId) as LinkRow[]).map(toLink);
+    /**
+     * Recomputes every link's stored keys when the pair's match keys changed (or were never
+     * computed: links from before keys were stored), in pages. Returns true when it did.
+     */
+    refreshLinkKeys(pairId: string, signature: string): boolean {
+      const stored = prepare('SELECT link_keys FROM pairs WHERE id = ?').pluck().get(pairId) as string | null | undefined;
+      if (stored === signature) return false;
+      const update = prepare('UPDATE links SET left_key = ?, right_key = ? WHERE id = ?');
+      for (let after = 0; ; ) {
+        const page = store.linksPage(pairId, after, 2000);
+        if (page.length === 0) break;
+        db.transaction(() => {
+          for (const l of page) update.run(...keysOf(pairId, l), l.id);
+        })();
+        after = page[page.length - 1]?.id ?? after;
+      }
+      prepare('UPDATE pairs SET link_keys = ? WHERE id = ?').run(signature, pairId);
+      return true;
     },
     linkedCount(pairId: string): number {
       return prepare('SELECT count(*) FROM links WHERE pair_id = ? AND deleted_side IS NULL').pluck().get(pairId) as number;
     },
     /** Creates or replaces the link of a record pair (ids unique per side within the pair). */
     upsertLink(pairId: string, l: Omit<Link, 'id'> & { id?: number }): number {
+      const [leftKey, rightKey] = keysOf(pairId, l);
       if (l.id !== undefined) {
         prepare(
-          'UPDATE links SET left_id = ?, right_id = ?, base_json = ?, left_version = ?, right_version = ?, deleted_side = ?, updated_at = ? WHERE id = ?',
-        ).run(l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, now(), l.id);
+          'UPDATE links SET left_id = ?, right_id = ?, base_json = ?, left_version = ?, right_version = ?, deleted_side = ?, left_key = ?, right_key = ?, updated_at = ? WHERE id = ?',
+        ).run(l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, leftKey, rightKey, now(), l.id);
         return l.id;
       }
       const res = prepare(
-          'INSERT INTO links (pair_id, left_id, right_id, base_json, left_version, right_version, deleted_side, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO links (pair_id, left_id, right_id, base_json, left_version, right_version, deleted_side, left_key, right_key, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(pairId, l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, now());
+        .run(pairId, l.leftId, l.rightId, JSON.stringify(l.base), l.leftVersion, l.rightVersion, l.deletedSide, leftKey, rightKey, now());
       return Number(res.lastInsertRowid);
     },
     deleteLink(id: number): void {
@@ -121,26 +197,41 @@ export function createStateStore(db: Db) {
      * rerun finishes their decisions (core/resume.ts). Rows without `seen` (a steward's) are left out.
      */
     interruptedUpdates(pairId: string): InterruptedUpdate[] {
-      type Row = { id: number; run_id: string; side: Side; target_id: string | null; status: string; op: string; payload_json: string };
-      type Payload = { values: CanonicalRecord; index?: number; seen?: Record<Side, CanonicalRecord> };
-      const pending = prepare("SELECT id, run_id, payload_json FROM journal WHERE pair_id = ? AND status = 'pending'").all(pairId) as Row[];
-      // A run journals its whole plan in one transaction, so its rows are contiguous and row
-      // `index` of the plan has id first + index: reading from `first` on by primary key finds its
-      // done rows too without scanning the pair's whole history.
-      const firstOf = new Map<string, number>();
-      for (const r of pending) {
-        const index = (JSON.parse(r.payload_json) as Payload).index;
-        if (index !== undefined) firstOf.set(r.run_id, Math.min(firstOf.get(r.run_id) ?? Infinity, r.id - index));
-      }
+      type Row = { side: Side; target_id: string | null; status: string; payload_json: string };
+      type Payload = { values: CanonicalRecord; seen?: Record<Side, CanonicalRecord>; overwrites?: Overwrite[]; label?: string };
+      const runs = prepare("SELECT DISTINCT run_id FROM journal WHERE pair_id = ? AND status = 'pending'").pluck().all(pairId) as string[];
       const out: InterruptedUpdate[] = [];
-      const q = prepare("SELECT side, target_id, status, payload_json FROM journal WHERE id >= ? AND run_id = ? AND op = 'update' AND status IN ('pending', 'done')");
-      for (const [runId, first] of firstOf) {
-        for (const r of q.all(first, runId) as Row[]) {
+      // Done rows of such a run count too (which of a merge's two writes landed), found by run (indexed).
+      const q = prepare("SELECT side, target_id, status, payload_json FROM journal WHERE run_id = ? AND pair_id = ? AND op = 'update' AND status IN ('pending', 'done')");
+      for (const runId of runs) {
+        for (const r of q.all(runId, pairId) as Row[]) {
           const p = JSON.parse(r.payload_json) as Payload;
-          if (p.seen && r.target_id !== null) out.push({ side: r.side, targetId: r.target_id, done: r.status === 'done', values: p.values, seen: p.seen });
+          if (p.seen && r.target_id !== null) {
+            out.push({ side: r.side, targetId: r.target_id, done: r.status === 'done', values: p.values, seen: p.seen, ...(p.overwrites ? { overwrites: p.overwrites, label: p.label ?? '' } : {}) });
+          }
         }
       }
       return out;
+    },
+    /** A page of the creates an interrupted run left pending or unknown (keyset by journal id). */
+    pendingCreatesPage(pairId: string, afterId: number, limit: number): { id: number; side: Side; sourceId: string | null; payload: CanonicalRecord }[] {
+      const rows = prepare("SELECT id, side, source_id, payload_json FROM journal WHERE pair_id = ? AND status IN ('pending', 'unknown') AND op = 'create' AND id > ? ORDER BY id LIMIT ?")
+        .all(pairId, afterId, limit) as { id: number; side: Side; source_id: string | null; payload_json: string }[];
+      return rows.map((r) => ({ id: r.id, side: r.side, sourceId: r.source_id, payload: (JSON.parse(r.payload_json) as { values: CanonicalRecord }).values }));
+    },
+    hasPendingCreates(pairId: string, side: Side | null = null): boolean {
+      return prepare("SELECT 1 FROM journal WHERE pair_id = @pairId AND status IN ('pending', 'unknown') AND op = 'create' AND (@side IS NULL OR side = @side) LIMIT 1").get({ pairId, side }) !== undefined;
+    },
+    /**
+     * Once a run has finished its work: rows left by interrupted runs are closed (this run
+     * re-planned their records), and every closed row is pruned. A create whose outcome this run
+     * left unknown stays, for the next run to look up (PITFALLS 15).
+     */
+    closeAndPruneJournal(pairId: string, runId: string): void {
+      db.transaction(() => {
+        store.supersedePending(pairId, runId);
+        prepare("DELETE FROM journal WHERE pair_id = ? AND status IN ('done', 'failed')").run(pairId);
+      })();
     },
     /** Closes journal rows left pending by an interrupted run once a later run has re-planned them. */
     supersedePending(pairId: string, runId: string): void {

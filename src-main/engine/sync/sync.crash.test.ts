@@ -117,11 +117,24 @@ async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: n
   if (done) throw new Error(`the child finished before ${killAt} writes were visible, so no kill landed mid-run.\nstdout tail: ${stdout.slice(-500)}\nstderr: ${stderr}`);
   let lock: Database.Database | null = null;
   if (inJournalWindow) {
-    // Each result commits in its own transaction, so the lock is granted between two of them:
-    // the batch is already in the app, and the child blocks on marking the rest of it done.
-    lock = new Database(join(dataDir, 'concord.sqlite'), { timeout: 5000 });
-    lock.exec('BEGIN IMMEDIATE');
-    await new Promise((r) => setTimeout(r, 300));
+    // The lock is granted between two of the child's transactions. When the child's next step is
+    // an app write, that batch reaches the app and the child blocks on marking it done: the
+    // window. When its next step is journaling a batch, it blocks before writing anything, so the
+    // lock is let go and taken again until an app write is seen under it (no fixed wait: the
+    // child's pace depends on the machine's load).
+    for (let attempt = 0; attempt < 200 && !done; attempt++) {
+      lock = new Database(join(dataDir, 'concord.sqlite'), { timeout: 5000 });
+      lock.exec('BEGIN IMMEDIATE');
+      const before = written();
+      const until = Date.now() + 1_000;
+      while (Date.now() < until && written() === before && !done) await new Promise((r) => setTimeout(r, 5));
+      if (written() > before) break;
+      lock.exec('ROLLBACK');
+      lock.close();
+      lock = null;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!lock) throw new Error('no app write was seen while Concord\'s database was locked, so the kill could not land between an app commit and the journal commit');
   }
   child.kill('SIGKILL');
   const result = await exit;

@@ -1,16 +1,16 @@
 /**
- * Turns what a run read into a plan: writes per side, base-only updates, conflicts, links to
- * create. Calls the pure core for every decision; touches the store only to read links.
+ * The plan stage (pure): turns one batch of what a run read into a plan — writes per side,
+ * base-only updates, conflicts, links to create. The run calls it once per batch: a batch of
+ * linked records (with both sides' state), a batch of gone records, or a batch of new records
+ * grouped by match key (with the linked records that hold those keys). No I/O.
  */
 import type { PairConfig, Side } from '../api/model';
-import { canonicalHash, contentKey, type CanonicalRecord } from '../core/canonical';
-import { toCanonical } from '../core/mapping';
-import { changedSinceBase, decideDelete, decideLinked, deletePolicy, DEFAULT_SIDE_NAMES, type Overwrite } from '../core/merge';
-import { patchAgainst, resumeView, type Interrupted } from '../core/resume';
-import { linkedCandidates, matchKey, planMatches, type Candidate, type LinkedKeys } from '../core/matching';
-import type { AppRecord } from '../connectors/types';
-import type { ConflictRow } from './records-store';
-import type { Link } from './state-store';
+import { canonicalHash, contentKey, type CanonicalRecord } from './canonical';
+import type { AppRecordLike as AppRecord, Link, ProposedConflict } from './link';
+import { toCanonical } from './mapping';
+import { changedSinceBase, decideDelete, decideLinked, deletePolicy, DEFAULT_SIDE_NAMES, type Overwrite } from './merge';
+import { patchAgainst, resumeView, type Interrupted } from './resume';
+import { linkedCandidates, matchKey, planMatches, type Candidate, type LinkedKeys } from './matching';
 
 /** A link's id, known once the link row exists (matched records get theirs when the plan is applied). */
 export type LinkRef = { id: number | null };
@@ -48,7 +48,7 @@ export type Plan = {
   linkDeletes: number[];
   /** A record deleted in `side` whose delete does not propagate: the other app keeps it; `reason` goes to the activity log. */
   tombstones: { linkId: number; side: Side; label: string; recordId: string | null; reason: string }[];
-  conflicts: (Omit<ConflictRow, 'id' | 'status' | 'detectedAt' | 'linkId'> & { link: LinkRef | null })[];
+  conflicts: (ProposedConflict & { link: LinkRef | null })[];
   /** Open field conflicts whose fields now agree (fixed in the apps): resolved automatically. */
   autoResolved: number[];
   /** Tombstoned links whose "deleted" record is back in its app: synced again from now on. */
@@ -411,7 +411,9 @@ function takenKeys(
       const canon = state ? state.canon : link.base;
       const partnerGone = link.deletedSide === other(side) || (g !== undefined && g[other(side)] === null);
       records[side].set(id, { canon, partner: partnerGone ? null : ids(link, other(side)) });
-      return { id, key: keyOf(canon) };
+      // A record not read this run holds the key last known for it (the store keeps it per side).
+      const stored = side === 'left' ? link.leftKey : link.rightKey;
+      return { id, key: state || stored === undefined ? keyOf(canon) : stored };
     };
     keys.push({ left: at('left'), right: at('right') });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppRecord } from '../connectors/types';
 import { planRun } from './plan';
-import { basePairConfig } from './test-kit.fixture';
+import { basePairConfig } from '../sync/test-kit.fixture';
 
 const config = basePairConfig('left-conn', 'right-conn');
 const rec = (id: string, n: number): AppRecord => ({ id, fields: { email: `person${n}@example.com`, name: `Person ${n}`, score: n % 100 } });

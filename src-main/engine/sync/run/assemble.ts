@@ -1,0 +1,114 @@
+/**
+ * The assemble stage: puts each record a batch read beside what the pair knows of it, through
+ * indexes — its link by app id (one statement per batch), else the staging table (unlinked
+ * records wait there for the matching stage). A complete scan marks what it saw, so deletes are
+ * found by absence afterwards; reported deletes and records gone from their app are held in
+ * `run_gone` until the mass-delete guard has counted them. A linked record still at the version
+ * its link holds is unchanged and costs nothing more; a changed one is paired with the other
+ * side's record (read by id, in one call per batch) and goes on to the plan stage.
+ */
+import type { Side } from '../../api/model';
+import type { AppRecord } from '../../connectors/types';
+import { contentKey, recordsEqual } from '../../core/canonical';
+import type { Link } from '../../core/link';
+import { toCanonical } from '../../core/mapping';
+import { versionOf, type RecordState } from '../../core/plan';
+import { other, type RunContext } from './context';
+import type { StreamBatch } from '../side-io';
+
+/** A linked record to plan: each side's state (undefined: not read yet; null: gone from its app). */
+export type LinkedItem = { link: Link; left?: RecordState; right?: RecordState };
+
+const idOn = (link: Link, side: Side) => (side === 'left' ? link.leftId : link.rightId);
+export const stateOf = (run: RunContext, side: Side, rec: AppRecord): NonNullable<RecordState> => ({ rec, canon: toCanonical(run.config.fields, side, rec.fields) });
+
+/** A batch read from `side`: returns the linked records that changed (for the plan stage); stages the rest. */
+export function assembleBatch(run: RunContext, side: Side, batch: StreamBatch, opts: { complete: boolean; flag: boolean }): LinkedItem[] {
+  const { state } = run.deps;
+  const links = state.linksFor(run.pairId, side, [...batch.upserts.map((r) => r.id), ...batch.deletes]);
+  const items: LinkedItem[] = [];
+  const staged: { rec: AppRecord; key: string | null; content: string }[] = [];
+  const gone: number[] = [];
+  state.transaction(() => {
+    if (opts.complete || opts.flag) run.work.markSeen(side, batch.upserts.map((r) => ({ id: r.id, version: r.version ?? null })));
+    for (const rec of batch.upserts) {
+      const link = links.get(rec.id);
+      if (!link) {
+        if (run.held[side].has(rec.id) || run.waiting[side].has(rec.id)) run.counts.skipped++;
+        else {
+          const canon = toCanonical(run.config.fields, side, rec.fields);
+          staged.push({ rec, key: run.keyOf(canon), content: contentKey(canon, run.names) });
+        }
+        continue;
+      }
+      if (run.planned.has(link.id)) continue; // planned with the other side's record already this run
+      const otherId = idOn(link, other(side));
+      if ((otherId !== null && run.waiting[other(side)].has(otherId)) || run.waiting[side].has(rec.id)) {
+        run.counts.skipped++;
+        continue;
+      }
+      const interrupted = run.interrupted.has(link.id);
+      const storedVersion = side === 'left' ? link.leftVersion : link.rightVersion;
+      // A tombstone whose surviving record changed stays a tombstone (deleted records never come back).
+      if (link.deletedSide === other(side) && !interrupted) {
+        run.counts.skipped++;
+        continue;
+      }
+      if (link.deletedSide === null && !interrupted && rec.version !== undefined && rec.version === storedVersion) {
+        run.counts.skipped++; // unchanged since the last run: an echo of Concord's own write, or nothing (PITFALLS 2)
+        continue;
+      }
+      const s = stateOf(run, side, rec);
+      if (link.deletedSide === null && !interrupted && recordsEqual(s.canon, link.base, run.names)) {
+        // Same values, new version (touched, or our own write read back): keep the version; the other side is not read.
+        const version = versionOf(s);
+        if (version !== storedVersion) state.setVersion(link.id, side, version);
+        run.counts.skipped++;
+        continue;
+      }
+      const item: LinkedItem = { link };
+      item[side] = s;
+      items.push(item);
+    }
+    for (const id of batch.deletes) {
+      const link = links.get(id);
+      if (link && link.deletedSide !== side) gone.push(link.id);
+    }
+    run.work.markGone(side, gone);
+    run.work.stage(side, staged);
+  });
+  return items;
+}
+
+/**
+ * Reads the record of each item's side that is not known yet, by id (one call per batch). A
+ * record missing from its app is gone: the item waits in `run_gone` for the deletes stage. Returns
+ * the items whose both sides are known.
+ */
+export async function completeItems(run: RunContext, items: LinkedItem[]): Promise<LinkedItem[]> {
+  for (const side of ['left', 'right'] as const) {
+    const need = items.filter((it) => it[side] === undefined && idOn(it.link, side) !== null && it.link.deletedSide !== side).map((it) => idOn(it.link, side) as string);
+    const found = need.length > 0 ? await run.io[side].readByIds(need) : new Map<string, AppRecord>();
+    for (const it of items) {
+      if (it[side] !== undefined) continue;
+      const id = idOn(it.link, side);
+      const rec = id !== null ? found.get(id) : undefined;
+      it[side] = rec ? stateOf(run, side, rec) : null;
+    }
+  }
+  const ready: LinkedItem[] = [];
+  const gone: Record<Side, number[]> = { left: [], right: [] };
+  for (const it of items) {
+    // A side that was deleted without propagation (a tombstone) is not "gone" again.
+    const goneSides = (['left', 'right'] as const).filter((s) => it[s] === null && it.link.deletedSide !== s);
+    if (goneSides.length === 0) ready.push(it);
+    for (const s of goneSides) gone[s].push(it.link.id);
+  }
+  if (gone.left.length + gone.right.length > 0) {
+    run.deps.state.transaction(() => {
+      run.work.markGone('left', gone.left);
+      run.work.markGone('right', gone.right);
+    });
+  }
+  return ready;
+}

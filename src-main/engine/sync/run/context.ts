@@ -1,0 +1,71 @@
+/**
+ * What every stage of a run shares: the pair, its two sides, the counts, the working state in
+ * SQLite, and the few in-memory sets whose size is bounded by trouble, not by the pair's size
+ * (records held by the inbox, failed records backing off, an interrupted run's decisions, ops a
+ * rate limit or a cancel left unsent).
+ */
+import type { PairConfig, RunCounts, RunProgress, Side } from '../../api/model';
+import type { ConnectionService } from '../../connections/service';
+import type { Cursor } from '../../connectors/types';
+import type { CanonicalRecord } from '../../core/canonical';
+import type { Interrupted } from '../../core/resume';
+import type { PairStore } from '../pair-store';
+import type { RecordsStore } from '../records-store';
+import type { RateLimited, SideIo } from '../side-io';
+import type { StateStore } from '../state-store';
+import type { WorkingState } from './working-state';
+
+export type RunDeps = { pairs: PairStore; state: StateStore; records: RecordsStore; connections: ConnectionService };
+export type RunRequest = {
+  pairId: string;
+  runId: string;
+  full: boolean;
+  signal: AbortSignal;
+  onProgress: (p: Omit<RunProgress, 'pairId' | 'runId'>) => void;
+  /** Retry mode: process just these records (read by id); no change feed, no cursor move. */
+  only?: { left: string[]; right: string[] };
+  /** A user confirmed the deletes the mass-delete guard stopped (this many records gone): this run applies up to that many. */
+  confirmDeletes?: number;
+};
+
+export const SIDES = ['left', 'right'] as const;
+export const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
+/** Records per batch in every stage: small enough that one batch's planning and commit stay far below a 200 ms turn. */
+export const BATCH = 500;
+
+export type PendingCreate = { id: number; side: Side; sourceId: string | null; payload: CanonicalRecord };
+
+export type RunContext = {
+  deps: RunDeps;
+  req: RunRequest;
+  pairId: string;
+  runId: string;
+  config: PairConfig;
+  io: Record<Side, SideIo>;
+  counts: RunCounts;
+  work: WorkingState;
+  names: string[];
+  keyOf: (c: CanonicalRecord) => string | null;
+  sideNames: Record<Side, string>;
+  /** Records held by an open duplicate conflict: they wait for the steward. */
+  held: Record<Side, Set<string>>;
+  /** Failed records whose next attempt is in the future. */
+  waiting: Record<Side, Set<string>>;
+  /** An interrupted run's update decisions, by link id: finished, not re-planned (core/resume.ts). */
+  interrupted: Map<number, Interrupted>;
+  /** Whether an interrupted run left creates to look up (crash recovery, PITFALLS 15). */
+  hasPendingCreates: boolean;
+  /** Links planned this run: the other side's read skips them (their versions may not have moved, e.g. a failed write). */
+  planned: Set<number>;
+  /** Ids of records whose op a rate limit or a cancel left unsent: their flags stay, the cursor stays. */
+  unprocessed: Record<Side, Set<string>>;
+  rateLimited: RateLimited | null;
+  cursors: Record<Side, Cursor | null>;
+  complete: Record<Side, boolean>;
+  totals: Record<Side, number | null>;
+  toWrite: number;
+  written: number;
+  /** The stage running now, as progress reports name it. */
+  phase: RunProgress['phase'];
+  progress(phase: RunProgress['phase']): void;
+};

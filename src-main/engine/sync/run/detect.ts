@@ -1,0 +1,62 @@
+/**
+ * The detect stage: one side's changes, a batch at a time — from the stored cursor in the side's
+ * change-detection mode, everything on a full resync or a first sync, just the asked-for ids on a
+ * Retry — followed by the failed records whose backoff has elapsed. `end` says, once the read has
+ * ended, where the cursor may move and whether the read saw every record.
+ */
+import type { Side } from '../../api/model';
+import type { AppRecord } from '../../connectors/types';
+import type { StreamBatch, StreamEnd } from '../side-io';
+import { BATCH, type RunContext } from './context';
+
+export type DetectEnd = StreamEnd & { /** Every record is marked seen as it is read (a complete scan): absence means deleted. */ scansAll: boolean };
+
+export async function* detect(run: RunContext, side: Side, end: DetectEnd): AsyncGenerator<StreamBatch> {
+  const io = run.io[side];
+  const only = run.req.only;
+  end.cursor = null;
+  end.complete = false;
+  end.total = null;
+  end.scansAll = false;
+  if (only) {
+    for (let i = 0; i < only[side].length; i += BATCH) {
+      const ids = only[side].slice(i, i + BATCH);
+      const found = await io.readByIds(ids);
+      yield { upserts: [...found.values()], deletes: ids.filter((id) => !found.has(id)), counted: found.size, total: null };
+    }
+    return;
+  }
+  // A cursor stored under another change-detection mode (the pair's settings changed) means "start over".
+  const stored = run.deps.state.cursor(run.pairId, side);
+  const cursor = stored && stored.mode === io.mode ? stored : null;
+  // Creates an interrupted run left unconfirmed may exist in this app while its change feed does
+  // not show them (a flag or cursor side): the whole side is read, so they are found by content or
+  // key before any create is repeated (PITFALLS 15). The side's own cursor stays where it was.
+  const full = run.req.full || (cursor !== null && io.mode !== 'hash' && run.hasPendingCreates && run.deps.state.hasPendingCreates(run.pairId, side));
+  const mode = full && io.capabilities.changeDetection.includes('hash') ? 'hash' : io.mode;
+  end.scansAll = mode === 'hash' || ((full || cursor === null) && mode !== 'flag');
+  yield* io.stream(cursor, full, run.req.signal, end);
+  yield* dueFailed(run, side);
+}
+
+/** Failed records whose backoff has elapsed join the run (retry with exponential backoff and jitter). */
+async function* dueFailed(run: RunContext, side: Side): AsyncGenerator<StreamBatch> {
+  const { records, state } = run.deps;
+  const now = Date.now();
+  const due = records.failedList(run.pairId).filter((f) => f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= now);
+  const ids = due.map((f) => (side === 'left' ? f.leftId : f.rightId)).filter((id): id is string => id !== null);
+  if (ids.length === 0) return;
+  const found = new Map<string, AppRecord>();
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const chunk = ids.slice(i, i + BATCH);
+    const got = await run.io[side].readByIds(chunk);
+    for (const [id, rec] of got) found.set(id, rec);
+    yield { upserts: [...got.values()], deletes: chunk.filter((id) => !got.has(id)), counted: 0, total: null };
+  }
+  // A failed new record that no longer exists in its app and was never linked has nothing left to retry.
+  for (const f of due) {
+    const id = side === 'left' ? f.leftId : f.rightId;
+    const otherId = side === 'left' ? f.rightId : f.leftId;
+    if (id !== null && !found.has(id) && !state.linkFor(run.pairId, side, id) && otherId === null) records.clearFailed(run.pairId, f.leftId, f.rightId);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The last stage: flags cleared on what was processed, cursors moved, the journal closed and
+ * pruned. A cursor moves only when every record read before it was processed — written, skipped,
+ * sent to the inbox, or in the failed list — so a rate limit or a cancel leaves it where it was
+ * (PITFALLS 7); a Retry never moves it.
+ */
+import type { RunStatus } from '../../api/model';
+import { SIDES, type RunContext } from './context';
+import type { DetectEnd } from './detect';
+
+export type RunOutcome = { status: RunStatus; error: string | null };
+
+export async function finish(run: RunContext, ends: Record<'left' | 'right', DetectEnd>): Promise<RunOutcome> {
+  const { state } = run.deps;
+  if (run.req.signal.aborted) return { status: 'cancelled', error: null };
+  run.progress('finishing');
+  for (const side of SIDES) {
+    const io = run.io[side];
+    const clearFlags = io.connector.clearFlags?.bind(io.connector);
+    if (io.mode !== 'flag' || !clearFlags) continue;
+    for (let after: string | null = null; ; ) {
+      const page = run.work.seenPage(side, after, 1_000);
+      if (page.length === 0) break;
+      after = page[page.length - 1]?.id ?? after;
+      const ids = page.filter((r) => !run.unprocessed[side].has(r.id)).map((r) => r.id);
+      if (ids.length > 0) await clearFlags(run.config[side].collection, ids);
+    }
+  }
+  const moveCursors = !run.rateLimited && !run.req.only;
+  state.transaction(() => {
+    if (moveCursors) {
+      for (const side of SIDES) {
+        const c = ends[side].cursor;
+        if (c) state.setCursor(run.pairId, side, c);
+      }
+    }
+    if (run.req.full && !run.rateLimited) run.deps.pairs.setLastFullAt(run.pairId, new Date().toISOString());
+  });
+  if (!run.rateLimited) state.closeAndPruneJournal(run.pairId, run.runId);
+  run.work.clear();
+  const failed = run.counts.failed;
+  if (run.rateLimited) return { status: 'partial', error: `${run.rateLimited.message} The pair waits and resumes from its cursor.` };
+  return { status: failed > 0 ? 'partial' : 'succeeded', error: failed > 0 ? `${failed === 1 ? '1 record' : `${failed} records`} failed; see the failed list.` : null };
+}

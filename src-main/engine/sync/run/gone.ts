@@ -1,0 +1,148 @@
+/**
+ * The deletes stage: linked records found gone (reported deletes, absence from a complete scan,
+ * a read by id that found nothing). First a record that came back under a new id is relinked;
+ * then the mass-delete guard counts what is left gone, before anything is deleted (PITFALLS 4);
+ * then each gone record meets the pair's delete rules (propagate, tombstone, edit beats delete,
+ * conflict) a batch at a time.
+ */
+import type { Side } from '../../api/model';
+import { KEY_PART, keyParts } from '../../core/matching';
+import type { KeyRange } from './working-state';
+import { completeItems, stateOf, type LinkedItem } from './assemble';
+import { BATCH, other, SIDES, type RunContext } from './context';
+import { planLinked } from './plan-batch';
+
+/** How a pair's health reason starts when the mass-delete guard stopped its last run. */
+export const MASS_DELETE_HALT = 'Stopped before deleting';
+
+/** After a complete scan of `side`: every linked record it did not see is gone. */
+export function markUnseen(run: RunContext, side: Side): void {
+  for (let after = 0; ; ) {
+    const ids = run.work.unseenLinkIds(side, after, 5_000);
+    if (ids.length === 0) break;
+    run.deps.state.transaction(() => run.work.markGone(side, ids));
+    after = ids[ids.length - 1] ?? after;
+  }
+}
+
+/**
+ * A linked record gone from its app while one unlinked record with the same match key appeared on
+ * the same side in the same run is that record under a new id: an app or file that re-creates
+ * records on edit — a CSV without an id column, an export imported again, a contact deleted and
+ * typed in again. Relinked, the run sees an edit, compared with the base like any other, instead
+ * of a delete plus a create — which would re-create the record where it was "deleted" and leave a
+ * duplicate beside the new one (PITFALLS 1, 4). Only an unambiguous pair is relinked: one gone
+ * link and one new record per key, and never a key made of the fallback part when the main part
+ * differs (two records with different main keys are never the same record).
+ */
+async function relinkReplaced(run: RunContext): Promise<void> {
+  const { state } = run.deps;
+  if (run.work.stagedCount() === 0) return;
+  for (let after = 0; ; ) {
+    const page = run.work.gonePage(after, BATCH);
+    if (page.length === 0) break;
+    after = page[page.length - 1]?.linkId ?? after;
+    const items: LinkedItem[] = [];
+    for (const { linkId, sides } of page) {
+      if (sides.length !== 1) continue;
+      const side = sides[0] as Side;
+      const link = state.link(linkId);
+      const key = link ? (side === 'left' ? link.leftKey : link.rightKey) : null;
+      if (!link || key == null || link.deletedSide !== null) continue;
+      const range = identityRange(run, key);
+      if (!range) continue;
+      const candidates = run.work.stagedInRange(side, range);
+      const hit = candidates[0];
+      if (candidates.length !== 1 || !hit || run.work.goneWithKey(side, range).length !== 1) continue;
+      const relinked = { ...link, [side === 'left' ? 'leftId' : 'rightId']: hit.id };
+      state.transaction(() => {
+        state.upsertLink(run.pairId, relinked);
+        run.work.unstage(side, [hit.id]);
+        run.work.unmarkGone(linkId);
+      });
+      const item: LinkedItem = { link: relinked };
+      item[side] = stateOf(run, side, hit);
+      items.push(item);
+    }
+    await planLinked(run, await completeItems(run, items));
+  }
+}
+
+/**
+ * The keys that name the same record as `key`: a record is known by its main key; by its fallback
+ * key only when it has no main key — as matching does (two records with different main keys are
+ * never the same record, whatever their fallback fields say).
+ */
+function identityRange(run: RunContext, key: string): KeyRange | null {
+  // The least text after `k` itself: keys are compared as text, and no key holds a NUL.
+  const exactly = (k: string): KeyRange => ({ from: k, below: `${k}\u0000` });
+  if ((run.config.fallbackKeys ?? []).length === 0) return exactly(key);
+  const { main, fallback } = keyParts(key);
+  // Every key whose main part is `main`: they all start with main + the part separator.
+  if (main !== null) return { from: `${main}${KEY_PART}`, below: `${main}${String.fromCharCode(KEY_PART.charCodeAt(0) + 1)}` };
+  return fallback !== null ? exactly(`${KEY_PART}${fallback}`) : null;
+}
+
+/** Returns the halt message when the mass-delete guard stops the run, else null once every gone record is handled. */
+export async function settleGone(run: RunContext): Promise<string | null> {
+  await relinkReplaced(run);
+  // The guard counts the linked records gone from an app, whatever the pair would do about them —
+  // delete them in the other app, or (deletes not propagated) stop syncing them, or (edited there)
+  // create them again — so an empty answer halts every pair alike. A single record never halts a
+  // run. `confirmDeletes` is a user's answer for as many records as they saw gone; more gone since
+  // then asks again.
+  const gone = run.work.goneCounts();
+  const linked = run.deps.state.linkedCount(run.pairId);
+  for (const side of SIDES) {
+    const n = gone[side];
+    const confirmed = run.req.confirmDeletes;
+    const overLimit = n > 1 && n > run.config.deletes.massDeleteThreshold * linked;
+    if (!overLimit || (confirmed !== undefined && n <= confirmed)) continue;
+    const share = Math.round((n / linked) * 100);
+    const label = run.io[side].label;
+    const what =
+      confirmed !== undefined
+        ? `${n} of ${linked} linked records (${share}%) are gone from ${label} now, more than the ${confirmed} you confirmed.`
+        : `${n} of ${linked} linked records (${share}%) are gone from ${label}, more than the pair's limit of ${Math.round(run.config.deletes.massDeleteThreshold * 100)}%.`;
+    const msg =
+      `${MASS_DELETE_HALT}: ${what} If they were really deleted there, choose "Apply these deletes" (command line: \`concord sync <pair> --confirm-deletes ${n}\`) ` +
+      `to run once past the limit, or raise the limit in the pair's settings; otherwise check that app's connection — nothing was deleted.`;
+    run.deps.pairs.setHealthReason(run.pairId, msg, n);
+    return msg;
+  }
+  for (let after = 0; ; ) {
+    const page = run.work.gonePage(after, BATCH);
+    if (page.length === 0) break;
+    after = page[page.length - 1]?.linkId ?? after;
+    const items: LinkedItem[] = [];
+    for (const { linkId, sides } of page) {
+      const link = run.deps.state.link(linkId);
+      if (!link) continue;
+      const item: LinkedItem = { link };
+      for (const s of sides) item[s] = null;
+      // The surviving side is read again now (it may have been planned before its partner was found gone).
+      if (sides.length === 1) item[other(sides[0] as Side)] = undefined;
+      items.push(item);
+    }
+    await planLinked(run, await readSurvivors(run, items));
+    if (run.req.signal.aborted) return null;
+  }
+  return null;
+}
+
+/** Reads each item's surviving record again (it may have changed since it was read, or been planned before its partner was found gone). */
+async function readSurvivors(run: RunContext, items: LinkedItem[]): Promise<LinkedItem[]> {
+  for (const side of SIDES) {
+    const ids = items.filter((it) => it[side] === undefined).map((it) => (side === 'left' ? it.link.leftId : it.link.rightId));
+    const want = ids.filter((id): id is string => id !== null);
+    const found = want.length > 0 ? await run.io[side].readByIds(want) : new Map();
+    for (const it of items) {
+      if (it[side] !== undefined) continue;
+      const id = side === 'left' ? it.link.leftId : it.link.rightId;
+      const rec = id !== null && it.link.deletedSide !== side ? found.get(id) : undefined;
+      it[side] = rec ? stateOf(run, side, rec) : null;
+    }
+  }
+  for (const it of items) run.planned.delete(it.link.id);
+  return items;
+}

@@ -1,0 +1,139 @@
+/**
+ * A run's working state, in SQLite (migration 6), so a run never holds a whole side in memory:
+ * - staged: the unlinked records it read, waiting for the matching stage;
+ * - seen: the ids a complete scan saw (a linked record it did not see was deleted), and the
+ *   versions a flag read saw (flags are cleared only on records still at that version);
+ * - gone: linked records found gone, held until the mass-delete guard has counted them.
+ * Cleared when a run starts: what a killed run left there means nothing (the journal is what
+ * survives a crash).
+ */
+import type { Side } from '../../api/model';
+import type { AppRecord } from '../../connectors/types';
+import { statementCache, type Db } from '../../store/db';
+
+export type StagedRecord = AppRecord & { side: Side };
+/** Match keys from `from` (inclusive) to `below` (exclusive): one key, or every key with one main part. */
+export type KeyRange = { from: string; below: string };
+
+export function createWorkingState(db: Db, pairId: string) {
+  const prepare = statementCache(db);
+  const parse = (side: Side, json: string): StagedRecord => ({ ...(JSON.parse(json) as AppRecord), side });
+  const ids = (list: string[]) => JSON.stringify(list);
+  return {
+    clear(): void {
+      db.transaction(() => {
+        for (const t of ['run_staged', 'run_seen', 'run_gone']) prepare(`DELETE FROM ${t} WHERE pair_id = ?`).run(pairId);
+      })();
+    },
+    stage(side: Side, records: { rec: AppRecord; key: string | null; content: string }[]): void {
+      const ins = prepare('INSERT OR REPLACE INTO run_staged (pair_id, side, app_id, match_key, content_key, rec_json) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const r of records) ins.run(pairId, side, r.rec.id, r.key, r.content, JSON.stringify(r.rec));
+    },
+    unstage(side: Side, appIds: string[]): void {
+      if (appIds.length > 0) prepare('DELETE FROM run_staged WHERE pair_id = ? AND side = ? AND app_id IN (SELECT value FROM json_each(?))').run(pairId, side, ids(appIds));
+    },
+    stagedCount(side?: Side): number {
+      return prepare('SELECT count(*) FROM run_staged WHERE pair_id = @pairId AND (@side IS NULL OR side = @side)').pluck().get({ pairId, side: side ?? null }) as number;
+    },
+    staged(side: Side, appIds: string[]): Map<string, StagedRecord> {
+      const out = new Map<string, StagedRecord>();
+      if (appIds.length === 0) return out;
+      const rows = prepare('SELECT app_id, rec_json FROM run_staged WHERE pair_id = ? AND side = ? AND app_id IN (SELECT value FROM json_each(?))').all(pairId, side, ids(appIds)) as { app_id: string; rec_json: string }[];
+      for (const r of rows) out.set(r.app_id, parse(side, r.rec_json));
+      return out;
+    },
+    /** Staged records of a side with this content, in read order of their ids (crash recovery's surest sign of its own create). */
+    stagedByContent(side: Side, content: string): StagedRecord[] {
+      return (prepare('SELECT rec_json FROM run_staged WHERE pair_id = ? AND side = ? AND content_key = ? ORDER BY app_id').all(pairId, side, content) as { rec_json: string }[]).map((r) => parse(side, r.rec_json));
+    },
+    stagedByKey(side: Side | null, key: string): StagedRecord[] {
+      return (
+        prepare('SELECT side, rec_json FROM run_staged WHERE pair_id = @pairId AND match_key = @key AND (@side IS NULL OR side = @side)').all({ pairId, key, side }) as { side: Side; rec_json: string }[]
+      ).map((r) => parse(r.side, r.rec_json));
+    },
+    /** The next keys of staged records in key order (keyset paging: `after`), for the matching stage. */
+    stagedKeys(after: string | null, limit: number): string[] {
+      return prepare('SELECT DISTINCT match_key FROM run_staged WHERE pair_id = @pairId AND match_key IS NOT NULL AND (@after IS NULL OR match_key > @after) ORDER BY match_key LIMIT @limit').pluck().all({ pairId, after, limit }) as string[];
+    },
+    stagedWithKeys(keys: string[]): StagedRecord[] {
+      return (
+        prepare('SELECT side, rec_json FROM run_staged WHERE pair_id = ? AND match_key IN (SELECT value FROM json_each(?)) ORDER BY side, app_id').all(pairId, ids(keys)) as { side: Side; rec_json: string }[]
+      ).map((r) => parse(r.side, r.rec_json));
+    },
+    /** A page of staged records without a key (or every staged record: `keyless` false), keyset by (side, id). */
+    stagedPage(keyless: boolean, after: { side: Side; id: string } | null, limit: number): StagedRecord[] {
+      const rows = prepare(
+        `SELECT side, app_id, rec_json FROM run_staged WHERE pair_id = @pairId AND (@keyless = 0 OR match_key IS NULL) AND (@side IS NULL OR (side, app_id) > (@side, @id)) ORDER BY side, app_id LIMIT @limit`,
+      ).all({ pairId, keyless: keyless ? 1 : 0, side: after?.side ?? null, id: after?.id ?? null, limit }) as { side: Side; rec_json: string }[];
+      return rows.map((r) => parse(r.side, r.rec_json));
+    },
+    markSeen(side: Side, records: { id: string; version: string | null }[]): void {
+      const ins = prepare('INSERT OR REPLACE INTO run_seen (pair_id, side, app_id, version) VALUES (?, ?, ?, ?)');
+      for (const r of records) ins.run(pairId, side, r.id, r.version);
+    },
+    seenPage(side: Side, after: string | null, limit: number): { id: string; version: string | null }[] {
+      return prepare('SELECT app_id AS id, version FROM run_seen WHERE pair_id = @pairId AND side = @side AND (@after IS NULL OR app_id > @after) ORDER BY app_id LIMIT @limit').all({ pairId, side, after, limit }) as {
+        id: string;
+        version: string | null;
+      }[];
+    },
+    /** Links of a side whose record a complete scan did not see (and that are not a tombstone of that side), by link id. */
+    unseenLinkIds(side: Side, afterId: number, limit: number): number[] {
+      const col = side === 'left' ? 'left_id' : 'right_id';
+      return prepare(
+        `SELECT l.id FROM links l WHERE l.pair_id = @pairId AND l.id > @afterId AND l.${col} IS NOT NULL AND (l.deleted_side IS NULL OR l.deleted_side <> @side)
+           AND NOT EXISTS (SELECT 1 FROM run_seen s WHERE s.pair_id = @pairId AND s.side = @side AND s.app_id = l.${col}) ORDER BY l.id LIMIT @limit`,
+      ).pluck().all({ pairId, afterId, side, limit }) as number[];
+    },
+    markGone(side: Side, linkIds: number[]): void {
+      const ins = prepare('INSERT OR IGNORE INTO run_gone (pair_id, link_id, side) VALUES (?, ?, ?)');
+      for (const id of linkIds) ins.run(pairId, id, side);
+    },
+    unmarkGone(linkId: number): void {
+      prepare('DELETE FROM run_gone WHERE pair_id = ? AND link_id = ?').run(pairId, linkId);
+    },
+    /** A page of gone links: the link id and which sides are gone. */
+    gonePage(afterId: number, limit: number): { linkId: number; sides: Side[] }[] {
+      const rows = prepare('SELECT link_id, group_concat(side) AS sides FROM run_gone WHERE pair_id = ? AND link_id > ? GROUP BY link_id ORDER BY link_id LIMIT ?').all(pairId, afterId, limit) as {
+        link_id: number;
+        sides: string;
+      }[];
+      return rows.map((r) => ({ linkId: r.link_id, sides: r.sides.split(',') as Side[] }));
+    },
+    /** Linked records gone from each app whose other record is still there (what the mass-delete guard counts). */
+    goneCounts(): Record<Side, number> {
+      const rows = prepare(
+        'SELECT side, count(*) AS n FROM run_gone g WHERE pair_id = @pairId AND NOT EXISTS (SELECT 1 FROM run_gone o WHERE o.pair_id = @pairId AND o.link_id = g.link_id AND o.side <> g.side) GROUP BY side',
+      ).all({ pairId }) as { side: Side; n: number }[];
+      const out = { left: 0, right: 0 };
+      for (const r of rows) out[r.side] = r.n;
+      return out;
+    },
+    /** Gone links of a side whose stored key is `key` (a replaced record is relinked only when exactly one is gone). */
+    /** The open field conflict of each of these links (a plan resolves it when both apps agree again), by index. */
+    openFieldConflicts(linkIds: number[]): Map<number, string> {
+      const out = new Map<number, string>();
+      if (linkIds.length === 0) return out;
+      const rows = prepare("SELECT id, link_id FROM conflicts WHERE link_id IN (SELECT value FROM json_each(?)) AND status = 'open' AND kind = 'field' AND pair_id = ?").all(JSON.stringify(linkIds), pairId) as {
+        id: string;
+        link_id: number;
+      }[];
+      for (const r of rows) out.set(r.link_id, r.id);
+      return out;
+    },
+    /** Gone links of a side whose stored key lies in `range` (a replaced record is relinked only when exactly one is gone). */
+    goneWithKey(side: Side, range: KeyRange): number[] {
+      const col = side === 'left' ? 'left_key' : 'right_key';
+      return prepare(`SELECT g.link_id FROM run_gone g JOIN links l ON l.id = g.link_id WHERE g.pair_id = @pairId AND g.side = @side AND l.${col} >= @from AND l.${col} < @below`)
+        .pluck()
+        .all({ pairId, side, ...range }) as number[];
+    },
+    stagedInRange(side: Side, range: KeyRange): StagedRecord[] {
+      return (
+        prepare('SELECT rec_json FROM run_staged WHERE pair_id = @pairId AND match_key >= @from AND match_key < @below AND side = @side').all({ pairId, side, ...range }) as { rec_json: string }[]
+      ).map((r) => parse(side, r.rec_json));
+    },
+  };
+}
+
+export type WorkingState = ReturnType<typeof createWorkingState>;
