@@ -5,7 +5,7 @@
  * grouped by match key (with the linked records that hold those keys). No I/O.
  */
 import type { PairConfig, Side } from '../api/model';
-import { canonicalHash, contentKey, type CanonicalRecord } from './canonical';
+import { canonicalHash, contentKey, recordsEqual, type CanonicalRecord } from './canonical';
 import type { AppRecordLike as AppRecord, Link, ProposedConflict } from './link';
 import { toCanonical } from './mapping';
 import { changedSinceBase, decideDelete, decideLinked, deletePolicy, DEFAULT_SIDE_NAMES, type Overwrite } from './merge';
@@ -95,6 +95,13 @@ export function createValues(config: PairConfig, target: Side, source: Canonical
 }
 
 export const versionOf = (s: RecordState): string | null => (s ? (s.rec.version ?? canonicalHash(s.canon)) : null);
+
+/**
+ * The version a link stores for a side: the record's, when the record holds the base; none when
+ * it does not (a field in conflict, a write still to come). A run skips a record still at its
+ * stored version without comparing its values, so a stored version must mean "equal to the base".
+ */
+export const settledVersion = (s: RecordState, base: CanonicalRecord, names: string[]): string | null => (s && recordsEqual(s.canon, base, names) ? versionOf(s) : null);
 
 export function recordLabel(config: PairConfig, values: CanonicalRecord | null, ids: { left?: string | null; right?: string | null }, names = DEFAULT_SIDE_NAMES): string {
   const keys = [...config.matchKeys, ...(config.fallbackKeys ?? [])];
@@ -258,8 +265,8 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
       if (open !== undefined) plan.autoResolved.push(open);
     }
     updateOps(ref, left, right, d, recLabel);
-    const lv = versionOf(left);
-    const rv = versionOf(right);
+    const lv = settledVersion(left, d.base, names);
+    const rv = settledVersion(right, d.base, names);
     const baseChanged = names.some((f) => JSON.stringify(d.base[f] ?? null) !== JSON.stringify(link.base[f] ?? null));
     if (Object.keys(d.leftPatch).length === 0 && Object.keys(d.rightPatch).length === 0) {
       if (baseChanged || lv !== link.leftVersion || rv !== link.rightVersion) plan.baseUpdates.push({ linkId: link.id, base: d.base, leftVersion: lv, rightVersion: rv });
@@ -281,7 +288,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     for (const f of Object.keys(d.leftPatch)) stored[f] = l.canon[f] ?? null;
     for (const f of Object.keys(d.rightPatch)) stored[f] = r.canon[f] ?? null;
     const ref: LinkRef = { id: null };
-    plan.newLinks.push({ ref, leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: versionOf(l), rightVersion: versionOf(r), label: recLabel });
+    plan.newLinks.push({ ref, leftId: l.rec.id, rightId: r.rec.id, base: stored, leftVersion: settledVersion(l, stored, names), rightVersion: settledVersion(r, stored, names), label: recLabel });
     if (d.conflicts.length > 0) {
       plan.conflicts.push({ pairId: input.pairId, link: ref, kind: 'field', leftId: l.rec.id, rightId: r.rec.id, record: recLabel, fields: d.conflicts, data: { fields: conflictFields(config, null, l.canon, r.canon, d.conflicts), versions: { left: versionOf(l), right: versionOf(r) } } });
     }
