@@ -6,12 +6,13 @@
  * Guarded (`expected`): the file must still hold what the caller read. The check runs right
  * before the rename — after serializing, writing and fsyncing, which take long enough for a user's
  * save to land — and compares the file's size and content hash (not its mtime: the kernel stamps
- * it coarsely, so a same-size save within a few ms keeps it); a difference throws `FileChanged`
- * and nothing is replaced. POSIX has no compare-and-rename, so a
- * few microseconds remain between the check and the rename: the original stays open across the
- * rename, and an edit written into it in that gap is found afterwards and put back (the file is
- * restored to the original with that edit, and `FileChanged` thrown), unless the file changed yet
- * again since our rename.
+ * it coarsely, so a same-size save within a few ms keeps it). Lines appended meanwhile are
+ * appended to the new file too (so a busy appender cannot starve the write); any other change
+ * throws `FileChanged` and nothing is replaced. POSIX has no compare-and-rename, so an instant
+ * remains between the check and the rename: the original stays open across the rename, and an
+ * edit written into it in that instant is found afterwards and carried over (`carryOver`).
+ * What no rename-based save (Concord's or any editor's) can keep is a write made after all that
+ * through a descriptor opened before the rename: it lands in a file no path names any more.
  *
  * The new file takes the old one's permission bits (a 0600 file stays private) and, where the
  * OS lets us, its owner and group: as a normal user that works for a group the user belongs to,
