@@ -92,4 +92,22 @@ describe('"Retry" of a failed record', () => {
     expect(await answers).toEqual([{ status: 'done', error: null }, { status: 'done', error: null }]);
     expect(emails(s.right)).toEqual(['x@example.com', 'y@example.com', 'z@example.com']);
   });
+
+  it('a write the app answers "stale" (the record changed under it) is tried again by the very next run, with no backoff', async () => {
+    let staleOnce = true;
+    const hook = async (real: Connector, c: string, ops: WriteOp[]): Promise<WriteResult[]> => {
+      if (!staleOnce) return real.write(c, ops);
+      staleOnce = false;
+      return ops.map(() => ({ ok: false, reason: 'stale', error: 'the file changed while Concord was writing it' }) satisfies WriteResult);
+    };
+    const s = await setupPair({}, { wrap: interceptWrites(hook) });
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
+    expect((await syncAndWait(kit, s.pairId)).counts.failed).toBe(1);
+    const [f] = await kit.call('failed/list', { pairId: s.pairId });
+    expect(Date.parse(f?.nextAttemptAt ?? '')).toBeLessThanOrEqual(Date.now());
+    expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 1, failed: 0 });
+    expect(emails(s.right)).toEqual(['a@example.com']);
+  });
 });
