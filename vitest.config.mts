@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src-main/**/*.test.ts', 'src-preload/**/*.test.ts', 'src-renderer/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
     // Component tests opt into a DOM with `// @vitest-environment happy-dom` at the top of the file.
     environment: 'node',
+    // Testing Library's waits last as long as a test may, not 1 s (see the file).
+    setupFiles: ['scripts/vitest-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // better-sqlite3 and child processes: separate processes keep native state apart.

@@ -53,7 +53,7 @@ test('a pair that starts failing shows why on its card and alerts once, in the w
   await expect(notice).toBeVisible();
   await app.screenshot({ path: screenshotPath('pairs-failing') });
   const shown = () => app.evaluate(() => (window as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications);
-  await expect.poll(shown).toHaveLength(1);
+  await expect.poll(shown, { timeout: 30_000 }).toHaveLength(1);
   expect((await shown())[0]?.title).toBe('Concord: “Shop ⇄ Sheet” is failing');
   expect((await shown())[0]?.body).toContain('customers.csv');
 

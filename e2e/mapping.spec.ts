@@ -109,7 +109,7 @@ test('a full name joined from first + last name, and a plan value map, sync both
   await wizard.next();
   await wizard.expectStep('Review');
   await app.getByRole('button', { name: 'Create the pair and run the first sync' }).click();
-  await expect(app.getByText(/First sync succeeded · /)).toBeVisible({ timeout: 20_000 });
+  await expect(app.getByText(/First sync succeeded · /)).toBeVisible({ timeout: 30_000 });
 
   // App A: names split on the first space (the last field keeps the rest), plan codes mapped back.
   expect(readAccountsDb(db)).toEqual([

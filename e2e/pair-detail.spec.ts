@@ -83,7 +83,7 @@ test('a value overwritten by "master wins" is restored from the activity tab int
   await row.getByRole('button', { name: /^Restore/ }).click();
   await dialog.getByRole('button', { name: 'Restore' }).click();
   await expect(app.getByText('The overwritten value was restored.')).toBeVisible();
-  await expect.poll(() => csvCustomers(csvPath)[0]?.city).toBe('Nice');
+  await expect.poll(() => csvCustomers(csvPath)[0]?.city, { timeout: 30_000 }).toBe('Nice');
 });
 
 test('settings: a policy edited and saved is what the engine keeps', async ({ app, concord }) => {

@@ -99,7 +99,7 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await app.screenshot({ path: screenshotPath('wizard-review') });
   await app.getByRole('button', { name: 'Create the pair and run the first sync' }).click();
   const created = app.getByRole('status').filter({ hasText: '“Shop ⇄ Sheet” is created.' });
-  await expect(created).toContainText(/First sync succeeded · \d+ read, 2 created/, { timeout: 20_000 });
+  await expect(created).toContainText(/First sync succeeded · \d+ read, 2 created/, { timeout: 30_000 });
   // Eve's ambiguous key waits in the inbox: the wizard says so and offers the way there.
   await expect(created).toContainText('1 conflict waits for your decision in the inbox.');
   await expect(app.getByRole('button', { name: 'Review 1 conflict' })).toBeVisible();

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { lockDataDir } from './data-dir-lock';
 import type { EngineToMain } from './process-protocol';
 
 let dir: string | null = null;
@@ -20,12 +21,14 @@ it('serves the API in its own process and closes the database on shutdown', asyn
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const messages: EngineToMain[] = [];
-  const next = (type: EngineToMain['type']) =>
+  // Waits on the child's messages themselves, however long a busy machine takes (the test's own
+  // timeout bounds it): a poll with a deadline of its own failed under load.
+  const next = (type: EngineToMain['type'], match: (m: EngineToMain) => boolean = () => true) =>
     new Promise<EngineToMain>((resolve, reject) => {
-      const found = messages.find((m) => m.type === type);
+      const found = messages.find((m) => m.type === type && match(m));
       if (found) return resolve(found);
       const onMessage = (m: EngineToMain) => {
-        if (m.type === type) {
+        if (m.type === type && match(m)) {
           child.off('message', onMessage);
           resolve(m);
         }
@@ -37,11 +40,11 @@ it('serves the API in its own process and closes the database on shutdown', asyn
 
   await next('ready');
   child.send({ type: 'invoke', id: 1, method: 'app/info', args: {} });
-  const result = await next('result');
+  const result = await next('result', (m) => m.type === 'result' && m.id === 1);
   expect(result).toMatchObject({ type: 'result', id: 1, response: { ok: true, value: { dataDir: dir } } });
 
   child.send({ type: 'invoke', id: 2, method: 'pairs/get', args: {} });
-  await expect.poll(() => messages.find((m) => m.type === 'result' && m.id === 2)).toMatchObject({ response: { ok: false, error: { code: 'invalid-input' } } });
+  expect(await next('result', (m) => m.type === 'result' && m.id === 2)).toMatchObject({ response: { ok: false, error: { code: 'invalid-input' } } });
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.send({ type: 'shutdown' });
@@ -67,5 +70,5 @@ it('an engine that cannot open its store says why to main, then exits 1', async 
   expect(code).toBe(1);
   expect(messages).toEqual([{ type: 'failed', message: expect.stringMatching(/could not start: Concord's SQLite library \(better-sqlite3 at .*missing.*\) is not built for Node .*npm rebuild better-sqlite3/) }]);
   // The data-folder lock was released: the next start is not refused.
-  expect(existsSync(join(dir, 'concord.lock'))).toBe(false);
+  lockDataDir(dir, 'the next start').release();
 });

@@ -27,10 +27,10 @@ function parentChannel(): Channel | null {
 export async function runEngineProcess(channel: Channel, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, strict: false });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-  const lock = lockDataDir(dataDir, 'the Concord desktop app');
+  const binding = process.env.CONCORD_SQLITE_BINDING;
+  const lock = lockDataDir(dataDir, 'the Concord desktop app', binding ? { nativeBinding: binding } : {});
   let engine: Engine;
   try {
-    const binding = process.env.CONCORD_SQLITE_BINDING;
     engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), ...(binding ? { sqliteBinding: binding } : {}) });
   } catch (error) {
     lock.release();

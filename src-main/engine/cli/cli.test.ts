@@ -3,12 +3,12 @@
  * the real entry (`src-main/cli.ts`, run by Node with tsx) for exit codes and stderr.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCredentialStore } from '../credentials';
-import { LOCK_FILE } from '../data-dir-lock';
 import { createEngine } from '../engine';
 import { UsageError } from '../options';
 import {
@@ -146,10 +146,14 @@ describe('concord sync', () => {
 
   it('refuses to run while another Concord engine (a server, the desktop app) uses the data folder', async () => {
     await setUp();
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    // A real other process holds the lock (as `concord serve` would).
+    const holder = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../testing/lock-contender.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      writeFileSync(join(dir, 'data', LOCK_FILE), JSON.stringify({ pid: holder.pid, purpose: 'concord serve' }));
-      await expect(concord('sync', 'Shop to CRM')).rejects.toThrow(/Another Concord \(concord serve, process \d+\) is using the data folder/);
+      const said = createInterface({ input: holder.stdout })[Symbol.asyncIterator]();
+      expect((await said.next()).value).toBe('ready');
+      holder.stdin.write(`try ${join(dir, 'data')}\n`);
+      expect((await said.next()).value).toBe('won');
+      await expect(concord('sync', 'Shop to CRM')).rejects.toThrow(new RegExp(`Another Concord \\(contender ${holder.pid}, process ${holder.pid}\\) is using the data folder`));
       // Reading is fine beside a running engine.
       expect(await concord('pairs')).toBe(0);
     } finally {
@@ -240,6 +244,10 @@ describe('concord serve', () => {
       env: { ...process.env, ...env, CONCORD_PORT: String(port), CONCORD_HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, CONCORD_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Listened for from the start: a serve that exits early (say, the UI not built) must fail the test, not hang it.
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     try {
       let printed = '';
       await new Promise<void>((resolveStarted, reject) => {
@@ -247,7 +255,7 @@ describe('concord serve', () => {
           printed += String(chunk);
           if (printed.includes('open:')) resolveStarted();
         });
-        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${printed}`)));
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${printed}${stderr}`)));
       });
       expect(printed).toContain(`data folder: ${dataDir}`);
       expect(printed).toContain(`open:        http://127.0.0.1:${port}/?token=${token}`);
@@ -256,9 +264,10 @@ describe('concord serve', () => {
       const answer = await (await info('app/info', { authorization: `Bearer ${token}` })).json();
       expect(answer).toMatchObject({ ok: true, value: { dataDir } });
     } finally {
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      }
     }
   });
 });

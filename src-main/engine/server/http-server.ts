@@ -23,6 +23,14 @@ export type ServerOptions = {
 };
 
 const MAX_BODY = 5 * 1024 * 1024;
+/**
+ * After a 413, how much more of the body the server reads and throws away so the client, still
+ * sending, can read the answer (closing with unread data makes the kernel reset the connection,
+ * and the client loses the 413). A client that keeps sending past this is cut off.
+ */
+const MAX_DISCARD = 4 * MAX_BODY;
+const MALFORMED_ESCAPE = (path: string) =>
+  `The request address has a malformed percent-escape ("${path.slice(0, 200)}"): every % must start a valid UTF-8 escape such as %20. Encode the path with encodeURIComponent.`;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
@@ -51,6 +59,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!allowedHost(req, allowed)) return sendText(res, 403, 'This server answers only to its own address.');
     const url = parseRequestUrl(req.url);
     if (!url) return sendText(res, 400, 'The request address is not a valid URL path.');
+    // Decoded once here: a bad escape is the client's mistake (400), never the server failing (500).
+    const path = decodePath(url.pathname);
+    if (path === null) {
+      return url.pathname.startsWith('/api/') ? sendJson(res, 400, failure('invalid-input', MALFORMED_ESCAPE(url.pathname))) : sendText(res, 400, MALFORMED_ESCAPE(url.pathname));
+    }
 
     // First visit with the printed address: trade the query token for a session cookie, then drop
     // it from the address bar (it would otherwise sit in history and be copied around).
@@ -69,13 +82,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
         return sendJson(res, 415, failure('invalid-input', 'API calls must send content-type: application/json.'));
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+      const method = path.slice('/api/invoke/'.length);
       let args: unknown;
       try {
         const body = await readBody(req);
         args = body.length === 0 ? {} : JSON.parse(body);
       } catch (error) {
-        if (error instanceof BodyTooLarge) return sendJson(res, 413, failure('invalid-input', error.message));
+        if (error instanceof BodyTooLarge) {
+          discardRest(req);
+          return sendJson(res, 413, failure('invalid-input', error.message));
+        }
         return sendJson(res, 400, failure('invalid-input', `The request body is not valid JSON: ${(error as Error).message}`));
       }
       return sendJson(res, 200, await options.engine.dispatch(method, args));
@@ -164,18 +180,45 @@ class BodyTooLarge extends Error {
   }
 }
 
+/** The decoded path, or null when a percent-escape in it is malformed. */
+function decodePath(pathname: string): string | null {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the body; rejects with BodyTooLarge past MAX_BODY (and keeps nothing more of it). */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
       } else chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * Reads the rest of a refused body and throws it away, so the 413 reaches a client that is still
+ * sending: the connection stays in step and is closed by neither side mid-body. Past MAX_DISCARD
+ * the client is cut off (it has had its answer).
+ */
+function discardRest(req: IncomingMessage): void {
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARD) req.socket.destroy();
+  });
+  req.resume();
 }

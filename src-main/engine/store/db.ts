@@ -62,7 +62,7 @@ export function migrate(db: Db): number {
 }
 
 /** A native module built for another runtime fails with a message only its maintainers can read. */
-function explainOpenFailure(error: unknown, nativeBinding: string | undefined): Error {
+export function explainOpenFailure(error: unknown, nativeBinding: string | undefined): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header|Cannot find module|Could not locate the bindings file/.test(message)) {
     const runtime = process.versions.electron ? `Electron ${process.versions.electron}` : `Node ${process.versions.node}`;

@@ -140,7 +140,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     },
     'pairs/preview': async (args) =>
       'pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, await validateAgainstConnections(connections, args.config), null),
-    'pairs/sync-now': ({ pairId, confirmDeletes }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false, undefined, confirmDeletes).run.id }),
+    'pairs/sync-now': ({ pairId, confirmDeletes }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false, confirmDeletes).run.id }),
     'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
     'pairs/pause': ({ pairId }) => {
       pairRow(pairId);
@@ -236,9 +236,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     'failed/retry': async ({ failedId }) => {
       const f = ctx.db.prepare('SELECT pair_id, left_id, right_id FROM failed WHERE id = ?').get(failedId) as { pair_id: string; left_id: string | null; right_id: string | null } | undefined;
       if (!f) throw notFound('Failed record', failedId);
-      if (runs.current(f.pair_id)) await runs.waitPair(f.pair_id);
-      const r = runs.start(f.pair_id, 'retry', false, { left: f.left_id ? [f.left_id] : [], right: f.right_id ? [f.right_id] : [] });
-      await r.done;
+      // A run of its own (queued if the pair is busy): joining another run would leave the record to its backoff.
+      await runs.retry(f.pair_id, { left: f.left_id ? [f.left_id] : [], right: f.right_id ? [f.right_id] : [] });
       const still = records.failedList(f.pair_id).find((x) => x.id === failedId);
       return still ? { status: 'failed' as const, error: still.error } : { status: 'done' as const, error: null };
     },

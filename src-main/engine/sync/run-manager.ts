@@ -5,6 +5,11 @@
  * One exception to joining: a full resync asked for during an incremental run cannot join it
  * (that run has read only the changes), so it is queued and starts as soon as the run ends —
  * unless that run is cancelled, which cancels what was queued behind it too.
+ * A second exception: "Retry" of failed records (`retry`) never joins a run either. A run reads
+ * its own changes and leaves a failed record to its backoff, so a retry that joined it would drop
+ * the ids it was asked to force. Retries asked while the pair is busy wait in `retryQueued`
+ * (their ids merged) and run as one run of their own once the pair is free — started in the same
+ * turn the run before it ends, so no scheduled run can slip in between.
  */
 import type { PairSummary, RunProgress, RunSummary, RunTrigger } from '../api/model';
 import { ApiError } from '../api/errors';
@@ -12,6 +17,9 @@ import type { EngineContext } from '../context';
 import { executeRun, MASS_DELETE_HALT, type RunDeps } from './runner';
 
 type Running = { run: RunSummary; controller: AbortController; done: Promise<RunSummary> };
+type Ids = { left: string[]; right: string[] };
+/** Retries waiting for their pair to be free: the union of their ids and everyone waiting on the run. */
+type QueuedRetry = { left: Set<string>; right: Set<string>; waiters: { resolve: (r: RunSummary) => void; reject: (e: unknown) => void }[] };
 
 const PROGRESS_EVERY_MS = 150;
 /** How long a steward's write-back waits for a run of its pair before it says to try again. */
@@ -22,18 +30,24 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
   const running = new Map<string, Running>();
   /** Pairs whose full resync waits for the incremental run in progress. */
   const fullQueued = new Set<string>();
+  const retryQueued = new Map<string, QueuedRetry>();
   let closing = false;
   /** Pairs whose conflicts or activity a steward is writing back right now (see `exclusive`). */
   const stewarding = new Map<string, Promise<unknown>>();
 
   const emitCounts = () => ctx.emit('conflicts/changed', deps.records.openCounts());
 
-  function start(pairId: string, trigger: RunTrigger, full: boolean, only?: { left: string[]; right: string[] }, confirmDeletes?: number): Running {
+  function start(pairId: string, trigger: RunTrigger, full: boolean, confirmDeletes?: number): Running {
+    return launch(pairId, trigger, full, undefined, confirmDeletes);
+  }
+
+  function launch(pairId: string, trigger: RunTrigger, full: boolean, only?: Ids, confirmDeletes?: number): Running {
     const current = running.get(pairId);
     if (current && confirmDeletes !== undefined) {
       // Joining would drop the confirmation; the run in progress may halt (or not) on its own.
       throw new ApiError('conflict', 'A sync of this pair is running; apply the deletes when it has finished (its card shows the progress).');
     }
+    if (current && only) throw new Error('a retry must not join a run (it would drop its ids): use retry()');
     if (current) {
       if (full && current.run.mode === 'incremental' && !current.controller.signal.aborted) fullQueued.add(pairId);
       return current; // a trigger during a run joins it
@@ -90,12 +104,44 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
             ctx.log(`the full resync queued behind run ${run.id} did not start`, e);
           }
         }
+        // Retries go after a queued full resync (which started just above, so they wait for it too).
+        if (!running.has(pairId)) startQueuedRetry(pairId);
         return finished;
       })(),
     };
     running.set(pairId, entry);
     ctx.emit('pairs/changed', summary(pairId));
     return entry;
+  }
+
+  /** Starts the retries queued for a pair as one run; everyone who asked hears how it ended. */
+  function startQueuedRetry(pairId: string): void {
+    const q = retryQueued.get(pairId);
+    if (!q) return;
+    retryQueued.delete(pairId);
+    try {
+      if (closing) throw new ApiError('unavailable', 'Concord is stopping; retry the record when it has started again.');
+      const { done } = launch(pairId, 'retry', false, { left: [...q.left], right: [...q.right] });
+      void done.then((r) => q.waiters.forEach((w) => w.resolve(r)));
+    } catch (e) {
+      q.waiters.forEach((w) => w.reject(e));
+    }
+  }
+
+  /**
+   * Retries these records now, whatever their backoff, in a run of their own: at once when the
+   * pair is free, else right after the run in progress (and any full resync queued behind it),
+   * together with the other retries asked meanwhile. Resolves with the run that retried them.
+   */
+  function retry(pairId: string, ids: Ids): Promise<RunSummary> {
+    if (!running.has(pairId)) return launch(pairId, 'retry', false, ids).done;
+    return new Promise<RunSummary>((resolve, reject) => {
+      const q = retryQueued.get(pairId) ?? { left: new Set<string>(), right: new Set<string>(), waiters: [] };
+      ids.left.forEach((id) => q.left.add(id));
+      ids.right.forEach((id) => q.right.add(id));
+      q.waiters.push({ resolve, reject });
+      retryQueued.set(pairId, q);
+    });
   }
 
   /**
@@ -133,6 +179,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
 
   return {
     start,
+    retry,
     exclusive,
     current: (pairId: string): RunSummary | null => running.get(pairId)?.run ?? null,
     /** A run is in progress, or a steward's write-back holds the pair: the scheduler leaves it be. */
@@ -157,6 +204,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     },
     async close(): Promise<void> {
       closing = true;
+      for (const pairId of [...retryQueued.keys()]) if (!running.has(pairId)) startQueuedRetry(pairId);
       for (const r of running.values()) r.controller.abort(new Error('Concord is stopping.'));
       await Promise.allSettled([...running.values()].map((r) => r.done));
     },

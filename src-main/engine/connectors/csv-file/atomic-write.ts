@@ -3,17 +3,63 @@
  * original, then the folder fsynced, so a reader (or a crash) sees the old file or the new one,
  * never half a file, and the rename itself survives a power cut.
  *
+ * Guarded (`expected`): the file must still hold what the caller read. The check runs right
+ * before the rename — after serializing, writing and fsyncing, which take long enough for a user's
+ * save to land — and compares the file's size and content hash (not its mtime: the kernel stamps
+ * it coarsely, so a same-size save within a few ms keeps it). Lines appended meanwhile are
+ * appended to the new file too (so a busy appender cannot starve the write); any other change
+ * throws `FileChanged` and nothing is replaced. POSIX has no compare-and-rename, so an instant
+ * remains between the check and the rename: the original stays open across the rename, and an
+ * edit written into it in that instant is found afterwards and carried over (`carryOver`).
+ * What no rename-based save (Concord's or any editor's) can keep is a write made after all that
+ * through a descriptor opened before the rename: it lands in a file no path names any more.
+ *
  * The new file takes the old one's permission bits (a 0600 file stays private) and, where the
  * OS lets us, its owner and group: as a normal user that works for a group the user belongs to,
  * and otherwise the file ends up owned by the user running Concord, as any editor's save would.
  */
-import { randomUUID } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export function replaceFile(path: string, bytes: Buffer): void {
+/** What a file held when it was read: enough to tell whether anyone saved it since. */
+export type FileIdentity = { size: number; sha256: string };
+
+/** The file is no longer what the caller read: someone saved it meanwhile. */
+export class FileChanged extends Error {
+  override name = 'FileChanged';
+}
+
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Whether the open file still holds exactly what `id` describes. */
+const holds = (fd: number, id: FileIdentity) => fstatSync(fd).size === id.size && sha256(readAllFd(fd)) === id.sha256;
+
+/** Reads an open file whole from its start (its size may change while we read). */
+export function readAllFd(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    const n = readSync(fd, chunk, 0, chunk.length, pos);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    pos += n;
+  }
+  return Buffer.concat(chunks);
+}
+
+export const identityOf = (bytes: Buffer): FileIdentity => ({ size: bytes.length, sha256: sha256(bytes) });
+
+/** Test seam: runs between the last check and the rename (a test stands a user's save in the gap). */
+export type ReplaceHooks = { beforeRename?: () => void };
+
+export function replaceFile(path: string, bytes: Buffer, expected?: FileIdentity, hooks: ReplaceHooks = {}): void {
   const st = statSync(path);
   const tmp = join(dirname(path), `.${basename(path)}.concord-${randomUUID().slice(0, 8)}.tmp`);
+  let original: number | null = null;
+  let read = expected;
+  let ours = bytes;
   try {
     const fd = openSync(tmp, 'wx', 0o600);
     try {
@@ -31,12 +77,123 @@ export function replaceFile(path: string, bytes: Buffer): void {
     } finally {
       closeSync(fd);
     }
+    if (expected) {
+      // Held open across the rename: the file our check saw, whatever the path names afterwards.
+      const checked = lastCheck(path, tmp, expected, bytes);
+      original = checked.fd;
+      read = checked.want;
+      ours = checked.ours;
+    }
+    hooks.beforeRename?.();
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, { force: true });
+    if (original !== null) closeSync(original);
     throw error;
   }
-  fsyncFolder(dirname(path));
+  try {
+    fsyncFolder(dirname(path));
+    // Written into the original between the check and the rename: carry that edit over.
+    if (original !== null && read && !holds(original, read) && !carryOver(path, read, readAllFd(original), ours)) {
+      throw new FileChanged(`${path} was saved while Concord replaced it; the save was put back and Concord's write was not kept.`);
+    }
+  } finally {
+    if (original !== null) closeSync(original);
+  }
+}
+
+/** Lines the file gained at its end since `read`, or null if it changed in any other way. */
+function appendedSince(now: Buffer, read: FileIdentity): Buffer | null {
+  // Whole lines after a file that ended with a line break: anything else would change its last row.
+  if (now.length <= read.size || read.size === 0 || now[read.size - 1] !== 0x0a || now[now.length - 1] !== 0x0a) return null;
+  return sha256(now.subarray(0, read.size)) === read.sha256 ? now.subarray(read.size) : null;
+}
+
+/**
+ * The check right before the rename: the path must still hold what was read. Lines appended to
+ * it meanwhile (an app adding rows as fast as it likes) are appended to our new file too and the
+ * check runs again, so a busy appender cannot starve the write; any other change throws
+ * FileChanged. Returns the original, open, what it holds now, and our file's final bytes.
+ */
+function lastCheck(path: string, tmp: string, expected: FileIdentity, bytes: Buffer): { fd: number; want: FileIdentity; ours: Buffer } {
+  let want = expected;
+  let ours = bytes;
+  let fd = openSync(path, 'r');
+  try {
+    for (let round = 0; ; round++) {
+      // A save by rename since we opened it: check the file the path names now.
+      if (fstatSync(fd).ino !== statSync(path).ino) {
+        closeSync(fd);
+        fd = openSync(path, 'r');
+      }
+      const now = readAllFd(fd);
+      if (now.length === want.size && sha256(now) === want.sha256) return { fd, want, ours };
+      const tail = appendedSince(now, want);
+      const endsLine = ours.length === 0 || ours[ours.length - 1] === 0x0a;
+      if (!tail || !endsLine || round >= 50) throw new FileChanged(`${path} changed since it was read.`);
+      const out = openSync(tmp, 'r+');
+      try {
+        for (let done = 0; done < tail.length; ) done += writeSync(out, tail, done, tail.length - done, ours.length + done);
+        fsyncSync(out);
+      } finally {
+        closeSync(out);
+      }
+      ours = Buffer.concat([ours, tail]);
+      want = identityOf(now);
+    }
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** The lines of `tail` that `already` does not hold (a careful app may have written them again itself). */
+function newLines(tail: Buffer, already: Buffer): Buffer {
+  const have = new Set(already.toString('latin1').split('\n'));
+  const lines = tail.toString('latin1').split('\n').slice(0, -1);
+  return Buffer.from(lines.filter((l) => !have.has(l)).map((l) => `${l}\n`).join(''), 'latin1');
+}
+
+/**
+ * Someone wrote into the original between our check and our rename, so their edit sits in a file
+ * the path no longer names. Lines they appended (an app adding rows) go after the file's current
+ * content, and our write stands (true). Any other edit puts their file back, followed by whatever
+ * was appended to ours since, and our write is undone (false: the caller re-reads and writes
+ * again). Lines already there (written again by the app itself) are not doubled. Each step is a
+ * guarded replace, tried a few times. Left uncovered: an edit other than appended lines, made in
+ * that instant, when our file was also edited other than at its end before we could put it back.
+ */
+function carryOver(path: string, read: FileIdentity, theirs: Buffer, ours: Buffer): boolean {
+  const theirTail = theirs.length > read.size && theirs[read.size - 1] === 0x0a && theirs[theirs.length - 1] === 0x0a ? theirs.subarray(read.size) : null;
+  const onlyAppended = theirTail !== null && sha256(theirs.subarray(0, read.size)) === read.sha256;
+  const endsLine = (b: Buffer) => b.length === 0 || b[b.length - 1] === 0x0a;
+  for (let i = 0; i < 5; i++) {
+    const fd = openSync(path, 'r');
+    let now: Buffer;
+    try {
+      now = readAllFd(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const oursStill = now.subarray(0, ours.length).equals(ours);
+    const since = oursStill ? now.subarray(ours.length) : null;
+    // Their appended lines go after whatever the file holds now (lines at the end disturb nothing).
+    const keepOurs = (onlyAppended && endsLine(now)) || since === null;
+    let next: Buffer;
+    if (keepOurs) {
+      if (!theirTail || !endsLine(now)) return true; // their edit, inside a file edited since: left as it is
+      next = Buffer.concat([now, newLines(theirTail, now)]);
+    } else if (theirTail) next = Buffer.concat([theirs.subarray(0, read.size), newLines(theirTail, since), since]);
+    else if (since.length === 0 || endsLine(theirs)) next = Buffer.concat([theirs, since]);
+    else return true;
+    try {
+        if (!next.equals(now)) replaceFile(path, next, identityOf(now));
+      return keepOurs;
+    } catch (error) {
+      if (!(error instanceof FileChanged)) throw error;
+    }
+  }
+  return true;
 }
 
 function fsyncFolder(dir: string): void {

@@ -5,10 +5,11 @@
  * Ids: the configured id column, or Concord's own `concord_id` column (see `row-ids`).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
-import { replaceFile } from './atomic-write';
+import { FileChanged, identityOf, replaceFile, type FileIdentity } from './atomic-write';
 import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
 import { createdId, GENERATED_ID_COLUMN, identify, storeIds, toRecord, type Entry } from './row-ids';
 
@@ -16,12 +17,20 @@ export { GENERATED_ID_COLUMN } from './row-ids';
 
 export type CsvFileConfig = { path: string; idColumn?: string; delimiter?: CsvFormat['delimiter']; encoding?: CsvEncoding };
 
-type Loaded = { doc: CsvDocument; stamp: string; entries: Entry[] };
+type Loaded = { doc: CsvDocument; stamp: FileIdentity; entries: Entry[] };
 /** A write batch's rows by id (updated as its ops apply) and the rows its deletes remove. */
 type Batch = { byId: Map<string, Entry>; removed: Set<CsvRecord> };
 
 const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
 const codePoint = (ch: string) => `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * A write that finds the file saved under it re-reads it and applies its ops again, this many
+ * times, a short and growing pause apart (with jitter, so a writer saving on a rhythm is not met
+ * in step): a busy writer delays Concord by milliseconds, not by a failed-record backoff.
+ */
+const WRITE_ATTEMPTS = 6;
+const retryPauseMs = (attempt: number) => Math.round(10 * 2 ** attempt * (0.5 + Math.random()));
 
 export function createCsvFileConnector(config: CsvFileConfig): Connector {
   const path = config.path;
@@ -33,22 +42,11 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     if (name !== collection) throw new ConnectorError('not-found', `This connection has one collection, "${collection}", not "${name}".`);
   };
 
-  const fileStamp = (): string => {
-    try {
-      const st = statSync(path);
-      return `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
-  };
-
-  const load = (): { doc: CsvDocument; stamp: string } => {
+  const load = (): { doc: CsvDocument; stamp: FileIdentity } => {
     let bytes: Buffer;
-    let stamp: string;
     try {
       const st = statSync(path);
       if (!st.isFile()) throw new ConnectorError('config', `${path} is a folder, not a CSV file — choose the file itself.`);
-      stamp = `${st.size}:${st.mtimeMs}`;
       bytes = readFileSync(path);
     } catch (error) {
       if (error instanceof ConnectorError) throw error;
@@ -61,7 +59,7 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     const header = doc.header.values;
     if (header.length === 0) throw new ConnectorError('invalid', `${path} is empty — a CSV file needs a header row with the column names.`);
     if (idColumn && !header.includes(idColumn)) throw new ConnectorError('config', `${path} has no column "${idColumn}" — choose the id column among: ${header.join(', ')}.`);
-    return { doc, stamp };
+    return { doc, stamp: identityOf(bytes) };
   };
 
   const loadRows = (): Loaded => {
@@ -69,12 +67,12 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     return { doc, stamp, entries: identify(doc, path, idColumn) };
   };
 
-  const save = (doc: CsvDocument, stamp: string): void => {
-    // Someone saved the file since we read it: writing now would drop their change.
-    if (fileStamp() !== stamp) throw new ConnectorError('unavailable', `${path} changed while Concord was writing it — the write will be retried.`);
+  /** Throws FileChanged when someone saved the file since `stamp` was read: writing would drop their change. */
+  const save = (doc: CsvDocument, stamp: FileIdentity): void => {
     try {
-      replaceFile(path, serialize(doc));
+      replaceFile(path, serialize(doc), stamp);
     } catch (error) {
+      if (error instanceof FileChanged) throw error;
       throw new ConnectorError('unavailable', `Concord could not write ${path} (${errorMessage(error)}) — check that the folder is writable and the file is not open in a program that locks it.`, { cause: error });
     }
   };
@@ -115,26 +113,37 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     },
     async write(name, ops) {
       checkCollection(name);
-      const { doc, stamp, entries } = loadRows();
-      const batch: Batch = { byId: new Map(entries.map((e) => [e.id, e])), removed: new Set() };
-      let changed = false;
-      const results = ops.map((op) => {
-        const r = applyOp(doc, batch, op);
-        changed ||= r.changed;
-        return r.result;
-      });
-      if (changed) {
+      for (let attempt = 1; ; attempt++) {
+        // Each attempt starts from the file as it is now: an op whose row changed meanwhile comes
+        // back 'stale' (its ifVersion no longer holds), the others apply to the new content.
+        const { doc, stamp, entries } = loadRows();
+        const batch: Batch = { byId: new Map(entries.map((e) => [e.id, e])), removed: new Set() };
+        let changed = false;
+        const results = ops.map((op) => {
+          const r = applyOp(doc, batch, op);
+          changed ||= r.changed;
+          return r.result;
+        });
+        if (!changed) return results;
         doc.rows = doc.rows.filter((r) => !batch.removed.has(r));
         // The first write that changes the file also stores the ids rows were read with.
         if (!idColumn) storeIds(doc, [...batch.byId.values()]);
         try {
           save(doc, stamp);
+          return results;
         } catch (error) {
-          const message = errorMessage(error);
-          return ops.map(() => ({ ok: false, reason: 'unavailable', error: message }) satisfies WriteResult);
+          if (!(error instanceof FileChanged)) {
+            const message = errorMessage(error);
+            return ops.map(() => ({ ok: false, reason: 'unavailable', error: message }) satisfies WriteResult);
+          }
+          if (attempt >= WRITE_ATTEMPTS) {
+            // Nothing was written. 'stale': the engine re-reads these records and tries again at once, not after a backoff.
+            const error = `${path} kept changing while Concord was writing it (${WRITE_ATTEMPTS} tries); its rows will be re-read and written again.`;
+            return ops.map(() => ({ ok: false, reason: 'stale', error }) satisfies WriteResult);
+          }
+          await sleep(retryPauseMs(attempt));
         }
       }
-      return results;
     },
     async close() {},
   };
