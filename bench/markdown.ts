@@ -32,7 +32,9 @@ export function markdownTable(head: string[], rows: string[][], rightAligned: Re
   return [line(cells[0] ?? []), rule, ...cells.slice(1).map(line)].join('\n');
 }
 
-const seconds = (o: Outcome) => (o.state === 'done' ? o.seconds.toFixed(2) : '—');
+/** Two decimals, three below 0.1 s (a raw no-op takes milliseconds). */
+export const secondsText = (s: number) => s.toFixed(s < 0.1 ? 3 : 2);
+const seconds = (o: Outcome) => (o.state === 'done' ? secondsText(o.seconds) : '—');
 const rss = (o: Outcome) => (o.state !== 'not run' && o.peakRssBytes !== null ? mib(o.peakRssBytes) : '—');
 
 export function sizeHeading(s: SizeResult): string {

@@ -13,7 +13,7 @@ export type Outcome =
   /** The run finished; `status` is the engine's (succeeded, failed, …) or "succeeded" for a raw run. */
   | { state: 'done'; seconds: number; read: number; writes: number; status: string; error?: string; peakRssBytes: number | null }
   | { state: 'timed out'; afterS: number; peakRssBytes: number | null }
-  /** The process died or threw before the run could report. */
+  /** The process died, or the request threw, before the run could report (shown as failed, with the error). */
   | { state: 'crashed'; error: string; peakRssBytes: number | null }
   | { state: 'not run'; reason: string };
 
@@ -50,7 +50,7 @@ export function statusText(o: Outcome): string {
     case 'timed out':
       return `timed out after ${o.afterS} s`;
     case 'crashed':
-      return `crashed: ${o.error}`;
+      return `failed: ${o.error}`;
     case 'not run':
       return `not run: ${o.reason}`;
   }
