@@ -36,11 +36,18 @@ async function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number
   }
 }
 
-/** The line of a dead child's stderr that says why: the last error, else the last line. */
+/**
+ * The line of a dead child's stderr that says why: V8's fatal error (out of memory), else the
+ * last JavaScript error, else the last line. Stack frames (JavaScript and native) never say why.
+ */
 export function causeOf(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
-  const error = [...lines].reverse().find((l) => /error|fatal|heap|abort/i.test(l));
-  return error ?? lines.at(-1) ?? 'no output';
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('at ') && !/^\d+: 0x[0-9a-f]+ /i.test(l) && !l.startsWith('<---'));
+  const fatal = lines.find((l) => l.startsWith('FATAL ERROR'));
+  const error = [...lines].reverse().find((l) => /\b[A-Z]\w*Error\b|abort/.test(l));
+  return fatal ?? error ?? lines.at(-1) ?? 'no output';
 }
 
 export class BenchChild {

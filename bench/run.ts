@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { BenchChild, killAllChildren } from './child';
 import { benchConfig, formatSize, type BenchConfig } from './config';
 import { machine, gitState } from './machine';
-import { markdownTable, renderMarkdown, sizeHeading, sizeTable, type BenchReport } from './markdown';
+import { markdownTable, renderMarkdown, secondsText, sizeHeading, sizeTable, type BenchReport } from './markdown';
 import { evaluateTargets, mib, ratio, statusText, type InboxFigures, type InboxOutcome, type OtherRow, type SizeResult, type SizeRow } from './results';
 import { benchSize, BUDGET_SPENT, outcomeOf, type Limit } from './size-run';
 import type { RunFigures } from './worker';
@@ -28,8 +28,8 @@ const OUT = join(REPO, 'BENCHMARKS.md');
 function printRow(where: string, r: SizeRow): void {
   const c = r.concord;
   const x = ratio(r);
-  const raw = r.raw.state === 'done' ? `raw ${r.raw.seconds.toFixed(2)} s` : `raw ${statusText(r.raw)}`;
-  const secs = c.state === 'done' ? `${c.seconds.toFixed(2)} s` : '';
+  const raw = r.raw.state === 'done' ? `raw ${secondsText(r.raw.seconds)} s` : `raw ${statusText(r.raw)}`;
+  const secs = c.state === 'done' ? `${secondsText(c.seconds)} s` : '';
   const rss = c.state !== 'not run' && c.peakRssBytes !== null ? `, peak RSS ${mib(c.peakRssBytes)} MiB` : '';
   console.log(`  ${where} ${r.label}: ${secs ? `${secs} (${raw}${x === null ? '' : `, ${x.toFixed(1)}×`}), ` : `(${raw}) `}${statusText(c)}${rss}`);
 }

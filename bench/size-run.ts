@@ -16,7 +16,7 @@ import type { RunFigures } from './worker';
 export type Limit = () => number | null;
 export const BUDGET_SPENT = "the bench's time budget was spent (CONCORD_BENCH_BUDGET_S)";
 
-const firstLine = (text: string, max = 200) => {
+const firstLine = (text: string, max = 160) => {
   const line = text.split('\n')[0] ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
@@ -29,7 +29,7 @@ export function outcomeOf(r: CallResult): Outcome {
       return { state: 'done', seconds: f.seconds, read: f.read, writes: f.writes, status: f.status, ...(f.error ? { error: firstLine(f.error) } : {}), peakRssBytes: r.peakRssBytes };
     }
     case 'timeout':
-      return { state: 'timed out', afterS: Math.round(r.afterS), peakRssBytes: r.peakRssBytes };
+      return { state: 'timed out', afterS: Number(r.afterS.toFixed(1)), peakRssBytes: r.peakRssBytes };
     case 'error':
     case 'died':
       return { state: 'crashed', error: firstLine(r.error), peakRssBytes: r.peakRssBytes };
