@@ -114,9 +114,10 @@ transaction per file:
 - **first sync** reads every row of both apps, matches them by email in a Map, writes the rows each
   side lacks into the other app, copies the left's values over the shared rows that differ
   (the master's, as Concord does), and writes one link row per record.
-- **incremental** reads the rows changed since its cursor (\`updated_at\`, the same full-table query
-  Concord's cursor read makes: the apps have no index on it), writes each across through its link
-  (the left's value wins where both changed), and updates those link rows.
+- **incremental** reads the rows changed since its cursor (\`updated_at\` > the latest it has seen;
+  the apps have no index on it, so this scans each table once, as Concord's cursor read must),
+  writes each across through its link (the left's value wins where both changed), and updates
+  those link rows. Its own writes are stamped at or before its new cursor, so it never reads them back.
 - **no-op** makes the same cursor reads and finds nothing.
 - **full resync** joins every link row with both apps' rows and compares the mapped fields.
 

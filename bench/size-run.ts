@@ -110,7 +110,8 @@ export async function benchSize(root: string, perSide: number, mode: Mode, limit
     await raw.prepare({ op: 'setup', side: 'raw', seedDir, workDir: join(dir, 'raw'), perSide, mode }, 'the set-up');
     await concord.prepare({ op: 'setup', side: 'concord', seedDir, workDir: join(dir, 'concord'), perSide, mode }, 'the set-up');
     rmSync(seedDir, { recursive: true, force: true });
-    notes.push(`Set-up (seeding ${perSide.toLocaleString('en-US')} rows per side, copying the apps for each side, creating the pair): ${((performance.now() - t) / 1000).toFixed(1)} s.`);
+    if (raw.blocked && concord.blocked) notes.push(`Not set up: ${raw.blocked}.`);
+    else notes.push(`Set-up (seeding ${perSide.toLocaleString('en-US')} rows per side, copying the apps for each side, creating the pair): ${((performance.now() - t) / 1000).toFixed(1)} s.`);
 
     for (const kind of RUN_KINDS) {
       const label = runLabel(perSide, kind);
