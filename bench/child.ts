@@ -129,7 +129,7 @@ export class BenchChild {
   }
 
   /** Closes the engine and ends the child; kills it if it does not end within `limitS`. */
-  async close(limitS = 60): Promise<void> {
+  async close(limitS = 15): Promise<void> {
     if (this.alive) await this.call({ op: 'exit' }, limitS);
     this.kill();
     await this.exited;

@@ -2,7 +2,7 @@
  * BENCHMARKS.md, rendered from a finished bench (pure). The per-size tables are also what the
  * bench prints to stdout as it goes, so the terminal and the file show the same figures.
  */
-import { formatSize, type BenchConfig } from './config';
+import { DEFAULT_BUDGET_S, DEFAULT_CONFLICTS, DEFAULT_TIMEOUT_S, formatSize, type BenchConfig } from './config';
 import { evaluateTargets, mib, ratio, statusText, succeeded, type InboxOutcome, type OtherRow, type Outcome, type SizeResult } from './results';
 
 export type Machine = { cpu: string; cores: number; ramBytes: number; os: string; node: string; betterSqlite3: string };
@@ -96,10 +96,10 @@ Environment variables:
 - \`CONCORD_BENCH_SIZES\` — records per side, e.g. \`10k,100k\` or \`10000,1000000\` (default \`10k,100k,1M\`).
   \`CONCORD_BENCH_RECORDS=N\`, the old name, still means one size.
 - \`CONCORD_BENCH_MODES\` — change detection of both apps: any of \`cursor,hash,flag\` (default \`cursor\`).
-- \`CONCORD_BENCH_TIMEOUT_S\` — a run (or a set-up) taking longer is killed and shown as timed out (default 120).
+- \`CONCORD_BENCH_TIMEOUT_S\` — a run (or a set-up) taking longer is killed and shown as timed out (default ${DEFAULT_TIMEOUT_S}).
 - \`CONCORD_BENCH_BUDGET_S\` — no run starts after this many seconds of bench, and none runs past it,
-  so the default bench stays under 10 minutes (default 540; 0 = no budget).
-- \`CONCORD_BENCH_CONFLICTS\` — open conflicts for the inbox figures (default 50000).`;
+  so the default bench stays under 10 minutes (default ${DEFAULT_BUDGET_S}; 0 = no budget).
+- \`CONCORD_BENCH_CONFLICTS\` — open conflicts for the inbox figures (default ${DEFAULT_CONFLICTS}).`;
 
 export const POPULATION = `Population (as before): of U = 4/3 × N people, 50 % are in both apps (same email), 25 % only
 on the left, 25 % only on the right, so each app holds N rows; one in ten shared people has another
