@@ -33,6 +33,7 @@ const report: BenchReport = {
   dirty: false,
   config: benchConfig({ CONCORD_BENCH_SIZES: '10k,1M' }),
   durationS: 252,
+  load: { start: 0.5, end: 3.25 },
   sizes: [tenK, oneM],
   inbox: { state: 'not measured', reason: 'bench/inbox.ts missing' },
   others: [{ scenario: 'first sync into a CSV file (6000 rows)', outcome: ok(2.44, 12_000, 6_000), note: 'longest event-loop pause 186 ms' }],
@@ -55,17 +56,22 @@ describe('BENCHMARKS.md', () => {
 
   it('holds the machine, commit, how to reproduce, the targets, a table per size, the inbox and the other scenarios', () => {
     const md = renderMarkdown(report);
+    const machineRows = [
+      ['CPU', 'AMD EPYC (2 cores)'],
+      ['RAM', '24.0 GiB'],
+      ['better-sqlite3', '12.11.1'],
+      ['Commit', '1797b60 (clean tree)'],
+      ['Sizes', '10k, 1M records per side; cursor mode'],
+      ['Bench duration', '4 min 12 s'],
+      ['Load average (1 min)', '0.5 at the start, 3.3 at the end (above 2: other work shared the CPUs'],
+    ];
+    const literal = (text = '') => text.replace(/[()|.*+?]/g, '\\$&');
+    for (const [name, value] of machineRows) expect(md).toMatch(new RegExp(`\\| ${literal(name)} +\\| ${literal(value)}`));
     for (const bit of [
       '# Benchmarks',
       'npm run bench',
       'CONCORD_BENCH_SIZES',
       'CONCORD_BENCH_TIMEOUT_S',
-      '| CPU            | AMD EPYC (2 cores)',
-      '| RAM            | 24.0 GiB',
-      '| better-sqlite3 | 12.11.1',
-      '| Commit         | 1797b60 (clean tree)',
-      '| Sizes          | 10k, 1M records per side; cursor mode',
-      '| Bench duration | 4 min 12 s',
       '## Targets (issue 9)',
       '## SQLite ↔ SQLite, 10k records per side (cursor mode)',
       '## SQLite ↔ SQLite, 1M records per side (cursor mode)',

@@ -15,6 +15,8 @@ export type BenchReport = {
   dirty: boolean | null;
   config: BenchConfig;
   durationS: number;
+  /** The 1-minute load average when the bench started and ended: the machine is shared, and absolute seconds move with it. */
+  load: { start: number; end: number };
   sizes: SizeResult[];
   inbox: InboxOutcome;
   others: OtherRow[];
@@ -139,6 +141,7 @@ export function renderMarkdown(r: BenchReport): string {
       ['Sizes', `${c.sizes.map(formatSize).join(', ')} records per side; ${c.modes.join(', ')} mode`],
       ['Time limits', `${c.timeoutS} s per run; ${c.budgetS === null ? 'no budget' : `budget ${c.budgetS} s`}`],
       ['Bench duration', duration(r.durationS)],
+      ['Load average (1 min)', `${r.load.start.toFixed(1)} at the start, ${r.load.end.toFixed(1)} at the end${Math.max(r.load.start, r.load.end) > m.cores ? ` (above ${m.cores}: other work shared the CPUs, so absolute seconds are slower than on an idle machine; the ratios, taken run by run, move less)` : ''}`],
     ],
   );
   const targets = markdownTable(

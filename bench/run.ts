@@ -12,7 +12,7 @@
  * unit test (DESIGN §8). Temp folders are removed.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchChild, killAllChildren } from './child';
 import { benchConfig, formatSize, type BenchConfig } from './config';
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const date = new Date().toISOString();
   const git = gitState();
+  const loadAtStart = loadavg()[0] ?? 0;
   const host = machine();
   const deadline = config.budgetS === null ? Infinity : started + config.budgetS * 1000;
   const limit: Limit = () => {
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const report: BenchReport = { machine: host, date, commit: git.commit, dirty: git.dirty, config, durationS: (performance.now() - started) / 1000, sizes, inbox, others };
+    const report: BenchReport = { machine: host, date, commit: git.commit, dirty: git.dirty, config, durationS: (performance.now() - started) / 1000, load: { start: loadAtStart, end: loadavg()[0] ?? 0 }, sizes, inbox, others };
     writeFileSync(OUT, renderMarkdown(report));
     console.log(`\n${markdownTable(['target', 'measured', 'verdict'], evaluateTargets(sizes, inbox).map((t) => [t.target, t.measured, t.verdict]))}`);
     console.log(`\nWrote ${OUT} in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
