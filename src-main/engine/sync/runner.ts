@@ -257,11 +257,12 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunOut
     const cursors: Record<Side, Cursor | null> = { left: req.only ? null : reads.left.cursor, right: req.only ? null : reads.right.cursor };
     const result = await applyPlan(deps, { pairId: req.pairId, runId: req.runId, config, plan, io, signal: req.signal, counts, cursors, conflictIds, onProgress: req.onProgress, readCount: counts.read });
     if (req.full && result.status !== 'cancelled') deps.pairs.setLastFullAt(req.pairId, new Date().toISOString());
-    // Flag mode: clear the flags of records that were processed (Concord's own writes leave it clear).
+    // Flag mode: clear the flags of records that were processed (Concord's own writes leave it clear),
+    // each only if it still holds the version read: an edit made during the run keeps its flag (PITFALLS 7).
     for (const side of SIDES) {
       if (io[side].mode !== 'flag' || !io[side].connector.clearFlags || result.status === 'cancelled') continue;
-      const ids = [...reads[side].upserts.keys()].filter((id) => !result.unprocessed[side].has(id));
-      if (ids.length > 0) await io[side].connector.clearFlags(config[side].collection, ids);
+      const done = [...reads[side].upserts.values()].filter((r) => !result.unprocessed[side].has(r.id)).map((r) => (r.version !== undefined ? { id: r.id, version: r.version } : { id: r.id }));
+      if (done.length > 0) await io[side].connector.clearFlags(config[side].collection, done);
     }
     return { status: result.status, counts, error: result.error };
   } catch (e) {

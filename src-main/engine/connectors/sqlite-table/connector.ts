@@ -8,7 +8,7 @@ import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
-import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS } from './rows';
+import { keyOf, pkList, pkParams, pkValues, pkWhere, registerVersionFunction, toRecord, TS_ALIAS, versionSql } from './rows';
 import { tsExpression } from './timestamps';
 import { writeOps } from './write';
 
@@ -33,6 +33,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       db = new Database(config.path, { fileMustExist: true, timeout: config.busyTimeoutMs ?? 5000 });
       // Integers read as exact BigInts: a JS number rounds ids beyond 2^53 into each other (rows.ts).
       db.defaultSafeIntegers(true);
+      registerVersionFunction(db);
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
     } catch (error) {
       db?.close();
@@ -88,8 +89,13 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       }
       return;
     }
-    // flag and hash: keyset paging on the primary key, which never changes under a row.
-    const where = mode === 'flag' && t.flag ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';
+    // flag and hash: keyset paging on the primary key, which never changes under a row. A flag
+    // read from no cursor is a first sync: it lists every row, flagged or not (rows that exist
+    // unflagged must be matched and copied too), and says so with `complete`. Later flag reads
+    // list flagged rows only. A flag cursor stored by an older Concord (without `listed`) never
+    // had that first full read, so it gets it once now.
+    const listAll = mode === 'hash' || !isFlagCursor(cursor);
+    const where = mode === 'flag' && t.flag && !listAll ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';
     const first = d.prepare(`${selectFrom(t)} WHERE ${where} ORDER BY ${keys} LIMIT ?`);
     const next = d.prepare(`${selectFrom(t)} WHERE ${where} AND (${keys}) > (${pkParams(t)}) ORDER BY ${keys} LIMIT ?`);
     const total = mode === 'hash' ? guard(() => Number(d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get())) : undefined;
@@ -98,11 +104,11 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       checkAbort(options.signal);
       const more = rows.length > limit;
       const page = rows.slice(0, limit);
-      const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: null } };
+      const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: mode === 'flag' ? FLAG_LISTED : null } };
       if (total !== undefined) batch.total = total;
-      // Only a hash scan reads every row: a flag read sees flagged rows only, so "complete" there
-      // would let the engine take every unflagged linked record for deleted.
-      if (!more && mode === 'hash') batch.complete = true;
+      // Only a read of every row is complete: a read of flagged rows that said so would let the
+      // engine take every unflagged linked record for deleted.
+      if (!more && listAll) batch.complete = true;
       yield batch;
       const last = page.at(-1);
       if (!more || !last) return;
@@ -147,16 +153,22 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       }
       return writeOps(open(), t, ops, selectFrom(t));
     },
-    async clearFlags(collection: string, ids: string[]) {
+    async clearFlags(collection: string, records: { id: string; version?: string }[]) {
       const t = table(collection);
       if (!t.flag) throw new ConnectorError('config', `Table "${t.name}" has no sync flag column.`);
       const d = open();
-      const stmt = d.prepare(`UPDATE ${quoteIdent(t.name)} SET ${quoteIdent(t.flag)} = 0 WHERE ${pkWhere(t)}`);
+      const flag = quoteIdent(t.flag);
+      const update = `UPDATE ${quoteIdent(t.name)} SET ${flag} = 0 WHERE ${pkWhere(t)} AND CAST(COALESCE(${flag}, 0) AS INTEGER) <> 0`;
+      const always = d.prepare(update);
+      // The version check and the clear are one statement: an edit the app commits between them is impossible.
+      const ifUnchanged = d.prepare(`${update} AND ${versionSql(t)} = ?`);
       guard(() =>
         d.transaction(() => {
-          for (const id of ids) {
-            const key = keyOf(t, id);
-            if (key) stmt.run(...key);
+          for (const r of records) {
+            const key = keyOf(t, r.id);
+            if (!key) continue;
+            if (r.version === undefined) always.run(...key);
+            else ifUnchanged.run(...key, r.version);
           }
         }).immediate(),
       );
@@ -167,6 +179,12 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     },
   };
 }
+
+/** A flag cursor after the first full read: later flag reads list flagged rows only. */
+const FLAG_LISTED = { listed: true };
+
+const isFlagCursor = (cursor: Cursor | null): boolean =>
+  cursor?.mode === 'flag' && typeof cursor.value === 'object' && cursor.value !== null && (cursor.value as { listed?: unknown }).listed === true;
 
 function checkAbort(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The read was cancelled.');
