@@ -9,7 +9,7 @@ import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
 import { keyOf, pkList, pkParams, pkValues, pkWhere, registerVersionFunction, toRecord, TS_ALIAS, versionSql } from './rows';
-import { tsExpression } from './timestamps';
+import { stampsFor, tsExpression } from './timestamps';
 import { writeOps } from './write';
 
 export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };
@@ -151,7 +151,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
         if (error instanceof ConnectorError && error.reason === 'unavailable') return ops.map(() => ({ ok: false, reason: 'unavailable', error: error.message }));
         throw error;
       }
-      return writeOps(open(), t, ops, selectFrom(t));
+      const d = open();
+      return writeOps(d, t, ops, selectFrom(t), () => stampsFor(d, t));
     },
     async clearFlags(collection: string, records: { id: string; version?: string }[]) {
       const t = table(collection);

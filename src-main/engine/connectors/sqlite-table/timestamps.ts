@@ -17,6 +17,7 @@
  * a create relies on the column's DEFAULT (the app's own clock) when it has one.
  */
 import type Database from 'better-sqlite3';
+import type { SqlValue } from './rows';
 import { quoteIdent, type TableInfo } from './schema';
 
 /** A time with an explicit zone, the same test `core/merge.ts` uses to decide whether two are comparable. */
@@ -96,12 +97,22 @@ export function detectFormat(db: Database.Database, t: TableInfo): TsFormat | nu
   return best?.format ?? null;
 }
 
-/** SQL for "now" on a create and on an update; null leaves the column out (its DEFAULT, or the app's value). */
-export type Stamps = { create: string | null; update: string | null };
+/**
+ * The value Concord stamps on a create and on an update, computed once per write batch (every op
+ * of a batch commits at the same instant anyway); `undefined` leaves the column out (its DEFAULT
+ * on a create, the app's own value on an update).
+ */
+export type Stamps = { create: SqlValue | undefined; update: SqlValue | undefined };
 
 const UTC_ISO = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
 export function stampsFor(db: Database.Database, t: TableInfo): Stamps {
+  const sql = stampSql(db, t);
+  const value = (expr: string | null): SqlValue | undefined => (expr === null ? undefined : (db.prepare(`SELECT ${expr}`).pluck().get() as SqlValue));
+  return { create: value(sql.create), update: value(sql.update) };
+}
+
+function stampSql(db: Database.Database, t: TableInfo): { create: string | null; update: string | null } {
   if (!t.updatedAt) return { create: null, update: null };
   const column = t.columns.find((c) => c.name === t.updatedAt);
   const hasDefault = column?.hasDefault ?? false;
