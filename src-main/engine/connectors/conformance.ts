@@ -122,6 +122,23 @@ export function runConformance(subjects: ConformanceSubject[]): void {
       }
     });
 
+    it('pitfall 5: a row stamped in the future is reported and never moves the cursor past now, so a row written later with a correct clock is read', async () => {
+      if (!(await modes()).includes('cursor')) return;
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+      s.app.insert(rows(2), hourAgo);
+      s.app.insert([{ id: 'f001', name: 'From the future', email: 'f@x' }], '2099-01-01T00:00:00.000Z');
+      const first = await collect(s.connector, s.collection, null, 'cursor', 2, 5);
+      expect([...first.ids].sort()).toEqual(['f001', 'r001', 'r002']);
+      expect(first.batches.flatMap((b) => b.futureStamped ?? [])).toEqual(['f001']);
+      expect(first.batches.filter((b) => !b.upserts.some((u) => u.id === 'f001')).every((b) => !b.futureStamped?.length)).toBe(true);
+      // The app writes a row now, with a correct clock: far behind the future row.
+      s.app.insert([{ id: 'n001', name: 'Now', email: 'n@x' }], new Date().toISOString());
+      const next = await collect(s.connector, s.collection, first.cursor, 'cursor', 2, 5);
+      expect(next.ids).toContain('n001');
+      // The future row is read (and reported) again until the app's clock reaches it.
+      expect(next.batches.flatMap((b) => b.futureStamped ?? [])).toEqual(['f001']);
+    });
+
     it('flag mode: a read from the stored cursor lists only flagged records and is not complete; the first read lists them all', async () => {
       if (!(await modes()).includes('flag')) return;
       s.app.insert(rows(4), '2024-05-01T10:00:00.000Z');

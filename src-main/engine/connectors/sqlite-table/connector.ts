@@ -8,10 +8,17 @@ import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
-import { keyOf, pkList, pkParams, pkValues, pkWhere, registerVersionFunction, toRecord, TS_ALIAS, versionSql } from './rows';
-import { stampsFor, tsExpression } from './timestamps';
+import { idOf, keyOf, pkList, pkParams, pkValues, pkWhere, registerVersionFunction, toRecord, TS_ALIAS, versionSql } from './rows';
+import { tsExpression } from './timestamps';
+import { appClock } from './app-clock';
+import { isTimeZone, unknownZoneMessage } from './zones';
 import { writeOps } from './write';
 
+/**
+ * `timeZone`: the IANA zone the app writes its local (zoneless) times in. Concord reads them in
+ * that zone, and stamps its own writes in the app's format in that zone. Without it, a time that
+ * carries its own offset keeps it and a zoneless one is taken as UTC for "now".
+ */
 export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };
 
 const DEFAULT_BATCH = 500;
@@ -26,6 +33,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
 
   const open = (): Database.Database => {
     if (db) return db;
+    if (config.timeZone !== undefined && !isTimeZone(config.timeZone)) throw new ConnectorError('config', unknownZoneMessage(config.timeZone));
     if (!existsSync(config.path)) {
       throw new ConnectorError('config', `The file ${config.path} does not exist — check the path, or create the database first.`);
     }
@@ -79,13 +87,16 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     const keys = pkList(t);
     if (mode === 'cursor') {
       // A read from no cursor, or from one this table cannot resume from (see `resumePosition`), reads every row.
-      const stored = cursor?.mode === 'cursor' ? resumePosition(t, cursor.value) : null;
+      const horizon = () => appClock(d, t).horizon;
+      const stored = cursor?.mode === 'cursor' ? resumePosition(t, cursor.value, guard(horizon)) : null;
       // The first page is inclusive (`>=`) and starts a look-back window early, so rows that
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
-      for (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard)) {
+      for (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard, horizon)) {
         checkAbort(options.signal);
-        yield { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
+        const batch: ChangeBatch = { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
+        if (page.future.length > 0) batch.futureStamped = page.future.map((r) => idOf(t, r));
+        yield batch;
       }
       return;
     }
@@ -152,7 +163,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
         throw error;
       }
       const d = open();
-      return writeOps(d, t, ops, selectFrom(t), () => stampsFor(d, t));
+      return writeOps(d, t, ops, selectFrom(t), () => appClock(d, t));
     },
     async clearFlags(collection: string, records: { id: string; version?: string }[]) {
       const t = table(collection);

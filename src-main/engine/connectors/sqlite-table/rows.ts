@@ -88,7 +88,7 @@ function fieldValue(value: unknown): unknown {
 export function toRecord(table: TableInfo, row: Record<string, unknown>): AppRecord {
   const fields: Record<string, unknown> = {};
   for (const c of table.columns) fields[c.name] = fieldValue(row[c.name]);
-  const updatedAt = table.updatedAt ? reportedUpdatedAt(row[table.updatedAt], row[TS_ALIAS]) : null;
+  const updatedAt = table.updatedAt ? reportedUpdatedAt(row[table.updatedAt], row[TS_ALIAS], table.timeZone) : null;
   return {
     id: idOf(table, row),
     version: recordHash(fields),

@@ -11,7 +11,7 @@
  * ran (a create whose key comes from a column DEFAULT that may evaluate to NULL).
  *
  * Concord's own writes stamp updated_at with the app's clock in the column's own format and zone
- * (`timestamps.ts`) and leave the sync flag clear, so they do not come back as changes.
+ * (`app-clock.ts`) and leave the sync flag clear, so they do not come back as changes.
  */
 import type Database from 'better-sqlite3';
 import type { WriteOp, WriteResult } from '../types';
@@ -19,7 +19,10 @@ import { errorMessage } from '../errors';
 import { keyOf, pkWhere, toRecord, toSqlValue, TS_ALIAS, versionSql, type SqlValue } from './rows';
 import { assignKey, isBlankKey, isRowidAlias } from './keys';
 import { affinityOf, quoteIdent, type TableInfo } from './schema';
-import { tsExpression, type Stamps } from './timestamps';
+import { tsExpression } from './timestamps';
+import type { AppClock } from './app-clock';
+
+type Stamps = Pick<AppClock, 'create' | 'update'>;
 
 const BUSY = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | null)?.code ?? ''));
 
