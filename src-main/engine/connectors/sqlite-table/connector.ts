@@ -52,8 +52,17 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     return db;
   };
 
-  // Read the schema for each call: a column added or dropped in the app shows up at once.
-  const tables = (): TableInfo[] => guard(() => readTables(open(), config));
+  // The schema as of each call: a column added or dropped in the app shows up at once. SQLite
+  // bumps `schema_version` on every schema change, so the tables are read again only then (a
+  // write batch or a page no longer re-reads every table's columns).
+  let schema: { version: number; tables: TableInfo[] } | null = null;
+  const tables = (): TableInfo[] =>
+    guard(() => {
+      const d = open();
+      const version = Number(d.pragma('schema_version', { simple: true }));
+      if (schema?.version !== version) schema = { version, tables: readTables(d, config) };
+      return schema.tables;
+    });
   const table = (name: string): TableInfo => {
     const t = findTable(tables(), name, config.path);
     if (config.updatedAtColumn && !t.updatedAt) throw new ConnectorError('config', `Table "${name}" has no column "${config.updatedAtColumn}" for the last-modified time — check the connection's settings.`);
@@ -188,6 +197,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     async close() {
       db?.close();
       db = null;
+      schema = null;
     },
   };
 }

@@ -90,6 +90,18 @@ describe('sqlite-table writes', () => {
     await c.close();
   });
 
+  it('a column the app adds or drops between two batches is seen by the next one on the same connection', async () => {
+    const c = createSqliteTableConnector({ path });
+    expect((await c.write('t', creates(1)))[0]?.ok).toBe(true);
+    db.exec('ALTER TABLE t ADD COLUMN phone TEXT');
+    const [added] = await c.write('t', [{ op: 'create', key: 'p', fields: { name: 'p', phone: '+1 555' } }]);
+    expect(added).toMatchObject({ ok: true });
+    expect((await c.read('t', [added?.ok ? added.id : '']))[0]?.fields.phone).toBe('+1 555');
+    db.exec('ALTER TABLE t DROP COLUMN phone');
+    expect((await c.write('t', [{ op: 'create', key: 'q', fields: { name: 'q', phone: 'x' } }]))[0]).toMatchObject({ ok: false, reason: 'invalid', error: expect.stringMatching(/no column "phone"/) });
+    await c.close();
+  });
+
   it('a key DEFAULT that yields NULL fails that create alone and leaves no row behind', async () => {
     db.exec(`CREATE TABLE k (code TEXT PRIMARY KEY DEFAULT (NULL || NULL), name TEXT)`);
     const c = createSqliteTableConnector({ path });
