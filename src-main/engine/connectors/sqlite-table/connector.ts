@@ -22,6 +22,8 @@ import { writeOps } from './write';
 export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };
 
 const DEFAULT_BATCH = 500;
+/** Flags cleared per transaction: a few milliseconds each. */
+const CLEAR_CHUNK = 2000;
 
 export const isBusy = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code;
@@ -183,16 +185,21 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       const always = d.prepare(update);
       // The version check and the clear are one statement: an edit the app commits between them is impossible.
       const ifUnchanged = d.prepare(`${update} AND ${versionSql(t)} = ?`);
-      guard(() =>
-        d.transaction(() => {
-          for (const r of records) {
-            const key = keyOf(t, r.id);
-            if (!key) continue;
-            if (r.version === undefined) always.run(...key);
-            else ifUnchanged.run(...key, r.version);
-          }
-        }).immediate(),
-      );
+      // Each clear stands alone, so a first sync's million rows go in chunks, with a turn of the
+      // event loop between them (the server answers meanwhile) and the app's lock released.
+      for (let i = 0; i < records.length; i += CLEAR_CHUNK) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        guard(() =>
+          d.transaction(() => {
+            for (const r of records.slice(i, i + CLEAR_CHUNK)) {
+              const key = keyOf(t, r.id);
+              if (!key) continue;
+              if (r.version === undefined) always.run(...key);
+              else ifUnchanged.run(...key, r.version);
+            }
+          }).immediate(),
+        );
+      }
     },
     async close() {
       db?.close();

@@ -3,9 +3,12 @@
  * not), and a flag is cleared only on the version the run read (PITFALLS 7: an edit the app makes
  * while a run writes is never marked synced without being synced).
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Connector, WriteOp, WriteResult } from '../types';
-import { appExec, appInsert, appRows, appSql, appUpdate, interceptWrites, removeDir, setupPair, syncAndWait, type Kit } from '../../sync/test-kit.fixture';
+import { collect } from '../conformance';
+import { createSqliteTableConnector } from './connector';
+import { appExec, appInsert, appRows, appSql, appUpdate, createApp, interceptWrites, removeDir, setupPair, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 
 const flagOf = (path: string, id: number): unknown => appExec(path, (d) => d.prepare('SELECT needs_sync FROM contacts WHERE id = ?').pluck().get(id));
 const names = (path: string) => appRows(path).map((r) => `${r.email}:${r.name}`).sort();
@@ -71,5 +74,24 @@ describe('sqlite-table flag mode through the engine', () => {
     // Later runs read flagged rows only: nothing is taken for deleted, nothing is copied again.
     const second = await syncAndWait(kit, s.pairId);
     expect([second.status, second.counts.created, second.counts.deleted, second.counts.read]).toEqual(['succeeded', 0, 0, 0]);
+  });
+
+  it('clears thousands of flags in chunks, each record only on the version read', async () => {
+    dir = tempDir('concord-sqlite-flag-');
+    const path = join(dir, 'app.sqlite');
+    createApp(path);
+    appExec(path, (d) => {
+      const insert = d.prepare('INSERT INTO contacts (email, name) VALUES (?, ?)');
+      d.transaction(() => {
+        for (let i = 0; i < 4500; i++) insert.run(`p${i}@x`, `P${i}`);
+      })();
+    });
+    const c = createSqliteTableConnector({ path });
+    const read = await collect(c, 'contacts', null, 'flag', 1000);
+    expect(read.ids).toHaveLength(4500);
+    appUpdate(path, 4321, { name: 'Edited in the third chunk' });
+    await c.clearFlags?.('contacts', read.upserts.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
+    expect((await collect(c, 'contacts', read.cursor, 'flag')).ids).toEqual(['4321']);
+    await c.close();
   });
 });
