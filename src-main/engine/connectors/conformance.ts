@@ -63,22 +63,24 @@ export function runConformance(subjects: ConformanceSubject[]): void {
       await expect(s.connector.test()).resolves.toBeUndefined();
     });
 
-    it('reads every record from a null cursor, in pages, in every mode; only a hash scan says it is complete', async () => {
-      // Rows the app just inserted are unsynced, so flag mode reads them all too.
+    it('reads every record from a null cursor, in pages, in every mode; a hash scan and a first flag read say they are complete', async () => {
       s.app.insert(rows(7), '2024-05-01T10:00:00.000Z');
+      // Records that exist unflagged (synced by some earlier tool, or imported) are read too.
+      const read = await s.connector.read(s.collection, ['r002', 'r005']);
+      await s.connector.clearFlags?.(s.collection, read.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
       for (const mode of await modes()) {
         const r = await collect(s.connector, s.collection, null, mode, 3);
         expect(r.batches.length, mode).toBeGreaterThanOrEqual(3);
         expect([...r.ids].sort(), mode).toEqual(rows(7).map((x) => x.id));
         expect(new Set(r.ids).size).toBe(7);
         expect(fieldsOf(r.upserts.find((u) => u.id === 'r003'))).toEqual({ name: 'Name 3', email: 'p3@example.com' });
-        if (mode === 'hash') {
-          expect(r.batches.at(-1)?.complete).toBe(true);
-          expect(r.batches.at(-1)?.total).toBe(7);
+        if (mode === 'hash' || mode === 'flag') {
+          expect(r.batches.at(-1)?.complete, mode).toBe(true);
+          if (mode === 'hash') expect(r.batches.at(-1)?.total).toBe(7);
           expect(r.batches.slice(0, -1).every((b) => !b.complete)).toBe(true);
         } else {
-          // `complete` lets the engine infer deletes by absence: a flag or cursor read that claimed
-          // it would make every unflagged (or unchanged) linked record look deleted.
+          // `complete` lets the engine infer deletes by absence: a cursor read that claimed it
+          // would make every unchanged linked record look deleted.
           expect(r.batches.some((b) => b.complete), `${mode} read marked complete`).toBe(false);
         }
       }
@@ -118,6 +120,50 @@ export function runConformance(subjects: ConformanceSubject[]): void {
         const next = await collect(s.connector, s.collection, cursor, mode, 2);
         expect([...seen, ...next.ids], mode).toEqual(expect.arrayContaining([`a000${mode}`, `z999${mode}`]));
       }
+    });
+
+    it('pitfall 5: a row stamped in the future is reported and never moves the cursor past now, so a row written later with a correct clock is read', async () => {
+      if (!(await modes()).includes('cursor')) return;
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+      s.app.insert(rows(2), hourAgo);
+      s.app.insert([{ id: 'f001', name: 'From the future', email: 'f@x' }], '2099-01-01T00:00:00.000Z');
+      const first = await collect(s.connector, s.collection, null, 'cursor', 2, 5);
+      expect([...first.ids].sort()).toEqual(['f001', 'r001', 'r002']);
+      expect(first.batches.flatMap((b) => b.futureStamped ?? [])).toEqual(['f001']);
+      expect(first.batches.filter((b) => !b.upserts.some((u) => u.id === 'f001')).every((b) => !b.futureStamped?.length)).toBe(true);
+      // The app writes a row now, with a correct clock: far behind the future row.
+      s.app.insert([{ id: 'n001', name: 'Now', email: 'n@x' }], new Date().toISOString());
+      const next = await collect(s.connector, s.collection, first.cursor, 'cursor', 2, 5);
+      expect(next.ids).toContain('n001');
+      // The future row is read (and reported) again until the app's clock reaches it.
+      expect(next.batches.flatMap((b) => b.futureStamped ?? [])).toEqual(['f001']);
+    });
+
+    it('flag mode: a read from the stored cursor lists only flagged records and is not complete; the first read lists them all', async () => {
+      if (!(await modes()).includes('flag')) return;
+      s.app.insert(rows(4), '2024-05-01T10:00:00.000Z');
+      const first = await collect(s.connector, s.collection, null, 'flag', 3);
+      expect([...first.ids].sort()).toEqual(rows(4).map((x) => x.id));
+      await s.connector.clearFlags?.(s.collection, first.upserts.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
+      s.app.update('r003', { name: 'Edited' }, '2024-05-01T10:00:05.000Z');
+      const next = await collect(s.connector, s.collection, first.cursor, 'flag', 3);
+      expect(next.ids).toEqual(['r003']);
+      expect(next.batches.some((b) => b.complete)).toBe(false);
+    });
+
+    it('pitfall 7: clearFlags keeps the flag of a record the app edited after it was read, so the next read has it', async () => {
+      if (!(await modes()).includes('flag')) return;
+      s.app.insert(rows(3), '2024-05-01T10:00:00.000Z');
+      const read = await collect(s.connector, s.collection, null, 'flag');
+      // The app edits r002 while Concord is busy writing what it read.
+      s.app.update('r002', { name: 'Edited during the run' }, '2024-05-01T10:00:05.000Z');
+      await s.connector.clearFlags?.(s.collection, read.upserts.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
+      const next = await collect(s.connector, s.collection, read.cursor, 'flag');
+      expect(next.ids).toEqual(['r002']);
+      expect(next.upserts[0]?.fields.name).toBe('Edited during the run');
+      // Clearing with the version just read does clear it.
+      await s.connector.clearFlags?.(s.collection, next.upserts.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
+      expect((await collect(s.connector, s.collection, read.cursor, 'flag')).ids).toEqual([]);
     });
 
     it('reads by ids and leaves out ids that do not exist', async () => {

@@ -28,10 +28,24 @@ export type ChangeBatch = {
   deletes: string[];
   /** The cursor after this batch: safe to store once every record in it is processed. */
   cursor: Cursor;
-  /** Hash scans: true on the last batch of a full scan, so the engine may infer deletes by absence. */
+  /**
+   * True on the last batch of a read that listed every record, so the engine may infer deletes by
+   * absence: a hash scan, and a flag read from a null cursor (a first sync must see the records
+   * that exist unflagged, not only the flagged ones). Never on a cursor read, nor on a flag read
+   * from a stored cursor, which list changed records only.
+   */
   complete?: boolean;
   /** Total records in the collection when cheaply known (for progress bars). */
   total?: number;
+  /**
+   * Cursor mode: ids in this batch whose last-modified time is later than the app's own "now"
+   * (a clock set wrong, a typo, a local time read in the wrong zone). They are delivered like any
+   * other upsert, but the cursor never moves past the app's "now" on their account, so rows the
+   * app writes later with a correct clock are still read; they come back on every read until the
+   * app's clock reaches them. Absent or empty when there are none. The run can say so ("3 records
+   * in CRM are stamped in the future — check the app's clock or the connection's time zone").
+   */
+  futureStamped?: string[];
 };
 
 export type WriteOp =
@@ -67,8 +81,15 @@ export interface Connector {
   changes(collection: string, cursor: Cursor | null, options: ChangesOptions): AsyncIterable<ChangeBatch>;
   read(collection: string, ids: string[]): Promise<AppRecord[]>;
   write(collection: string, ops: WriteOp[]): Promise<WriteResult[]>;
-  /** Flag mode: mark these records synced. Optional: only connectors that support `flag`. */
-  clearFlags?(collection: string, ids: string[]): Promise<void>;
+  /**
+   * Flag mode: mark these records synced. Optional: only connectors that support `flag`.
+   * A record's flag is cleared only if it still holds `version` (the version the run read, as
+   * `AppRecord.version`): an edit the app made after the read keeps its flag, so the next run
+   * syncs it instead of losing it. Checked and cleared atomically (one conditional update per
+   * record, or one transaction). Without a `version` the flag is cleared whatever the record holds.
+   * Ids that no longer exist, or whose version differs, are left alone silently.
+   */
+  clearFlags?(collection: string, records: { id: string; version?: string }[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -115,8 +115,9 @@ export function createSideIo(opts: {
           }
           // A full hash scan of a cursor/flag/token side leaves that side's own cursor where it was.
           if (mode === opts.mode) out.cursor = batch.cursor;
-          // Only a hash scan lists every record; a flag read's last batch is merely the end of the flagged rows.
-          if (batch.complete && mode === 'hash') out.complete = true;
+          // A hash scan lists every record, and so does a first flag read (the connector says which);
+          // a later flag read's last batch is merely the end of the flagged rows.
+          if (batch.complete && (mode === 'hash' || mode === 'flag')) out.complete = true;
           if (batch.total !== undefined) out.total = batch.total;
           onBatch(batch.upserts.length + batch.deletes.length, out.total);
         }
@@ -149,8 +150,9 @@ export function createSideIo(opts: {
             inPass += n;
             // A full hash scan of a cursor/flag/token side leaves that side's own cursor where it was.
             if (mode === opts.mode) end.cursor = batch.cursor;
-            // Only a hash scan lists every record; a flag read's last batch is merely the end of the flagged rows.
-            if (batch.complete && mode === 'hash') end.complete = true;
+            // A hash scan lists every record, and so does a first flag read (the connector says which);
+            // a later flag read's last batch is merely the end of the flagged rows.
+            if (batch.complete && (mode === 'hash' || mode === 'flag')) end.complete = true;
             if (batch.total !== undefined) end.total = batch.total;
             yield { upserts: batch.upserts, deletes: batch.deletes, counted, total: end.total };
           }

@@ -192,9 +192,9 @@ export function crashingService(plan: CrashPlan) {
         ...real,
         ...(clearFlags
           ? {
-              clearFlags: async (c: string, ids: string[]) => {
+              clearFlags: async (c: string, records: { id: string; version?: string }[]) => {
                 if (plan.crashed) throw dead();
-                return clearFlags(c, ids);
+                return clearFlags(c, records);
               },
             }
           : {}),

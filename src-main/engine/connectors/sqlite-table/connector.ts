@@ -8,13 +8,22 @@ import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
-import { keyOf, pkList, pkParams, pkValues, pkWhere, toRecord, TS_ALIAS } from './rows';
+import { idOf, keyOf, pkList, pkParams, pkValues, pkWhere, registerVersionFunction, toRecord, TS_ALIAS, versionSql } from './rows';
 import { tsExpression } from './timestamps';
+import { appClock } from './app-clock';
+import { isTimeZone, unknownZoneMessage } from './zones';
 import { writeOps } from './write';
 
+/**
+ * `timeZone`: the IANA zone the app writes its local (zoneless) times in. Concord reads them in
+ * that zone, and stamps its own writes in the app's format in that zone. Without it, a time that
+ * carries its own offset keeps it and a zoneless one is taken as UTC for "now".
+ */
 export type SqliteTableConfig = SqliteSchemaOptions & { path: string; busyTimeoutMs?: number };
 
 const DEFAULT_BATCH = 500;
+/** Flags cleared per transaction: a few milliseconds each. */
+const CLEAR_CHUNK = 2000;
 
 export const isBusy = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code;
@@ -26,6 +35,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
 
   const open = (): Database.Database => {
     if (db) return db;
+    if (config.timeZone !== undefined && !isTimeZone(config.timeZone)) throw new ConnectorError('config', unknownZoneMessage(config.timeZone));
     if (!existsSync(config.path)) {
       throw new ConnectorError('config', `The file ${config.path} does not exist — check the path, or create the database first.`);
     }
@@ -33,6 +43,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       db = new Database(config.path, { fileMustExist: true, timeout: config.busyTimeoutMs ?? 5000 });
       // Integers read as exact BigInts: a JS number rounds ids beyond 2^53 into each other (rows.ts).
       db.defaultSafeIntegers(true);
+      registerVersionFunction(db);
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
     } catch (error) {
       db?.close();
@@ -43,8 +54,17 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     return db;
   };
 
-  // Read the schema for each call: a column added or dropped in the app shows up at once.
-  const tables = (): TableInfo[] => guard(() => readTables(open(), config));
+  // The schema as of each call: a column added or dropped in the app shows up at once. SQLite
+  // bumps `schema_version` on every schema change, so the tables are read again only then (a
+  // write batch or a page no longer re-reads every table's columns).
+  let schema: { version: number; tables: TableInfo[] } | null = null;
+  const tables = (): TableInfo[] =>
+    guard(() => {
+      const d = open();
+      const version = Number(d.pragma('schema_version', { simple: true }));
+      if (schema?.version !== version) schema = { version, tables: readTables(d, config) };
+      return schema.tables;
+    });
   const table = (name: string): TableInfo => {
     const t = findTable(tables(), name, config.path);
     if (config.updatedAtColumn && !t.updatedAt) throw new ConnectorError('config', `Table "${name}" has no column "${config.updatedAtColumn}" for the last-modified time — check the connection's settings.`);
@@ -78,18 +98,26 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     const keys = pkList(t);
     if (mode === 'cursor') {
       // A read from no cursor, or from one this table cannot resume from (see `resumePosition`), reads every row.
-      const stored = cursor?.mode === 'cursor' ? resumePosition(t, cursor.value) : null;
+      const horizon = () => appClock(d, t).horizon;
+      const stored = cursor?.mode === 'cursor' ? resumePosition(t, cursor.value, guard(horizon)) : null;
       // The first page is inclusive (`>=`) and starts a look-back window early, so rows that
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
-      for (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard)) {
+      for (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard, horizon)) {
         checkAbort(options.signal);
-        yield { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
+        const batch: ChangeBatch = { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
+        if (page.future.length > 0) batch.futureStamped = page.future.map((r) => idOf(t, r));
+        yield batch;
       }
       return;
     }
-    // flag and hash: keyset paging on the primary key, which never changes under a row.
-    const where = mode === 'flag' && t.flag ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';
+    // flag and hash: keyset paging on the primary key, which never changes under a row. A flag
+    // read from no cursor is a first sync: it lists every row, flagged or not (rows that exist
+    // unflagged must be matched and copied too), and says so with `complete`. Later flag reads
+    // list flagged rows only. A flag cursor stored by an older Concord (without `listed`) never
+    // had that first full read, so it gets it once now.
+    const listAll = mode === 'hash' || !isFlagCursor(cursor);
+    const where = mode === 'flag' && t.flag && !listAll ? `CAST(COALESCE(${quoteIdent(t.flag)}, 0) AS INTEGER) <> 0` : '1';
     const first = d.prepare(`${selectFrom(t)} WHERE ${where} ORDER BY ${keys} LIMIT ?`);
     const next = d.prepare(`${selectFrom(t)} WHERE ${where} AND (${keys}) > (${pkParams(t)}) ORDER BY ${keys} LIMIT ?`);
     const total = mode === 'hash' ? guard(() => Number(d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get())) : undefined;
@@ -98,11 +126,11 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       checkAbort(options.signal);
       const more = rows.length > limit;
       const page = rows.slice(0, limit);
-      const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: null } };
+      const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: mode === 'flag' ? FLAG_LISTED : null } };
       if (total !== undefined) batch.total = total;
-      // Only a hash scan reads every row: a flag read sees flagged rows only, so "complete" there
-      // would let the engine take every unflagged linked record for deleted.
-      if (!more && mode === 'hash') batch.complete = true;
+      // Only a read of every row is complete: a read of flagged rows that said so would let the
+      // engine take every unflagged linked record for deleted.
+      if (!more && listAll) batch.complete = true;
       yield batch;
       const last = page.at(-1);
       if (!more || !last) return;
@@ -145,28 +173,47 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
         if (error instanceof ConnectorError && error.reason === 'unavailable') return ops.map(() => ({ ok: false, reason: 'unavailable', error: error.message }));
         throw error;
       }
-      return writeOps(open(), t, ops, selectFrom(t));
+      const d = open();
+      return writeOps(d, t, ops, selectFrom(t), () => appClock(d, t));
     },
-    async clearFlags(collection: string, ids: string[]) {
+    async clearFlags(collection: string, records: { id: string; version?: string }[]) {
       const t = table(collection);
       if (!t.flag) throw new ConnectorError('config', `Table "${t.name}" has no sync flag column.`);
       const d = open();
-      const stmt = d.prepare(`UPDATE ${quoteIdent(t.name)} SET ${quoteIdent(t.flag)} = 0 WHERE ${pkWhere(t)}`);
-      guard(() =>
-        d.transaction(() => {
-          for (const id of ids) {
-            const key = keyOf(t, id);
-            if (key) stmt.run(...key);
-          }
-        }).immediate(),
-      );
+      const flag = quoteIdent(t.flag);
+      const update = `UPDATE ${quoteIdent(t.name)} SET ${flag} = 0 WHERE ${pkWhere(t)} AND CAST(COALESCE(${flag}, 0) AS INTEGER) <> 0`;
+      const always = d.prepare(update);
+      // The version check and the clear are one statement: an edit the app commits between them is impossible.
+      const ifUnchanged = d.prepare(`${update} AND ${versionSql(t)} = ?`);
+      // Each clear stands alone, so a first sync's million rows go in chunks, with a turn of the
+      // event loop between them (the server answers meanwhile) and the app's lock released.
+      for (let i = 0; i < records.length; i += CLEAR_CHUNK) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        guard(() =>
+          d.transaction(() => {
+            for (const r of records.slice(i, i + CLEAR_CHUNK)) {
+              const key = keyOf(t, r.id);
+              if (!key) continue;
+              if (r.version === undefined) always.run(...key);
+              else ifUnchanged.run(...key, r.version);
+            }
+          }).immediate(),
+        );
+      }
     },
     async close() {
       db?.close();
       db = null;
+      schema = null;
     },
   };
 }
+
+/** A flag cursor after the first full read: later flag reads list flagged rows only. */
+const FLAG_LISTED = { listed: true };
+
+const isFlagCursor = (cursor: Cursor | null): boolean =>
+  cursor?.mode === 'flag' && typeof cursor.value === 'object' && cursor.value !== null && (cursor.value as { listed?: unknown }).listed === true;
 
 function checkAbort(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The read was cancelled.');

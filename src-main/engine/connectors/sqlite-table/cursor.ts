@@ -10,6 +10,13 @@
  * OFFSET ever runs over a changing set (PITFALLS 10). Rows inserted after the snapshot are read by
  * the next run, from this run's cursor; rows deleted since are simply absent from their page.
  *
+ * The cursor never moves past the app's own "now" (`app-clock.ts`), read right after the
+ * snapshot: a row stamped later (a clock set wrong, a typo, a local time read in the wrong zone)
+ * is delivered and reported as future-stamped, but the position stays on the last row at or
+ * before "now", so the row is read again next time and a row the app writes later with a correct
+ * clock is never skipped. A stored cursor already past "now" (an older Concord followed such a
+ * row) is read as no cursor: reading everything once is safe, a cursor in the future is not.
+ *
  * Rows without a readable timestamp (NULL or unparseable: '' from `tsExpression`) can never be
  * placed after a cursor, so every read includes them (they sort first); re-reading them is
  * harmless because a record equal to its base is skipped. A cursor never stores an empty or
@@ -34,9 +41,10 @@ export type TsCursor = { ts: string; key: SqlValue[] };
  * Anything else is treated as no cursor rather than an error: an older version stored `{ ts: '' }`
  * for rows without a timestamp, which made every later run throw "Invalid time value" and wedged
  * the pair for good, and a key of another shape means the table's key changed. Reading from the
- * start once is safe (unchanged records are skipped) and stores a good cursor.
+ * start once is safe (unchanged records are skipped) and stores a good cursor. So is a cursor past
+ * the app's now (`horizon`), which would skip the app's next edits.
  */
-export function resumePosition(t: TableInfo, value: unknown): TsCursor | null {
+export function resumePosition(t: TableInfo, value: unknown, horizon: string): TsCursor | null {
   if (typeof value !== 'object' || value === null) return null;
   const { ts, key } = value as { ts?: unknown; key?: unknown };
   if (typeof ts !== 'string' || !Array.isArray(key) || key.length !== t.primaryKey.length) return null;
@@ -48,17 +56,25 @@ export function resumePosition(t: TableInfo, value: unknown): TsCursor | null {
     parts.push(k);
   }
   // The same text form `tsExpression` produces, so text comparison orders them as times.
-  return { ts: new Date(ms).toISOString(), key: parts.map((k, i) => keyParam(t, i, k)) };
+  const at = new Date(ms).toISOString();
+  if (at > horizon) return null;
+  return { ts: at, key: parts.map((k, i) => keyParam(t, i, k)) };
 }
 
 let scans = 0;
 
-export type CursorPage = { rows: Record<string, unknown>[]; position: TsCursor | null };
+export type CursorPage = {
+  rows: Record<string, unknown>[];
+  position: TsCursor | null;
+  /** Rows of this page stamped after the app's now: the position did not move past them. */
+  future: Record<string, unknown>[];
+};
 
 /**
  * Pages of rows from `stored` (inclusive, minus `lookBackSeconds`) in (timestamp, key) order, each
- * with the cursor after it. The caller's `guard` maps lock errors; the snapshot is dropped however
- * the iteration ends (a `return()` from a cancelled read runs the `finally`).
+ * with the cursor after it, which never passes `horizon()` (the app's now, read after the
+ * snapshot). The caller's `guard` maps lock errors; the snapshot is dropped however the iteration
+ * ends (a `return()` from a cancelled read runs the `finally`).
  */
 export function* cursorPages(
   db: Database.Database,
@@ -68,6 +84,7 @@ export function* cursorPages(
   lookBackSeconds: number,
   pageSize: number,
   guard: <T>(fn: () => T) => T,
+  horizon: () => string,
 ): Generator<CursorPage> {
   if (!t.updatedAt) return;
   // A name of its own per pass: two reads on one connection (two pairs on one table) never share one.
@@ -98,6 +115,8 @@ export function* cursorPages(
     const order = `ORDER BY s.ts, ${sk} LIMIT ?`;
     const first = db.prepare(`${head} ${order}`);
     const next = db.prepare(`${head} WHERE (s.ts, ${sk}) > (?, ${params}) ${order}`);
+    // Read after the snapshot: every row in it was stamped before this, if the app's clock is right.
+    const now = guard(horizon);
     let position = stored;
     // One row past the page says whether another page follows, so the last batch is never empty.
     let rows = guard(() => first.all(pageSize + 1) as Record<string, unknown>[]);
@@ -105,8 +124,12 @@ export function* cursorPages(
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       const pos = last?.__concord_pos;
-      if (last && typeof pos === 'string' && pos !== '') position = { ts: pos, key: pkValues(t, last) };
-      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key) } };
+      // Rows come in time order: the position moves over rows up to now and stops before the first later one.
+      const future = page.filter((r) => typeof r.__concord_pos === 'string' && r.__concord_pos > now);
+      const lastNow = future.length === 0 ? last : page.findLast((r) => typeof r.__concord_pos === 'string' && r.__concord_pos !== '' && r.__concord_pos <= now);
+      const at = lastNow?.__concord_pos;
+      if (lastNow && typeof at === 'string' && at !== '') position = { ts: at, key: pkValues(t, lastNow) };
+      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key) }, future };
       if (!last || rows.length <= pageSize) return;
       rows = guard(() => next.all(String(pos), ...pkValues(t, last), pageSize + 1) as Record<string, unknown>[]);
     }

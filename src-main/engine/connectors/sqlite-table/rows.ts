@@ -10,6 +10,7 @@
  * number exactly becomes one, a larger one its exact decimal text, which is bound back as an
  * exact integer into a column of integer or numeric affinity.
  */
+import type Database from 'better-sqlite3';
 import type { AppRecord } from '../types';
 import { recordHash } from '../record-hash';
 import { affinityOf, quoteIdent, type Affinity, type TableInfo } from './schema';
@@ -87,7 +88,7 @@ function fieldValue(value: unknown): unknown {
 export function toRecord(table: TableInfo, row: Record<string, unknown>): AppRecord {
   const fields: Record<string, unknown> = {};
   for (const c of table.columns) fields[c.name] = fieldValue(row[c.name]);
-  const updatedAt = table.updatedAt ? reportedUpdatedAt(row[table.updatedAt], row[TS_ALIAS]) : null;
+  const updatedAt = table.updatedAt ? reportedUpdatedAt(row[table.updatedAt], row[TS_ALIAS], table.timeZone) : null;
   return {
     id: idOf(table, row),
     version: recordHash(fields),
@@ -112,4 +113,28 @@ export function toSqlValue(value: unknown, affinity: Affinity = 'blob'): SqlValu
   if (typeof value === 'string') return numericAffinity(affinity) ? (integerText(value.trim()) ?? value) : value;
   if (typeof value === 'bigint' || Buffer.isBuffer(value)) return value;
   return JSON.stringify(value);
+}
+
+/** The SQL function that computes a row's version inside SQLite (registered on each connection by `registerVersionFunction`). */
+export const VERSION_FUNCTION = 'concord_row_version';
+
+/**
+ * Lets a statement compare a row's version in its WHERE clause (`versionSql(t) = ?`), so "write
+ * only if the row still holds the version Concord read" is one conditional statement, atomic
+ * with the write (a flag cleared, a row updated or deleted), instead of a SELECT, a compare in JS
+ * and a second statement. Its arguments are column names and values in pairs; the result is the
+ * same hash `toRecord` gives, over the same JSON-safe values.
+ */
+export function registerVersionFunction(db: Database.Database): void {
+  db.function(VERSION_FUNCTION, { varargs: true, deterministic: true, safeIntegers: true }, (...args: unknown[]) => {
+    const fields: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < args.length; i += 2) fields[String(args[i])] = fieldValue(args[i + 1]);
+    return recordHash(fields);
+  });
+}
+
+/** `concord_row_version('id', "id", 'name', "name", …)` over every column of the table, as `toRecord` hashes them. */
+export function versionSql(table: TableInfo): string {
+  const args = table.columns.map((c) => `'${c.name.replaceAll("'", "''")}', ${quoteIdent(c.name)}`);
+  return `${VERSION_FUNCTION}(${args.join(', ')})`;
 }

@@ -15,6 +15,8 @@ export type ColumnInfo = {
   pk: number;
   /** The column has a DEFAULT other than NULL: an INSERT that leaves it out gets the app's own value. */
   hasDefault: boolean;
+  /** That DEFAULT's SQL expression as the schema declares it (`app-clock.ts` reads the app's clock from it). */
+  defaultSql: string | null;
 };
 
 export type TableInfo = {
@@ -27,9 +29,11 @@ export type TableInfo = {
   flag: string | null;
   /** Whether updated_at holds epoch numbers (seconds or ms) rather than text. */
   updatedAtNumeric: boolean;
+  /** The IANA zone the app writes local (zoneless) times in, from the connection; null when not given. */
+  timeZone: string | null;
 };
 
-export type SqliteSchemaOptions = { updatedAtColumn?: string; flagColumn?: string };
+export type SqliteSchemaOptions = { updatedAtColumn?: string; flagColumn?: string; timeZone?: string };
 
 const UPDATED_AT_NAMES = ['updated_at', 'modified_at', 'updatedat', 'modifiedat', 'last_modified', 'lastmodified', 'date_modified', 'updated', 'modified'];
 const FLAG_NAMES = ['needs_sync', 'sync_pending', 'dirty', 'is_dirty'];
@@ -108,6 +112,7 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
       notNull: c.not_null === 1,
       pk: c.pk,
       hasDefault: c.dflt_value !== null && c.dflt_value.toUpperCase() !== 'NULL',
+      defaultSql: c.dflt_value !== null && c.dflt_value.toUpperCase() !== 'NULL' ? c.dflt_value : null,
     }));
     const primaryKey = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
     // A table without a declared primary key has no stable id a sync could link by.
@@ -118,7 +123,7 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
     const flag = safePick(columns, options.flagColumn, FLAG_NAMES, name, 'sync flag');
     const declared = updatedAt ? (columns.find((c) => c.name === updatedAt)?.declaredType ?? '') : '';
     const withoutRowid = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().safeIntegers(false).get(name) === 1;
-    tables.push({ name, columns, primaryKey, withoutRowid, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number' });
+    tables.push({ name, columns, primaryKey, withoutRowid, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number', timeZone: options.timeZone ?? null });
   }
   return tables;
 }

@@ -1,23 +1,18 @@
 /**
- * The last-modified column: how it is ordered (cursor mode), how it is reported to the engine
- * (`AppRecord.updatedAt`, which "newest wins" compares) and how Concord stamps it on its own
- * writes — each in the column's own terms, never in Concord's.
+ * The last-modified column's values: how they are ordered (cursor mode), how they are reported
+ * to the engine (`AppRecord.updatedAt`, which "newest wins" compares) and which format a column
+ * writes them in — each in the column's own terms, never in Concord's. What "now" is for the app,
+ * and how Concord stamps its own writes, is `app-clock.ts`.
  *
- * Why Concord stamps updated_at at all: the column is the app's record of "this row changed".
- * Anything else that reads the table by it — a second pair on the same table (A ↔ B ↔ C, where
- * the B ↔ C pair's cursor must see what A ↔ B wrote into B), the app's own "recently changed"
- * views, exports and backups — would otherwise never see Concord's write. Concord's own reads
- * skip the echo anyway (a record equal to its base is no change, PITFALLS 2).
- *
- * A stamp is the database's clock (never ours, PITFALLS 5) written in the format the column
- * already holds, so the column never ends up with two formats. A zoneless column (local
- * wall-clock text, `YYYY-MM-DD HH:MM:SS`) is the exception: Concord cannot know the app's zone,
- * and a UTC value there would sort hours ahead of (or behind) the app's own values — the table's
- * cursor would jump past the app's next edits. So an update leaves such a column as it is, and
- * a create relies on the column's DEFAULT (the app's own clock) when it has one.
+ * Zoneless text (local wall-clock time, `YYYY-MM-DD HH:MM:SS`) is ordered by its own text, in the
+ * app's zone: every value of such a column, the cursor and the app's "now" are compared as wall
+ * clock in that one zone, which needs no conversion. It is reported as UTC only when the
+ * connection names the zone the app writes in (`timeZone`); without one it is reported without a
+ * zone, so "newest wins" knows it cannot compare it with another app's time.
  */
 import type Database from 'better-sqlite3';
 import { quoteIdent, type TableInfo } from './schema';
+import { wallToUtc } from './zones';
 
 /** A time with an explicit zone, the same test `core/merge.ts` uses to decide whether two are comparable. */
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -29,11 +24,10 @@ const MS_THRESHOLD = 100_000_000_000;
  * The updated-at column as ISO 8601 text with milliseconds and a 'Z', whatever it stores: epoch
  * seconds or ms, or any text SQLite's date functions read (a zone suffix is converted to UTC).
  * Comparing this expression, never the raw column, keeps epoch numbers and zoned text in
- * instant order (PITFALLS 5). Zoneless text is ordered by its own wall-clock text, as if it were
- * UTC — consistently for every value of a zoneless column, cursor included, so the order is the
- * column's own; it is never *reported* as UTC (`reportedUpdatedAt`). A row without a readable
- * time (NULL, unparseable text, an out-of-range number) is '' — never NULL, which no comparison
- * matches and would hide the row from every read.
+ * instant order (PITFALLS 5). Zoneless text keeps its wall-clock time (with a 'Z' that only
+ * makes it the same shape; see the header). A row without a readable time (NULL, unparseable
+ * text, an out-of-range number) is '' — never NULL, which no comparison matches and would hide
+ * the row from every read.
  */
 export function tsExpression(column: string): string {
   const q = quoteIdent(column);
@@ -42,19 +36,29 @@ export function tsExpression(column: string): string {
 }
 
 /**
- * `AppRecord.updatedAt` for a row: `normalized` (from `tsExpression`) when the stored value
- * says which instant it is (epoch numbers are UTC by definition, text with Z or an offset),
- * else the same wall-clock time without a zone, so "newest wins" sees that it cannot compare
- * it with another app's time and falls back to the master side.
+ * `AppRecord.updatedAt` for a row: `normalized` (from `tsExpression`) when the stored value says
+ * which instant it is (epoch numbers are UTC by definition, text with Z or an offset); zoneless
+ * text converted from `zone` to UTC when the connection names the app's zone; else the same
+ * wall-clock time without a zone, so "newest wins" sees that it cannot compare it with another
+ * app's time and falls back to the master side.
  */
-export function reportedUpdatedAt(raw: unknown, normalized: unknown): string | null {
+export function reportedUpdatedAt(raw: unknown, normalized: unknown, zone: string | null): string | null {
   if (typeof normalized !== 'string' || normalized === '') return null;
-  if (typeof raw === 'string' && !ZONED.test(raw.trim())) return normalized.replace(/Z$/, '');
-  return normalized;
+  if (typeof raw !== 'string' || ZONED.test(raw.trim())) return normalized;
+  if (zone === null) return normalized.replace(/Z$/, '');
+  const wall = Date.parse(normalized);
+  return Number.isFinite(wall) ? new Date(wallToUtc(wall, zone)).toISOString() : normalized.replace(/Z$/, '');
 }
 
-/** How a column writes its times; `strftime` patterns are built from fixed pieces only, never from data. */
-export type TsFormat = { kind: 'epoch-s' } | { kind: 'epoch-ms' } | { kind: 'text'; pattern: string; zoned: boolean };
+/**
+ * How a column writes its times. Text is described by its pieces: the date, then (`sep`) a time
+ * to the minute, second or millisecond, then a zone suffix as the column writes it ('Z', or an
+ * offset with or without a colon), or none for local wall-clock time.
+ */
+export type TsFormat =
+  | { kind: 'epoch-s' }
+  | { kind: 'epoch-ms' }
+  | { kind: 'text'; sep: 'T' | ' ' | null; precision: 'minute' | 'second' | 'ms'; zone: 'Z' | 'z' | 'offset' | 'offset-compact' | null };
 
 const ISO = /^\d{4}-\d{2}-\d{2}(?:([T ])\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -65,26 +69,57 @@ export function formatOf(value: unknown): TsFormat | null {
   const m = ISO.exec(value.trim());
   if (!m) return null;
   const [, sep, seconds, fraction, zone] = m;
-  const time = sep === undefined ? '' : `${sep}%H:%M${seconds === undefined ? '' : fraction === undefined ? ':%S' : ':%f'}`;
-  const suffix = zone === undefined ? '' : /^z$/i.test(zone) ? zone : zone.includes(':') ? '+00:00' : '+0000';
-  return { kind: 'text', pattern: `%Y-%m-%d${time}${suffix}`, zoned: zone !== undefined };
+  const suffix = zone === undefined ? null : zone === 'Z' || zone === 'z' ? zone : zone.includes(':') ? 'offset' : 'offset-compact';
+  return { kind: 'text', sep: sep === 'T' || sep === ' ' ? sep : null, precision: seconds === undefined ? 'minute' : fraction === undefined ? 'second' : 'ms', zone: suffix };
+}
+
+export const isZoneless = (format: TsFormat | null): boolean => format?.kind === 'text' && format.zone === null;
+
+/**
+ * The instant `utcMs` written in `format`: epoch numbers as BigInts (exact integers), text with
+ * the wall clock of `zone` (UTC when null) and, for an offset format, that zone's offset.
+ */
+export function formatTime(utcMs: number, format: TsFormat, offsetMs: number): string | bigint {
+  if (format.kind === 'epoch-s') return BigInt(Math.floor(utcMs / 1000));
+  if (format.kind === 'epoch-ms') return BigInt(Math.floor(utcMs));
+  const shifted = format.zone === 'Z' || format.zone === 'z' ? 0 : offsetMs;
+  const iso = new Date(utcMs + shifted).toISOString();
+  if (format.sep === null) return iso.slice(0, 10);
+  const time = iso.slice(11, format.precision === 'minute' ? 16 : format.precision === 'second' ? 19 : 23);
+  return `${iso.slice(0, 10)}${format.sep}${time}${suffixOf(format.zone, shifted)}`;
+}
+
+function suffixOf(zone: Extract<TsFormat, { kind: 'text' }>['zone'], offsetMs: number): string {
+  if (zone === null) return '';
+  if (zone === 'Z' || zone === 'z') return zone;
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${offsetMs < 0 ? '-' : '+'}${hh}${zone === 'offset' ? ':' : ''}${mm}`;
 }
 
 const SAMPLE = 25;
 
+export type ColumnSample = {
+  /** The column's format: the most common among its most recent values, the newest on a tie. */
+  format: TsFormat | null;
+  /** Those values with their `tsExpression` text, newest row first. */
+  values: { raw: unknown; ts: string }[];
+};
+
 /**
- * The column's format, read from its most recent values (by primary key, which an index
- * serves): the most common format among them, the newest on a tie, so a few values of another
- * format (an older Concord's stamps) do not change it. Null when no value shows one.
+ * The column's most recent values (by primary key, which an index serves) and their format: the
+ * most common format among them, so a few values of another format (an older Concord's stamps)
+ * do not change it. A null format when no value shows one.
  */
-export function detectFormat(db: Database.Database, t: TableInfo): TsFormat | null {
-  if (!t.updatedAt) return null;
+export function sampleColumn(db: Database.Database, t: TableInfo): ColumnSample {
+  if (!t.updatedAt) return { format: null, values: [] };
   const q = quoteIdent(t.updatedAt);
   const order = t.primaryKey.map((k) => `${quoteIdent(k)} DESC`).join(', ');
-  const values = db.prepare(`SELECT ${q} FROM ${quoteIdent(t.name)} WHERE ${q} IS NOT NULL ORDER BY ${order} LIMIT ${SAMPLE}`).pluck().all();
+  const values = db.prepare(`SELECT ${q} AS raw, ${tsExpression(t.updatedAt)} AS ts FROM ${quoteIdent(t.name)} WHERE ${q} IS NOT NULL ORDER BY ${order} LIMIT ${SAMPLE}`).all() as { raw: unknown; ts: string }[];
   const counts = new Map<string, { format: TsFormat; n: number }>();
   for (const v of values) {
-    const format = formatOf(v);
+    const format = formatOf(v.raw);
     if (!format) continue;
     const key = JSON.stringify(format);
     const entry = counts.get(key) ?? { format, n: 0 };
@@ -93,35 +128,5 @@ export function detectFormat(db: Database.Database, t: TableInfo): TsFormat | nu
   }
   let best: { format: TsFormat; n: number } | null = null;
   for (const entry of counts.values()) if (!best || entry.n > best.n) best = entry;
-  return best?.format ?? null;
-}
-
-/** SQL for "now" on a create and on an update; null leaves the column out (its DEFAULT, or the app's value). */
-export type Stamps = { create: string | null; update: string | null };
-
-const UTC_ISO = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
-
-export function stampsFor(db: Database.Database, t: TableInfo): Stamps {
-  if (!t.updatedAt) return { create: null, update: null };
-  const column = t.columns.find((c) => c.name === t.updatedAt);
-  const hasDefault = column?.hasDefault ?? false;
-  const declared: TsFormat | null = t.updatedAtNumeric ? { kind: 'epoch-s' } : null;
-  const format = detectFormat(db, t) ?? declared;
-  if (!format) {
-    // No value shows the format yet (an empty table, or times this connector cannot read): the
-    // app's own DEFAULT for a create, else ISO 8601 UTC, which says its zone.
-    return { create: hasDefault ? null : UTC_ISO, update: UTC_ISO };
-  }
-  if (format.kind === 'epoch-s') return { create: 'unixepoch()', update: 'unixepoch()' };
-  if (format.kind === 'epoch-ms') {
-    const ms = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
-    return { create: ms, update: ms };
-  }
-  const now = `strftime('${format.pattern}', 'now')`;
-  if (format.zoned) return { create: now, update: now };
-  // Zoneless: no stamp on an update (see the header). A create without a DEFAULT still needs a
-  // time (the column may be NOT NULL, and a row with none is re-read on every run): it gets UTC
-  // in the column's format — the only clock Concord knows — which in an app that writes local
-  // time is off by the app's UTC offset until the app next edits the row.
-  return { create: hasDefault ? null : now, update: null };
+  return { format: best?.format ?? null, values };
 }

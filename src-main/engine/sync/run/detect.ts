@@ -34,7 +34,8 @@ export async function* detect(run: RunContext, side: Side, end: DetectEnd): Asyn
   // key before any create is repeated (PITFALLS 15). The side's own cursor stays where it was.
   const full = run.req.full || (cursor !== null && io.mode !== 'hash' && run.hasPendingCreates && run.deps.state.hasPendingCreates(run.pairId, side));
   const mode = full && io.capabilities.changeDetection.includes('hash') ? 'hash' : io.mode;
-  end.scansAll = mode === 'hash' || ((full || cursor === null) && mode !== 'flag');
+  // A first flag read lists every row too (the connector contract): a full resync of a flag side does not.
+  end.scansAll = mode === 'hash' || cursor === null || (full && mode !== 'flag');
   yield* io.stream(cursor, full, run.req.signal, end);
   yield* dueFailed(run, side);
 }

@@ -22,8 +22,9 @@ export async function finish(run: RunContext, ends: Record<'left' | 'right', Det
       const page = run.work.seenPage(side, after, 1_000);
       if (page.length === 0) break;
       after = page[page.length - 1]?.id ?? after;
-      const ids = page.filter((r) => !run.unprocessed[side].has(r.id)).map((r) => r.id);
-      if (ids.length > 0) await clearFlags(run.config[side].collection, ids);
+      // Each only if it still holds the version read: an edit made during the run keeps its flag (PITFALLS 7).
+      const done = page.filter((r) => !run.unprocessed[side].has(r.id)).map((r) => (r.version !== null ? { id: r.id, version: r.version } : { id: r.id }));
+      if (done.length > 0) await clearFlags(run.config[side].collection, done);
     }
   }
   const moveCursors = !run.rateLimited && !run.req.only;
