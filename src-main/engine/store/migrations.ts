@@ -142,4 +142,26 @@ export const migrations: Migration[] = [
     // last run: what a user confirms with "Apply these deletes" (null when nothing waits).
     sql: 'ALTER TABLE pairs ADD COLUMN halted_gone INTEGER',
   },
+  {
+    id: 5,
+    name: 'inbox columns and per-write indexes',
+    // The inbox lists, searches and sorts in SQL without parsing a conflict's stored record:
+    // `search_text` holds the record label, field names and the values in conflict, lower-cased
+    // (never the JSON keys of data_json), and `fields_label` what the Fields column shows. Rows
+    // written before this migration get both from the records store when the engine opens (a
+    // NULL search_text falls back to the label meanwhile). Partial indexes find a record's open
+    // conflict by either id or by its link without scanning the pair's open conflicts; the failed
+    // list gets the indexes its per-write lookups need.
+    sql: `ALTER TABLE conflicts ADD COLUMN search_text TEXT;
+    ALTER TABLE conflicts ADD COLUMN fields_label TEXT;
+    CREATE INDEX conflicts_open_left ON conflicts(pair_id, left_id) WHERE status = 'open';
+    CREATE INDEX conflicts_open_right ON conflicts(pair_id, right_id) WHERE status = 'open';
+    CREATE INDEX conflicts_open_link ON conflicts(pair_id, link_id) WHERE status = 'open';
+    CREATE INDEX conflicts_by_status ON conflicts(status, detected_at);
+    CREATE INDEX conflicts_by_pair ON conflicts(pair_id, status, detected_at);
+    CREATE INDEX failed_left ON failed(pair_id, left_id);
+    CREATE INDEX failed_right ON failed(pair_id, right_id);
+    CREATE INDEX failed_pair ON failed(pair_id, failed_at);
+    CREATE INDEX failed_due ON failed(pair_id, next_attempt_at);`,
+  },
 ];
