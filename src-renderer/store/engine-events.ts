@@ -24,6 +24,7 @@ export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge |
     bridge.on('run/finished', (run) => get().applyRunFinished(run)),
     bridge.on('pairs/changed', (pair) => get().applyPairChanged(pair)),
     bridge.on('pairs/removed', ({ pairId }) => get().applyPairRemoved(pairId)),
+    bridge.on('conflicts/bulk-progress', (job) => get().applyBulkProgress(job)),
     bridge.on('conflicts/changed', (count) => {
       get().applyConflictCount(count);
       if (!get().conflictsLoaded || listTimer !== null) return;
@@ -34,7 +35,7 @@ export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge |
           // The open conflict may have new values (a run re-detected it): refetch it, which also
           // drops the steward's unapplied choices for the fields that changed.
           const route = get().route;
-          if (route.name === 'conflicts' && route.conflictId && get().conflicts.some((c) => c.id === route.conflictId)) void get().loadConflict(route.conflictId);
+          if (route.name === 'conflicts' && route.conflictId && get().conflictRows.some((c) => c?.id === route.conflictId)) void get().loadConflict(route.conflictId);
         });
       }, 250);
     }),

@@ -219,8 +219,8 @@ export type ConflictSort = { by: ConflictSortKey; desc: boolean };
 /** One page of the inbox: `total` is how many match the query, `offset` where `items` start. */
 export type ConflictPage = { items: ConflictSummary[]; total: number; offset: number };
 
-/** The filter menus' choices: each pair and field that has a conflict with the status asked for. */
-export type ConflictFacets = { pairs: { id: string; name: string }[]; fields: string[] };
+/** The filter menus' choices: each pair and field that has a conflict with the status asked for, and how many there are in all. */
+export type ConflictFacets = { total: number; pairs: { id: string; name: string }[]; fields: string[] };
 
 /**
  * A bulk resolution running in the engine: "take master/slave" over chosen conflicts or every
@@ -235,6 +235,8 @@ export type BulkJob = {
   done: number;
   resolved: number;
   failed: number;
+  /** Duplicates left open: which record is the same customer is the steward's choice, not master or slave. */
+  skipped: number;
   failures: { conflictId: string; record: string; error: string }[];
   error: string | null;
   startedAt: string;

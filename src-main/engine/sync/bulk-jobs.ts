@@ -63,6 +63,10 @@ export function createBulkJobs(ctx: EngineContext, deps: RunDeps, list: Conflict
             for (const c of others) {
               const masterSide = deps.pairs.get(pairId)?.config.masterSide;
               const resolution = masterSide ? bulkResolution(c, masterSide, req.take) : 'The pair was deleted.';
+              if (c.kind === 'duplicate') {
+                job.skipped++;
+                continue;
+              }
               if (typeof resolution === 'string') {
                 noteFailure({ conflictId: c.id, record: c.record, error: resolution });
                 continue;
@@ -89,7 +93,7 @@ export function createBulkJobs(ctx: EngineContext, deps: RunDeps, list: Conflict
   return {
     start(req: BulkRequest): BulkJob {
       const total = 'conflictIds' in req ? new Set(req.conflictIds).size : list.count({ ...req.filter, status: 'open' });
-      const job: BulkJob = { id: randomUUID(), take: req.take, status: 'running', total, done: 0, resolved: 0, failed: 0, failures: [], error: null, startedAt: new Date().toISOString(), finishedAt: null };
+      const job: BulkJob = { id: randomUUID(), take: req.take, status: 'running', total, done: 0, resolved: 0, failed: 0, skipped: 0, failures: [], error: null, startedAt: new Date().toISOString(), finishedAt: null };
       const abort = new AbortController();
       const done = run(job, req, abort.signal)
         .then(() => {

@@ -72,7 +72,7 @@ describe('conflicts/list in SQL', () => {
     expect(records_({ pairId: 'p1', field: 'city' })).toEqual(['bob']);
     expect(list.page({ sort: { by: 'kind', desc: false } }).items.map((c) => c.kind)).toEqual(['duplicate', 'update-delete', 'field']);
     expect(list.page({ sort: { by: 'fields', desc: false } }).items.map((c) => c.record)).toEqual(['bob', 'ann', 'carol']);
-    expect(list.facets()).toEqual({ pairs: [{ id: 'p1', name: 'CRM ⇄ Billing' }, { id: 'p2', name: 'Shop ⇄ Sheet' }], fields: ['city', 'phone', 'plan'] });
+    expect(list.facets()).toEqual({ total: 3, pairs: [{ id: 'p1', name: 'CRM ⇄ Billing' }, { id: 'p2', name: 'Shop ⇄ Sheet' }], fields: ['city', 'phone', 'plan'] });
   });
 
   it('search matches values, labels, field and pair names in any case, never the JSON keys of the stored conflict', () => {

@@ -135,7 +135,7 @@ export function createConflictList(db: Db) {
       const pairs = prepare('SELECT c.pair_id AS id, coalesce(p.name, ?) AS name FROM conflicts c LEFT JOIN pairs p ON p.id = c.pair_id WHERE c.status = ? GROUP BY c.pair_id ORDER BY name COLLATE NOCASE')
         .all('(deleted pair)', status) as { id: string; name: string }[];
       const fields = prepare('SELECT DISTINCT j.value FROM conflicts c, json_each(c.fields_json) j WHERE c.status = ? ORDER BY j.value').pluck().all(status) as string[];
-      return { pairs, fields };
+      return { total: this.count({ status }), pairs, fields };
     },
   };
 }
