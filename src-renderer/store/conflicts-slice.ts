@@ -66,10 +66,17 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
   async function fetchWindow(gen: number): Promise<void> {
     const offset = Math.max(0, Math.floor(view.from / CONFLICT_PAGE) * CONFLICT_PAGE);
     const limit = Math.min(MAX_FETCH, Math.max(CONFLICT_PAGE, Math.ceil((view.to - offset) / CONFLICT_PAGE) * CONFLICT_PAGE));
-    const [page, facets] = await Promise.all([guard('conflicts/list', () => call('conflicts/list', { ...query(), offset, limit })), guard('conflicts/facets', () => call('conflicts/facets', { status: 'open' }))]);
+    // The rows show as soon as they come; the filter menus follow when the engine has counted them.
+    const facets = guard('conflicts/facets', () => call('conflicts/facets', { status: 'open' })).then((r) => {
+      if (gen !== generation) return;
+      if (r.ok) set({ conflictFacets: r.value });
+      else set({ conflictsError: r.error });
+    });
+    const page = await guard('conflicts/list', () => call('conflicts/list', { ...query(), offset, limit }));
     if (gen !== generation) return;
     if (!page.ok) {
       set({ conflictsError: page.error, conflictsLoaded: true });
+      await facets;
       return;
     }
     const rows = withPage([], page.value.total, page.value.offset, page.value.items);
@@ -79,7 +86,8 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
       const open = new Set(page.value.items.map((c) => c.id));
       mergeDrafts = Object.fromEntries(Object.entries(mergeDrafts).filter(([id]) => open.has(id)));
     }
-    set({ conflictRows: rows, conflictsLoaded: true, conflictsError: facets.ok ? null : facets.error, mergeDrafts, ...(facets.ok ? { conflictFacets: facets.value } : {}) });
+    set({ conflictRows: rows, conflictsLoaded: true, conflictsError: null, mergeDrafts });
+    await facets;
   }
 
   function finishBulk(job: BulkJob): void {

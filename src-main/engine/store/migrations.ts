@@ -151,7 +151,8 @@ export const migrations: Migration[] = [
     // written before this migration get both from the records store when the engine opens (a
     // NULL search_text falls back to the label meanwhile). Partial indexes find a record's open
     // conflict by either id or by its link without scanning the pair's open conflicts; the failed
-    // list gets the indexes its per-write lookups need.
+    // list gets the indexes its per-write lookups need. conflicts_by_pair covers what
+    // conflicts_open (pair_id, status) did: one index less to update per resolution.
     sql: `ALTER TABLE conflicts ADD COLUMN search_text TEXT;
     ALTER TABLE conflicts ADD COLUMN fields_label TEXT;
     CREATE INDEX conflicts_open_left ON conflicts(pair_id, left_id) WHERE status = 'open';
@@ -159,6 +160,7 @@ export const migrations: Migration[] = [
     CREATE INDEX conflicts_open_link ON conflicts(pair_id, link_id) WHERE status = 'open';
     CREATE INDEX conflicts_by_status ON conflicts(status, detected_at);
     CREATE INDEX conflicts_by_pair ON conflicts(pair_id, status, detected_at);
+    DROP INDEX conflicts_open;
     CREATE INDEX failed_left ON failed(pair_id, left_id);
     CREATE INDEX failed_right ON failed(pair_id, right_id);
     CREATE INDEX failed_pair ON failed(pair_id, failed_at);

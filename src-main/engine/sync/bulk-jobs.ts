@@ -22,6 +22,8 @@ export const BULK_BATCH = 500;
 const KEPT_FAILURES = 50;
 /** Finished jobs kept for `conflicts/bulk-get`. */
 const KEPT_JOBS = 20;
+/** The open counts and pair summaries (a few counting queries) are sent at most this often while a job runs, and at its end. */
+const COUNTS_EVERY_MS = 1000;
 
 type Exclusive = <T>(pairId: string, fn: () => Promise<T>) => Promise<T>;
 export type BulkRequest = { take: 'master' | 'slave'; conflictIds: string[] } | { take: 'master' | 'slave'; filter: ConflictQuery };
@@ -37,6 +39,8 @@ export function createBulkJobs(ctx: EngineContext, deps: RunDeps, list: Conflict
       job.failed++;
       if (job.failures.length < KEPT_FAILURES) job.failures.push(f);
     };
+    const touched = new Set<string>();
+    let countsAt = Date.now();
     for (const ids of batches) {
       if (signal.aborted) break;
       const rows = deps.records.conflictsByIds(ids);
@@ -83,11 +87,17 @@ export function createBulkJobs(ctx: EngineContext, deps: RunDeps, list: Conflict
         }
       }
       job.done += ids.length;
-      onBatch(new Set(byPair.keys()));
+      for (const pairId of byPair.keys()) touched.add(pairId);
+      if (Date.now() - countsAt >= COUNTS_EVERY_MS) {
+        onBatch(new Set(touched));
+        touched.clear();
+        countsAt = Date.now();
+      }
       ctx.emit('conflicts/bulk-progress', snapshot(job));
       // A batch of local writes is synchronous work: let the server answer (and Cancel land) in between.
       await yieldToEventLoop();
     }
+    if (touched.size > 0) onBatch(touched);
   }
 
   return {
