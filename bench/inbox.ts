@@ -35,7 +35,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage
 const log = (message: string) => console.error(`  [inbox] ${message}`);
 
 /** Two apps with `n` people each, the right one with other phone numbers, and a first sync that leaves `n` open conflicts. */
-async function buildDataFolder(dir: string, n: number): Promise<void> {
+export async function buildDataFolder(dir: string, n: number): Promise<void> {
   const left = join(dir, 'left.sqlite');
   const right = join(dir, 'right.sqlite');
   createContactsApp(left);
@@ -54,9 +54,9 @@ async function buildDataFolder(dir: string, n: number): Promise<void> {
   }
 }
 
-type Server = { url: string; loginUrl: string; token: string; child: ChildProcess };
+export type Server = { url: string; loginUrl: string; token: string; child: ChildProcess };
 
-async function serve(dataDir: string): Promise<Server> {
+export async function serve(dataDir: string): Promise<Server> {
   if (!existsSync(CLI)) throw new Error(`The app is not built (${CLI} is missing): run \`npm run build\`, then the bench again.`);
   const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   // No secrets here (SQLite files only): an encrypted file store, so no OS keychain is needed.
@@ -81,7 +81,7 @@ async function serve(dataDir: string): Promise<Server> {
   return { url: loginUrl.replace(/\?token=.*$/, ''), loginUrl, token, child };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -134,6 +134,15 @@ async function measureBrowser(server: Server, n: number): Promise<{ firstRenderM
     await page.goto(`${server.url}#/conflicts`);
     await page.waitForSelector('table[aria-label="Open conflicts"] button.row-open', { timeout: 60_000 });
     const firstRenderMs = await page.evaluate(() => (window as unknown as { __firstRow?: number }).__firstRow ?? Number.NaN);
+    if (process.env.CONCORD_BENCH_VERBOSE) {
+      // Where the first render's time goes: the page's own load, then each API call (start, duration).
+      const timings = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const calls = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/')).map((e) => `${e.name.split('/').slice(-2).join('/')} at ${e.startTime.toFixed(0)} for ${e.duration.toFixed(0)} ms`);
+        return [`DOMContentLoaded at ${nav?.domContentLoadedEventEnd.toFixed(0) ?? '?'} ms`, ...calls];
+      });
+      for (const t of timings) log(`  ${t}`);
+    }
     const shown = await page.locator('.bulk-bar > span').first().textContent();
     log(`the inbox says "${shown ?? ''}" (expected ${n.toLocaleString('en-US')} shown)`);
     // Warm: from the pairs screen to the inbox, the app already loaded.

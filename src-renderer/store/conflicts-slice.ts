@@ -66,17 +66,18 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
   async function fetchWindow(gen: number): Promise<void> {
     const offset = Math.max(0, Math.floor(view.from / CONFLICT_PAGE) * CONFLICT_PAGE);
     const limit = Math.min(MAX_FETCH, Math.max(CONFLICT_PAGE, Math.ceil((view.to - offset) / CONFLICT_PAGE) * CONFLICT_PAGE));
-    // The rows show as soon as they come; the filter menus follow when the engine has counted them.
-    const facets = guard('conflicts/facets', () => call('conflicts/facets', { status: 'open' })).then((r) => {
-      if (gen !== generation) return;
-      if (r.ok) set({ conflictFacets: r.value });
-      else set({ conflictsError: r.error });
-    });
+    // The rows first (the engine answers one call at a time), then the filter menus.
+    const loadFacets = () =>
+      guard('conflicts/facets', () => call('conflicts/facets', { status: 'open' })).then((r) => {
+        if (gen !== generation) return;
+        if (r.ok) set({ conflictFacets: r.value });
+        else set({ conflictsError: r.error });
+      });
     const page = await guard('conflicts/list', () => call('conflicts/list', { ...query(), offset, limit }));
     if (gen !== generation) return;
     if (!page.ok) {
       set({ conflictsError: page.error, conflictsLoaded: true });
-      await facets;
+      await loadFacets();
       return;
     }
     const rows = withPage([], page.value.total, page.value.offset, page.value.items);
@@ -87,7 +88,7 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
       mergeDrafts = Object.fromEntries(Object.entries(mergeDrafts).filter(([id]) => open.has(id)));
     }
     set({ conflictRows: rows, conflictsLoaded: true, conflictsError: null, mergeDrafts });
-    await facets;
+    await loadFacets();
   }
 
   function finishBulk(job: BulkJob): void {

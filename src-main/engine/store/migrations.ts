@@ -160,6 +160,7 @@ export const migrations: Migration[] = [
     CREATE INDEX conflicts_open_link ON conflicts(pair_id, link_id) WHERE status = 'open';
     CREATE INDEX conflicts_by_status ON conflicts(status, detected_at);
     CREATE INDEX conflicts_by_pair ON conflicts(pair_id, status, detected_at);
+    CREATE INDEX conflicts_fields ON conflicts(status, fields_json);
     DROP INDEX conflicts_open;
     CREATE INDEX failed_left ON failed(pair_id, left_id);
     CREATE INDEX failed_right ON failed(pair_id, right_id);

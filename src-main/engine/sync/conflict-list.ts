@@ -119,7 +119,8 @@ export function createConflictList(db: Db) {
       const { sql, params } = where(q);
       // Keyset paging on rowid: a job resolving as it goes never skips or repeats a row.
       let after = 0;
-      const stmt = prepare(`SELECT c.rowid AS rid, c.id FROM conflicts c WHERE ${sql} AND c.rowid > @after AND c.rowid <= @upTo ORDER BY c.rowid LIMIT @size`);
+      // NOT INDEXED: a walk of the table from `after` on (another index would sort every open conflict per batch).
+      const stmt = prepare(`SELECT c.rowid AS rid, c.id FROM conflicts c NOT INDEXED WHERE ${sql} AND c.rowid > @after AND c.rowid <= @upTo ORDER BY c.rowid LIMIT @size`);
       for (;;) {
         const rows = stmt.all({ ...params, after, size, upTo }) as { rid: number; id: string }[];
         if (rows.length === 0) return;
@@ -132,10 +133,11 @@ export function createConflictList(db: Db) {
       return prepare(`SELECT count(*) FROM conflicts c WHERE ${sql}`).pluck().get(params) as number;
     },
     facets(status: ConflictQuery['status'] = 'open'): ConflictFacets {
-      const pairs = prepare('SELECT c.pair_id AS id, coalesce(p.name, ?) AS name FROM conflicts c LEFT JOIN pairs p ON p.id = c.pair_id WHERE c.status = ? GROUP BY c.pair_id ORDER BY name COLLATE NOCASE')
-        .all('(deleted pair)', status) as { id: string; name: string }[];
+      // Pairs are few: each asks its index whether it has one (a conflict's pair always exists: deleting a pair deletes its conflicts).
+      const pairs = prepare('SELECT p.id, p.name FROM pairs p WHERE EXISTS (SELECT 1 FROM conflicts c INDEXED BY conflicts_by_pair WHERE c.pair_id = p.id AND c.status = ?) ORDER BY p.name COLLATE NOCASE')
+        .all(status) as { id: string; name: string }[];
       // Conflicts share a handful of field lists: SQLite finds the distinct lists, JS unions the few it gets.
-      const lists = prepare('SELECT DISTINCT fields_json FROM conflicts WHERE status = ?').pluck().all(status) as string[];
+      const lists = prepare('SELECT DISTINCT fields_json FROM conflicts INDEXED BY conflicts_fields WHERE status = ?').pluck().all(status) as string[];
       const fields = [...new Set(lists.flatMap((json) => JSON.parse(json) as string[]))].sort();
       return { total: this.count({ status }), pairs, fields };
     },
