@@ -31,6 +31,12 @@ export type ConflictsSlice = {
   loadConflictCount(): Promise<void>;
   /** A new filter or sort: the list starts again from its top. */
   setInboxQuery(q: { filter?: InboxFilter; sort?: ConflictSort }): Promise<void>;
+  /**
+   * A visit to the inbox: every open conflict newest first (or one pair's). Asked at start-up when
+   * the app opens on the inbox, before anything else, so its rows are the engine's first answer;
+   * the screen's own visit then finds it under way and does not ask again.
+   */
+  openInbox(pairId: string | null, from: 'start-up' | 'screen'): Promise<void>;
   /** Fetches the rows in view again (and the filter menus), e.g. after the engine's conflicts changed. */
   loadConflicts(): Promise<void>;
   /** The list shows rows [from, to): fetches those not fetched yet. */
@@ -57,6 +63,7 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
   let view = { from: 0, to: CONFLICT_PAGE };
   const inflight = new Set<string>();
   let poll: ReturnType<typeof setInterval> | null = null;
+  let startUpVisit: Promise<void> | null = null;
   // Ended jobs (their list reloaded) by id, and who waits for a job still running.
   const settled = new Map<string, Promise<BulkJob>>();
   const waiters = new Map<string, ((job: Promise<BulkJob>) => void)[]>();
@@ -133,6 +140,16 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
       set({ ...(q.filter ? { inboxFilter: q.filter } : {}), ...(q.sort ? { inboxSort: q.sort } : {}) });
       view = { from: 0, to: CONFLICT_PAGE };
       await fetchWindow(++generation);
+    },
+    openInbox(pairId, from) {
+      if (from === 'screen' && startUpVisit) {
+        const visit = startUpVisit;
+        startUpVisit = null;
+        return visit;
+      }
+      const visit = get().setInboxQuery({ filter: { ...noFilter, pairId: pairId ?? '' }, sort: { by: 'detectedAt', desc: true } });
+      if (from === 'start-up') startUpVisit = visit;
+      return visit;
     },
     async loadConflicts() {
       await fetchWindow(++generation);

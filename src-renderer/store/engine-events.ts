@@ -6,6 +6,12 @@ import type { ConcordStore } from './store';
 /** Refetches everything the screens show; used at start and after the event stream reconnects. */
 export async function refreshAll(store: ConcordStore): Promise<void> {
   const s = store.getState();
+  // Opened on the inbox (a reload there, a link): its rows are asked for first; the engine answers one call at a time.
+  if (!s.conflictsLoaded && s.route.name === 'conflicts') {
+    await s.openInbox(s.route.pairId ?? null, 'start-up');
+    await Promise.all([s.loadPairs(), s.loadConflictCount()]);
+    return;
+  }
   const loads = [s.loadPairs(), s.loadConflictCount()];
   if (s.conflictsLoaded) loads.push(s.loadConflicts());
   await Promise.all(loads);

@@ -3,7 +3,7 @@ import type { ConflictKind } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useBusy } from '../../components/use-busy';
 import { useConcord, useConcordStore } from '../../store/react';
-import { BulkBar, type BulkTarget } from './BulkBar';
+import { BulkBar, describeJob, type BulkTarget } from './BulkBar';
 import { ConflictPanel, type PanelKey } from './ConflictPanel';
 import { ConflictTable, type Selection } from './ConflictTable';
 import { KIND_LABEL, isFiltered, noFilter, type InboxFilter } from './inbox-filter';
@@ -41,9 +41,11 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
   const error = useConcord((s) => s.conflictsError);
   const openCount = useConcord((s) => s.openCount);
   const facets = useConcord((s) => s.conflictFacets);
+  const bulkJob = useConcord((s) => s.bulkJob);
   const filter = useConcord((s) => s.inboxFilter);
   const sort = useConcord((s) => s.inboxSort);
   const setInboxQuery = useConcord((s) => s.setInboxQuery);
+  const openInbox = useConcord((s) => s.openInbox);
   const loadConflicts = useConcord((s) => s.loadConflicts);
   const loadConflictRows = useConcord((s) => s.loadConflictRows);
   const resolveBulk = useConcord((s) => s.resolveBulk);
@@ -56,12 +58,12 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
   useEffect(() => {
     if (!arrived.current) {
       arrived.current = true;
-      void setInboxQuery({ filter: { ...noFilter, pairId: pairId ?? '' }, sort: { by: 'detectedAt', desc: true } });
+      void openInbox(pairId, 'screen');
     } else if (pairId) {
       // Arriving from a pair card's link while the inbox is open: that pair's conflicts.
       void setInboxQuery({ filter: { ...store.getState().inboxFilter, pairId } });
     }
-  }, [pairId, setInboxQuery, store]);
+  }, [pairId, setInboxQuery, openInbox, store]);
   const setFilter = (f: InboxFilter) => void setInboxQuery({ filter: f });
 
   const [selection, setSelection] = useState<Selection>({});
@@ -172,6 +174,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
             When both apps change the same field differently and the pair's policy is "manual", the conflict waits here for
             you. Nothing to decide right now — your pairs are in agreement.
           </p>
+          {bulkJob && bulkJob.status !== 'running' && <p role="status">{describeJob(bulkJob, bulkTarget)}</p>}
         </div>
       ) : (
         <>
