@@ -181,7 +181,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
           <div className="inbox-toolbar" role="search" aria-label="Filter conflicts">
             <label>
               Search
-              <input type="search" value={filter.search} placeholder="Record, value, pair or field" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
+              <input type="search" value={filter.search} placeholder="Record, value or field" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
             </label>
             <label>
               Pair
