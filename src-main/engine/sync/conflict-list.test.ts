@@ -3,7 +3,10 @@
 // per-write lookups of conflicts and failed records going through an index.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConflictField } from '../api/model';
-import { openDatabase, type Db } from '../store/db';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { DATABASE_FILE, openDatabase, type Db } from '../store/db';
+import { migrations } from '../store/migrations';
 import { createConflictList } from './conflict-list';
 import { createRecordsStore, type ConflictData } from './records-store';
 import { removeDir, tempDir } from './test-kit.fixture';
@@ -105,6 +108,27 @@ describe('conflicts/list in SQL', () => {
     expect(createRecordsStore(d).backfillConflictColumns(2)).toBe(5);
     expect(list.page({ search: 'paris-2' }).total).toBe(1);
     expect(createRecordsStore(d).backfillConflictColumns()).toBe(0);
+  });
+
+  it('a data folder written before migration 5 opens with its conflicts listed, searchable by value once backfilled', () => {
+    dir = tempDir('concord-inbox-');
+    const old = new Database(join(dir, DATABASE_FILE));
+    old.exec('CREATE TABLE migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of migrations.filter((x) => x.id < 5)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, 'then');
+    }
+    old.prepare("INSERT INTO pairs (id, name, config_json, created_at, updated_at) VALUES ('p1', 'CRM ⇄ Billing', '{}', 'then', 'then')").run();
+    const data: ConflictData = { fields: [field('city', 'Lyon', 'Paris')] };
+    old.prepare("INSERT INTO conflicts (id, pair_id, link_id, kind, left_id, right_id, record, fields_json, data_json, status, detected_at) VALUES ('c1', 'p1', 1, 'field', 'l1', 'r1', 'ann@example.com', '[\"city\"]', ?, 'open', '2026-01-01T00:00:00.000Z')").run(JSON.stringify(data));
+    old.close();
+    db = openDatabase(dir);
+    const list = createConflictList(db);
+    expect(list.page({}).items.map((c) => c.record)).toEqual(['ann@example.com']);
+    expect(createRecordsStore(db).backfillConflictColumns()).toBe(1);
+    expect(list.page({ search: 'paris' }).total).toBe(1);
+    expect(list.page({ search: 'left' }).total).toBe(0);
+    expect(createRecordsStore(db).openConflictFor('p1', 'left', 'l1')?.id).toBe('c1');
   });
 
   it('updating a conflict\'s values (a side changed) updates what search finds', () => {
