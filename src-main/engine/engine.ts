@@ -31,6 +31,8 @@ export type EngineOptions = {
   schedulerTickMs?: number;
   /** Test seam: how long a resolution or restore waits for the pair's run before it says to try again (default 15 s). */
   stewardWaitMs?: number;
+  /** Test seam: conflicts per bulk-resolve batch (default 500). */
+  bulkBatch?: number;
   /** The better-sqlite3 addon built for this runtime, when node_modules' own is not (the desktop engine on Electron). */
   sqliteBinding?: string;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
@@ -73,6 +75,7 @@ export function createEngine(options: EngineOptions) {
   const sync = createSyncDomain(ctx, options.wrapConnections?.(connectionService) ?? connectionService, {
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
     ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}),
+    ...(options.bulkBatch !== undefined ? { bulkBatch: options.bulkBatch } : {}),
     ...(options.passive ? { passive: true } : {}),
   });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.

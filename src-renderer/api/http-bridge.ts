@@ -29,6 +29,7 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<EventName>([
   'pairs/changed',
   'pairs/removed',
   'conflicts/changed',
+  'conflicts/bulk-progress',
 ]);
 
 function isEnvelope(value: unknown): value is ApiResponse<ApiMethod> {

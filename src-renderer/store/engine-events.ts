@@ -6,6 +6,12 @@ import type { ConcordStore } from './store';
 /** Refetches everything the screens show; used at start and after the event stream reconnects. */
 export async function refreshAll(store: ConcordStore): Promise<void> {
   const s = store.getState();
+  // Opened on the inbox (a reload there, a link): its rows are asked for first; the engine answers one call at a time.
+  if (!s.conflictsLoaded && s.route.name === 'conflicts') {
+    await s.openInbox(s.route.pairId ?? null, 'start-up');
+    await Promise.all([s.loadPairs(), s.loadConflictCount()]);
+    return;
+  }
   const loads = [s.loadPairs(), s.loadConflictCount()];
   if (s.conflictsLoaded) loads.push(s.loadConflicts());
   await Promise.all(loads);
@@ -24,6 +30,7 @@ export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge |
     bridge.on('run/finished', (run) => get().applyRunFinished(run)),
     bridge.on('pairs/changed', (pair) => get().applyPairChanged(pair)),
     bridge.on('pairs/removed', ({ pairId }) => get().applyPairRemoved(pairId)),
+    bridge.on('conflicts/bulk-progress', (job) => get().applyBulkProgress(job)),
     bridge.on('conflicts/changed', (count) => {
       get().applyConflictCount(count);
       if (!get().conflictsLoaded || listTimer !== null) return;
@@ -34,7 +41,7 @@ export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge |
           // The open conflict may have new values (a run re-detected it): refetch it, which also
           // drops the steward's unapplied choices for the fields that changed.
           const route = get().route;
-          if (route.name === 'conflicts' && route.conflictId && get().conflicts.some((c) => c.id === route.conflictId)) void get().loadConflict(route.conflictId);
+          if (route.name === 'conflicts' && route.conflictId && get().conflictRows.some((c) => c?.id === route.conflictId)) void get().loadConflict(route.conflictId);
         });
       }, 250);
     }),

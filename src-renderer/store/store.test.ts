@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictDetail, ConflictSummary, PairConfig, RunSummary } from '../../src-main/engine/api/model';
+import type { BulkJob, ConflictDetail, ConflictPage, ConflictSummary, PairConfig, RunSummary } from '../../src-main/engine/api/model';
 import { ApiCallError } from '../api/call';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
 import { formatDuration } from '../screens/pair-detail/PairDetailScreen';
 import { attentionReason, describeRun, describeSchedule } from '../screens/pairs/PairCard';
 import { pairSummary } from '../screens/pairs/pairs.fixture';
 import { connectEngineEvents } from './engine-events';
+import { loadedRows } from './inbox-rows';
 import { hashToRoute, routeToHash } from './route';
 import { createConcordStore } from './store';
 
@@ -118,10 +119,15 @@ describe('engine events', () => {
   });
 });
 
+const pageOf = (items: ConflictSummary[]): ConflictPage => ({ items, total: items.length, offset: 0 });
+const facets = { total: 0, pairs: [], fields: [] };
+const job = (over: Partial<BulkJob>): BulkJob => ({ id: 'j1', take: 'master', status: 'running', total: 3, done: 0, resolved: 0, failed: 0, skipped: 0, failures: [], error: null, startedAt: '', finishedAt: null, ...over });
+
 describe('conflicts slice', () => {
   it('drops a resolved conflict from the open list and keeps a failed one with its outcome', async () => {
     const bridge = fakeBridgeForTests({
-      'conflicts/list': () => [conflict('a'), conflict('b')],
+      'conflicts/list': () => pageOf([conflict('a'), conflict('b')]),
+      'conflicts/facets': () => facets,
       'conflicts/resolve': ({ conflictId }) =>
         conflictId === 'a'
           ? { conflictId, status: 'resolved', wrote: { left: 0, right: 1 }, error: null }
@@ -131,22 +137,61 @@ describe('conflicts slice', () => {
     await store.getState().loadConflicts();
     await store.getState().resolveConflict('a', { kind: 'fields', fields: { email: { take: 'left' } } });
     await store.getState().resolveConflict('b', { kind: 'fields', fields: { email: { take: 'right' } } });
-    expect(store.getState().conflicts.map((c) => c.id)).toEqual(['b']);
+    expect(loadedRows(store.getState().conflictRows).map((c) => c.id)).toEqual(['b']);
     expect(store.getState().outcomes['b']?.error).toBe('Billing answered 500');
   });
 
-  it('bulk take reports how many were resolved and which failed', async () => {
+  it('holds as many rows as the engine counts, and fetches only the ones the list shows', async () => {
+    const all = Array.from({ length: 5000 }, (_, i) => conflict(`c${i}`));
     const bridge = fakeBridgeForTests({
-      'conflicts/list': () => [conflict('a'), conflict('b'), conflict('c')],
-      'conflicts/resolve-bulk': ({ conflictIds }) =>
-        conflictIds.map((id) => ({ conflictId: id, status: id === 'c' ? 'failed' : 'resolved', wrote: { left: 1, right: 0 }, error: id === 'c' ? 'gone' : null })),
+      'conflicts/list': ({ offset = 0, limit = 100 }) => ({ items: all.slice(offset, offset + limit), total: all.length, offset }),
+      'conflicts/facets': () => ({ ...facets, total: all.length }),
     });
     const store = createConcordStore(bridge);
     await store.getState().loadConflicts();
-    await store.getState().resolveBulk(['a', 'b', 'c'], 'master');
-    expect(store.getState().conflicts.map((c) => c.id)).toEqual(['c']);
-    expect(store.getState().bulkOutcome?.resolved).toBe(2);
-    expect(store.getState().bulkOutcome?.failed.map((f) => f.conflictId)).toEqual(['c']);
+    expect(store.getState().conflictRows).toHaveLength(5000);
+    expect(loadedRows(store.getState().conflictRows)).toHaveLength(100);
+    await store.getState().loadConflictRows(2400, 2430);
+    const rows = store.getState().conflictRows;
+    expect(rows[2400]?.id).toBe('c2400');
+    expect(rows[2429]?.id).toBe('c2429');
+    expect(rows[1000]).toBeUndefined();
+    // Rows already there are not asked for again.
+    const calls = bridge.calls.length;
+    await store.getState().loadConflictRows(2410, 2420);
+    expect(bridge.calls.length).toBe(calls);
+    const asked = bridge.calls.filter((c) => c.method === 'conflicts/list').map((c) => c.args as { limit?: number });
+    expect(asked.every((a) => (a.limit ?? 0) <= 1000)).toBe(true);
+  });
+
+  it('a bulk job: progress from its events, Cancel asks the engine, the end reloads the list', async () => {
+    let open = [conflict('a'), conflict('b'), conflict('c')];
+    const bridge = fakeBridgeForTests({
+      'conflicts/list': () => pageOf(open),
+      'conflicts/facets': () => facets,
+      'conflicts/resolve-bulk': () => job({}),
+      'conflicts/bulk-cancel': () => job({ done: 1 }),
+      'conflicts/bulk-get': () => job({ done: 1 }),
+    });
+    const store = createConcordStore(bridge);
+    const off = connectEngineEvents(store, bridge);
+    await store.getState().loadConflicts();
+    const started = await store.getState().resolveBulk('matching', 'master');
+    expect(started?.status).toBe('running');
+    expect(bridge.calls.find((c) => c.method === 'conflicts/resolve-bulk')?.args).toEqual({ take: 'master', filter: { status: 'open' } });
+    bridge.emit('conflicts/bulk-progress', job({ done: 2, resolved: 2 }));
+    expect(store.getState().bulkJob?.done).toBe(2);
+    await store.getState().cancelBulk();
+    expect(bridge.calls.some((c) => c.method === 'conflicts/bulk-cancel')).toBe(true);
+    // An older state (a poll's answer) never moves the bar back.
+    store.getState().applyBulkProgress(job({ done: 1 }));
+    expect(store.getState().bulkJob?.done).toBe(2);
+    open = [conflict('c')];
+    const ended = store.getState().waitBulk('j1');
+    bridge.emit('conflicts/bulk-progress', job({ status: 'cancelled', done: 2, resolved: 2 }));
+    expect((await ended).status).toBe('cancelled');
+    expect(loadedRows(store.getState().conflictRows).map((c) => c.id)).toEqual(['c']);
+    off();
   });
 
   it('an unauthorized answer flips the app to the token screen', async () => {
@@ -216,7 +261,8 @@ describe('merge drafts', () => {
   it('forgets the draft once the conflict is resolved, and when it leaves the open list', async () => {
     const bridge = fakeBridgeForTests({
       'conflicts/get': ({ conflictId }) => detail(conflictId, before),
-      'conflicts/list': () => [conflict('b')],
+      'conflicts/list': () => pageOf([conflict('b')]),
+      'conflicts/facets': () => facets,
       'conflicts/resolve': ({ conflictId }) => ({ conflictId, status: 'resolved', wrote: { left: 1, right: 1 }, error: null }),
     });
     const store = createConcordStore(bridge);

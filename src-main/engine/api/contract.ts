@@ -9,10 +9,13 @@
 import type {
   ActivityEntry,
   AppInfo,
+  BulkJob,
   CollectionInfo,
   ConflictDetail,
-  ConflictKind,
-  ConflictSummary,
+  ConflictFacets,
+  ConflictPage,
+  ConflictQuery,
+  ConflictSort,
   ConnectionSummary,
   ConnectorInfo,
   FailedRecord,
@@ -78,15 +81,26 @@ export type Api = {
   'runs/get': Method<{ runId: string }, RunSummary>;
   'runs/cancel': Method<{ runId: string }, { cancelled: boolean }>;
 
-  'conflicts/list': Method<
-    { pairId?: string; kind?: ConflictKind; field?: string; search?: string; status?: 'open' | 'resolved' },
-    ConflictSummary[]
-  >;
+  /**
+   * One page of the conflicts matching the query (default: open ones, newest first, 100 from the
+   * start); `total` counts every match. Filtered, searched, sorted and paged by the engine, so
+   * the inbox asks only for the rows it shows.
+   */
+  'conflicts/list': Method<ConflictQuery & { offset?: number; limit?: number; sort?: ConflictSort }, ConflictPage>;
+  /** The pairs and fields the filter menus offer. */
+  'conflicts/facets': Method<{ status?: 'open' | 'resolved' }, ConflictFacets>;
   'conflicts/count': Method<Empty, { open: number; byPair: Record<string, number> }>;
   'conflicts/get': Method<{ conflictId: string }, ConflictDetail>;
   'conflicts/resolve': Method<{ conflictId: string; resolution: Resolution }, ResolveOutcome>;
-  /** Bulk: take the master's or the slave's value for every conflicting field of many conflicts. */
-  'conflicts/resolve-bulk': Method<{ conflictIds: string[]; take: 'master' | 'slave' }, ResolveOutcome[]>;
+  /**
+   * Bulk: take the master's or the slave's value for every conflicting field of the chosen
+   * conflicts, or of every open conflict matching `filter` (no cap on count). Starts a job and
+   * answers at once; the job reports through `conflicts/bulk-progress` and can be cancelled.
+   */
+  'conflicts/resolve-bulk': Method<{ take: 'master' | 'slave'; conflictIds: string[] } | { take: 'master' | 'slave'; filter: ConflictQuery }, BulkJob>;
+  'conflicts/bulk-get': Method<{ jobId: string }, BulkJob>;
+  /** Stops a bulk job after the batch it is writing (what was written stays resolved). */
+  'conflicts/bulk-cancel': Method<{ jobId: string }, BulkJob>;
 
   'failed/list': Method<{ pairId: string }, FailedRecord[]>;
   'failed/retry': Method<{ failedId: string }, { status: 'done' | 'failed'; error: string | null }>;
@@ -111,6 +125,8 @@ export type Events = {
   'pairs/changed': PairSummary;
   'pairs/removed': { pairId: string };
   'conflicts/changed': { open: number; byPair: Record<string, number> };
+  /** A bulk resolution's state, after each batch and when it ends. */
+  'conflicts/bulk-progress': BulkJob;
 };
 export type EventName = keyof Events;
 /** One event as it travels: a discriminated union, so `switch (m.event)` narrows the payload. */

@@ -203,6 +203,46 @@ export type ConflictSummary = {
   detectedAt: string;
 };
 
+/** What the inbox filters on; the server applies it in SQL (search matches values, never the stored JSON's keys). */
+export type ConflictQuery = {
+  pairId?: string;
+  kind?: ConflictKind;
+  field?: string;
+  /** Any case; matches the record's label, its pair's name, its field names and the values in conflict. */
+  search?: string;
+  status?: ConflictStatus;
+};
+
+export type ConflictSortKey = 'detectedAt' | 'record' | 'pairName' | 'fields' | 'kind';
+export type ConflictSort = { by: ConflictSortKey; desc: boolean };
+
+/** One page of the inbox: `total` is how many match the query, `offset` where `items` start. */
+export type ConflictPage = { items: ConflictSummary[]; total: number; offset: number };
+
+/** The filter menus' choices: each pair and field that has a conflict with the status asked for, and how many there are in all. */
+export type ConflictFacets = { total: number; pairs: { id: string; name: string }[]; fields: string[] };
+
+/**
+ * A bulk resolution running in the engine: "take master/slave" over chosen conflicts or every
+ * one matching a filter. `failures` keeps the first few refusals with their reasons (the count
+ * is in `failed`); the job reports itself on each batch through `conflicts/bulk-progress`.
+ */
+export type BulkJob = {
+  id: string;
+  take: 'master' | 'slave';
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  total: number;
+  done: number;
+  resolved: number;
+  failed: number;
+  /** Duplicates left open: which record is the same customer is the steward's choice, not master or slave. */
+  skipped: number;
+  failures: { conflictId: string; record: string; error: string }[];
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+};
+
 export type ConflictField = {
   name: string;
   type: ValueType;

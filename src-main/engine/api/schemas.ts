@@ -121,6 +121,14 @@ const resolution = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('delete-duplicate'), candidate: id.optional() }),
 ]);
 
+const conflictQuery = z.strictObject({
+  pairId: id.optional(),
+  kind: z.enum(['field', 'update-delete', 'duplicate']).optional(),
+  field: z.string().max(200).optional(),
+  search: z.string().max(200).optional(),
+  status: z.enum(['open', 'resolved']).optional(),
+});
+
 const limit = z.number().int().min(1).max(10_000).optional();
 
 export const schemas = {
@@ -159,19 +167,22 @@ export const schemas = {
   'runs/get': z.strictObject({ runId: id }),
   'runs/cancel': z.strictObject({ runId: id }),
   'conflicts/list': z.strictObject({
-    pairId: id.optional(),
-    kind: z.enum(['field', 'update-delete', 'duplicate']).optional(),
-    field: z.string().max(200).optional(),
-    search: z.string().max(200).optional(),
-    status: z.enum(['open', 'resolved']).optional(),
+    ...conflictQuery.shape,
+    offset: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    sort: z.strictObject({ by: z.enum(['detectedAt', 'record', 'pairName', 'fields', 'kind']), desc: z.boolean() }).optional(),
   }),
+  'conflicts/facets': z.strictObject({ status: z.enum(['open', 'resolved']).optional() }),
   'conflicts/count': empty,
   'conflicts/get': z.strictObject({ conflictId: id }),
   'conflicts/resolve': z.strictObject({ conflictId: id, resolution }),
-  'conflicts/resolve-bulk': z.strictObject({
-    conflictIds: z.array(id).min(1, 'select at least one conflict').max(10_000),
-    take: z.enum(['master', 'slave']),
-  }),
+  // No cap on count: a selection's ids (the UI sends a selection it holds), or a filter for "all N matching".
+  'conflicts/resolve-bulk': z.union([
+    z.strictObject({ take: z.enum(['master', 'slave']), conflictIds: z.array(id).min(1, 'select at least one conflict') }),
+    z.strictObject({ take: z.enum(['master', 'slave']), filter: conflictQuery }),
+  ]),
+  'conflicts/bulk-get': z.strictObject({ jobId: id }),
+  'conflicts/bulk-cancel': z.strictObject({ jobId: id }),
   'failed/list': z.strictObject({ pairId: id }),
   'failed/retry': z.strictObject({ failedId: id }),
   'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),

@@ -43,7 +43,8 @@ export async function runCommand(argv: string[], env: EngineEnv, out: (line: str
     case 'conflicts':
       return withEngine(rest, env, { pair: { type: 'string' } }, {}, async (engine, values) => {
         const pairId = typeof values.pair === 'string' ? (await findPair(engine, values.pair)).id : undefined;
-        out(formatConflicts(await call(engine, 'conflicts/list', pairId ? { pairId, status: 'open' } : { status: 'open' })));
+        const page = await call(engine, 'conflicts/list', { ...(pairId ? { pairId } : {}), status: 'open', limit: 1000 });
+        out(formatConflicts(page.items, page.total));
         return 0;
       });
     case 'sync':

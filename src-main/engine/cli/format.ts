@@ -22,12 +22,14 @@ export function formatPairs(pairs: PairSummary[]): string {
   );
 }
 
-export function formatConflicts(conflicts: ConflictSummary[]): string {
+/** `total`: how many are open; the newest are listed, and a last line says how many more there are. */
+export function formatConflicts(conflicts: ConflictSummary[], total = conflicts.length): string {
   if (conflicts.length === 0) return 'No open conflicts.';
-  return table(
+  const listed = table(
     ['ID', 'PAIR', 'RECORD', 'KIND', 'FIELDS', 'DETECTED'],
     conflicts.map((c) => [c.id, c.pairName, c.record, c.kind, c.fields.join(', '), c.detectedAt]),
   );
+  return total > conflicts.length ? `${listed}\n… and ${total - conflicts.length} more (the ${conflicts.length} newest are listed; the inbox shows them all).` : listed;
 }
 
 export function formatProgress(p: RunProgress): string {

@@ -41,7 +41,7 @@ it('creates two sample apps, pairs them and syncs them; a day of edits in both a
   expect(second).toMatchObject({ status: 'succeeded' });
   expect(second?.counts).toMatchObject({ conflicts: 9 });
 
-  const conflicts = await call(engine, 'conflicts/list', { pairId, status: 'open' });
+  const conflicts = (await call(engine, 'conflicts/list', { pairId, status: 'open' })).items;
   const fieldConflicts = conflicts.filter((c) => c.kind === 'field');
   expect(fieldConflicts).toHaveLength(8);
   expect(conflicts.filter((c) => c.kind === 'duplicate')).toHaveLength(1);

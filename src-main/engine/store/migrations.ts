@@ -143,6 +143,31 @@ export const migrations: Migration[] = [
     sql: 'ALTER TABLE pairs ADD COLUMN halted_gone INTEGER',
   },
   {
+    id: 5,
+    name: 'inbox columns and per-write indexes',
+    // The inbox lists, searches and sorts in SQL without parsing a conflict's stored record:
+    // `search_text` holds the record label, field names and the values in conflict, lower-cased
+    // (never the JSON keys of data_json), and `fields_label` what the Fields column shows. Rows
+    // written before this migration get both from the records store when the engine opens (a
+    // NULL search_text falls back to the label meanwhile). Partial indexes find a record's open
+    // conflict by either id or by its link without scanning the pair's open conflicts; the failed
+    // list gets the indexes its per-write lookups need. conflicts_by_pair covers what
+    // conflicts_open (pair_id, status) did: one index less to update per resolution.
+    sql: `ALTER TABLE conflicts ADD COLUMN search_text TEXT;
+    ALTER TABLE conflicts ADD COLUMN fields_label TEXT;
+    CREATE INDEX conflicts_open_left ON conflicts(pair_id, left_id) WHERE status = 'open';
+    CREATE INDEX conflicts_open_right ON conflicts(pair_id, right_id) WHERE status = 'open';
+    CREATE INDEX conflicts_open_link ON conflicts(pair_id, link_id) WHERE status = 'open';
+    CREATE INDEX conflicts_by_status ON conflicts(status, detected_at);
+    CREATE INDEX conflicts_by_pair ON conflicts(pair_id, status, detected_at);
+    CREATE INDEX conflicts_fields ON conflicts(status, fields_json);
+    DROP INDEX conflicts_open;
+    CREATE INDEX failed_left ON failed(pair_id, left_id);
+    CREATE INDEX failed_right ON failed(pair_id, right_id);
+    CREATE INDEX failed_pair ON failed(pair_id, failed_at);
+    CREATE INDEX failed_due ON failed(pair_id, next_attempt_at);`,
+  },
+  {
     id: 6,
     name: 'streaming run: link keys and the run working state',
     // A run streams: it never holds a whole side or every link in memory. Its working state lives
@@ -182,7 +207,6 @@ export const migrations: Migration[] = [
       side TEXT NOT NULL,
       PRIMARY KEY (pair_id, link_id, side)
     ) WITHOUT ROWID;
-    CREATE INDEX conflicts_open_link ON conflicts(link_id) WHERE status = 'open';
     CREATE INDEX journal_run ON journal(run_id);`,
   },
 ];

@@ -9,10 +9,12 @@ import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealt
 import type { Domain, EngineContext } from '../context';
 import type { ConnectionService } from '../connections/service';
 import type { ConnectionMethods } from '../connections/handlers';
+import { createBulkJobs } from './bulk-jobs';
+import { createConflictList } from './conflict-list';
 import { createPairStore, type PairRow } from './pair-store';
 import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
-import { bulkResolution, resolveConflict, restoreActivity } from './resolver';
+import { resolveConflict, restoreActivity } from './resolver';
 import { createRunManager } from './run-manager';
 import type { RunDeps } from './runner';
 import { createScheduler } from './scheduler';
@@ -26,6 +28,8 @@ export type SyncOptions = {
   schedulerTickMs?: number;
   /** Test seam: how long a resolution or restore waits for the pair's run (default 15 s). */
   stewardWaitMs?: number;
+  /** Test seam: conflicts per bulk-job batch (default BULK_BATCH). */
+  bulkBatch?: number;
   /**
    * An engine that only looks (`concord pairs`, `concord conflicts` beside a running `serve`):
    * no scheduler, and runs left 'running' are not marked failed — they may belong to the engine
@@ -34,10 +38,15 @@ export type SyncOptions = {
   passive?: boolean;
 };
 
-export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void> } {
+export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
   const deps: RunDeps = { pairs: createPairStore(ctx.db), state: createStateStore(ctx.db), records: createRecordsStore(ctx.db), connections };
   const { pairs, state, records } = deps;
-  if (!options.passive) pairs.failInterruptedRuns();
+  if (!options.passive) {
+    pairs.failInterruptedRuns();
+    // Conflicts saved before migration 5 get their search and list columns once.
+    records.backfillConflictColumns();
+  }
+  const conflictList = createConflictList(ctx.db);
 
   const sideSummary = (s: PairConfig['left']): SideSummary => {
     try {
@@ -102,6 +111,17 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     detectedAt: c.detectedAt,
   });
   const emitConflicts = () => ctx.emit('conflicts/changed', records.openCounts());
+  const bulkJobs = createBulkJobs(
+    ctx,
+    deps,
+    conflictList,
+    (pairId, fn) => runs.exclusive(pairId, fn),
+    (pairIds) => {
+      emitConflicts();
+      for (const pairId of pairIds) if (pairs.get(pairId)) ctx.emit('pairs/changed', summary(pairId));
+    },
+    options.bulkBatch,
+  );
 
   /** A mapping or key change needs a full resync to reach records that already sit in the base. */
   const needsFullResync = (a: PairConfig, b: PairConfig): boolean =>
@@ -169,14 +189,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       if (!pairs.run(runId)) throw notFound('Run', runId);
       return { cancelled: runs.cancel(runId) };
     },
-    'conflicts/list': ({ pairId, kind, field, search, status }) => {
-      const needle = search?.toLowerCase();
-      return records
-        .conflicts({ ...(pairId ? { pairId } : {}), ...(kind ? { kind } : {}), status: status ?? 'open' })
-        .filter((c) => !field || c.fields.includes(field))
-        .filter((c) => !needle || c.record.toLowerCase().includes(needle) || JSON.stringify(c.data.fields).toLowerCase().includes(needle))
-        .map(conflictSummary);
-    },
+    'conflicts/list': (query) => conflictList.page(query),
+    'conflicts/facets': ({ status }) => conflictList.facets(status ?? 'open'),
     'conflicts/count': () => records.openCounts(),
     'conflicts/get': ({ conflictId }): ConflictDetail => {
       const c = records.conflict(conflictId);
@@ -205,30 +219,9 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       if (c && pairs.get(c.pairId)) ctx.emit('pairs/changed', summary(c.pairId));
       return out;
     },
-    'conflicts/resolve-bulk': async ({ conflictIds, take }) => {
-      const outcomes = [];
-      for (const id of conflictIds) {
-        const c = records.conflict(id);
-        if (!c) {
-          outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: 'This conflict no longer exists.' });
-          continue;
-        }
-        const p = pairs.get(c.pairId);
-        const resolution = p ? bulkResolution(c, p.config.masterSide, take) : 'The pair was deleted.';
-        if (typeof resolution === 'string') {
-          outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: resolution });
-          continue;
-        }
-        try {
-          outcomes.push(await runs.exclusive(c.pairId, () => resolveConflict(deps, id, resolution)));
-        } catch (e) {
-          outcomes.push({ conflictId: id, status: 'failed' as const, wrote: { left: 0, right: 0 }, error: e instanceof Error ? e.message : String(e) });
-        }
-      }
-      emitConflicts();
-      for (const pairId of new Set(conflictIds.map((id) => records.conflict(id)?.pairId).filter((x): x is string => !!x && !!pairs.get(x)))) ctx.emit('pairs/changed', summary(pairId));
-      return outcomes;
-    },
+    'conflicts/resolve-bulk': (req) => bulkJobs.start(req),
+    'conflicts/bulk-get': ({ jobId }) => bulkJobs.get(jobId),
+    'conflicts/bulk-cancel': ({ jobId }) => bulkJobs.cancel(jobId),
     'failed/list': ({ pairId }) => {
       pairRow(pairId);
       return records.failedList(pairId).map(({ leftId: _l, rightId: _r, ...f }) => f);
@@ -258,8 +251,12 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     async waitForRun(runId: string) {
       await runs.wait(runId);
     },
+    async waitForBulkJob(jobId: string) {
+      await bulkJobs.wait(jobId);
+    },
     async close() {
       scheduler?.stop();
+      await bulkJobs.close();
       await runs.close();
     },
   };

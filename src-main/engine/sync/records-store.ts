@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityEntry, CanonicalValue, ConflictDetail, ConflictField, ConflictKind, ConflictStatus, FailedRecord, Side } from '../api/model';
 import { statementCache, type Db } from '../store/db';
+import { conflictSearchText, fieldsLabel } from './conflict-list';
 import { now } from './state-store';
 
 export type ConflictData = {
@@ -64,30 +65,50 @@ const parseValue = (json: string | null): CanonicalValue | undefined => (json ==
 export function createRecordsStore(db: Db) {
   const prepare = statementCache(db);
   return {
+    /** The record's open conflict, through the partial index on that side's id (never a scan of the pair's open conflicts). */
     openConflictFor(pairId: string, side: Side, id: string): ConflictRow | null {
-      const r = prepare(`SELECT * FROM conflicts WHERE pair_id = ? AND status = 'open' AND ${side === 'left' ? 'left_id' : 'right_id'} = ?`)
-        .get(pairId, id) as RawConflict | undefined;
+      const r = (side === 'left'
+        ? prepare("SELECT * FROM conflicts INDEXED BY conflicts_open_left WHERE pair_id = ? AND left_id = ? AND status = 'open'")
+        : prepare("SELECT * FROM conflicts INDEXED BY conflicts_open_right WHERE pair_id = ? AND right_id = ? AND status = 'open'")
+      ).get(pairId, id) as RawConflict | undefined;
       return r ? toConflict(r) : null;
     },
-    /** Records held by an open duplicate conflict (as the record or as a candidate). */
+    /** The open field conflict of a link, if any: what a run needs per linked record, looked up by index. */
+    openFieldConflictIdForLink(pairId: string, linkId: number): string | null {
+      const id = prepare("SELECT id FROM conflicts INDEXED BY conflicts_open_link WHERE pair_id = ? AND link_id = ? AND status = 'open' AND kind = 'field'").pluck().get(pairId, linkId) as string | undefined;
+      return id ?? null;
+    },
+    /**
+     * Records held by an open duplicate conflict (as the record or as a candidate). SQLite picks
+     * the candidate ids out of the stored JSON: no conflict is parsed in JS.
+     */
     heldIds(pairId: string): { left: Set<string>; right: Set<string> } {
       const held = { left: new Set<string>(), right: new Set<string>() };
-      for (const c of this.conflicts({ pairId, status: 'open', kind: 'duplicate' })) {
-        if (c.leftId) held.left.add(c.leftId);
-        if (c.rightId) held.right.add(c.rightId);
-        const dup = c.data.duplicate;
-        if (dup) for (const cand of dup.candidates) held[dup.side === 'left' ? 'right' : 'left'].add(cand.id);
+      const rows = prepare(
+        `SELECT left_id, right_id, json_extract(data_json, '$.duplicate.side') AS side,
+           (SELECT json_group_array(json_extract(value, '$.id')) FROM json_each(data_json, '$.duplicate.candidates')) AS candidates
+         FROM conflicts INDEXED BY conflicts_by_pair WHERE pair_id = ? AND status = 'open' AND kind = 'duplicate'`,
+      ).all(pairId) as { left_id: string | null; right_id: string | null; side: Side | null; candidates: string | null }[];
+      for (const r of rows) {
+        if (r.left_id) held.left.add(r.left_id);
+        if (r.right_id) held.right.add(r.right_id);
+        if (r.side && r.candidates) for (const id of JSON.parse(r.candidates) as string[]) held[r.side === 'left' ? 'right' : 'left'].add(id);
       }
       return held;
     },
     /** One open conflict per record: a re-detected conflict updates the open one (never a second row). */
     saveConflict(c: Omit<ConflictRow, 'id' | 'status' | 'detectedAt'>): { id: string; isNew: boolean } {
       const key = c.leftId !== null ? { side: 'left' as const, id: c.leftId } : { side: 'right' as const, id: c.rightId ?? '' };
-      const existing = this.openConflictFor(c.pairId, key.side, key.id);
+      const existing = prepare(
+        key.side === 'left'
+          ? "SELECT id FROM conflicts INDEXED BY conflicts_open_left WHERE pair_id = ? AND left_id = ? AND status = 'open'"
+          : "SELECT id FROM conflicts INDEXED BY conflicts_open_right WHERE pair_id = ? AND right_id = ? AND status = 'open'",
+      ).pluck().get(c.pairId, key.id) as string | undefined;
+      const search = conflictSearchText(c.record, c.fields, c.data);
       // The same record's conflict may change kind (a field conflict whose record is then deleted
       // becomes an update-delete): it stays the one open conflict, updated in place.
       if (existing) {
-        prepare('UPDATE conflicts SET kind = ?, link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ? WHERE id = ?').run(
+        prepare('UPDATE conflicts SET kind = ?, link_id = ?, left_id = ?, right_id = ?, record = ?, fields_json = ?, data_json = ?, search_text = ?, fields_label = ? WHERE id = ?').run(
           c.kind,
           c.linkId,
           c.leftId,
@@ -95,19 +116,43 @@ export function createRecordsStore(db: Db) {
           c.record,
           JSON.stringify(c.fields),
           JSON.stringify(c.data),
-          existing.id,
+          search,
+          fieldsLabel(c.fields),
+          existing,
         );
-        return { id: existing.id, isNew: false };
+        return { id: existing, isNew: false };
       }
       const id = randomUUID();
       prepare(
-        "INSERT INTO conflicts (id, pair_id, link_id, kind, left_id, right_id, record, fields_json, data_json, status, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-      ).run(id, c.pairId, c.linkId, c.kind, c.leftId, c.rightId, c.record, JSON.stringify(c.fields), JSON.stringify(c.data), now());
+        "INSERT INTO conflicts (id, pair_id, link_id, kind, left_id, right_id, record, fields_json, data_json, status, detected_at, search_text, fields_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+      ).run(id, c.pairId, c.linkId, c.kind, c.leftId, c.rightId, c.record, JSON.stringify(c.fields), JSON.stringify(c.data), now(), search, fieldsLabel(c.fields));
       return { id, isNew: true };
+    },
+    /**
+     * Fills the inbox columns of conflicts saved before migration 5, a batch per transaction.
+     * Returns how many rows it filled (0 once done: a cheap indexed-free check on later opens).
+     */
+    backfillConflictColumns(batch = 2000): number {
+      let filled = 0;
+      for (;;) {
+        const rows = prepare('SELECT id, record, fields_json, data_json FROM conflicts WHERE search_text IS NULL LIMIT ?').all(batch) as { id: string; record: string; fields_json: string; data_json: string }[];
+        if (rows.length === 0) return filled;
+        db.transaction(() => {
+          for (const r of rows) {
+            const fields = JSON.parse(r.fields_json) as string[];
+            prepare('UPDATE conflicts SET search_text = ?, fields_label = ? WHERE id = ?').run(conflictSearchText(r.record, fields, JSON.parse(r.data_json) as ConflictData), fieldsLabel(fields), r.id);
+          }
+        })();
+        filled += rows.length;
+      }
     },
     conflict(id: string): ConflictRow | null {
       const r = prepare('SELECT * FROM conflicts WHERE id = ?').get(id) as RawConflict | undefined;
       return r ? toConflict(r) : null;
+    },
+    /** The conflicts with these ids (a bulk job's batch), in no particular order; missing ids are left out. */
+    conflictsByIds(ids: string[]): ConflictRow[] {
+      return (prepare('SELECT * FROM conflicts WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as RawConflict[]).map(toConflict);
     },
     conflicts(f: { pairId?: string; status?: ConflictStatus; kind?: ConflictKind }): ConflictRow[] {
       const rows = prepare(
@@ -118,13 +163,19 @@ export function createRecordsStore(db: Db) {
     },
     /** Replaces an open conflict's stored values (a side changed since it was recorded: the steward sees what is there now). */
     updateConflictData(id: string, data: ConflictData): void {
-      prepare("UPDATE conflicts SET data_json = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), id);
+      const row = prepare('SELECT record, fields_json FROM conflicts WHERE id = ?').get(id) as { record: string; fields_json: string } | undefined;
+      if (!row) return;
+      const search = conflictSearchText(row.record, JSON.parse(row.fields_json) as string[], data);
+      prepare("UPDATE conflicts SET data_json = ?, search_text = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), search, id);
     },
     resolveConflict(id: string, resolution: unknown): void {
       prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);
     },
     openCounts(): { open: number; byPair: Record<string, number> } {
-      const rows = prepare("SELECT pair_id, count(*) AS n FROM conflicts WHERE status = 'open' GROUP BY pair_id").all() as { pair_id: string; n: number }[];
+      // Per pair through its index (pair_id, status): a GROUP BY over the open conflicts read every row.
+      const rows = prepare("SELECT p.id AS pair_id, (SELECT count(*) FROM conflicts c INDEXED BY conflicts_by_pair WHERE c.pair_id = p.id AND c.status = 'open') AS n FROM pairs p")
+        .all()
+        .filter((r) => (r as { n: number }).n > 0) as { pair_id: string; n: number }[];
       const byPair: Record<string, number> = {};
       let open = 0;
       for (const r of rows) {
@@ -136,8 +187,9 @@ export function createRecordsStore(db: Db) {
 
     /** Records one failure; a record already in the list counts another attempt and backs off further. */
     saveFailed(f: { pairId: string; side: Side; op: FailedRecord['op']; leftId: string | null; rightId: string | null; record: string; error: string; retryAfterMs?: number }): void {
-      const existing = prepare('SELECT id, attempts FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))')
-        .get(f.pairId, f.leftId, f.rightId) as { id: string; attempts: number } | undefined;
+      const existing = prepare(`SELECT id, attempts FROM failed INDEXED BY failed_left WHERE pair_id = @pairId AND left_id = @leftId
+          UNION ALL SELECT id, attempts FROM failed INDEXED BY failed_right WHERE pair_id = @pairId AND right_id = @rightId LIMIT 1`)
+        .get({ pairId: f.pairId, leftId: f.leftId, rightId: f.rightId }) as { id: string; attempts: number } | undefined;
       const attempts = (existing?.attempts ?? 0) + 1;
       const next = new Date(Date.now() + (f.retryAfterMs ?? nextAttemptDelayMs(attempts))).toISOString();
       if (existing) {
@@ -159,7 +211,9 @@ export function createRecordsStore(db: Db) {
       }
     },
     clearFailed(pairId: string, leftId: string | null, rightId: string | null): void {
-      prepare('DELETE FROM failed WHERE pair_id = ? AND ((left_id IS NOT NULL AND left_id = ?) OR (right_id IS NOT NULL AND right_id = ?))').run(pairId, leftId, rightId);
+      // Two indexed deletes (an OR across both ids would scan the pair's failed list on every write).
+      if (leftId !== null) prepare('DELETE FROM failed WHERE pair_id = ? AND left_id = ?').run(pairId, leftId);
+      if (rightId !== null) prepare('DELETE FROM failed WHERE pair_id = ? AND right_id = ?').run(pairId, rightId);
     },
     failedList(pairId: string): (FailedRecord & { leftId: string | null; rightId: string | null })[] {
       const rows = prepare('SELECT * FROM failed WHERE pair_id = ? ORDER BY failed_at').all(pairId) as {

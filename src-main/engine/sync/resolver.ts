@@ -314,7 +314,7 @@ export async function restoreActivity(deps: RunDeps, activityId: string): Promis
 }
 
 /** A resolution as the activity log says it: what the steward chose, in the apps' names. */
-function describeResolution(resolution: Resolution, label: (side: Side) => string): string {
+export function describeResolution(resolution: Resolution, label: (side: Side) => string): string {
   switch (resolution.kind) {
     case 'fields':
       return `a steward resolved the conflict: ${Object.entries(resolution.fields)

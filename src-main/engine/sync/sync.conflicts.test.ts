@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WriteResult } from '../connectors/types';
-import { appInsert, appRows, appUpdate, interceptWrites, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appInsert, appRows, appUpdate, interceptWrites, removeDir, setupPair, syncAndWait, waitBulk, type Kit } from './test-kit.fixture';
 
 const byEmail = (path: string, email: string) => appRows(path).find((r) => r.email === email);
 
@@ -80,7 +80,7 @@ describe('conflicts', () => {
     await syncAndWait(s.kit, s.pairId);
     expect(await s.kit.call('conflicts/count', {})).toEqual({ open: 1, byPair: { [s.pairId]: 1 } });
     expect(s.kit.events.some((e) => e.event === 'conflicts/changed')).toBe(true);
-    const [summary] = await s.kit.call('conflicts/list', { search: 'ann@' });
+    const [summary] = (await s.kit.call('conflicts/list', { search: 'ann@' })).items;
     expect(summary).toMatchObject({ kind: 'field', fields: ['name'], record: 'ann@example.com', status: 'open' });
     const detail = await s.kit.call('conflicts/get', { conflictId: summary?.id ?? '' });
     expect(detail.masterSide).toBe('left');
@@ -90,7 +90,7 @@ describe('conflicts', () => {
     // The right side edits again while the steward looks: same conflict, fresh values, not a second one.
     appUpdate(s.right, s.r, { name: 'R2' });
     await syncAndWait(s.kit, s.pairId);
-    const again = await s.kit.call('conflicts/list', { pairId: s.pairId });
+    const again = (await s.kit.call('conflicts/list', { pairId: s.pairId })).items;
     expect(again.map((c) => c.id)).toEqual([summary?.id]);
     expect((await s.kit.call('conflicts/get', { conflictId: summary?.id ?? '' })).fields.find((f) => f.name === 'name')?.right).toBe('R2');
 
@@ -127,10 +127,10 @@ describe('conflicts', () => {
     expect(byEmail(s.left, 'ann@example.com')?.score).toBe(12);
     expect(byEmail(s.right, 'ann@example.com')?.score).toBe(12);
     expect(byEmail(s.right, 'bob@example.com')?.tags).toBe('a, b, c');
-    const open = await s.kit.call('conflicts/list', { pairId: s.pairId });
+    const open = (await s.kit.call('conflicts/list', { pairId: s.pairId })).items;
     expect(open).toHaveLength(2);
-    const outcomes = await s.kit.call('conflicts/resolve-bulk', { conflictIds: open.map((c) => c.id), take: 'slave' });
-    expect(outcomes.map((o) => o.status)).toEqual(['resolved', 'resolved']);
+    const job = await s.kit.call('conflicts/resolve-bulk', { conflictIds: open.map((c) => c.id), take: 'slave' });
+    expect(await waitBulk(s.kit, job.id)).toMatchObject({ status: 'done', total: 2, resolved: 2, failed: 0 });
     expect(appRows(s.left).map((r) => r.name).sort()).toEqual(['R', 'R2']);
   });
 });

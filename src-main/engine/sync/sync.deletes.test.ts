@@ -85,7 +85,7 @@ describe('deletes', () => {
     const run = await syncAndWait(s.kit, s.pairId);
     expect(run.counts.conflicts).toBe(1);
     expect(emails(s.left)).not.toContain('c1@example.com');
-    const [c] = await s.kit.call('conflicts/list', { kind: 'update-delete' });
+    const [c] = (await s.kit.call('conflicts/list', { kind: 'update-delete' })).items;
     const detail = await s.kit.call('conflicts/get', { conflictId: c?.id ?? '' });
     expect(detail.deletedSide).toBe('left');
     await s.kit.call('conflicts/resolve', { conflictId: detail.id, resolution: { kind: 'update-delete', keep: 'deleted' } });
@@ -104,7 +104,7 @@ describe('deletes', () => {
     const run = await syncAndWait(s.kit, s.pairId);
     expect(run.counts.conflicts).toBe(1);
     expect(emails(s.left)).toEqual(['c1@example.com']); // c1 recreated; c0 waits in the inbox, not recreated
-    const open = await s.kit.call('conflicts/list', { pairId: s.pairId });
+    const open = (await s.kit.call('conflicts/list', { pairId: s.pairId })).items;
     expect(open.map((c) => [c.kind, c.record])).toEqual([['update-delete', 'c0@example.com']]);
     expect(appRows(s.right).find((r) => r.email === 'c0@example.com')?.name).toBe('Edited');
   });

@@ -232,7 +232,7 @@ describe('failures, limits and crashes', () => {
       expect(appRows(s.left)).toHaveLength(1);
       expect(appRows(s.right)).toHaveLength(1);
       expect(await s.kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
-      expect(await s.kit.call('conflicts/list', { pairId: s.pairId })).toEqual([]);
+      expect((await s.kit.call('conflicts/list', { pairId: s.pairId })).items).toEqual([]);
     });
 
     it('a record with no match-key value is found by its content', async () => {

@@ -52,6 +52,6 @@ describe('matching on the fallback key (PITFALLS 1)', () => {
     await syncAndWait(kit, s.pairId);
     expect(appRows(s.left)).toHaveLength(1);
     expect(appRows(s.right)).toHaveLength(2);
-    expect(await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).toHaveLength(1);
+    expect((await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items).toHaveLength(1);
   });
 });

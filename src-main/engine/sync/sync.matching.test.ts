@@ -44,7 +44,7 @@ describe('matching existing records', () => {
     expect(run.counts.created).toBe(1); // only Dee
     expect(appRows(s.left)).toHaveLength(4);
     expect(appRows(s.right)).toHaveLength(5); // 4 already there + Dee
-    const conflicts = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    const conflicts = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
     expect(conflicts).toHaveLength(1);
     const detail = await kit.call('conflicts/get', { conflictId: conflicts[0]?.id ?? '' });
     expect(detail.duplicate?.candidates.map((c) => c.fields.name).sort()).toEqual(['Cy A', 'Cy B']);
@@ -64,7 +64,7 @@ describe('matching existing records', () => {
 
     // "Cy B" still carries the key of the now linked Cy: the next run asks about it.
     await syncAndWait(kit, s.pairId);
-    const [again, ...others] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    const [again, ...others] = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
     expect(others).toEqual([]);
     const stale = await kit.call('conflicts/get', { conflictId: again?.id ?? '' });
     expect(stale.duplicate?.record.name).toBe('Cy B');
@@ -108,7 +108,7 @@ describe('matching existing records', () => {
     const cyA = appInsert(s.right, { email: 'cy@example.com', name: 'Cy', score: 1 });
     const cyOld = appInsert(s.right, { email: 'CY@example.com', name: 'Cy (old)', score: 1 });
     await syncAndWait(kit, s.pairId);
-    const [dup] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    const [dup] = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
     // Not a candidate of this duplicate: refused, nothing deleted.
     const wrong = await kit.dispatch('conflicts/resolve', { conflictId: dup?.id ?? '', resolution: { kind: 'delete-duplicate', candidate: '999' } });
     expect(wrong.ok).toBe(false);
@@ -151,7 +151,7 @@ describe('matching existing records', () => {
     expect(run.counts).toMatchObject({ created: 1, conflicts: 1 }); // Bo only
     expect(anns(s.right)).toHaveLength(1);
     expect(appRows(s.left).map((r) => r.name)).toEqual(['Ann', 'Ann (second copy)', 'Bo']);
-    const [summary, ...more] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    const [summary, ...more] = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
     expect(more).toEqual([]);
     const detail = await kit.call('conflicts/get', { conflictId: summary?.id ?? '' });
     expect(detail.leftId).toBe(String(annAgain));
@@ -193,7 +193,7 @@ describe('matching existing records', () => {
     const run = await syncAndWait(kit, s.pairId);
     expect(run.counts).toMatchObject({ created: 1, conflicts: 1 });
     expect(anns(s.right)).toHaveLength(1);
-    const [summary] = await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' });
+    const [summary] = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
     const detail = await kit.call('conflicts/get', { conflictId: summary?.id ?? '' });
     expect(detail.duplicate?.candidates.map((c) => c.id)).toEqual([String(annRight)]);
   });

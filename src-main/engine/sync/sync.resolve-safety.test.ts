@@ -23,7 +23,7 @@ describe('resolving a conflict safely (PITFALLS 3 and 16)', () => {
     appUpdate(s.left, l, { name: 'L1' });
     appUpdate(s.right, r, { name: 'R1' });
     await syncAndWait(s.kit, s.pairId);
-    const [c] = await s.kit.call('conflicts/list', { pairId: s.pairId });
+    const [c] = (await s.kit.call('conflicts/list', { pairId: s.pairId })).items;
     if (!c) throw new Error('no conflict was detected');
     return { ...s, l, r, conflictId: c.id };
   }
@@ -118,7 +118,7 @@ describe('resolving a conflict safely (PITFALLS 3 and 16)', () => {
     const run = await syncAndWait(s.kit, s.pairId);
     expect(run.counts.conflicts).toBe(0);
     expect(byEmail(s.right, 'ann@example.com')?.name).toBe('L3');
-    expect(await s.kit.call('conflicts/list', { pairId: s.pairId })).toEqual([]);
+    expect((await s.kit.call('conflicts/list', { pairId: s.pairId })).items).toEqual([]);
   });
 
   it('a resolution during a long run answers at once that it must wait (nothing written, the conflict stays open), instead of holding the steward', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 import type { Dispatch } from '../api/dispatch';
-import type { ChangeDetection, PairConfig, RunSummary } from '../api/model';
+import type { BulkJob, ChangeDetection, PairConfig, RunSummary } from '../api/model';
 import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
 import type { ConnectionStore } from '../connections/service';
 import type { Connector, WriteOp, WriteResult } from '../connectors/types';
@@ -117,6 +117,15 @@ export async function waitRun(kit: Kit, runId: string): Promise<RunSummary> {
   for (;;) {
     const run = await kit.call('runs/get', { runId });
     if (run.status !== 'running') return run;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Waits for a bulk-resolve job to end (polling conflicts/bulk-get through the API). */
+export async function waitBulk(kit: Kit, jobId: string): Promise<BulkJob> {
+  for (;;) {
+    const job = await kit.call('conflicts/bulk-get', { jobId });
+    if (job.status !== 'running') return job;
     await new Promise((r) => setTimeout(r, 2));
   }
 }

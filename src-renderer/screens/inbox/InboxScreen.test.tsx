@@ -3,13 +3,13 @@
 // bulk actions. The merge panel and the keys have their own files.
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConflictSummary } from '../../../src-main/engine/api/model';
+import type { ConflictPage } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
 import { fakeBridgeForTests } from '../../api/fake-bridge-for-tests';
 import { StoreContext } from '../../store/react';
 import { createConcordStore } from '../../store/store';
 import { InboxScreen } from './InboxScreen';
-import { callsOf, conflictTable, giveTheListAHeight, inboxHandlers, listedRecords, listedRows, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
+import { callsOf, conflictTable, giveTheListAHeight, inboxHandlers, listedRecords, listedRows, mountInbox, panelTitle, summaries } from './inbox-test-kit';
 
 beforeAll(giveTheListAHeight);
 afterEach(cleanup);
@@ -22,21 +22,21 @@ const header = (name: string) => within(conflictTable()).getByRole('columnheader
 describe('Conflict inbox list', () => {
   it('lists every open conflict with its pair, record, fields, kind and age, newest first', async () => {
     await mountInbox();
-    expect(listedRows()).toEqual([
+    await waitFor(() => expect(listedRows()).toEqual([
       ['Shop ⇄ Sheet', 'carol@example.com', 'whole record', 'Duplicate', '1 h ago'],
       ['CRM ⇄ Billing', 'alice@example.com', 'phone, plan, seats', 'Values', '2 h ago'],
       ['CRM ⇄ Billing', 'bob@example.com', 'city, name', 'Edit/delete', '5 h ago'],
       ['Shop ⇄ Sheet', 'dave@example.com', 'plan', 'Values', 'yesterday'],
-    ]);
+    ]));
     expect(header('Detected').getAttribute('aria-sort')).toBe('descending');
     // The age is relative; the machine-readable time is the engine's.
     const times = conflictTable().querySelectorAll('time');
     expect([...times].map((t) => t.dateTime)).toEqual([carol, alice, bob, dave].map((c) => c.detectedAt));
-    expect(shownCount()).toBe('4 shown');
+    await waitFor(() => expect(shownCount()).toBe('4 shown'));
   });
 
   it('says there is nothing to decide when no conflict is open', async () => {
-    await mountInbox({ 'conflicts/list': () => [] });
+    await mountInbox({}, { name: 'conflicts' }, []);
     expect(screen.getByRole('heading', { name: 'No open conflicts' })).toBeTruthy();
     expect(screen.queryByRole('table')).toBeNull();
   });
@@ -44,17 +44,17 @@ describe('Conflict inbox list', () => {
   it('the pair, kind and field filters each narrow the list, and combine', async () => {
     const { user } = await mountInbox();
     await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'Shop ⇄ Sheet');
-    expect(listedRecords()).toEqual([carol.record, dave.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([carol.record, dave.record]));
     await user.selectOptions(filters().getByRole('combobox', { name: /^Kind/ }), 'Field values');
-    expect(listedRecords()).toEqual([dave.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([dave.record]));
     await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'All pairs');
-    expect(listedRecords()).toEqual([alice.record, dave.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([alice.record, dave.record]));
     await user.selectOptions(filters().getByRole('combobox', { name: /^Field/ }), 'seats');
-    expect(listedRecords()).toEqual([alice.record]);
-    expect(shownCount()).toBe('1 shown');
+    await waitFor(() => expect(listedRecords()).toEqual([alice.record]));
+    await waitFor(() => expect(shownCount()).toBe('1 shown'));
     await user.selectOptions(filters().getByRole('combobox', { name: /^Kind/ }), 'Edit vs delete');
     await user.selectOptions(filters().getByRole('combobox', { name: /^Field/ }), 'city');
-    expect(listedRecords()).toEqual([bob.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([bob.record]));
   });
 
   it('offers each pair and field of the open conflicts once, in order', async () => {
@@ -67,7 +67,7 @@ describe('Conflict inbox list', () => {
 
   it('opened from a pair card, the list is filtered to that pair', async () => {
     await mountInbox({}, { name: 'conflicts', pairId: 'p-crm' });
-    expect(listedRecords()).toEqual([alice.record, bob.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([alice.record, bob.record]));
     expect((filters().getByRole('combobox', { name: /^Pair/ }) as HTMLSelectElement).value).toBe('p-crm');
   });
 
@@ -75,27 +75,27 @@ describe('Conflict inbox list', () => {
     const { user } = await mountInbox();
     const search = filters().getByRole('searchbox', { name: /^Search/ });
     await user.type(search, 'BOB');
-    expect(listedRecords()).toEqual([bob.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([bob.record]));
     await user.clear(search);
     await user.type(search, 'shop');
-    expect(listedRecords()).toEqual([carol.record, dave.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([carol.record, dave.record]));
     await user.clear(search);
     await user.type(search, 'seats');
-    expect(listedRecords()).toEqual([alice.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([alice.record]));
   });
 
   it('a search that matches nothing says so, and Clear the filters brings the list back', async () => {
     const { user } = await mountInbox();
     await user.selectOptions(filters().getByRole('combobox', { name: /^Kind/ }), 'Duplicate match');
     await user.type(filters().getByRole('searchbox', { name: /^Search/ }), 'zebra');
-    expect(listedRecords()).toEqual([]);
+    await waitFor(() => expect(listedRecords()).toEqual([]));
     const noMatch = screen.getAllByRole('status').find((s) => s.textContent?.startsWith('No conflict matches'));
     if (!noMatch) throw new Error('no "No conflict matches" status');
     expect(within(noMatch).getByText(/^No conflict matches/, { selector: 'p' }).textContent).toBe(
       'No conflict matches “zebra”, of kind Duplicate match. 4 open conflicts are hidden by the filters.',
     );
     await user.click(within(noMatch).getByRole('button', { name: 'Clear the filters' }));
-    expect(listedRecords()).toHaveLength(4);
+    await waitFor(() => expect(listedRecords()).toHaveLength(4));
     expect((filters().getByRole('searchbox') as HTMLInputElement).value).toBe('');
     expect((filters().getByRole('combobox', { name: /^Kind/ }) as HTMLSelectElement).value).toBe('');
   });
@@ -103,14 +103,14 @@ describe('Conflict inbox list', () => {
   it('a column header sorts by its column, and a second press reverses the order', async () => {
     const { user } = await mountInbox();
     await user.click(within(conflictTable()).getByRole('button', { name: 'Record' }));
-    expect(listedRecords()).toEqual([alice.record, bob.record, carol.record, dave.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([alice.record, bob.record, carol.record, dave.record]));
     expect(header('Record').getAttribute('aria-sort')).toBe('ascending');
     expect(header('Detected').getAttribute('aria-sort')).toBeNull();
     await user.click(within(conflictTable()).getByRole('button', { name: 'Record' }));
-    expect(listedRecords()).toEqual([dave.record, carol.record, bob.record, alice.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([dave.record, carol.record, bob.record, alice.record]));
     expect(header('Record').getAttribute('aria-sort')).toBe('descending');
     await user.click(within(conflictTable()).getByRole('button', { name: 'Kind' }));
-    expect(listedRows().map((cells) => cells[3])).toEqual(['Duplicate', 'Edit/delete', 'Values', 'Values']);
+    await waitFor(() => expect(listedRows().map((cells) => cells[3])).toEqual(['Duplicate', 'Edit/delete', 'Values', 'Values']));
   });
 });
 
@@ -121,12 +121,12 @@ describe('Conflict inbox: first looks', () => {
     const newestFirst = listedRecords();
     await user.click(within(conflictTable()).getByRole('button', { name: /^Detected/ }));
     expect(header('Detected').getAttribute('aria-sort')).toBe('ascending');
-    expect(listedRecords()).toEqual([...newestFirst].reverse());
+    await waitFor(() => expect(listedRecords()).toEqual([...newestFirst].reverse()));
   });
 
   it('while the list loads, or when it cannot, no "No conflict matches" appears', async () => {
-    let answer: (v: ConflictSummary[]) => void = () => {};
-    const bridge = fakeBridgeForTests(inboxHandlers({ 'conflicts/list': () => new Promise<ConflictSummary[]>((r) => (answer = r)) }));
+    let answer: (v: ConflictPage) => void = () => {};
+    const bridge = fakeBridgeForTests(inboxHandlers({ 'conflicts/list': () => new Promise<ConflictPage>((r) => (answer = r)), 'conflicts/facets': () => ({ total: 0, pairs: [], fields: [] }) }));
     const store = createConcordStore(bridge);
     store.getState().navigate({ name: 'conflicts' });
     render(
@@ -136,7 +136,7 @@ describe('Conflict inbox: first looks', () => {
     );
     await waitFor(() => expect(bridge.calls.some((c) => c.method === 'conflicts/list')).toBe(true));
     expect(screen.queryByText(/No conflict matches/)).toBeNull();
-    answer([]);
+    answer({ items: [], total: 0, offset: 0 });
     await screen.findByRole('heading', { name: 'No open conflicts' });
     cleanup();
 
@@ -152,17 +152,17 @@ describe('Conflict inbox: first looks', () => {
 
 describe('Conflict inbox bulk actions', () => {
   it('take master for the selected conflicts sends exactly their ids and reports what failed', async () => {
-    const { bridge, user } = await mountInbox({
-      'conflicts/resolve-bulk': ({ conflictIds }) =>
-        conflictIds.map((id) =>
-          id === dave.id ? { conflictId: id, status: 'failed', wrote: { left: 0, right: 0 }, error: 'Sheet answered 500' } : resolved(id),
-        ),
-    });
+    const { bridge, user } = await mountInbox((engine) => ({
+      'conflicts/resolve-bulk': (req) => {
+        const ids = 'conflictIds' in req ? req.conflictIds : [];
+        return engine.finishedJob(req.take, ids.filter((id) => id !== dave.id), ids.includes(dave.id) ? [{ conflictId: dave.id, error: 'Sheet answered 500' }] : []);
+      },
+    }));
     const takeMaster = screen.getByRole('button', { name: 'Take master for selected' });
     expect((takeMaster as HTMLButtonElement).disabled).toBe(true);
     await user.click(screen.getByRole('checkbox', { name: `Select ${alice.record}` }));
     await user.click(screen.getByRole('checkbox', { name: `Select ${dave.record}` }));
-    expect(shownCount()).toBe('4 shown, 2 selected');
+    await waitFor(() => expect(shownCount()).toBe('4 shown, 2 selected'));
     // It asks first, naming how many; Cancel writes nothing.
     await user.click(takeMaster);
     const dialog = screen.getByRole('dialog', { name: "Take the master's values for 2 conflicts?" });
@@ -177,9 +177,9 @@ describe('Conflict inbox bulk actions', () => {
     expect(args?.take).toBe('master');
     expect([...(args?.conflictIds ?? [])].sort()).toEqual([alice.id, dave.id]);
     // The resolved one leaves the list; the failed one stays, still selected for another try.
-    expect(listedRecords()).toEqual([carol.record, bob.record, dave.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([carol.record, bob.record, dave.record]));
     expect(screen.getByRole<HTMLInputElement>('checkbox', { name: `Select ${dave.record}` }).checked).toBe(true);
-    expect(shownCount()).toBe('3 shown, 1 selected');
+    await waitFor(() => expect(shownCount()).toBe('3 shown, 1 selected'));
   });
 
   it('take slave after "select all shown" acts on the filtered conflicts only, and never on a duplicate (it needs its own choice)', async () => {
@@ -187,7 +187,7 @@ describe('Conflict inbox bulk actions', () => {
     await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'Shop ⇄ Sheet');
     expect(screen.getByRole<HTMLInputElement>('checkbox', { name: `Select ${carol.record}` }).disabled).toBe(true);
     await user.click(screen.getByRole('checkbox', { name: 'Select all shown conflicts' }));
-    expect(shownCount()).toBe('2 shown, 1 selected');
+    await waitFor(() => expect(shownCount()).toBe('2 shown, 1 selected'));
     await user.click(screen.getByRole('button', { name: 'Take slave for selected' }));
     await user.click(screen.getByRole('button', { name: 'Take slave for 1' }));
     await waitFor(() => expect(screen.getByText(/resolved/, { selector: '[role=status]' }).textContent).toBe('1 resolved'));
@@ -195,7 +195,7 @@ describe('Conflict inbox bulk actions', () => {
     expect(args?.take).toBe('slave');
     expect(args?.conflictIds).toEqual([dave.id]);
     await user.selectOptions(filters().getByRole('combobox', { name: /^Pair/ }), 'All pairs');
-    expect(listedRecords()).toEqual([carol.record, alice.record, bob.record]);
+    await waitFor(() => expect(listedRecords()).toEqual([carol.record, alice.record, bob.record]));
   });
 
   it('a bulk action the engine refuses shows its error and resolves nothing', async () => {
@@ -208,7 +208,7 @@ describe('Conflict inbox bulk actions', () => {
     await user.click(screen.getByRole('button', { name: 'Take master for selected' }));
     await user.click(screen.getByRole('button', { name: 'Take master for 1' }));
     expect((await screen.findByRole('alert')).textContent).toContain('The engine is restarting — try again in a few seconds.');
-    expect(listedRecords()).toHaveLength(4);
+    await waitFor(() => expect(listedRecords()).toHaveLength(4));
   });
 
   it('a bulk action that resolves the open conflict gives its panel to a conflict still open', async () => {

@@ -1,14 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { RowSelectionState, SortingState } from '@tanstack/react-table';
 import type { ConflictKind } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { plural } from '../../components/plural';
 import { useBusy } from '../../components/use-busy';
-import { ConfirmDialog } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
+import { BulkBar, describeJob, type BulkTarget } from './BulkBar';
 import { ConflictPanel, type PanelKey } from './ConflictPanel';
-import { ConflictTable } from './ConflictTable';
-import { KIND_LABEL, distinctFields, distinctPairs, filterConflicts, noFilter, type InboxFilter } from './inbox-filter';
+import { ConflictTable, type Selection } from './ConflictTable';
+import { KIND_LABEL, isFiltered, noFilter, type InboxFilter } from './inbox-filter';
 
 const KINDS: ConflictKind[] = ['field', 'update-delete', 'duplicate'];
 
@@ -33,59 +31,81 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ['TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
+/**
+ * The conflict inbox at any size: the engine filters, searches, sorts and pages; this screen
+ * holds the rows in view (fetched as the list scrolls) and the total the engine counted.
+ */
 export function InboxScreen({ conflictId, pairId = null }: { conflictId: string | null; pairId?: string | null }) {
-  const conflicts = useConcord((s) => s.conflicts);
+  const rows = useConcord((s) => s.conflictRows);
   const loaded = useConcord((s) => s.conflictsLoaded);
   const error = useConcord((s) => s.conflictsError);
   const openCount = useConcord((s) => s.openCount);
-  const bulkOutcome = useConcord((s) => s.bulkOutcome);
+  const facets = useConcord((s) => s.conflictFacets);
+  const bulkJob = useConcord((s) => s.bulkJob);
+  const filter = useConcord((s) => s.inboxFilter);
+  const sort = useConcord((s) => s.inboxSort);
+  const setInboxQuery = useConcord((s) => s.setInboxQuery);
+  const openInbox = useConcord((s) => s.openInbox);
   const loadConflicts = useConcord((s) => s.loadConflicts);
+  const loadConflictRows = useConcord((s) => s.loadConflictRows);
   const resolveBulk = useConcord((s) => s.resolveBulk);
+  const waitBulk = useConcord((s) => s.waitBulk);
   const navigate = useConcord((s) => s.navigate);
   const store = useConcordStore();
 
-  const [filter, setFilter] = useState<InboxFilter>(() => ({ ...noFilter, pairId: pairId ?? '' }));
-  // Arriving from a pair card's link while the inbox is open: that pair's conflicts.
+  // Each visit starts with every open conflict, newest first (or, from a pair card, that pair's).
+  const arrived = useRef(false);
   useEffect(() => {
-    if (pairId) setFilter((f) => ({ ...f, pairId }));
-  }, [pairId]);
-  const [sorting, setSorting] = useState<SortingState>([{ id: 'detectedAt', desc: true }]);
-  const [selection, setSelection] = useState<RowSelectionState>({});
+    if (!arrived.current) {
+      arrived.current = true;
+      void openInbox(pairId, 'screen');
+    } else if (pairId) {
+      // Arriving from a pair card's link while the inbox is open: that pair's conflicts.
+      void setInboxQuery({ filter: { ...store.getState().inboxFilter, pairId } });
+    }
+  }, [pairId, setInboxQuery, openInbox, store]);
+  const setFilter = (f: InboxFilter) => void setInboxQuery({ filter: f });
+
+  const [selection, setSelection] = useState<Selection>({});
   const [bulkBusy, whileBulk] = useBusy();
-  const [askBulk, setAskBulk] = useState<'master' | 'slave' | null>(null);
-  const orderRef = useRef<string[]>([]);
+  const [bulkTarget, setBulkTarget] = useState<BulkTarget>('selected');
   const panelKeys = useRef<((key: PanelKey) => boolean) | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const titleRef = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => void loadConflicts(), [loadConflicts]);
-
-  const shown = useMemo(() => filterConflicts(conflicts, filter), [conflicts, filter]);
-  const pairs = useMemo(() => distinctPairs(conflicts), [conflicts]);
-  const fields = useMemo(() => distinctFields(conflicts), [conflicts]);
-  // Selection survives filtering but never outlives the conflicts it points at.
-  const selectedIds = Object.keys(selection).filter((id) => selection[id] && conflicts.some((c) => c.id === id));
+  const selectedIds = Object.keys(selection).filter((id) => selection[id]);
+  const filtered = isFiltered(filter);
 
   const open = useCallback((id: string) => navigate({ name: 'conflicts', conflictId: id }), [navigate]);
+  /** Opens the conflict at a display position, fetching it first when it has not scrolled in yet. */
+  const openAt = useCallback(
+    (index: number) => {
+      const row = store.getState().conflictRows[index];
+      if (row) open(row.id);
+      else if (index >= 0 && index < store.getState().conflictRows.length) {
+        void loadConflictRows(index, index + 1).then(() => {
+          const fetched = store.getState().conflictRows[index];
+          if (fetched) open(fetched.id);
+        });
+      }
+    },
+    [open, loadConflictRows, store],
+  );
   // Where the open conflict sits in display order; kept after it leaves the list, to open its successor.
   const indexRef = useRef(-1);
-  const onOrder = useCallback((ids: string[]) => {
-    orderRef.current = ids;
-  }, []);
+  const activeIndex = useMemo(() => (conflictId ? rows.findIndex((r) => r?.id === conflictId) : -1), [rows, conflictId]);
   useEffect(() => {
-    const index = conflictId ? orderRef.current.indexOf(conflictId) : -1;
-    if (index !== -1) indexRef.current = index;
-  });
+    if (activeIndex !== -1) indexRef.current = activeIndex;
+  }, [activeIndex]);
 
   const move = useCallback(
     (delta: number) => {
-      const ids = orderRef.current;
-      if (ids.length === 0) return;
-      const index = conflictId ? ids.indexOf(conflictId) : -1;
-      const next = ids[Math.max(0, Math.min(ids.length - 1, index === -1 ? 0 : index + delta))];
-      if (next) open(next);
+      const count = store.getState().conflictRows.length;
+      if (count === 0) return;
+      const index = conflictId ? store.getState().conflictRows.findIndex((r) => r?.id === conflictId) : -1;
+      openAt(Math.max(0, Math.min(count - 1, index === -1 ? 0 : index + delta)));
     },
-    [conflictId, open],
+    [conflictId, openAt, store],
   );
 
   useEffect(() => {
@@ -104,35 +124,41 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
     return () => window.removeEventListener('keydown', onKey);
   }, [move]);
 
-  /** After Apply, the next conflict in display order opens (the resolved one leaves the list). */
+  /** After Apply, the next conflict in display order opens (the resolved one left the list, so its successor took its place). */
   const onResolved = useCallback(() => {
-    const ids = orderRef.current.filter((id) => id !== conflictId);
-    const next = ids[Math.min(indexRef.current, ids.length - 1)];
-    if (next) open(next);
-  }, [conflictId, open]);
+    if (conflictId) setSelection((s) => Object.fromEntries(Object.entries(s).filter(([id]) => id !== conflictId)));
+    const count = store.getState().conflictRows.length;
+    if (count > 0) openAt(Math.min(indexRef.current, count - 1));
+  }, [conflictId, openAt, store]);
 
-  async function bulk(take: 'master' | 'slave'): Promise<void> {
-    await whileBulk(() => resolveBulk(selectedIds, take));
-    // What was resolved leaves the selection; what the engine refused (or all of it, when the
-    // call itself failed) stays selected for another try.
-    const stillOpen = new Set(store.getState().conflicts.map((c) => c.id));
-    setSelection(Object.fromEntries(selectedIds.filter((id) => stillOpen.has(id)).map((id) => [id, true])));
-    // The open conflict may be one the bulk action resolved: its panel must not stay (its Apply
-    // would only say "already resolved"). The next open one in display order takes its place, as after Apply.
-    if (conflictId && !stillOpen.has(conflictId)) {
-      const order = orderRef.current;
-      const from = Math.max(0, order.indexOf(conflictId));
-      const next = order.slice(from).find((id) => stillOpen.has(id)) ?? [...order.slice(0, from)].reverse().find((id) => stillOpen.has(id));
-      navigate(next ? { name: 'conflicts', conflictId: next } : { name: 'conflicts', ...(pairId ? { pairId } : {}) });
+  async function bulk(take: 'master' | 'slave', target: BulkTarget): Promise<void> {
+    setBulkTarget(target);
+    const chosen = selectedIds;
+    const job = await whileBulk(async () => {
+      const started = await resolveBulk(target === 'matching' ? 'matching' : { conflictIds: chosen }, take);
+      return started ? waitBulk(started.id) : null;
+    });
+    // The call itself failed: nothing changed, the selection stays for another try.
+    if (!job) return;
+    // What the engine refused stays selected; what it resolved leaves the selection.
+    const refused = new Set(job.failures.map((f) => f.conflictId));
+    setSelection(Object.fromEntries(chosen.filter((id) => refused.has(id)).map((id) => [id, true])));
+    // The open conflict may be one the job resolved: its panel must not stay (its Apply would only
+    // say "already resolved"). The conflict now at its position takes its place, as after Apply.
+    const now = store.getState().conflictRows;
+    if (conflictId && !now.some((r) => r?.id === conflictId)) {
+      if (now.length > 0) openAt(Math.min(indexRef.current, now.length - 1));
+      else navigate({ name: 'conflicts', ...(pairId ? { pairId } : {}) });
     }
     // The pressed button is now disabled (nothing selected) and the rows it resolved are gone: the
     // focus would fall to the page. It goes to the list (its first row), or the title when the list went.
     requestAnimationFrame(() => {
-      const target = listRef.current?.querySelector<HTMLElement>('button.row-open') ?? titleRef.current;
-      target?.focus();
+      const focusTarget = listRef.current?.querySelector<HTMLElement>('button.row-open') ?? titleRef.current;
+      focusTarget?.focus();
     });
   }
 
+  const nothingOpen = loaded && !error && rows.length === 0 && (!filtered || facets.total === 0);
   return (
     <section aria-labelledby="inbox-title" className="screen screen-wide inbox-screen">
       <header className="screen-header">
@@ -141,26 +167,27 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
         </h1>
       </header>
       <ErrorMessage error={error} onRetry={() => void loadConflicts()} />
-      {loaded && conflicts.length === 0 && !error ? (
+      {nothingOpen ? (
         <div className="empty-state">
           <h2>No open conflicts</h2>
           <p>
             When both apps change the same field differently and the pair's policy is "manual", the conflict waits here for
             you. Nothing to decide right now — your pairs are in agreement.
           </p>
+          {bulkJob && bulkJob.status !== 'running' && <p role="status">{describeJob(bulkJob, bulkTarget)}</p>}
         </div>
       ) : (
         <>
           <div className="inbox-toolbar" role="search" aria-label="Filter conflicts">
             <label>
               Search
-              <input type="search" value={filter.search} placeholder="Record, pair or field" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
+              <input type="search" value={filter.search} placeholder="Record, value or field" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
             </label>
             <label>
               Pair
               <select value={filter.pairId} onChange={(e) => setFilter({ ...filter, pairId: e.target.value })}>
                 <option value="">All pairs</option>
-                {pairs.map((p) => (
+                {facets.pairs.map((p) => (
                   <option key={p.id} value={p.id}>
                     {p.name}
                   </option>
@@ -182,7 +209,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
               Field
               <select value={filter.field} onChange={(e) => setFilter({ ...filter, field: e.target.value })}>
                 <option value="">All fields</option>
-                {fields.map((f) => (
+                {facets.fields.map((f) => (
                   <option key={f} value={f}>
                     {f}
                   </option>
@@ -190,48 +217,12 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
               </select>
             </label>
           </div>
-          <div className="bulk-bar" aria-live="polite">
-            <span>
-              {shown.length.toLocaleString()} shown{selectedIds.length > 0 ? `, ${selectedIds.length.toLocaleString()} selected` : ''}
-            </span>
-            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => setAskBulk('master')}>
-              Take master for selected
-            </button>
-            <button type="button" disabled={selectedIds.length === 0 || bulkBusy} onClick={() => setAskBulk('slave')}>
-              Take slave for selected
-            </button>
-            <ConfirmDialog
-              open={askBulk !== null}
-              title={`Take the ${askBulk ?? 'master'}'s values for ${plural(selectedIds.length, 'conflict')}?`}
-              confirmLabel={`Take ${askBulk ?? 'master'} for ${selectedIds.length}`}
-              onCancel={() => setAskBulk(null)}
-              onConfirm={() => {
-                const take = askBulk ?? 'master';
-                setAskBulk(null);
-                void bulk(take);
-              }}
-            >
-              <p>
-                For each selected conflict, Concord writes the {askBulk ?? 'master'}'s value of every field in conflict into both apps
-                (an edit against a delete keeps what the {askBulk ?? 'master'} did). Each overwritten value stays in the pair's activity,
-                where it can be restored.
-              </p>
-            </ConfirmDialog>
-            {bulkOutcome && (
-              <span role="status">
-                {bulkOutcome.resolved} resolved
-                {bulkOutcome.failed.length > 0 &&
-                  `, ${bulkOutcome.failed.length} failed (still selected): ${bulkOutcome.failed
-                    .map((f) => `${conflicts.find((c) => c.id === f.conflictId)?.record ?? 'a conflict'}: ${f.error ?? 'the engine gave no reason'}`)
-                    .join('; ')}`}
-              </span>
-            )}
-          </div>
+          <BulkBar shown={rows.length} selectedIds={selectedIds} filtered={filtered} busy={bulkBusy} lastTarget={bulkTarget} onRun={(take, target) => void bulk(take, target)} />
           <p className="muted key-help">Keys: j / k next or previous conflict · ↑ / ↓ field · 1 take master · 2 take slave · Enter apply</p>
-          {loaded && !error && shown.length === 0 && (
+          {loaded && !error && rows.length === 0 && (
             <div className="empty-state no-match" role="status">
               <p>
-                No conflict matches {describeFilter(filter, pairs)}. {conflicts.length} open {conflicts.length === 1 ? 'conflict is' : 'conflicts are'} hidden by
+                No conflict matches {describeFilter(filter, facets.pairs)}. {facets.total.toLocaleString()} open {facets.total === 1 ? 'conflict is' : 'conflicts are'} hidden by
                 the filters.
               </p>
               <button type="button" onClick={() => setFilter(noFilter)}>
@@ -239,17 +230,17 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
               </button>
             </div>
           )}
-          <div ref={listRef} className={`inbox-split${conflictId ? ' with-panel' : ''}${shown.length === 0 ? ' no-rows' : ''}`}>
+          <div ref={listRef} className={`inbox-split${conflictId ? ' with-panel' : ''}${rows.length === 0 ? ' no-rows' : ''}`}>
             <ConflictTable
-              data={shown}
+              rows={rows}
               activeId={conflictId}
               // While a bulk action writes, a click on a row it is resolving must not open a stale panel.
               onOpen={bulkBusy ? () => undefined : open}
-              sorting={sorting}
-              onSortingChange={setSorting}
+              sort={sort}
+              onSort={(next) => void setInboxQuery({ sort: next })}
               selection={selection}
               onSelectionChange={setSelection}
-              onOrder={onOrder}
+              onRange={loadConflictRows}
               compact={conflictId !== null}
             />
             {conflictId ? (

@@ -2,7 +2,7 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { expect, vi } from 'vitest';
-import type { ConflictDetail, ConflictSummary, ResolveOutcome } from '../../../src-main/engine/api/model';
+import type { BulkJob, ConflictDetail, ConflictPage, ConflictQuery, ConflictSort, ConflictSummary, ResolveOutcome } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
 import { fakeBridgeForTests, type FakeBridge, type FakeHandlers } from '../../api/fake-bridge-for-tests';
 import { StoreContext, useConcord } from '../../store/react';
@@ -77,17 +77,77 @@ export const details: Record<string, ConflictDetail> = {
 
 export const resolved = (conflictId: string, wrote = { left: 1, right: 1 }): ResolveOutcome => ({ conflictId, status: 'resolved', wrote, error: null });
 
-/** The handlers every inbox test needs; a test overrides the ones it is about. */
-export function inboxHandlers(over: FakeHandlers = {}): FakeHandlers {
+const KIND_ORDER: Record<ConflictSummary['kind'], number> = { duplicate: 0, 'update-delete': 1, field: 2 };
+const sortValue = (c: ConflictSummary, by: ConflictSort['by']): string | number =>
+  by === 'kind' ? KIND_ORDER[c.kind] : by === 'fields' ? (c.fields.join(', ') || 'whole record').toLowerCase() : by === 'detectedAt' ? c.detectedAt : c[by].toLowerCase();
+
+/**
+ * A stand-in for the engine's conflict listing, for component tests only (the DOM tests cannot
+ * run the engine; its SQL listing is tested in conflict-list.test.ts and e2e): it filters,
+ * searches, sorts and pages a fixed set of summaries as the engine does, and forgets what a
+ * resolve or a bulk job resolved. `open` is the set, in the engine's order.
+ */
+export function fakeInboxEngineForTests(initial: ConflictSummary[]) {
+  const open = [...initial];
+  const matching = (q: ConflictQuery) => {
+    const needle = q.search?.trim().toLowerCase();
+    return open.filter(
+      (c) =>
+        (!q.pairId || c.pairId === q.pairId) &&
+        (!q.kind || c.kind === q.kind) &&
+        (!q.field || c.fields.includes(q.field)) &&
+        (!needle || [c.record, c.pairName, ...c.fields].some((t) => t.toLowerCase().includes(needle))),
+    );
+  };
+  const resolve = (ids: Iterable<string>) => {
+    for (const id of ids) {
+      const i = open.findIndex((c) => c.id === id);
+      if (i !== -1) open.splice(i, 1);
+    }
+  };
+  /** A bulk job that has already ended: `resolved` leave the open set, `failed` stay with their reasons. */
+  const finishedJob = (take: 'master' | 'slave', resolvedIds: string[], failed: { conflictId: string; error: string }[] = []): BulkJob => {
+    resolve(resolvedIds);
+    const failures = failed.map((f) => ({ ...f, record: initial.find((c) => c.id === f.conflictId)?.record ?? f.conflictId }));
+    const total = resolvedIds.length + failed.length;
+    return { id: `job-${Math.random()}`, take, status: 'done', total, done: total, resolved: resolvedIds.length, failed: failed.length, skipped: 0, failures, error: null, startedAt: ago(0), finishedAt: ago(0) };
+  };
+  const handlers: FakeHandlers = {
+    'conflicts/list': (q): ConflictPage => {
+      const sort = q.sort ?? { by: 'detectedAt', desc: true };
+      const order = new Map(open.map((c, i) => [c.id, i]));
+      const all = matching(q).sort((a, b) => {
+        const [x, y] = [sortValue(a, sort.by), sortValue(b, sort.by)];
+        const byValue = x < y ? -1 : x > y ? 1 : (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0);
+        return sort.desc ? -byValue : byValue;
+      });
+      const offset = q.offset ?? 0;
+      return { items: all.slice(offset, offset + (q.limit ?? 100)), total: all.length, offset };
+    },
+    'conflicts/facets': () => ({
+      total: open.length,
+      pairs: [...new Map(open.map((c) => [c.pairId, c.pairName]))].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
+      fields: [...new Set(open.flatMap((c) => c.fields))].sort(),
+    }),
+    'conflicts/resolve': ({ conflictId }) => {
+      resolve([conflictId]);
+      return resolved(conflictId);
+    },
+    'conflicts/resolve-bulk': (req) => finishedJob(req.take, ('conflictIds' in req ? req.conflictIds : matching(req.filter).map((c) => c.id)).filter((id) => open.find((c) => c.id === id)?.kind !== 'duplicate')),
+  };
+  return { open, handlers, finishedJob, resolve };
+}
+export type FakeInboxEngine = ReturnType<typeof fakeInboxEngineForTests>;
+
+/** The handlers every inbox test needs, over `engine`; a test overrides the ones it is about. */
+export function inboxHandlers(over: FakeHandlers = {}, engine: FakeInboxEngine = fakeInboxEngineForTests(engineOrder)): FakeHandlers {
   return {
-    'conflicts/list': () => engineOrder,
+    ...engine.handlers,
     'conflicts/get': ({ conflictId }) => {
       const detail = details[conflictId];
       if (!detail) throw new ApiCallError('not-found', `Conflict ${conflictId} no longer exists.`, 'conflicts/get');
       return detail;
     },
-    'conflicts/resolve': ({ conflictId }) => resolved(conflictId),
-    'conflicts/resolve-bulk': ({ conflictIds }) => conflictIds.map((id) => resolved(id)),
     ...over,
   };
 }
@@ -98,10 +158,15 @@ function RoutedInbox() {
   return route.name === 'conflicts' ? <InboxScreen conflictId={route.conflictId ?? null} pairId={route.pairId ?? null} /> : null;
 }
 
-export type MountedInbox = { bridge: FakeBridge; store: ConcordStore; user: ReturnType<typeof userEvent.setup> };
+export type MountedInbox = { bridge: FakeBridge; store: ConcordStore; user: ReturnType<typeof userEvent.setup>; engine: FakeInboxEngine };
 
-export async function mountInbox(over: FakeHandlers = {}, route: Extract<Route, { name: 'conflicts' }> = { name: 'conflicts' }): Promise<MountedInbox> {
-  const bridge = fakeBridgeForTests(inboxHandlers(over));
+export async function mountInbox(
+  over: FakeHandlers | ((engine: FakeInboxEngine) => FakeHandlers) = {},
+  route: Extract<Route, { name: 'conflicts' }> = { name: 'conflicts' },
+  conflicts: ConflictSummary[] = engineOrder,
+): Promise<MountedInbox> {
+  const engine = fakeInboxEngineForTests(conflicts);
+  const bridge = fakeBridgeForTests(inboxHandlers(typeof over === 'function' ? over(engine) : over, engine));
   const store = createConcordStore(bridge);
   store.getState().navigate(route);
   const user = userEvent.setup();
@@ -112,7 +177,7 @@ export async function mountInbox(over: FakeHandlers = {}, route: Extract<Route, 
   );
   await waitFor(() => expect(store.getState().conflictsLoaded).toBe(true));
   if (route.conflictId) await screen.findByRole('heading', { level: 2 });
-  return { bridge, store, user };
+  return { bridge, store, user, engine };
 }
 
 /**
