@@ -212,3 +212,23 @@ export function planMatches(left: Candidate[], right: Candidate[], linked: { lef
   append(plan.createOnLeft, creates.right);
   return plan;
 }
+
+/**
+ * Whether a record read under a linked id is another record the app gave that id (a reused row id
+ * after a delete, a table rebuilt with new ids) rather than an edit of the linked one: its identity
+ * (main key, else fallback key) differs from the base's, and most of its other fields that had a
+ * value differ too. Taken for an edit, it would overwrite one person with another in the other app.
+ */
+export function isOtherRecord(current: CanonicalRecord, base: CanonicalRecord, fields: string[], keys: string[], fallback: string[] = []): boolean {
+  const identity = (c: CanonicalRecord): string | null => {
+    const { main, fallback: fb } = keyParts(matchKey(c, keys, fallback));
+    return main ?? (fb !== null ? `${PART}${fb}` : null);
+  };
+  const now = identity(current);
+  const then = identity(base);
+  if (now === null || then === null || now === then) return false;
+  const keyFields = new Set([...keys, ...fallback]);
+  const others = fields.filter((f) => !keyFields.has(f) && base[f] !== null && base[f] !== undefined);
+  const same = others.filter((f) => JSON.stringify(current[f] ?? null) === JSON.stringify(base[f] ?? null)).length;
+  return same * 2 < others.length || others.length === 0;
+}

@@ -177,7 +177,7 @@ export const migrations: Migration[] = [
     // run_staged: the unlinked records a run read, waiting for the matching stage (by key, by
     // content for crash recovery). run_seen: the ids a complete scan saw (deletes by absence).
     // run_gone: linked records a run found gone, held until the mass-delete guard has counted
-    // them. All three are cleared when a run starts: a killed run's leftovers mean nothing.
+    // them (replaced: the app gave the record's id to another record, e.g. a reused row id). All three are cleared when a run starts: a killed run's leftovers mean nothing.
     sql: `ALTER TABLE links ADD COLUMN left_key TEXT;
     ALTER TABLE links ADD COLUMN right_key TEXT;
     CREATE INDEX links_left_key ON links(pair_id, left_key) WHERE left_key IS NOT NULL;
@@ -205,6 +205,7 @@ export const migrations: Migration[] = [
       pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
       link_id INTEGER NOT NULL,
       side TEXT NOT NULL,
+      replaced INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (pair_id, link_id, side)
     ) WITHOUT ROWID;
     CREATE INDEX journal_run ON journal(run_id);`,

@@ -12,6 +12,7 @@ import type { AppRecord } from '../../connectors/types';
 import { contentKey, recordsEqual } from '../../core/canonical';
 import type { Link } from '../../core/link';
 import { toCanonical } from '../../core/mapping';
+import { isOtherRecord } from '../../core/matching';
 import { versionOf, type RecordState } from '../../core/plan';
 import { other, type RunContext } from './context';
 import type { StreamBatch } from '../side-io';
@@ -64,6 +65,13 @@ export function assembleBatch(run: RunContext, side: Side, batch: StreamBatch, o
         const version = versionOf(s);
         if (version !== storedVersion) state.setVersion(link.id, side, version);
         run.counts.skipped++;
+        continue;
+      }
+      if (link.deletedSide === null && !interrupted && isOtherRecord(s.canon, link.base, run.names, run.config.matchKeys, run.config.fallbackKeys)) {
+        // Another record under the linked id (a reused row id): the linked record is gone, and this
+        // one is new — it is matched like any new record, never written over the linked one's partner.
+        run.work.markGone(side, [link.id], true);
+        staged.push({ rec, key: run.keyOf(s.canon), content: contentKey(s.canon, run.names) });
         continue;
       }
       const item: LinkedItem = { link };

@@ -56,6 +56,7 @@ async function relinkReplaced(run: RunContext): Promise<void> {
       if (candidates.length !== 1 || !hit || run.work.goneWithKey(side, range).length !== 1) continue;
       const relinked = { ...link, [side === 'left' ? 'leftId' : 'rightId']: hit.id };
       state.transaction(() => {
+        run.work.releaseReplacedId(side, hit.id);
         state.upsertLink(run.pairId, relinked);
         run.work.unstage(side, [hit.id]);
         run.work.unmarkGone(linkId);
@@ -115,6 +116,19 @@ export async function settleGone(run: RunContext): Promise<string | null> {
     if (page.length === 0) break;
     after = page[page.length - 1]?.linkId ?? after;
     const items: LinkedItem[] = [];
+    // An id another record now holds is taken off its gone link first: that record is linked anew by the matching stage.
+    const replaced = page.filter((g) => g.replaced.length > 0);
+    if (replaced.length > 0) {
+      run.deps.state.transaction(() => {
+        for (const g of replaced) {
+          const link = run.deps.state.link(g.linkId);
+          for (const s of g.replaced) {
+            const id = link ? (s === 'left' ? link.leftId : link.rightId) : null;
+            if (id !== null) run.work.releaseReplacedId(s, id);
+          }
+        }
+      });
+    }
     for (const { linkId, sides } of page) {
       const link = run.deps.state.link(linkId);
       if (!link) continue;

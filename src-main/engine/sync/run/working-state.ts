@@ -85,20 +85,31 @@ export function createWorkingState(db: Db, pairId: string) {
            AND NOT EXISTS (SELECT 1 FROM run_seen s WHERE s.pair_id = @pairId AND s.side = @side AND s.app_id = l.${col}) ORDER BY l.id LIMIT @limit`,
       ).pluck().all({ pairId, afterId, side, limit }) as number[];
     },
-    markGone(side: Side, linkIds: number[]): void {
-      const ins = prepare('INSERT OR IGNORE INTO run_gone (pair_id, link_id, side) VALUES (?, ?, ?)');
-      for (const id of linkIds) ins.run(pairId, id, side);
+    /** `replaced`: the app now holds another record under the gone record's id (a reused row id). */
+    markGone(side: Side, linkIds: number[], replaced = false): void {
+      const ins = prepare('INSERT INTO run_gone (pair_id, link_id, side, replaced) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET replaced = max(replaced, excluded.replaced)');
+      for (const id of linkIds) ins.run(pairId, id, side, replaced ? 1 : 0);
+    },
+    /**
+     * Takes a reused id off the gone link that held it (its record is gone; another record has the
+     * id now), so the id can be linked again. Only links this run found replaced are touched.
+     */
+    releaseReplacedId(side: Side, appId: string): void {
+      const col = side === 'left' ? 'left_id' : 'right_id';
+      // The key stays: the link's record may still turn up under another id (relinkReplaced).
+      prepare(
+        `UPDATE links SET ${col} = NULL WHERE pair_id = @pairId AND ${col} = @appId AND id IN (SELECT link_id FROM run_gone WHERE pair_id = @pairId AND side = @side AND replaced = 1)`,
+      ).run({ pairId, appId, side });
     },
     unmarkGone(linkId: number): void {
       prepare('DELETE FROM run_gone WHERE pair_id = ? AND link_id = ?').run(pairId, linkId);
     },
-    /** A page of gone links: the link id and which sides are gone. */
-    gonePage(afterId: number, limit: number): { linkId: number; sides: Side[] }[] {
-      const rows = prepare('SELECT link_id, group_concat(side) AS sides FROM run_gone WHERE pair_id = ? AND link_id > ? GROUP BY link_id ORDER BY link_id LIMIT ?').all(pairId, afterId, limit) as {
-        link_id: number;
-        sides: string;
-      }[];
-      return rows.map((r) => ({ linkId: r.link_id, sides: r.sides.split(',') as Side[] }));
+    /** A page of gone links: the link id, which sides are gone, and which of those had their id reused. */
+    gonePage(afterId: number, limit: number): { linkId: number; sides: Side[]; replaced: Side[] }[] {
+      const rows = prepare(
+        "SELECT link_id, group_concat(side) AS sides, group_concat(CASE WHEN replaced = 1 THEN side END) AS replaced FROM run_gone WHERE pair_id = ? AND link_id > ? GROUP BY link_id ORDER BY link_id LIMIT ?",
+      ).all(pairId, afterId, limit) as { link_id: number; sides: string; replaced: string | null }[];
+      return rows.map((r) => ({ linkId: r.link_id, sides: r.sides.split(',') as Side[], replaced: (r.replaced?.split(',') ?? []) as Side[] }));
     },
     /** Linked records gone from each app whose other record is still there (what the mass-delete guard counts). */
     goneCounts(): Record<Side, number> {
