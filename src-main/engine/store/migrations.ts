@@ -174,8 +174,8 @@ export const migrations: Migration[] = [
     // here. links.left_key/right_key: each side's match key as last known, indexed, so matching
     // finds the linked records that hold a key without loading every link (pairs.link_keys: the
     // match-key settings they were computed under; NULL or different: recomputed before a run).
-    // run_staged: the unlinked records a run read, waiting for the matching stage (by key, by
-    // content for crash recovery). run_seen: the ids a complete scan saw (deletes by absence).
+    // run_staged: the unlinked records a run read, waiting for the matching stage (by key; crash
+    // recovery compares content within a key). run_seen: the ids a complete scan saw (deletes by absence).
     // run_gone: linked records a run found gone, held until the mass-delete guard has counted
     // them (replaced: the app gave the record's id to another record, e.g. a reused row id). All three are cleared when a run starts: a killed run's leftovers mean nothing.
     sql: `ALTER TABLE links ADD COLUMN left_key TEXT;
@@ -192,8 +192,7 @@ export const migrations: Migration[] = [
       rec_json TEXT NOT NULL,
       PRIMARY KEY (pair_id, side, app_id)
     ) WITHOUT ROWID;
-    CREATE INDEX run_staged_key ON run_staged(pair_id, match_key);
-    CREATE INDEX run_staged_content ON run_staged(pair_id, side, content_key);
+    CREATE INDEX run_staged_key ON run_staged(pair_id, match_key, side);
     CREATE TABLE run_seen (
       pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
       side TEXT NOT NULL,

@@ -159,6 +159,7 @@ function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: Record<
     waiting,
     interrupted: new Map(),
     hasPendingCreates: false,
+    hasLinks: deps.state.hasLinks(req.pairId),
     planned: new Set(),
     unprocessed: { left: new Set(), right: new Set() },
     rateLimited: null,

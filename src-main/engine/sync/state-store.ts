@@ -140,6 +140,9 @@ export function createStateStore(db: Db) {
       prepare('UPDATE pairs SET link_keys = ? WHERE id = ?').run(signature, pairId);
       return true;
     },
+    hasLinks(pairId: string): boolean {
+      return prepare('SELECT 1 FROM links WHERE pair_id = ? LIMIT 1').get(pairId) !== undefined;
+    },
     linkedCount(pairId: string): number {
       return prepare('SELECT count(*) FROM links WHERE pair_id = ? AND deleted_side IS NULL').pluck().get(pairId) as number;
     },

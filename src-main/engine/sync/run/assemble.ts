@@ -26,12 +26,13 @@ export const stateOf = (run: RunContext, side: Side, rec: AppRecord): NonNullabl
 /** A batch read from `side`: returns the linked records that changed (for the plan stage); stages the rest. */
 export function assembleBatch(run: RunContext, side: Side, batch: StreamBatch, opts: { complete: boolean; flag: boolean }): LinkedItem[] {
   const { state } = run.deps;
-  const links = state.linksFor(run.pairId, side, [...batch.upserts.map((r) => r.id), ...batch.deletes]);
+  const links = run.hasLinks ? state.linksFor(run.pairId, side, [...batch.upserts.map((r) => r.id), ...batch.deletes]) : new Map<string, Link>();
   const items: LinkedItem[] = [];
   const staged: { rec: AppRecord; key: string | null; content: string }[] = [];
   const gone: number[] = [];
   state.transaction(() => {
-    if (opts.complete || opts.flag) run.work.markSeen(side, batch.upserts.map((r) => ({ id: r.id, version: r.version ?? null })));
+    // Seen marks serve deletes by absence (only linked records can be gone) and flag clearing.
+    if ((opts.complete && run.hasLinks) || opts.flag) run.work.markSeen(side, batch.upserts.map((r) => ({ id: r.id, version: r.version ?? null })));
     for (const rec of batch.upserts) {
       const link = links.get(rec.id);
       if (!link) {

@@ -55,6 +55,11 @@ export type RunContext = {
   interrupted: Map<number, Interrupted>;
   /** Whether an interrupted run left creates to look up (crash recovery, PITFALLS 15). */
   hasPendingCreates: boolean;
+  /**
+   * Whether the pair had links when this stage began (a first sync has none): with none, no read
+   * record can be linked and no complete scan can find a linked record gone, so lookups are skipped.
+   */
+  hasLinks: boolean;
   /** Links planned this run: the other side's read skips them (their versions may not have moved, e.g. a failed write). */
   planned: Set<number>;
   /** Ids of records whose op a rate limit or a cancel left unsent: their flags stay, the cursor stays. */

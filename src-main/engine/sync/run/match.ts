@@ -21,6 +21,8 @@ const bySide = (records: StagedRecord[]): Record<Side, AppRecord[]> => {
 
 export async function matchNew(run: RunContext): Promise<void> {
   if (run.work.stagedCount() === 0) return;
+  // Links made since the run began (crash recovery's) hold keys too.
+  run.hasLinks = run.deps.state.hasLinks(run.pairId);
   if ((run.config.fallbackKeys ?? []).length > 0) {
     const all: StagedRecord[] = [];
     for (let after: { side: Side; id: string } | null = null; ; ) {
@@ -43,9 +45,11 @@ export async function matchNew(run: RunContext): Promise<void> {
   for (let after: string | null = null; ; ) {
     if (run.req.signal.aborted || run.rateLimited) return;
     const keys = run.work.stagedKeys(after, BATCH);
-    if (keys.length === 0) break;
-    after = keys[keys.length - 1] ?? after;
-    await planNew(run, bySide(run.work.stagedWithKeys(keys)), run.deps.state.linksWithKeys(run.pairId, keys));
+    const first = keys[0];
+    const last = keys[keys.length - 1];
+    if (first === undefined || last === undefined) break;
+    after = last;
+    await planNew(run, bySide(run.work.stagedWithKeys(first, last)), run.hasLinks ? run.deps.state.linksWithKeys(run.pairId, keys) : []);
     run.progress('matching');
   }
   for (let after: { side: Side; id: string } | null = null; ; ) {

@@ -149,7 +149,7 @@ async function stageSources(run: RunContext, page: PendingCreate[]): Promise<voi
 
 /** The first record of the side with this content that this batch has not taken yet. */
 function takeByContent(run: RunContext, side: Side, payload: PendingCreate['payload'], taken: Set<string>): AppRecord | undefined {
-  return run.work.stagedByContent(side, contentKey(payload, run.names)).find((r) => !taken.has(`${side}:${r.id}`));
+  return run.work.stagedByContent(side, run.keyOf(payload), contentKey(payload, run.names)).find((r) => !taken.has(`${side}:${r.id}`));
 }
 
 /** A first-sync create: its source is staged; the record it made, found by content, is linked to it. */

@@ -42,9 +42,14 @@ export function createWorkingState(db: Db, pairId: string) {
       for (const r of rows) out.set(r.app_id, parse(side, r.rec_json));
       return out;
     },
-    /** Staged records of a side with this content, in read order of their ids (crash recovery's surest sign of its own create). */
-    stagedByContent(side: Side, content: string): StagedRecord[] {
-      return (prepare('SELECT rec_json FROM run_staged WHERE pair_id = ? AND side = ? AND content_key = ? ORDER BY app_id').all(pairId, side, content) as { rec_json: string }[]).map((r) => parse(side, r.rec_json));
+    /**
+     * Staged records of a side with this content and key, in id order (crash recovery's surest sign
+     * of its own create). Found through the key index; content is compared within the key.
+     */
+    stagedByContent(side: Side, key: string | null, content: string): StagedRecord[] {
+      return (
+        prepare('SELECT rec_json FROM run_staged WHERE pair_id = @pairId AND side = @side AND match_key IS @key AND content_key = @content ORDER BY app_id').all({ pairId, side, key, content }) as { rec_json: string }[]
+      ).map((r) => parse(side, r.rec_json));
     },
     stagedByKey(side: Side | null, key: string): StagedRecord[] {
       return (
@@ -55,9 +60,10 @@ export function createWorkingState(db: Db, pairId: string) {
     stagedKeys(after: string | null, limit: number): string[] {
       return prepare('SELECT DISTINCT match_key FROM run_staged WHERE pair_id = @pairId AND match_key IS NOT NULL AND (@after IS NULL OR match_key > @after) ORDER BY match_key LIMIT @limit').pluck().all({ pairId, after, limit }) as string[];
     },
-    stagedWithKeys(keys: string[]): StagedRecord[] {
+    /** The staged records whose keys lie from `first` to `last` (a page of `stagedKeys`): one range scan of the key index. */
+    stagedWithKeys(first: string, last: string): StagedRecord[] {
       return (
-        prepare('SELECT side, rec_json FROM run_staged WHERE pair_id = ? AND match_key IN (SELECT value FROM json_each(?)) ORDER BY side, app_id').all(pairId, ids(keys)) as { side: Side; rec_json: string }[]
+        prepare('SELECT side, rec_json FROM run_staged WHERE pair_id = ? AND match_key >= ? AND match_key <= ?').all(pairId, first, last) as { side: Side; rec_json: string }[]
       ).map((r) => parse(r.side, r.rec_json));
     },
     /** A page of staged records without a key (or every staged record: `keyless` false), keyset by (side, id). */
