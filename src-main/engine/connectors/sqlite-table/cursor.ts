@@ -34,7 +34,7 @@ import { tsExpression } from './timestamps';
  * there a key part is never a BigInt: an integer beyond 2^53 is its decimal text, bound back as
  * an exact integer (`keyParam`).
  */
-export type TsCursor = { ts: string; key: SqlValue[] };
+export type TsCursor = { ts: string; key: SqlValue[]; /** The app's now when the read that left this cursor began (see `cursorPages`). */ readAt?: string };
 
 /**
  * The stored cursor as a position this table can resume from, or null to read from the start.
@@ -58,7 +58,9 @@ export function resumePosition(t: TableInfo, value: unknown, horizon: string): T
   // The same text form `tsExpression` produces, so text comparison orders them as times.
   const at = new Date(ms).toISOString();
   if (at > horizon) return null;
-  return { ts: at, key: parts.map((k, i) => keyParam(t, i, k)) };
+  const readAt = (value as { readAt?: unknown }).readAt;
+  const read = typeof readAt === 'string' && Number.isFinite(Date.parse(readAt)) ? new Date(Date.parse(readAt)).toISOString() : null;
+  return { ts: at, key: parts.map((k, i) => keyParam(t, i, k)), ...(read !== null && read <= horizon ? { readAt: read } : {}) };
 }
 
 let scans = 0;
@@ -96,8 +98,14 @@ export function* cursorPages(
   let from: unknown[] = [];
   let where = '1';
   if (stored && lookBackSeconds > 0) {
+    // The look-back catches rows committed late with an earlier stamp (a slow transaction, a
+    // skewed writer): rows stamped up to `lookBackSeconds` before the previous read began. Taken
+    // from the cursor's own stamp instead, a burst of rows stamped within the window (Concord's
+    // own writes) would be read again on every run until newer rows arrived.
+    // Rows sharing the cursor's own stamp are always read again (coarse clocks stamp many rows alike).
+    const since = Math.min(Date.parse(stored.readAt ?? stored.ts) - lookBackSeconds * 1000, Date.parse(stored.ts));
     where = `ts = '' OR ts >= ?`;
-    from = [new Date(Math.max(Date.parse(stored.ts) - lookBackSeconds * 1000, -8.64e15)).toISOString()];
+    from = [new Date(Math.max(since, -8.64e15)).toISOString()];
   } else if (stored) {
     where = `ts = '' OR (ts, ${k.join(', ')}) >= (?, ${params})`;
     from = [stored.ts, ...stored.key];
@@ -129,7 +137,7 @@ export function* cursorPages(
       const lastNow = future.length === 0 ? last : page.findLast((r) => typeof r.__concord_pos === 'string' && r.__concord_pos !== '' && r.__concord_pos <= now);
       const at = lastNow?.__concord_pos;
       if (lastNow && typeof at === 'string' && at !== '') position = { ts: at, key: pkValues(t, lastNow) };
-      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key) }, future };
+      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key), readAt: now }, future };
       if (!last || rows.length <= pageSize) return;
       rows = guard(() => next.all(String(pos), ...pkValues(t, last), pageSize + 1) as Record<string, unknown>[]);
     }

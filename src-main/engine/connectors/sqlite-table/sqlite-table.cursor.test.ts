@@ -29,6 +29,23 @@ describe('sqlite-table cursor mode', () => {
     removeDir(dir);
   });
 
+  it('the look-back window counts back from when the last read began, so a burst of rows (Concord\'s own writes) is not read again on every run', async () => {
+    const ins = db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)');
+    // A burst stamped over three seconds, then one row at T: the last read began 10 s after T.
+    for (let i = 1; i <= 300; i++) ins.run(i, `burst ${i}`, new Date(Date.parse(T) - 3000 + i).toISOString());
+    ins.run(301, 'last', T);
+    const c = createSqliteTableConnector({ path });
+    const readAt = new Date(Date.parse(T) + 10_000).toISOString();
+    const next = await collect(c, 't', { mode: 'cursor', value: { ts: T, key: [301], readAt } }, 'cursor', 100, 5);
+    // Only the rows sharing the cursor's own stamp; from the cursor's stamp back 5 s, all 301 came again.
+    expect(next.ids).toEqual(['301']);
+    // A cursor from an older Concord (no readAt) still looks back from its own stamp.
+    const old = await collect(c, 't', { mode: 'cursor', value: { ts: T, key: [301] } }, 'cursor', 100, 5);
+    expect(old.ids).toHaveLength(301);
+    // The cursor a read leaves says when that read began, by the app's clock.
+    expect(next.cursor?.value).toMatchObject({ ts: T, key: [301], readAt: expect.any(String) });
+  });
+
   it('rows with a NULL, unreadable or out-of-range updated_at are read on every run, and the cursor never holds an empty time', async () => {
     const ins = db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)');
     ins.run(1, 'null', null);
@@ -67,7 +84,7 @@ describe('sqlite-table cursor mode', () => {
     for (const value of [{ ts: '', key: [2] }, { ts: 'yesterday-ish', key: [1] }, { ts: T, key: [] }, 'junk']) {
       const r = await collect(c, 't', { mode: 'cursor', value }, 'cursor', 10, 5);
       expect([...r.ids].sort(), JSON.stringify(value)).toEqual(['1', '2']);
-      expect(r.cursor?.value).toEqual({ ts: T, key: [1] });
+      expect(r.cursor?.value).toMatchObject({ ts: T, key: [1] });
     }
     await c.close();
   });
@@ -96,7 +113,7 @@ describe('sqlite-table cursor mode', () => {
 
     // Resuming from a cursor inside the run of equal timestamps, with no look-back: that row and the rest.
     const mid = r.batches[2]?.cursor ?? null;
-    expect(mid?.value).toEqual({ ts: T, key: [21] });
+    expect(mid?.value).toMatchObject({ ts: T, key: [21] });
     const rest = await collect(c, 't', mid, 'cursor', 7, 0);
     expect(rest.ids).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 21)));
     await c.close();
