@@ -19,12 +19,14 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
   // Cancel, the UI — are answered at any phase of a run: matching and deleting too.
   await yieldToEventLoop();
 
+  // Most runs have no failed records: then there is nothing to clear per write.
+  const anyFailed = records.failedCount(pairId) > 0;
   state.transaction(() => {
     for (const nl of plan.newLinks) {
       nl.ref.id = state.upsertLink(pairId, { leftId: nl.leftId, rightId: nl.rightId, base: nl.base, leftVersion: nl.leftVersion, rightVersion: nl.rightVersion, deletedSide: null });
       run.planned.add(nl.ref.id);
       // Linked now (matched, or found as the record an earlier create made): no failure is left to retry.
-      records.clearFailed(pairId, nl.leftId, nl.rightId);
+      if (anyFailed) records.clearFailed(pairId, nl.leftId, nl.rightId);
       records.addActivity({ pairId, runId, record: nl.label, recordId: nl.leftId, side: 'left', action: 'linked', field: null, before: undefined, after: undefined, reason: `matched with record ${nl.rightId} in ${run.io.right.label} on the match keys`, restorable: false });
     }
     for (const u of plan.baseUpdates) {
@@ -94,7 +96,7 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
     const ids = idsOf(op);
     if (res.ok) {
       commitWritten(run.deps, target, op, res);
-      records.clearFailed(pairId, ids.left, ids.right);
+      if (anyFailed) records.clearFailed(pairId, ids.left, ids.right);
       run.written++;
     } else if (res.reason === 'rate-limited') {
       state.journalFinish(op.journalId ?? -1, 'failed', res.error);

@@ -58,7 +58,9 @@ export function createWorkingState(db: Db, pairId: string) {
     },
     /** The next keys of staged records in key order (keyset paging: `after`), for the matching stage. */
     stagedKeys(after: string | null, limit: number): string[] {
-      return prepare('SELECT DISTINCT match_key FROM run_staged WHERE pair_id = @pairId AND match_key IS NOT NULL AND (@after IS NULL OR match_key > @after) ORDER BY match_key LIMIT @limit').pluck().all({ pairId, after, limit }) as string[];
+      // Two statements, not `(? IS NULL OR match_key > ?)`: an OR keeps SQLite from seeking the index, and every page scanned from the start.
+      if (after === null) return prepare('SELECT DISTINCT match_key FROM run_staged WHERE pair_id = ? AND match_key IS NOT NULL ORDER BY match_key LIMIT ?').pluck().all(pairId, limit) as string[];
+      return prepare('SELECT DISTINCT match_key FROM run_staged WHERE pair_id = ? AND match_key > ? ORDER BY match_key LIMIT ?').pluck().all(pairId, after, limit) as string[];
     },
     /** The staged records whose keys lie from `first` to `last` (a page of `stagedKeys`): one range scan of the key index. */
     stagedWithKeys(first: string, last: string): StagedRecord[] {
@@ -68,9 +70,12 @@ export function createWorkingState(db: Db, pairId: string) {
     },
     /** A page of staged records without a key (or every staged record: `keyless` false), keyset by (side, id). */
     stagedPage(keyless: boolean, after: { side: Side; id: string } | null, limit: number): StagedRecord[] {
-      const rows = prepare(
-        `SELECT side, app_id, rec_json FROM run_staged WHERE pair_id = @pairId AND (@keyless = 0 OR match_key IS NULL) AND (@side IS NULL OR (side, app_id) > (@side, @id)) ORDER BY side, app_id LIMIT @limit`,
-      ).all({ pairId, keyless: keyless ? 1 : 0, side: after?.side ?? null, id: after?.id ?? null, limit }) as { side: Side; rec_json: string }[];
+      const where = `pair_id = @pairId${keyless ? ' AND match_key IS NULL' : ''}${after ? ' AND (side, app_id) > (@side, @id)' : ''}`;
+      const rows = prepare(`SELECT side, app_id, rec_json FROM run_staged WHERE ${where} ORDER BY side, app_id LIMIT @limit`).all({
+        pairId,
+        limit,
+        ...(after ? { side: after.side, id: after.id } : {}),
+      }) as { side: Side; rec_json: string }[];
       return rows.map((r) => parse(r.side, r.rec_json));
     },
     markSeen(side: Side, records: { id: string; version: string | null }[]): void {
@@ -78,7 +83,12 @@ export function createWorkingState(db: Db, pairId: string) {
       for (const r of records) ins.run(pairId, side, r.id, r.version);
     },
     seenPage(side: Side, after: string | null, limit: number): { id: string; version: string | null }[] {
-      return prepare('SELECT app_id AS id, version FROM run_seen WHERE pair_id = @pairId AND side = @side AND (@after IS NULL OR app_id > @after) ORDER BY app_id LIMIT @limit').all({ pairId, side, after, limit }) as {
+      return prepare(`SELECT app_id AS id, version FROM run_seen WHERE pair_id = @pairId AND side = @side${after === null ? '' : ' AND app_id > @after'} ORDER BY app_id LIMIT @limit`).all({
+        pairId,
+        side,
+        limit,
+        ...(after === null ? {} : { after }),
+      }) as {
         id: string;
         version: string | null;
       }[];
