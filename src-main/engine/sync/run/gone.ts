@@ -84,8 +84,45 @@ function identityRange(run: RunContext, key: string): KeyRange | null {
   return fallback !== null ? exactly(`${KEY_PART}${fallback}`) : null;
 }
 
+/**
+ * A new record whose key a linked record of the same app holds may be that record typed in again
+ * after a delete a cursor or flag side cannot see (deletes show only in a full scan): the holder
+ * is read by id, and one the app no longer has is gone — so relinkReplaced makes the new record
+ * its successor, an edit, instead of a duplicate beside it. Costs reads only on such collisions.
+ */
+async function checkKeyHolders(run: RunContext): Promise<void> {
+  if (!run.hasLinks || run.work.stagedCount() === 0) return;
+  for (let after: string | null = null; ; ) {
+    const keys = run.work.stagedKeys(after, BATCH);
+    const last = keys[keys.length - 1];
+    if (last === undefined) break;
+    after = last;
+    const staged = run.work.stagedWithKeys(keys[0] as string, last);
+    const newKeys: Record<Side, Set<string>> = { left: new Set(), right: new Set() };
+    for (const r of staged) {
+      const k = run.keyOf(stateOf(run, r.side, r).canon);
+      if (k !== null) newKeys[r.side].add(k);
+    }
+    for (const side of SIDES) {
+      if (newKeys[side].size === 0) continue;
+      const holders = run.deps.state
+        .linksWithKeys(run.pairId, [...newKeys[side]])
+        .filter((l) => l.deletedSide !== side && newKeys[side].has((side === 'left' ? l.leftKey : l.rightKey) ?? ''));
+      const ids = holders.map((l) => (side === 'left' ? l.leftId : l.rightId)).filter((id): id is string => id !== null);
+      if (ids.length === 0) continue;
+      const found = await run.io[side].readByIds(ids);
+      const gone = holders.filter((l) => {
+        const id = side === 'left' ? l.leftId : l.rightId;
+        return id !== null && !found.has(id);
+      });
+      if (gone.length > 0) run.deps.state.transaction(() => run.work.markGone(side, gone.map((l) => l.id)));
+    }
+  }
+}
+
 /** Returns the halt message when the mass-delete guard stops the run, else null once every gone record is handled. */
 export async function settleGone(run: RunContext): Promise<string | null> {
+  await checkKeyHolders(run);
   await relinkReplaced(run);
   // The guard counts the linked records gone from an app, whatever the pair would do about them —
   // delete them in the other app, or (deletes not propagated) stop syncing them, or (edited there)
