@@ -3,7 +3,7 @@
 import { openSync, closeSync, writeSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { FileChanged, identityOf, replaceFile } from './atomic-write';
 import { startBusyWriter } from './busy-writer.fixture';
@@ -27,6 +27,9 @@ describe('csv-file: a save during Concord\'s write', () => {
     const written = new Map<string, string>();
     let done: Awaited<ReturnType<typeof writer.stop>> | null = null;
     try {
+      // On a loaded machine the writer's process can take longer to start than Concord's 15
+      // writes take to finish: they must overlap its appends, or this proves nothing.
+      await vi.waitFor(() => expect(readFileSync(path, 'latin1'), 'the busy writer has not appended its first row yet').toContain('\nw0,'), { timeout: 20_000, interval: 20 });
       for (let i = 0; i < 15; i++) {
         const ids = [0, 1, 2, 3].map((k) => `p${i * 4 + k}`);
         const versions = new Map((await c.read('people.csv', ids)).map((r) => [r.id, r.version]));
