@@ -73,6 +73,17 @@ describe('csv-file connector', () => {
     expect(second.upserts.find((r) => r.fields.name === 'Cy')?.id).toMatch(/^row-[0-9a-f]{20}$/);
   });
 
+  it('the very same row twice (put back by two writers) is one record, and the next write leaves the repeat out', async () => {
+    const path = join(dir, 'twice.csv');
+    writeFileSync(path, 'id,name\n1,Ann\n2,Bob\n1,Ann\n');
+    const c = createCsvFileConnector({ path, idColumn: 'id' });
+    const read = await collect(c, 'twice.csv', null, 'hash');
+    expect(read.upserts.map((r) => [r.id, r.fields.name])).toEqual([['1', 'Ann'], ['2', 'Bob']]);
+    const [bob] = await c.read('twice.csv', ['2']);
+    expect(await c.write('twice.csv', [{ op: 'update', id: '2', fields: { name: 'Robert' }, ...(bob?.version ? { ifVersion: bob.version } : {}) }])).toMatchObject([{ ok: true }]);
+    expect(readFileSync(path, 'utf8')).toBe('id,name\n1,Ann\n2,Robert\n');
+  });
+
   it('a duplicate id, a missing file and a missing id column are actionable errors', async () => {
     const path = join(dir, 'dup.csv');
     writeFileSync(path, 'id,name\n1,Ann\n1,Bob\n');

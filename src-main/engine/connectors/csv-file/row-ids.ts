@@ -52,15 +52,28 @@ export function identify(doc: CsvDocument, path: string, idColumn: string | unde
   const col = header.indexOf(idColumn ?? GENERATED_ID_COLUMN);
   const stored = doc.rows.map((r) => (col >= 0 ? (r.values[col] ?? '') : ''));
   const seen = new Map<string, number>();
+  const repeats = new Set<number>();
   stored.forEach((id, i) => {
     if (id === '') {
       if (idColumn) throw new ConnectorError('invalid', `Row ${i + 2} of ${path} has no value in the id column "${idColumn}" — fill it in or remove the row.`);
       return;
     }
     const prev = seen.get(id);
-    if (prev !== undefined) throw new ConnectorError('invalid', `${path} has the id "${id}" twice in column "${idColumn ?? GENERATED_ID_COLUMN}" (rows ${prev + 2} and ${i + 2}) — make the ids unique.`);
-    seen.set(id, i);
+    if (prev === undefined) {
+      seen.set(id, i);
+      return;
+    }
+    // The very same row twice (a program and Concord both put back a row written while the file
+    // was replaced) is one record: the repeat is dropped, and the next write leaves it out. Two
+    // different rows under one id cannot be told apart: the user decides.
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, j) => v === b[j]);
+    if (same(doc.rows[prev]?.values ?? [], doc.rows[i]?.values ?? [])) repeats.add(i);
+    else throw new ConnectorError('invalid', `${path} has the id "${id}" twice in column "${idColumn ?? GENERATED_ID_COLUMN}" (rows ${prev + 2} and ${i + 2}) — make the ids unique.`);
   });
+  if (repeats.size > 0) {
+    doc.rows = doc.rows.filter((_, i) => !repeats.has(i));
+    return identify(doc, path, idColumn);
+  }
   return doc.rows.map((rec, i) => {
     let id = stored[i] ?? '';
     if (id === '') {
