@@ -129,10 +129,15 @@ async function killMidRun(apps: Apps, dataDir: string, pairId: string, killAt: n
       const until = Date.now() + 1_000;
       while (Date.now() < until && written() === before && !done) await new Promise((r) => setTimeout(r, 5));
       if (written() > before) break;
+      // Let the child commit the transaction it was blocked on before the lock is taken again
+      // (re-taken at once, it could keep the child waiting until its busy timeout ran out).
+      const committed = () => Number(lock?.prepare('SELECT count(*) FROM journal').pluck().get() ?? 0) + Number(lock?.prepare('SELECT count(*) FROM links').pluck().get() ?? 0);
       lock.exec('ROLLBACK');
+      const seen = committed();
+      const moved = Date.now() + 10_000;
+      while (Date.now() < moved && committed() === seen && !done) await new Promise((r) => setTimeout(r, 5));
       lock.close();
       lock = null;
-      await new Promise((r) => setTimeout(r, 10));
     }
     if (!lock) throw new Error('no app write was seen while Concord\'s database was locked, so the kill could not land between an app commit and the journal commit');
   }
