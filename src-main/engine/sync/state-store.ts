@@ -56,15 +56,22 @@ export function createStateStore(db: Db) {
   };
   // The match-key function of each pair, kept while its config text is the same (a link write
   // asks for it; parsing the config per write cost more than the write).
-  const keyFns = new Map<string, { config: string; keyOf: (c: CanonicalRecord) => string | null }>();
+  // The config is read again at most once a second (a SELECT per link write was a tenth of a first
+  // sync); a run recomputes every link's keys when its match keys changed (`refreshLinkKeys`).
+  const keyFns = new Map<string, { config: string; at: number; keyOf: (c: CanonicalRecord) => string | null }>();
   const keyOfPair = (pairId: string): ((c: CanonicalRecord) => string | null) => {
+    const cached = keyFns.get(pairId);
+    const t = Date.now();
+    if (cached && t - cached.at < 1000) return cached.keyOf;
     const config = prepare('SELECT config_json FROM pairs WHERE id = ?').pluck().get(pairId) as string | undefined;
     if (config === undefined) return () => null;
-    const cached = keyFns.get(pairId);
-    if (cached && cached.config === config) return cached.keyOf;
+    if (cached && cached.config === config) {
+      cached.at = t;
+      return cached.keyOf;
+    }
     const parsed = JSON.parse(config) as { matchKeys: string[]; fallbackKeys?: string[] };
     const keyOf = (c: CanonicalRecord) => matchKey(c, parsed.matchKeys, parsed.fallbackKeys);
-    keyFns.set(pairId, { config, keyOf });
+    keyFns.set(pairId, { config, at: t, keyOf });
     return keyOf;
   };
   /**
@@ -126,6 +133,7 @@ export function createStateStore(db: Db) {
      * computed: links from before keys were stored), in pages. Returns true when it did.
      */
     refreshLinkKeys(pairId: string, signature: string): boolean {
+      keyFns.delete(pairId); // a run starts from the config as it is now
       const stored = prepare('SELECT link_keys FROM pairs WHERE id = ?').pluck().get(pairId) as string | null | undefined;
       if (stored === signature) return false;
       const update = prepare('UPDATE links SET left_key = ?, right_key = ? WHERE id = ?');
