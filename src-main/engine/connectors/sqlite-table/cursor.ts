@@ -4,7 +4,7 @@
  * The timestamp is a computed UTC expression (`tsExpression`) that no index can serve, so paging
  * the table itself with LIMIT would evaluate and sort it once per page (quadratic: 100k rows in
  * pages of 500 take 15 s). Instead one pass snapshots the (timestamp, key) of every row in range
- * into an indexed TEMP table, then pages through that index with keyset comparisons
+ * into an indexed TEMP table (`snapshot.ts`: through the raw column where it allows, in chunks), then pages through that index with keyset comparisons
  * `(ts, key) > (last ts, last key)` and joins each page to the live rows by key. A page boundary
  * inside a run of equal timestamps therefore neither skips nor repeats a row (PITFALLS 6), and no
  * OFFSET ever runs over a changing set (PITFALLS 10). Rows inserted after the snapshot are read by
@@ -25,7 +25,7 @@
 import type Database from 'better-sqlite3';
 import { jsonKey, keyParam, pkValues, type SqlValue } from './rows';
 import { quoteIdent, type TableInfo } from './schema';
-import { tsExpression } from './timestamps';
+import { fillSnapshot, type Range } from './snapshot';
 
 /**
  * Cursor mode's position: the last record's (timestamp, key) pair, compared as a compound key.
@@ -74,11 +74,14 @@ export type CursorPage = {
 
 /**
  * Pages of rows from `stored` (inclusive, minus `lookBackSeconds`) in (timestamp, key) order, each
- * with the cursor after it, which never passes `horizon()` (the app's now, read after the
- * snapshot). The caller's `guard` maps lock errors; the snapshot is dropped however the iteration
- * ends (a `return()` from a cancelled read runs the `finally`).
+ * with the cursor after it, which never passes `horizon()` (the app's now) as read before the
+ * snapshot began: a row stamped while the snapshot is taken in chunks (`snapshot.ts`) may be
+ * missing from it, and is read next run. Rows after the app's now as read after the snapshot are
+ * reported as future-stamped. The event loop turns between snapshot chunks and between pages. The
+ * caller's `guard` maps lock errors; the snapshot is dropped however the iteration ends (a
+ * `return()` from a cancelled read runs the `finally`).
  */
-export function* cursorPages(
+export async function* cursorPages(
   db: Database.Database,
   t: TableInfo,
   selectSql: string,
@@ -87,7 +90,7 @@ export function* cursorPages(
   pageSize: number,
   guard: <T>(fn: () => T) => T,
   horizon: () => string,
-): Generator<CursorPage> {
+): AsyncGenerator<CursorPage> {
   if (!t.updatedAt) return;
   // A name of its own per pass: two reads on one connection (two pairs on one table) never share one.
   const name = `concord_scan_${++scans}`;
@@ -95,29 +98,26 @@ export function* cursorPages(
   const k = t.primaryKey.map((_, i) => `k${i}`);
   const sk = k.map((c) => `s.${c}`).join(', ');
   const params = k.map(() => '?').join(', ');
-  let from: unknown[] = [];
-  let where = '1';
+  let range: Range = { where: '1', params: [], since: null };
   if (stored && lookBackSeconds > 0) {
     // The look-back catches rows committed late with an earlier stamp (a slow transaction, a
     // skewed writer): rows stamped up to `lookBackSeconds` before the previous read began. Taken
     // from the cursor's own stamp instead, a burst of rows stamped within the window (Concord's
     // own writes) would be read again on every run until newer rows arrived.
     // Rows sharing the cursor's own stamp are always read again (coarse clocks stamp many rows alike).
-    const since = Math.min(Date.parse(stored.readAt ?? stored.ts) - lookBackSeconds * 1000, Date.parse(stored.ts));
-    where = `ts = '' OR ts >= ?`;
-    from = [new Date(Math.max(since, -8.64e15)).toISOString()];
+    const since = new Date(Math.max(Math.min(Date.parse(stored.readAt ?? stored.ts) - lookBackSeconds * 1000, Date.parse(stored.ts)), -8.64e15)).toISOString();
+    range = { where: `ts = '' OR ts >= ?`, params: [since], since };
   } else if (stored) {
-    where = `ts = '' OR (ts, ${k.join(', ')}) >= (?, ${params})`;
-    from = [stored.ts, ...stored.key];
+    range = { where: `ts = '' OR (ts, ${k.join(', ')}) >= (?, ${params})`, params: [stored.ts, ...stored.key], since: stored.ts };
   }
-  const keyCols = t.primaryKey.map((name, i) => `${quoteIdent(name)} AS k${i}`).join(', ');
   try {
+    // Before the snapshot: the position never moves past it (see above), and the next run's look-back counts from it.
+    const began = guard(horizon);
     // Inside the try: a snapshot that fails half-way (a busy database) is dropped like any other.
-    guard(() => {
-      db.exec(`CREATE TEMP TABLE ${scan} (ts TEXT NOT NULL, ${k.join(', ')})`);
-      db.prepare(`INSERT INTO temp.${scan} SELECT * FROM (SELECT ${tsExpression(t.updatedAt ?? '')} AS ts, ${keyCols} FROM main.${quoteIdent(t.name)}) WHERE ${where}`).run(...from);
-      db.exec(`CREATE INDEX temp.${quoteIdent(`${name}_order`)} ON ${scan} (ts, ${k.join(', ')})`);
-    });
+    guard(() => db.exec(`CREATE TEMP TABLE ${scan} (ts TEXT NOT NULL, ${k.join(', ')})`));
+    // The index exists before the rows: each chunk maintains it, instead of one sort of a million rows at the end.
+    guard(() => db.exec(`CREATE INDEX temp.${quoteIdent(`${name}_order`)} ON ${scan} (ts, ${k.join(', ')})`));
+    await fillSnapshot(db, t, name, range, guard, pause);
     const on = t.primaryKey.map((name, i) => `x.${quoteIdent(name)} = s.k${i}`).join(' AND ');
     const head = `SELECT x.*, s.ts AS __concord_pos FROM temp.${scan} s JOIN (${selectSql}) x ON ${on}`;
     const order = `ORDER BY s.ts, ${sk} LIMIT ?`;
@@ -125,6 +125,7 @@ export function* cursorPages(
     const next = db.prepare(`${head} WHERE (s.ts, ${sk}) > (?, ${params}) ${order}`);
     // Read after the snapshot: every row in it was stamped before this, if the app's clock is right.
     const now = guard(horizon);
+    const cap = began < now ? began : now;
     let position = stored;
     // One row past the page says whether another page follows, so the last batch is never empty.
     let rows = guard(() => first.all(pageSize + 1) as Record<string, unknown>[]);
@@ -132,13 +133,14 @@ export function* cursorPages(
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       const pos = last?.__concord_pos;
-      // Rows come in time order: the position moves over rows up to now and stops before the first later one.
+      // Rows come in time order: the position moves over rows up to the cap and stops before the first later one.
       const future = page.filter((r) => typeof r.__concord_pos === 'string' && r.__concord_pos > now);
-      const lastNow = future.length === 0 ? last : page.findLast((r) => typeof r.__concord_pos === 'string' && r.__concord_pos !== '' && r.__concord_pos <= now);
+      const lastNow = page.findLast((r) => typeof r.__concord_pos === 'string' && r.__concord_pos !== '' && r.__concord_pos <= cap);
       const at = lastNow?.__concord_pos;
       if (lastNow && typeof at === 'string' && at !== '') position = { ts: at, key: pkValues(t, lastNow) };
-      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key), readAt: now }, future };
+      yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key), readAt: began }, future };
       if (!last || rows.length <= pageSize) return;
+      await pause();
       rows = guard(() => next.all(String(pos), ...pkValues(t, last), pageSize + 1) as Record<string, unknown>[]);
     }
   } finally {
@@ -146,3 +148,6 @@ export function* cursorPages(
     if (db.open) db.exec(`DROP TABLE IF EXISTS temp.${scan}`);
   }
 }
+
+/** One turn of the event loop: the server answers and a Cancel lands between chunks and pages. */
+const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
