@@ -7,7 +7,8 @@
  */
 import type { Side } from '../../api/model';
 import { KEY_PART, keyParts } from '../../core/matching';
-import type { KeyRange } from './working-state';
+import type { Link } from '../../core/link';
+import type { KeyRange, StagedRecord } from './working-state';
 import { completeItems, stateOf, type LinkedItem } from './assemble';
 import { BATCH, other, SIDES, type RunContext } from './context';
 import { planLinked } from './plan-batch';
@@ -44,25 +45,31 @@ async function relinkReplaced(run: RunContext): Promise<void> {
     after = page[page.length - 1]?.linkId ?? after;
     const items: LinkedItem[] = [];
     for (const { linkId, sides } of page) {
-      if (sides.length !== 1) continue;
-      const side = sides[0] as Side;
-      const link = state.link(linkId);
-      const key = link ? (side === 'left' ? link.leftKey : link.rightKey) : null;
-      if (!link || key == null || link.deletedSide !== null) continue;
-      const range = identityRange(run, key);
-      if (!range) continue;
-      const candidates = run.work.stagedInRange(side, range);
-      const hit = candidates[0];
-      if (candidates.length !== 1 || !hit || run.work.goneWithKey(side, range).length !== 1) continue;
-      const relinked = { ...link, [side === 'left' ? 'leftId' : 'rightId']: hit.id };
-      state.transaction(() => {
-        run.work.releaseReplacedId(side, hit.id);
-        state.upsertLink(run.pairId, relinked);
-        run.work.unstage(side, [hit.id]);
-        run.work.unmarkGone(linkId);
-      });
-      const item: LinkedItem = { link: relinked };
-      item[side] = stateOf(run, side, hit);
+      // Each gone side on its own: both records of a link may have gone at once (one deleted, the
+      // other re-created under a new id), and the re-created one is still this link's record.
+      let link = state.link(linkId);
+      const found: { side: Side; hit: StagedRecord }[] = [];
+      for (const side of sides) {
+        const key = link ? (side === 'left' ? link.leftKey : link.rightKey) : null;
+        if (!link || key == null || link.deletedSide !== null) continue;
+        const range = identityRange(run, key);
+        if (!range) continue;
+        const candidates = run.work.stagedInRange(side, range);
+        const hit = candidates[0];
+        if (candidates.length !== 1 || !hit || run.work.goneWithKey(side, range).length !== 1) continue;
+        const relinked: Link = { ...link, [side === 'left' ? 'leftId' : 'rightId']: hit.id };
+        state.transaction(() => {
+          run.work.releaseReplacedId(side, hit.id);
+          state.upsertLink(run.pairId, relinked);
+          run.work.unstage(side, [hit.id]);
+          run.work.unmarkGone(linkId, side);
+        });
+        link = relinked;
+        found.push({ side, hit });
+      }
+      if (!link || found.length === 0) continue;
+      const item: LinkedItem = { link };
+      for (const { side, hit } of found) item[side] = stateOf(run, side, hit);
       items.push(item);
     }
     await planLinked(run, await completeItems(run, items));

@@ -117,8 +117,10 @@ export function createWorkingState(db: Db, pairId: string) {
         `UPDATE links SET ${col} = NULL WHERE pair_id = @pairId AND ${col} = @appId AND id IN (SELECT link_id FROM run_gone WHERE pair_id = @pairId AND side = @side AND replaced = 1)`,
       ).run({ pairId, appId, side });
     },
-    unmarkGone(linkId: number): void {
-      prepare('DELETE FROM run_gone WHERE pair_id = ? AND link_id = ?').run(pairId, linkId);
+    /** A gone link found after all (relinked): every side of it, or just `side`. */
+    unmarkGone(linkId: number, side?: Side): void {
+      if (side) prepare('DELETE FROM run_gone WHERE pair_id = ? AND link_id = ? AND side = ?').run(pairId, linkId, side);
+      else prepare('DELETE FROM run_gone WHERE pair_id = ? AND link_id = ?').run(pairId, linkId);
     },
     /** A page of gone links: the link id, which sides are gone, and which of those had their id reused. */
     gonePage(afterId: number, limit: number): { linkId: number; sides: Side[]; replaced: Side[] }[] {
