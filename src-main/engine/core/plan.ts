@@ -5,7 +5,7 @@
  * grouped by match key (with the linked records that hold those keys). No I/O.
  */
 import type { PairConfig, Side } from '../api/model';
-import { canonicalHash, contentKey, recordsEqual, type CanonicalRecord } from './canonical';
+import { canonicalEqual, canonicalHash, contentKey, recordsEqual, type CanonicalRecord } from './canonical';
 import type { AppRecordLike as AppRecord, Link, ProposedConflict } from './link';
 import { toCanonical } from './mapping';
 import { changedSinceBase, decideDelete, decideLinked, deletePolicy, DEFAULT_SIDE_NAMES, type Overwrite } from './merge';
@@ -35,6 +35,8 @@ export type PlannedOp = {
   /** An update's written fields as each side held them when planned: journaled, so a rerun after a crash can finish this decision (core/resume.ts). */
   seen?: Record<Side, CanonicalRecord>;
   journalId?: number;
+  /** Whether each side holds the base once this decision's writes land (a field left in conflict: no). A side that will not keeps no version (settledVersion). */
+  settles?: Record<Side, boolean>;
   /** An update's target record as read (its raw fields): written in its own forms, "yes"/"no" stays (core/mapping.ts `fromCanonical`). */
   current?: Record<string, unknown>;
 };
@@ -133,6 +135,9 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   const updateOps = (link: LinkRef, l: NonNullable<RecordState>, r: NonNullable<RecordState>, d: ReturnType<typeof decideLinked>, recLabel: string) => {
     const lp = Object.keys(d.leftPatch);
     const rp = Object.keys(d.rightPatch);
+    // Whether each side will hold the base once both patches land (not while a field stays in conflict).
+    const holdsBase = (s: NonNullable<RecordState>, patch: CanonicalRecord) => names.every((f) => canonicalEqual(Object.hasOwn(patch, f) ? patch[f] : (s.canon[f] ?? null), d.base[f] ?? null));
+    const settles = { left: holdsBase(l, d.leftPatch), right: holdsBase(r, d.rightPatch) };
     for (const [side, patch, target, source] of [
       ['left', d.leftPatch, l, r],
       ['right', d.rightPatch, r, l],
@@ -156,6 +161,7 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
           right: Object.fromEntries(Object.keys(patch).map((f) => [f, r.canon[f] ?? null])),
         },
         current: target.rec.fields,
+        settles,
       };
       if (input.optimistic[side] && target.rec.version !== undefined) op.ifVersion = target.rec.version;
       plan.ops.push(op);

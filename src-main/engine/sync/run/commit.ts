@@ -78,8 +78,9 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
     // side while the base lags behind what was written (a steward's first of two writes), not the
     // source while a write to it is still pending (a merge written to both sides).
     const settled = Object.entries(op.values).every(([f, v]) => canonicalEqual(base[f] ?? null, v ?? null));
-    const written = settled ? (res.version ?? null) : null;
-    const source = op.otherPending.length === 0 ? op.sourceVersion : null;
+    const other = op.side === 'left' ? 'right' : 'left';
+    const written = settled && op.settles?.[op.side] !== false ? (res.version ?? null) : null;
+    const source = op.otherPending.length === 0 && op.settles?.[other] !== false ? op.sourceVersion : null;
     state.upsertLink(pairId, { ...link, base, leftVersion: op.side === 'left' ? written : source, rightVersion: op.side === 'right' ? written : source });
   }
   counts.updated++;
