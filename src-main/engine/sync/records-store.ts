@@ -1,31 +1,15 @@
 /** Conflicts, failed records and the activity log of a pair, in the store. */
 import { randomUUID } from 'node:crypto';
-import type { ActivityEntry, CanonicalValue, ConflictDetail, ConflictField, ConflictKind, ConflictStatus, FailedRecord, Side } from '../api/model';
+import type { ActivityEntry, CanonicalValue, ConflictKind, ConflictStatus, FailedRecord, Side } from '../api/model';
+import type { ConflictData, ProposedConflict } from '../core/link';
 import { statementCache, type Db } from '../store/db';
 import { conflictSearchText, fieldsLabel } from './conflict-list';
 import { now } from './state-store';
 
-export type ConflictData = {
-  fields: ConflictField[];
-  deletedSide?: Side;
-  duplicate?: ConflictDetail['duplicate'];
-  /** Each side's record version when the values in `fields` were read: a resolve refuses when it moved (PITFALLS 3). */
-  versions?: Partial<Record<Side, string | null>>;
-};
+export type { ConflictData } from '../core/link';
 
-export type ConflictRow = {
-  id: string;
-  pairId: string;
-  linkId: number | null;
-  kind: ConflictKind;
-  leftId: string | null;
-  rightId: string | null;
-  record: string;
-  fields: string[];
-  data: ConflictData;
-  status: ConflictStatus;
-  detectedAt: string;
-};
+/** A stored conflict: what the planner proposed, with its id, link, status and time. */
+export type ConflictRow = ProposedConflict & { id: string; linkId: number | null; status: ConflictStatus; detectedAt: string };
 
 type RawConflict = {
   id: string;
