@@ -61,8 +61,13 @@ export function assembleBatch(run: RunContext, side: Side, batch: StreamBatch, o
         continue;
       }
       const s = stateOf(run, side, rec);
-      if (link.deletedSide === null && !interrupted && recordsEqual(s.canon, link.base, run.names)) {
-        // Same values, new version (touched, or our own write read back): keep the version; the other side is not read.
+      // The other record is known to hold the base (its link keeps a version): an unchanged record here leaves nothing to do.
+      const otherSettled = (side === 'left' ? link.rightVersion : link.leftVersion) !== null;
+      if (link.deletedSide === null && !interrupted && otherSettled && recordsEqual(s.canon, link.base, run.names)) {
+        // Same values, new version (touched, or our own write read back): keep the version; the
+        // other side is not read. Not so when the other record differs from the base (a field in
+        // conflict): its change may be one its feed showed already, so this record's return to
+        // the base must meet it here.
         const version = versionOf(s);
         if (version !== storedVersion) state.setVersion(link.id, side, version);
         run.counts.skipped++;
