@@ -390,6 +390,13 @@ export type CollectionInfo = {
   fields: CollectionField[];
   primaryKey: string[];
   changeDetection: ChangeDetection[];
+  /**
+   * The app never gives a record's id to another record (an AUTOINCREMENT key, ids Concord
+   * generates): a record read under a linked id is that record, however much it changed. Absent:
+   * ids may be reused (a plain SQLite row id, ids a user types), and a linked id whose record
+   * changed wholesale is checked before it is taken for the same record.
+   */
+  stableIds?: boolean;
 };
 
 export type RunProgress = {

@@ -57,10 +57,11 @@ export function openSides(connections: ConnectionService, config: PairConfig): R
 }
 
 /** Mapped fields missing in an app (a renamed or dropped column): the pair pauses naming them (PITFALLS 11). */
-export async function missingFieldProblem(io: Record<Side, SideIo>, config: PairConfig): Promise<string | null> {
+export async function missingFieldProblem(io: Record<Side, SideIo>, config: PairConfig, stableIds?: Record<Side, boolean>): Promise<string | null> {
   for (const side of SIDES) {
     const { collections } = await io[side].describe();
     const col = collections.find((c) => c.name === config[side].collection);
+    if (stableIds) stableIds[side] = col?.stableIds === true;
     if (!col) return `The collection "${config[side].collection}" no longer exists in ${io[side].label} — choose another collection in the pair's settings, then resume the pair.`;
     const have = new Set(col.fields.map((f) => f.name));
     const gone = mappedAppFields(config.fields, side).filter((f) => !have.has(f.field));
@@ -81,12 +82,14 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
   const counts = emptyCounts();
   const io = openSides(deps.connections, pair.config);
   try {
-    const problem = await missingFieldProblem(io, pair.config);
+    const stableIds = { left: false, right: false };
+    const problem = await missingFieldProblem(io, pair.config, stableIds);
     if (problem) {
       deps.pairs.setPaused(req.pairId, true, problem);
       return { status: 'halted', counts, error: problem };
     }
     const run = openRun(deps, req, pair.config, io, counts);
+    run.stableIds = stableIds;
     const ends = { left: {}, right: {} } as Record<Side, DetectEnd>;
     run.progress('reading');
     for (const side of SIDES) {
@@ -160,6 +163,7 @@ function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: Record<
     interrupted: new Map(),
     hasPendingCreates: false,
     hasLinks: deps.state.hasLinks(req.pairId),
+    stableIds: { left: false, right: false },
     planned: new Set(),
     unprocessed: { left: new Set(), right: new Set() },
     rateLimited: null,

@@ -25,6 +25,8 @@ export type TableInfo = {
   primaryKey: string[];
   /** A WITHOUT ROWID table: even an INTEGER PRIMARY KEY is an ordinary column SQLite never fills in. */
   withoutRowid: boolean;
+  /** Declared AUTOINCREMENT: SQLite never gives a deleted row's id to a new row. */
+  autoIncrement: boolean;
   updatedAt: string | null;
   flag: string | null;
   /** Whether updated_at holds epoch numbers (seconds or ms) rather than text. */
@@ -123,7 +125,9 @@ export function readTables(db: Database.Database, options: SqliteSchemaOptions):
     const flag = safePick(columns, options.flagColumn, FLAG_NAMES, name, 'sync flag');
     const declared = updatedAt ? (columns.find((c) => c.name === updatedAt)?.declaredType ?? '') : '';
     const withoutRowid = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").pluck().safeIntegers(false).get(name) === 1;
-    tables.push({ name, columns, primaryKey, withoutRowid, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number', timeZone: options.timeZone ?? null });
+    const createSql = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(name);
+    const autoIncrement = typeof createSql === 'string' && /\bAUTOINCREMENT\b/i.test(createSql);
+    tables.push({ name, columns, primaryKey, withoutRowid, autoIncrement, updatedAt, flag, updatedAtNumeric: valueTypeOf(declared) === 'number', timeZone: options.timeZone ?? null });
   }
   return tables;
 }
@@ -165,5 +169,6 @@ export function collectionInfo(table: TableInfo): CollectionInfo {
     })),
     primaryKey: table.primaryKey,
     changeDetection: modesOf(table),
+    ...(table.autoIncrement ? { stableIds: true } : {}),
   };
 }

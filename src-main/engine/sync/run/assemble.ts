@@ -18,7 +18,7 @@ import { other, type RunContext } from './context';
 import type { StreamBatch } from '../side-io';
 
 /** A linked record to plan: each side's state (undefined: not read yet; null: gone from its app). */
-export type LinkedItem = { link: Link; left?: RecordState; right?: RecordState };
+export type LinkedItem = { link: Link; left?: RecordState; right?: RecordState; /** This side's record changed wholesale under the linked id (see completeItems). */ suspect?: Side };
 
 const idOn = (link: Link, side: Side) => (side === 'left' ? link.leftId : link.rightId);
 export const stateOf = (run: RunContext, side: Side, rec: AppRecord): NonNullable<RecordState> => ({ rec, canon: toCanonical(run.config.fields, side, rec.fields) });
@@ -73,14 +73,9 @@ export function assembleBatch(run: RunContext, side: Side, batch: StreamBatch, o
         run.counts.skipped++;
         continue;
       }
-      if (link.deletedSide === null && !interrupted && isOtherRecord(s.canon, link.base, run.names, run.config.matchKeys, run.config.fallbackKeys)) {
-        // Another record under the linked id (a reused row id): the linked record is gone, and this
-        // one is new — it is matched like any new record, never written over the linked one's partner.
-        run.work.markGone(side, [link.id], true);
-        staged.push({ rec, key: run.keyOf(s.canon), content: contentKey(s.canon, run.names) });
-        continue;
-      }
       const item: LinkedItem = { link };
+      // Perhaps another record under the linked id (a reused row id): decided once the partner is read (completeItems).
+      if (!run.stableIds[side] && link.deletedSide === null && !interrupted && isOtherRecord(s.canon, link.base, run.names, run.config.matchKeys, run.config.fallbackKeys)) item.suspect = side;
       item[side] = s;
       items.push(item);
     }
@@ -112,16 +107,32 @@ export async function completeItems(run: RunContext, items: LinkedItem[]): Promi
   }
   const ready: LinkedItem[] = [];
   const gone: Record<Side, number[]> = { left: [], right: [] };
+  const replaced: { side: Side; linkId: number; rec: AppRecord; canon: NonNullable<RecordState>['canon'] }[] = [];
   for (const it of items) {
+    // A record whose identity changed wholesale while its partner still holds the base is another
+    // record the app gave the linked id (a reused row id, a table rebuilt): the linked record is
+    // gone and this one is new — never written over the partner. When the partner changed too,
+    // it stays one record and meets the conflict rules: a steward sees both.
+    const s = it.suspect;
+    const mine = s ? it[s] : null;
+    const partner = s ? it[other(s)] : null;
+    if (s && mine && partner && recordsEqual(partner.canon, it.link.base, run.names)) {
+      replaced.push({ side: s, linkId: it.link.id, rec: mine.rec, canon: mine.canon });
+      continue;
+    }
     // A side that was deleted without propagation (a tombstone) is not "gone" again.
     const goneSides = (['left', 'right'] as const).filter((s) => it[s] === null && it.link.deletedSide !== s);
     if (goneSides.length === 0) ready.push(it);
     for (const s of goneSides) gone[s].push(it.link.id);
   }
-  if (gone.left.length + gone.right.length > 0) {
+  if (gone.left.length + gone.right.length + replaced.length > 0) {
     run.deps.state.transaction(() => {
       run.work.markGone('left', gone.left);
       run.work.markGone('right', gone.right);
+      for (const r of replaced) {
+        run.work.markGone(r.side, [r.linkId], true);
+        run.work.stage(r.side, [{ rec: r.rec, key: run.keyOf(r.canon), content: contentKey(r.canon, run.names) }]);
+      }
     });
   }
   return ready;

@@ -60,6 +60,8 @@ export type RunContext = {
    * record can be linked and no complete scan can find a linked record gone, so lookups are skipped.
    */
   hasLinks: boolean;
+  /** Per side: the app never reuses a record's id (CollectionInfo.stableIds), so a linked id needs no identity check. */
+  stableIds: Record<Side, boolean>;
   /** Links planned this run: the other side's read skips them (their versions may not have moved, e.g. a failed write). */
   planned: Set<number>;
   /** Ids of records whose op a rate limit or a cancel left unsent: their flags stay, the cursor stays. */
