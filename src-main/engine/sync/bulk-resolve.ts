@@ -18,7 +18,7 @@ import { commitWritten, toWriteOp } from './run/commit';
 import { emptyCounts } from './pair-store';
 import { versionOf, type PlannedOp } from '../core/plan';
 import type { ConflictRow } from './records-store';
-import { describeResolution } from './resolver';
+import { describeResolution, refreshedData } from './resolver';
 import { openSides, type RunDeps } from './runner';
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
@@ -58,20 +58,7 @@ export async function resolveFieldBatch(deps: RunDeps, pairId: string, conflicts
 
     /** A side moved since the conflict was recorded: the conflict shows what is there now, and waits for the steward. */
     const refresh = (c: ConflictRow, now: Partial<Record<Side, Read>>, side: Side) => {
-      const versions = { ...c.data.versions };
-      const fields = c.data.fields.map((f) => {
-        const next = { ...f };
-        for (const s of SIDES) {
-          const cur = now[s];
-          if (f[s] !== undefined && cur) next[s] = cur.canon[f.name] ?? null;
-        }
-        return next;
-      });
-      for (const s of SIDES) {
-        const cur = now[s];
-        if (cur) versions[s] = versionOf(cur);
-      }
-      deps.records.updateConflictData(c.id, { ...c.data, fields, versions });
+      deps.records.updateConflictData(c.id, refreshedData(c.data, now));
       fail(c, `This record changed in ${io[side].label} since the conflict was detected. The conflict was refreshed with the new values: review it and resolve it on its own.`);
     };
     const close = (c: ConflictRow, resolution: Resolution) => {

@@ -12,7 +12,7 @@ import type { AppRecord, WriteResult } from '../connectors/types';
 import { commitWritten, toWriteOp, type CommitTarget } from './run/commit';
 import { emptyCounts } from './pair-store';
 import { versionOf, type PlannedOp } from '../core/plan';
-import type { ConflictRow } from './records-store';
+import type { ConflictData, ConflictRow } from './records-store';
 import { openSides, type RunDeps } from './runner';
 import type { SideIo } from './side-io';
 
@@ -76,16 +76,10 @@ function plannedOp(c: Pick<Ctx, 'conflict'>, fields: Omit<PlannedOp, 'otherPendi
   return { link: null, sourceId: null, sourceVersion: null, decidedBase: {}, otherPending: [], label: c.conflict.record, overwrites: [], ...fields };
 }
 
-/**
- * A record changed in its app since the conflict was recorded (other values, or another version):
- * the conflict is refreshed with what both apps hold now and the resolution refused, so the
- * steward decides on the values really there (PITFALLS 3, 16). The conflict stays open.
- */
-async function refuseChanged(c: Ctx, side: Side): Promise<never> {
-  const ids: Record<Side, string | null> = { left: c.conflict.leftId, right: c.conflict.rightId };
-  const now = { left: await readSide(c, 'left', ids.left), right: await readSide(c, 'right', ids.right) };
-  const versions = { ...c.conflict.data.versions };
-  const fields = c.conflict.data.fields.map((f) => {
+/** A conflict's stored values and versions replaced by what each app holds now (a side not read keeps its own). */
+export function refreshedData(data: ConflictData, now: Partial<Record<Side, Read | null>>): ConflictData {
+  const versions = { ...data.versions };
+  const fields = data.fields.map((f) => {
     const next = { ...f };
     for (const s of SIDES) {
       const cur = now[s];
@@ -97,7 +91,18 @@ async function refuseChanged(c: Ctx, side: Side): Promise<never> {
     const cur = now[s];
     if (cur) versions[s] = versionOf(cur);
   }
-  c.deps.state.transaction(() => c.deps.records.updateConflictData(c.conflict.id, { ...c.conflict.data, fields, versions }));
+  return { ...data, fields, versions };
+}
+
+/**
+ * A record changed in its app since the conflict was recorded (other values, or another version):
+ * the conflict is refreshed with what both apps hold now and the resolution refused, so the
+ * steward decides on the values really there (PITFALLS 3, 16). The conflict stays open.
+ */
+async function refuseChanged(c: Ctx, side: Side): Promise<never> {
+  const ids: Record<Side, string | null> = { left: c.conflict.leftId, right: c.conflict.rightId };
+  const now = { left: await readSide(c, 'left', ids.left), right: await readSide(c, 'right', ids.right) };
+  c.deps.state.transaction(() => c.deps.records.updateConflictData(c.conflict.id, refreshedData(c.conflict.data, now)));
   throw new ApiError('conflict', `This record changed in ${c.io[side].label} since the conflict was detected. The conflict was refreshed with the new values: review them and resolve again.`);
 }
 

@@ -167,10 +167,7 @@ function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: Record<
     planned: new Set(),
     unprocessed: { left: new Set(), right: new Set() },
     rateLimited: null,
-    cursors: { left: null, right: null },
-    complete: { left: false, right: false },
     totals: { left: null, right: null },
-    toWrite: 0,
     written: 0,
     phase: 'reading',
     progress(phase) {

@@ -6,7 +6,6 @@
  */
 import type { PairConfig, RunCounts, RunProgress, Side } from '../../api/model';
 import type { ConnectionService } from '../../connections/service';
-import type { Cursor } from '../../connectors/types';
 import type { CanonicalRecord } from '../../core/canonical';
 import type { Interrupted } from '../../core/resume';
 import type { PairStore } from '../pair-store';
@@ -67,10 +66,7 @@ export type RunContext = {
   /** Ids of records whose op a rate limit or a cancel left unsent: their flags stay, the cursor stays. */
   unprocessed: Record<Side, Set<string>>;
   rateLimited: RateLimited | null;
-  cursors: Record<Side, Cursor | null>;
-  complete: Record<Side, boolean>;
   totals: Record<Side, number | null>;
-  toWrite: number;
   written: number;
   /** The stage running now, as progress reports name it. */
   phase: RunProgress['phase'];
