@@ -36,6 +36,8 @@ test('every control on every screen has an accessible name, and the keyboard rea
   // Pairs, by keyboard only: Tab from the page's start reaches Sync now and Full resync of the demo card.
   await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pairs' }).click();
   await expectAllNamed(app, 'the pairs screen');
+  // A streamed run shows its conflicts before it ends: the card's actions are enabled (reachable) once the demo's run has finished.
+  await expect(app.getByRole('button', { name: 'Sync now' })).toBeEnabled({ timeout: 30_000 });
   const reached = new Set<string>();
   await app.locator('body').focus();
   for (let i = 0; i < 40 && reached.size < 3; i++) {
