@@ -55,7 +55,19 @@ export type WriteOp =
 
 /** One result per op, in order; never all-or-nothing. */
 export type WriteResult =
-  | { ok: true; id: string; version?: string; updatedAt?: string }
+  | {
+      ok: true;
+      id: string;
+      version?: string;
+      updatedAt?: string;
+      /**
+       * Cursor mode: where the written record now sorts in the connector's change order (for SQL
+       * tables its normalised last-modified time), as text that sorts in that order. Opaque to the
+       * engine, which hands it back through `ChangesOptions.ownWrites` so the next read can leave
+       * out the record while it still sorts there: a change the app makes moves it.
+       */
+      stamp?: string;
+    }
   | {
       ok: false;
       error: string;
@@ -71,7 +83,20 @@ export type ChangesOptions = {
   batchSize?: number;
   /** Cursor mode: seconds to look back behind the cursor's timestamp (clock skew, late commits). */
   lookBackSeconds?: number;
+  /**
+   * Cursor mode: the records Concord itself wrote that still hold what it wrote, each with the
+   * `stamp` its write returned, from `since` (a stamp, inclusive) in (stamp, id) order after
+   * `after`, at most `limit` at a time. A connector may leave out of the read a record that still
+   * sorts at exactly that stamp — Concord's own write, which the next run must not read in full
+   * (a first sync's writes would otherwise be read back once: 750k records at 1M). It may do so
+   * only where its stamps are fine enough that an edit by the app cannot keep the stamp (SQLite:
+   * only stamps with milliseconds), and it still moves its cursor over the records it left out.
+   */
+  ownWrites?: OwnWrites;
 };
+
+export type OwnWrite = { id: string; stamp: string };
+export type OwnWrites = (since: string, after: OwnWrite | null, limit: number) => OwnWrite[];
 
 export interface Connector {
   /** `leftOut`: what the app holds that Concord cannot sync, with why (a table without a primary key). */

@@ -21,6 +21,12 @@ export type Link = {
    */
   leftKey?: string | null;
   rightKey?: string | null;
+  /**
+   * Each side's stamp as Concord's own write returned it (`WriteResult.stamp`): a cursor read may
+   * leave that record out while it still sorts there. Kept only beside a version; absent: none.
+   */
+  leftStamp?: string | null;
+  rightStamp?: string | null;
 };
 
 /** A record as a connector sees it (connectors/types.ts `AppRecord`, structurally). */

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations';
+import { createRunTables } from './run-tables';
 
 export type Db = Database.Database;
 
@@ -31,6 +32,10 @@ export function openDatabase(dataDir: string, options: { nativeBinding?: string 
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  // TEMP tables (a run's working state, run-tables.ts) spill to a temporary file past the page
+  // cache instead of growing the heap: a million staged records stay out of memory.
+  db.pragma('temp_store = FILE');
+  createRunTables(db);
   return db;
 }
 

@@ -1,5 +1,5 @@
 /** Conflicts, failed records and the activity log of a pair, in the store. */
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../store/time-ordered-id';
 import type { ActivityEntry, CanonicalValue, ConflictKind, ConflictStatus, FailedRecord, Side } from '../api/model';
 import type { ConflictData, ProposedConflict } from '../core/link';
 import { statementCache, type Db } from '../store/db';
@@ -106,7 +106,7 @@ export function createRecordsStore(db: Db) {
         );
         return { id: existing, isNew: false };
       }
-      const id = randomUUID();
+      const id = timeOrderedId();
       prepare(
         "INSERT INTO conflicts (id, pair_id, link_id, kind, left_id, right_id, record, fields_json, data_json, status, detected_at, search_text, fields_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
       ).run(id, c.pairId, c.linkId, c.kind, c.leftId, c.rightId, c.record, JSON.stringify(c.fields), JSON.stringify(c.data), now(), search, fieldsLabel(c.fields));
@@ -180,7 +180,7 @@ export function createRecordsStore(db: Db) {
         prepare('UPDATE failed SET side = ?, op = ?, error = ?, attempts = ?, next_attempt_at = ?, failed_at = ? WHERE id = ?').run(f.side, f.op, f.error, attempts, next, now(), existing.id);
       } else {
         prepare('INSERT INTO failed (id, pair_id, side, op, left_id, right_id, record, error, attempts, next_attempt_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-          randomUUID(),
+          timeOrderedId(),
           f.pairId,
           f.side,
           f.op,
@@ -232,7 +232,7 @@ export function createRecordsStore(db: Db) {
     },
 
     addActivity(a: Omit<ActivityEntry, 'id' | 'at'> & { recordId: string | null }): string {
-      const id = randomUUID();
+      const id = timeOrderedId();
       prepare(
         'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(

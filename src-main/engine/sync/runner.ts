@@ -17,6 +17,7 @@ import type { PairConfig, RunCounts, RunStatus, Side } from '../api/model';
 import { mappedAppFields } from '../core/mapping';
 import { matchKey } from '../core/matching';
 import type { ConnectionService } from '../connections/service';
+import type { OwnWrites } from '../connectors/types';
 import { emptyCounts } from './pair-store';
 import { SIDES, type RunContext, type RunDeps, type RunRequest } from './run/context';
 import { assembleBatch, completeItems } from './run/assemble';
@@ -40,7 +41,8 @@ export function sideMode(connections: ConnectionService, config: PairConfig, sid
   return { def, mode };
 }
 
-export function openSides(connections: ConnectionService, config: PairConfig): Record<Side, SideIo> {
+/** `ownWrites`: a side's records as Concord's own writes left them (a run's cursor reads leave them out, `ChangesOptions.ownWrites`). */
+export function openSides(connections: ConnectionService, config: PairConfig, ownWrites?: (side: Side) => OwnWrites): Record<Side, SideIo> {
   const make = (side: Side) => {
     const { def, mode } = sideMode(connections, config, side);
     const conn = connections.get(config[side].connectionId);
@@ -51,6 +53,7 @@ export function openSides(connections: ConnectionService, config: PairConfig): R
       mode,
       capabilities: def.capabilities,
       open: () => connections.open(config[side].connectionId),
+      ...(ownWrites ? { ownWrites: ownWrites(side) } : {}),
     });
   };
   return { left: make('left'), right: make('right') };
@@ -80,7 +83,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
   const pair = deps.pairs.get(req.pairId);
   if (!pair) return { status: 'failed', counts: emptyCounts(), error: 'The pair was deleted.' };
   const counts = emptyCounts();
-  const io = openSides(deps.connections, pair.config);
+  const io = openSides(deps.connections, pair.config, (side) => (since, after, limit) => deps.state.ownWrites(pair.id, side, since, after, limit));
   try {
     const stableIds = { left: false, right: false };
     const problem = await missingFieldProblem(io, pair.config, stableIds);

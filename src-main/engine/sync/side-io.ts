@@ -5,7 +5,7 @@
  * so the runner pauses that side (PITFALLS 8).
  */
 import type { ChangeDetection, ConnectorCapabilities, Side } from '../api/model';
-import type { AppRecord, Connector, Cursor, WriteOp, WriteResult } from '../connectors/types';
+import type { AppRecord, Connector, Cursor, OwnWrites, WriteOp, WriteResult } from '../connectors/types';
 
 export class RateLimited extends Error {
   constructor(
@@ -57,7 +57,9 @@ export function createSideIo(opts: {
   mode: ChangeDetection;
   capabilities: ConnectorCapabilities;
   open: () => Connector;
+  ownWrites?: OwnWrites;
 }) {
+  const own = opts.ownWrites ? { ownWrites: opts.ownWrites } : {};
   let conn = opts.open();
 
   /** A connector's 429 as `RateLimited` (the runner pauses the side); any other error as it was. */
@@ -101,7 +103,7 @@ export function createSideIo(opts: {
       await withAuth(async (c) => {
         out.upserts.clear();
         out.deletes.clear();
-        for await (const batch of c.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+        for await (const batch of c.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5, ...own })) {
           // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
           await yieldToEventLoop();
           if (signal.aborted) throw new Error('cancelled');
@@ -141,7 +143,7 @@ export function createSideIo(opts: {
       for (let attempt = 0; ; attempt++) {
         let inPass = 0;
         try {
-          for await (const batch of conn.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+          for await (const batch of conn.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5, ...own })) {
             // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
             await yieldToEventLoop();
             if (signal.aborted) throw new Error('cancelled');

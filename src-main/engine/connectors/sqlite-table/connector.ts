@@ -103,7 +103,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       // The first page is inclusive (`>=`) and starts a look-back window early, so rows that
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
-      for await (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard, horizon)) {
+      for await (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard, horizon, options.ownWrites)) {
         checkAbort(options.signal);
         const batch: ChangeBatch = { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
         if (page.future.length > 0) batch.futureStamped = page.future.map((r) => idOf(t, r));

@@ -23,7 +23,8 @@
  * unparseable timestamp: it only moves on rows that have a real one.
  */
 import type Database from 'better-sqlite3';
-import { jsonKey, keyParam, pkValues, type SqlValue } from './rows';
+import type { OwnWrite, OwnWrites } from '../types';
+import { jsonKey, keyOf, keyParam, pkValues, type SqlValue } from './rows';
 import { quoteIdent, type TableInfo } from './schema';
 import { fillSnapshot, type Range } from './snapshot';
 
@@ -90,6 +91,7 @@ export async function* cursorPages(
   pageSize: number,
   guard: <T>(fn: () => T) => T,
   horizon: () => string,
+  own?: OwnWrites,
 ): AsyncGenerator<CursorPage> {
   if (!t.updatedAt) return;
   // A name of its own per pass: two reads on one connection (two pairs on one table) never share one.
@@ -126,6 +128,9 @@ export async function* cursorPages(
     // Read after the snapshot: every row in it was stamped before this, if the app's clock is right.
     const now = guard(horizon);
     const cap = began < now ? began : now;
+    // Concord's own writes still at the stamp their write returned leave the snapshot unread; the
+    // position still moves over them (on the last page), or the next read would start before them again.
+    const ownLast = own && range.since !== null ? await dropOwnWrites(db, t, name, own, range.since, cap, guard) : null;
     let position = stored;
     // One row past the page says whether another page follows, so the last batch is never empty.
     let rows = guard(() => first.all(pageSize + 1) as Record<string, unknown>[]);
@@ -138,6 +143,7 @@ export async function* cursorPages(
       const lastNow = page.findLast((r) => typeof r.__concord_pos === 'string' && r.__concord_pos !== '' && r.__concord_pos <= cap);
       const at = lastNow?.__concord_pos;
       if (lastNow && typeof at === 'string' && at !== '') position = { ts: at, key: pkValues(t, lastNow) };
+      if (rows.length <= pageSize && ownLast && (!position || ownLast.ts > position.ts)) position = ownLast;
       yield { rows: page, position: position && { ts: position.ts, key: jsonKey(position.key), readAt: began }, future };
       if (!last || rows.length <= pageSize) return;
       await pause();
@@ -146,6 +152,60 @@ export async function* cursorPages(
   } finally {
     // A connection closed mid-read has dropped its TEMP tables already.
     if (db.open) db.exec(`DROP TABLE IF EXISTS temp.${scan}`);
+  }
+}
+
+/** Own writes read per statement while the list of them is copied next to the snapshot. */
+const OWN_PAGE = 2000;
+
+/**
+ * Removes from the snapshot `scan` the rows Concord wrote that still sort at the stamp their write
+ * returned (`ChangesOptions.ownWrites`, those stamped from `since`), and returns the last of them
+ * at or before `cap` as a position. The list is copied a page at a time into a TEMP table beside
+ * the snapshot and the two are joined on key and stamp in SQLite: nothing of those rows is read
+ * into JavaScript. A row the app changed since has another stamp, so it stays and is read.
+ */
+async function dropOwnWrites(
+  db: Database.Database,
+  t: TableInfo,
+  scanName: string,
+  own: OwnWrites,
+  since: string,
+  cap: string,
+  guard: <T>(fn: () => T) => T,
+): Promise<TsCursor | null> {
+  const scan = quoteIdent(scanName);
+  const table = quoteIdent(`${scanName}_own`);
+  const k = t.primaryKey.map((_, i) => `k${i}`);
+  const same = [`o.ts = s.ts`, ...k.map((c) => `o.${c} = s.${c}`)].join(' AND ');
+  try {
+    guard(() => db.exec(`CREATE TEMP TABLE ${table} (ts TEXT NOT NULL, ${k.join(', ')}, PRIMARY KEY (${k.join(', ')}, ts)) WITHOUT ROWID`));
+    const insert = db.prepare(`INSERT OR IGNORE INTO temp.${table} VALUES (?, ${k.map(() => '?').join(', ')})`);
+    for (let after: OwnWrite | null = null; ; ) {
+      const page = own(since, after, OWN_PAGE);
+      if (page.length === 0) break;
+      guard(() =>
+        db.transaction(() => {
+          for (const w of page) {
+            const key = keyOf(t, w.id);
+            if (key) insert.run(w.stamp, ...key);
+          }
+        })(),
+      );
+      after = page[page.length - 1] ?? null;
+      if (page.length < OWN_PAGE) break;
+      await pause();
+    }
+    const last = guard(
+      () =>
+        db.prepare(`SELECT s.* FROM temp.${scan} s JOIN temp.${table} o ON ${same} WHERE s.ts <> '' AND s.ts <= ? ORDER BY s.ts DESC, ${k.map((c) => `s.${c} DESC`).join(', ')} LIMIT 1`).get(cap) as
+          | Record<string, unknown>
+          | undefined,
+    );
+    guard(() => db.prepare(`DELETE FROM temp.${scan} AS s WHERE EXISTS (SELECT 1 FROM temp.${table} o WHERE ${same})`).run());
+    return last && typeof last.ts === 'string' ? { ts: last.ts, key: k.map((c) => last[c] as SqlValue) } : null;
+  } finally {
+    if (db.open) db.exec(`DROP TABLE IF EXISTS temp.${table}`);
   }
 }
 

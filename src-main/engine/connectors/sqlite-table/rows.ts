@@ -85,6 +85,18 @@ function fieldValue(value: unknown): unknown {
   return Buffer.isBuffer(value) ? value.toString('base64') : value;
 }
 
+/**
+ * A written row's `WriteResult.stamp`: its place in cursor order (`tsExpression`'s text), which a
+ * later read compares with its snapshot's to leave Concord's own writes out. Only a time with
+ * milliseconds qualifies: at whole seconds (epoch seconds, `datetime('now')`) the app could edit
+ * the row within the same second and keep the stamp, and that edit would be missed (PITFALLS 6).
+ * A time at exactly .000 is taken for a whole-second one: that write is simply read back once.
+ */
+export function cursorStamp(row: Record<string, unknown>): string | undefined {
+  const ts = row[TS_ALIAS];
+  return typeof ts === 'string' && /\.\d{3}Z$/.test(ts) && !ts.endsWith('.000Z') ? ts : undefined;
+}
+
 export function toRecord(table: TableInfo, row: Record<string, unknown>): AppRecord {
   const fields: Record<string, unknown> = {};
   for (const c of table.columns) fields[c.name] = fieldValue(row[c.name]);

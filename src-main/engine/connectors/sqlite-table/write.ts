@@ -16,7 +16,7 @@
 import type Database from 'better-sqlite3';
 import type { WriteOp, WriteResult } from '../types';
 import { errorMessage } from '../errors';
-import { keyOf, pkWhere, toRecord, toSqlValue, TS_ALIAS, versionSql, type SqlValue } from './rows';
+import { cursorStamp, keyOf, pkWhere, toRecord, toSqlValue, TS_ALIAS, versionSql, type SqlValue } from './rows';
 import { assignKey, isBlankKey, isRowidAlias } from './keys';
 import { affinityOf, quoteIdent, type TableInfo } from './schema';
 import { tsExpression } from './timestamps';
@@ -80,7 +80,8 @@ export function writeOps(db: Database.Database, t: TableInfo, ops: WriteOp[], se
   const done = (row: Row): WriteResult => {
     const stored = triggers ? (select(t.primaryKey.map((k) => row[k] as SqlValue)) ?? row) : row;
     const rec = toRecord(t, stored);
-    return { ok: true, id: rec.id, ...(rec.version ? { version: rec.version } : {}), ...(rec.updatedAt ? { updatedAt: rec.updatedAt } : {}) };
+    const stamp = cursorStamp(stored);
+    return { ok: true, id: rec.id, ...(rec.version ? { version: rec.version } : {}), ...(rec.updatedAt ? { updatedAt: rec.updatedAt } : {}), ...(stamp ? { stamp } : {}) };
   };
 
   const create = (op: Extract<WriteOp, { op: 'create' }>, stamps: Stamps): WriteResult => {

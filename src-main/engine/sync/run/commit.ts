@@ -55,6 +55,8 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
       base: op.decidedBase,
       leftVersion: sideVersion('left'),
       rightVersion: sideVersion('right'),
+      // The created record as its app sorts it now: the next cursor read need not read it back.
+      ...(op.side === 'left' ? { leftStamp: res.stamp ?? null } : { rightStamp: res.stamp ?? null }),
       deletedSide: null,
     });
     if (op.link) op.link.id = id;
@@ -81,7 +83,16 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
     const other = op.side === 'left' ? 'right' : 'left';
     const written = settled && op.settles?.[op.side] !== false ? (res.version ?? null) : null;
     const source = op.otherPending.length === 0 && op.settles?.[other] !== false ? op.sourceVersion : null;
-    state.upsertLink(pairId, { ...link, base, leftVersion: op.side === 'left' ? written : source, rightVersion: op.side === 'right' ? written : source });
+    // The written side's stamp comes with its version; the other side keeps its own only while its version stays.
+    const writtenStamp = written !== null ? (res.stamp ?? null) : null;
+    state.upsertLink(pairId, {
+      ...link,
+      base,
+      leftVersion: op.side === 'left' ? written : source,
+      rightVersion: op.side === 'right' ? written : source,
+      leftStamp: op.side === 'left' ? writtenStamp : source === link.leftVersion ? link.leftStamp : null,
+      rightStamp: op.side === 'right' ? writtenStamp : source === link.rightVersion ? link.rightStamp : null,
+    });
   }
   counts.updated++;
   // Every overwritten value is kept, so a policy's decision can be undone (PITFALLS 3).

@@ -137,7 +137,8 @@ export async function settleGone(run: RunContext): Promise<string | null> {
   // run. `confirmDeletes` is a user's answer for as many records as they saw gone; more gone since
   // then asks again.
   const gone = run.work.goneCounts();
-  const linked = run.deps.state.linkedCount(run.pairId);
+  // Counting the links reads their whole index (a second at a million): only when something is gone.
+  const linked = gone.left > 1 || gone.right > 1 ? run.deps.state.linkedCount(run.pairId) : 0;
   for (const side of SIDES) {
     const n = gone[side];
     const confirmed = run.req.confirmDeletes;
