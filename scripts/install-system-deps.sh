@@ -6,8 +6,22 @@
 #   chromium                     – the browser the end-to-end tests drive (Playwright never downloads one)
 #   xvfb xauth                   – optional headed browser runs
 #   curl                         – fetches Electron's headers for the desktop app's SQLite build (npm start)
+#   mariadb-server               – throwaway MariaDB servers for the MySQL connector's tests (own block below)
 # Run as root (or with sudo). Safe to run again.
 set -euo pipefail
+
+# MariaDB 10.11 for the MySQL connector's tests, which start their own throwaway servers on free
+# ports (src-main/engine/testing/mariadb-server.ts). Debian's postinst starts and enables a system
+# server on 3306: stopped and disabled right after the install, so none runs behind the tests' backs.
+if ! dpkg -s mariadb-server >/dev/null 2>&1; then
+  SUDO_DB=""; [ "$(id -u)" -ne 0 ] && SUDO_DB="sudo"
+  echo "installing: mariadb-server"
+  $SUDO_DB apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO_DB apt-get install -y -qq --no-install-recommends mariadb-server
+  if [ -d /run/systemd/system ]; then $SUDO_DB systemctl disable --now mariadb >/dev/null 2>&1 || true
+  else $SUDO_DB service mariadb stop >/dev/null 2>&1 || true; fi
+fi
+
 PKGS=(python3 make g++ pkg-config libsecret-1-dev gnome-keyring dbus chromium xvfb xauth curl)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -1,6 +1,7 @@
 import type { ActivityEntry, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary, Side } from '../../src-main/engine/api/model';
 import type { ApiMethod } from '../../src-main/engine/api/contract';
 import { ApiCallError } from '../api/call';
+import { takesSecret } from '../components/config-form';
 import type { Outcome, SliceCreator } from './store';
 
 export type PairExtras = {
@@ -210,7 +211,7 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       const old = list.value.find((c) => c.id === connectionId);
       if (!old) return { ok: false, error: new ApiCallError('not-found', 'This connection no longer exists. Reload the page.', 'connections/update') };
       const connector = get().connectors?.find((k) => k.kind === old.connector);
-      const needsStoredSecret = Boolean(connector?.configFields.some((f) => f.secret || f.type === 'password')) && change.secret === '';
+      const needsStoredSecret = takesSecret(connector?.configFields) && change.secret === '';
       const secret = change.secret === '' ? {} : { secret: change.secret };
       if (!needsStoredSecret) {
         const tested = await guard('connections/test', () => call('connections/test', { connector: old.connector, config: change.config, ...secret }));

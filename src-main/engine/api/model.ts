@@ -329,15 +329,41 @@ export type ActivityEntry = {
   restorable: boolean;
 };
 
+/** A value a connection's config may hold (it is stored as JSON). */
+export type ConfigValue = string | number | boolean;
+
+/**
+ * How a field of a connection's settings is drawn: a text box, a file path, a number, a choice,
+ * a checkbox, or a password box for the connection's one secret (which goes to the keychain and
+ * never comes back: the renderer learns only `hasCredential`).
+ */
+export type ConfigFieldKind = 'text' | 'path' | 'number' | 'select' | 'boolean' | 'secret';
+
+/**
+ * One field of a connector's settings form, derived by the engine from the connector's config
+ * schema (`connectors/config-schema.ts`); the renderer draws every connector's form from these.
+ */
 export type ConfigFieldSpec = {
   key: string;
   label: string;
-  type: 'text' | 'path' | 'number' | 'select' | 'password';
+  kind: ConfigFieldKind;
+  /** Must be filled in (when shown). */
   required: boolean;
   help?: string;
+  placeholder?: string;
+  /** Select: its values, in order, and the words shown for them where they differ. */
   options?: string[];
-  /** A secret goes to the keychain, never to the config. */
-  secret?: boolean;
+  optionLabels?: Record<string, string>;
+  /** Number: the bounds, and whether it must be whole. */
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  /** What an empty field means. */
+  default?: ConfigValue;
+  /** Consecutive fields with the same group are drawn under that heading. */
+  group?: string;
+  /** Shown (and checked, and stored) only while the field `key` holds one of `in` (its default when empty). */
+  showWhen?: { key: string; in: ConfigValue[] };
 };
 
 export type ConnectorCapabilities = {

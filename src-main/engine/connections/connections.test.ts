@@ -44,6 +44,16 @@ describe('connections domain', () => {
     expect(list[0]?.capabilities.changeDetection).toEqual(['cursor', 'flag', 'hash']);
   });
 
+  it('checks the settings against the connector\'s schema, field by field, and stores them as it normalised them', async () => {
+    const path = sqliteFile();
+    const bad = await fail('connections/create', { name: 'Shop', connector: 'sqlite-table', config: { path, timeZone: 'Mars/Olympus', busyTimeoutMs: -1 } });
+    expect(bad).toMatchObject({ code: 'invalid-input', issues: [{ path: 'config.timeZone', message: expect.stringContaining('"Mars/Olympus" is not a known IANA time zone name') }, { path: 'config.busyTimeoutMs', message: 'Wait for a busy database (ms) must be at least 0.' }] });
+    const created = (await ok('connections/create', { name: 'Shop', connector: 'sqlite-table', config: { path: ` ${path} `, updatedAtColumn: '', busyTimeoutMs: '2500' } })) as { id: string; config: unknown };
+    expect(created.config).toEqual({ path, busyTimeoutMs: 2500 });
+    const updated = (await ok('connections/update', { connectionId: created.id, config: { path, flagColumn: '  ', timeZone: 'Europe/Berlin' } })) as { config: unknown };
+    expect(updated.config).toEqual({ path, timeZone: 'Europe/Berlin' });
+  });
+
   it('creates, lists, updates and deletes a connection; the secret stays in the credential store', async () => {
     const path = sqliteFile();
     const created = (await ok('connections/create', { name: 'Shop', connector: 'sqlite-table', config: { path }, secret: 's3cret' })) as { id: string; hasCredential: boolean };
@@ -89,6 +99,7 @@ describe('connections domain', () => {
     const e2 = await fail('connections/create', { name: 'X', connector: 'csv-file', config: {} });
     expect(e2.code).toBe('invalid-input');
     expect(e2.message).toContain('Choose the CSV file');
+    expect(e2.issues).toEqual([{ path: 'config.path', message: 'Choose the CSV file.' }]);
 
     const e3 = await fail('connections/create', { name: 'X', connector: 'oracle', config: {} });
     expect(e3).toMatchObject({ code: 'not-found' });

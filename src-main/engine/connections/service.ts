@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { ConnectionSummary } from '../api/model';
 import { ApiError, notFound } from '../api/errors';
 import type { EngineContext } from '../context';
+import { assertConfig, type SecretState } from '../connectors/config-check';
+import { secretKey } from '../connectors/config-schema';
 import { getConnectorDefinition } from '../connectors/registry';
 import type { Connector, ConnectorDefinition } from '../connectors/types';
 
@@ -37,11 +39,12 @@ export type ConnectionStore = ConnectionService & {
 
 export const credentialAccount = (connectionId: string): string => `connection:${connectionId}`;
 
-export function validateConfig(definition: ConnectorDefinition, config: ConnectionConfig): void {
-  const problems = definition.validateConfig(config);
-  if (problems.length) {
-    throw new ApiError('invalid-input', `The ${definition.label} settings need attention: ${problems.join(' ')}`, problems.map((message) => ({ path: 'config', message })));
-  }
+/**
+ * The config as it is stored: checked against the connector's schema (a problem per field, as an
+ * invalid-input error) and normalised (empty boxes and hidden fields left out, text trimmed).
+ */
+export function validateConfig(definition: ConnectorDefinition, config: ConnectionConfig, secret?: SecretState): ConnectionConfig {
+  return assertConfig(definition, config, secret);
 }
 
 export function createConnectionService(ctx: EngineContext): ConnectionStore {
@@ -62,7 +65,7 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
   });
   // Connectors without a secret field (local files) work on a machine whose keychain is missing:
   // for them an unreachable credential store means "no credential", not an error.
-  const takesSecret = (connector: string) => getConnectorDefinition(connector).configFields.some((f) => f.secret === true || f.type === 'password');
+  const takesSecret = (connector: string) => secretKey(getConnectorDefinition(connector).configSchema) !== undefined;
   const has = async (r: Row): Promise<boolean> => {
     const lookup = credentials.has(credentialAccount(r.id));
     return takesSecret(r.connector) ? lookup : lookup.catch(() => false);
@@ -79,8 +82,8 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
     },
     openDraft(connector, config, secret) {
       const definition = getConnectorDefinition(connector);
-      validateConfig(definition, config);
-      return definition.create({ config, secret: async () => secret ?? null, dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+      const checked = validateConfig(definition, config, { secret, stored: false });
+      return definition.create({ config: checked, secret: async () => secret ?? null, dataDir: join(ctx.dataDir, 'connectors', 'draft') });
     },
     async list() {
       const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];
@@ -92,20 +95,21 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
     },
     async create({ name, connector, config, secret }) {
       const definition = getConnectorDefinition(connector);
-      validateConfig(definition, config);
+      const checked = validateConfig(definition, config, { secret, stored: false });
       const id = randomUUID();
       // The secret goes first: a failing keychain must not leave a connection that cannot log in.
       if (secret) await credentials.set(credentialAccount(id), secret);
       const now = new Date().toISOString();
-      db.prepare('INSERT INTO connections (id, name, connector, config_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, name, connector, JSON.stringify(config), now, now);
+      db.prepare('INSERT INTO connections (id, name, connector, config_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, name, connector, JSON.stringify(checked), now, now);
       return service.summary(id);
     },
     async update({ connectionId, name, config, secret }) {
       const r = row(connectionId);
-      if (config) validateConfig(getConnectorDefinition(r.connector), config);
+      // A secret left out keeps the stored one; `null` removes it, which a required secret forbids.
+      const checked = config ? validateConfig(getConnectorDefinition(r.connector), config, secret === null ? { stored: false } : { secret: secret ?? undefined }) : undefined;
       if (secret === null) await credentials.delete(credentialAccount(connectionId));
       else if (secret !== undefined) await credentials.set(credentialAccount(connectionId), secret);
-      db.prepare('UPDATE connections SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(name ?? r.name, config ? JSON.stringify(config) : r.config_json, new Date().toISOString(), connectionId);
+      db.prepare('UPDATE connections SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(name ?? r.name, checked ? JSON.stringify(checked) : r.config_json, new Date().toISOString(), connectionId);
       return service.summary(connectionId);
     },
     async delete(id) {

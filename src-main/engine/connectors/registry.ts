@@ -4,6 +4,7 @@
  */
 import type { ConnectorInfo } from '../api/model';
 import { ApiError } from '../api/errors';
+import { describeConfig } from './config-schema';
 import { csvFileDefinition } from './csv-file';
 import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
@@ -22,6 +23,6 @@ export const connectorInfo = (d: ConnectorDefinition): ConnectorInfo => ({
   kind: d.kind,
   label: d.label,
   description: d.description,
-  configFields: d.configFields,
+  configFields: describeConfig(d.configSchema),
   capabilities: d.capabilities,
 });

@@ -3,7 +3,8 @@
  * writes batches. The engine owns retries, paging decisions, cursors, rate limits and journaling.
  * One conformance suite (`conformance.ts`) runs against every connector.
  */
-import type { CollectionInfo, ConfigFieldSpec, ConnectorCapabilities, ChangeDetection, LeftOutCollection } from '../api/model';
+import type { CollectionInfo, ConfigValue, ConnectorCapabilities, ChangeDetection, LeftOutCollection } from '../api/model';
+import type { ConfigSchema } from './config-schema';
 
 /** A record as a connector sees it: the app's own id, a version if the app has one, raw fields. */
 export type AppRecord = {
@@ -121,22 +122,28 @@ export interface Connector {
 /** Reads a connection's secret from the credential store when the connector needs it; never stored in config. */
 export type SecretReader = () => Promise<string | null>;
 
-export type ConnectorContext = {
-  /** The connection's config (paths, table names, URLs); validated by the definition's schema. */
-  config: Record<string, string | number | boolean>;
+export type ConnectorContext<Config = Record<string, ConfigValue>> = {
+  /** The connection's config (paths, table names, URLs); a declared connector gets it parsed by its schema (`defineConnector`). */
+  config: Config;
   secret: SecretReader;
   /** Folder for the connector's own files, if it needs any. */
   dataDir: string;
 };
 
-/** What a connector folder exports: static metadata and capabilities, and a factory. */
+/**
+ * What a connector folder exports: static metadata and capabilities, and a factory. Build it with
+ * `defineConnector` (config-check.ts), which hands `create` the config its schema parsed.
+ */
 export type ConnectorDefinition = {
   kind: string;
   label: string;
   description: string;
-  configFields: ConfigFieldSpec[];
+  /**
+   * The connection's settings as a zod object (config-schema.ts): the engine derives the form,
+   * the check with a message per field, and whether the connection keeps a secret from it.
+   */
+  configSchema: ConfigSchema;
   capabilities: ConnectorCapabilities;
-  /** Validates the config; returns a list of problems a user can act on (empty = valid). */
-  validateConfig(config: Record<string, unknown>): string[];
+  /** Takes the config as stored (or as a draft sent it). */
   create(ctx: ConnectorContext): Connector;
 };

@@ -3,6 +3,7 @@
  * like CardDAV's) that reports deletes. It exercises the engine's `token` change-detection path,
  * which no shipped connector in this checkout offers yet.
  */
+import { z } from 'zod';
 import type { AppRecord, ChangeBatch, ChangesOptions, Connector, ConnectorDefinition, Cursor, WriteResult } from '../connectors/types';
 
 type Row = { id: string; rev: number; seq: number; fields: Record<string, unknown> };
@@ -64,9 +65,8 @@ export class MemoryAppFixture {
       kind: 'memory-fixture',
       label: 'In-memory app (test fixture)',
       description: 'Test fixture with a sync-token change feed.',
-      configFields: [],
+      configSchema: z.object({}),
       capabilities: { changeDetection: ['token', 'hash'], deletes: 'reported', optimisticWrites: true },
-      validateConfig: () => [],
       create: () => this.connector(),
     };
   }

@@ -5,7 +5,9 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { plural } from '../../components/plural';
 import { useBusy } from '../../components/use-busy';
 import { useConcord, useConcordStore } from '../../store/react';
-import { ConfigFieldInput, describeLeftOut } from '../wizard/ConnectionSteps';
+import { ConfigForm } from '../../components/ConfigForm';
+import { describeFieldPath, fieldMessages, isFieldShown, isSecretField } from '../../components/config-form';
+import { describeLeftOut } from '../wizard/ConnectionSteps';
 import { sideLabel } from '../wizard/mapping-model';
 
 /**
@@ -70,7 +72,11 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
   const c = props.connection;
   if (!c) return <div className="connection-card muted">{sideLabel(props.side)} · loading…</div>;
   const connector = connectors?.find((k) => k.kind === c.connector);
-  const shown = connector?.configFields.filter((f) => !(f.secret || f.type === 'password')).map((f) => ({ label: f.label, value: c.config[f.key] })) ?? Object.entries(c.config).map(([label, value]) => ({ label, value }));
+  // The settings as the form names them (a secret is never among them: only "saved in the keychain").
+  const fields = connector?.configFields;
+  const shown =
+    fields?.filter((f) => !isSecretField(f) && isFieldShown(f, c.config, fields)).map((f) => ({ label: f.label, value: shownValue(c.config[f.key] ?? f.default, f.optionLabels) })) ??
+    Object.entries(c.config).map(([label, value]) => ({ label, value: String(value) }));
 
   async function save(): Promise<void> {
     setError(null);
@@ -96,7 +102,7 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
               <Fragment key={f.label}>
                 <dt>{f.label}</dt>
                 <dd>
-                  <code>{String(f.value ?? '') || '—'}</code>
+                  <code>{f.value || '—'}</code>
                 </dd>
               </Fragment>
             ))}
@@ -119,6 +125,8 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
       ) : (
         <form
           aria-label={`Connection of ${sideLabel(props.side)}`}
+          // The engine's check says what is wrong, beside the field (see the wizard's form).
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
             void save();
@@ -128,15 +136,14 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
             <label htmlFor={`conn-${props.side}-name`}>Connection name</label>
             <input id={`conn-${props.side}-name`} value={name} onChange={(e) => setName(e.target.value)} />
           </div>
-          {connector?.configFields.map((f) => (
-            <ConfigFieldInput
-              key={f.key}
+          {fields && (
+            <ConfigForm
               idPrefix={`conn-${props.side}`}
-              field={f}
-              value={config[f.key]}
-              onValue={(v) => {
+              fields={fields}
+              config={config}
+              onValue={(key, value) => {
                 setError(null);
-                setConfig({ ...config, [f.key]: v });
+                setConfig({ ...config, [key]: value });
               }}
               secret={secret}
               onSecret={(v) => {
@@ -144,13 +151,14 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
                 setSecret(v);
               }}
               secretHelp={c.hasCredential ? 'Leave empty to keep the one stored in your keychain.' : "Stored in your system's keychain, never in Concord's database."}
+              messages={fieldMessages(error, fields)}
             />
-          ))}
+          )}
           <p className="help">
             Point it at the same app's data: a file moved to another folder, a database on a new path, a new password.
             Another app's data is another pair: the records Concord linked here would look deleted.
           </p>
-          <ErrorMessage error={error} />
+          <ErrorMessage error={error} describePath={(path) => describeFieldPath(path, fields)} />
           <div className="actions">
             <button type="submit" className="primary" disabled={saving}>
               {saving ? 'Testing…' : 'Test and save'}
@@ -163,4 +171,10 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
       )}
     </div>
   );
+}
+
+/** A stored setting as the card shows it: a choice by its label, a checkbox as on or off. */
+function shownValue(value: string | number | boolean | undefined, optionLabels: Record<string, string> | undefined): string {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return value === undefined ? '' : (optionLabels?.[String(value)] ?? String(value));
 }

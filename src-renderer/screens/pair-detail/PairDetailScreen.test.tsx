@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CollectionInfo, ConnectionSummary, PairSummary } from '../../../src-main/engine/api/model';
+import type { CollectionInfo, ConnectionSummary, ConnectorInfo, PairSummary } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
 import { fakeBridgeForTests, type FakeBridge, type FakeHandlers } from '../../api/fake-bridge-for-tests';
 import { App } from '../../components/App';
@@ -304,7 +304,7 @@ describe('Pair detail: the apps', () => {
     kind: 'csv-file',
     label: 'CSV file',
     description: 'A CSV file',
-    configFields: [{ key: 'path', label: 'CSV file', type: 'path' as const, required: true }],
+    configFields: [{ key: 'path', label: 'CSV file', kind: 'path' as const, required: true }],
     capabilities: { changeDetection: ['hash' as const], deletes: 'by-scan' as const, optimisticWrites: true },
   };
   const emptyPreview = { leftTotal: 0, rightTotal: 0, matched: 0, createOnLeft: 0, createOnRight: 0, conflicts: 0, ambiguous: 0, examples: { matched: [], createOnLeft: [], createOnRight: [], conflicts: [], ambiguous: [] } };
@@ -352,6 +352,75 @@ describe('Pair detail: the apps', () => {
     expect((await within(form).findByRole('alert')).textContent).toContain('Only 2 of the 22 records Concord linked in “Billing” are there');
     expect(stored().config.path).toBe('/data/customers.csv');
     expect(callsOf(bridge, 'pairs/preview').map((c) => c.args)).toEqual([{ pairId: 'p1' }]);
+  });
+
+  it('a connector with a secret and a choice: the card names the choice and never the secret; the form keeps the stored password when left empty and shows a refused value at its field', async () => {
+    const serverConnector: ConnectorInfo = {
+      kind: 'db-server',
+      label: 'Database server',
+      description: 'A database server (as the engine derives its form from a schema).',
+      configFields: [
+        { key: 'host', label: 'Host', kind: 'text', required: true },
+        { key: 'port', label: 'Port', kind: 'number', required: false, min: 1, max: 65535, integer: true, default: 5432 },
+        { key: 'password', label: 'Password', kind: 'secret', required: true },
+        { key: 'tlsMode', label: 'TLS', kind: 'select', required: false, options: ['disable', 'require', 'verify-full'], optionLabels: { 'verify-full': 'Verify the server' }, default: 'require' },
+        { key: 'caFile', label: 'CA file', kind: 'path', required: false, showWhen: { key: 'tlsMode', in: ['verify-full'] } },
+      ],
+      capabilities: { changeDetection: ['cursor'], deletes: 'by-scan', optimisticWrites: true },
+    };
+    const server: ConnectionSummary = { ...billing, connector: 'db-server', config: { host: 'db.example.com', tlsMode: 'verify-full', caFile: '/etc/ca.pem' }, hasCredential: true };
+    const { bridge } = await mountDetail('settings', {
+      ...settingsHandlers(undefined),
+      'connectors/list': () => [csvConnector, serverConnector],
+      'connections/list': () => [crm, server],
+      'connections/update': () => {
+        throw new ApiCallError('invalid-input', 'The Database server settings need attention: Port must be at most 65535.', 'connections/update', [{ path: 'config.port', message: 'Port must be at most 65535.' }]);
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
+    const card = screen.getByRole('form', { name: 'Connection of App B' }).closest('.connection-card') as HTMLElement;
+    const form = within(card).getByRole('form', { name: 'Connection of App B' });
+    expect((within(form).getByRole('combobox', { name: 'TLS (optional)' }) as HTMLSelectElement).value).toBe('verify-full');
+    expect(within(form).getByRole('option', { name: 'Verify the server' })).toBeTruthy();
+    expect((within(form).getByRole('textbox', { name: 'CA file (optional)' }) as HTMLInputElement).value).toBe('/etc/ca.pem');
+    const password = within(form).getByLabelText('Password') as HTMLInputElement;
+    expect([password.type, password.value]).toEqual(['password', '']);
+    expect(within(form).getByText(/Leave empty to keep the one stored in your keychain/)).toBeTruthy();
+
+    fireEvent.change(within(form).getByRole('spinbutton', { name: 'Port (optional)' }), { target: { value: '70000' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Test and save' }));
+    await within(form).findByRole('alert');
+    const port = within(form).getByRole('spinbutton', { name: 'Port (optional)' });
+    expect(port.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(`${port.id}-message`)?.textContent).toBe('Port must be at most 65535.');
+    // A stored secret is not sent back (nor asked for): the update goes without one, so the keychain keeps it.
+    expect(callsOf(bridge, 'connections/update').map((c) => c.args)).toEqual([{ connectionId: 'c2', name: 'Billing', config: { host: 'db.example.com', tlsMode: 'verify-full', caFile: '/etc/ca.pem', port: 70000 } }]);
+  });
+
+  it('the card names a choice by its label and shows no secret', async () => {
+    const connector: ConnectorInfo = {
+      kind: 'db-server',
+      label: 'Database server',
+      description: 'A database server.',
+      configFields: [
+        { key: 'host', label: 'Host', kind: 'text', required: true },
+        { key: 'password', label: 'Password', kind: 'secret', required: true },
+        { key: 'tlsMode', label: 'TLS', kind: 'select', required: false, options: ['require', 'verify-full'], optionLabels: { 'verify-full': 'Verify the server' }, default: 'require' },
+        { key: 'caFile', label: 'CA file', kind: 'path', required: false, showWhen: { key: 'tlsMode', in: ['verify-full'] } },
+      ],
+      capabilities: { changeDetection: ['cursor'], deletes: 'by-scan', optimisticWrites: true },
+    };
+    await mountDetail('settings', {
+      ...settingsHandlers(undefined),
+      'connectors/list': () => [csvConnector, connector],
+      'connections/list': () => [crm, { ...billing, connector: 'db-server', config: { host: 'db.example.com', caFile: '/etc/ca.pem' }, hasCredential: true }],
+    });
+    const edit = await screen.findByRole('button', { name: 'Edit the connection of App B' });
+    const facts = edit.closest('.connection-card')!.querySelector('dl')!.textContent;
+    // The default choice is named; a CA file that counts only for verify-full is not shown; no password.
+    expect(facts).toContain('TLSrequire');
+    expect(facts).not.toContain('CA file');
+    expect(facts).not.toContain('Password');
   });
 
   it('a connection whose test fails is not saved at all', async () => {

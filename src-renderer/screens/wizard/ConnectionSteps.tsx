@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import type { ConfigFieldSpec, LeftOutCollection, Side } from '../../../src-main/engine/api/model';
+import type { LeftOutCollection, Side } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { plural } from '../../components/plural';
 import { useConcord } from '../../store/react';
+import { ConfigForm } from '../../components/ConfigForm';
+import { describeFieldPath, fieldMessages, missingFields } from '../../components/config-form';
 import { sideLabel } from './mapping-model';
 
 /**
- * Connector choice, then a form generated from its configFields; Next tests the connection before
+ * Connector choice, then the form the engine describes for it (ConfigForm); Next tests the connection before
  * it saves it. The wizard renders one per side, keyed by the side, so App A's test result never
  * shows on App B's form. The last error (test, save, describe) shows here, beside the fields.
  */
@@ -20,11 +22,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
   const [tested, setTested] = useState<{ settings: string; text: string } | null>(null);
   const connector = connectors?.find((c) => c.kind === d.connector);
   const settings = JSON.stringify([d.connector, d.config]);
-  const describePath = (path: string): string | null => {
-    const key = path.replace(/^config\./, '');
-    const f = connector?.configFields.find((c) => c.key === key);
-    return f ? `“${f.label}”` : key === 'secret' ? 'the password' : null;
-  };
+  const describePath = (path: string): string | null => describeFieldPath(path, connector?.configFields);
 
   if (d.connection) {
     return (
@@ -41,21 +39,6 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
     );
   }
   if (!connectors) return <p className="muted">Loading the kinds of apps Concord can connect…</p>;
-
-  // While Next's message is shown, the required fields still empty point at it.
-  const missing = (f: ConfigFieldSpec): boolean => f.required && ((f.secret || f.type === 'password') ? secret === '' : d.config[f.key] === undefined || d.config[f.key] === '');
-  const input = (f: ConfigFieldSpec) => (
-    <ConfigFieldInput
-      key={f.key}
-      idPrefix={side}
-      field={f}
-      value={d.config[f.key]}
-      onValue={(v) => patchSide(side, { config: { ...d.config, [f.key]: v } })}
-      secret={secret}
-      onSecret={onSecret}
-      {...(problemId && missing(f) ? { errorId: problemId } : {})}
-    />
-  );
 
   return (
     <div>
@@ -85,7 +68,17 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
               onChange={(e) => patchSide(side, { name: e.target.value })}
             />
           </div>
-          {connector.configFields.map(input)}
+          <ConfigForm
+            idPrefix={side}
+            fields={connector.configFields}
+            config={d.config}
+            onValue={(key, value) => patchSide(side, { config: { ...d.config, [key]: value } })}
+            secret={secret}
+            onSecret={onSecret}
+            messages={fieldMessages(error, connector.configFields)}
+            // While Next's message is shown, the required fields still empty point at it.
+            problem={problemId ? { id: problemId, keys: new Set(missingFields(connector.configFields, d.config, secret).map((f) => f.key)) } : undefined}
+          />
           <div className="actions">
             <button
               type="button"
@@ -142,65 +135,4 @@ export function CollectionsStep() {
 /** What the app holds that Concord cannot sync, said with the test's result so nothing vanishes unexplained. */
 export function describeLeftOut(leftOut: LeftOutCollection[]): string {
   return leftOut.map((l) => ` Left out: ${l.name}, because ${l.reason}.`).join('');
-}
-
-/**
- * One setting of a connector's form, as its schema describes it (text, path, number, a choice, or
- * a secret that goes to the keychain). Shared by the wizard and a pair's connection settings.
- */
-export function ConfigFieldInput(props: {
-  idPrefix: string;
-  field: ConfigFieldSpec;
-  value: string | number | boolean | undefined;
-  onValue: (value: string | number) => void;
-  secret: string;
-  onSecret: (value: string) => void;
-  /** Shown under a secret field; the wizard says where it goes, the settings that empty keeps the stored one. */
-  secretHelp?: string;
-  /** The id of the message that says this field is missing or wrong, when one is shown. */
-  errorId?: string;
-}) {
-  const f = props.field;
-  const id = `${props.idPrefix}-${f.key}`;
-  const secretField = f.secret || f.type === 'password';
-  const helpId = f.help || secretField ? `${id}-help` : undefined;
-  // Screen readers hear the field's help, and the error that names it, when they reach the field.
-  const a11y = {
-    'aria-describedby': [props.errorId, helpId].filter(Boolean).join(' ') || undefined,
-    'aria-invalid': props.errorId ? true : undefined,
-    'aria-required': f.required || undefined,
-  };
-  return (
-    <div className="form-row">
-      <label htmlFor={id}>
-        {f.label}
-        {f.required ? '' : ' (optional)'}
-      </label>
-      {f.type === 'select' ? (
-        <select id={id} {...a11y} value={String(props.value ?? '')} onChange={(e) => props.onValue(e.target.value)}>
-          <option value="">(choose)</option>
-          {f.options?.map((o) => (
-            <option key={o}>{o}</option>
-          ))}
-        </select>
-      ) : secretField ? (
-        <input id={id} {...a11y} type="password" autoComplete="off" value={props.secret} onChange={(e) => props.onSecret(e.target.value)} />
-      ) : (
-        <input
-          id={id}
-          {...a11y}
-          type={f.type === 'number' ? 'number' : 'text'}
-          value={String(props.value ?? '')}
-          onChange={(e) => props.onValue(f.type === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value)}
-        />
-      )}
-      {helpId && (
-        <p className="help" id={helpId}>
-          {f.help}
-          {f.help && secretField ? ' ' : ''}
-          {secretField ? (props.secretHelp ?? "Stored in your system's keychain, never in Concord's database.") : ''}
-        </p>
-      )}
-    </div>
-  );
 }

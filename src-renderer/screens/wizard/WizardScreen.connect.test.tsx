@@ -10,7 +10,7 @@ afterEach(cleanup);
 const connectionCalls = (m: string[]): string[] => m.filter((x) => x.startsWith('connections/'));
 
 describe('wizard, connecting App A', () => {
-  it('renders the form the chosen connector describes: labels, optional fields, a password box for the secret', async () => {
+  it('renders the form the chosen connector describes: labels, optional fields, a password box for the secret, a choice, a checkbox, a group and a field shown only for one choice', async () => {
     const w = mountWizard();
     await expectStep(1, 'App A');
     const kinds = await screen.findByRole('group', { name: 'Which app is App A?' });
@@ -22,12 +22,25 @@ describe('wizard, connecting App A', () => {
     expect(within(form).getByRole('textbox', { name: 'Connection name' })).toBeTruthy();
     expect(within(form).getByRole('textbox', { name: 'Base URL' })).toBeTruthy();
     expect(within(form).getByText('The address of your CRM, e.g. https://crm.example.com.')).toBeTruthy();
-    expect(within(form).getByRole('spinbutton', { name: 'Page size (optional)' })).toBeTruthy();
+    const pageSize = within(form).getByRole('spinbutton', { name: 'Page size (optional)' });
+    expect([pageSize.getAttribute('min'), pageSize.getAttribute('max'), pageSize.getAttribute('step'), pageSize.getAttribute('placeholder')]).toEqual(['1', '500', '1', '100']);
     const region = within(form).getByRole('combobox', { name: 'Region (optional)' });
-    expect(within(region).getAllByRole('option').map((o) => o.textContent)).toEqual(['(choose)', 'eu', 'us']);
+    expect(within(region).getAllByRole('option').map((o) => [o.textContent, o.getAttribute('value')])).toEqual([
+      ['(choose)', ''],
+      ['Europe', 'eu'],
+      ['United States', 'us'],
+    ]);
     const token = within(form).getByLabelText('API token');
     expect(token.getAttribute('type')).toBe('password');
     expect(token.getAttribute('autocomplete')).toBe('off');
+    expect(within(form).getByRole('checkbox', { name: 'Include archived contacts' })).toHaveProperty('checked', false);
+    // A choice with a default shows it chosen, and the CA file shows only for verify-full.
+    const security = within(form).getByRole('group', { name: 'Security' });
+    const tls = within(security).getByRole('combobox', { name: 'TLS (optional)' });
+    expect((tls as HTMLSelectElement).value).toBe('require');
+    expect(within(security).queryByRole('textbox', { name: 'CA file (optional)' })).toBeNull();
+    await w.user.selectOptions(tls, 'verify-full');
+    expect(within(security).getByRole('textbox', { name: 'CA file (optional)' })).toBeTruthy();
 
     // Another kind of app brings its own form, without the first one's fields.
     await w.user.click(screen.getByRole('radio', { name: /^SQLite table/ }));
@@ -36,6 +49,39 @@ describe('wizard, connecting App A', () => {
     expect(within(sqlite).getByRole('textbox', { name: 'Last-modified column (optional)' })).toBeTruthy();
     expect(screen.queryByLabelText('API token')).toBeNull();
     expect(screen.queryByRole('textbox', { name: 'Base URL' })).toBeNull();
+  });
+
+  it('a value the engine refuses shows its message on that field, the secret\'s on the password box; the checkbox and choices reach the engine as values', async () => {
+    const w = mountWizard(
+      wizardEngine({
+        'connections/test': () => {
+          throw new ApiCallError('invalid-input', 'The CRM API settings need attention: Page size must be at most 500. The API token is not valid.', 'connections/test', [
+            { path: 'config.pageSize', message: 'Page size must be at most 500.' },
+            { path: 'secret', message: 'The API token is not valid.' },
+          ]);
+        },
+      }),
+    );
+    await fillAppA(w);
+    await w.user.type(screen.getByRole('spinbutton', { name: 'Page size (optional)' }), '9000');
+    await w.user.selectOptions(screen.getByRole('combobox', { name: 'Region (optional)' }), 'Europe');
+    await w.user.click(screen.getByRole('checkbox', { name: 'Include archived contacts' }));
+    await w.user.click(nextButton());
+
+    const alert = await screen.findByRole('alert');
+    const pageSize = screen.getByRole('spinbutton', { name: 'Page size (optional)' });
+    expect(pageSize.getAttribute('aria-invalid')).toBe('true');
+    const described = (el: HTMLElement) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent);
+    expect(described(pageSize)).toContain('Page size must be at most 500.');
+    const token = screen.getByLabelText('API token');
+    expect(token.getAttribute('aria-invalid')).toBe('true');
+    expect(described(token)).toContain('The API token is not valid.');
+    // The error says where to look, in the form's words; nothing was saved and the step stays.
+    expect(alert.textContent).toContain('Look at “Page size”.');
+    expect(alert.textContent).toContain('Look at “API token”.');
+    await expectStep(1, 'App A');
+    expect(argsOf(w.bridge, 'connections/test')[0]).toEqual({ connector: 'crm-api', config: { baseUrl: 'https://crm.example.com', pageSize: 9000, region: 'eu', archived: true }, secret: SECRET });
+    expect(methods(w.bridge)).not.toContain('connections/create');
   });
 
   it('Next with a required value missing says which one and calls nothing', async () => {

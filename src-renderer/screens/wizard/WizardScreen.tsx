@@ -88,6 +88,9 @@ export function WizardScreen() {
       <form
         className="wizard-body"
         aria-labelledby="wizard-step-title"
+        // Concord's own messages say what is wrong (a connector's bounds come back from the engine's
+        // check, beside the field): the browser's bubbles would block Next without them.
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
           if (step < last) void next();

@@ -1,5 +1,6 @@
 import type { ConnectorInfo } from '../../../src-main/engine/api/model';
 import type { WizardDraft } from '../../store/wizard-slice';
+import { missingFields } from '../../components/config-form';
 import { validateMapping } from './mapping-model';
 
 /** What keeps a step from going on, in words for the user; null when the step is complete. */
@@ -11,12 +12,7 @@ export function validateStep(step: number, draft: WizardDraft, connectors: Conne
     const connector = connectors?.find((c) => c.kind === side.connector);
     if (!connector) return 'Choose which kind of app this is.';
     if (!side.name.trim()) return 'Give this connection a name (for example "Sales CRM").';
-    const missing = connector.configFields.filter((f) => {
-      if (!f.required) return false;
-      if (f.secret || f.type === 'password') return !secrets[sideKey];
-      const v = side.config[f.key];
-      return v === undefined || v === '';
-    });
+    const missing = missingFields(connector.configFields, side.config, secrets[sideKey]);
     if (missing.length > 0) return `Fill in ${missing.map((f) => f.label).join(', ')}.`;
     return null;
   }

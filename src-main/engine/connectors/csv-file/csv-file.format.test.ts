@@ -7,6 +7,7 @@ import { collect } from '../conformance';
 import type { WriteOp } from '../types';
 import { createCsvFileConnector, type CsvFileConfig } from './connector';
 import { csvFileDefinition } from './index';
+import { checkConfig } from '../config-check';
 
 describe('csv-file connector: a write keeps the file as its app wrote it', () => {
   let dir: string;
@@ -75,7 +76,7 @@ describe('csv-file connector: a write keeps the file as its app wrote it', () =>
     const { out, rows } = await write(Buffer.from('id|e mail\n1|a@x\n'), [{ op: 'create', key: 'k', fields: { id: '2', 'e mail': 'b|c' } }]);
     expect(out.toString()).toBe('id|e mail\n1|a@x\n2|"b|c"\n');
     expect(rows.map((r) => r.fields['e mail'])).toEqual(['a@x', 'b|c']);
-    expect(csvFileDefinition.validateConfig({ path: '/x.csv', delimiter: 'pipe' })).toEqual([]);
+    expect(checkConfig(csvFileDefinition.configSchema, { path: '/x.csv', delimiter: 'pipe' })).toMatchObject({ ok: true, parsed: { delimiter: 'pipe' } });
   });
 
   it('a quote that is never closed is an error naming the line, and nothing is written', async () => {

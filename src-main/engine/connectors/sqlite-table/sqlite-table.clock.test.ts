@@ -11,6 +11,7 @@ import { collect } from '../conformance';
 import { appExec, appSql, basePairConfig, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { createSqliteTableConnector } from './connector';
 import { sqliteTableDefinition } from '.';
+import { checkConfig } from '../config-check';
 
 const tsOf = (c: Cursor | null): string => String((c?.value as { ts?: unknown } | null)?.ts);
 const column = (path: string, sql: string): unknown[] => appExec(path, (d) => d.prepare(sql).pluck().all());
@@ -75,9 +76,10 @@ describe('sqlite-table: the app clock and zone, on the connector', () => {
   });
 
   it('an unknown time zone is refused with a message that says what to enter, by the config check and by the connector', async () => {
-    expect(sqliteTableDefinition.validateConfig({ path, timeZone: 'Mars/Olympus' })).toEqual([expect.stringMatching(/"Mars\/Olympus" is not a known IANA time zone name — use one such as Europe\/Berlin/)]);
-    expect(sqliteTableDefinition.validateConfig({ path, timeZone: 'America/New_York' })).toEqual([]);
-    expect(sqliteTableDefinition.validateConfig({ path, timeZone: '' })).toEqual([]);
+    const check = (config: Record<string, string>) => checkConfig(sqliteTableDefinition.configSchema, config);
+    expect(check({ path, timeZone: 'Mars/Olympus' })).toEqual({ ok: false, issues: [{ path: 'config.timeZone', message: expect.stringMatching(/"Mars\/Olympus" is not a known IANA time zone name — use one such as Europe\/Berlin/) }] });
+    expect(check({ path, timeZone: 'America/New_York' })).toMatchObject({ ok: true });
+    expect(check({ path, timeZone: '' })).toMatchObject({ ok: true, config: { path } });
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
     const c = createSqliteTableConnector({ path, timeZone: 'Mars/Olympus' });
     await expect(c.test()).rejects.toThrow(/not a known IANA time zone/);

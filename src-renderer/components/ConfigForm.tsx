@@ -1,0 +1,147 @@
+import type { ConfigFieldSpec, ConfigValue } from '../../src-main/engine/api/model';
+import { groupRuns, isSecretField, type FormConfig } from './config-form';
+
+type FormProps = {
+  idPrefix: string;
+  fields: readonly ConfigFieldSpec[];
+  config: FormConfig;
+  onValue: (key: string, value: ConfigValue) => void;
+  secret: string;
+  onSecret: (value: string) => void;
+  /** Shown under the secret field; the wizard says where it goes, the settings that empty keeps the stored one. */
+  secretHelp?: string;
+  /** The engine's message per field key (from its check of the settings). */
+  messages?: Readonly<Record<string, string>>;
+  /** The id of the step's own message ("Fill in …"), and the fields it is about. */
+  problem?: { id: string; keys: ReadonlySet<string> } | undefined;
+};
+
+/**
+ * A connector's settings form, drawn from the engine's description: every connector's form is
+ * this one component, so no connector has form code. A field hidden by another's value is not
+ * drawn; fields that share a group are drawn under its heading.
+ */
+export function ConfigForm(props: FormProps) {
+  return (
+    <>
+      {groupRuns(props.fields, props.config).map((run) => {
+        const inputs = run.fields.map((f) => (
+          <ConfigFieldInput
+            key={f.key}
+            idPrefix={props.idPrefix}
+            field={f}
+            value={props.config[f.key]}
+            onValue={(v) => props.onValue(f.key, v)}
+            secret={props.secret}
+            onSecret={props.onSecret}
+            {...(props.secretHelp !== undefined ? { secretHelp: props.secretHelp } : {})}
+            {...(props.messages?.[f.key] !== undefined ? { message: props.messages[f.key] } : {})}
+            {...(props.problem?.keys.has(f.key) ? { errorId: props.problem.id } : {})}
+          />
+        ));
+        return run.group === undefined ? (
+          inputs
+        ) : (
+          <fieldset key={`group-${run.fields[0]!.key}`} className="config-group">
+            <legend>{run.group}</legend>
+            {inputs}
+          </fieldset>
+        );
+      })}
+    </>
+  );
+}
+
+/**
+ * One setting, as its description says: a text or path box, a number, a choice, a checkbox, or a
+ * password box for the secret (bound to the secret, never to the config).
+ */
+export function ConfigFieldInput(props: {
+  idPrefix: string;
+  field: ConfigFieldSpec;
+  value: ConfigValue | undefined;
+  onValue: (value: ConfigValue) => void;
+  secret: string;
+  onSecret: (value: string) => void;
+  secretHelp?: string;
+  /** The engine's message about this field's value. */
+  message?: string;
+  /** The id of another message that says this field is missing or wrong. */
+  errorId?: string;
+}) {
+  const f = props.field;
+  const id = `${props.idPrefix}-${f.key}`;
+  const secretField = isSecretField(f);
+  const helpId = f.help || secretField ? `${id}-help` : undefined;
+  const messageId = props.message ? `${id}-message` : undefined;
+  // Screen readers hear the field's problem and help when they reach the field.
+  const a11y = {
+    'aria-describedby': [messageId, props.errorId, helpId].filter(Boolean).join(' ') || undefined,
+    'aria-invalid': messageId || props.errorId ? true : undefined,
+    'aria-required': f.required || undefined,
+  };
+  const shownValue = props.value ?? f.default;
+  const label = (
+    <>
+      {f.label}
+      {f.required || f.kind === 'boolean' ? '' : ' (optional)'}
+    </>
+  );
+  let input;
+  if (f.kind === 'boolean') {
+    input = <input id={id} {...a11y} type="checkbox" checked={shownValue === true} onChange={(e) => props.onValue(e.target.checked)} />;
+  } else if (f.kind === 'select') {
+    input = (
+      <select id={id} {...a11y} value={String(shownValue ?? '')} onChange={(e) => props.onValue(e.target.value)}>
+        {f.default === undefined && <option value="">(choose)</option>}
+        {f.options?.map((o) => (
+          <option key={o} value={o}>
+            {f.optionLabels?.[o] ?? o}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (secretField) {
+    input = <input id={id} {...a11y} type="password" autoComplete="off" value={props.secret} onChange={(e) => props.onSecret(e.target.value)} />;
+  } else {
+    const placeholder = f.placeholder ?? (f.default !== undefined ? String(f.default) : undefined);
+    input = (
+      <input
+        id={id}
+        {...a11y}
+        type={f.kind === 'number' ? 'number' : 'text'}
+        {...(f.kind === 'number' ? { min: f.min, max: f.max, step: f.integer ? 1 : 'any' } : {})}
+        {...(placeholder !== undefined ? { placeholder } : {})}
+        value={String(props.value ?? '')}
+        // An emptied number box is '' (absent), not 0: the engine reads it as "use the default".
+        onChange={(e) => props.onValue(f.kind === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value)}
+      />
+    );
+  }
+  return (
+    <div className={`form-row${f.kind === 'boolean' ? ' checkbox-row' : ''}`}>
+      {f.kind === 'boolean' ? (
+        <label htmlFor={id}>
+          {input} {label}
+        </label>
+      ) : (
+        <>
+          <label htmlFor={id}>{label}</label>
+          {input}
+        </>
+      )}
+      {messageId && (
+        <p className="field-error" id={messageId}>
+          {props.message}
+        </p>
+      )}
+      {helpId && (
+        <p className="help" id={helpId}>
+          {f.help}
+          {f.help && secretField ? ' ' : ''}
+          {secretField ? (props.secretHelp ?? "Stored in your system's keychain, never in Concord's database.") : ''}
+        </p>
+      )}
+    </div>
+  );
+}
