@@ -205,10 +205,13 @@ export function createStateStore(db: Db) {
       // A stamp is only ever stored beside a version (upsertLink, setVersion), so the stamp index
       // alone answers this: no link row is read.
       const [id, stampCol] = side === 'left' ? ['left_id', 'left_stamp'] : ['right_id', 'right_stamp'];
-      const where = `pair_id = @pairId AND ${stampCol} >= @since AND ${id} IS NOT NULL${after ? ` AND (${stampCol}, ${id}) > (@stamp, @id)` : ''}`;
+      // The index is sought from the later of `since` and the page's last stamp: the row value alone
+      // would be checked row by row from `since` on every page (quadratic: 13 s at 733k own writes).
+      const from = after && after.stamp > since ? after.stamp : since;
+      const where = `pair_id = @pairId AND ${stampCol} >= @from AND ${id} IS NOT NULL${after ? ` AND (${stampCol}, ${id}) > (@stamp, @id)` : ''}`;
       return prepare(`SELECT ${id} AS id, ${stampCol} AS stamp FROM links WHERE ${where} ORDER BY ${stampCol}, ${id} LIMIT @limit`).all({
         pairId,
-        since,
+        from,
         limit,
         ...(after ? { stamp: after.stamp, id: after.id } : {}),
       }) as OwnWrite[];

@@ -24,7 +24,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { OwnWrite, OwnWrites } from '../types';
-import { jsonKey, keyOf, keyParam, pkValues, type SqlValue } from './rows';
+import { jsonKey, keyOf, keyParam, pkValues, pkWhere, type SqlValue } from './rows';
+import { tsExpression } from './timestamps';
 import { quoteIdent, type TableInfo } from './schema';
 import { fillSnapshot, type Range } from './snapshot';
 
@@ -96,6 +97,7 @@ export async function* cursorPages(
   if (!t.updatedAt) return;
   // A name of its own per pass: two reads on one connection (two pairs on one table) never share one.
   const name = `concord_scan_${++scans}`;
+  const ownName = `${name}_own`;
   const scan = quoteIdent(name);
   const k = t.primaryKey.map((_, i) => `k${i}`);
   const sk = k.map((c) => `s.${c}`).join(', ');
@@ -119,6 +121,8 @@ export async function* cursorPages(
     guard(() => db.exec(`CREATE TEMP TABLE ${scan} (ts TEXT NOT NULL, ${k.join(', ')})`));
     // The index exists before the rows: each chunk maintains it, instead of one sort of a million rows at the end.
     guard(() => db.exec(`CREATE INDEX temp.${quoteIdent(`${name}_order`)} ON ${scan} (ts, ${k.join(', ')})`));
+    // Concord's own writes still at their stamps never enter the snapshot (see `loadOwnWrites`).
+    if (own && range.since !== null) range = { ...range, exclude: await loadOwnWrites(db, t, ownName, own, range.since, guard) };
     await fillSnapshot(db, t, name, range, guard, pause);
     const on = t.primaryKey.map((name, i) => `x.${quoteIdent(name)} = s.k${i}`).join(' AND ');
     const head = `SELECT x.*, s.ts AS __concord_pos FROM temp.${scan} s JOIN (${selectSql}) x ON ${on}`;
@@ -128,9 +132,7 @@ export async function* cursorPages(
     // Read after the snapshot: every row in it was stamped before this, if the app's clock is right.
     const now = guard(horizon);
     const cap = began < now ? began : now;
-    // Concord's own writes still at the stamp their write returned leave the snapshot unread; the
-    // position still moves over them (on the last page), or the next read would start before them again.
-    const ownLast = own && range.since !== null ? await dropOwnWrites(db, t, name, own, range.since, cap, guard) : null;
+    const ownLast = range.exclude ? lastOwnWrite(db, t, ownName, cap, guard) : null;
     let position = stored;
     // One row past the page says whether another page follows, so the last batch is never empty.
     let rows = guard(() => first.all(pageSize + 1) as Record<string, unknown>[]);
@@ -151,7 +153,7 @@ export async function* cursorPages(
     }
   } finally {
     // A connection closed mid-read has dropped its TEMP tables already.
-    if (db.open) db.exec(`DROP TABLE IF EXISTS temp.${scan}`);
+    if (db.open) db.exec(`DROP TABLE IF EXISTS temp.${scan}; DROP TABLE IF EXISTS temp.${quoteIdent(ownName)}`);
   }
 }
 
@@ -159,54 +161,49 @@ export async function* cursorPages(
 const OWN_PAGE = 2000;
 
 /**
- * Removes from the snapshot `scan` the rows Concord wrote that still sort at the stamp their write
- * returned (`ChangesOptions.ownWrites`, those stamped from `since`), and returns the last of them
- * at or before `cap` as a position. The list is copied a page at a time into a TEMP table beside
- * the snapshot and the two are joined on key and stamp in SQLite: nothing of those rows is read
- * into JavaScript. A row the app changed since has another stamp, so it stays and is read.
+ * Copies `ChangesOptions.ownWrites` from `since` (Concord's own writes, each with the stamp its
+ * write returned) into a TEMP table beside the snapshot, a page at a time, and returns the
+ * condition that keeps a row still at its own write's stamp out of the snapshot: the two are joined
+ * in SQLite, so nothing of those rows is read into JavaScript. A row the app changed since has
+ * another stamp, so it stays and is read.
  */
-async function dropOwnWrites(
-  db: Database.Database,
-  t: TableInfo,
-  scanName: string,
-  own: OwnWrites,
-  since: string,
-  cap: string,
-  guard: <T>(fn: () => T) => T,
-): Promise<TsCursor | null> {
-  const scan = quoteIdent(scanName);
-  const table = quoteIdent(`${scanName}_own`);
+async function loadOwnWrites(db: Database.Database, t: TableInfo, table: string, own: OwnWrites, since: string, guard: <T>(fn: () => T) => T): Promise<string> {
   const k = t.primaryKey.map((_, i) => `k${i}`);
-  const same = [`o.ts = s.ts`, ...k.map((c) => `o.${c} = s.${c}`)].join(' AND ');
-  try {
-    guard(() => db.exec(`CREATE TEMP TABLE ${table} (ts TEXT NOT NULL, ${k.join(', ')}, PRIMARY KEY (${k.join(', ')}, ts)) WITHOUT ROWID`));
-    const insert = db.prepare(`INSERT OR IGNORE INTO temp.${table} VALUES (?, ${k.map(() => '?').join(', ')})`);
-    for (let after: OwnWrite | null = null; ; ) {
-      const page = own(since, after, OWN_PAGE);
-      if (page.length === 0) break;
-      guard(() =>
-        db.transaction(() => {
-          for (const w of page) {
-            const key = keyOf(t, w.id);
-            if (key) insert.run(w.stamp, ...key);
-          }
-        })(),
-      );
-      after = page[page.length - 1] ?? null;
-      if (page.length < OWN_PAGE) break;
-      await pause();
-    }
-    const last = guard(
-      () =>
-        db.prepare(`SELECT s.* FROM temp.${scan} s JOIN temp.${table} o ON ${same} WHERE s.ts <> '' AND s.ts <= ? ORDER BY s.ts DESC, ${k.map((c) => `s.${c} DESC`).join(', ')} LIMIT 1`).get(cap) as
-          | Record<string, unknown>
-          | undefined,
+  guard(() => db.exec(`CREATE TEMP TABLE ${quoteIdent(table)} (ts TEXT NOT NULL, ${k.join(', ')}, PRIMARY KEY (ts, ${k.join(', ')})) WITHOUT ROWID`));
+  const insert = db.prepare(`INSERT OR IGNORE INTO temp.${quoteIdent(table)} VALUES (?, ${k.map(() => '?').join(', ')})`);
+  for (let after: OwnWrite | null = null; ; ) {
+    const page = own(since, after, OWN_PAGE);
+    guard(() =>
+      db.transaction(() => {
+        for (const w of page) {
+          const key = keyOf(t, w.id);
+          if (key) insert.run(w.stamp, ...key);
+        }
+      })(),
     );
-    guard(() => db.prepare(`DELETE FROM temp.${scan} AS s WHERE EXISTS (SELECT 1 FROM temp.${table} o WHERE ${same})`).run());
-    return last && typeof last.ts === 'string' ? { ts: last.ts, key: k.map((c) => last[c] as SqlValue) } : null;
-  } finally {
-    if (db.open) db.exec(`DROP TABLE IF EXISTS temp.${table}`);
+    after = page.at(-1) ?? null;
+    if (page.length < OWN_PAGE) break;
+    await pause();
   }
+  return `NOT EXISTS (SELECT 1 FROM temp.${quoteIdent(table)} o WHERE o.ts = r.ts AND ${k.map((c) => `o.${c} = r.${c}`).join(' AND ')})`;
+}
+
+/**
+ * The newest own write at or before `cap` that the table still holds at its stamp, as a position:
+ * the read moves its cursor over the rows it left out, or the next read would start before them
+ * again. Only the newest few are tried (a row the app changed since is no longer an own write);
+ * none found leaves the position where the delivered rows put it, which only costs a re-read.
+ */
+function lastOwnWrite(db: Database.Database, t: TableInfo, table: string, cap: string, guard: <T>(fn: () => T) => T): TsCursor | null {
+  if (!t.updatedAt) return null;
+  const k = t.primaryKey.map((_, i) => `k${i}`);
+  const candidates = guard(() => db.prepare(`SELECT ts, ${k.join(', ')} FROM temp.${quoteIdent(table)} WHERE ts <= ? ORDER BY ts DESC, ${k.map((c) => `${c} DESC`).join(', ')} LIMIT 20`).all(cap) as Record<string, unknown>[]);
+  const current = db.prepare(`SELECT ${tsExpression(t.updatedAt)} FROM main.${quoteIdent(t.name)} WHERE ${pkWhere(t)}`).pluck();
+  for (const c of candidates) {
+    const key = k.map((col) => c[col] as SqlValue);
+    if (typeof c.ts === 'string' && guard(() => current.get(...key)) === c.ts) return { ts: c.ts, key };
+  }
+  return null;
 }
 
 /** One turn of the event loop: the server answers and a Cancel lands between chunks and pages. */

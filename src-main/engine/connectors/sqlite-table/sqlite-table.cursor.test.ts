@@ -46,6 +46,41 @@ describe('sqlite-table cursor mode', () => {
     expect(next.cursor?.value).toMatchObject({ ts: T, key: [301], readAt: expect.any(String) });
   });
 
+  it("leaves out Concord's own writes still at their stamps, over several pages of them, and moves the cursor past them", async () => {
+    const ins = db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)');
+    const stampOf = (i: number) => new Date(Date.parse(T) + 1000 + i * 7).toISOString();
+    // 4,500 rows Concord wrote (stamps with milliseconds), then the app edits two of them and adds one.
+    db.transaction(() => {
+      for (let i = 1; i <= 4500; i++) ins.run(i, `own ${i}`, stampOf(i));
+    })();
+    const own = Array.from({ length: 4500 }, (_, i) => ({ id: String(i + 1), stamp: stampOf(i + 1) })).sort((a, b) => (a.stamp === b.stamp ? (a.id < b.id ? -1 : 1) : a.stamp < b.stamp ? -1 : 1));
+    db.prepare('UPDATE t SET v = ?, updated_at = ? WHERE id IN (17, 4400)').run('edited by the app', new Date(Date.parse(T) + 40_000).toISOString());
+    ins.run(9001, 'new in the app', new Date(Date.parse(T) + 500).toISOString());
+    let asked = 0;
+    const ownWrites = (since: string, after: { id: string; stamp: string } | null, limit: number) => {
+      asked++;
+      return own.filter((w) => w.stamp >= since && (!after || w.stamp > after.stamp || (w.stamp === after.stamp && w.id > after.id))).slice(0, limit);
+    };
+    const c = createSqliteTableConnector({ path });
+    const cursor = { mode: 'cursor' as const, value: { ts: T, key: [1], readAt: T } };
+    const read = async () => {
+      const batches = [];
+      for await (const b of c.changes('t', cursor, { mode: 'cursor', signal: new AbortController().signal, batchSize: 100, lookBackSeconds: 5, ownWrites })) batches.push(b);
+      return { ids: batches.flatMap((b) => b.upserts.map((r) => r.id)).sort(), cursor: batches.at(-1)?.cursor ?? null };
+    };
+    const first = await read();
+    expect(first.ids).toEqual(['17', '4400', '9001']);
+    expect(asked).toBeGreaterThan(2);
+    // The cursor ends on the newest row at or before the app's now: the app's edit, after every own write.
+    expect(tsOf(first.cursor)).toBe(new Date(Date.parse(T) + 40_000).toISOString());
+    // With nothing but own writes left to read, the cursor still moves past them: the next read starts after them.
+    db.prepare('DELETE FROM t WHERE id IN (17, 4400, 9001)').run();
+    const second = await read();
+    expect(second.ids).toEqual([]);
+    expect(tsOf(second.cursor)).toBe(stampOf(4500));
+    await c.close();
+  });
+
   it('rows with a NULL, unreadable or out-of-range updated_at are read on every run, and the cursor never holds an empty time', async () => {
     const ins = db.prepare('INSERT INTO t (id, v, updated_at) VALUES (?, ?, ?)');
     ins.run(1, 'null', null);
