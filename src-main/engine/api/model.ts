@@ -350,7 +350,16 @@ export type ConnectorCapabilities = {
    * its whole file per call, so it takes far more at once than an API with a request size limit.
    */
   writeBatch?: number;
+  /**
+   * Time limits per call kind, in milliseconds, where the engine's defaults do not fit this app
+   * (connections/calls.ts: 30 s for describe, test and read; per page for changes; longer for a
+   * write batch). A call past its limit is aborted and fails as 'unavailable'.
+   */
+  callLimitsMs?: Partial<Record<ConnectorCallKind, number>>;
 };
+
+/** The connector calls the engine makes, each with its own time limit. */
+export type ConnectorCallKind = 'describe' | 'test' | 'read' | 'changes' | 'write' | 'clearFlags';
 
 export type ConnectorInfo = {
   kind: string;

@@ -64,7 +64,22 @@ export type WriteResult =
       retryAfterMs?: number;
     };
 
-export type ChangesOptions = {
+/**
+ * What every connector call takes last. `signal` is the engine's: it aborts on Cancel, on engine
+ * shutdown and when the call's time limit passes. A connector passes it to its network calls
+ * (fetch, a driver's cancel) and checks it between pages and batches; once it aborts, the call
+ * rejects promptly with `signal.reason` (or an AbortError). The engine also stops waiting on its
+ * own when the signal aborts, and closes a connector whose call it abandoned (see pool.ts).
+ */
+export type CallOptions = { signal?: AbortSignal };
+
+/** Throws the signal's reason (an Error) when it has aborted: for connectors, between pages and batches. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+export type ChangesOptions = CallOptions & {
   mode: ChangeDetection;
   signal: AbortSignal;
   /** Preferred page size. */
@@ -73,14 +88,29 @@ export type ChangesOptions = {
   lookBackSeconds?: number;
 };
 
+/**
+ * One connector serves one connection and side, and the engine keeps it open between uses
+ * (connections/pool.ts): a run, a resolution, a preview and a bulk job may call the same
+ * connector at once. So a connector must tolerate concurrent calls — two `read`s, a `read` during
+ * a `changes` iteration, a `write` during a `read` — each on its own signal, none sharing
+ * per-call state; a connector that cannot run two requests at once queues them itself (one
+ * SQLite handle is synchronous, so calls never interleave inside it). It must also survive long
+ * idle periods (a server that closed an idle socket is reconnected on the next call, or the call
+ * throws ConnectorError 'unavailable' and the engine reopens it) and `close()` at any time.
+ */
 export interface Connector {
   /** `leftOut`: what the app holds that Concord cannot sync, with why (a table without a primary key). */
-  describe(): Promise<{ collections: CollectionInfo[]; leftOut?: LeftOutCollection[] }>;
-  /** Throws an actionable error (what is wrong and what to do). */
-  test(): Promise<void>;
+  describe(options?: CallOptions): Promise<{ collections: CollectionInfo[]; leftOut?: LeftOutCollection[] }>;
+  /** Throws an actionable error (what is wrong and what to do): wrong credentials are ConnectorError 'auth'. */
+  test(options?: CallOptions): Promise<void>;
   changes(collection: string, cursor: Cursor | null, options: ChangesOptions): AsyncIterable<ChangeBatch>;
-  read(collection: string, ids: string[]): Promise<AppRecord[]>;
-  write(collection: string, ops: WriteOp[]): Promise<WriteResult[]>;
+  read(collection: string, ids: string[], options?: CallOptions): Promise<AppRecord[]>;
+  /**
+   * Aborted mid-batch (the signal), a write either throws before it has written anything, or
+   * returns one result per op saying what it did — ops it did not get to fail with reason
+   * 'unavailable'. Never a silent partial: the engine journals each op by its result.
+   */
+  write(collection: string, ops: WriteOp[], options?: CallOptions): Promise<WriteResult[]>;
   /**
    * Flag mode: mark these records synced. Optional: only connectors that support `flag`.
    * A record's flag is cleared only if it still holds `version` (the version the run read, as
@@ -89,7 +119,7 @@ export interface Connector {
    * record, or one transaction). Without a `version` the flag is cleared whatever the record holds.
    * Ids that no longer exist, or whose version differs, are left alone silently.
    */
-  clearFlags?(collection: string, records: { id: string; version?: string }[]): Promise<void>;
+  clearFlags?(collection: string, records: { id: string; version?: string }[], options?: CallOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import type { Handler } from '../api/dispatch';
 import { ApiError, notFound } from '../api/errors';
 import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, SideSummary } from '../api/model';
 import type { Domain, EngineContext } from '../context';
+import type { CallLimits } from '../connections/calls';
 import type { ConnectionService } from '../connections/service';
 import type { ConnectionMethods } from '../connections/handlers';
 import { createBulkJobs } from './bulk-jobs';
@@ -36,10 +37,20 @@ export type SyncOptions = {
    * that holds the data-folder lock and is running them right now.
    */
   passive?: boolean;
+  /** Aborts when the engine stops: a resolution, preview or bulk job waiting on an app's network stops waiting. */
+  shutdown?: AbortSignal;
+  /** Time limits for connector calls, over the defaults and the connectors' own (connections/calls.ts). */
+  callLimits?: Partial<CallLimits>;
 };
 
 export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
-  const deps: RunDeps = { pairs: createPairStore(ctx.db), state: createStateStore(ctx.db), records: createRecordsStore(ctx.db), connections };
+  const deps: RunDeps = {
+    pairs: createPairStore(ctx.db),
+    state: createStateStore(ctx.db),
+    records: createRecordsStore(ctx.db),
+    connections,
+    calls: { signal: options.shutdown ?? new AbortController().signal, ...(options.callLimits ? { limits: options.callLimits } : {}) },
+  };
   const { pairs, state, records } = deps;
   if (!options.passive) {
     pairs.failInterruptedRuns();

@@ -40,7 +40,13 @@ export function sideMode(connections: ConnectionService, config: PairConfig, sid
   return { def, mode };
 }
 
-export function openSides(connections: ConnectionService, config: PairConfig): Record<Side, SideIo> {
+/**
+ * Both sides of a pair, their connector calls aborting with `signal` (a run's Cancel) and with the
+ * engine's shutdown, each within its time limit.
+ */
+export function openSides(deps: Pick<RunDeps, 'connections' | 'calls'>, config: PairConfig, signal?: AbortSignal): Record<Side, SideIo> {
+  const { connections } = deps;
+  const owner = signal && deps.calls ? AbortSignal.any([signal, deps.calls.signal]) : (signal ?? deps.calls?.signal);
   const make = (side: Side) => {
     const { def, mode } = sideMode(connections, config, side);
     const conn = connections.get(config[side].connectionId);
@@ -51,6 +57,8 @@ export function openSides(connections: ConnectionService, config: PairConfig): R
       mode,
       capabilities: def.capabilities,
       open: () => connections.open(config[side].connectionId),
+      ...(owner ? { signal: owner } : {}),
+      ...(deps.calls?.limits ? { limits: deps.calls.limits } : {}),
     });
   };
   return { left: make('left'), right: make('right') };
@@ -80,7 +88,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
   const pair = deps.pairs.get(req.pairId);
   if (!pair) return { status: 'failed', counts: emptyCounts(), error: 'The pair was deleted.' };
   const counts = emptyCounts();
-  const io = openSides(deps.connections, pair.config);
+  const io = openSides(deps, pair.config, req.signal);
   try {
     const stableIds = { left: false, right: false };
     const problem = await missingFieldProblem(io, pair.config, stableIds);
@@ -117,7 +125,8 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
       deps.pairs.setPausedUntil(req.pairId, until);
       return { status: 'partial', counts, error: `${e.message} Paused until ${until}; the next run resumes from the cursor.` };
     }
-    if (req.signal.aborted) return { status: 'cancelled', counts, error: null };
+    // Cancel, or the engine stopping (its shutdown aborts connector calls before it cancels the run).
+    if (req.signal.aborted || deps.calls?.signal.aborted) return { status: 'cancelled', counts, error: null };
     if (process.env.CONCORD_DEBUG_RUN) console.error(e);
     const message = e instanceof Error ? e.message : String(e);
     return { status: 'failed', counts, error: message };

@@ -4,8 +4,9 @@
  * the refreshed credential) once and retries (PITFALLS 9); a 429 is surfaced as `RateLimited`
  * so the runner pauses that side (PITFALLS 8).
  */
-import type { ChangeDetection, ConnectorCapabilities, Side } from '../api/model';
-import type { AppRecord, Connector, Cursor, WriteOp, WriteResult } from '../connectors/types';
+import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
+import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
+import type { AppRecord, ChangeBatch, Connector, Cursor, WriteOp, WriteResult } from '../connectors/types';
 
 export class RateLimited extends Error {
   constructor(
@@ -57,8 +58,19 @@ export function createSideIo(opts: {
   mode: ChangeDetection;
   capabilities: ConnectorCapabilities;
   open: () => Connector;
+  /** The owner's signal (the run's Cancel, or the engine's shutdown): every connector call aborts with it. */
+  signal?: AbortSignal;
+  /** Time limits the engine's configuration sets (over the defaults and the capabilities'). */
+  limits?: Partial<CallLimits>;
 }) {
   let conn = opts.open();
+  const limits = callLimits(opts.capabilities, opts.limits);
+  /** A call's signal: the owner's and the caller's (a preview's, a run's), whichever aborts first. */
+  const within = (signal?: AbortSignal): AbortSignal | undefined => (!signal || signal === opts.signal ? opts.signal : opts.signal ? AbortSignal.any([signal, opts.signal]) : signal);
+  /** One connector call under the owner's signal and the call kind's time limit. */
+  const call = <T>(kind: ConnectorCallKind, fn: (c: Connector, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => (c: Connector) => guardedCall(opts.label, kind, limits[kind], within(signal), (s) => fn(c, s));
+  const pages = (c: Connector, cursor: Cursor | null, mode: ChangeDetection, signal: AbortSignal | undefined): AsyncIterable<ChangeBatch> =>
+    guardedPages(opts.label, limits.changes, within(signal), (s) => c.changes(opts.collection, cursor, { mode, signal: s, lookBackSeconds: 5 }));
 
   /** A connector's 429 as `RateLimited` (the runner pauses the side); any other error as it was. */
   const rateLimitedOr = (e: unknown): unknown =>
@@ -94,17 +106,27 @@ export function createSideIo(opts: {
     get connector(): Connector {
       return conn;
     },
-    describe: () => withAuth((c) => c.describe()),
-    async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
+    /** The time limits this side's calls run under. */
+    limits,
+    describe: () => withAuth(call('describe', (c, signal) => c.describe({ signal }))),
+    /** Flag mode: marks these records synced (a no-op for a connector without flags). */
+    async clearFlags(records: { id: string; version?: string }[]): Promise<void> {
+      if (!conn.clearFlags) return;
+      await withAuth(call('clearFlags', async (c, signal) => c.clearFlags?.(opts.collection, records, { signal })));
+    },
+    get canClearFlags(): boolean {
+      return typeof conn.clearFlags === 'function';
+    },
+    async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal | undefined, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
       const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
       const out: SideRead = { upserts: new Map(), deletes: new Set(), cursor, complete: false, total: null };
       await withAuth(async (c) => {
         out.upserts.clear();
         out.deletes.clear();
-        for await (const batch of c.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+        for await (const batch of pages(c, full ? null : cursor, mode, signal)) {
           // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
           await yieldToEventLoop();
-          if (signal.aborted) throw new Error('cancelled');
+          if (within(signal)?.aborted) throw new Error('cancelled');
           for (const r of batch.upserts) {
             out.upserts.set(r.id, r);
             out.deletes.delete(r.id);
@@ -141,7 +163,7 @@ export function createSideIo(opts: {
       for (let attempt = 0; ; attempt++) {
         let inPass = 0;
         try {
-          for await (const batch of conn.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5 })) {
+          for await (const batch of pages(conn, full ? null : cursor, mode, signal)) {
             // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
             await yieldToEventLoop();
             if (signal.aborted) throw new Error('cancelled');
@@ -171,7 +193,7 @@ export function createSideIo(opts: {
       const out = new Map<string, AppRecord>();
       for (let i = 0; i < ids.length; i += READ_CHUNK) {
         const chunk = ids.slice(i, i + READ_CHUNK);
-        const recs = await withAuth((c) => c.read(opts.collection, chunk));
+        const recs = await withAuth(call('read', (c, signal) => c.read(opts.collection, chunk, { signal })));
         for (const r of recs) out.set(r.id, r);
       }
       return out;
@@ -184,14 +206,14 @@ export function createSideIo(opts: {
         // server would answer nothing (not even Cancel) until the whole run is written.
         if (i > 0) await yieldToEventLoop();
         const chunk = ops.slice(i, i + size);
-        let results = await withAuth((c) => c.write(opts.collection, chunk));
+        let results = await withAuth(call('write', (c, signal) => c.write(opts.collection, chunk, { signal })));
         if (results.length !== chunk.length) {
           results = chunk.map((_, j) => results[j] ?? { ok: false, error: `${opts.label} gave no result for this write.`, reason: 'unavailable' });
         }
         const authFailed = results.map((r, j) => (!r.ok && r.reason === 'auth' ? j : -1)).filter((j) => j >= 0);
         if (authFailed.length > 0) {
           await reopen();
-          const retried = await withAuth((c) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp)));
+          const retried = await withAuth(call('write', (c, signal) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp), { signal })));
           authFailed.forEach((j, k) => {
             results[j] = retried[k] ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' };
           });

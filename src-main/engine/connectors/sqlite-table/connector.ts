@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
+import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
@@ -104,7 +104,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
       for await (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard, horizon)) {
-        checkAbort(options.signal);
+        throwIfAborted(options.signal);
         const batch: ChangeBatch = { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
         if (page.future.length > 0) batch.futureStamped = page.future.map((r) => idOf(t, r));
         yield batch;
@@ -123,7 +123,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     const total = mode === 'hash' ? guard(() => Number(d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get())) : undefined;
     let rows = guard(() => first.all(limit + 1) as Record<string, unknown>[]);
     for (;;) {
-      checkAbort(options.signal);
+      throwIfAborted(options.signal);
       const more = rows.length > limit;
       const page = rows.slice(0, limit);
       const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: mode === 'flag' ? FLAG_LISTED : null } };
@@ -139,21 +139,24 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
   }
 
   return {
-    async describe() {
+    async describe(options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const leftOut = guard(() => tablesWithoutKey(open())).map((name) => ({
         name,
         reason: 'it has no primary key, so its rows have no stable id to link by — add a PRIMARY KEY column to sync it',
       }));
       return { collections: tables().map(collectionInfo), ...(leftOut.length > 0 ? { leftOut } : {}) };
     },
-    async test() {
+    async test(options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const list = tables();
       if (list.length === 0) {
         throw new ConnectorError('config', `The database ${config.path} has no table with a primary key — add a PRIMARY KEY to the table you want to sync.`);
       }
     },
     changes,
-    async read(collection: string, ids: string[]): Promise<AppRecord[]> {
+    async read(collection: string, ids: string[], options?: CallOptions): Promise<AppRecord[]> {
+      throwIfAborted(options?.signal);
       const t = table(collection);
       const stmt = open().prepare(`${selectFrom(t)} WHERE ${pkWhere(t)}`);
       const out: AppRecord[] = [];
@@ -164,7 +167,9 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       }
       return out;
     },
-    async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
+    async write(collection: string, ops: WriteOp[], options?: CallOptions): Promise<WriteResult[]> {
+      // An aborted batch throws before it writes: the batch is one transaction, never half-written.
+      throwIfAborted(options?.signal);
       let t: TableInfo;
       try {
         t = table(collection);
@@ -176,7 +181,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       const d = open();
       return writeOps(d, t, ops, selectFrom(t), () => appClock(d, t));
     },
-    async clearFlags(collection: string, records: { id: string; version?: string }[]) {
+    async clearFlags(collection: string, records: { id: string; version?: string }[], options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const t = table(collection);
       if (!t.flag) throw new ConnectorError('config', `Table "${t.name}" has no sync flag column.`);
       const d = open();
@@ -189,6 +195,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       // event loop between them (the server answers meanwhile) and the app's lock released.
       for (let i = 0; i < records.length; i += CLEAR_CHUNK) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        // Between transactions: a cleared chunk stays cleared (its records were synced), the rest keep their flags.
+        throwIfAborted(options?.signal);
         guard(() =>
           d.transaction(() => {
             for (const r of records.slice(i, i + CLEAR_CHUNK)) {
@@ -214,7 +222,3 @@ const FLAG_LISTED = { listed: true };
 
 const isFlagCursor = (cursor: Cursor | null): boolean =>
   cursor?.mode === 'flag' && typeof cursor.value === 'object' && cursor.value !== null && (cursor.value as { listed?: unknown }).listed === true;
-
-function checkAbort(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The read was cancelled.');
-}

@@ -5,6 +5,7 @@
  * rate limit or a cancel left unsent).
  */
 import type { PairConfig, RunCounts, RunProgress, Side } from '../../api/model';
+import type { CallLimits } from '../../connections/calls';
 import type { ConnectionService } from '../../connections/service';
 import type { CanonicalRecord } from '../../core/canonical';
 import type { Interrupted } from '../../core/resume';
@@ -14,7 +15,14 @@ import type { RateLimited, SideIo } from '../side-io';
 import type { StateStore } from '../state-store';
 import type { WorkingState } from './working-state';
 
-export type RunDeps = { pairs: PairStore; state: StateStore; records: RecordsStore; connections: ConnectionService };
+export type RunDeps = {
+  pairs: PairStore;
+  state: StateStore;
+  records: RecordsStore;
+  connections: ConnectionService;
+  /** How connector calls run: the engine's shutdown signal (reaches a resolution or preview waiting on a network) and configured time limits. */
+  calls?: { signal: AbortSignal; limits?: Partial<CallLimits> };
+};
 export type RunRequest = {
   pairId: string;
   runId: string;
