@@ -10,6 +10,7 @@ import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
 import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
 import { createConnectionsDomain } from './connections/handlers';
+import { createConnectorPool } from './connections/pool';
 import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
 import type { CallLimits } from './connections/calls';
@@ -41,6 +42,8 @@ export type EngineOptions = {
    * describe, test and read; longer for write batches) and what each connector declares.
    */
   connectorCallLimits?: Partial<CallLimits>;
+  /** How long an unused connector stays open (default 5 minutes; connections/pool.ts). */
+  connectorIdleMs?: number;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -78,9 +81,13 @@ export function createEngine(options: EngineOptions) {
   const domains: Domain<Partial<Handlers>>[] = [];
   // Stopping aborts every connector call in flight (a run's, a resolution's, a test's).
   const shutdown = new AbortController();
-  const connectionService = createConnectionService(ctx);
+  // Connectors stay open between runs, resolutions and previews; a changed or deleted connection closes its own.
+  const connectionService = createConnectionService(ctx, { changed: (id) => pool.invalidate(id) });
+  const syncConnections = options.wrapConnections?.(connectionService) ?? connectionService;
+  const pool = createConnectorPool({ open: (id) => syncConnections.open(id), ...(options.connectorIdleMs !== undefined ? { idleMs: options.connectorIdleMs } : {}), log });
   const connections = createConnectionsDomain(ctx, connectionService, { shutdown: shutdown.signal, ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}) });
-  const sync = createSyncDomain(ctx, options.wrapConnections?.(connectionService) ?? connectionService, {
+  const sync = createSyncDomain(ctx, syncConnections, {
+    pool,
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
     ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}),
     ...(options.bulkBatch !== undefined ? { bulkBatch: options.bulkBatch } : {}),
@@ -112,6 +119,7 @@ export function createEngine(options: EngineOptions) {
       closed = true;
       shutdown.abort(new Error('Concord is stopping.'));
       for (const d of domains.reverse()) await d.close?.();
+      await pool.close();
       bus.removeAllListeners();
       db.close();
     },

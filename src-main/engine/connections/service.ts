@@ -44,7 +44,11 @@ export function validateConfig(definition: ConnectorDefinition, config: Connecti
   }
 }
 
-export function createConnectionService(ctx: EngineContext): ConnectionStore {
+/**
+ * `changed`: told after a connection's config or secret changed or it was deleted (the engine's
+ * connector pool closes the connectors opened with the old settings).
+ */
+export function createConnectionService(ctx: EngineContext, hooks: { changed?: (connectionId: string) => Promise<void> | void } = {}): ConnectionStore {
   const { db, credentials } = ctx;
   const row = (id: string): Row => {
     const r = db.prepare('SELECT * FROM connections WHERE id = ?').get(id) as Row | undefined;
@@ -106,6 +110,7 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
       if (secret === null) await credentials.delete(credentialAccount(connectionId));
       else if (secret !== undefined) await credentials.set(credentialAccount(connectionId), secret);
       db.prepare('UPDATE connections SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(name ?? r.name, config ? JSON.stringify(config) : r.config_json, new Date().toISOString(), connectionId);
+      if (config || secret !== undefined) await hooks.changed?.(connectionId);
       return service.summary(connectionId);
     },
     async delete(id) {
@@ -119,6 +124,7 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
         }
         throw error;
       }
+      await hooks.changed?.(id);
       const removal = credentials.delete(credentialAccount(id));
       await (takesSecret(r.connector) ? removal : removal.catch(() => false));
     },

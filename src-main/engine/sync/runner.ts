@@ -16,7 +16,9 @@
 import type { PairConfig, RunCounts, RunStatus, Side } from '../api/model';
 import { mappedAppFields } from '../core/mapping';
 import { matchKey } from '../core/matching';
+import type { ConnectorLease } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
+import type { Connector } from '../connectors/types';
 import { emptyCounts } from './pair-store';
 import { SIDES, type RunContext, type RunDeps, type RunRequest } from './run/context';
 import { assembleBatch, completeItems } from './run/assemble';
@@ -40,28 +42,44 @@ export function sideMode(connections: ConnectionService, config: PairConfig, sid
   return { def, mode };
 }
 
-/**
- * Both sides of a pair, their connector calls aborting with `signal` (a run's Cancel) and with the
- * engine's shutdown, each within its time limit.
- */
-export function openSides(deps: Pick<RunDeps, 'connections' | 'calls'>, config: PairConfig, signal?: AbortSignal): Record<Side, SideIo> {
-  const { connections } = deps;
-  const owner = signal && deps.calls ? AbortSignal.any([signal, deps.calls.signal]) : (signal ?? deps.calls?.signal);
-  const make = (side: Side) => {
-    const { def, mode } = sideMode(connections, config, side);
-    const conn = connections.get(config[side].connectionId);
-    return createSideIo({
-      side,
-      label: `${conn.name} (${config[side].collection})`,
-      collection: config[side].collection,
-      mode,
-      capabilities: def.capabilities,
-      open: () => connections.open(config[side].connectionId),
-      ...(owner ? { signal: owner } : {}),
-      ...(deps.calls?.limits ? { limits: deps.calls.limits } : {}),
-    });
+/** A lease on a connector nobody else shares: opened now, closed when released (no pool). */
+export function unpooledLease(open: () => Connector): ConnectorLease {
+  const connector = open();
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    void connector.close().catch(() => undefined);
   };
-  return { left: make('left'), right: make('right') };
+  return { connector, release: end, discard: end };
+}
+
+/**
+ * One side of a pair: its connector leased from the engine's pool (opened once per connection and
+ * side, shared with every other user), its calls aborting with `signal` (a run's Cancel) and with
+ * the engine's shutdown, each within its time limit.
+ */
+export function openSide(deps: Pick<RunDeps, 'connections' | 'connectors'>, config: PairConfig, side: Side, signal?: AbortSignal): SideIo {
+  const { connections, connectors } = deps;
+  const owner = signal && connectors ? AbortSignal.any([signal, connectors.signal]) : (signal ?? connectors?.signal);
+  const { def, mode } = sideMode(connections, config, side);
+  const id = config[side].connectionId;
+  const conn = connections.get(id);
+  const pool = connectors?.pool;
+  return createSideIo({
+    side,
+    label: `${conn.name} (${config[side].collection})`,
+    collection: config[side].collection,
+    mode,
+    capabilities: def.capabilities,
+    acquire: () => (pool ? pool.acquire(id, side) : unpooledLease(() => connections.open(id))),
+    ...(owner ? { signal: owner } : {}),
+    ...(connectors?.limits ? { limits: connectors.limits } : {}),
+  });
+}
+
+export function openSides(deps: Pick<RunDeps, 'connections' | 'connectors'>, config: PairConfig, signal?: AbortSignal): Record<Side, SideIo> {
+  return { left: openSide(deps, config, 'left', signal), right: openSide(deps, config, 'right', signal) };
 }
 
 /** Mapped fields missing in an app (a renamed or dropped column): the pair pauses naming them (PITFALLS 11). */
@@ -126,7 +144,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
       return { status: 'partial', counts, error: `${e.message} Paused until ${until}; the next run resumes from the cursor.` };
     }
     // Cancel, or the engine stopping (its shutdown aborts connector calls before it cancels the run).
-    if (req.signal.aborted || deps.calls?.signal.aborted) return { status: 'cancelled', counts, error: null };
+    if (req.signal.aborted || deps.connectors?.signal.aborted) return { status: 'cancelled', counts, error: null };
     if (process.env.CONCORD_DEBUG_RUN) console.error(e);
     const message = e instanceof Error ? e.message : String(e);
     return { status: 'failed', counts, error: message };

@@ -6,6 +6,7 @@
  */
 import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
 import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
+import type { ConnectorLease } from '../connections/pool';
 import type { AppRecord, ChangeBatch, Connector, Cursor, WriteOp, WriteResult } from '../connectors/types';
 
 export class RateLimited extends Error {
@@ -57,13 +58,25 @@ export function createSideIo(opts: {
   collection: string;
   mode: ChangeDetection;
   capabilities: ConnectorCapabilities;
-  open: () => Connector;
+  /** Leases the side's connector (from the engine's pool); called again after the lease was discarded. */
+  acquire: () => ConnectorLease;
   /** The owner's signal (the run's Cancel, or the engine's shutdown): every connector call aborts with it. */
   signal?: AbortSignal;
   /** Time limits the engine's configuration sets (over the defaults and the capabilities'). */
   limits?: Partial<CallLimits>;
 }) {
-  let conn = opts.open();
+  let lease: ConnectorLease | null = null;
+  /** The leased connector, leased on first use and again after a discard. */
+  const conn = (): Connector => (lease ??= opts.acquire()).connector;
+  /** A network error or a time-out: this connector is done for; the next call gets a new one (the pool closes this one). */
+  const brokenBy = (e: unknown): unknown => {
+    if (reasonOf(e) === 'unavailable') dropConnector();
+    return e;
+  };
+  const dropConnector = () => {
+    lease?.discard();
+    lease = null;
+  };
   const limits = callLimits(opts.capabilities, opts.limits);
   /** A call's signal: the owner's and the caller's (a preview's, a run's), whichever aborts first. */
   const within = (signal?: AbortSignal): AbortSignal | undefined => (!signal || signal === opts.signal ? opts.signal : opts.signal ? AbortSignal.any([signal, opts.signal]) : signal);
@@ -83,20 +96,20 @@ export function createSideIo(opts: {
    */
   async function withAuth<T>(fn: (c: Connector) => Promise<T>): Promise<T> {
     try {
-      return await fn(conn);
+      return await fn(conn());
     } catch (e) {
-      if (reasonOf(e) !== 'auth') throw rateLimitedOr(e);
+      if (reasonOf(e) !== 'auth') throw rateLimitedOr(brokenBy(e));
     }
-    await reopen();
+    reopen();
     try {
-      return await fn(conn);
+      return await fn(conn());
     } catch (e) {
-      throw rateLimitedOr(e);
+      throw rateLimitedOr(brokenBy(e));
     }
   }
-  async function reopen(): Promise<void> {
-    await conn.close().catch(() => undefined);
-    conn = opts.open();
+  /** A refused credential: the connector is closed (for every user of the pool) and a new one reads the credential again. */
+  function reopen(): void {
+    dropConnector();
   }
 
   return {
@@ -104,18 +117,18 @@ export function createSideIo(opts: {
     /** Ops per write call: the connector's declared batch size. */
     writeBatch: Math.max(1, opts.capabilities.writeBatch ?? WRITE_CHUNK),
     get connector(): Connector {
-      return conn;
+      return conn();
     },
     /** The time limits this side's calls run under. */
     limits,
     describe: () => withAuth(call('describe', (c, signal) => c.describe({ signal }))),
     /** Flag mode: marks these records synced (a no-op for a connector without flags). */
     async clearFlags(records: { id: string; version?: string }[]): Promise<void> {
-      if (!conn.clearFlags) return;
+      if (!conn().clearFlags) return;
       await withAuth(call('clearFlags', async (c, signal) => c.clearFlags?.(opts.collection, records, { signal })));
     },
     get canClearFlags(): boolean {
-      return typeof conn.clearFlags === 'function';
+      return typeof conn().clearFlags === 'function';
     },
     async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal | undefined, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
       const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
@@ -163,7 +176,7 @@ export function createSideIo(opts: {
       for (let attempt = 0; ; attempt++) {
         let inPass = 0;
         try {
-          for await (const batch of pages(conn, full ? null : cursor, mode, signal)) {
+          for await (const batch of pages(conn(), full ? null : cursor, mode, signal)) {
             // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
             await yieldToEventLoop();
             if (signal.aborted) throw new Error('cancelled');
@@ -180,9 +193,9 @@ export function createSideIo(opts: {
           }
           break;
         } catch (e) {
-          if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(e);
+          if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(brokenBy(e));
           delivered = Math.max(delivered, inPass);
-          await reopen();
+          reopen();
         }
       }
       // A read from no cursor lists every record, so once it ends absence means deleted — except a
@@ -212,7 +225,7 @@ export function createSideIo(opts: {
         }
         const authFailed = results.map((r, j) => (!r.ok && r.reason === 'auth' ? j : -1)).filter((j) => j >= 0);
         if (authFailed.length > 0) {
-          await reopen();
+          reopen();
           const retried = await withAuth(call('write', (c, signal) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp), { signal })));
           authFailed.forEach((j, k) => {
             results[j] = retried[k] ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' };
@@ -225,8 +238,10 @@ export function createSideIo(opts: {
         }
       }
     },
+    /** Returns the connector to the pool (it stays open for the next user). */
     async close(): Promise<void> {
-      await conn.close().catch(() => undefined);
+      lease?.release();
+      lease = null;
     },
   };
 }

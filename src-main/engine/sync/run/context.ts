@@ -6,6 +6,7 @@
  */
 import type { PairConfig, RunCounts, RunProgress, Side } from '../../api/model';
 import type { CallLimits } from '../../connections/calls';
+import type { ConnectorPool } from '../../connections/pool';
 import type { ConnectionService } from '../../connections/service';
 import type { CanonicalRecord } from '../../core/canonical';
 import type { Interrupted } from '../../core/resume';
@@ -20,8 +21,12 @@ export type RunDeps = {
   state: StateStore;
   records: RecordsStore;
   connections: ConnectionService;
-  /** How connector calls run: the engine's shutdown signal (reaches a resolution or preview waiting on a network) and configured time limits. */
-  calls?: { signal: AbortSignal; limits?: Partial<CallLimits> };
+  /**
+   * How the engine reaches connectors: the pool that keeps them open between runs, resolutions and
+   * previews; the engine's shutdown signal (reaches a resolution or preview waiting on a network);
+   * configured time limits. Without a pool, each user opens and closes its own connector.
+   */
+  connectors?: { signal: AbortSignal; limits?: Partial<CallLimits>; pool?: ConnectorPool };
 };
 export type RunRequest = {
   pairId: string;
