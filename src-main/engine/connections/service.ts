@@ -9,6 +9,7 @@ import type { ConnectionSummary } from '../api/model';
 import { ApiError, notFound } from '../api/errors';
 import type { EngineContext } from '../context';
 import { getConnectorDefinition } from '../connectors/registry';
+import { createSecretHandles, memorySecretHandle } from '../credentials/secret-handle';
 import type { Connector, ConnectorDefinition } from '../connectors/types';
 
 export type ConnectionConfig = Record<string, string | number | boolean>;
@@ -72,6 +73,8 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
     return takesSecret(r.connector) ? lookup : lookup.catch(() => false);
   };
   const dataDir = (id: string) => join(ctx.dataDir, 'connectors', id);
+  // One set of handles for the engine: refreshes of one credential are single-flight across every connector of it.
+  const secrets = createSecretHandles(credentials);
 
   const service: ConnectionStore = {
     get: (id) => toSummary(row(id), false),
@@ -79,12 +82,12 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
     open(id) {
       const r = row(id);
       const definition = getConnectorDefinition(r.connector);
-      return definition.create({ config: JSON.parse(r.config_json) as ConnectionConfig, secret: () => credentials.get(credentialAccount(id)), dataDir: dataDir(id) });
+      return definition.create({ config: JSON.parse(r.config_json) as ConnectionConfig, secret: secrets.handle(credentialAccount(id)), dataDir: dataDir(id) });
     },
     openDraft(connector, config, secret) {
       const definition = getConnectorDefinition(connector);
       validateConfig(definition, config);
-      return definition.create({ config, secret: async () => secret ?? null, dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+      return definition.create({ config, secret: memorySecretHandle(secret ?? null), dataDir: join(ctx.dataDir, 'connectors', 'draft') });
     },
     async list() {
       const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];

@@ -126,10 +126,28 @@ export interface Connector {
 /** Reads a connection's secret from the credential store when the connector needs it; never stored in config. */
 export type SecretReader = () => Promise<string | null>;
 
+/**
+ * A connection's secret, behind a handle (credentials/secret-handle.ts). Calling the handle itself
+ * is `get()` (what a `SecretReader` did), so connectors written against the reader still work.
+ */
+export type SecretHandle = SecretReader & {
+  /** The secret as stored now (the credential store; the wizard's value for a draft), or null. */
+  get(): Promise<string | null>;
+  /** Writes a new secret back to the credential store: a rotated password, a new OAuth refresh token. */
+  set(value: string): Promise<void>;
+  /**
+   * Replaces the secret with `fn(current)` and stores it, single-flight per credential: while one
+   * refresh runs, every other caller (any connector of this connection) waits for it and gets its
+   * result instead of refreshing again. A failed refresh rejects each of its waiters once and
+   * stores nothing; the next call tries again.
+   */
+  refresh(fn: (current: string | null) => Promise<string>): Promise<string>;
+};
+
 export type ConnectorContext = {
   /** The connection's config (paths, table names, URLs); validated by the definition's schema. */
   config: Record<string, string | number | boolean>;
-  secret: SecretReader;
+  secret: SecretHandle;
   /** Folder for the connector's own files, if it needs any. */
   dataDir: string;
 };
