@@ -350,6 +350,14 @@ export type ConnectorCapabilities = {
    * its whole file per call, so it takes far more at once than an API with a request size limit.
    */
   writeBatch?: number;
+  /** The most ids one `read` may ask for (an API's URL or filter limit); default 200. */
+  maxIdsPerRead?: number;
+  /** Records per page of `changes` the engine asks for (the connector's default when absent). */
+  readBatch?: number;
+  /** The app's rate limit: the engine spaces its calls to stay within it (connections/request-budget.ts). */
+  requestsPerSecond?: number;
+  /** At most this many calls in flight at once, across every run, resolution and preview on the connection. */
+  maxConcurrentRequests?: number;
   /**
    * Time limits per call kind, in milliseconds, where the engine's defaults do not fit this app
    * (connections/calls.ts: 30 s for describe, test and read; per page for changes; longer for a

@@ -107,7 +107,14 @@ export async function guardedCall<T>(label: string, kind: ConnectorCallKind, ms:
  * whole read. Ending early (the caller stops, an abort) returns the connector's iterator without
  * waiting for it: a connector stuck on a network must not hold the caller.
  */
-export async function* guardedPages<T>(label: string, ms: number, outer: AbortSignal | undefined, start: (signal: AbortSignal) => AsyncIterable<T>): AsyncGenerator<T> {
+export async function* guardedPages<T>(
+  label: string,
+  ms: number,
+  outer: AbortSignal | undefined,
+  start: (signal: AbortSignal) => AsyncIterable<T>,
+  /** Wraps each page's request (the request budget): a page counts as one call, the caller's work between pages does not. */
+  around: <R>(fn: () => Promise<R>, signal: AbortSignal) => Promise<R> = (fn) => fn(),
+): AsyncGenerator<T> {
   const controller = new AbortController();
   const onOuter = () => controller.abort(outer ? abortReason(outer) : undefined);
   if (outer?.aborted) onOuter();
@@ -120,7 +127,8 @@ export async function* guardedPages<T>(label: string, ms: number, outer: AbortSi
       const page = callSignal(controller.signal, ms, () => timedOut(label, 'changes', ms));
       let next: IteratorResult<T>;
       try {
-        next = await untilAborted((iterator as AsyncIterator<T>).next(), page.signal);
+        const it = iterator;
+        next = await around(() => untilAborted(it.next(), page.signal), controller.signal);
       } catch (e) {
         if (page.expired()) {
           controller.abort(timedOut(label, 'changes', ms));

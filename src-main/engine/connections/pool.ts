@@ -17,8 +17,9 @@
  * Leases of one connector overlap (a run and a resolution at once): connectors/types.ts says what
  * a connector must tolerate for that.
  */
-import type { Side } from '../api/model';
+import type { ConnectorCapabilities, Side } from '../api/model';
 import type { Connector } from '../connectors/types';
+import { realClock, requestBudget, type Clock, type RequestBudget } from './request-budget';
 
 export const DEFAULT_IDLE_MS = 5 * 60_000;
 
@@ -36,14 +37,17 @@ export type ConnectorPool = {
   invalidate(connectionId: string): Promise<void>;
   /** Closes every connector, leased or not (the engine is stopping); later acquires fail. */
   close(): Promise<void>;
+  /** The connection's request budget (its capabilities' rate limit), shared by both sides and every user. */
+  budget(connectionId: string, capabilities: ConnectorCapabilities): RequestBudget;
   /** Open connectors, for tests and diagnostics. */
   size(): number;
 };
 
 type Entry = { key: string; connectionId: string; connector: Connector; users: number; retired: boolean; closed: Promise<void> | null; idle: NodeJS.Timeout | null };
 
-export function createConnectorPool(options: { open: (connectionId: string) => Connector; idleMs?: number; log?: (message: string, error?: unknown) => void }): ConnectorPool {
+export function createConnectorPool(options: { open: (connectionId: string) => Connector; idleMs?: number; log?: (message: string, error?: unknown) => void; clock?: Clock }): ConnectorPool {
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const budgets = new Map<string, RequestBudget>();
   const entries = new Map<string, Entry>();
   /** Every connector not yet closed, pooled or retired-but-leased (so shutdown closes them all). */
   const live = new Set<Entry>();
@@ -109,7 +113,16 @@ export function createConnectorPool(options: { open: (connectionId: string) => C
         },
       };
     },
+    budget(connectionId, capabilities) {
+      let b = budgets.get(connectionId);
+      if (!b) {
+        b = requestBudget(capabilities, options.clock ?? realClock);
+        budgets.set(connectionId, b);
+      }
+      return b;
+    },
     async invalidate(connectionId) {
+      budgets.delete(connectionId);
       await Promise.all([...live].filter((e) => e.connectionId === connectionId).map(retire));
     },
     async close() {

@@ -73,6 +73,7 @@ export function openSide(deps: Pick<RunDeps, 'connections' | 'connectors'>, conf
     mode,
     capabilities: def.capabilities,
     acquire: () => (pool ? pool.acquire(id, side) : unpooledLease(() => connections.open(id))),
+    ...(pool ? { budget: pool.budget(id, def.capabilities) } : {}),
     ...(owner ? { signal: owner } : {}),
     ...(connectors?.limits ? { limits: connectors.limits } : {}),
   });

@@ -7,6 +7,7 @@
 import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
 import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
 import type { ConnectorLease } from '../connections/pool';
+import { requestBudget, type RequestBudget } from '../connections/request-budget';
 import type { AppRecord, ChangeBatch, Connector, Cursor, WriteOp, WriteResult } from '../connectors/types';
 
 export class RateLimited extends Error {
@@ -33,7 +34,8 @@ export const DEFAULT_RETRY_AFTER_MS = 60_000;
 /** Lets timers and I/O (HTTP requests, IPC) run before going on; a microtask (plain `await`) does not. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-const READ_CHUNK = 200;
+/** Ids per read when the connector declares no `maxIdsPerRead`. */
+export const READ_CHUNK = 200;
 const WRITE_CHUNK = 100;
 
 export type SideRead = {
@@ -64,7 +66,11 @@ export function createSideIo(opts: {
   signal?: AbortSignal;
   /** Time limits the engine's configuration sets (over the defaults and the capabilities'). */
   limits?: Partial<CallLimits>;
+  /** The connection's request budget (shared by every user of the connection); by default one from the capabilities. */
+  budget?: RequestBudget;
 }) {
+  const budget = opts.budget ?? requestBudget(opts.capabilities);
+  const idsPerRead = Math.max(1, opts.capabilities.maxIdsPerRead ?? READ_CHUNK);
   let lease: ConnectorLease | null = null;
   /** The leased connector, leased on first use and again after a discard. */
   const conn = (): Connector => (lease ??= opts.acquire()).connector;
@@ -81,9 +87,21 @@ export function createSideIo(opts: {
   /** A call's signal: the owner's and the caller's (a preview's, a run's), whichever aborts first. */
   const within = (signal?: AbortSignal): AbortSignal | undefined => (!signal || signal === opts.signal ? opts.signal : opts.signal ? AbortSignal.any([signal, opts.signal]) : signal);
   /** One connector call under the owner's signal and the call kind's time limit. */
-  const call = <T>(kind: ConnectorCallKind, fn: (c: Connector, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => (c: Connector) => guardedCall(opts.label, kind, limits[kind], within(signal), (s) => fn(c, s));
+  // The budget's wait comes before the call's time limit starts: a queue behind the app's rate limit is no time-out.
+  const call =
+    <T>(kind: ConnectorCallKind, fn: (c: Connector, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
+    (c: Connector) => {
+      const outer = within(signal);
+      return budget.run(() => guardedCall(opts.label, kind, limits[kind], outer, (s) => fn(c, s)), outer);
+    };
   const pages = (c: Connector, cursor: Cursor | null, mode: ChangeDetection, signal: AbortSignal | undefined): AsyncIterable<ChangeBatch> =>
-    guardedPages(opts.label, limits.changes, within(signal), (s) => c.changes(opts.collection, cursor, { mode, signal: s, lookBackSeconds: 5 }));
+    guardedPages(
+      opts.label,
+      limits.changes,
+      within(signal),
+      (s) => c.changes(opts.collection, cursor, { mode, signal: s, lookBackSeconds: 5, ...(opts.capabilities.readBatch ? { batchSize: opts.capabilities.readBatch } : {}) }),
+      (fn, s) => budget.run(fn, s),
+    );
 
   /** A connector's 429 as `RateLimited` (the runner pauses the side); any other error as it was. */
   const rateLimitedOr = (e: unknown): unknown =>
@@ -204,8 +222,9 @@ export function createSideIo(opts: {
     },
     async readByIds(ids: string[]): Promise<Map<string, AppRecord>> {
       const out = new Map<string, AppRecord>();
-      for (let i = 0; i < ids.length; i += READ_CHUNK) {
-        const chunk = ids.slice(i, i + READ_CHUNK);
+      // As many ids per call as the connector takes (an API's URL or filter limit).
+      for (let i = 0; i < ids.length; i += idsPerRead) {
+        const chunk = ids.slice(i, i + idsPerRead);
         const recs = await withAuth(call('read', (c, signal) => c.read(opts.collection, chunk, { signal })));
         for (const r of recs) out.set(r.id, r);
       }
