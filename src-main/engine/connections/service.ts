@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ConnectionSummary } from '../api/model';
 import { ApiError, notFound } from '../api/errors';
 import type { EngineContext } from '../context';
-import { getConnectorDefinition } from '../connectors/registry';
+import { getConnectorDefinition, takesSecret as definitionTakesSecret } from '../connectors/registry';
 import { createSecretHandles, memorySecretHandle } from '../credentials/secret-handle';
 import type { Connector, ConnectorDefinition } from '../connectors/types';
 
@@ -67,7 +67,7 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
   });
   // Connectors without a secret field (local files) work on a machine whose keychain is missing:
   // for them an unreachable credential store means "no credential", not an error.
-  const takesSecret = (connector: string) => getConnectorDefinition(connector).configFields.some((f) => f.secret === true || f.type === 'password');
+  const takesSecret = (connector: string) => definitionTakesSecret(getConnectorDefinition(connector));
   const has = async (r: Row): Promise<boolean> => {
     const lookup = credentials.has(credentialAccount(r.id));
     return takesSecret(r.connector) ? lookup : lookup.catch(() => false);

@@ -25,3 +25,6 @@ export const connectorInfo = (d: ConnectorDefinition): ConnectorInfo => ({
   configFields: d.configFields,
   capabilities: d.capabilities,
 });
+
+/** Whether connections of this kind hold a secret (a password, a token) in the credential store. */
+export const takesSecret = (d: Pick<ConnectorDefinition, 'configFields'>): boolean => d.configFields.some((f) => f.secret === true || f.type === 'password');

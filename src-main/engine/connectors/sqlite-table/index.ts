@@ -20,7 +20,7 @@ export const sqliteTableDefinition: ConnectorDefinition = {
       help: 'The time zone the app writes its last-modified times in when they carry none, as an IANA name (Europe/Berlin, America/New_York). Leave empty when they end in Z or an offset, or are UTC.',
     },
   ],
-  capabilities: { changeDetection: ['cursor', 'flag', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 500 },
+  capabilities: { changeDetection: ['cursor', 'flag', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, idempotentCreates: false },
   validateConfig(config) {
     const problems: string[] = [];
     if (!str(config.path)) problems.push('Choose the database file (path).');
