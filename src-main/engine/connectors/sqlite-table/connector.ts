@@ -3,7 +3,7 @@
  * (never OFFSET over a changing set, PITFALLS 6 and 10); writes are in `write.ts`.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
@@ -32,9 +32,27 @@ export const isBusy = (error: unknown): boolean => {
 
 export function createSqliteTableConnector(config: SqliteTableConfig): Connector {
   let db: Database.Database | null = null;
+  /** The file the handle was opened on (device, inode). */
+  let opened: string | null = null;
+  const identity = (): string | null => {
+    try {
+      const st = statSync(config.path);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return null;
+    }
+  };
 
   const open = (): Database.Database => {
-    if (db) return db;
+    // The engine keeps a connector open between runs (connections/pool.ts): a database file the
+    // user replaced meanwhile (a restored backup, a copy saved over it) is opened again, not read
+    // through a handle on the old, unlinked file.
+    if (db && identity() === opened) return db;
+    if (db) {
+      db.close();
+      db = null;
+      schema = null;
+    }
     if (config.timeZone !== undefined && !isTimeZone(config.timeZone)) throw new ConnectorError('config', unknownZoneMessage(config.timeZone));
     if (!existsSync(config.path)) {
       throw new ConnectorError('config', `The file ${config.path} does not exist — check the path, or create the database first.`);
@@ -45,6 +63,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       db.defaultSafeIntegers(true);
       registerVersionFunction(db);
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      opened = identity();
     } catch (error) {
       db?.close();
       db = null;
