@@ -186,6 +186,23 @@ describe('the engine keeps connectors open (issue 10)', () => {
     expect(opens.get(s.leftConn)).toBe(2);
   });
 
+  it('a new secret closes the connector opened with the old one; deleting the connection closes its connector', async () => {
+    const opens = new Map<string, number>();
+    const closes = new Map<string, number>();
+    const s = await setupPair({}, { wrap: counting(opens, closes) });
+    kit = s.kit;
+    dir = s.dir;
+    await syncAndWait(s.kit, s.pairId);
+    expect([opens.get(s.rightConn), closes.get(s.rightConn) ?? 0]).toEqual([1, 0]);
+    await s.kit.call('connections/update', { connectionId: s.rightConn, secret: 'rotated by the user' });
+    expect(closes.get(s.rightConn)).toBe(1);
+    await syncAndWait(s.kit, s.pairId);
+    expect(opens.get(s.rightConn)).toBe(2);
+    await s.kit.call('pairs/delete', { pairId: s.pairId });
+    await s.kit.call('connections/delete', { connectionId: s.rightConn });
+    expect(closes.get(s.rightConn)).toBe(2);
+  });
+
   it('an idle connector is closed after the configured idle time, and the next run opens a new one', async () => {
     const opens = new Map<string, number>();
     const closes = new Map<string, number>();
