@@ -1,8 +1,14 @@
 /**
  * One side of a running pair: its connector, the collection, the change-detection mode, and the
- * engine-owned policies around the connector — a 401 ('auth') reopens the connection (which reads
- * the refreshed credential) once and retries (PITFALLS 9); a 429 is surfaced as `RateLimited`
- * so the runner pauses that side (PITFALLS 8).
+ * engine-owned policies around the connector:
+ * - the connector is leased from the engine's pool and returned by `close()`;
+ * - every call carries the owner's signal (Cancel, shutdown) and its time limit (connections/calls.ts),
+ *   and waits its turn in the connection's request budget (connections/request-budget.ts);
+ * - ids per read, page size and write batch come from the capabilities;
+ * - a 401 ('auth') discards the connector and opens a new one (which reads the refreshed
+ *   credential) once and retries (PITFALLS 9); a network error or time-out ('unavailable')
+ *   discards it, so the next call gets a new one; a 429 is surfaced as `RateLimited` so the runner
+ *   pauses that side (PITFALLS 8).
  */
 import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
 import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
