@@ -124,20 +124,22 @@ export async function* guardedPages<T>(
   try {
     iterator = start(controller.signal)[Symbol.asyncIterator]();
     for (;;) {
-      const page = callSignal(controller.signal, ms, () => timedOut(label, 'changes', ms));
-      let next: IteratorResult<T>;
-      try {
-        const it = iterator;
-        next = await around(() => untilAborted(it.next(), page.signal), controller.signal);
-      } catch (e) {
-        if (page.expired()) {
-          controller.abort(timedOut(label, 'changes', ms));
-          throw timedOut(label, 'changes', ms);
+      const it = iterator;
+      // The page's time limit starts once the budget lets the request go: a queue is no time-out.
+      const next = await around(async () => {
+        const page = callSignal(controller.signal, ms, () => timedOut(label, 'changes', ms));
+        try {
+          return await untilAborted(it.next(), page.signal);
+        } catch (e) {
+          if (page.expired()) {
+            controller.abort(timedOut(label, 'changes', ms));
+            throw timedOut(label, 'changes', ms);
+          }
+          throw e;
+        } finally {
+          page.dispose();
         }
-        throw e;
-      } finally {
-        page.dispose();
-      }
+      }, controller.signal);
       if (next.done) {
         finished = true;
         return;
