@@ -10,8 +10,10 @@ import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
 import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
 import { createConnectionsDomain } from './connections/handlers';
+import { createConnectorPool } from './connections/pool';
 import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
+import type { CallLimits } from './connections/calls';
 import type { CredentialStore } from './credentials/types';
 import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
@@ -35,6 +37,13 @@ export type EngineOptions = {
   bulkBatch?: number;
   /** The better-sqlite3 addon built for this runtime, when node_modules' own is not (the desktop engine on Electron). */
   sqliteBinding?: string;
+  /**
+   * Time limits for connector calls, in milliseconds per call kind, over the defaults (30 s for
+   * describe, test and read; longer for write batches) and what each connector declares.
+   */
+  connectorCallLimits?: Partial<CallLimits>;
+  /** How long an unused connector stays open (default 5 minutes; connections/pool.ts). */
+  connectorIdleMs?: number;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -70,13 +79,21 @@ export function createEngine(options: EngineOptions) {
   });
 
   const domains: Domain<Partial<Handlers>>[] = [];
-  const connectionService = createConnectionService(ctx);
-  const connections = createConnectionsDomain(ctx, connectionService);
-  const sync = createSyncDomain(ctx, options.wrapConnections?.(connectionService) ?? connectionService, {
+  // Stopping aborts every connector call in flight (a run's, a resolution's, a test's).
+  const shutdown = new AbortController();
+  // Connectors stay open between runs, resolutions and previews; a changed or deleted connection closes its own.
+  const connectionService = createConnectionService(ctx, { changed: (id) => pool.invalidate(id) });
+  const syncConnections = options.wrapConnections?.(connectionService) ?? connectionService;
+  const pool = createConnectorPool({ open: (id) => syncConnections.open(id), ...(options.connectorIdleMs !== undefined ? { idleMs: options.connectorIdleMs } : {}), log });
+  const connections = createConnectionsDomain(ctx, connectionService, { shutdown: shutdown.signal, ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}) });
+  const sync = createSyncDomain(ctx, syncConnections, {
+    pool,
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
     ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}),
     ...(options.bulkBatch !== undefined ? { bulkBatch: options.bulkBatch } : {}),
     ...(options.passive ? { passive: true } : {}),
+    shutdown: shutdown.signal,
+    ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}),
   });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.
   const demo = createDemoDomain(ctx, async (method, args) => {
@@ -100,7 +117,9 @@ export function createEngine(options: EngineOptions) {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      shutdown.abort(new Error('Concord is stopping.'));
       for (const d of domains.reverse()) await d.close?.();
+      await pool.close();
       bus.removeAllListeners();
       db.close();
     },

@@ -376,7 +376,36 @@ export type ConnectorCapabilities = {
    * its whole file per call, so it takes far more at once than an API with a request size limit.
    */
   writeBatch?: number;
+  /**
+   * A repeated create with the same idempotency key (`WriteOp.key`) answers with the record the
+   * first one made instead of making a second (a retry after a lost answer is harmless). Without
+   * it, the engine's journal looks the record up before it repeats a create (PITFALLS 15).
+   */
+  idempotentCreates?: boolean;
+  /**
+   * The connector talks to a server over a network, so connection loss mid-call is expected: it
+   * surfaces as ConnectorError 'unavailable', and the conformance suite stops and restarts the
+   * server under it.
+   */
+  network?: boolean;
+  /** The most ids one `read` may ask for (an API's URL or filter limit); default 200. */
+  maxIdsPerRead?: number;
+  /** Records per page of `changes` the engine asks for (the connector's default when absent). */
+  readBatch?: number;
+  /** The app's rate limit: the engine spaces its calls to stay within it (connections/request-budget.ts). */
+  requestsPerSecond?: number;
+  /** At most this many calls in flight at once, across every run, resolution and preview on the connection. */
+  maxConcurrentRequests?: number;
+  /**
+   * Time limits per call kind, in milliseconds, where the engine's defaults do not fit this app
+   * (connections/calls.ts: 30 s for describe, test and read; per page for changes; longer for a
+   * write batch). A call past its limit is aborted and fails as 'unavailable'.
+   */
+  callLimitsMs?: Partial<Record<ConnectorCallKind, number>>;
 };
+
+/** The connector calls the engine makes, each with its own time limit. */
+export type ConnectorCallKind = 'describe' | 'test' | 'read' | 'changes' | 'write' | 'clearFlags';
 
 export type ConnectorInfo = {
   kind: string;

@@ -6,18 +6,27 @@ import type { Handler } from '../api/dispatch';
 import { ApiError } from '../api/errors';
 import type { Domain, EngineContext } from '../context';
 import { ConnectorError } from '../connectors/errors';
-import { connectorDefinitions, connectorInfo } from '../connectors/registry';
-import type { Connector } from '../connectors/types';
+import { connectorDefinitions, connectorInfo, getConnectorDefinition } from '../connectors/registry';
+import type { Connector, ConnectorDefinition } from '../connectors/types';
+import { callLimits, guardedCall, type CallLimits } from './calls';
 import type { ConnectionStore } from './service';
 
 export type ConnectionMethods = 'connectors/list' | 'connections/list' | 'connections/create' | 'connections/update' | 'connections/delete' | 'connections/test' | 'connections/describe';
 export type ConnectionHandlers = { [M in ConnectionMethods]: Handler<M> };
 
-/** Runs `fn` with a connector and always closes it; connector errors become API errors. */
-async function withConnector<T>(open: () => Connector, fn: (c: Connector) => Promise<T>): Promise<T> {
-  const connector = open();
+export type ConnectionsOptions = { shutdown?: AbortSignal; callLimits?: Partial<CallLimits> };
+
+/**
+ * Runs `fn` with a fresh connector (a test must really connect, with the settings as they are now)
+ * and always closes it; each call aborts on shutdown and within its time limit; connector errors
+ * become API errors.
+ */
+async function withConnector<T>(open: () => { connector: Connector; definition: ConnectorDefinition }, options: ConnectionsOptions, label: string, fn: (call: Call) => Promise<T>): Promise<T> {
+  const { connector, definition } = open();
+  const limits = callLimits(definition.capabilities, options.callLimits);
+  const call: Call = (kind, run) => guardedCall(label, kind, limits[kind], options.shutdown, (signal) => run(connector, signal));
   try {
-    return await fn(connector);
+    return await fn(call);
   } catch (error) {
     if (error instanceof ConnectorError) {
       throw new ApiError(error.reason === 'unavailable' ? 'unavailable' : 'connector-error', error.message, undefined, { cause: error });
@@ -28,7 +37,17 @@ async function withConnector<T>(open: () => Connector, fn: (c: Connector) => Pro
   }
 }
 
-export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionStore): Domain<ConnectionHandlers> {
+type Call = <T>(kind: 'test' | 'describe', run: (c: Connector, signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionStore, options: ConnectionsOptions = {}): Domain<ConnectionHandlers> {
+  const saved = (id: string) => () => ({ connector: store.open(id), definition: store.definition(id) });
+  const label = (id: string): string => {
+    try {
+      return store.get(id).name;
+    } catch {
+      return 'The app';
+    }
+  };
   return {
     handlers: {
       'connectors/list': () => connectorDefinitions.map(connectorInfo),
@@ -40,14 +59,15 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
         return { deleted: true };
       },
       'connections/test': async (args) => {
-        const open = 'connectionId' in args ? () => store.open(args.connectionId) : () => store.openDraft(args.connector, args.config, args.secret);
-        return withConnector(open, async (c) => {
-          await c.test();
-          const { collections, leftOut } = await c.describe();
+        const open = 'connectionId' in args ? saved(args.connectionId) : () => ({ connector: store.openDraft(args.connector, args.config, args.secret), definition: getConnectorDefinition(args.connector) });
+        const name = 'connectionId' in args ? label(args.connectionId) : getConnectorDefinition(args.connector).label;
+        return withConnector(open, options, name, async (call) => {
+          await call('test', (c, signal) => c.test({ signal }));
+          const { collections, leftOut } = await call('describe', (c, signal) => c.describe({ signal }));
           return { ok: true, collections: collections.length, ...(leftOut?.length ? { leftOut } : {}) };
         });
       },
-      'connections/describe': ({ connectionId }) => withConnector(() => store.open(connectionId), async (c) => (await c.describe()).collections),
+      'connections/describe': ({ connectionId }) => withConnector(saved(connectionId), options, label(connectionId), async (call) => (await call('describe', (c, signal) => c.describe({ signal }))).collections),
     },
   };
 }

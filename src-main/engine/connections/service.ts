@@ -9,8 +9,8 @@ import type { ConnectionSummary } from '../api/model';
 import { ApiError, notFound } from '../api/errors';
 import type { EngineContext } from '../context';
 import { assertConfig, type SecretState } from '../connectors/config-check';
-import { secretKey } from '../connectors/config-schema';
-import { getConnectorDefinition } from '../connectors/registry';
+import { getConnectorDefinition, takesSecret as definitionTakesSecret } from '../connectors/registry';
+import { createSecretHandles, memorySecretHandle } from '../credentials/secret-handle';
 import type { Connector, ConnectorDefinition } from '../connectors/types';
 
 export type ConnectionConfig = Record<string, string | number | boolean>;
@@ -47,7 +47,11 @@ export function validateConfig(definition: ConnectorDefinition, config: Connecti
   return assertConfig(definition, config, secret);
 }
 
-export function createConnectionService(ctx: EngineContext): ConnectionStore {
+/**
+ * `changed`: told after a connection's config or secret changed or it was deleted (the engine's
+ * connector pool closes the connectors opened with the old settings).
+ */
+export function createConnectionService(ctx: EngineContext, hooks: { changed?: (connectionId: string) => Promise<void> | void } = {}): ConnectionStore {
   const { db, credentials } = ctx;
   const row = (id: string): Row => {
     const r = db.prepare('SELECT * FROM connections WHERE id = ?').get(id) as Row | undefined;
@@ -65,12 +69,14 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
   });
   // Connectors without a secret field (local files) work on a machine whose keychain is missing:
   // for them an unreachable credential store means "no credential", not an error.
-  const takesSecret = (connector: string) => secretKey(getConnectorDefinition(connector).configSchema) !== undefined;
+  const takesSecret = (connector: string) => definitionTakesSecret(getConnectorDefinition(connector));
   const has = async (r: Row): Promise<boolean> => {
     const lookup = credentials.has(credentialAccount(r.id));
     return takesSecret(r.connector) ? lookup : lookup.catch(() => false);
   };
   const dataDir = (id: string) => join(ctx.dataDir, 'connectors', id);
+  // One set of handles for the engine: refreshes of one credential are single-flight across every connector of it.
+  const secrets = createSecretHandles(credentials);
 
   const service: ConnectionStore = {
     get: (id) => toSummary(row(id), false),
@@ -78,12 +84,12 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
     open(id) {
       const r = row(id);
       const definition = getConnectorDefinition(r.connector);
-      return definition.create({ config: JSON.parse(r.config_json) as ConnectionConfig, secret: () => credentials.get(credentialAccount(id)), dataDir: dataDir(id) });
+      return definition.create({ config: JSON.parse(r.config_json) as ConnectionConfig, secret: secrets.handle(credentialAccount(id)), dataDir: dataDir(id) });
     },
     openDraft(connector, config, secret) {
       const definition = getConnectorDefinition(connector);
       const checked = validateConfig(definition, config, { secret, stored: false });
-      return definition.create({ config: checked, secret: async () => secret ?? null, dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+      return definition.create({ config: checked, secret: memorySecretHandle(secret ?? null), dataDir: join(ctx.dataDir, 'connectors', 'draft') });
     },
     async list() {
       const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];
@@ -110,6 +116,7 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
       if (secret === null) await credentials.delete(credentialAccount(connectionId));
       else if (secret !== undefined) await credentials.set(credentialAccount(connectionId), secret);
       db.prepare('UPDATE connections SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(name ?? r.name, checked ? JSON.stringify(checked) : r.config_json, new Date().toISOString(), connectionId);
+      if (config || secret !== undefined) await hooks.changed?.(connectionId);
       return service.summary(connectionId);
     },
     async delete(id) {
@@ -123,6 +130,7 @@ export function createConnectionService(ctx: EngineContext): ConnectionStore {
         }
         throw error;
       }
+      await hooks.changed?.(id);
       const removal = credentials.delete(credentialAccount(id));
       await (takesSecret(r.connector) ? removal : removal.catch(() => false));
     },

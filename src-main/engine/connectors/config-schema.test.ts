@@ -1,3 +1,4 @@
+import { memorySecretHandle } from '../credentials/secret-handle';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApiError } from '../api/errors';
@@ -132,11 +133,11 @@ describe('config schemas: the check is derived from the schema', () => {
         return {} as Connector; // never used: only the config it was handed is looked at
       },
     });
-    definition.create({ config: { host: 'db', tlsMode: 'disable', caFile: '/ca.pem' }, secret: async () => null, dataDir: '/nowhere' });
+    definition.create({ config: { host: 'db', tlsMode: 'disable', caFile: '/ca.pem' }, secret: memorySecretHandle(null), dataDir: '/nowhere' });
     expect(seen).toEqual([{ host: 'db', port: 5432, tlsMode: 'disable', readOnly: false }]);
     const error = (() => {
       try {
-        definition.create({ config: { user: 'ann' }, secret: async () => null, dataDir: '/nowhere' });
+        definition.create({ config: { user: 'ann' }, secret: memorySecretHandle(null), dataDir: '/nowhere' });
       } catch (e) {
         return e;
       }

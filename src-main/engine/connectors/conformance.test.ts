@@ -3,11 +3,15 @@ import { parse } from 'csv-parse/sync';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runConformance, type ConformanceApp, type ConformanceSubject, type SeedRow } from './conformance';
+import { csvFileDefinition } from './csv-file';
 import { createCsvFileConnector } from './csv-file/connector';
+import { sqliteTableDefinition } from './sqlite-table';
 import { createSqliteTableConnector } from './sqlite-table/connector';
 
 const sqlite: ConformanceSubject = {
   name: 'sqlite-table',
+  definition: sqliteTableDefinition,
+  capabilities: sqliteTableDefinition.capabilities,
   setup(dir) {
     const path = join(dir, 'app.sqlite');
     const db = new Database(path);
@@ -40,6 +44,8 @@ const sqlite: ConformanceSubject = {
 
 const csv: ConformanceSubject = {
   name: 'csv-file',
+  definition: csvFileDefinition,
+  capabilities: csvFileDefinition.capabilities,
   setup(dir) {
     const path = join(dir, 'contacts.csv');
     writeFileSync(path, 'id,name,email\n');
@@ -58,4 +64,5 @@ const csv: ConformanceSubject = {
   },
 };
 
+// Every connector in the registry has a subject here (server connectors add theirs with their servers).
 runConformance([sqlite, csv]);

@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeDetection } from '../api/model';
-import type { AppRecord, ChangeBatch, Connector, Cursor } from './types';
+import type { ChangeDetection, ConnectorCapabilities } from '../api/model';
+import { kitCases } from './conformance-kit';
+import type { AppRecord, ChangeBatch, Connector, ConnectorDefinition, Cursor } from './types';
 
 export type SeedRow = { id: string; name: string; email: string };
 
@@ -19,10 +20,33 @@ export type ConformanceApp = {
   remove(id: string): void;
 };
 
+/** A server a network connector talks to, stopped and started by the suite (network loss, a server that comes back). */
+export type ServerHooks = { stop(): Promise<void>; start(): Promise<void> };
+
+export type ConformanceSetup = {
+  connector: Connector;
+  collection: string;
+  app: ConformanceApp;
+  idField: string;
+  /** A fresh connector on the same app and config (what the engine opens after a network error). Required with `network`. */
+  reopen?: () => Connector | Promise<Connector>;
+  /** Required for connectors whose capabilities say `network`. */
+  server?: ServerHooks;
+};
+
 export type ConformanceSubject = {
   name: string;
-  setup(dir: string): { connector: Connector; collection: string; app: ConformanceApp; idField: string };
+  /** The registry's definition: its capabilities gate the cases that do not apply, and whether it takes a secret. */
+  definition: ConnectorDefinition;
+  /** The capabilities under test: the definition's, unless a subject narrows them (a config without a flag column). */
+  capabilities: ConnectorCapabilities;
+  setup(dir: string): ConformanceSetup | Promise<ConformanceSetup>;
+  /** For connectors that take a secret: a connector on the same app with a wrong password or token. */
+  wrongSecret?(dir: string): Connector | Promise<Connector>;
 };
+
+/** What each case sees: the subject's setup and its temp folder. */
+export type ConformanceState = ConformanceSetup & { dir: string };
 
 const signal = () => new AbortController().signal;
 
@@ -30,7 +54,7 @@ export async function collect(connector: Connector, collection: string, cursor: 
   const batches: ChangeBatch[] = [];
   for await (const b of connector.changes(collection, cursor, { mode, signal: signal(), batchSize, lookBackSeconds })) batches.push(b);
   const upserts = batches.flatMap((b) => b.upserts);
-  return { batches, upserts, ids: upserts.map((r) => r.id), cursor: batches.at(-1)?.cursor ?? cursor };
+  return { batches, upserts, ids: upserts.map((r) => r.id), deletes: batches.flatMap((b) => b.deletes), cursor: batches.at(-1)?.cursor ?? cursor };
 }
 
 const rows = (n: number, prefix = 'r'): SeedRow[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${String(i + 1).padStart(3, '0')}`, name: `Name ${i + 1}`, email: `p${i + 1}@example.com` }));
@@ -38,10 +62,10 @@ const rows = (n: number, prefix = 'r'): SeedRow[] => Array.from({ length: n }, (
 export function runConformance(subjects: ConformanceSubject[]): void {
   describe.each(subjects)('connector conformance: $name', (subject) => {
     let dir: string;
-    let s: ReturnType<ConformanceSubject['setup']>;
-    beforeEach(() => {
+    let s: ConformanceSetup;
+    beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'concord-conf-'));
-      s = subject.setup(dir);
+      s = await subject.setup(dir);
     });
     afterEach(async () => {
       await s.connector.close();
@@ -215,5 +239,7 @@ export function runConformance(subjects: ConformanceSubject[]): void {
       expect(scan.batches.at(-1)?.complete).toBe(true);
       expect(scan.ids.sort()).toEqual(['r001', 'r003', 'r004']);
     });
+
+    kitCases(subject, () => ({ ...s, dir }));
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { ConnectorInfo } from '../api/model';
 import { ApiError } from '../api/errors';
-import { describeConfig } from './config-schema';
+import { describeConfig, secretKey } from './config-schema';
 import { csvFileDefinition } from './csv-file';
 import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
@@ -26,3 +26,6 @@ export const connectorInfo = (d: ConnectorDefinition): ConnectorInfo => ({
   configFields: describeConfig(d.configSchema),
   capabilities: d.capabilities,
 });
+
+/** Whether connections of this kind hold a secret (a password, a token) in the credential store. */
+export const takesSecret = (d: Pick<ConnectorDefinition, 'configSchema'>): boolean => secretKey(d.configSchema) !== undefined;

@@ -77,7 +77,22 @@ export type WriteResult =
       retryAfterMs?: number;
     };
 
-export type ChangesOptions = {
+/**
+ * What every connector call takes last. `signal` is the engine's: it aborts on Cancel, on engine
+ * shutdown and when the call's time limit passes. A connector passes it to its network calls
+ * (fetch, a driver's cancel) and checks it between pages and batches; once it aborts, the call
+ * rejects promptly with `signal.reason` (or an AbortError). The engine also stops waiting on its
+ * own when the signal aborts, and closes a connector whose call it abandoned (see pool.ts).
+ */
+export type CallOptions = { signal?: AbortSignal };
+
+/** Throws the signal's reason (an Error) when it has aborted: for connectors, between pages and batches. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+export type ChangesOptions = CallOptions & {
   mode: ChangeDetection;
   signal: AbortSignal;
   /** Preferred page size. */
@@ -99,14 +114,29 @@ export type ChangesOptions = {
 export type OwnWrite = { id: string; stamp: string };
 export type OwnWrites = (since: string, after: OwnWrite | null, limit: number) => OwnWrite[];
 
+/**
+ * One connector serves one connection and side, and the engine keeps it open between uses
+ * (connections/pool.ts): a run, a resolution, a preview and a bulk job may call the same
+ * connector at once. So a connector must tolerate concurrent calls — two `read`s, a `read` during
+ * a `changes` iteration, a `write` during a `read` — each on its own signal, none sharing
+ * per-call state; a connector that cannot run two requests at once queues them itself (one
+ * SQLite handle is synchronous, so calls never interleave inside it). It must also survive long
+ * idle periods (a server that closed an idle socket is reconnected on the next call, or the call
+ * throws ConnectorError 'unavailable' and the engine reopens it) and `close()` at any time.
+ */
 export interface Connector {
   /** `leftOut`: what the app holds that Concord cannot sync, with why (a table without a primary key). */
-  describe(): Promise<{ collections: CollectionInfo[]; leftOut?: LeftOutCollection[] }>;
-  /** Throws an actionable error (what is wrong and what to do). */
-  test(): Promise<void>;
+  describe(options?: CallOptions): Promise<{ collections: CollectionInfo[]; leftOut?: LeftOutCollection[] }>;
+  /** Throws an actionable error (what is wrong and what to do): wrong credentials are ConnectorError 'auth'. */
+  test(options?: CallOptions): Promise<void>;
   changes(collection: string, cursor: Cursor | null, options: ChangesOptions): AsyncIterable<ChangeBatch>;
-  read(collection: string, ids: string[]): Promise<AppRecord[]>;
-  write(collection: string, ops: WriteOp[]): Promise<WriteResult[]>;
+  read(collection: string, ids: string[], options?: CallOptions): Promise<AppRecord[]>;
+  /**
+   * Aborted mid-batch (the signal), a write either throws before it has written anything, or
+   * returns one result per op saying what it did — ops it did not get to fail with reason
+   * 'unavailable'. Never a silent partial: the engine journals each op by its result.
+   */
+  write(collection: string, ops: WriteOp[], options?: CallOptions): Promise<WriteResult[]>;
   /**
    * Flag mode: mark these records synced. Optional: only connectors that support `flag`.
    * A record's flag is cleared only if it still holds `version` (the version the run read, as
@@ -115,17 +145,35 @@ export interface Connector {
    * record, or one transaction). Without a `version` the flag is cleared whatever the record holds.
    * Ids that no longer exist, or whose version differs, are left alone silently.
    */
-  clearFlags?(collection: string, records: { id: string; version?: string }[]): Promise<void>;
+  clearFlags?(collection: string, records: { id: string; version?: string }[], options?: CallOptions): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Reads a connection's secret from the credential store when the connector needs it; never stored in config. */
 export type SecretReader = () => Promise<string | null>;
 
+/**
+ * A connection's secret, behind a handle (credentials/secret-handle.ts). Calling the handle itself
+ * is `get()` (what a `SecretReader` did), so connectors written against the reader still work.
+ */
+export type SecretHandle = SecretReader & {
+  /** The secret as stored now (the credential store; the wizard's value for a draft), or null. */
+  get(): Promise<string | null>;
+  /** Writes a new secret back to the credential store: a rotated password, a new OAuth refresh token. */
+  set(value: string): Promise<void>;
+  /**
+   * Replaces the secret with `fn(current)` and stores it, single-flight per credential: while one
+   * refresh runs, every other caller (any connector of this connection) waits for it and gets its
+   * result instead of refreshing again. A failed refresh rejects each of its waiters once and
+   * stores nothing; the next call tries again.
+   */
+  refresh(fn: (current: string | null) => Promise<string>): Promise<string>;
+};
+
 export type ConnectorContext<Config = Record<string, ConfigValue>> = {
   /** The connection's config (paths, table names, URLs); a declared connector gets it parsed by its schema (`defineConnector`). */
   config: Config;
-  secret: SecretReader;
+  secret: SecretHandle;
   /** Folder for the connector's own files, if it needs any. */
   dataDir: string;
 };

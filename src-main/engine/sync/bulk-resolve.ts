@@ -44,7 +44,7 @@ export async function resolveFieldBatch(deps: RunDeps, pairId: string, conflicts
   const config = pair.config;
   const winner: Side = take === 'master' ? config.masterSide : other(config.masterSide);
   const loser = other(winner);
-  const io = openSides(deps.connections, config);
+  const io = openSides(deps, config);
   try {
     const readAll = async (side: Side, ids: (string | null)[]): Promise<Map<string, Read>> => {
       const recs = await io[side].readByIds([...new Set(ids.filter((id): id is string => id !== null))]);

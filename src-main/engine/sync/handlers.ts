@@ -7,6 +7,8 @@ import type { Handler } from '../api/dispatch';
 import { ApiError, notFound } from '../api/errors';
 import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, SideSummary } from '../api/model';
 import type { Domain, EngineContext } from '../context';
+import type { CallLimits } from '../connections/calls';
+import { createConnectorPool, type ConnectorPool } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
 import type { ConnectionMethods } from '../connections/handlers';
 import { createBulkJobs } from './bulk-jobs';
@@ -36,10 +38,24 @@ export type SyncOptions = {
    * that holds the data-folder lock and is running them right now.
    */
   passive?: boolean;
+  /** Aborts when the engine stops: a resolution, preview or bulk job waiting on an app's network stops waiting. */
+  shutdown?: AbortSignal;
+  /** The engine's connector pool: runs, resolutions, previews and bulk jobs lease their connectors from it. */
+  pool?: ConnectorPool;
+  /** Time limits for connector calls, over the defaults and the connectors' own (connections/calls.ts). */
+  callLimits?: Partial<CallLimits>;
 };
 
 export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
-  const deps: RunDeps = { pairs: createPairStore(ctx.db), state: createStateStore(ctx.db), records: createRecordsStore(ctx.db), connections };
+  // The engine passes its pool (which it closes last, and which hears of connection changes); a sync domain built alone keeps its own.
+  const pool = options.pool ?? createConnectorPool({ open: (id) => connections.open(id), log: ctx.log });
+  const deps: RunDeps = {
+    pairs: createPairStore(ctx.db),
+    state: createStateStore(ctx.db),
+    records: createRecordsStore(ctx.db),
+    connections,
+    connectors: { signal: options.shutdown ?? new AbortController().signal, ...(options.callLimits ? { limits: options.callLimits } : {}), pool },
+  };
   const { pairs, state, records } = deps;
   if (!options.passive) {
     pairs.failInterruptedRuns();
@@ -131,14 +147,14 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     'pairs/list': () => pairs.list().map((p) => summary(p.id)),
     'pairs/get': ({ pairId }) => detail(pairId),
     'pairs/create': async (args) => {
-      const config = await validateAgainstConnections(connections, args.config);
+      const config = await validateAgainstConnections(deps, args.config);
       const p = pairs.create(config);
       ctx.emit('pairs/changed', summary(p.id));
       return detail(p.id);
     },
     'pairs/update': async ({ pairId, config: given }) => {
       const before = pairRow(pairId).config;
-      const config = await validateAgainstConnections(connections, given);
+      const config = await validateAgainstConnections(deps, given);
       if (before.left.connectionId !== config.left.connectionId || before.left.collection !== config.left.collection || before.right.connectionId !== config.right.connectionId || before.right.collection !== config.right.collection) {
         throw new ApiError('invalid-input', 'A pair cannot switch to another app or collection: its links belong to the old one. Create a new pair instead.');
       }
@@ -159,7 +175,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       return { deleted: true as const };
     },
     'pairs/preview': async (args) =>
-      'pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, await validateAgainstConnections(connections, args.config), null),
+      'pairId' in args ? previewPair(deps, pairRow(args.pairId).config, args.pairId) : previewPair(deps, await validateAgainstConnections(deps, args.config), null),
     'pairs/sync-now': ({ pairId, confirmDeletes }) => ({ runId: runs.start(pairId, pairs.lastFinishedRun(pairId) ? 'manual' : 'first-sync', false, confirmDeletes).run.id }),
     'pairs/full-resync': ({ pairId }) => ({ runId: runs.start(pairId, 'full-resync', true).run.id }),
     'pairs/pause': ({ pairId }) => {
@@ -258,6 +274,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       scheduler?.stop();
       await bulkJobs.close();
       await runs.close();
+      if (!options.pool) await pool.close();
     },
   };
 }

@@ -12,15 +12,14 @@ import { openSides, type RunDeps } from './runner';
 const EXAMPLES = 5;
 
 export async function previewPair(deps: RunDeps, config: PairConfig, pairId: string | null): Promise<PairPreview> {
-  const io = openSides(deps.connections, config);
-  const signal = new AbortController().signal;
+  const io = openSides(deps, config);
   try {
     const canon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
     const linkedCanon: Record<Side, Map<string, CanonicalRecord>> = { left: new Map(), right: new Map() };
     const totals = { left: 0, right: 0 };
     const links = pairId ? deps.state.allLinks(pairId) : [];
     for (const side of ['left', 'right'] as const) {
-      const read = await io[side].readChanges(null, true, signal, () => undefined);
+      const read = await io[side].readChanges(null, true, undefined, () => undefined);
       totals[side] = read.upserts.size;
       const linked = new Set(links.map((l) => (side === 'left' ? l.leftId : l.rightId)));
       for (const [id, rec] of read.upserts) (linked.has(id) ? linkedCanon : canon)[side].set(id, toCanonical(config.fields, side, rec.fields));

@@ -157,7 +157,7 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
   const pair = deps.pairs.get(conflict.pairId);
   if (!pair) throw notFound('Pair', conflict.pairId);
   const config = pair.config;
-  const io = openSides(deps.connections, config);
+  const io = openSides(deps, config);
   const c: Ctx = {
     deps,
     config,
@@ -299,7 +299,7 @@ export async function restoreActivity(deps: RunDeps, activityId: string): Promis
   if (!entry.restorable || !field || !recordId) throw new ApiError('conflict', 'This entry has no overwritten field value to restore.');
   const pair = deps.pairs.get(entry.pairId);
   if (!pair) throw notFound('Pair', entry.pairId);
-  const io = openSides(deps.connections, pair.config);
+  const io = openSides(deps, pair.config);
   try {
     const current = await readSide({ io, config: pair.config }, entry.side, recordId);
     if (!current) throw new ApiError('conflict', `The ${io[entry.side].label} record ${recordId} no longer exists, so its old value cannot be written back.`);

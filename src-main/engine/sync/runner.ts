@@ -16,8 +16,9 @@
 import type { PairConfig, RunCounts, RunStatus, Side } from '../api/model';
 import { mappedAppFields } from '../core/mapping';
 import { matchKey } from '../core/matching';
+import type { ConnectorLease } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
-import type { OwnWrites } from '../connectors/types';
+import type { Connector, OwnWrites } from '../connectors/types';
 import { emptyCounts } from './pair-store';
 import { SIDES, type RunContext, type RunDeps, type RunRequest } from './run/context';
 import { assembleBatch, completeItems } from './run/assemble';
@@ -41,22 +42,47 @@ export function sideMode(connections: ConnectionService, config: PairConfig, sid
   return { def, mode };
 }
 
-/** `ownWrites`: a side's records as Concord's own writes left them (a run's cursor reads leave them out, `ChangesOptions.ownWrites`). */
-export function openSides(connections: ConnectionService, config: PairConfig, ownWrites?: (side: Side) => OwnWrites): Record<Side, SideIo> {
-  const make = (side: Side) => {
-    const { def, mode } = sideMode(connections, config, side);
-    const conn = connections.get(config[side].connectionId);
-    return createSideIo({
-      side,
-      label: `${conn.name} (${config[side].collection})`,
-      collection: config[side].collection,
-      mode,
-      capabilities: def.capabilities,
-      open: () => connections.open(config[side].connectionId),
-      ...(ownWrites ? { ownWrites: ownWrites(side) } : {}),
-    });
+/** A lease on a connector nobody else shares: opened now, closed when released (no pool). */
+export function unpooledLease(open: () => Connector): ConnectorLease {
+  const connector = open();
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    void connector.close().catch(() => undefined);
   };
-  return { left: make('left'), right: make('right') };
+  return { connector, release: end, discard: end };
+}
+
+/**
+ * One side of a pair: its connector leased from the engine's pool (opened once per connection and
+ * side, shared with every other user), its calls aborting with `signal` (a run's Cancel) and with
+ * the engine's shutdown, each within its time limit.
+ */
+/** `ownWrites`: the side's records as Concord's own writes left them (a run's cursor reads leave them out, `ChangesOptions.ownWrites`). */
+export function openSide(deps: Pick<RunDeps, 'connections' | 'connectors'>, config: PairConfig, side: Side, signal?: AbortSignal, ownWrites?: OwnWrites): SideIo {
+  const { connections, connectors } = deps;
+  const owner = signal && connectors ? AbortSignal.any([signal, connectors.signal]) : (signal ?? connectors?.signal);
+  const { def, mode } = sideMode(connections, config, side);
+  const id = config[side].connectionId;
+  const conn = connections.get(id);
+  const pool = connectors?.pool;
+  return createSideIo({
+    side,
+    label: `${conn.name} (${config[side].collection})`,
+    collection: config[side].collection,
+    mode,
+    capabilities: def.capabilities,
+    acquire: () => (pool ? pool.acquire(id, side) : unpooledLease(() => connections.open(id))),
+    ...(pool ? { budget: pool.budget(id, def.capabilities) } : {}),
+    ...(owner ? { signal: owner } : {}),
+    ...(connectors?.limits ? { limits: connectors.limits } : {}),
+    ...(ownWrites ? { ownWrites } : {}),
+  });
+}
+
+export function openSides(deps: Pick<RunDeps, 'connections' | 'connectors'>, config: PairConfig, signal?: AbortSignal, ownWrites?: (side: Side) => OwnWrites): Record<Side, SideIo> {
+  return { left: openSide(deps, config, 'left', signal, ownWrites?.('left')), right: openSide(deps, config, 'right', signal, ownWrites?.('right')) };
 }
 
 /** Mapped fields missing in an app (a renamed or dropped column): the pair pauses naming them (PITFALLS 11). */
@@ -83,7 +109,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
   const pair = deps.pairs.get(req.pairId);
   if (!pair) return { status: 'failed', counts: emptyCounts(), error: 'The pair was deleted.' };
   const counts = emptyCounts();
-  const io = openSides(deps.connections, pair.config, (side) => (since, after, limit) => deps.state.ownWrites(pair.id, side, since, after, limit));
+  const io = openSides(deps, pair.config, req.signal, (side) => (since, after, limit) => deps.state.ownWrites(pair.id, side, since, after, limit));
   try {
     const stableIds = { left: false, right: false };
     const problem = await missingFieldProblem(io, pair.config, stableIds);
@@ -120,7 +146,8 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
       deps.pairs.setPausedUntil(req.pairId, until);
       return { status: 'partial', counts, error: `${e.message} Paused until ${until}; the next run resumes from the cursor.` };
     }
-    if (req.signal.aborted) return { status: 'cancelled', counts, error: null };
+    // Cancel, or the engine stopping (its shutdown aborts connector calls before it cancels the run).
+    if (req.signal.aborted || deps.connectors?.signal.aborted) return { status: 'cancelled', counts, error: null };
     if (process.env.CONCORD_DEBUG_RUN) console.error(e);
     const message = e instanceof Error ? e.message : String(e);
     return { status: 'failed', counts, error: message };

@@ -1,11 +1,20 @@
 /**
  * One side of a running pair: its connector, the collection, the change-detection mode, and the
- * engine-owned policies around the connector — a 401 ('auth') reopens the connection (which reads
- * the refreshed credential) once and retries (PITFALLS 9); a 429 is surfaced as `RateLimited`
- * so the runner pauses that side (PITFALLS 8).
+ * engine-owned policies around the connector:
+ * - the connector is leased from the engine's pool and returned by `close()`;
+ * - every call carries the owner's signal (Cancel, shutdown) and its time limit (connections/calls.ts),
+ *   and waits its turn in the connection's request budget (connections/request-budget.ts);
+ * - ids per read, page size and write batch come from the capabilities;
+ * - a 401 ('auth') discards the connector and opens a new one (which reads the refreshed
+ *   credential) once and retries (PITFALLS 9); a network error or time-out ('unavailable')
+ *   discards it, so the next call gets a new one; a 429 is surfaced as `RateLimited` so the runner
+ *   pauses that side (PITFALLS 8).
  */
-import type { ChangeDetection, ConnectorCapabilities, Side } from '../api/model';
-import type { AppRecord, Connector, Cursor, OwnWrites, WriteOp, WriteResult } from '../connectors/types';
+import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
+import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
+import type { ConnectorLease } from '../connections/pool';
+import { requestBudget, type RequestBudget } from '../connections/request-budget';
+import type { AppRecord, ChangeBatch, Connector, Cursor, OwnWrites, WriteOp, WriteResult } from '../connectors/types';
 
 export class RateLimited extends Error {
   constructor(
@@ -31,7 +40,8 @@ export const DEFAULT_RETRY_AFTER_MS = 60_000;
 /** Lets timers and I/O (HTTP requests, IPC) run before going on; a microtask (plain `await`) does not. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-const READ_CHUNK = 200;
+/** Ids per read when the connector declares no `maxIdsPerRead`. */
+export const READ_CHUNK = 200;
 const WRITE_CHUNK = 100;
 
 export type SideRead = {
@@ -56,11 +66,51 @@ export function createSideIo(opts: {
   collection: string;
   mode: ChangeDetection;
   capabilities: ConnectorCapabilities;
-  open: () => Connector;
+  /** Leases the side's connector (from the engine's pool); called again after the lease was discarded. */
+  acquire: () => ConnectorLease;
+  /** The owner's signal (the run's Cancel, or the engine's shutdown): every connector call aborts with it. */
+  signal?: AbortSignal;
+  /** Time limits the engine's configuration sets (over the defaults and the capabilities'). */
+  limits?: Partial<CallLimits>;
+  /** The connection's request budget (shared by every user of the connection); by default one from the capabilities. */
+  budget?: RequestBudget;
+  /** Concord's own writes of this side, for its cursor reads to leave out (`ChangesOptions.ownWrites`). */
   ownWrites?: OwnWrites;
 }) {
   const own = opts.ownWrites ? { ownWrites: opts.ownWrites } : {};
-  let conn = opts.open();
+  const budget = opts.budget ?? requestBudget(opts.capabilities);
+  const idsPerRead = Math.max(1, opts.capabilities.maxIdsPerRead ?? READ_CHUNK);
+  let lease: ConnectorLease | null = null;
+  /** The leased connector, leased on first use and again after a discard. */
+  const conn = (): Connector => (lease ??= opts.acquire()).connector;
+  /** A network error or a time-out: this connector is done for; the next call gets a new one (the pool closes this one). */
+  const brokenBy = (e: unknown): unknown => {
+    if (reasonOf(e) === 'unavailable') dropConnector();
+    return e;
+  };
+  const dropConnector = () => {
+    lease?.discard();
+    lease = null;
+  };
+  const limits = callLimits(opts.capabilities, opts.limits);
+  /** A call's signal: the owner's and the caller's (a preview's, a run's), whichever aborts first. */
+  const within = (signal?: AbortSignal): AbortSignal | undefined => (!signal || signal === opts.signal ? opts.signal : opts.signal ? AbortSignal.any([signal, opts.signal]) : signal);
+  /** One connector call under the owner's signal and the call kind's time limit. */
+  // The budget's wait comes before the call's time limit starts: a queue behind the app's rate limit is no time-out.
+  const call =
+    <T>(kind: ConnectorCallKind, fn: (c: Connector, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
+    (c: Connector) => {
+      const outer = within(signal);
+      return budget.run(() => guardedCall(opts.label, kind, limits[kind], outer, (s) => fn(c, s)), outer);
+    };
+  const pages = (c: Connector, cursor: Cursor | null, mode: ChangeDetection, signal: AbortSignal | undefined): AsyncIterable<ChangeBatch> =>
+    guardedPages(
+      opts.label,
+      limits.changes,
+      within(signal),
+      (s) => c.changes(opts.collection, cursor, { mode, signal: s, lookBackSeconds: 5, ...own, ...(opts.capabilities.readBatch ? { batchSize: opts.capabilities.readBatch } : {}) }),
+      (fn, s) => budget.run(fn, s),
+    );
 
   /** A connector's 429 as `RateLimited` (the runner pauses the side); any other error as it was. */
   const rateLimitedOr = (e: unknown): unknown =>
@@ -73,20 +123,20 @@ export function createSideIo(opts: {
    */
   async function withAuth<T>(fn: (c: Connector) => Promise<T>): Promise<T> {
     try {
-      return await fn(conn);
+      return await fn(conn());
     } catch (e) {
-      if (reasonOf(e) !== 'auth') throw rateLimitedOr(e);
+      if (reasonOf(e) !== 'auth') throw rateLimitedOr(brokenBy(e));
     }
-    await reopen();
+    reopen();
     try {
-      return await fn(conn);
+      return await fn(conn());
     } catch (e) {
-      throw rateLimitedOr(e);
+      throw rateLimitedOr(brokenBy(e));
     }
   }
-  async function reopen(): Promise<void> {
-    await conn.close().catch(() => undefined);
-    conn = opts.open();
+  /** A refused credential: the connector is closed (for every user of the pool) and a new one reads the credential again. */
+  function reopen(): void {
+    dropConnector();
   }
 
   return {
@@ -94,19 +144,29 @@ export function createSideIo(opts: {
     /** Ops per write call: the connector's declared batch size. */
     writeBatch: Math.max(1, opts.capabilities.writeBatch ?? WRITE_CHUNK),
     get connector(): Connector {
-      return conn;
+      return conn();
     },
-    describe: () => withAuth((c) => c.describe()),
-    async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
+    /** The time limits this side's calls run under. */
+    limits,
+    describe: () => withAuth(call('describe', (c, signal) => c.describe({ signal }))),
+    /** Flag mode: marks these records synced (a no-op for a connector without flags). */
+    async clearFlags(records: { id: string; version?: string }[]): Promise<void> {
+      if (!conn().clearFlags) return;
+      await withAuth(call('clearFlags', async (c, signal) => c.clearFlags?.(opts.collection, records, { signal })));
+    },
+    get canClearFlags(): boolean {
+      return typeof conn().clearFlags === 'function';
+    },
+    async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal | undefined, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
       const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
       const out: SideRead = { upserts: new Map(), deletes: new Set(), cursor, complete: false, total: null };
       await withAuth(async (c) => {
         out.upserts.clear();
         out.deletes.clear();
-        for await (const batch of c.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5, ...own })) {
+        for await (const batch of pages(c, full ? null : cursor, mode, signal)) {
           // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
           await yieldToEventLoop();
-          if (signal.aborted) throw new Error('cancelled');
+          if (within(signal)?.aborted) throw new Error('cancelled');
           for (const r of batch.upserts) {
             out.upserts.set(r.id, r);
             out.deletes.delete(r.id);
@@ -143,7 +203,7 @@ export function createSideIo(opts: {
       for (let attempt = 0; ; attempt++) {
         let inPass = 0;
         try {
-          for await (const batch of conn.changes(opts.collection, full ? null : cursor, { mode, signal, lookBackSeconds: 5, ...own })) {
+          for await (const batch of pages(conn(), full ? null : cursor, mode, signal)) {
             // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
             await yieldToEventLoop();
             if (signal.aborted) throw new Error('cancelled');
@@ -160,9 +220,9 @@ export function createSideIo(opts: {
           }
           break;
         } catch (e) {
-          if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(e);
+          if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(brokenBy(e));
           delivered = Math.max(delivered, inPass);
-          await reopen();
+          reopen();
         }
       }
       // A read from no cursor lists every record, so once it ends absence means deleted — except a
@@ -171,9 +231,10 @@ export function createSideIo(opts: {
     },
     async readByIds(ids: string[]): Promise<Map<string, AppRecord>> {
       const out = new Map<string, AppRecord>();
-      for (let i = 0; i < ids.length; i += READ_CHUNK) {
-        const chunk = ids.slice(i, i + READ_CHUNK);
-        const recs = await withAuth((c) => c.read(opts.collection, chunk));
+      // As many ids per call as the connector takes (an API's URL or filter limit).
+      for (let i = 0; i < ids.length; i += idsPerRead) {
+        const chunk = ids.slice(i, i + idsPerRead);
+        const recs = await withAuth(call('read', (c, signal) => c.read(opts.collection, chunk, { signal })));
         for (const r of recs) out.set(r.id, r);
       }
       return out;
@@ -186,14 +247,14 @@ export function createSideIo(opts: {
         // server would answer nothing (not even Cancel) until the whole run is written.
         if (i > 0) await yieldToEventLoop();
         const chunk = ops.slice(i, i + size);
-        let results = await withAuth((c) => c.write(opts.collection, chunk));
+        let results = await withAuth(call('write', (c, signal) => c.write(opts.collection, chunk, { signal })));
         if (results.length !== chunk.length) {
           results = chunk.map((_, j) => results[j] ?? { ok: false, error: `${opts.label} gave no result for this write.`, reason: 'unavailable' });
         }
         const authFailed = results.map((r, j) => (!r.ok && r.reason === 'auth' ? j : -1)).filter((j) => j >= 0);
         if (authFailed.length > 0) {
-          await reopen();
-          const retried = await withAuth((c) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp)));
+          reopen();
+          const retried = await withAuth(call('write', (c, signal) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp), { signal })));
           authFailed.forEach((j, k) => {
             results[j] = retried[k] ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' };
           });
@@ -205,8 +266,10 @@ export function createSideIo(opts: {
         }
       }
     },
+    /** Returns the connector to the pool (it stays open for the next user). */
     async close(): Promise<void> {
-      await conn.close().catch(() => undefined);
+      lease?.release();
+      lease = null;
     },
   };
 }

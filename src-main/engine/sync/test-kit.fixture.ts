@@ -13,7 +13,7 @@ import type { BulkJob, ChangeDetection, PairConfig, RunSummary } from '../api/mo
 import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
 import type { ConnectionStore } from '../connections/service';
 import type { Connector, WriteOp, WriteResult } from '../connectors/types';
-import { createEngine } from '../engine';
+import { createEngine, type EngineOptions } from '../engine';
 import type { Db } from '../store/db';
 
 export type AppRow = { id: number; email: string | null; name: string | null; score: number | null; tags?: string | null };
@@ -93,9 +93,9 @@ export function basePairConfig(leftId: string, rightId: string, over: Partial<Pa
  * Starts an engine on `dataDir` with `createEngine`. `wrap` wraps the connection service the sync
  * domain runs on (fault and crash injection); the scheduler ticks hourly unless a test asks sooner.
  */
-export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore, schedulerTickMs = 3_600_000, stewardWaitMs?: number): Kit {
+export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore, schedulerTickMs = 3_600_000, stewardWaitMs?: number, engineOptions: Partial<EngineOptions> = {}): Kit {
   const events: { event: string; payload: unknown }[] = [];
-  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => {}, schedulerTickMs, ...(wrap ? { wrapConnections: wrap } : {}), ...(stewardWaitMs !== undefined ? { stewardWaitMs } : {}) });
+  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => {}, schedulerTickMs, ...(wrap ? { wrapConnections: wrap } : {}), ...(stewardWaitMs !== undefined ? { stewardWaitMs } : {}), ...engineOptions });
   engine.onEvent((m) => events.push({ event: m.event, payload: m.payload }));
   const { dispatch } = engine;
   const db = engine.context.db;
@@ -133,14 +133,14 @@ export async function waitBulk(kit: Kit, jobId: string): Promise<BulkJob> {
 /** Two apps, two connections and a pair (hash mode by default) in a fresh temp folder. */
 export async function setupPair(
   over: Partial<PairConfig> = {},
-  opts: { dir?: string; wrap?: (s: ConnectionStore) => ConnectionStore; modes?: [ChangeDetection, ChangeDetection]; schedulerTickMs?: number; stewardWaitMs?: number } = {},
+  opts: { dir?: string; wrap?: (s: ConnectionStore) => ConnectionStore; modes?: [ChangeDetection, ChangeDetection]; schedulerTickMs?: number; stewardWaitMs?: number; engine?: Partial<EngineOptions> } = {},
 ) {
   const dir = opts.dir ?? tempDir();
   const left = join(dir, 'left.sqlite');
   const right = join(dir, 'right.sqlite');
   createApp(left);
   createApp(right);
-  const kit = startEngine(dir, join(dir, 'data'), opts.wrap, opts.schedulerTickMs, opts.stewardWaitMs);
+  const kit = startEngine(dir, join(dir, 'data'), opts.wrap, opts.schedulerTickMs, opts.stewardWaitMs, opts.engine);
   const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
   const r = await kit.call('connections/create', { name: 'Billing', connector: 'sqlite-table', config: { path: right } });
   const config = basePairConfig(l.id, r.id, over);

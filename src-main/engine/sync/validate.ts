@@ -8,22 +8,26 @@
  */
 import type { PairConfig } from '../api/model';
 import { ApiError } from '../api/errors';
-import type { ConnectionService } from '../connections/service';
+import { openSide, type RunDeps } from './runner';
+import type { SideIo } from './side-io';
 
-export async function validateAgainstConnections(connections: ConnectionService, config: PairConfig): Promise<PairConfig> {
+export async function validateAgainstConnections(deps: Pick<RunDeps, 'connections' | 'connectors'>, config: PairConfig): Promise<PairConfig> {
+  const { connections } = deps;
   const issues: { path: string; message: string }[] = [];
   const chosen: PairConfig = { ...config, left: { ...config.left }, right: { ...config.right } };
   for (const side of ['left', 'right'] as const) {
     const s = config[side];
     let name: string;
-    let conn;
+    let conn: SideIo;
     try {
       name = connections.get(s.connectionId).name;
       const def = connections.definition(s.connectionId);
       if (s.changeDetection && !def.capabilities.changeDetection.includes(s.changeDetection)) {
         issues.push({ path: `${side}.changeDetection`, message: `${def.label} cannot detect changes by "${s.changeDetection}"; choose one of: ${def.capabilities.changeDetection.join(', ')}.` });
       }
-      conn = connections.open(s.connectionId);
+      // Leased from the pool (the run that follows reuses it), and opened now: a connector that cannot even open is a connection problem.
+      conn = openSide(deps, config, side);
+      void conn.connector;
     } catch (e) {
       issues.push({ path: `${side}.connectionId`, message: `The ${side} connection "${s.connectionId}" cannot be used: ${e instanceof Error ? e.message : String(e)}` });
       continue;
@@ -59,7 +63,7 @@ export async function validateAgainstConnections(connections: ConnectionService,
     } catch (e) {
       issues.push({ path: `${side}.collection`, message: `Could not read the collections of ${name}: ${e instanceof Error ? e.message : String(e)}. Test the connection, then try again.` });
     } finally {
-      await conn.close().catch(() => undefined);
+      await conn.close();
     }
   }
   if (issues.length > 0) throw new ApiError('invalid-input', `The pair's settings do not fit the apps — ${issues.map((i) => i.message).join(' ')}`, issues);

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
-import type { ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
+import { throwIfAborted, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
 import { FileChanged, identityOf, replaceFile, type FileIdentity } from './atomic-write';
 import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
@@ -84,25 +84,28 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     const size = Math.max(1, options.batchSize ?? 500);
     const total = entries.length;
     for (let i = 0; i === 0 || i < total; i += size) {
-      if (options.signal.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('The read was cancelled.');
+      throwIfAborted(options.signal);
       const upserts = entries.slice(i, i + size).map((e) => toRecord(doc, e, idColumn));
       yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(i + size >= total ? { complete: true } : {}) };
     }
   }
 
   return {
-    async describe() {
+    async describe(options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const header = load().doc.header.values;
       const names = idColumn || header.includes(GENERATED_ID_COLUMN) ? header : [...header, GENERATED_ID_COLUMN];
       return {
         collections: [{ name: collection, fields: names.map((h) => ({ name: h, type: 'string' as const, nullable: h !== keyColumn, ...(h === keyColumn ? { key: true } : {}), ...(h === GENERATED_ID_COLUMN && !idColumn ? { managed: 'concord-id' as const } : {}) })), primaryKey: [keyColumn], changeDetection: ['hash'], ...(idColumn ? {} : { stableIds: true }) }],
       };
     },
-    async test() {
+    async test(options?: CallOptions) {
+      throwIfAborted(options?.signal);
       loadRows();
     },
     changes,
-    async read(name, ids) {
+    async read(name, ids, options) {
+      throwIfAborted(options?.signal);
       checkCollection(name);
       const { doc, entries } = loadRows();
       const byId = new Map(entries.map((e) => [e.id, e]));
@@ -111,9 +114,11 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
         return e ? [toRecord(doc, e, idColumn)] : [];
       });
     },
-    async write(name, ops) {
+    async write(name, ops, options) {
       checkCollection(name);
       for (let attempt = 1; ; attempt++) {
+        // Before each attempt, never between the ops of one: the file is replaced whole or not at all.
+        throwIfAborted(options?.signal);
         // Each attempt starts from the file as it is now: an op whose row changed meanwhile comes
         // back 'stale' (its ifVersion no longer holds), the others apply to the new content.
         const { doc, stamp, entries } = loadRows();
@@ -141,7 +146,7 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
             const error = `${path} kept changing while Concord was writing it (${WRITE_ATTEMPTS} tries); its rows will be re-read and written again.`;
             return ops.map(() => ({ ok: false, reason: 'stale', error }) satisfies WriteResult);
           }
-          await sleep(retryPauseMs(attempt));
+          await sleep(retryPauseMs(attempt), undefined, options?.signal ? { signal: options.signal } : {}).catch(() => throwIfAborted(options?.signal));
         }
       }
     },

@@ -3,8 +3,8 @@
  * (never OFFSET over a changing set, PITFALLS 6 and 10); writes are in `write.ts`.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
-import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
+import { existsSync, statSync } from 'node:fs';
+import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
@@ -32,9 +32,27 @@ export const isBusy = (error: unknown): boolean => {
 
 export function createSqliteTableConnector(config: SqliteTableConfig): Connector {
   let db: Database.Database | null = null;
+  /** The file the handle was opened on (device, inode). */
+  let opened: string | null = null;
+  const identity = (): string | null => {
+    try {
+      const st = statSync(config.path);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return null;
+    }
+  };
 
   const open = (): Database.Database => {
-    if (db) return db;
+    // The engine keeps a connector open between runs (connections/pool.ts): a database file the
+    // user replaced meanwhile (a restored backup, a copy saved over it) is opened again, not read
+    // through a handle on the old, unlinked file.
+    if (db && identity() === opened) return db;
+    if (db) {
+      db.close();
+      db = null;
+      schema = null;
+    }
     if (config.timeZone !== undefined && !isTimeZone(config.timeZone)) throw new ConnectorError('config', unknownZoneMessage(config.timeZone));
     if (!existsSync(config.path)) {
       throw new ConnectorError('config', `The file ${config.path} does not exist — check the path, or create the database first.`);
@@ -45,6 +63,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       db.defaultSafeIntegers(true);
       registerVersionFunction(db);
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      opened = identity();
     } catch (error) {
       db?.close();
       db = null;
@@ -104,7 +123,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       // committed late with an older timestamp, or share the cursor's timestamp, are re-read;
       // re-reads are harmless because records equal to the base are skipped.
       for await (const page of cursorPages(d, t, selectFrom(t), stored, options.lookBackSeconds ?? 0, limit, guard, horizon, options.ownWrites)) {
-        checkAbort(options.signal);
+        throwIfAborted(options.signal);
         const batch: ChangeBatch = { upserts: page.rows.map((r) => toRecord(t, r)), deletes: [], cursor: { mode: 'cursor', value: page.position } };
         if (page.future.length > 0) batch.futureStamped = page.future.map((r) => idOf(t, r));
         yield batch;
@@ -123,7 +142,7 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
     const total = mode === 'hash' ? guard(() => Number(d.prepare(`SELECT count(*) FROM ${quoteIdent(t.name)}`).pluck().get())) : undefined;
     let rows = guard(() => first.all(limit + 1) as Record<string, unknown>[]);
     for (;;) {
-      checkAbort(options.signal);
+      throwIfAborted(options.signal);
       const more = rows.length > limit;
       const page = rows.slice(0, limit);
       const batch: ChangeBatch = { upserts: page.map((r) => toRecord(t, r)), deletes: [], cursor: { mode, value: mode === 'flag' ? FLAG_LISTED : null } };
@@ -139,21 +158,24 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
   }
 
   return {
-    async describe() {
+    async describe(options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const leftOut = guard(() => tablesWithoutKey(open())).map((name) => ({
         name,
         reason: 'it has no primary key, so its rows have no stable id to link by — add a PRIMARY KEY column to sync it',
       }));
       return { collections: tables().map(collectionInfo), ...(leftOut.length > 0 ? { leftOut } : {}) };
     },
-    async test() {
+    async test(options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const list = tables();
       if (list.length === 0) {
         throw new ConnectorError('config', `The database ${config.path} has no table with a primary key — add a PRIMARY KEY to the table you want to sync.`);
       }
     },
     changes,
-    async read(collection: string, ids: string[]): Promise<AppRecord[]> {
+    async read(collection: string, ids: string[], options?: CallOptions): Promise<AppRecord[]> {
+      throwIfAborted(options?.signal);
       const t = table(collection);
       const stmt = open().prepare(`${selectFrom(t)} WHERE ${pkWhere(t)}`);
       const out: AppRecord[] = [];
@@ -164,7 +186,9 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       }
       return out;
     },
-    async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
+    async write(collection: string, ops: WriteOp[], options?: CallOptions): Promise<WriteResult[]> {
+      // An aborted batch throws before it writes: the batch is one transaction, never half-written.
+      throwIfAborted(options?.signal);
       let t: TableInfo;
       try {
         t = table(collection);
@@ -176,7 +200,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       const d = open();
       return writeOps(d, t, ops, selectFrom(t), () => appClock(d, t));
     },
-    async clearFlags(collection: string, records: { id: string; version?: string }[]) {
+    async clearFlags(collection: string, records: { id: string; version?: string }[], options?: CallOptions) {
+      throwIfAborted(options?.signal);
       const t = table(collection);
       if (!t.flag) throw new ConnectorError('config', `Table "${t.name}" has no sync flag column.`);
       const d = open();
@@ -189,6 +214,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       // event loop between them (the server answers meanwhile) and the app's lock released.
       for (let i = 0; i < records.length; i += CLEAR_CHUNK) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        // Between transactions: a cleared chunk stays cleared (its records were synced), the rest keep their flags.
+        throwIfAborted(options?.signal);
         guard(() =>
           d.transaction(() => {
             for (const r of records.slice(i, i + CLEAR_CHUNK)) {
@@ -214,7 +241,3 @@ const FLAG_LISTED = { listed: true };
 
 const isFlagCursor = (cursor: Cursor | null): boolean =>
   cursor?.mode === 'flag' && typeof cursor.value === 'object' && cursor.value !== null && (cursor.value as { listed?: unknown }).listed === true;
-
-function checkAbort(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The read was cancelled.');
-}

@@ -5,6 +5,8 @@
  * rate limit or a cancel left unsent).
  */
 import type { PairConfig, RunCounts, RunProgress, Side } from '../../api/model';
+import type { CallLimits } from '../../connections/calls';
+import type { ConnectorPool } from '../../connections/pool';
 import type { ConnectionService } from '../../connections/service';
 import type { CanonicalRecord } from '../../core/canonical';
 import type { Interrupted } from '../../core/resume';
@@ -14,7 +16,18 @@ import type { RateLimited, SideIo } from '../side-io';
 import type { StateStore } from '../state-store';
 import type { WorkingState } from './working-state';
 
-export type RunDeps = { pairs: PairStore; state: StateStore; records: RecordsStore; connections: ConnectionService };
+export type RunDeps = {
+  pairs: PairStore;
+  state: StateStore;
+  records: RecordsStore;
+  connections: ConnectionService;
+  /**
+   * How the engine reaches connectors: the pool that keeps them open between runs, resolutions and
+   * previews; the engine's shutdown signal (reaches a resolution or preview waiting on a network);
+   * configured time limits. Without a pool, each user opens and closes its own connector.
+   */
+  connectors?: { signal: AbortSignal; limits?: Partial<CallLimits>; pool?: ConnectorPool };
+};
 export type RunRequest = {
   pairId: string;
   runId: string;

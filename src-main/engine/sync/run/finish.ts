@@ -16,15 +16,14 @@ export async function finish(run: RunContext, ends: Record<'left' | 'right', Det
   run.progress('finishing');
   for (const side of SIDES) {
     const io = run.io[side];
-    const clearFlags = io.connector.clearFlags?.bind(io.connector);
-    if (io.mode !== 'flag' || !clearFlags) continue;
+    if (io.mode !== 'flag' || !io.canClearFlags) continue;
     for (let after: string | null = null; ; ) {
       const page = run.work.seenPage(side, after, 1_000);
       if (page.length === 0) break;
       after = page[page.length - 1]?.id ?? after;
       // Each only if it still holds the version read: an edit made during the run keeps its flag (PITFALLS 7).
       const done = page.filter((r) => !run.unprocessed[side].has(r.id)).map((r) => (r.version !== null ? { id: r.id, version: r.version } : { id: r.id }));
-      if (done.length > 0) await clearFlags(run.config[side].collection, done);
+      if (done.length > 0) await io.clearFlags(done);
     }
   }
   const moveCursors = !run.rateLimited && !run.req.only;
