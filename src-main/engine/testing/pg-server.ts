@@ -147,6 +147,7 @@ export async function startPgServer(options: { tls?: boolean } = {}): Promise<Pg
       p = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database, max: 2 });
       // A pool's idle client loses its server when a test drops the database; nothing to report.
       p.on('error', () => {});
+      p.on('connect', (client) => client.on('error', () => {}));
       pools.set(database, p);
     }
     return p;

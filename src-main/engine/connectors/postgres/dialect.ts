@@ -38,6 +38,10 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     // An idle connection the server dropped (a restart, a network cut) must not crash the engine;
     // the pool replaces it, and the next statement reports the outage if it lasts.
     pool.on('error', () => {});
+    // A connection that ends while checked out but between statements emits 'error' on its
+    // client with nobody listening, which would crash the process: the next statement on it
+    // fails anyway, with the error the user sees.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return pool;
   };
 
@@ -46,6 +50,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     const pid: unknown = Reflect.get(client, 'processID');
     if (typeof pid !== 'number') return;
     const canceller = new pg.Client(clientConfig());
+    canceller.on('error', () => {});
     try {
       await canceller.connect();
       await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
