@@ -33,9 +33,12 @@ export type PgServer = {
   stop(): Promise<void>;
 };
 
-/** The newest PostgreSQL's bin folder under /usr/lib/postgresql, or null when none is installed. */
+/**
+ * The newest PostgreSQL's bin folder under /usr/lib/postgresql (or CONCORD_PG_ROOT, which lets a
+ * run check how the tests behave without a server), or null when none is installed.
+ */
 export function findPgBin(): string | null {
-  const root = '/usr/lib/postgresql';
+  const root = process.env.CONCORD_PG_ROOT ?? '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root)
     .filter((v) => existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'pg_ctl')))
