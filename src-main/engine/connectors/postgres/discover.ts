@@ -36,14 +36,14 @@ ORDER BY n.nspname, c.relname`;
 const COLUMNS_SQL = `
 SELECT a.attrelid::int8 AS oid, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type,
   a.attnotnull AS not_null, (a.atthasdef OR a.attidentity <> '') AS has_default,
-  a.attgenerated <> '' AS generated, a.attidentity <> '' AS identity,
+  a.attgenerated <> '' AS generated, a.attidentity <> '' AS identity, a.attidentity = 'a' AS always,
   coalesce(pg_get_expr(d.adbin, d.adrelid), '') AS default_sql
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`;
 
 type TableRow = { oid: string; schema: string; name: string; kind: string; can_select: boolean; can_insert: boolean; can_update: boolean; can_delete: boolean; pk: string[] | null };
-type ColumnRow = { oid: string; name: string; type: string; not_null: boolean; has_default: boolean; generated: boolean; identity: boolean; default_sql: string };
+type ColumnRow = { oid: string; name: string; type: string; not_null: boolean; has_default: boolean; generated: boolean; identity: boolean; always: boolean; default_sql: string };
 
 const KIND_REASON: Record<string, string> = {
   v: 'it is a view, which has no primary key or row version to sync by — sync the table it reads from',
@@ -86,7 +86,8 @@ export async function discoverPg(query: (sql: string, params: unknown[]) => Prom
       type: valueTypeOf(c.type),
       notNull: c.not_null,
       hasDefault: c.has_default,
-      ...(c.generated ? { generated: true } : {}),
+      // GENERATED ALWAYS (computed, or an identity the database numbers itself) is never written.
+      ...(c.generated || c.always ? { generated: true } : {}),
     }));
     const pk = r.pk ?? [];
     const only = pk.length === 1 ? raw.find((c) => c.name === pk[0]) : undefined;

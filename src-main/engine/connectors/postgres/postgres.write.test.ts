@@ -63,11 +63,16 @@ describe.runIf(available)('postgres connector: writes', () => {
   it('a serial key is numbered by the database; a compound key Concord cannot make up is refused with the columns to map', async () => {
     const db = await pg.database(`
       CREATE TABLE public.s (id bigserial PRIMARY KEY, name text);
+      CREATE TABLE public.g (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text, upper_name text GENERATED ALWAYS AS (upper(name)) STORED);
       CREATE TABLE public.k (org text, code int, name text, PRIMARY KEY (org, code));
-      ${ownedByApp(['public.s', 'public.k'])}`);
+      ${ownedByApp(['public.s', 'public.k', 'public.g'])}`);
     const c = pg.connector(db);
     const [made] = await c.write('public.s', [{ op: 'create', key: 'x', fields: { name: 'A' } }]);
     expect(made).toMatchObject({ ok: true, id: '1' });
+    // Columns the database computes are left to it, even when a pair maps a field onto them.
+    const [generated] = await c.write('public.g', [{ op: 'create', key: 'x', fields: { id: 99, name: 'b', upper_name: 'x' } }]);
+    expect(generated).toMatchObject({ ok: true, id: '1' });
+    expect((await c.read('public.g', ['1']))[0]?.fields).toEqual({ id: 1, name: 'b', upper_name: 'B' });
     const [refused] = await c.write('public.k', [{ op: 'create', key: 'x', fields: { org: 'acme', name: 'A' } }]);
     expect(refused).toMatchObject({ ok: false, reason: 'invalid', error: expect.stringContaining('"code"') });
   });

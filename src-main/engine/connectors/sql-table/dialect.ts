@@ -9,6 +9,20 @@
  *
  * Identifiers reaching SQL come from the database's own catalog (`discover`) and are always quoted
  * with `quoteIdent`; names a user typed are only compared against those lists.
+ *
+ * How the other databases map (the SQLite connector is not on this base yet):
+ * - SQLite: `query`/`lease` wrap better-sqlite3's synchronous calls (one connection; a lease is
+ *   that connection, BEGIN IMMEDIATE for writes); `param` is `?`; `versionSql` is its registered
+ *   `concord_row_version(…)` content hash; `tsSql` is its `tsExpression` (text or epoch, zones)
+ *   and `nowSql` its app clock (`app-clock.ts`); `stampSql` the app clock's stamp; `insertSql`
+ *   uses `INSERT … RETURNING` (3.35+) and `ON CONFLICT DO NOTHING`; its cursor snapshot into a
+ *   TEMP table stays a SQLite-only optimisation behind `tsSql`.
+ * - MySQL / MariaDB: a mysql2 pool; `quoteIdent` uses backticks; `param` is `?`; `versionSql` is
+ *   a hash of the columns (`MD5(CONCAT_WS(…))`, or a version column); `tsSql` converts a DATETIME
+ *   from the session zone (`CONVERT_TZ`), `tsText` is `DATE_FORMAT(…, '%Y-%m-%dT%H:%i:%s.%fZ')`,
+ *   `nowSql` `UTC_TIMESTAMP(6)`; `insertSql` is `INSERT IGNORE`/`ON DUPLICATE KEY UPDATE id=id`,
+ *   and without RETURNING (MariaDB 10.5+ has it for INSERT only) the base re-reads the row by key;
+ *   cancelling is `KILL QUERY <connection id>`.
  */
 import type { LeftOutCollection, ValueType } from '../../api/model';
 import type { ConnectorError } from '../errors';
