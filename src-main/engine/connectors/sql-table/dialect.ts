@@ -21,8 +21,9 @@
  *   a hash of the columns (`MD5(CONCAT_WS(…))`, or a version column); `tsSql` converts a DATETIME
  *   from the session zone (`CONVERT_TZ`), `tsText` is `DATE_FORMAT(…, '%Y-%m-%dT%H:%i:%s.%fZ')`,
  *   `nowSql` `UTC_TIMESTAMP(6)`; `insertSql` is `INSERT IGNORE`/`ON DUPLICATE KEY UPDATE id=id`,
- *   and without RETURNING (MariaDB 10.5+ has it for INSERT only) the base re-reads the row by key;
- *   cancelling is `KILL QUERY <connection id>`.
+ *   and MySQL has no RETURNING (MariaDB 10.5+ has it for INSERT only): the base's write path will
+ *   need a dialect hook that re-reads the written row by key (LAST_INSERT_ID for an AUTO_INCREMENT
+ *   key) — not built yet; cancelling is `KILL QUERY <connection id>`.
  */
 import type { LeftOutCollection, ValueType } from '../../api/model';
 import type { ConnectorError } from '../errors';
