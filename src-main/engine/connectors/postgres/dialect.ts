@@ -130,7 +130,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     connectorError: (error) => pgConnectorError(error, target),
     quoteIdent,
     param: (n) => `$${n}`,
-    discover: (options: DiscoverOptions, signal?: AbortSignal) =>
+    discover: (options: DiscoverOptions, signal?: AbortSignal, only?: string) =>
       discoverPg(async (sql, params) => {
         const client = await connect(signal);
         const state = { broken: false };
@@ -139,7 +139,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
         } finally {
           client.release(state.broken);
         }
-      }, options),
+      }, options, only),
     fromDb: fromPg,
     toDb: toPg,
     keyParam: keyToPg,

@@ -31,6 +31,7 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
   AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
   AND has_schema_privilege(n.oid, 'USAGE')
+  AND ($1::text IS NULL OR n.nspname || '.' || c.relname = $1)
 ORDER BY n.nspname, c.relname`;
 
 const COLUMNS_SQL = `
@@ -63,8 +64,8 @@ function pick(columns: SqlColumn[], configured: string | undefined, defaults: st
 const isTimestamp = (c: SqlColumn): boolean => ['timestamptz', 'timestamp', 'date'].includes(kindOf(c.dbType)) && !c.dbType.endsWith('[]');
 const isFlag = (c: SqlColumn): boolean => ['bool', 'int', 'bigint'].includes(kindOf(c.dbType)) && !c.dbType.endsWith('[]');
 
-export async function discoverPg(query: (sql: string, params: unknown[]) => Promise<SqlResult>, options: DiscoverOptions): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }> {
-  const rels = (await query(TABLES_SQL, [])).rows as TableRow[];
+export async function discoverPg(query: (sql: string, params: unknown[]) => Promise<SqlResult>, options: DiscoverOptions, only?: string): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }> {
+  const rels = (await query(TABLES_SQL, [only ?? null])).rows as TableRow[];
   const leftOut: LeftOutCollection[] = [];
   const candidates: TableRow[] = [];
   for (const r of rels) {

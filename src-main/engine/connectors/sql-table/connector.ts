@@ -61,11 +61,12 @@ export function createSqlTableConnector(d: SqlDialect, options: DiscoverOptions)
   };
   const q = (signal?: AbortSignal) => async (sql: string, args: unknown[]): Promise<SqlRow[]> => (await d.query(sql, args, signal)).rows;
 
-  // The catalog is read per call that needs a table: a column added or a grant changed shows up at
-  // once. One catalog query per page or batch is cheap next to the rows it reads.
-  const discover = (signal?: AbortSignal) => guarded(signal, () => d.discover(options, signal));
+  // The catalog is read per call that needs a table (that table's rows only): a column added or a
+  // grant changed shows up at once, and two catalog queries per read or batch are cheap next to it.
+  const discover = (signal?: AbortSignal, only?: string) => guarded(signal, () => d.discover(options, signal, only));
   const table = async (name: string, signal?: AbortSignal): Promise<SqlTable> => {
-    const { tables, leftOut } = await discover(signal);
+    const one = await discover(signal, name);
+    const { tables, leftOut } = one.tables.length > 0 || one.leftOut.length > 0 ? one : await discover(signal);
     const t = tables.find((x) => x.name === name);
     if (t) {
       if (options.updatedAtColumn && !t.updatedAt) throw new ConnectorError('config', `Table "${name}" has no column "${options.updatedAtColumn}" for the last-modified time — check the connection's settings.`);

@@ -104,8 +104,11 @@ export interface SqlDialect {
   param(n: number): string;
 
   // ---- discovery -------------------------------------------------------------------------
-  /** Every table the user may read that has a primary key, and what was left out and why. */
-  discover(options: DiscoverOptions, signal?: AbortSignal): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }>;
+  /**
+   * Every table the user may read that has a primary key, and what was left out and why; with
+   * `only`, just the collection of that name (one table's catalog rows, whatever the database holds).
+   */
+  discover(options: DiscoverOptions, signal?: AbortSignal, only?: string): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }>;
 
   // ---- values ----------------------------------------------------------------------------
   /** A value as read from the driver → JSON-safe and exact (big integers and decimals as text, times as ISO UTC). */
