@@ -34,7 +34,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
   });
   const open = (): pg.Pool => {
     if (pool) return pool;
-    pool = new pg.Pool({ max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 20_000, ...clientConfig() });
+    pool = new pg.Pool({ max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 20_000, pipeline: true, ...clientConfig() });
     // An idle connection the server dropped (a restart, a network cut) must not crash the engine;
     // the pool replaces it, and the next statement reports the outage if it lasts.
     pool.on('error', () => {});
