@@ -452,6 +452,11 @@ export type CollectionInfo = {
    * changed wholesale is checked before it is taken for the same record.
    */
   stableIds?: boolean;
+  /**
+   * What the connecting user may write, when not everything (a database's privileges): a side
+   * that may not update is read-only for the pair. Absent: creates, updates and deletes allowed.
+   */
+  writable?: { create: boolean; update: boolean; delete: boolean };
 };
 
 export type RunProgress = {

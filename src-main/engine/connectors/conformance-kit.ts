@@ -51,7 +51,7 @@ export function kitCases(subject: ConformanceSubject, state: () => ConformanceSt
 
   it.skipIf(!modes.includes('flag'))('clearFlags: unknown ids and stale versions are left alone silently; an aborted call throws and clears nothing', async () => {
     const { connector, collection, app } = s();
-    app.insert(rows(3), '2024-05-01T10:00:00.000Z');
+    await app.insert(rows(3), '2024-05-01T10:00:00.000Z');
     const first = await collect(connector, collection, null, 'flag');
     const controller = new AbortController();
     controller.abort();
@@ -63,12 +63,12 @@ export function kitCases(subject: ConformanceSubject, state: () => ConformanceSt
 
   it.skipIf(!modes.includes('token'))('token mode: a read from a token lists what changed since, with its deletes (reported), and reading from the same token again is repeatable', async () => {
     const { connector, collection, app } = s();
-    app.insert(rows(3));
+    await app.insert(rows(3));
     const first = await collect(connector, collection, null, 'token', 2);
     expect([...first.ids].sort()).toEqual(['r001', 'r002', 'r003']);
-    app.update('r002', { name: 'Changed' });
-    app.remove('r003');
-    app.insert([{ id: 'r004', name: 'New', email: 'n@x' }]);
+    await app.update('r002', { name: 'Changed' });
+    await app.remove('r003');
+    await app.insert([{ id: 'r004', name: 'New', email: 'n@x' }]);
     const next = await collect(connector, collection, first.cursor, 'token', 2);
     expect([...next.ids].sort()).toEqual(['r002', 'r004']);
     if (caps.deletes === 'reported') expect(next.deletes).toEqual(['r003']);
@@ -79,7 +79,7 @@ export function kitCases(subject: ConformanceSubject, state: () => ConformanceSt
 
   it('aborting mid-read: after the first batch the read ends promptly with an abort error, and the app is as it was', async () => {
     const { connector, collection, app } = s();
-    app.insert(rows(7), '2024-05-01T10:00:00.000Z');
+    await app.insert(rows(7), '2024-05-01T10:00:00.000Z');
     for (const mode of modes) {
       const before = snapshot((await collect(connector, collection, null, mode, 100)).upserts);
       const controller = new AbortController();
@@ -103,7 +103,7 @@ export function kitCases(subject: ConformanceSubject, state: () => ConformanceSt
 
   it('aborting a write: it throws before writing, or answers per op with what it did — never a silent partial', async () => {
     const { connector, collection, idField, app } = s();
-    app.insert(rows(3));
+    await app.insert(rows(3));
     const [r1] = await connector.read(collection, ['r001']);
     const controller = new AbortController();
     controller.abort();
@@ -148,7 +148,7 @@ export function kitCases(subject: ConformanceSubject, state: () => ConformanceSt
     const server = st.server;
     expect(server && st.reopen, `${subject.name} declares network: its subject must give server.stop/start and reopen()`).toBeTruthy();
     if (!server || !st.reopen) return;
-    st.app.insert(rows(7));
+    await st.app.insert(rows(7));
     let error: unknown = null;
     try {
       let first = true;
@@ -176,7 +176,7 @@ export function kitCases(subject: ConformanceSubject, state: () => ConformanceSt
     const server = st.server;
     expect(server && st.reopen, `${subject.name} declares network: its subject must give server.stop/start and reopen()`).toBeTruthy();
     if (!server || !st.reopen) return;
-    st.app.insert(rows(2));
+    await st.app.insert(rows(2));
     await server.stop();
     let results: Awaited<ReturnType<Connector['write']>> | null = null;
     try {

@@ -2,11 +2,15 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { pgTestGate, startPgServer, type PgServer } from '../testing/pg-server';
 import { runConformance, type ConformanceApp, type ConformanceSubject, type SeedRow } from './conformance';
 import { csvFileDefinition } from './csv-file';
 import { createCsvFileConnector } from './csv-file/connector';
 import { sqliteTableDefinition } from './sqlite-table';
 import { createSqliteTableConnector } from './sqlite-table/connector';
+import { postgresDefinition } from './postgres';
+import { memorySecretHandle } from '../credentials/secret-handle';
 
 const sqlite: ConformanceSubject = {
   name: 'sqlite-table',
@@ -64,5 +68,74 @@ const csv: ConformanceSubject = {
   },
 };
 
-// Every connector in the registry has a subject here (server connectors add theirs with their servers).
-runConformance([sqlite, csv]);
+// Every connector in the registry has a subject here (server connectors with their throwaway servers).
+// PostgreSQL: one throwaway cluster for this file, a fresh database per test, and a login role
+// with a password (read through the connector's secret, as from the keychain).
+const pgGate = pgTestGate();
+let pgServer: PgServer | null = null;
+let pgDatabases = 0;
+if (pgGate.available) {
+  beforeAll(async () => {
+    pgServer = await startPgServer();
+    await pgServer.sql("CREATE ROLE concord LOGIN PASSWORD 'conformance-pw'");
+  });
+  afterAll(async () => {
+    await pgServer?.stop();
+  });
+}
+if (pgGate.failInCi) {
+  describe('connector conformance: postgres', () => {
+    it('needs a PostgreSQL server (CI=true)', () => {
+      throw new Error(pgGate.missingMessage);
+    });
+  });
+}
+
+const pgConfig = (database: string, server: PgServer) => ({ host: server.host, port: server.port, database, user: 'concord' });
+const postgres: ConformanceSubject = {
+  name: 'postgres',
+  definition: postgresDefinition,
+  capabilities: postgresDefinition.capabilities,
+  async setup(dir) {
+    const server = pgServer;
+    if (!server) throw new Error('the PostgreSQL test server did not start');
+    const database = `conformance_${process.pid}_${++pgDatabases}`;
+    await server.sql(`CREATE DATABASE ${database} OWNER concord`);
+    await server.sql(
+      `CREATE TABLE public.contacts (id text PRIMARY KEY, name text, email text, updated_at timestamptz NOT NULL DEFAULT now(), needs_sync boolean NOT NULL DEFAULT true);
+       ALTER TABLE public.contacts OWNER TO concord`,
+      [],
+      database,
+    );
+    const app: ConformanceApp = {
+      async insert(rows, at) {
+        for (const r of rows) await server.sql('INSERT INTO contacts (id, name, email, updated_at) VALUES ($1, $2, $3, coalesce($4::timestamptz, now()))', [r.id, r.name, r.email, at ?? null], database);
+      },
+      async update(id, fields, at) {
+        await server.sql(
+          'UPDATE contacts SET name = coalesce($2, name), email = coalesce($3, email), updated_at = coalesce($4::timestamptz, now()), needs_sync = true WHERE id = $1',
+          [id, fields.name ?? null, fields.email ?? null, at ?? null],
+          database,
+        );
+      },
+      async remove(id) {
+        await server.sql('DELETE FROM contacts WHERE id = $1', [id], database);
+      },
+    };
+    const open = () => postgresDefinition.create({ config: pgConfig(database, server), secret: memorySecretHandle('conformance-pw'), dataDir: dir });
+    const connector = open();
+    const close = connector.close.bind(connector);
+    connector.close = async () => {
+      await close();
+      await server.sql(`DROP DATABASE ${database} WITH (FORCE)`);
+    };
+    return { connector, collection: 'public.contacts', app, idField: 'id', reopen: open, server: { stop: () => server.halt(), start: () => server.resume() } };
+  },
+  wrongSecret(dir) {
+    const server = pgServer;
+    if (!server) throw new Error('the PostgreSQL test server did not start');
+    return postgresDefinition.create({ config: pgConfig('postgres', server), secret: memorySecretHandle('not-the-password'), dataDir: dir });
+  },
+};
+
+runConformance([sqlite, csv, ...(pgGate.available ? [postgres] : [])]);

@@ -15,9 +15,9 @@ export type SeedRow = { id: string; name: string; email: string };
 
 export type ConformanceApp = {
   /** Adds rows as the app would; `at` (ISO UTC) sets their last-modified time where the app has one. */
-  insert(rows: SeedRow[], at?: string): void;
-  update(id: string, fields: Partial<Omit<SeedRow, 'id'>>, at?: string): void;
-  remove(id: string): void;
+  insert(rows: SeedRow[], at?: string): void | Promise<void>;
+  update(id: string, fields: Partial<Omit<SeedRow, 'id'>>, at?: string): void | Promise<void>;
+  remove(id: string): void | Promise<void>;
 };
 
 /** A server a network connector talks to, stopped and started by the suite (network loss, a server that comes back). */
@@ -88,7 +88,7 @@ export function runConformance(subjects: ConformanceSubject[]): void {
     });
 
     it('reads every record from a null cursor, in pages, in every mode; a hash scan and a first flag read say they are complete', async () => {
-      s.app.insert(rows(7), '2024-05-01T10:00:00.000Z');
+      await s.app.insert(rows(7), '2024-05-01T10:00:00.000Z');
       // Records that exist unflagged (synced by some earlier tool, or imported) are read too.
       const read = await s.connector.read(s.collection, ['r002', 'r005']);
       await s.connector.clearFlags?.(s.collection, read.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
@@ -112,14 +112,14 @@ export function runConformance(subjects: ConformanceSubject[]): void {
 
     it('re-reads from a cursor: sees new and updated rows, including same-timestamp rows at a page boundary (PITFALLS 6)', async () => {
       const T = '2024-05-01T10:00:00.000Z';
-      s.app.insert(rows(4), T);
+      await s.app.insert(rows(4), T);
       for (const mode of await modes()) {
         if (mode === 'flag') continue;
         const first = await collect(s.connector, s.collection, null, mode, 2);
         // Same timestamp as the cursor, one id before and one after the cursor's id.
         const extra = [{ id: mode === 'cursor' ? 'r000' : `r000${mode}`, name: 'Early', email: 'e@x' }, { id: `r999${mode}`, name: 'Late', email: 'l@x' }];
-        s.app.insert(extra, T);
-        s.app.update('r002', { name: `Changed ${mode}` }, '2024-05-01T10:00:05.000Z');
+        await s.app.insert(extra, T);
+        await s.app.update('r002', { name: `Changed ${mode}` }, '2024-05-01T10:00:05.000Z');
         const next = await collect(s.connector, s.collection, first.cursor, mode, 2, 1);
         expect(next.ids, mode).toEqual(expect.arrayContaining([extra[0]?.id, extra[1]?.id, 'r002']));
         expect(next.upserts.find((u) => u.id === 'r002')?.fields.name).toBe(`Changed ${mode}`);
@@ -127,7 +127,7 @@ export function runConformance(subjects: ConformanceSubject[]): void {
     });
 
     it('rows inserted while paging are neither duplicated nor lose an existing row (PITFALLS 10)', async () => {
-      s.app.insert(rows(6), '2024-05-01T10:00:00.000Z');
+      await s.app.insert(rows(6), '2024-05-01T10:00:00.000Z');
       for (const mode of await modes()) {
         if (mode === 'flag') continue;
         const seen: string[] = [];
@@ -136,7 +136,7 @@ export function runConformance(subjects: ConformanceSubject[]): void {
         for await (const b of s.connector.changes(s.collection, null, { mode, signal: signal(), batchSize: 2 })) {
           for (const u of b.upserts) seen.push(u.id);
           cursor = b.cursor;
-          if (i++ === 0) s.app.insert([{ id: `a000${mode}`, name: 'Inserted low', email: 'x' }, { id: `z999${mode}`, name: 'Inserted high', email: 'y' }], '2024-05-01T11:00:00.000Z');
+          if (i++ === 0) await s.app.insert([{ id: `a000${mode}`, name: 'Inserted low', email: 'x' }, { id: `z999${mode}`, name: 'Inserted high', email: 'y' }], '2024-05-01T11:00:00.000Z');
         }
         expect(new Set(seen).size, mode).toBe(seen.length);
         for (const r of rows(6)) expect(seen, mode).toContain(r.id);
@@ -149,14 +149,14 @@ export function runConformance(subjects: ConformanceSubject[]): void {
     it('pitfall 5: a row stamped in the future is reported and never moves the cursor past now, so a row written later with a correct clock is read', async () => {
       if (!(await modes()).includes('cursor')) return;
       const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
-      s.app.insert(rows(2), hourAgo);
-      s.app.insert([{ id: 'f001', name: 'From the future', email: 'f@x' }], '2099-01-01T00:00:00.000Z');
+      await s.app.insert(rows(2), hourAgo);
+      await s.app.insert([{ id: 'f001', name: 'From the future', email: 'f@x' }], '2099-01-01T00:00:00.000Z');
       const first = await collect(s.connector, s.collection, null, 'cursor', 2, 5);
       expect([...first.ids].sort()).toEqual(['f001', 'r001', 'r002']);
       expect(first.batches.flatMap((b) => b.futureStamped ?? [])).toEqual(['f001']);
       expect(first.batches.filter((b) => !b.upserts.some((u) => u.id === 'f001')).every((b) => !b.futureStamped?.length)).toBe(true);
       // The app writes a row now, with a correct clock: far behind the future row.
-      s.app.insert([{ id: 'n001', name: 'Now', email: 'n@x' }], new Date().toISOString());
+      await s.app.insert([{ id: 'n001', name: 'Now', email: 'n@x' }], new Date().toISOString());
       const next = await collect(s.connector, s.collection, first.cursor, 'cursor', 2, 5);
       expect(next.ids).toContain('n001');
       // The future row is read (and reported) again until the app's clock reaches it.
@@ -165,11 +165,11 @@ export function runConformance(subjects: ConformanceSubject[]): void {
 
     it('flag mode: a read from the stored cursor lists only flagged records and is not complete; the first read lists them all', async () => {
       if (!(await modes()).includes('flag')) return;
-      s.app.insert(rows(4), '2024-05-01T10:00:00.000Z');
+      await s.app.insert(rows(4), '2024-05-01T10:00:00.000Z');
       const first = await collect(s.connector, s.collection, null, 'flag', 3);
       expect([...first.ids].sort()).toEqual(rows(4).map((x) => x.id));
       await s.connector.clearFlags?.(s.collection, first.upserts.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
-      s.app.update('r003', { name: 'Edited' }, '2024-05-01T10:00:05.000Z');
+      await s.app.update('r003', { name: 'Edited' }, '2024-05-01T10:00:05.000Z');
       const next = await collect(s.connector, s.collection, first.cursor, 'flag', 3);
       expect(next.ids).toEqual(['r003']);
       expect(next.batches.some((b) => b.complete)).toBe(false);
@@ -177,10 +177,10 @@ export function runConformance(subjects: ConformanceSubject[]): void {
 
     it('pitfall 7: clearFlags keeps the flag of a record the app edited after it was read, so the next read has it', async () => {
       if (!(await modes()).includes('flag')) return;
-      s.app.insert(rows(3), '2024-05-01T10:00:00.000Z');
+      await s.app.insert(rows(3), '2024-05-01T10:00:00.000Z');
       const read = await collect(s.connector, s.collection, null, 'flag');
       // The app edits r002 while Concord is busy writing what it read.
-      s.app.update('r002', { name: 'Edited during the run' }, '2024-05-01T10:00:05.000Z');
+      await s.app.update('r002', { name: 'Edited during the run' }, '2024-05-01T10:00:05.000Z');
       await s.connector.clearFlags?.(s.collection, read.upserts.map((r) => ({ id: r.id, ...(r.version !== undefined ? { version: r.version } : {}) })));
       const next = await collect(s.connector, s.collection, read.cursor, 'flag');
       expect(next.ids).toEqual(['r002']);
@@ -191,14 +191,14 @@ export function runConformance(subjects: ConformanceSubject[]): void {
     });
 
     it('reads by ids and leaves out ids that do not exist', async () => {
-      s.app.insert(rows(3));
+      await s.app.insert(rows(3));
       const got = await s.connector.read(s.collection, ['r003', 'missing', 'r001']);
       expect(got.map((r) => r.id)).toEqual(['r003', 'r001']);
       expect(got[0]?.version).toBeTruthy();
     });
 
     it('creates, updates and deletes with one result per op; one bad op does not fail the batch (PITFALLS 14)', async () => {
-      s.app.insert(rows(3));
+      await s.app.insert(rows(3));
       const results = await s.connector.write(s.collection, [
         { op: 'create', key: 'k1', fields: { [s.idField]: 'n001', name: 'New', email: 'new@x' } },
         { op: 'update', id: 'nope', fields: { name: 'Ghost' } },
@@ -217,10 +217,10 @@ export function runConformance(subjects: ConformanceSubject[]): void {
     });
 
     it('refuses an update or delete whose ifVersion is stale', async () => {
-      s.app.insert(rows(2));
+      await s.app.insert(rows(2));
       const [r1, r2] = await s.connector.read(s.collection, ['r001', 'r002']);
-      s.app.update('r001', { name: 'Changed in the app' }, '2024-06-01T00:00:00.000Z');
-      s.app.update('r002', { email: 'changed@x' }, '2024-06-01T00:00:00.000Z');
+      await s.app.update('r001', { name: 'Changed in the app' }, '2024-06-01T00:00:00.000Z');
+      await s.app.update('r002', { email: 'changed@x' }, '2024-06-01T00:00:00.000Z');
       const results = await s.connector.write(s.collection, [
         { op: 'update', id: 'r001', fields: { name: 'Concord' }, ifVersion: r1?.version ?? '' },
         { op: 'delete', id: 'r002', ifVersion: r2?.version ?? '' },
@@ -233,8 +233,8 @@ export function runConformance(subjects: ConformanceSubject[]): void {
     });
 
     it('a full scan no longer contains a deleted record (deletes detected)', async () => {
-      s.app.insert(rows(4));
-      s.app.remove('r002');
+      await s.app.insert(rows(4));
+      await s.app.remove('r002');
       const scan = await collect(s.connector, s.collection, null, 'hash', 2);
       expect(scan.batches.at(-1)?.complete).toBe(true);
       expect(scan.ids.sort()).toEqual(['r001', 'r003', 'r004']);

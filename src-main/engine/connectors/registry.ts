@@ -6,10 +6,11 @@ import type { ConnectorInfo } from '../api/model';
 import { ApiError } from '../api/errors';
 import { describeConfig, secretKey } from './config-schema';
 import { csvFileDefinition } from './csv-file';
+import { postgresDefinition } from './postgres';
 import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
 
-export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition];
+export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition];
 
 export function getConnectorDefinition(kind: string): ConnectorDefinition {
   const found = connectorDefinitions.find((d) => d.kind === kind);

@@ -1,0 +1,147 @@
+/**
+ * The shared SQL-table base: what a SQL database must supply so the base (`connector.ts`) can be
+ * its Concord connector. The base owns every behaviour the engine sees — describe, test, the three
+ * change-detection modes with keyset paging and the compound (timestamp, key) cursor, reads by id,
+ * batched writes with a result per op, clearFlags, cancellation — and a dialect owns what differs
+ * between databases: connecting (a pool), quoting, placeholders, discovery, type mapping to and
+ * from JS values, the version a conditional write compares, the timestamp expression and the
+ * database's own "now", and what an error means for a user.
+ *
+ * Identifiers reaching SQL come from the database's own catalog (`discover`) and are always quoted
+ * with `quoteIdent`; names a user typed are only compared against those lists.
+ *
+ * How the other databases map (the SQLite connector is not on this base yet):
+ * - SQLite: `query`/`lease` wrap better-sqlite3's synchronous calls (one connection; a lease is
+ *   that connection, BEGIN IMMEDIATE for writes); `param` is `?`; `versionSql` is its registered
+ *   `concord_row_version(…)` content hash; `tsSql` is its `tsExpression` (text or epoch, zones)
+ *   and `nowSql` its app clock (`app-clock.ts`); `stampSql` the app clock's stamp; `insertSql`
+ *   uses `INSERT … RETURNING` (3.35+) and `ON CONFLICT DO NOTHING`; its cursor snapshot into a
+ *   TEMP table stays a SQLite-only optimisation behind `tsSql`.
+ * - MySQL / MariaDB: a mysql2 pool; `quoteIdent` uses backticks; `param` is `?`; `versionSql` is
+ *   a hash of the columns (`MD5(CONCAT_WS(…))`, or a version column); `tsSql` converts a DATETIME
+ *   from the session zone (`CONVERT_TZ`), `tsText` is `DATE_FORMAT(…, '%Y-%m-%dT%H:%i:%s.%fZ')`,
+ *   `nowSql` `UTC_TIMESTAMP(6)`; `insertSql` is `INSERT IGNORE`/`ON DUPLICATE KEY UPDATE id=id`,
+ *   and MySQL has no RETURNING (MariaDB 10.5+ has it for INSERT only): the base's write path will
+ *   need a dialect hook that re-reads the written row by key (LAST_INSERT_ID for an AUTO_INCREMENT
+ *   key) — not built yet; cancelling is `KILL QUERY <connection id>`.
+ */
+import type { LeftOutCollection, ValueType } from '../../api/model';
+import type { ConnectorError } from '../errors';
+import type { WriteResult } from '../types';
+
+export type SqlRow = Record<string, unknown>;
+
+export type SqlColumn = {
+  name: string;
+  /** The database's own type name (`numeric(12,2)`, `timestamp with time zone`, `text[]`). */
+  dbType: string;
+  type: ValueType;
+  notNull: boolean;
+  /** A DEFAULT (or identity / serial / generated key): an INSERT that leaves the column out gets the database's value. */
+  hasDefault: boolean;
+  /** A column the database computes (GENERATED ALWAYS …): never written. */
+  generated?: boolean;
+};
+
+export type SqlTable = {
+  /** The collection's name as the engine sees it (`schema.table` in PostgreSQL; the table's name in SQLite). */
+  name: string;
+  /** The quoted, qualified reference SQL uses (`"public"."contacts"`). */
+  ref: string;
+  columns: SqlColumn[];
+  primaryKey: string[];
+  /** The last-modified column for cursor mode, or null. */
+  updatedAt: string | null;
+  /** The sync flag column for flag mode, or null. */
+  flag: string | null;
+  /** What the connecting user may do (from the database's privileges). */
+  access: { insert: boolean; update: boolean; delete: boolean };
+  /** The database never gives a deleted row's id to a new row (identity / serial keys, AUTOINCREMENT). */
+  stableIds: boolean;
+  /**
+   * A create may carry an id derived from Concord's create key: a single text or uuid key column
+   * the pair does not map. A repeated create (a rerun after a crash) then finds its own row
+   * instead of inserting a second one.
+   */
+  keyFromCreateKey: 'uuid' | 'text' | null;
+};
+
+export type SqlResult = { rows: SqlRow[]; rowCount: number };
+
+/** One connection (a transaction runs on one), or the pool for single statements. */
+export interface SqlSession {
+  query(sql: string, params?: unknown[]): Promise<SqlResult>;
+}
+
+/** A pooled connection held for a transaction. `release(true)` discards it (after an error that may have broken it). */
+export interface SqlLease extends SqlSession {
+  release(discard?: boolean): void;
+}
+
+export type DiscoverOptions = { updatedAtColumn?: string; flagColumn?: string };
+
+/** Why one op of a write failed, for its `WriteResult`. */
+export type OpFailure = { reason: Extract<WriteResult, { ok: false }>['reason']; message: string };
+
+export interface SqlDialect {
+  /** The database's name in messages ("PostgreSQL"). */
+  readonly label: string;
+  /** Where the connection points, in messages ("db.example.com:5432/crm"). */
+  readonly where: string;
+
+  // ---- connections ------------------------------------------------------------------------
+  /** A statement on any pooled connection; cancelled (the server stops working on it) when `signal` aborts. */
+  query(sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult>;
+  /** A connection of its own, for a transaction. */
+  lease(signal?: AbortSignal): Promise<SqlLease>;
+  close(): Promise<void>;
+  /** The actionable error for a failure to connect or to run a statement (wrong password, host down, TLS, …). */
+  connectorError(error: unknown): ConnectorError;
+
+  // ---- SQL text --------------------------------------------------------------------------
+  quoteIdent(name: string): string;
+  /** The placeholder for the n-th parameter (1-based): `$1` in PostgreSQL, `?` in SQLite and MySQL. */
+  param(n: number): string;
+
+  // ---- discovery -------------------------------------------------------------------------
+  /**
+   * Every table the user may read that has a primary key, and what was left out and why; with
+   * `only`, just the collection of that name (one table's catalog rows, whatever the database holds).
+   */
+  discover(options: DiscoverOptions, signal?: AbortSignal, only?: string): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }>;
+
+  // ---- values ----------------------------------------------------------------------------
+  /** A value as read from the driver → JSON-safe and exact (big integers and decimals as text, times as ISO UTC). */
+  fromDb(column: SqlColumn, value: unknown): unknown;
+  /** A field value from the engine → what the driver binds for this column. */
+  toDb(column: SqlColumn, value: unknown): unknown;
+  /** A key part from an id (text or number) → a bound parameter; undefined when no row of that column can hold it. */
+  keyParam(column: SqlColumn, value: string | number): unknown;
+
+  // ---- versions and change detection -------------------------------------------------------
+  /**
+   * SQL (over the table's own columns) giving a row's version as text, compared in the WHERE
+   * of conditional writes and flag clears: `xmin::text` in PostgreSQL; a content hash function in
+   * SQLite; a hash of the columns (`MD5(CONCAT_WS(…))`) or a version column in MySQL.
+   */
+  versionSql(t: SqlTable): string;
+  /** SQL for the row's last-modified time as a comparable timestamp (zoneless times read in the right zone). */
+  tsSql(t: SqlTable): string;
+  /** SQL turning a `tsSql` value into exact ISO 8601 UTC text (full precision: microseconds in PostgreSQL). */
+  tsText(expression: string): string;
+  /** SQL for a parameter holding such ISO text, as a comparable timestamp. */
+  tsParam(n: number): string;
+  /** SQL for the database's own now as ISO UTC text in column `now` (the cursor never passes it, PITFALLS 5). */
+  readonly nowSql: string;
+  /** SQL for "the flag says: not synced" and the literal that clears it. */
+  flagRaised(column: SqlColumn): string;
+  flagCleared(column: SqlColumn): string;
+  /** The SQL Concord writes into updated-at on its own writes (the database's now, in the column's type); null leaves it alone. */
+  stampSql(column: SqlColumn): string | null;
+
+  // ---- writes ----------------------------------------------------------------------------
+  /** `INSERT … RETURNING *` (with `ON CONFLICT (key) DO NOTHING` when `ignoreKeyConflict`). */
+  insertSql(t: SqlTable, columns: string[], valuesSql: string[], ignoreKeyConflict: boolean): string;
+  /** Why one op failed (a unique violation, a bad value, a denied privilege), in words a user can act on. */
+  opFailure(t: SqlTable, op: 'create' | 'update' | 'delete', error: unknown): OpFailure;
+}
