@@ -14,7 +14,7 @@ export async function startConcord(env: Record<string, string> = {}): Promise<Co
   const dataDir = join(workDir, 'data');
   const token = `e2e-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const cli = resolve(__dirname, '..', 'out', 'main', 'cli.js');
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--token', token], {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--files-root', workDir, '--token', token], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

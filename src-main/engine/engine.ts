@@ -13,6 +13,7 @@ import { createConnectionsDomain } from './connections/handlers';
 import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
 import type { CredentialStore } from './credentials/types';
+import { prepareFilesRoot, type FileAccess } from './connections/files-root';
 import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
 import { createSyncDomain } from './sync/handlers';
@@ -35,6 +36,12 @@ export type EngineOptions = {
   bulkBatch?: number;
   /** The better-sqlite3 addon built for this runtime, when node_modules' own is not (the desktop engine on Electron). */
   sqliteBinding?: string;
+  /**
+   * Which files connections may name: inside a root (headless: `concord serve` and the CLI, where
+   * a token holder is not the machine's owner), or `anywhere` (the desktop app, whose user owns the
+   * machine). Left out, `anywhere` (tests, benches); every real entry point says which it means.
+   */
+  files?: FileAccess;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -43,6 +50,7 @@ export type Engine = ReturnType<typeof createEngine>;
 
 export function createEngine(options: EngineOptions) {
   const log: Logger = options.log ?? ((message, error) => console.error(`[engine] ${message}`, error ?? ''));
+  const files: FileAccess = options.files === undefined || options.files === 'anywhere' ? 'anywhere' : { root: prepareFilesRoot(options.files.root, options.dataDir) };
   const db = openDatabase(options.dataDir, options.sqliteBinding ? { nativeBinding: options.sqliteBinding } : {});
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
@@ -53,6 +61,7 @@ export function createEngine(options: EngineOptions) {
     db,
     dataDir: options.dataDir,
     credentials: options.credentials,
+    files,
     emit,
     log,
     version: VERSION,

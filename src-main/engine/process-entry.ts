@@ -31,7 +31,8 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
   const lock = lockDataDir(dataDir, 'the Concord desktop app', binding ? { nativeBinding: binding } : {});
   let engine: Engine;
   try {
-    engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), ...(binding ? { sqliteBinding: binding } : {}) });
+    // The desktop app's user owns the machine: its connections may name any file they can open.
+    engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), files: 'anywhere', ...(binding ? { sqliteBinding: binding } : {}) });
   } catch (error) {
     lock.release();
     throw error;

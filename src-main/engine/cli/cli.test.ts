@@ -17,6 +17,7 @@ import {
   createContactsApp,
   createContactsPair,
   people,
+  readContacts,
   seedContacts,
   updateContacts,
 } from '../testing/sqlite-apps';
@@ -47,7 +48,8 @@ async function setUp(overrides: Parameters<typeof contactsPairConfig>[3] = {}): 
   }
 }
 
-const concord = (...argv: string[]) => runCommand([...argv, '--data-dir', join(dir, 'data')], env, out);
+// The apps sit in the test's folder, which holds the data folder: the files root is that folder.
+const concord = (...argv: string[]) => runCommand([...argv, '--data-dir', join(dir, 'data'), '--files-root', dir], env, out);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
@@ -130,6 +132,14 @@ describe('concord sync', () => {
     // Applying them re-reads in full too (the deletes were seen by a full read).
     expect(await concord('sync', 'Shop to CRM', '--confirm-deletes', String(gone))).toBe(0);
     expect(contentByEmail(apps().left).size).toBe(50 - gone);
+  });
+
+  it('headless, a pair whose files lie outside the files root does not run: the run says which file and how to allow it', async () => {
+    await setUp();
+    const code = await runCommand(['sync', 'Shop to CRM', '--data-dir', join(dir, 'data')], env, out);
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toMatch(/left\.sqlite is outside the folder this server may use \(.*data\/files\); put the file there or start the server with --files-root/);
+    expect(readContacts(apps().right).length).toBe(30);
   });
 
   it('names the pairs there are when the pair is unknown (UsageError, exit code 2)', async () => {

@@ -9,6 +9,7 @@ import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 import type { PairSummary } from '../api/model';
 import { createCredentialStore } from '../credentials';
 import { lockDataDir } from '../data-dir-lock';
+import { DEFAULT_FILES_FOLDER, FILES_ROOT_ENV } from '../connections/files-root';
 import { createEngine, type Engine } from '../engine';
 import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
 import { newToken } from '../server/auth';
@@ -18,16 +19,17 @@ import { formatConflicts, formatPairs, formatProgress, formatRun } from './forma
 const HELP = `Concord — two-way sync between business apps
 
 Usage:
-  concord serve [--port N] [--host H] [--data-dir D] [--token T]
+  concord serve [--port N] [--host H] [--data-dir D] [--files-root F] [--token T]
       Runs the engine headless and serves the UI and API on http://H:N (default 127.0.0.1, a free port).
       Prints the address with the access token; a request without the token gets 401.
+      Connections may name files only inside the files root (default: D/files).
   concord pairs [--data-dir D]                 Lists pairs with their health and counts.
   concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
       --confirm-deletes N   applies the deletes the mass-delete guard stopped (N: the count it printed).
   concord conflicts [--pair P] [--data-dir D]  Lists open conflicts.
   concord help
 
-Environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
+Environment: CONCORD_DATA_DIR, CONCORD_FILES_ROOT, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
 CONCORD_SECRET_KEY (for CONCORD_CREDENTIALS=file).`;
 
 export async function runCommand(argv: string[], env: EngineEnv, out: (line: string) => void = console.log): Promise<number | null> {
@@ -75,15 +77,24 @@ type Values = Record<string, string | boolean | undefined>;
 
 function parse(args: string[], flags: Flags, allowPositionals: boolean) {
   try {
-    return parseArgs({ args, options: { 'data-dir': { type: 'string' }, ...flags }, allowPositionals, strict: true });
+    return parseArgs({ args, options: { 'data-dir': { type: 'string' }, 'files-root': { type: 'string' }, ...flags }, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
 }
 
-async function openEngine(dataDir: string, env: EngineEnv, passive = false): Promise<Engine> {
+/**
+ * Headless, connections are confined to the files root (a token holder is not the machine's
+ * owner): --files-root, else CONCORD_FILES_ROOT, else the `files` folder in the data folder.
+ */
+function filesRoot(values: Values, env: EngineEnv, dataDir: string): string {
+  const given = typeof values['files-root'] === 'string' ? values['files-root'] : env[FILES_ROOT_ENV];
+  return given ? resolve(given) : join(dataDir, DEFAULT_FILES_FOLDER);
+}
+
+async function openEngine(dataDir: string, env: EngineEnv, root: string, passive = false): Promise<Engine> {
   const credentials = await createCredentialStore({ dataDir, env });
-  return createEngine({ dataDir, credentials, passive });
+  return createEngine({ dataDir, credentials, passive, files: { root } });
 }
 
 async function withEngine(
@@ -101,7 +112,7 @@ async function withEngine(
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
   const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
-    const engine = await openEngine(dataDir, env, !lock);
+    const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock);
     try {
       return await body(engine, values as Values, positionals);
     } finally {
@@ -161,10 +172,11 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   const token = (typeof values.token === 'string' ? values.token : env.CONCORD_TOKEN) || newToken();
   if (token.length < 16) throw new UsageError('the access token must be at least 16 characters long.');
 
+  const root = filesRoot(values, env, dataDir);
   const lock = lockDataDir(dataDir, 'concord serve');
   let engine: Engine;
   try {
-    engine = await openEngine(dataDir, env);
+    engine = await openEngine(dataDir, env, root);
   } catch (error) {
     lock.release();
     throw error;
@@ -190,6 +202,7 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   }
   out(`Concord ${engine.context.version} is serving.`);
   out(`  data folder: ${dataDir}`);
+  out(`  files root:  ${root} (connections may name files only here)`);
   out(`  open:        ${server.loginUrl}`);
   out(`  API token:   ${token}`);
   const running = server;
