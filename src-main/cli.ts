@@ -8,7 +8,11 @@
  * Flags may also come from the environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN.
  */
 import { runCommand } from './engine/cli/commands';
+import { restrictUmask } from './engine/data-dir-permissions';
 import { UsageError } from './engine/options';
+
+// Every file Concord creates (the database, its WAL, exports) is its owner's only.
+restrictUmask();
 
 runCommand(process.argv.slice(2), process.env).then(
   (code) => {

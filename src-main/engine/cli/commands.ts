@@ -9,6 +9,7 @@ import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 import type { PairSummary } from '../api/model';
 import { createCredentialStore } from '../credentials';
 import { lockDataDir } from '../data-dir-lock';
+import { describeTightened, secureDataDir } from '../data-dir-permissions';
 import { DEFAULT_FILES_FOLDER, FILES_ROOT_ENV } from '../connections/files-root';
 import { createEngine, type Engine } from '../engine';
 import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
@@ -110,6 +111,8 @@ async function withEngine(
 ): Promise<number> {
   const { values, positionals } = parse(args, flags, true);
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
+  const tightened = describeTightened(dataDir, secureDataDir(dataDir));
+  if (tightened) console.error(tightened);
   const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
     const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock);
@@ -173,6 +176,8 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   if (token.length < 16) throw new UsageError('the access token must be at least 16 characters long.');
 
   const root = filesRoot(values, env, dataDir);
+  const tightened = describeTightened(dataDir, secureDataDir(dataDir));
+  if (tightened) out(tightened);
   const lock = lockDataDir(dataDir, 'concord serve');
   let engine: Engine;
   try {
