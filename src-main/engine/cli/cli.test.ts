@@ -3,7 +3,7 @@
  * the real entry (`src-main/cli.ts`, run by Node with tsx) for exit codes and stderr.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ import {
   updateContacts,
 } from '../testing/sqlite-apps';
 import { runCommand } from './commands';
+import { readTokenFile } from './token-source';
 
 const REPO = resolve(__dirname, '../../..');
 const ENTRY = resolve(REPO, 'src-main/cli.ts');
@@ -53,7 +54,7 @@ const concord = (...argv: string[]) => runCommand([...argv, '--data-dir', join(d
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
-  env = { CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'a test key that is long enough', HOME: dir, XDG_DATA_HOME: join(dir, 'xdg') };
+  env = { CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6', HOME: dir, XDG_DATA_HOME: join(dir, 'xdg') };
   lines = [];
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -239,6 +240,31 @@ describe('concord help and mistakes', () => {
 });
 
 describe('concord serve', () => {
+  // Issue 13 §2, "Tokens show in `ps`" and "Weak secrets are accepted".
+  it('refuses a token on the command line, and says to use CONCORD_TOKEN or --token-file', async () => {
+    const error = await runCommand(['serve', '--token', 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6', '--data-dir', join(dir, 'data')], env, out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--token would show the token to every user of this machine.*CONCORD_TOKEN.*--token-file/);
+  });
+
+  it('refuses a weak token (16 characters of one letter, a short one) and says how to make one', async () => {
+    for (const weak of ['a'.repeat(16), 'a'.repeat(40), 'token-0123456789']) {
+      const error = await runCommand(['serve', '--data-dir', join(dir, 'data')], { ...env, CONCORD_TOKEN: weak }, out).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(/the access token in CONCORD_TOKEN is too weak: .*concord token create/);
+    }
+  });
+
+  it('takes a token file only when no other user can read it', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6\n', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const error = await runCommand(['serve', '--token-file', file, '--data-dir', join(dir, 'data')], env, out).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/can be read by other users \(mode 644\); run `chmod 600/);
+    chmodSync(file, 0o600);
+    expect(readTokenFile(file)).toBe('Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6');
+  });
+
   it('takes its port, host, data folder and token from the environment, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const { createServer } = await import('node:net');
     const port = await new Promise<number>((resolvePort) => {
@@ -248,7 +274,7 @@ describe('concord serve', () => {
       });
     });
     const dataDir = join(dir, 'env-data');
-    const token = 'token-from-the-environment-0123';
+    const token = 'token-from-the-environment-Xq3v9ZtL0pWm2sKc7yRb4nHd';
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
       cwd: REPO,
       env: { ...process.env, ...env, CONCORD_PORT: String(port), CONCORD_HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, CONCORD_TOKEN: token },

@@ -14,15 +14,18 @@ import { DEFAULT_FILES_FOLDER, FILES_ROOT_ENV } from '../connections/files-root'
 import { createEngine, type Engine } from '../engine';
 import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
 import { newToken } from '../server/auth';
+import { readTokenFile, TOKEN_HELP } from './token-source';
+import { secretWeakness } from '../secret-strength';
 import { startServer } from '../server/http-server';
 import { formatConflicts, formatPairs, formatProgress, formatRun } from './format';
 
 const HELP = `Concord — two-way sync between business apps
 
 Usage:
-  concord serve [--port N] [--host H] [--data-dir D] [--files-root F] [--token T]
+  concord serve [--port N] [--host H] [--data-dir D] [--files-root F] [--token-file FILE]
       Runs the engine headless and serves the UI and API on http://H:N (default 127.0.0.1, a free port).
-      Prints the address with the access token; a request without the token gets 401.
+      Prints the address with the access token; a request without the token gets 401. The token comes
+      from CONCORD_TOKEN or --token-file (mode 0600), else a new one is made (never --token: \`ps\` shows it).
       Connections may name files only inside the files root (default: D/files).
   concord pairs [--data-dir D]                 Lists pairs with their health and counts.
   concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
@@ -165,15 +168,30 @@ function rendererDir(): string {
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
+/**
+ * The token `serve` prints, from CONCORD_TOKEN or --token-file, else a new random one. Never from
+ * the command line: every user of the machine can read a process's arguments (`ps`).
+ */
+function startToken(values: Values, env: EngineEnv): string {
+  if (values.token !== undefined) {
+    throw new UsageError(`--token would show the token to every user of this machine (in \`ps\`). ${TOKEN_HELP}`);
+  }
+  const fromFile = typeof values['token-file'] === 'string' ? readTokenFile(values['token-file']) : undefined;
+  const given = fromFile ?? env.CONCORD_TOKEN;
+  if (!given) return newToken();
+  const weakness = secretWeakness(given);
+  if (weakness) throw new UsageError(`the access token ${fromFile !== undefined ? `in ${String(values['token-file'])}` : 'in CONCORD_TOKEN'} is too weak: ${weakness}. ${TOKEN_HELP}`);
+  return given;
+}
+
 async function serve(args: string[], env: EngineEnv, out: (line: string) => void): Promise<null> {
-  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'allow-host': { type: 'string' } }, false)
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-host': { type: 'string' } }, false)
     .values as Values;
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
   const portRaw = values.port ?? env.CONCORD_PORT;
   const port = typeof portRaw === 'string' ? parsePort(portRaw, values.port !== undefined ? '--port' : 'CONCORD_PORT') : 0;
   const host = (typeof values.host === 'string' ? values.host : env.CONCORD_HOST) || '127.0.0.1';
-  const token = (typeof values.token === 'string' ? values.token : env.CONCORD_TOKEN) || newToken();
-  if (token.length < 16) throw new UsageError('the access token must be at least 16 characters long.');
+  const token = startToken(values, env);
 
   const root = filesRoot(values, env, dataDir);
   const tightened = describeTightened(dataDir, secureDataDir(dataDir));

@@ -8,7 +8,8 @@ import type { IncomingMessage } from 'node:http';
 
 export const COOKIE_NAME = 'concord_token';
 
-export const newToken = (): string => randomBytes(24).toString('base64url');
+/** 256 random bits, 43 characters of base64url. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
 
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
 export function sameToken(given: string | null | undefined, expected: string): boolean {

@@ -23,7 +23,7 @@ beforeEach(async () => {
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>Concord</title>');
   writeFileSync(join(ui, 'assets', 'app.js'), 'console.log(1)');
   const dataDir = join(dir, 'data');
-  engine = createEngine({ dataDir, credentials: createFileCredentialStore({ dataDir, env: { CONCORD_SECRET_KEY: 'k'.repeat(32) } }) });
+  engine = createEngine({ dataDir, credentials: createFileCredentialStore({ dataDir, env: { CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' } }) });
   server = await startServer({ engine, token: TOKEN, staticDir: ui, port: 0 });
 });
 
