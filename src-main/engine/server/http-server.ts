@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiResponse, ApiMethod } from '../api/contract';
 import type { Engine } from '../engine';
 import { allowedHost, requestToken, sameToken, sessionCookie } from './auth';
+import { NO_STORE, rawHeaderLines, SECURITY_HEADERS } from './headers';
 import { checkStaticRoot, serveStatic } from './static-files';
 
 export type ServerOptions = {
@@ -31,14 +32,6 @@ const MAX_BODY = 5 * 1024 * 1024;
 const MAX_DISCARD = 4 * MAX_BODY;
 const MALFORMED_ESCAPE = (path: string) =>
   `The request address has a malformed percent-escape ("${path.slice(0, 200)}"): every % must start a valid UTF-8 escape such as %20. Encode the path with encodeURIComponent.`;
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-};
 
 export type RunningServer = { url: string; loginUrl: string; port: number; close(): Promise<void> };
 
@@ -71,7 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (req.method === 'GET' && queryToken !== null) {
       if (!sameToken(queryToken, options.token)) return unauthorized(req, res);
       url.searchParams.delete('token');
-      res.writeHead(302, { 'set-cookie': sessionCookie(options.token), location: url.pathname + url.search });
+      res.writeHead(302, { ...NO_STORE, 'set-cookie': sessionCookie(options.token), location: url.pathname + url.search });
       return void res.end();
     }
     if (!sameToken(requestToken(req), options.token)) return unauthorized(req, res);
@@ -101,11 +94,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     serveStatic(options.staticDir, url.pathname, res, SECURITY_HEADERS);
   }
 
+  // A request Node cannot parse (a broken request line or header) never reaches `handle`: answer
+  // it here, with the same headers, instead of Node's bare 400.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\n${rawHeaderLines()}content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 31\r\n\r\nThe request could not be read.\n`);
+    else socket.destroy();
+  });
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     // Anyone can reach this handler before authenticating: nothing it does with their input may throw.
     socket.on('error', () => socket.destroy());
-    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\n${rawHeaderLines()}connection: close\r\ncontent-length: 0\r\n\r\n`);
     const url = parseRequestUrl(req.url);
     if (!url) return void refuse('400 Bad Request');
     const ok = allowedHost(req, allowed) && sameToken(requestToken(req) ?? url.searchParams.get('token'), options.token);
@@ -151,17 +151,17 @@ function failure(code: 'internal' | 'invalid-input' | 'unauthorized' | 'unknown-
 function unauthorized(req: IncomingMessage, res: ServerResponse): void {
   const message = 'Concord needs its access token. Open the address `concord serve` printed when it started (it ends in ?token=…).';
   if ((req.url ?? '').startsWith('/api/')) return sendJson(res, 401, failure('unauthorized', message));
-  res.writeHead(401, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  res.writeHead(401, { ...NO_STORE, 'content-type': 'text/html; charset=utf-8' });
   res.end(`<!doctype html><meta charset="utf-8"><title>Concord — access token needed</title><h1>Access token needed</h1><p>${message}</p>`);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { ...NO_STORE, 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, { ...NO_STORE, 'content-type': 'text/plain; charset=utf-8' });
   res.end(text);
 }
 
