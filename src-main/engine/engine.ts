@@ -9,6 +9,8 @@ import type { EventMessage } from './api/contract';
 import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
 import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
+import { createAccessDomain } from './access/handlers';
+import { createAccessStore, type AccessOptions } from './access/store';
 import { createConnectionsDomain } from './connections/handlers';
 import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
@@ -42,6 +44,8 @@ export type EngineOptions = {
    * machine). Left out, `anywhere` (tests, benches); every real entry point says which it means.
    */
   files?: FileAccess;
+  /** Session limits and the clock of the access store (tests inject a clock). */
+  access?: AccessOptions;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -93,14 +97,18 @@ export function createEngine(options: EngineOptions) {
     if (!response.ok) throw new ApiError(response.error.code, response.error.message);
     return response.value as never;
   });
-  domains.push(connections, sync, demo);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers };
+  const access = createAccessStore(db, options.access);
+  const accessDomain = createAccessDomain(access);
+  domains.push(connections, sync, demo, accessDomain);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;
   return {
     context: ctx,
     dispatch,
+    /** Tokens and sessions of the headless server. */
+    access,
     /** Every event, in order; returns the unsubscribe function. */
     onEvent(listener: (message: EventMessage) => void): () => void {
       bus.on('event', listener);

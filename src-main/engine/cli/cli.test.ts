@@ -23,6 +23,7 @@ import {
 } from '../testing/sqlite-apps';
 import { runCommand } from './commands';
 import { readTokenFile } from './token-source';
+import { secretWeakness } from '../secret-strength';
 
 const REPO = resolve(__dirname, '../../..');
 const ENTRY = resolve(REPO, 'src-main/cli.ts');
@@ -204,6 +205,48 @@ describe('concord conflicts', () => {
     lines = [];
     expect(await concord('conflicts', '--pair', 'Shop to CRM')).toBe(0);
     expect(lines.slice(2)).toHaveLength(1);
+  });
+});
+
+describe('concord token and concord sessions (issue 13 §2: several named tokens)', () => {
+  it('creates a named token (shown once, strong), lists it without the token, and revokes it by name', async () => {
+    expect(await concord('token', 'create', '--name', 'ci-bot')).toBe(0);
+    const token = lines[1]?.trim() ?? '';
+    expect(lines[0]).toBe('Token "ci-bot":');
+    expect(secretWeakness(token)).toBeNull();
+    lines = [];
+    expect(await concord('token', 'create', '--name', 'alice', '--admin')).toBe(0);
+    lines = [];
+    expect(await concord('token', 'list')).toBe(0);
+    expect(lines.join('\n')).toMatch(/^alice \(admin\) .*\nci-bot  id /);
+    expect(lines.join('\n')).not.toContain(token);
+    lines = [];
+    expect(await concord('token', 'revoke', 'ci-bot')).toBe(0);
+    expect(lines).toEqual(['Token "ci-bot" revoked; its browser sessions have ended.']);
+    lines = [];
+    await concord('token', 'list');
+    expect(lines.join('\n')).not.toContain('ci-bot');
+    await expect(concord('token', 'create')).rejects.toThrow(UsageError);
+    await expect(concord('token', 'revoke', 'nobody')).rejects.toThrow(/No token "nobody"/);
+  });
+
+  it('lists browser sessions and ends one', async () => {
+    const dataDir = join(dir, 'data');
+    const engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env }), log: () => undefined });
+    try {
+      const { token } = engine.access.createToken({ name: 'alice' });
+      engine.access.createSession(engine.access.verifyToken(token)!, { address: '127.0.0.1' });
+    } finally {
+      await engine.close();
+    }
+    expect(await concord('sessions')).toBe(0);
+    const [line = ''] = lines;
+    expect(line).toMatch(/ alice  from 127\.0\.0\.1  since /);
+    lines = [];
+    expect(await concord('sessions', 'revoke', line.split(' ')[0]!)).toBe(0);
+    lines = [];
+    await concord('sessions');
+    expect(lines).toEqual(['No live browser sessions.']);
   });
 });
 

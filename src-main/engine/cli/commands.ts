@@ -17,6 +17,7 @@ import { newToken } from '../server/auth';
 import { readTokenFile, TOKEN_HELP } from './token-source';
 import { secretWeakness } from '../secret-strength';
 import { startServer } from '../server/http-server';
+import { formatNewToken, formatSessions, formatTokens } from './format-access';
 import { formatConflicts, formatPairs, formatProgress, formatRun } from './format';
 
 const HELP = `Concord — two-way sync between business apps
@@ -31,6 +32,9 @@ Usage:
   concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
       --confirm-deletes N   applies the deletes the mass-delete guard stopped (N: the count it printed).
   concord conflicts [--pair P] [--data-dir D]  Lists open conflicts.
+  concord token create --name NAME [--admin]  Makes a named access token for the server (shown once).
+  concord token list | revoke <name or id>    Lists the named tokens, or revokes one and ends its sessions.
+  concord sessions [list | revoke <id>]        Lists the browser sessions, or ends one.
   concord help
 
 Environment: CONCORD_DATA_DIR, CONCORD_FILES_ROOT, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
@@ -65,6 +69,32 @@ export async function runCommand(argv: string[], env: EngineEnv, out: (line: str
         if (confirmDeletes !== undefined && values.full === true) throw new UsageError('--confirm-deletes applies to a normal sync; run it without --full.');
         const pair = await findPair(engine, name);
         return syncPair(engine, pair, values.full === true, out, confirmDeletes);
+      });
+    case 'token':
+      return withEngine(rest, env, { name: { type: 'string' }, admin: { type: 'boolean' } }, {}, async (engine, values, positionals) => {
+        const [action = 'list', target] = positionals;
+        if (action === 'list') out(formatTokens(await call(engine, 'access/tokens/list', {})));
+        else if (action === 'create') {
+          if (typeof values.name !== 'string') throw new UsageError('name the token: `concord token create --name NAME [--admin]` (the activity log shows who acted by this name).');
+          const made = await call(engine, 'access/tokens/create', { name: values.name, admin: values.admin === true });
+          out(formatNewToken(made.info.name, made.token, made.info.admin));
+        } else if (action === 'revoke') {
+          if (!target) throw new UsageError('say which token: `concord token revoke <name or id>`.');
+          const revoked = await call(engine, 'access/tokens/revoke', { token: target });
+          out(`Token "${revoked.name}" revoked; its browser sessions have ended.`);
+        } else throw new UsageError(`unknown token action "${action}": use create, list or revoke.`);
+        return 0;
+      });
+    case 'sessions':
+      return withEngine(rest, env, {}, {}, async (engine, _values, positionals) => {
+        const [action = 'list', target] = positionals;
+        if (action === 'list') out(formatSessions(await call(engine, 'access/sessions/list', {})));
+        else if (action === 'revoke') {
+          if (!target) throw new UsageError('say which session: `concord sessions revoke <id>` (`concord sessions` lists them).');
+          await call(engine, 'access/sessions/revoke', { sessionId: target });
+          out(`Session ${target} ended.`);
+        } else throw new UsageError(`unknown sessions action "${action}": use list or revoke.`);
+        return 0;
       });
     case 'help':
     case '--help':

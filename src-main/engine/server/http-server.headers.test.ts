@@ -107,7 +107,7 @@ it('every status carries the security headers: 200, 302, 400, 401, 403, 404, 405
 it('a 500 from a failing engine carries them too', async () => {
   const failing = await startServer({
     // A stand-in engine whose every call throws: the real one has no way to fail on demand.
-    engine: { dispatch: () => Promise.reject(new Error('disk on fire')), onEvent: () => () => undefined },
+    engine: { access: engine.access, dispatch: () => Promise.reject(new Error('disk on fire')), onEvent: () => () => undefined },
     token: TOKEN,
     staticDir: ui,
     port: 0,
