@@ -47,6 +47,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sockets = new Set<WebSocket>();
   const { access } = options.engine;
   access.setStartToken(options.token);
+  access.prune(); // sessions that ended over a day ago
   const backoff = options.backoff ?? createLoginBackoff();
   let port = 0;
   const authDeps = () => ({ access, backoff, cookieName: sessionCookieName(port) });
