@@ -19,9 +19,10 @@
  * (CHROMIUM_PATH to use another).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright';
 import type { ApiArgs, ApiMethod, ApiResult } from '../src-main/engine/api/contract';
 import { InMemoryCredentialStoreForTests } from '../src-main/engine/connections/in-memory-credential-store-for-tests';
@@ -58,10 +59,10 @@ export type Server = { url: string; loginUrl: string; token: string; child: Chil
 
 export async function serve(dataDir: string): Promise<Server> {
   if (!existsSync(CLI)) throw new Error(`The app is not built (${CLI} is missing): run \`npm run build\`, then the bench again.`);
-  const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  const token = randomBytes(32).toString('base64url');
   // No secrets here (SQLite files only): an encrypted file store, so no OS keychain is needed.
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--token', token], {
-    env: { ...process.env, CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: `bench-key-${token}` },
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--files-root', dirname(dataDir)], {
+    env: { ...process.env, CONCORD_TOKEN: token, CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: randomBytes(32).toString('base64') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

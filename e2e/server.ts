@@ -3,6 +3,7 @@
  * with its own temp data folder; stops it and removes the folder afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,10 +13,11 @@ export type ConcordServer = { url: string; loginUrl: string; token: string; data
 export async function startConcord(env: Record<string, string> = {}): Promise<ConcordServer> {
   const workDir = mkdtempSync(join(tmpdir(), 'concord-e2e-'));
   const dataDir = join(workDir, 'data');
-  const token = `e2e-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  // A strong random token, given in the environment: a token on the command line is refused (`ps` shows it).
+  const token = randomBytes(32).toString('base64url');
   const cli = resolve(__dirname, '..', 'out', 'main', 'cli.js');
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--token', token], {
-    env: { ...process.env, ...env },
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--files-root', workDir], {
+    env: { ...process.env, CONCORD_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

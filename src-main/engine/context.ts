@@ -4,6 +4,7 @@
  */
 import type { EventName, Events } from './api/contract';
 import type { Logger } from './api/dispatch';
+import type { FileAccess } from './connections/files-root';
 import type { CredentialStore } from './credentials/types';
 import type { Db } from './store/db';
 
@@ -13,6 +14,8 @@ export type EngineContext = {
   db: Db;
   dataDir: string;
   credentials: CredentialStore;
+  /** Which files connections may name (see connections/files-root.ts). */
+  files: FileAccess;
   emit: Emit;
   log: Logger;
   version: string;

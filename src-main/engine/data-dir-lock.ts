@@ -74,7 +74,7 @@ const isBusy = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((error as
 
 /** `nativeBinding`: the better-sqlite3 addon the engine's store loads (see store/db.ts), for the same reason. */
 export function lockDataDir(dataDir: string, purpose: string, options: { nativeBinding?: string } = {}): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const infoPath = join(dataDir, LOCK_INFO_FILE);
   let db: Database.Database;
   try {

@@ -9,12 +9,15 @@ import type { EventMessage } from './api/contract';
 import { createDispatcher, type Handlers, type Logger } from './api/dispatch';
 import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
+import { createAccessDomain } from './access/handlers';
+import { createAccessStore, type AccessOptions } from './access/store';
 import { createConnectionsDomain } from './connections/handlers';
 import { createConnectorPool } from './connections/pool';
 import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
 import type { CallLimits } from './connections/calls';
 import type { CredentialStore } from './credentials/types';
+import { prepareFilesRoot, type FileAccess } from './connections/files-root';
 import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
 import { createSyncDomain } from './sync/handlers';
@@ -44,6 +47,14 @@ export type EngineOptions = {
   connectorCallLimits?: Partial<CallLimits>;
   /** How long an unused connector stays open (default 5 minutes; connections/pool.ts). */
   connectorIdleMs?: number;
+  /**
+   * Which files connections may name: inside a root (headless: `concord serve` and the CLI, where
+   * a token holder is not the machine's owner), or `anywhere` (the desktop app, whose user owns the
+   * machine). Left out, `anywhere` (tests, benches); every real entry point says which it means.
+   */
+  files?: FileAccess;
+  /** Session limits and the clock of the access store (tests inject a clock). */
+  access?: AccessOptions;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -52,6 +63,7 @@ export type Engine = ReturnType<typeof createEngine>;
 
 export function createEngine(options: EngineOptions) {
   const log: Logger = options.log ?? ((message, error) => console.error(`[engine] ${message}`, error ?? ''));
+  const files: FileAccess = options.files === undefined || options.files === 'anywhere' ? 'anywhere' : { root: prepareFilesRoot(options.files.root, options.dataDir) };
   const db = openDatabase(options.dataDir, options.sqliteBinding ? { nativeBinding: options.sqliteBinding } : {});
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
@@ -62,6 +74,7 @@ export function createEngine(options: EngineOptions) {
     db,
     dataDir: options.dataDir,
     credentials: options.credentials,
+    files,
     emit,
     log,
     version: VERSION,
@@ -101,14 +114,18 @@ export function createEngine(options: EngineOptions) {
     if (!response.ok) throw new ApiError(response.error.code, response.error.message);
     return response.value as never;
   });
-  domains.push(connections, sync, demo);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers };
+  const access = createAccessStore(db, options.access);
+  const accessDomain = createAccessDomain(access);
+  domains.push(connections, sync, demo, accessDomain);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;
   return {
     context: ctx,
     dispatch,
+    /** Tokens and sessions of the headless server. */
+    access,
     /** Every event, in order; returns the unsubscribe function. */
     onEvent(listener: (message: EventMessage) => void): () => void {
       bus.on('event', listener);

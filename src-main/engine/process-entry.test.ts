@@ -17,7 +17,7 @@ it('serves the API in its own process and closes the database on shutdown', asyn
   dir = mkdtempSync(join(tmpdir(), 'concord-proc-'));
   const child = fork(join(__dirname, 'process-entry.ts'), ['--data-dir', dir], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'x'.repeat(32) },
+    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const messages: EngineToMain[] = [];
@@ -62,7 +62,7 @@ it('an engine that cannot open its store says why to main, then exits 1', async 
   dir = mkdtempSync(join(tmpdir(), 'concord-proc-'));
   const child = fork(join(__dirname, 'process-entry.ts'), ['--data-dir', dir], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'x'.repeat(32), CONCORD_SQLITE_BINDING: join(dir, 'missing', 'better_sqlite3.node') },
+    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6', CONCORD_SQLITE_BINDING: join(dir, 'missing', 'better_sqlite3.node') },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   const messages: EngineToMain[] = [];

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { createCredentialStore } from './credentials';
 import { lockDataDir } from './data-dir-lock';
+import { describeTightened, restrictUmask, secureDataDir } from './data-dir-permissions';
 import { createEngine, type Engine } from './engine';
 import { defaultDataDir } from './options';
 import type { EngineToMain, MainToEngine } from './process-protocol';
@@ -28,10 +29,14 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
   const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, strict: false });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
   const binding = process.env.CONCORD_SQLITE_BINDING;
+  restrictUmask();
+  const tightened = describeTightened(dataDir, secureDataDir(dataDir));
+  if (tightened) console.error(`[engine] ${tightened}`);
   const lock = lockDataDir(dataDir, 'the Concord desktop app', binding ? { nativeBinding: binding } : {});
   let engine: Engine;
   try {
-    engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), ...(binding ? { sqliteBinding: binding } : {}) });
+    // The desktop app's user owns the machine: its connections may name any file they can open.
+    engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), files: 'anywhere', ...(binding ? { sqliteBinding: binding } : {}) });
   } catch (error) {
     lock.release();
     throw error;

@@ -24,7 +24,7 @@ describe('engine process client ↔ the REAL engine entry, with a MOCK electron 
     mock.module.utilityProcess.fork = (modulePath: string, args: string[]) => {
       const child = fork(modulePath, args, {
         execArgv: ['--import', 'tsx'],
-        env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'a long test passphrase' },
+        env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' },
         stdio: 'inherit',
       });
       const proc = Object.assign(new EventEmitter(), {

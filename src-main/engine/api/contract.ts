@@ -7,6 +7,7 @@
  * tables have the same keys and shapes).
  */
 import type {
+  AccessTokenInfo,
   ActivityEntry,
   AppInfo,
   BulkJob,
@@ -28,6 +29,7 @@ import type {
   ResolveOutcome,
   RunProgress,
   RunSummary,
+  SessionInfo,
 } from './model';
 
 type Method<A, R> = { args: A; result: R };
@@ -111,6 +113,16 @@ export type Api = {
 
   /** Creates the demo workspace: two local sample apps (SQLite and CSV) with planted conflicts. */
   'demo/create': Method<Empty, { pairId: string }>;
+
+  /** Access to the headless server; admin tokens only (the desktop app and the CLI are the owner). */
+  'access/tokens/list': Method<Empty, AccessTokenInfo[]>;
+  /** Makes a named token; `token` is shown this once and never stored. */
+  'access/tokens/create': Method<{ name: string; admin?: boolean }, { token: string; info: AccessTokenInfo }>;
+  /** Revokes a token (by id or name) and ends its sessions. */
+  'access/tokens/revoke': Method<{ token: string }, AccessTokenInfo>;
+  'access/sessions/list': Method<Empty, SessionInfo[]>;
+  /** Ends a session; any caller may end its own. */
+  'access/sessions/revoke': Method<{ sessionId: string }, { revoked: true }>;
 };
 
 export type ApiMethod = keyof Api;

@@ -5,6 +5,7 @@
  */
 import type { Api, ApiMethod, ApiResponse } from './contract';
 import { ApiError } from './errors';
+import { runAsCaller, type Caller } from './request-context';
 import { schemas } from './schemas';
 
 export type Handler<M extends ApiMethod> = (args: Api[M]['args']) => Promise<Api[M]['result']> | Api[M]['result'];
@@ -15,7 +16,8 @@ export const isApiMethod = (name: unknown): name is ApiMethod => typeof name ===
 export type Logger = (message: string, error?: unknown) => void;
 
 export function createDispatcher(handlers: Handlers, log: Logger) {
-  return async function dispatch(method: unknown, rawArgs: unknown): Promise<ApiResponse<ApiMethod>> {
+  /** `caller`: who is calling (a headless request's token); left out for the machine's owner. */
+  return async function dispatch(method: unknown, rawArgs: unknown, caller?: Caller): Promise<ApiResponse<ApiMethod>> {
     if (!isApiMethod(method)) {
       const body = { code: 'unknown-method', message: `Unknown API method ${JSON.stringify(method)}.` } as const;
       return { ok: false, error: body };
@@ -28,7 +30,7 @@ export function createDispatcher(handlers: Handlers, log: Logger) {
     }
     try {
       const handler = handlers[method] as Handler<ApiMethod>;
-      const value = await handler(parsed.data as never);
+      const value = await runAsCaller(caller, () => handler(parsed.data as never));
       return { ok: true, value } as ApiResponse<ApiMethod>;
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, error: error.toBody() };

@@ -482,3 +482,20 @@ export type AppInfo = {
   nodeVersion: string;
   startedAt: string;
 };
+
+/** A named access token of the headless server (the token itself is shown once, when made). */
+export type AccessTokenInfo = { id: string; name: string; admin: boolean; createdAt: string; lastUsedAt: string | null };
+
+/** A browser session made from a token; it ends at `expiresAt` (idle or absolute limit) unless used. */
+export type SessionInfo = {
+  id: string;
+  tokenName: string;
+  admin: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  address: string | null;
+  userAgent: string | null;
+  /** The session of the caller asking. */
+  current: boolean;
+};

@@ -188,4 +188,9 @@ export const schemas = {
   'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),
   'activity/restore': z.strictObject({ activityId: id }),
   'demo/create': empty,
+  'access/tokens/list': empty,
+  'access/tokens/create': z.strictObject({ name: z.string().trim().min(1, 'give the token a name').max(80), admin: z.boolean().optional() }),
+  'access/tokens/revoke': z.strictObject({ token: id }),
+  'access/sessions/list': empty,
+  'access/sessions/revoke': z.strictObject({ sessionId: id }),
 } satisfies { [M in ApiMethod]: z.ZodType<Api[M]['args']> };

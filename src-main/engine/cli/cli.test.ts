@@ -3,7 +3,7 @@
  * the real entry (`src-main/cli.ts`, run by Node with tsx) for exit codes and stderr.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,10 +17,13 @@ import {
   createContactsApp,
   createContactsPair,
   people,
+  readContacts,
   seedContacts,
   updateContacts,
 } from '../testing/sqlite-apps';
 import { runCommand } from './commands';
+import { readTokenFile } from './token-source';
+import { secretWeakness } from '../secret-strength';
 
 const REPO = resolve(__dirname, '../../..');
 const ENTRY = resolve(REPO, 'src-main/cli.ts');
@@ -47,11 +50,12 @@ async function setUp(overrides: Parameters<typeof contactsPairConfig>[3] = {}): 
   }
 }
 
-const concord = (...argv: string[]) => runCommand([...argv, '--data-dir', join(dir, 'data')], env, out);
+// The apps sit in the test's folder, which holds the data folder: the files root is that folder.
+const concord = (...argv: string[]) => runCommand([...argv, '--data-dir', join(dir, 'data'), '--files-root', dir], env, out);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
-  env = { CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'a test key that is long enough', HOME: dir, XDG_DATA_HOME: join(dir, 'xdg') };
+  env = { CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6', HOME: dir, XDG_DATA_HOME: join(dir, 'xdg') };
   lines = [];
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,6 +136,14 @@ describe('concord sync', () => {
     expect(contentByEmail(apps().left).size).toBe(50 - gone);
   });
 
+  it('headless, a pair whose files lie outside the files root does not run: the run says which file and how to allow it', async () => {
+    await setUp();
+    const code = await runCommand(['sync', 'Shop to CRM', '--data-dir', join(dir, 'data')], env, out);
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toMatch(/left\.sqlite is outside the folder this server may use \(.*data\/files\); put the file there or start the server with --files-root/);
+    expect(readContacts(apps().right).length).toBe(30);
+  });
+
   it('names the pairs there are when the pair is unknown (UsageError, exit code 2)', async () => {
     const pairId = await setUp();
     const error = await concord('sync', 'Nope').catch((e: unknown) => e);
@@ -196,6 +208,48 @@ describe('concord conflicts', () => {
   });
 });
 
+describe('concord token and concord sessions (issue 13 §2: several named tokens)', () => {
+  it('creates a named token (shown once, strong), lists it without the token, and revokes it by name', async () => {
+    expect(await concord('token', 'create', '--name', 'ci-bot')).toBe(0);
+    const token = lines[1]?.trim() ?? '';
+    expect(lines[0]).toBe('Token "ci-bot":');
+    expect(secretWeakness(token)).toBeNull();
+    lines = [];
+    expect(await concord('token', 'create', '--name', 'alice', '--admin')).toBe(0);
+    lines = [];
+    expect(await concord('token', 'list')).toBe(0);
+    expect(lines.join('\n')).toMatch(/^alice \(admin\) .*\nci-bot  id /);
+    expect(lines.join('\n')).not.toContain(token);
+    lines = [];
+    expect(await concord('token', 'revoke', 'ci-bot')).toBe(0);
+    expect(lines).toEqual(['Token "ci-bot" revoked; its browser sessions have ended.']);
+    lines = [];
+    await concord('token', 'list');
+    expect(lines.join('\n')).not.toContain('ci-bot');
+    await expect(concord('token', 'create')).rejects.toThrow(UsageError);
+    await expect(concord('token', 'revoke', 'nobody')).rejects.toThrow(/No token "nobody"/);
+  });
+
+  it('lists browser sessions and ends one', async () => {
+    const dataDir = join(dir, 'data');
+    const engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env }), log: () => undefined });
+    try {
+      const { token } = engine.access.createToken({ name: 'alice' });
+      engine.access.createSession(engine.access.verifyToken(token)!, { address: '127.0.0.1' });
+    } finally {
+      await engine.close();
+    }
+    expect(await concord('sessions')).toBe(0);
+    const [line = ''] = lines;
+    expect(line).toMatch(/ alice  from 127\.0\.0\.1  since /);
+    lines = [];
+    expect(await concord('sessions', 'revoke', line.split(' ')[0]!)).toBe(0);
+    lines = [];
+    await concord('sessions');
+    expect(lines).toEqual(['No live browser sessions.']);
+  });
+});
+
 describe('concord help and mistakes', () => {
   it('prints the commands for help, --help and no command at all', async () => {
     for (const argv of [['help'], ['--help'], []]) {
@@ -229,6 +283,31 @@ describe('concord help and mistakes', () => {
 });
 
 describe('concord serve', () => {
+  // Issue 13 §2, "Tokens show in `ps`" and "Weak secrets are accepted".
+  it('refuses a token on the command line, and says to use CONCORD_TOKEN or --token-file', async () => {
+    const error = await runCommand(['serve', '--token', 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6', '--data-dir', join(dir, 'data')], env, out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--token would show the token to every user of this machine.*CONCORD_TOKEN.*--token-file/);
+  });
+
+  it('refuses a weak token (16 characters of one letter, a short one) and says how to make one', async () => {
+    for (const weak of ['a'.repeat(16), 'a'.repeat(40), 'token-0123456789']) {
+      const error = await runCommand(['serve', '--data-dir', join(dir, 'data')], { ...env, CONCORD_TOKEN: weak }, out).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(/the access token in CONCORD_TOKEN is too weak: .*concord token create/);
+    }
+  });
+
+  it('takes a token file only when no other user can read it', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6\n', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const error = await runCommand(['serve', '--token-file', file, '--data-dir', join(dir, 'data')], env, out).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/can be read by other users \(mode 644\); run `chmod 600/);
+    chmodSync(file, 0o600);
+    expect(readTokenFile(file)).toBe('Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6');
+  });
+
   it('takes its port, host, data folder and token from the environment, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const { createServer } = await import('node:net');
     const port = await new Promise<number>((resolvePort) => {
@@ -238,7 +317,7 @@ describe('concord serve', () => {
       });
     });
     const dataDir = join(dir, 'env-data');
-    const token = 'token-from-the-environment-0123';
+    const token = 'token-from-the-environment-Xq3v9ZtL0pWm2sKc7yRb4nHd';
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
       cwd: REPO,
       env: { ...process.env, ...env, CONCORD_PORT: String(port), CONCORD_HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, CONCORD_TOKEN: token },

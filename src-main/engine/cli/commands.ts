@@ -9,25 +9,35 @@ import type { ApiArgs, ApiMethod, ApiResult } from '../api/contract';
 import type { PairSummary } from '../api/model';
 import { createCredentialStore } from '../credentials';
 import { lockDataDir } from '../data-dir-lock';
+import { describeTightened, secureDataDir } from '../data-dir-permissions';
+import { DEFAULT_FILES_FOLDER, FILES_ROOT_ENV } from '../connections/files-root';
 import { createEngine, type Engine } from '../engine';
 import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
 import { newToken } from '../server/auth';
+import { readTokenFile, TOKEN_HELP } from './token-source';
+import { secretWeakness } from '../secret-strength';
 import { startServer } from '../server/http-server';
+import { formatNewToken, formatSessions, formatTokens } from './format-access';
 import { formatConflicts, formatPairs, formatProgress, formatRun } from './format';
 
 const HELP = `Concord — two-way sync between business apps
 
 Usage:
-  concord serve [--port N] [--host H] [--data-dir D] [--token T]
+  concord serve [--port N] [--host H] [--data-dir D] [--files-root F] [--token-file FILE]
       Runs the engine headless and serves the UI and API on http://H:N (default 127.0.0.1, a free port).
-      Prints the address with the access token; a request without the token gets 401.
+      Prints the address with the access token; a request without the token gets 401. The token comes
+      from CONCORD_TOKEN or --token-file (mode 0600), else a new one is made (never --token: \`ps\` shows it).
+      Connections may name files only inside the files root (default: D/files).
   concord pairs [--data-dir D]                 Lists pairs with their health and counts.
   concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
       --confirm-deletes N   applies the deletes the mass-delete guard stopped (N: the count it printed).
   concord conflicts [--pair P] [--data-dir D]  Lists open conflicts.
+  concord token create --name NAME [--admin]  Makes a named access token for the server (shown once).
+  concord token list | revoke <name or id>    Lists the named tokens, or revokes one and ends its sessions.
+  concord sessions [list | revoke <id>]        Lists the browser sessions, or ends one.
   concord help
 
-Environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
+Environment: CONCORD_DATA_DIR, CONCORD_FILES_ROOT, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
 CONCORD_SECRET_KEY (for CONCORD_CREDENTIALS=file).`;
 
 export async function runCommand(argv: string[], env: EngineEnv, out: (line: string) => void = console.log): Promise<number | null> {
@@ -60,6 +70,32 @@ export async function runCommand(argv: string[], env: EngineEnv, out: (line: str
         const pair = await findPair(engine, name);
         return syncPair(engine, pair, values.full === true, out, confirmDeletes);
       });
+    case 'token':
+      return withEngine(rest, env, { name: { type: 'string' }, admin: { type: 'boolean' } }, {}, async (engine, values, positionals) => {
+        const [action = 'list', target] = positionals;
+        if (action === 'list') out(formatTokens(await call(engine, 'access/tokens/list', {})));
+        else if (action === 'create') {
+          if (typeof values.name !== 'string') throw new UsageError('name the token: `concord token create --name NAME [--admin]` (the activity log shows who acted by this name).');
+          const made = await call(engine, 'access/tokens/create', { name: values.name, admin: values.admin === true });
+          out(formatNewToken(made.info.name, made.token, made.info.admin));
+        } else if (action === 'revoke') {
+          if (!target) throw new UsageError('say which token: `concord token revoke <name or id>`.');
+          const revoked = await call(engine, 'access/tokens/revoke', { token: target });
+          out(`Token "${revoked.name}" revoked; its browser sessions have ended.`);
+        } else throw new UsageError(`unknown token action "${action}": use create, list or revoke.`);
+        return 0;
+      });
+    case 'sessions':
+      return withEngine(rest, env, {}, {}, async (engine, _values, positionals) => {
+        const [action = 'list', target] = positionals;
+        if (action === 'list') out(formatSessions(await call(engine, 'access/sessions/list', {})));
+        else if (action === 'revoke') {
+          if (!target) throw new UsageError('say which session: `concord sessions revoke <id>` (`concord sessions` lists them).');
+          await call(engine, 'access/sessions/revoke', { sessionId: target });
+          out(`Session ${target} ended.`);
+        } else throw new UsageError(`unknown sessions action "${action}": use list or revoke.`);
+        return 0;
+      });
     case 'help':
     case '--help':
     case '-h':
@@ -75,15 +111,24 @@ type Values = Record<string, string | boolean | undefined>;
 
 function parse(args: string[], flags: Flags, allowPositionals: boolean) {
   try {
-    return parseArgs({ args, options: { 'data-dir': { type: 'string' }, ...flags }, allowPositionals, strict: true });
+    return parseArgs({ args, options: { 'data-dir': { type: 'string' }, 'files-root': { type: 'string' }, ...flags }, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
 }
 
-async function openEngine(dataDir: string, env: EngineEnv, passive = false): Promise<Engine> {
+/**
+ * Headless, connections are confined to the files root (a token holder is not the machine's
+ * owner): --files-root, else CONCORD_FILES_ROOT, else the `files` folder in the data folder.
+ */
+function filesRoot(values: Values, env: EngineEnv, dataDir: string): string {
+  const given = typeof values['files-root'] === 'string' ? values['files-root'] : env[FILES_ROOT_ENV];
+  return given ? resolve(given) : join(dataDir, DEFAULT_FILES_FOLDER);
+}
+
+async function openEngine(dataDir: string, env: EngineEnv, root: string, passive = false): Promise<Engine> {
   const credentials = await createCredentialStore({ dataDir, env });
-  return createEngine({ dataDir, credentials, passive });
+  return createEngine({ dataDir, credentials, passive, files: { root } });
 }
 
 async function withEngine(
@@ -99,9 +144,11 @@ async function withEngine(
 ): Promise<number> {
   const { values, positionals } = parse(args, flags, true);
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
+  const tightened = describeTightened(dataDir, secureDataDir(dataDir));
+  if (tightened) console.error(tightened);
   const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
-    const engine = await openEngine(dataDir, env, !lock);
+    const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock);
     try {
       return await body(engine, values as Values, positionals);
     } finally {
@@ -151,20 +198,38 @@ function rendererDir(): string {
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
+/**
+ * The token `serve` prints, from CONCORD_TOKEN or --token-file, else a new random one. Never from
+ * the command line: every user of the machine can read a process's arguments (`ps`).
+ */
+function startToken(values: Values, env: EngineEnv): string {
+  if (values.token !== undefined) {
+    throw new UsageError(`--token would show the token to every user of this machine (in \`ps\`). ${TOKEN_HELP}`);
+  }
+  const fromFile = typeof values['token-file'] === 'string' ? readTokenFile(values['token-file']) : undefined;
+  const given = fromFile ?? env.CONCORD_TOKEN;
+  if (!given) return newToken();
+  const weakness = secretWeakness(given);
+  if (weakness) throw new UsageError(`the access token ${fromFile !== undefined ? `in ${String(values['token-file'])}` : 'in CONCORD_TOKEN'} is too weak: ${weakness}. ${TOKEN_HELP}`);
+  return given;
+}
+
 async function serve(args: string[], env: EngineEnv, out: (line: string) => void): Promise<null> {
-  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'allow-host': { type: 'string' } }, false)
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-host': { type: 'string' } }, false)
     .values as Values;
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
   const portRaw = values.port ?? env.CONCORD_PORT;
   const port = typeof portRaw === 'string' ? parsePort(portRaw, values.port !== undefined ? '--port' : 'CONCORD_PORT') : 0;
   const host = (typeof values.host === 'string' ? values.host : env.CONCORD_HOST) || '127.0.0.1';
-  const token = (typeof values.token === 'string' ? values.token : env.CONCORD_TOKEN) || newToken();
-  if (token.length < 16) throw new UsageError('the access token must be at least 16 characters long.');
+  const token = startToken(values, env);
 
+  const root = filesRoot(values, env, dataDir);
+  const tightened = describeTightened(dataDir, secureDataDir(dataDir));
+  if (tightened) out(tightened);
   const lock = lockDataDir(dataDir, 'concord serve');
   let engine: Engine;
   try {
-    engine = await openEngine(dataDir, env);
+    engine = await openEngine(dataDir, env, root);
   } catch (error) {
     lock.release();
     throw error;
@@ -190,6 +255,7 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   }
   out(`Concord ${engine.context.version} is serving.`);
   out(`  data folder: ${dataDir}`);
+  out(`  files root:  ${root} (connections may name files only here)`);
   out(`  open:        ${server.loginUrl}`);
   out(`  API token:   ${token}`);
   const running = server;

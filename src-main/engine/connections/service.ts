@@ -11,6 +11,7 @@ import type { EngineContext } from '../context';
 import { assertConfig, type SecretState } from '../connectors/config-check';
 import { getConnectorDefinition, takesSecret as definitionTakesSecret } from '../connectors/registry';
 import { createSecretHandles, memorySecretHandle } from '../credentials/secret-handle';
+import { confineConfig } from './files-root';
 import type { Connector, ConnectorDefinition } from '../connectors/types';
 
 export type ConnectionConfig = Record<string, string | number | boolean>;
@@ -77,6 +78,8 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
   const dataDir = (id: string) => join(ctx.dataDir, 'connectors', id);
   // One set of handles for the engine: refreshes of one credential are single-flight across every connector of it.
   const secrets = createSecretHandles(credentials);
+  // Every path the config names, checked against the files root (a no-op on the desktop).
+  const confine = (definition: ConnectorDefinition, config: ConnectionConfig) => confineConfig(definition, config, ctx.files, ctx.dataDir);
 
   const service: ConnectionStore = {
     get: (id) => toSummary(row(id), false),
@@ -84,12 +87,14 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
     open(id) {
       const r = row(id);
       const definition = getConnectorDefinition(r.connector);
-      return definition.create({ config: JSON.parse(r.config_json) as ConnectionConfig, secret: secrets.handle(credentialAccount(id)), dataDir: dataDir(id) });
+      // Checked on every open, not only when saved: a file swapped for a symlink later is caught here.
+      const { open } = confine(definition, JSON.parse(r.config_json) as ConnectionConfig);
+      return definition.create({ config: open, secret: secrets.handle(credentialAccount(id)), dataDir: dataDir(id) });
     },
     openDraft(connector, config, secret) {
       const definition = getConnectorDefinition(connector);
-      const checked = validateConfig(definition, config, { secret, stored: false });
-      return definition.create({ config: checked, secret: memorySecretHandle(secret ?? null), dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+      const { open } = confine(definition, validateConfig(definition, config, { secret, stored: false }));
+      return definition.create({ config: open, secret: memorySecretHandle(secret ?? null), dataDir: join(ctx.dataDir, 'connectors', 'draft') });
     },
     async list() {
       const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];
@@ -101,7 +106,7 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
     },
     async create({ name, connector, config, secret }) {
       const definition = getConnectorDefinition(connector);
-      const checked = validateConfig(definition, config, { secret, stored: false });
+      const checked = confine(definition, validateConfig(definition, config, { secret, stored: false })).stored;
       const id = randomUUID();
       // The secret goes first: a failing keychain must not leave a connection that cannot log in.
       if (secret) await credentials.set(credentialAccount(id), secret);
@@ -112,7 +117,8 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
     async update({ connectionId, name, config, secret }) {
       const r = row(connectionId);
       // A secret left out keeps the stored one; `null` removes it, which a required secret forbids.
-      const checked = config ? validateConfig(getConnectorDefinition(r.connector), config, secret === null ? { stored: false } : { secret: secret ?? undefined }) : undefined;
+      const definition = getConnectorDefinition(r.connector);
+      const checked = config ? confine(definition, validateConfig(definition, config, secret === null ? { stored: false } : { secret: secret ?? undefined })).stored : undefined;
       if (secret === null) await credentials.delete(credentialAccount(connectionId));
       else if (secret !== undefined) await credentials.set(credentialAccount(connectionId), secret);
       db.prepare('UPDATE connections SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(name ?? r.name, checked ? JSON.stringify(checked) : r.config_json, new Date().toISOString(), connectionId);

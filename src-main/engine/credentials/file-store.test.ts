@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors';
 import { CREDENTIALS_FILE, createFileCredentialStore } from './file-store';
 
-const KEY = 'correct horse battery staple';
+const KEY = 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6';
 
 describe('encrypted-file credential store (real files, real crypto)', () => {
   let dataDir: string;
@@ -70,7 +70,16 @@ describe('encrypted-file credential store (real files, real crypto)', () => {
     expect((error as ApiError).code).toBe('unavailable');
     expect((error as ApiError).message).toMatch(/CONCORD_SECRET_KEY is not set/);
     await expect(store(null).get('a')).rejects.toThrow(/CONCORD_SECRET_KEY is not set/);
-    await expect(store('short').get('a')).rejects.toThrow(/too short/);
+    await expect(store('short').get('a')).rejects.toThrow(/too weak/);
+    await expect(readdir(dataDir)).resolves.toEqual([]);
+  });
+
+  it('issue 13 §2: a weak key never starts a new credentials file (12 characters, one repeated letter), and the error says how to make one', async () => {
+    for (const weak of ['abcdefghijkl', 'k'.repeat(32), 'correct horse battery staple']) {
+      const error = await store(weak).set('conn-1', 'secret').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).message).toMatch(/CONCORD_SECRET_KEY is too weak to encrypt Concord's credentials: .*openssl rand -base64 32/);
+    }
     await expect(readdir(dataDir)).resolves.toEqual([]);
   });
 
@@ -78,7 +87,7 @@ describe('encrypted-file credential store (real files, real crypto)', () => {
     await store().set('conn-1', 'keep me');
     const path = join(dataDir, CREDENTIALS_FILE);
     const before = await readFile(path, 'utf8');
-    const wrong = store('a different passphrase');
+    const wrong = store('a different passphrase, just as long as the first one');
     await expect(wrong.get('conn-1')).rejects.toThrow(/not the key it was written with/);
     await expect(wrong.set('conn-2', 'x')).rejects.toThrow(/CONCORD_SECRET_KEY/);
     expect(await readFile(path, 'utf8')).toBe(before);

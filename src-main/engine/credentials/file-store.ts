@@ -14,13 +14,15 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
 import { chmod, open, readFile, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIN_SECRET_LENGTH, secretWeakness } from '../secret-strength';
 import { ApiError } from '../api/errors';
 import type { CredentialStore } from './types';
 
 export const CREDENTIALS_FILE = 'credentials.enc.json';
 export const SECRET_KEY_ENV = 'CONCORD_SECRET_KEY';
-const MIN_KEY_LENGTH = 12;
+const KEY_HELP = `Make one with \`openssl rand -base64 32\` and keep it safe`;
 
 /** scrypt cost: N=2^15, r=8 needs 32 MiB; ~100 ms once per process (the derived key is cached). */
 const KDF = { N: 1 << 15, r: 8, p: 1 } as const;
@@ -45,27 +47,28 @@ export function createFileCredentialStore(options: { dataDir: string; env: NodeJ
   const secretKey = options.env[SECRET_KEY_ENV];
   let cachedKey: { salt: string; key: Buffer } | null = null;
 
-  const requireSecretKey = (): string => {
+  /**
+   * The key, checked. A new file needs a strong key (≥ 32 characters, ≥ 128 bits estimated): a
+   * weak one would make the file as easy to open as guessing it. A file that exists was written
+   * with the key it has: refusing it now would lock its owner out of every stored secret.
+   */
+  const requireSecretKey = (creating: boolean): string => {
     if (!secretKey) {
       throw new ApiError(
         'unavailable',
         `Credentials are kept in an encrypted file (CONCORD_CREDENTIALS=file), but ${SECRET_KEY_ENV} is not set. ` +
-          `Set ${SECRET_KEY_ENV} to a long random passphrase (at least ${MIN_KEY_LENGTH} characters, e.g. \`openssl rand -base64 32\`) ` +
+          `Set ${SECRET_KEY_ENV} to a long random key (at least ${MIN_SECRET_LENGTH} characters; ${KEY_HELP}) ` +
           'and keep it safe, or unset CONCORD_CREDENTIALS to use the OS keychain.',
       );
     }
-    if (secretKey.length < MIN_KEY_LENGTH) {
-      throw new ApiError(
-        'unavailable',
-        `${SECRET_KEY_ENV} is too short (${secretKey.length} characters); use at least ${MIN_KEY_LENGTH}, e.g. \`openssl rand -base64 32\`.`,
-      );
-    }
+    const weakness = creating ? secretWeakness(secretKey) : null;
+    if (weakness) throw new ApiError('unavailable', `${SECRET_KEY_ENV} is too weak to encrypt Concord's credentials: ${weakness}. ${KEY_HELP}.`);
     return secretKey;
   };
 
   const deriveKey = async (kdf: FileFormat['kdf']): Promise<Buffer> => {
     if (cachedKey?.salt === kdf.salt) return cachedKey.key;
-    const key = await scrypt(requireSecretKey(), Buffer.from(kdf.salt, 'base64'), {
+    const key = await scrypt(requireSecretKey(!existsSync(path)), Buffer.from(kdf.salt, 'base64'), {
       N: kdf.N,
       r: kdf.r,
       p: kdf.p,
@@ -99,7 +102,7 @@ export function createFileCredentialStore(options: { dataDir: string; env: NodeJ
   const load = async (): Promise<{ kdf: FileFormat['kdf']; secrets: Record<string, string> }> => {
     const file = await readFileFormat();
     if (!file) {
-      requireSecretKey();
+      requireSecretKey(true);
       return { kdf: { name: 'scrypt', salt: randomBytes(16).toString('base64'), ...KDF }, secrets: {} };
     }
     const key = await deriveKey(file.kdf);

@@ -19,7 +19,7 @@ describe('createCredentialStore', () => {
   });
 
   it('CONCORD_CREDENTIALS=file picks the encrypted file in the data folder, and it works', async () => {
-    const store = createCredentialStore({ dataDir, env: { CONCORD_CREDENTIALS: 'File', CONCORD_SECRET_KEY: 'a long enough passphrase' } });
+    const store = createCredentialStore({ dataDir, env: { CONCORD_CREDENTIALS: 'File', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' } });
     expect(store.description).toBe(`encrypted file ${join(dataDir, 'credentials.enc.json')}`);
     await store.set('a', 'b');
     expect(await store.get('a')).toBe('b');

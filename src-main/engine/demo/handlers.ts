@@ -1,5 +1,5 @@
 /**
- * `demo/create`: a newcomer's first minute. Writes two sample apps into the data folder, connects
+ * `demo/create`: a newcomer's first minute. Writes two sample apps into the data folder (headless: the files root), connects
  * them, creates a pair through the same API the wizard uses, and runs its first sync, which
  * matches most people and creates the rest on each side. Then both apps change as a day of work
  * would change them (`writeDemoEdits`), and a second sync starts: it carries the plain edits and
@@ -53,9 +53,11 @@ export function createDemoDomain(ctx: EngineContext, call: Call): Domain<DemoHan
     handlers: {
       'demo/create': async () => {
         // Each demo gets its own folder, so a second demo never overwrites the first one's apps.
+        // Headless, the demo's apps live in the files root like any other file a connection names.
+        const base = ctx.files === 'anywhere' ? join(ctx.dataDir, 'demo') : join(ctx.files.root, 'demo');
         let n = 1;
-        while (existsSync(join(ctx.dataDir, 'demo', String(n)))) n++;
-        const dir = join(ctx.dataDir, 'demo', String(n));
+        while (existsSync(join(base, String(n)))) n++;
+        const dir = join(base, String(n));
         mkdirSync(dir, { recursive: true });
         const shopPath = join(dir, 'shop.sqlite');
         const crmPath = join(dir, 'crm-contacts.csv');

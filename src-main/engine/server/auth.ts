@@ -1,21 +1,21 @@
 /**
- * Access control for the headless server. One token, printed at start; the browser trades it for
- * an HttpOnly, SameSite=Strict cookie on its first visit (`/?token=…`), scripts send it as a
- * Bearer header. Every request and socket without it is refused with 401.
+ * Access control for the headless server. Tokens (the one printed at start, and named ones made
+ * with `concord token create`) are sent by scripts as a Bearer header; a browser trades one for a
+ * session on its first visit (`/?token=…`) and from then on holds only the session id, in an
+ * HttpOnly, SameSite=Strict cookie. Every request and socket without either is refused with 401;
+ * wrong tokens from one address are slowed down (login-backoff.ts).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const COOKIE_NAME = 'concord_token';
+/**
+ * The session cookie's name carries the port: browsers send a cookie for 127.0.0.1 to every port,
+ * so two servers on one machine would otherwise overwrite each other's session.
+ */
+export const sessionCookieName = (port: number): string => `concord_session_${port}`;
 
-export const newToken = (): string => randomBytes(24).toString('base64url');
-
-/** Compares digests, so neither the token's content nor its length leaks through timing. */
-export function sameToken(given: string | null | undefined, expected: string): boolean {
-  if (!given) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
+/** 256 random bits, 43 characters of base64url. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
 
 export function readCookie(req: IncomingMessage, name: string): string | null {
   const header = req.headers.cookie;
@@ -41,13 +41,9 @@ export function bearer(req: IncomingMessage): string | null {
   return h?.startsWith('Bearer ') ? h.slice(7).trim() : null;
 }
 
-/** The token a request carries, by header or cookie (never by query string, except the first visit). */
-export function requestToken(req: IncomingMessage): string | null {
-  return bearer(req) ?? readCookie(req, COOKIE_NAME);
-}
-
-export function sessionCookie(token: string): string {
-  return `${COOKIE_NAME}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+/** The session cookie: never readable by scripts, never sent cross-site, gone when the session's absolute limit is. */
+export function sessionCookie(name: string, sessionId: string, maxAgeS: number): string {
+  return `${name}=${encodeURIComponent(sessionId)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}`;
 }
 
 /**

@@ -23,7 +23,7 @@ beforeEach(async () => {
   mkdirSync(ui, { recursive: true });
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>Concord</title>');
   const dataDir = join(dir, 'data');
-  engine = createEngine({ dataDir, credentials: createFileCredentialStore({ dataDir, env: { CONCORD_SECRET_KEY: 'k'.repeat(32) } }), log: () => undefined });
+  engine = createEngine({ dataDir, credentials: createFileCredentialStore({ dataDir, env: { CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' } }), log: () => undefined });
   server = await startServer({ engine, token: TOKEN, staticDir: ui, port: 0 });
 });
 

@@ -23,7 +23,7 @@ beforeEach(async () => {
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>Concord</title>');
   writeFileSync(join(ui, 'assets', 'app.js'), 'console.log(1)');
   const dataDir = join(dir, 'data');
-  engine = createEngine({ dataDir, credentials: createFileCredentialStore({ dataDir, env: { CONCORD_SECRET_KEY: 'k'.repeat(32) } }) });
+  engine = createEngine({ dataDir, credentials: createFileCredentialStore({ dataDir, env: { CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' } }) });
   server = await startServer({ engine, token: TOKEN, staticDir: ui, port: 0 });
 });
 
@@ -131,9 +131,9 @@ describe('headless server', () => {
       });
     const upgrade = 'connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
     const host = `host: 127.0.0.1:${server.port}\r\n`;
-    expect(await raw(`GET /api/events HTTP/1.1\r\n${host}cookie: concord_token=%E0\r\n${upgrade}\r\n`)).toMatch(/^HTTP\/1\.1 401/);
+    expect(await raw(`GET /api/events HTTP/1.1\r\n${host}cookie: concord_session_${server.port}=%E0\r\n${upgrade}\r\n`)).toMatch(/^HTTP\/1\.1 401/);
     expect(await raw(`GET http://[ HTTP/1.1\r\n${host}${upgrade}\r\n`)).toMatch(/^HTTP\/1\.1 40[01]/);
-    expect(await raw(`GET / HTTP/1.1\r\n${host}cookie: concord_token=%E0\r\nconnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 401/);
+    expect(await raw(`GET / HTTP/1.1\r\n${host}cookie: concord_session_${server.port}=%E0\r\nconnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 401/);
     // Still serving.
     expect((await invoke('app/info', {})).status).toBe(200);
   });

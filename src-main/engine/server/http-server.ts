@@ -8,12 +8,18 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiResponse, ApiMethod } from '../api/contract';
 import type { Engine } from '../engine';
-import { allowedHost, requestToken, sameToken, sessionCookie } from './auth';
+import { allowedHost, sessionCookie, sessionCookieName } from './auth';
+import { authenticate, clientAddress } from './authenticate';
+import { createLoginBackoff, type LoginBackoff } from './login-backoff';
+import { NO_STORE, rawHeaderLines, SECURITY_HEADERS } from './headers';
 import { checkStaticRoot, serveStatic } from './static-files';
 
 export type ServerOptions = {
-  engine: Pick<Engine, 'dispatch' | 'onEvent'>;
+  engine: Pick<Engine, 'dispatch' | 'onEvent' | 'access'>;
+  /** The token printed at start: an admin token of this process, never stored. */
   token: string;
+  /** Test seam: the backoff after wrong tokens (with an injected clock). */
+  backoff?: LoginBackoff;
   host?: string;
   port?: number;
   /** The built renderer (out/renderer). */
@@ -32,14 +38,6 @@ const MAX_DISCARD = 4 * MAX_BODY;
 const MALFORMED_ESCAPE = (path: string) =>
   `The request address has a malformed percent-escape ("${path.slice(0, 200)}"): every % must start a valid UTF-8 escape such as %20. Encode the path with encodeURIComponent.`;
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-};
-
 export type RunningServer = { url: string; loginUrl: string; port: number; close(): Promise<void> };
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -47,6 +45,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const allowed = new Set<string>();
   const sockets = new Set<WebSocket>();
+  const { access } = options.engine;
+  access.setStartToken(options.token);
+  access.prune(); // sessions that ended over a day ago
+  const backoff = options.backoff ?? createLoginBackoff();
+  let port = 0;
+  const authDeps = () => ({ access, backoff, cookieName: sessionCookieName(port) });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -65,16 +69,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return url.pathname.startsWith('/api/') ? sendJson(res, 400, failure('invalid-input', MALFORMED_ESCAPE(url.pathname))) : sendText(res, 400, MALFORMED_ESCAPE(url.pathname));
     }
 
-    // First visit with the printed address: trade the query token for a session cookie, then drop
-    // it from the address bar (it would otherwise sit in history and be copied around).
-    const queryToken = url.searchParams.get('token');
-    if (req.method === 'GET' && queryToken !== null) {
-      if (!sameToken(queryToken, options.token)) return unauthorized(req, res);
+    // First visit with the printed address: trade the token for a session (the browser never
+    // holds the token), then drop it from the address bar (it would sit in history and be copied).
+    const queryToken = req.method === 'GET' ? url.searchParams.get('token') : null;
+    const auth = authenticate(req, authDeps(), queryToken);
+    if (auth.kind === 'wait') return tooManyTries(req, res, auth.retryAfterS);
+    if (auth.kind !== 'ok') return unauthorized(req, res);
+    const { caller } = auth;
+    if (queryToken !== null) {
+      const session = access.createSession(caller, { address: clientAddress(req), userAgent: req.headers['user-agent'] });
       url.searchParams.delete('token');
-      res.writeHead(302, { 'set-cookie': sessionCookie(options.token), location: url.pathname + url.search });
+      res.writeHead(302, { ...NO_STORE, 'set-cookie': sessionCookie(sessionCookieName(port), session.sessionId, session.maxAgeS), location: url.pathname + url.search });
       return void res.end();
     }
-    if (!sameToken(requestToken(req), options.token)) return unauthorized(req, res);
 
     if (url.pathname.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') return sendJson(res, 405, failure('invalid-input', 'Use POST for API calls.'));
@@ -94,22 +101,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
         return sendJson(res, 400, failure('invalid-input', `The request body is not valid JSON: ${(error as Error).message}`));
       }
-      return sendJson(res, 200, await options.engine.dispatch(method, args));
+      return sendJson(res, 200, await options.engine.dispatch(method, args, caller));
     }
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, failure('unknown-method', `No API endpoint at ${url.pathname}.`));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
     serveStatic(options.staticDir, url.pathname, res, SECURITY_HEADERS);
   }
 
+  // A request Node cannot parse (a broken request line or header) never reaches `handle`: answer
+  // it here, with the same headers, instead of Node's bare 400.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\n${rawHeaderLines()}content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 31\r\n\r\nThe request could not be read.\n`);
+    else socket.destroy();
+  });
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     // Anyone can reach this handler before authenticating: nothing it does with their input may throw.
     socket.on('error', () => socket.destroy());
-    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\n${rawHeaderLines()}connection: close\r\ncontent-length: 0\r\n\r\n`);
     const url = parseRequestUrl(req.url);
     if (!url) return void refuse('400 Bad Request');
-    const ok = allowedHost(req, allowed) && sameToken(requestToken(req) ?? url.searchParams.get('token'), options.token);
-    if (!ok) return void refuse('401 Unauthorized');
+    if (!allowedHost(req, allowed)) return void refuse('403 Forbidden');
+    const auth = authenticate(req, authDeps(), url.searchParams.get('token'));
+    if (auth.kind === 'wait') return void socket.end(`HTTP/1.1 429 Too Many Requests\r\n${rawHeaderLines()}retry-after: ${auth.retryAfterS}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (auth.kind !== 'ok') return void refuse('401 Unauthorized');
     if (url.pathname !== '/api/events') return void refuse('404 Not Found');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
@@ -126,7 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolveListen());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   for (const h of [`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, ...(options.allowedHosts ?? [])]) allowed.add(h.toLowerCase());
   const url = `http://${shownHost}:${port}/`;
@@ -151,17 +167,27 @@ function failure(code: 'internal' | 'invalid-input' | 'unauthorized' | 'unknown-
 function unauthorized(req: IncomingMessage, res: ServerResponse): void {
   const message = 'Concord needs its access token. Open the address `concord serve` printed when it started (it ends in ?token=…).';
   if ((req.url ?? '').startsWith('/api/')) return sendJson(res, 401, failure('unauthorized', message));
-  res.writeHead(401, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  res.writeHead(401, { ...NO_STORE, 'content-type': 'text/html; charset=utf-8' });
   res.end(`<!doctype html><meta charset="utf-8"><title>Concord — access token needed</title><h1>Access token needed</h1><p>${message}</p>`);
 }
 
+function tooManyTries(req: IncomingMessage, res: ServerResponse, retryAfterS: number): void {
+  const message = `Too many wrong access tokens from this address: try again in ${retryAfterS} s. Check the token (\`concord token list\` names the live ones).`;
+  if ((req.url ?? '').startsWith('/api/')) {
+    res.writeHead(429, { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterS) });
+    return void res.end(JSON.stringify(failure('unauthorized', message)));
+  }
+  res.writeHead(429, { ...NO_STORE, 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(retryAfterS) });
+  res.end(message);
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { ...NO_STORE, 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, { ...NO_STORE, 'content-type': 'text/plain; charset=utf-8' });
   res.end(text);
 }
 

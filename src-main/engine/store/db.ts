@@ -18,7 +18,7 @@ export const DATABASE_FILE = 'concord.sqlite';
  * (scripts/build-electron-native.sh); under plain Node it is not needed.
  */
 export function openDatabase(dataDir: string, options: { nativeBinding?: string } = {}): Db {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let db: Db;
   try {
     db = new Database(join(dataDir, DATABASE_FILE), options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});

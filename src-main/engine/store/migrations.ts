@@ -233,4 +233,37 @@ export const migrations: Migration[] = [
     CREATE INDEX links_right_stamp ON links(pair_id, right_stamp, right_id) WHERE right_stamp IS NOT NULL;
     CREATE INDEX links_tombstones ON links(pair_id) WHERE deleted_side IS NOT NULL;`,
   },
+  {
+    id: 9,
+    name: 'access tokens and sessions',
+    // Named access tokens for the headless server and the browser sessions made from them. Only
+    // SHA-256 digests of a token or session id are stored (both are 256-bit random, so a fast
+    // digest is enough): a copy of the database gives no way in. A token's name is unique among
+    // the tokens not revoked. A session names its token by id; a session of the token `serve`
+    // printed has no row here (token_id starts with "start:") and lives as long as that token.
+    sql: `CREATE TABLE access_tokens (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      digest TEXT NOT NULL UNIQUE,
+      admin INTEGER NOT NULL,
+      created_at TEXT NOT NULL,
+      last_used_at TEXT,
+      revoked_at TEXT
+    );
+    CREATE UNIQUE INDEX access_tokens_live_name ON access_tokens(name) WHERE revoked_at IS NULL;
+    CREATE TABLE access_sessions (
+      id TEXT PRIMARY KEY,
+      digest TEXT NOT NULL UNIQUE,
+      token_id TEXT NOT NULL,
+      token_name TEXT NOT NULL,
+      admin INTEGER NOT NULL,
+      created_at TEXT NOT NULL,
+      last_seen_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL,
+      revoked_at TEXT,
+      address TEXT,
+      user_agent TEXT
+    );
+    CREATE INDEX access_sessions_token ON access_sessions(token_id);`,
+  },
 ];

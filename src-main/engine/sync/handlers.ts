@@ -10,6 +10,7 @@ import type { Domain, EngineContext } from '../context';
 import type { CallLimits } from '../connections/calls';
 import { createConnectorPool, type ConnectorPool } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
+import type { AccessMethods } from '../access/handlers';
 import type { ConnectionMethods } from '../connections/handlers';
 import { createBulkJobs } from './bulk-jobs';
 import { createConflictList } from './conflict-list';
@@ -24,7 +25,7 @@ import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
 
 /** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
-export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | 'app/info' | 'demo/create'>;
+export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | AccessMethods | 'app/info' | 'demo/create'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = {
   schedulerTickMs?: number;
