@@ -130,7 +130,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
         run.progress('reading');
         if (req.signal.aborted) return { status: 'cancelled', counts, error: null };
       }
-      if (ends[side].scansAll && ends[side].complete) markUnseen(run, side);
+      if (ends[side].scansAll && ends[side].complete) await markUnseen(run, side);
     }
     run.progress('matching');
     await relinkPendingCreates(run, { left: ends.left.scansAll && ends.left.complete, right: ends.right.scansAll && ends.right.complete });

@@ -12,17 +12,27 @@ import type { KeyRange, StagedRecord } from './working-state';
 import { completeItems, stateOf, type LinkedItem } from './assemble';
 import { BATCH, other, SIDES, type RunContext } from './context';
 import { planLinked } from './plan-batch';
+import { yieldToEventLoop } from '../side-io';
 
 /** How a pair's health reason starts when the mass-delete guard stopped its last run. */
 export const MASS_DELETE_HALT = 'Stopped before deleting';
 
-/** After a complete scan of `side`: every linked record it did not see is gone. */
-export function markUnseen(run: RunContext, side: Side): void {
-  for (let after = 0; ; ) {
-    const ids = run.work.unseenLinkIds(side, after, 5_000);
-    if (ids.length === 0) break;
-    run.deps.state.transaction(() => run.work.markGone(side, ids));
-    after = ids[ids.length - 1] ?? after;
+/** Link ids looked at per statement: a window of ids, not a count of results (see `markUnseen`). */
+const UNSEEN_WINDOW = 20_000;
+
+/**
+ * After a complete scan of `side`: every linked record it did not see is gone. The links are
+ * walked in windows of ids with a turn of the event loop between them: asked for "the next 5,000
+ * unseen", one statement walked every link when nothing was gone (6.4 s at a million, the server
+ * silent throughout).
+ */
+export async function markUnseen(run: RunContext, side: Side): Promise<void> {
+  const last = run.work.lastLinkId();
+  for (let after = 0; after < last; after += UNSEEN_WINDOW) {
+    const ids = run.work.unseenLinkIds(side, after, after + UNSEEN_WINDOW);
+    if (ids.length > 0) run.deps.state.transaction(() => run.work.markGone(side, ids));
+    await yieldToEventLoop();
+    if (run.req.signal.aborted) return;
   }
 }
 

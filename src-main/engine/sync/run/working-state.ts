@@ -94,12 +94,16 @@ export function createWorkingState(db: Db, pairId: string) {
       }[];
     },
     /** Links of a side whose record a complete scan did not see (and that are not a tombstone of that side), by link id. */
-    unseenLinkIds(side: Side, afterId: number, limit: number): number[] {
+    unseenLinkIds(side: Side, afterId: number, upTo: number): number[] {
       const col = side === 'left' ? 'left_id' : 'right_id';
       return prepare(
-        `SELECT l.id FROM links l WHERE l.pair_id = @pairId AND l.id > @afterId AND l.${col} IS NOT NULL AND (l.deleted_side IS NULL OR l.deleted_side <> @side)
-           AND NOT EXISTS (SELECT 1 FROM run_seen s WHERE s.pair_id = @pairId AND s.side = @side AND s.app_id = l.${col}) ORDER BY l.id LIMIT @limit`,
-      ).pluck().all({ pairId, afterId, side, limit }) as number[];
+        `SELECT l.id FROM links l WHERE l.id > @afterId AND l.id <= @upTo AND l.pair_id = @pairId AND l.${col} IS NOT NULL AND (l.deleted_side IS NULL OR l.deleted_side <> @side)
+           AND NOT EXISTS (SELECT 1 FROM run_seen s WHERE s.pair_id = @pairId AND s.side = @side AND s.app_id = l.${col}) ORDER BY l.id`,
+      ).pluck().all({ pairId, afterId, upTo, side }) as number[];
+    },
+    /** The highest link id there is (any pair's): where a walk of the links by id windows ends. */
+    lastLinkId(): number {
+      return (prepare('SELECT max(id) FROM links').pluck().get() as number | null) ?? 0;
     },
     /** `replaced`: the app now holds another record under the gone record's id (a reused row id). */
     markGone(side: Side, linkIds: number[], replaced = false): void {
