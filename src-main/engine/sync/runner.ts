@@ -117,7 +117,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
       deps.pairs.setPaused(req.pairId, true, problem);
       return { status: 'halted', counts, error: problem };
     }
-    const run = openRun(deps, req, pair.config, io, counts);
+    const run = await openRun(deps, req, pair.config, io, counts);
     run.stableIds = stableIds;
     const ends = { left: {}, right: {} } as Record<Side, DetectEnd>;
     run.progress('reading');
@@ -158,9 +158,9 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
 }
 
 /** The run's shared state (run/context.ts): its working tables cleared, its links' keys current, an interrupted run's decisions loaded. */
-function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: Record<Side, SideIo>, counts: RunCounts): RunContext {
+async function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: Record<Side, SideIo>, counts: RunCounts): Promise<RunContext> {
   const work = createWorkingState(deps.state.db, req.pairId);
-  work.clear();
+  await work.clear();
   deps.state.refreshLinkKeys(req.pairId, keySignature(config));
   const waiting = { left: new Set<string>(), right: new Set<string>() };
   // A failed record waits for its backoff whatever the mode (a full scan sees it every run); "Retry" (`only`) forces it.

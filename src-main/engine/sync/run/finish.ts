@@ -37,7 +37,7 @@ export async function finish(run: RunContext, ends: Record<'left' | 'right', Det
     if (run.req.full && !run.rateLimited) run.deps.pairs.setLastFullAt(run.pairId, new Date().toISOString());
   });
   if (!run.rateLimited) state.closeAndPruneJournal(run.pairId, run.runId);
-  run.work.clear();
+  await run.work.clear();
   const failed = run.counts.failed;
   if (run.rateLimited) return { status: 'partial', error: `${run.rateLimited.message} The pair waits and resumes from its cursor.` };
   return { status: failed > 0 ? 'partial' : 'succeeded', error: failed > 0 ? `${failed === 1 ? '1 record' : `${failed} records`} failed; see the failed list.` : null };

@@ -12,6 +12,9 @@ import type { AppRecord } from '../../connectors/types';
 import { statementCache, type Db } from '../../store/db';
 
 export type StagedRecord = AppRecord & { side: Side };
+
+/** Rows removed per statement when the working state is cleared (tens of milliseconds). */
+const CLEAR_SLICE = 20_000;
 /** Match keys from `from` (inclusive) to `below` (exclusive): one key, or every key with one main part. */
 export type KeyRange = { from: string; below: string };
 
@@ -20,10 +23,21 @@ export function createWorkingState(db: Db, pairId: string) {
   const parse = (side: Side, json: string): StagedRecord => ({ ...(JSON.parse(json) as AppRecord), side });
   const ids = (list: string[]) => JSON.stringify(list);
   return {
-    clear(): void {
-      db.transaction(() => {
-        for (const t of ['run_staged', 'run_seen', 'run_gone']) prepare(`DELETE FROM ${t} WHERE pair_id = ?`).run(pairId);
-      })();
+    /**
+     * Empties the pair's working state a slice at a time, with a turn of the event loop between
+     * slices: in one statement, a million staged and two million seen records took the server
+     * away for seconds at the end of a first sync.
+     */
+    async clear(): Promise<void> {
+      const tables = [
+        ['run_staged', 'side, app_id'],
+        ['run_seen', 'side, app_id'],
+        ['run_gone', 'link_id, side'],
+      ] as const;
+      for (const [t, key] of tables) {
+        const slice = prepare(`DELETE FROM ${t} WHERE pair_id = @pairId AND (${key}) IN (SELECT ${key} FROM ${t} WHERE pair_id = @pairId LIMIT ${CLEAR_SLICE})`);
+        while (slice.run({ pairId }).changes > 0) await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     stage(side: Side, records: { rec: AppRecord; key: string | null; content: string }[]): void {
       const ins = prepare('INSERT OR REPLACE INTO run_staged (pair_id, side, app_id, match_key, content_key, rec_json) VALUES (?, ?, ?, ?, ?, ?)');
