@@ -31,12 +31,8 @@ export const CHUNK = 20_000;
 /** `tsExpression`'s own form ('YYYY-MM-DDTHH:MM:SS.sssZ'): such a value is its own time, and sorts as text in time order. */
 const CANONICAL = '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
 
-/**
- * The range in `tsExpression`'s terms: every row with `ts = ''` or `ts >= since` (or, without
- * `since`, every row). `exclude`: a further condition on the candidate row `r` (its `ts`, `k0…`)
- * that leaves it out of the snapshot (Concord's own writes, `cursor.ts`).
- */
-export type Range = { where: string; params: unknown[]; since: string | null; exclude?: string };
+/** The range in `tsExpression`'s terms: every row with `ts = ''` or `ts >= since` (or, without `since`, every row). */
+export type Range = { where: string; params: unknown[]; since: string | null };
 
 /**
  * Whether the column's raw text can prefilter the range (see the header): its newest values are
@@ -86,7 +82,7 @@ export async function fillSnapshot(
   const prefilter = raw ? `((${q} >= ? AND (${q} >= ? OR ${q} NOT GLOB '${CANONICAL}')) OR ${q} IS NULL OR ${q} < '')` : '1';
   const prefilterParams = raw ? [from, range.since] : [];
   const insert = (chunk: string, chunkParams: unknown[]): void => {
-    const sql = `INSERT INTO temp.${quoteIdent(scan)} SELECT * FROM (SELECT ${tsExpression(column)} AS ts, ${keyCols} FROM main.${quoteIdent(t.name)} WHERE ${chunk} AND ${prefilter}) AS r WHERE (${range.where})${range.exclude ? ` AND ${range.exclude}` : ''}`;
+    const sql = `INSERT INTO temp.${quoteIdent(scan)} SELECT * FROM (SELECT ${tsExpression(column)} AS ts, ${keyCols} FROM main.${quoteIdent(t.name)} WHERE ${chunk} AND ${prefilter}) WHERE ${range.where}`;
     guard(() => db.prepare(sql).run(...chunkParams, ...prefilterParams, ...range.params));
   };
   if (raw && guard(() => indexedOn(db, t, column))) {
