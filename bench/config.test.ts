@@ -67,4 +67,11 @@ describe('bench configuration from the environment', () => {
     expect(benchConfig({ CONCORD_BENCH_SIZES: '2k,1M' }).otherSize).toBe(2_000);
     expect(benchConfig({ CONCORD_BENCH_SIZES: '300k' }).otherSize).toBe(10_000);
   });
+
+  it('reads the PostgreSQL scenario size: 100k by default, 0 leaves it out, a bad one is named', () => {
+    expect(benchConfig({}).pgSize).toBe(100_000);
+    expect(benchConfig({ CONCORD_BENCH_PG_SIZE: '2k' }).pgSize).toBe(2_000);
+    expect(benchConfig({ CONCORD_BENCH_PG_SIZE: '0' }).pgSize).toBeNull();
+    expect(() => benchConfig({ CONCORD_BENCH_PG_SIZE: 'lots' })).toThrow('CONCORD_BENCH_PG_SIZE: "lots" is not a record count');
+  });
 });

@@ -18,6 +18,8 @@ export type BenchConfig = {
   conflicts: number;
   /** Records per side for the rerun-after-crash and CSV scenarios. */
   otherSize: number;
+  /** Records per side for PostgreSQL ↔ SQLite; null = not run (CONCORD_BENCH_PG_SIZE=0). */
+  pgSize: number | null;
   /** Things the user should know about how their variables were read. */
   notices: string[];
 };
@@ -31,6 +33,7 @@ export const DEFAULT_SIZES = [10_000, 100_000, 1_000_000];
 export const DEFAULT_TIMEOUT_S = 420;
 export const DEFAULT_BUDGET_S = 540;
 export const DEFAULT_CONFLICTS = 50_000;
+export const DEFAULT_PG_SIZE = 100_000;
 const OTHER_SIZE_CAP = 10_000;
 
 const SIZE = /^(\d+(?:\.\d+)?)([km]?)$/i;
@@ -117,9 +120,21 @@ export function benchConfig(env: Record<string, string | undefined>): BenchConfi
     }
   }
 
+  const pgText = env.CONCORD_BENCH_PG_SIZE?.trim();
+  let pgSize: number | null = DEFAULT_PG_SIZE;
+  if (pgText === '0') pgSize = null;
+  else if (pgText !== undefined && pgText !== '') {
+    try {
+      pgSize = parseSize(pgText);
+    } catch (e) {
+      throw new Error(`CONCORD_BENCH_PG_SIZE: ${(e as Error).message}; give records per side like 100k or 10000 (0 leaves the scenario out).`);
+    }
+  }
+
   return {
     sizes,
     modes,
+    pgSize,
     timeoutS: seconds(env, 'CONCORD_BENCH_TIMEOUT_S', DEFAULT_TIMEOUT_S, false) ?? DEFAULT_TIMEOUT_S,
     budgetS: seconds(env, 'CONCORD_BENCH_BUDGET_S', DEFAULT_BUDGET_S, true),
     conflicts,

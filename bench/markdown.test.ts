@@ -97,4 +97,18 @@ describe('BENCHMARKS.md', () => {
     expect(md).toMatch(/8\.3 \/ 16\.7 \/ 41\.0 ms/);
     expect(md).toMatch(/\| Bulk resolve at least 1,000 conflicts\/s +\| 1235 conflicts\/s +\| met/);
   });
+
+  it('shows the PostgreSQL scenario under its own heading, run or skipped with the reason', () => {
+    const pgRows = [
+      { scenario: 'first sync', outcome: ok(41.5, 200_000, 133_334) },
+      { scenario: 'incremental 1 % (1000+1000 edits, 100 in conflict)', outcome: ok(1.25, 2_000, 2_000) },
+    ];
+    const md = renderMarkdown({ ...report, config: { ...report.config, pgSize: 100_000 }, postgres: pgRows });
+    expect(md).toContain('## PostgreSQL ↔ SQLite (100k records per side, cursor mode)');
+    expect(md).toMatch(/\| first sync +\| +41\.50 \| +200,000 \| +133,334 \| +250 \| succeeded/);
+    expect(md).toMatch(/\| incremental 1 % \(1000\+1000 edits, 100 in conflict\) +\| +1\.25 \|/);
+    expect(md).toContain('CONCORD_BENCH_PG_SIZE');
+    const skipped = renderMarkdown({ ...report, postgres: [{ scenario: 'PostgreSQL ↔ SQLite', outcome: { state: 'not run', reason: 'PostgreSQL not installed' } }] });
+    expect(skipped).toMatch(/\| PostgreSQL ↔ SQLite +\| +— \| +— \| +— \| +— \| not run: PostgreSQL not installed/);
+  });
 });

@@ -2,7 +2,7 @@
  * BENCHMARKS.md, rendered from a finished bench (pure). The per-size tables are also what the
  * bench prints to stdout as it goes, so the terminal and the file show the same figures.
  */
-import { DEFAULT_BUDGET_S, DEFAULT_CONFLICTS, DEFAULT_TIMEOUT_S, formatSize, type BenchConfig } from './config';
+import { DEFAULT_BUDGET_S, DEFAULT_CONFLICTS, DEFAULT_PG_SIZE, DEFAULT_TIMEOUT_S, formatSize, type BenchConfig } from './config';
 import { evaluateTargets, mib, ratio, statusText, succeeded, type InboxOutcome, type OtherRow, type Outcome, type SizeResult } from './results';
 
 export type Machine = { cpu: string; cores: number; ramBytes: number; os: string; node: string; betterSqlite3: string };
@@ -20,6 +20,8 @@ export type BenchReport = {
   sizes: SizeResult[];
   inbox: InboxOutcome;
   others: OtherRow[];
+  /** PostgreSQL ↔ SQLite (issue 10): its runs, or one row saying why it did not run; absent in reports from before it. */
+  postgres?: OtherRow[];
 };
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -81,11 +83,29 @@ function inboxSection(inbox: InboxOutcome, wanted: number): string {
   ) + (f.conflicts === wanted ? '' : `\n\n(CONCORD_BENCH_CONFLICTS asked for ${count(wanted)}.)`);
 }
 
+/** A scenario's line in the terminal, as it finishes. */
+export function otherLine(row: OtherRow): string {
+  const o = row.outcome;
+  const peak = o.state !== 'not run' && o.peakRssBytes !== null ? `, peak RSS ${mib(o.peakRssBytes)} MiB` : '';
+  return `  ${row.scenario}: ${o.state === 'done' ? `${o.seconds.toFixed(2)} s, ` : ''}${statusText(o)}${peak}${row.note ? `; ${row.note}` : ''}`;
+}
+
 function othersSection(others: OtherRow[]): string {
   if (others.length === 0) return 'Not run.';
   const rows = others.map((o) => [o.scenario, seconds(o.outcome), o.outcome.state === 'done' ? count(o.outcome.read) : '—', o.outcome.state === 'done' ? count(o.outcome.writes) : '—', rss(o.outcome), statusText(o.outcome)]);
   const notes = others.filter((o) => o.note).map((o) => `- ${o.scenario}: ${o.note}`);
   return [markdownTable(['scenario', 'seconds', 'records read', 'writes', 'peak RSS MiB', 'status'], rows, new Set([1, 2, 3, 4])), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+export const PG_SETUP = `A throwaway PostgreSQL cluster on 127.0.0.1 (fsync off, as in the tests) holds the right app in
+\`public.contacts\` (\`updated_at timestamptz\`), a SQLite file the left, with the population above;
+both sides in cursor mode. The incremental run edits 1 % of N on each side as the SQLite bench does
+(the left changes phones; PostgreSQL credits, and phones for the tenth in conflict). Peak RSS is
+Concord's process, not the server's.`;
+
+export function postgresSection(rows: OtherRow[] | undefined, pgSize: number | null): string[] {
+  const heading = `## PostgreSQL ↔ SQLite${pgSize === null ? '' : ` (${formatSize(pgSize)} records per side, cursor mode)`}`;
+  return [heading, '', PG_SETUP, '', rows === undefined || rows.length === 0 ? 'Not run.' : othersSection(rows), ''];
 }
 
 const duration = (s: number) => (s < 60 ? `${s.toFixed(0)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
@@ -101,7 +121,9 @@ Environment variables:
 - \`CONCORD_BENCH_TIMEOUT_S\` — a run (or a set-up) taking longer is killed and shown as timed out (default ${DEFAULT_TIMEOUT_S}).
 - \`CONCORD_BENCH_BUDGET_S\` — no run starts after this many seconds of bench, and none runs past it,
   so the default bench stays under 10 minutes (default ${DEFAULT_BUDGET_S}; 0 = no budget).
-- \`CONCORD_BENCH_CONFLICTS\` — open conflicts for the inbox figures (default ${DEFAULT_CONFLICTS}).`;
+- \`CONCORD_BENCH_CONFLICTS\` — open conflicts for the inbox figures (default ${DEFAULT_CONFLICTS}).
+- \`CONCORD_BENCH_PG_SIZE\` — records per side for PostgreSQL ↔ SQLite (default ${formatSize(DEFAULT_PG_SIZE)}; 0 leaves it out). It runs
+  after the sizes, within the same budget, on a throwaway PostgreSQL cluster (skipped when PostgreSQL is not installed).`;
 
 export const POPULATION = `Population (as before): of U = 4/3 × N people, 50 % are in both apps (same email), 25 % only
 on the left, 25 % only on the right, so each app holds N rows; one in ten shared people has another
@@ -177,5 +199,6 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     othersSection(r.others),
     '',
+    ...postgresSection(r.postgres, c.pgSize),
   ].join('\n');
 }

@@ -5,7 +5,8 @@
  * the header of BENCHMARKS.md lists them).
  *
  * Order: the other scenarios (rerun after a SIGKILL, CSV first sync) and the inbox first, then
- * each size smallest first, each mode in turn, every one in fresh child processes
+ * each size smallest first, each mode in turn, then PostgreSQL ↔ SQLite (bench/postgres-run.ts:
+ * last, so issue 9's figures never wait for it), every one in fresh child processes
  * (bench/size-run.ts). Each request to a child has a time limit, and the whole bench a budget,
  * so the default run ends within 10 minutes whatever the engine does; a run cut short shows as
  * timed out, a crash as failed with its error. A performance goal lives here, never in a timed
@@ -17,8 +18,9 @@ import { join, resolve } from 'node:path';
 import { BenchChild, killAllChildren } from './child';
 import { benchConfig, formatSize, type BenchConfig } from './config';
 import { machine, gitState } from './machine';
-import { markdownTable, renderMarkdown, secondsText, sizeHeading, sizeTable, type BenchReport } from './markdown';
+import { markdownTable, otherLine, renderMarkdown, secondsText, sizeHeading, sizeTable, type BenchReport } from './markdown';
 import { evaluateTargets, mib, ratio, statusText, type InboxFigures, type InboxOutcome, type OtherRow, type SizeResult, type SizeRow } from './results';
+import { postgresScenario } from './postgres-run';
 import { benchSize, BUDGET_SPENT, outcomeOf, type Limit } from './size-run';
 import type { RunFigures } from './worker';
 
@@ -33,6 +35,8 @@ function printRow(where: string, r: SizeRow): void {
   const rss = c.state !== 'not run' && c.peakRssBytes !== null ? `, peak RSS ${mib(c.peakRssBytes)} MiB` : '';
   console.log(`  ${where} ${r.label}: ${secs ? `${secs} (${raw}${x === null ? '' : `, ${x.toFixed(1)}×`}), ` : `(${raw}) `}${statusText(c)}${rss}`);
 }
+
+const printOther = (row: OtherRow): void => console.log(otherLine(row));
 
 async function otherScenarios(root: string, config: BenchConfig, limit: Limit): Promise<OtherRow[]> {
   const rows: OtherRow[] = [];
@@ -49,7 +53,7 @@ async function otherScenarios(root: string, config: BenchConfig, limit: Limit): 
       await child.close();
     }
     const row = rows.at(-1);
-    if (row) console.log(`  ${row.scenario}: ${row.outcome.state === 'done' ? `${row.outcome.seconds.toFixed(2)} s, ` : ''}${statusText(row.outcome)}${row.note ? `; ${row.note}` : ''}`);
+    if (row) printOther(row);
   };
   if (perSide >= 1000) await run('rerun after crash', { op: 'crash', dir: join(root, 'crash'), perSide });
   else rows.push({ scenario: 'rerun after crash', outcome: { state: 'not run', reason: 'fewer than 1,000 records per side' } });
@@ -121,7 +125,11 @@ async function main(): Promise<void> {
       }
     }
 
-    const report: BenchReport = { machine: host, date, commit: git.commit, dirty: git.dirty, config, durationS: (performance.now() - started) / 1000, load: { start: loadAtStart, end: loadavg()[0] ?? 0 }, sizes, inbox, others };
+    console.log(`\nPostgreSQL ↔ SQLite${config.pgSize === null ? '' : ` (${formatSize(config.pgSize)} records per side, cursor mode)`}:`);
+    const postgres = await postgresScenario(root, config, limit, printOther);
+    failedCheck ||= postgres.some((o) => /DIFFERENT/.test(o.note ?? ''));
+
+    const report: BenchReport = { machine: host, date, commit: git.commit, dirty: git.dirty, config, durationS: (performance.now() - started) / 1000, load: { start: loadAtStart, end: loadavg()[0] ?? 0 }, sizes, inbox, others, postgres };
     writeFileSync(OUT, renderMarkdown(report));
     console.log(`\n${markdownTable(['target', 'measured', 'verdict'], evaluateTargets(sizes, inbox).map((t) => [t.target, t.measured, t.verdict]))}`);
     console.log(`\nWrote ${OUT} in ${((performance.now() - started) / 1000).toFixed(0)} s.`);

@@ -14,6 +14,7 @@ import { call, contactsPairConfig, runAndWait, writesOf } from '../src-main/engi
 import type { Mode } from './config';
 import { csvFirstSync } from './csv-first-sync';
 import { appFiles, applyEdits, compareApps, copyApps, onlyOneSide, population, seedApps, type IncrementalKind } from './population';
+import { pgBench, type PgStep } from './postgres';
 import { RawLimit } from './raw-limit';
 import type { InboxFigures, RunKind } from './results';
 import { rerunAfterCrash, seeded } from './rerun-after-crash';
@@ -27,6 +28,7 @@ export type Request =
   | { op: 'crash'; dir: string; perSide: number }
   | { op: 'csv'; dir: string; rows: number }
   | { op: 'inbox'; file: string; dir: string; conflicts: number }
+  | { op: 'pg'; step: PgStep; dir: string; perSide: number }
   | { op: 'exit' };
 
 /** A run's figures as the child reports them (the parent adds the peak RSS it saw). */
@@ -137,7 +139,10 @@ async function handle(req: Request): Promise<unknown> {
     }
     case 'inbox':
       return inbox(req.file, req.dir, req.conflicts);
+    case 'pg':
+      return pgBench(req.step, req.dir, req.perSide);
     case 'exit':
+      await pgBench('stop', '', 0);
       if (state?.side === 'raw') state.raw.close();
       if (state?.side === 'concord') await state.concord.engine.close();
       state = null;

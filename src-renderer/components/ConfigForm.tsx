@@ -1,5 +1,5 @@
 import type { ConfigFieldSpec, ConfigValue } from '../../src-main/engine/api/model';
-import { groupRuns, isSecretField, type FormConfig } from './config-form';
+import { groupRuns, isRequiredNow, isSecretField, type FormConfig } from './config-form';
 
 type FormProps = {
   idPrefix: string;
@@ -30,6 +30,7 @@ export function ConfigForm(props: FormProps) {
             key={f.key}
             idPrefix={props.idPrefix}
             field={f}
+            required={isRequiredNow(f, props.config)}
             value={props.config[f.key]}
             onValue={(v) => props.onValue(f.key, v)}
             secret={props.secret}
@@ -59,6 +60,8 @@ export function ConfigForm(props: FormProps) {
 export function ConfigFieldInput(props: {
   idPrefix: string;
   field: ConfigFieldSpec;
+  /** Must be filled now (the field's own `required`, or needed while the field it stands in for is empty). */
+  required?: boolean;
   value: ConfigValue | undefined;
   onValue: (value: ConfigValue) => void;
   secret: string;
@@ -70,6 +73,7 @@ export function ConfigFieldInput(props: {
   errorId?: string;
 }) {
   const f = props.field;
+  const required = props.required ?? f.required;
   const id = `${props.idPrefix}-${f.key}`;
   const secretField = isSecretField(f);
   const helpId = f.help || secretField ? `${id}-help` : undefined;
@@ -78,13 +82,13 @@ export function ConfigFieldInput(props: {
   const a11y = {
     'aria-describedby': [messageId, props.errorId, helpId].filter(Boolean).join(' ') || undefined,
     'aria-invalid': messageId || props.errorId ? true : undefined,
-    'aria-required': f.required || undefined,
+    'aria-required': required || undefined,
   };
   const shownValue = props.value ?? f.default;
   const label = (
     <>
       {f.label}
-      {f.required || f.kind === 'boolean' ? '' : ' (optional)'}
+      {required || f.kind === 'boolean' ? '' : ' (optional)'}
     </>
   );
   let input;
@@ -93,7 +97,8 @@ export function ConfigFieldInput(props: {
   } else if (f.kind === 'select') {
     input = (
       <select id={id} {...a11y} value={String(shownValue ?? '')} onChange={(e) => props.onValue(e.target.value)}>
-        {f.default === undefined && <option value="">(choose)</option>}
+        {/* An empty choice says what it means when the connector says so (its placeholder). */}
+        {f.default === undefined && <option value="">{f.placeholder ?? '(choose)'}</option>}
         {f.options?.map((o) => (
           <option key={o} value={o}>
             {f.optionLabels?.[o] ?? o}
@@ -138,8 +143,9 @@ export function ConfigFieldInput(props: {
       {helpId && (
         <p className="help" id={helpId}>
           {f.help}
-          {f.help && secretField ? ' ' : ''}
-          {secretField ? (props.secretHelp ?? "Stored in your system's keychain, never in Concord's database.") : ''}
+          {f.help && secretField && props.secretHelp !== undefined ? ' ' : ''}
+          {/* The connector's own help may already say where the secret goes: the default is not said twice. */}
+          {secretField ? (props.secretHelp ?? (f.help ? '' : "Stored in your system's keychain, never in Concord's database.")) : ''}
         </p>
       )}
     </div>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigFieldSpec } from '../../src-main/engine/api/model';
 import { ApiCallError } from '../api/call';
-import { describeFieldPath, fieldMessages, groupRuns, isFieldShown, missingFields, takesSecret } from './config-form';
+import { describeFieldPath, fieldMessages, groupRuns, isFieldShown, isRequiredNow, missingFields, takesSecret } from './config-form';
 
 const FIELDS: ConfigFieldSpec[] = [
   { key: 'host', label: 'Host', kind: 'text', required: true, group: 'Server' },
@@ -13,6 +13,19 @@ const FIELDS: ConfigFieldSpec[] = [
 ];
 
 describe('a connector form from its description', () => {
+  it('a field needed unless another is filled is missing only while that other one is empty', () => {
+    const fields: ConfigFieldSpec[] = [
+      { key: 'host', label: 'Host', kind: 'text', required: false, requiredUnless: 'connectionString' },
+      { key: 'connectionString', label: 'Connection string', kind: 'text', required: false },
+    ];
+    const host = fields[0]!;
+    expect(isRequiredNow(host, {})).toBe(true);
+    expect(missingFields(fields, { connectionString: '  ' }, '').map((f) => f.key)).toEqual(['host']);
+    expect(isRequiredNow(host, { connectionString: 'postgres://u@h/db' })).toBe(false);
+    expect(missingFields(fields, { connectionString: 'postgres://u@h/db' }, '')).toEqual([]);
+    expect(missingFields(fields, { host: 'db.example.com' }, '')).toEqual([]);
+  });
+
   it('a field shows while the field it depends on holds one of its values, an empty one counting as its default', () => {
     const caFile = FIELDS[3]!;
     expect(isFieldShown(caFile, {}, FIELDS)).toBe(false);

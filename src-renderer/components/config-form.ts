@@ -26,13 +26,17 @@ export function isFieldShown(f: ConfigFieldSpec, config: FormConfig, all: readon
   return value !== undefined && values.includes(value);
 }
 
+const isEmpty = (v: ConfigValue | undefined): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
+
+/** Whether a field must be filled now: required, or needed while the field it stands in for is empty. */
+export const isRequiredNow = (f: ConfigFieldSpec, config: FormConfig): boolean => f.required || (f.requiredUnless !== undefined && isEmpty(config[f.requiredUnless]));
+
 /** Required fields that are shown and still empty; a secret counts as filled when one is typed or stored. */
 export function missingFields(fields: readonly ConfigFieldSpec[], config: FormConfig, secret: string, hasStoredSecret = false): ConfigFieldSpec[] {
   return fields.filter((f) => {
-    if (!f.required || !isFieldShown(f, config, fields)) return false;
+    if (!isRequiredNow(f, config) || !isFieldShown(f, config, fields)) return false;
     if (isSecretField(f)) return secret === '' && !hasStoredSecret;
-    const v = config[f.key];
-    return v === undefined || (typeof v === 'string' && v.trim() === '');
+    return isEmpty(config[f.key]);
   });
 }
 

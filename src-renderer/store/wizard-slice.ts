@@ -22,6 +22,8 @@ export type SideDraft = {
   /** The saved connection (created once the step is passed); secrets never enter the store. */
   connection: ConnectionSummary | null;
   collections: CollectionInfo[] | null;
+  /** What the connection's test said it cannot sync, with why (a table without a primary key): shown where the collection is picked. */
+  leftOut: LeftOutCollection[];
   collection: string;
 };
 
@@ -39,7 +41,7 @@ export type WizardDraft = {
   intervalSeconds: number | null;
 };
 
-const emptySide = (): SideDraft => ({ connector: '', name: '', config: {}, connection: null, collections: null, collection: '' });
+const emptySide = (): SideDraft => ({ connector: '', name: '', config: {}, connection: null, collections: null, leftOut: [], collection: '' });
 
 export const emptyDraft = (): WizardDraft => ({
   step: 0,
@@ -164,7 +166,9 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     let connection = d.connection;
     let createdNow = false;
     if (!connection) {
-      if (!(await get().testConnection(side, secret))) return false;
+      const tested = await get().testConnection(side, secret);
+      if (!tested) return false;
+      get().patchSide(side, { leftOut: tested.leftOut });
       const name = d.name.trim() || d.connector;
       const args = secret ? { name, connector: d.connector, config: d.config, secret } : { name, connector: d.connector, config: d.config };
       const created = await guard('connections/create', () => call('connections/create', args));

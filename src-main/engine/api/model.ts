@@ -364,6 +364,8 @@ export type ConfigFieldSpec = {
   group?: string;
   /** Shown (and checked, and stored) only while the field `key` holds one of `in` (its default when empty). */
   showWhen?: { key: string; in: ConfigValue[] };
+  /** Not `required`, yet needed while the field of this key is empty (a host, unless a connection string is given). */
+  requiredUnless?: string;
 };
 
 export type ConnectorCapabilities = {

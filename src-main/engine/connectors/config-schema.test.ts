@@ -52,6 +52,13 @@ describe('config schemas: the form is derived from the schema', () => {
     expect(() => describeConfig(z.object({ mode: field(z.enum(['x', 'y']), { label: 'Mode' }), file: path({ label: 'File', showWhen: { key: 'mode', in: ['y'] } }) }))).toThrow('must be optional');
     expect(() => describeConfig(z.object({ file: path({ label: 'File', showWhen: { key: 'mode', in: ['y'] } }).optional() }))).toThrow('depends on "mode", which must be declared before it');
     expect(() => describeConfig(z.object({ when: field(z.date(), { label: 'When' }) }))).toThrow('a date cannot be drawn as a form field');
+    expect(() => describeConfig(z.object({ host: text({ label: 'Host', requiredUnless: 'url' }) }))).toThrow('needed only while "url" is empty, so it must be optional');
+    expect(() => describeConfig(z.object({ host: text({ label: 'Host', requiredUnless: 'url' }).optional() }))).toThrow('depends on "url", which the schema does not declare');
+  });
+
+  it('a field needed unless another is filled says which (a host, or a connection string)', () => {
+    const fields = describeConfig(z.object({ host: text({ label: 'Host', requiredUnless: 'url' }).optional(), url: text({ label: 'Connection string' }).optional() }));
+    expect(fields[0]).toEqual({ key: 'host', label: 'Host', kind: 'text', required: false, requiredUnless: 'url' });
   });
 
   it('every registered connector describes its form (a schema mistake fails here, not in the wizard)', () => {

@@ -38,6 +38,11 @@ export type ConfigFieldMeta = {
   optionLabels?: Readonly<Record<string, string>>;
   /** What to tell a user who left a required field empty (default: "Choose the …" / "Fill in the …"). */
   missing?: string;
+  /**
+   * Needed while the field of this key is empty: one of two ways to say the same thing (a host,
+   * or a connection string). The field must be optional; the check across the two is a refinement.
+   */
+  requiredUnless?: string;
 };
 
 /** The metadata of config fields, apart from zod's global registry so its type is ours. */
@@ -84,7 +89,7 @@ export function describeConfigFields(schema: ConfigSchema): ConfigFieldInfo[] {
   const cached = described.get(schema);
   if (cached) return cached;
   const fields: ConfigFieldInfo[] = [];
-  for (const [key, fieldSchema] of Object.entries(schema.shape)) fields.push(describeField(key, fieldSchema, fields));
+  for (const [key, fieldSchema] of Object.entries(schema.shape)) fields.push(describeField(key, fieldSchema, fields, schema.shape));
   if (fields.filter((f) => f.spec.kind === 'secret').length > 1) throw new Error(`A connection keeps one secret in the keychain; this schema declares ${fields.filter((f) => f.spec.kind === 'secret').map((f) => f.spec.key).join(', ')}.`);
   described.set(schema, fields);
   return fields;
@@ -95,7 +100,7 @@ export const describeConfig = (schema: ConfigSchema): ConfigFieldSpec[] => descr
 /** The key of the schema's secret field, if it has one (the connection then keeps a credential). */
 export const secretKey = (schema: ConfigSchema): string | undefined => describeConfigFields(schema).find((f) => f.spec.kind === 'secret')?.spec.key;
 
-function describeField(key: string, declared: z.core.$ZodType, before: ConfigFieldInfo[]): ConfigFieldInfo {
+function describeField(key: string, declared: z.core.$ZodType, before: ConfigFieldInfo[], declaredShape: Readonly<Record<string, unknown>>): ConfigFieldInfo {
   let s: z.core.$ZodType = declared;
   let meta = configFieldMeta.get(s);
   let required = true;
@@ -144,6 +149,11 @@ function describeField(key: string, declared: z.core.$ZodType, before: ConfigFie
     if (!target) throw new Error(`${where} depends on "${meta.showWhen.key}", which must be declared before it.`);
     if (required) throw new Error(`${where} is shown only sometimes, so it must be optional (a requirement that depends on "${meta.showWhen.key}" is a refinement).`);
     spec.showWhen = { key: meta.showWhen.key, in: [...meta.showWhen.in] };
+  }
+  if (meta.requiredUnless !== undefined) {
+    if (required) throw new Error(`${where} is needed only while "${meta.requiredUnless}" is empty, so it must be optional.`);
+    if (!Object.hasOwn(declaredShape, meta.requiredUnless)) throw new Error(`${where} depends on "${meta.requiredUnless}", which the schema does not declare.`);
+    spec.requiredUnless = meta.requiredUnless;
   }
   if (spec.kind === 'secret' && spec.default !== undefined) throw new Error(`${where}: a secret has no default.`);
   return { spec, meta };

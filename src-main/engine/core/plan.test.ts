@@ -61,4 +61,26 @@ describe('planRun after an interrupted run (PITFALLS 15)', () => {
     ]);
     expect(plan.ops.map((o) => [o.op, o.side, o.sourceId])).toEqual([['create', 'right', 'L3']]);
   });
+
+  it('a source edited after the kill keeps its edit: the copy the create made is linked with the create as its base, not matched as a stranger', () => {
+    // The killed run copied R1 to the left (the master) and died before its journal said so;
+    // then the right app edited R1. The copy still holds what the create wrote.
+    const plan = planRun(
+      {
+        pairId: 'p',
+        config: { ...config, initialMatchPolicy: 'master' },
+        now: Date.now(),
+        optimistic: { left: false, right: false },
+        linked: [],
+        links: [],
+        newRecords: { left: [rec('L1', 1)], right: [{ id: 'R1', fields: { ...canon(1), score: 99 } }] },
+        pendingCreates: [{ side: 'left' as const, sourceId: 'R1', payload: canon(1) }],
+      },
+      new Map(),
+    );
+    expect(plan.newLinks.map((l) => [l.leftId, l.rightId])).toEqual([['L1', 'R1']]);
+    // The right's edit goes to the copy; the master's stale copy is not written over it.
+    expect(plan.ops.map((o) => [o.op, o.side, o.values])).toEqual([['update', 'left', { score: 99 }]]);
+    expect(plan.conflicts).toEqual([]);
+  });
 });

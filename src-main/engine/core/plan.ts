@@ -285,9 +285,10 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   const fresh: Record<Side, Map<string, NonNullable<RecordState>>> = { left: new Map(), right: new Map() };
   for (const side of ['left', 'right'] as const) for (const r of input.newRecords[side]) fresh[side].set(r.id, { rec: r, canon: canonOf(side, r) });
 
-  const linkPair = (l: NonNullable<RecordState>, r: NonNullable<RecordState>, initial: boolean) => {
+  /** `base`: what an interrupted create wrote — the pair's last agreed state, so an edit made since on either side wins. */
+  const linkPair = (l: NonNullable<RecordState>, r: NonNullable<RecordState>, initial: boolean, base: CanonicalRecord | null = null) => {
     const recLabel = label(l.canon, { left: l.rec.id, right: r.rec.id });
-    const d = decide(null, l, r, initial);
+    const d = decide(base, l, r, initial);
     // Stored until the writes land: each patched field keeps the value its target still holds,
     // so a failed write shows up again as a change on the winning side.
     const stored: CanonicalRecord = { ...d.base };
@@ -337,7 +338,10 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
     fresh[other(pc.side)].delete(src.rec.id);
     fresh[pc.side].delete(done.rec.id);
     const [l, r] = pc.side === 'right' ? [src, done] : [done, src];
-    linkPair(l, r, false);
+    // The copy holds what the create wrote; its source may have been edited since (while Concord
+    // was down). Deciding from that base keeps the edit; deciding as a first match let the master's
+    // stale copy overwrite it. Fields the create did not write (one-way from the copy's side) had no base.
+    linkPair(l, r, false, Object.fromEntries(names.map((f) => [f, pc.payload[f] ?? null])));
     relinked.push({ left: l, right: r });
   }
 

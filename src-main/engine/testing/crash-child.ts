@@ -4,14 +4,17 @@
  * <dataDir> <pairId>`. The parent SIGKILLs it while it writes; nothing here cleans up, on purpose.
  */
 import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
+import { createCredentialStore, CREDENTIALS_ENV } from '../credentials';
 import { createEngine } from '../engine';
 import { runAndWait } from './sqlite-apps';
 
 async function main(): Promise<void> {
   const [dataDir, pairId] = process.argv.slice(2);
   if (!dataDir || !pairId) throw new Error('usage: crash-child.ts <dataDir> <pairId>');
-  // SQLite apps need no secret; the in-memory store stands in for the keychain.
-  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => undefined });
+  // SQLite apps need no secret: the in-memory store stands in for the keychain. A server's password
+  // must outlive the process, so a parent that sets CONCORD_CREDENTIALS gets that real store.
+  const credentials = process.env[CREDENTIALS_ENV] ? createCredentialStore({ dataDir, env: process.env }) : new InMemoryCredentialStoreForTests();
+  const engine = createEngine({ dataDir, credentials, log: () => undefined });
   engine.onEvent((m) => process.stdout.write(`${JSON.stringify(m)}\n`));
   const run = await runAndWait(engine, pairId);
   process.stdout.write(`${JSON.stringify({ event: 'child/done', payload: run })}\n`);

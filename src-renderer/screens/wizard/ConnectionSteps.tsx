@@ -31,7 +31,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
           Connected to <strong>{d.connection.name}</strong> ({d.connection.connector}
           {d.connection.hasCredential ? ', credential saved in the keychain' : ''}).
         </p>
-        <button type="button" onClick={() => patchSide(side, { connection: null, collections: null, collection: '' })}>
+        <button type="button" onClick={() => patchSide(side, { connection: null, collections: null, leftOut: [], collection: '' })}>
           Use a different connection
         </button>
         <ErrorMessage error={error} />
@@ -126,6 +126,15 @@ export function CollectionsStep() {
               </option>
             ))}
           </select>
+          {draft[side].leftOut.length > 0 && (
+            <ul className="help left-out" aria-label={`Left out of ${sideLabel(side)}`}>
+              {draft[side].leftOut.map((l) => (
+                <li key={l.name}>
+                  Left out: <strong>{l.name}</strong>, because {l.reason}.
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
       ))}
     </div>

@@ -269,3 +269,16 @@ describe('wizard, App B', () => {
     expect(argsOf(w.bridge, 'connections/create').at(-1)).toEqual({ name: 'Shop DB', connector: 'sqlite-table', config: { path: '/data/shop.db' } });
   });
 });
+
+describe('wizard, choosing the collections', () => {
+  it('names what each app holds that Concord cannot sync, with the reason, where the collection is picked', async () => {
+    const reason = 'it has no primary key, so its rows have no stable id to link by — add a PRIMARY KEY to sync it';
+    const w = mountWizard(
+      wizardEngine({ 'connections/test': (a) => ('connector' in a && a.connector === 'crm-api' ? { ok: true, collections: 2, leftOut: [{ name: 'public.audit_log', reason }] } : { ok: true, collections: 2 }) }),
+    );
+    await connectBoth(w);
+    const leftOut = screen.getByRole('list', { name: 'Left out of App A' });
+    expect(leftOut.textContent).toBe(`Left out: public.audit_log, because ${reason}.`);
+    expect(screen.queryByRole('list', { name: 'Left out of App B' })).toBeNull();
+  });
+});

@@ -13,8 +13,8 @@ export const csvFileConfig = z.object({
     label: 'Id column',
     help: 'A column with a unique id per row. Empty: Concord keeps its own concord_id column, added as the last column the first time it writes the file (reading never changes the file).',
   }).optional(),
-  delimiter: field(z.enum(['comma', 'semicolon', 'tab', 'pipe']), { label: 'Delimiter', help: 'Detected from the header when empty.' }).optional(),
-  encoding: field(z.enum(['utf-8', 'latin1', 'windows-1252']), { label: 'Encoding', help: 'Detected when empty (UTF-8, else windows-1252).' }).optional(),
+  delimiter: field(z.enum(['comma', 'semicolon', 'tab', 'pipe']), { label: 'Delimiter', placeholder: 'Detect from the header', help: 'Detected from the header when empty.' }).optional(),
+  encoding: field(z.enum(['utf-8', 'latin1', 'windows-1252']), { label: 'Encoding', placeholder: 'Detect', help: 'Detected when empty (UTF-8, else windows-1252).' }).optional(),
 });
 
 export const csvFileDefinition = defineConnector({

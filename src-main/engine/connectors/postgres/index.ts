@@ -32,10 +32,11 @@ function broken(error: ConnectorError): Connector {
  */
 export const postgresConfig = z
   .object({
-    host: text({ label: 'Host', group: 'Server', help: 'The server’s name or address, e.g. db.example.com. Leave empty when you give a connection string.' }).optional(),
-    port: field(z.number().int().min(1).max(65535), { label: 'Port', group: 'Server', help: '5432 unless the server says otherwise.' }).optional(),
-    database: text({ label: 'Database', group: 'Server' }).optional(),
-    user: text({ label: 'User', group: 'Server' }).optional(),
+    // Host, database and user are needed unless a connection string says them (validatePgConfig checks it).
+    host: text({ label: 'Host', group: 'Server', requiredUnless: 'connectionString', help: 'The server’s name or address, e.g. db.example.com. Leave empty when you give a connection string.' }).optional(),
+    port: field(z.number().int().min(1).max(65535), { label: 'Port', group: 'Server', placeholder: '5432', help: '5432 unless the server says otherwise.' }).optional(),
+    database: text({ label: 'Database', group: 'Server', requiredUnless: 'connectionString' }).optional(),
+    user: text({ label: 'User', group: 'Server', requiredUnless: 'connectionString' }).optional(),
     password: secret({ label: 'Password', group: 'Server', help: 'Kept in the system keychain, never in Concord’s files.' }).optional(),
     connectionString: text({
       label: 'Connection string',
@@ -45,7 +46,9 @@ export const postgresConfig = z
     tls: field(z.enum(TLS_MODES), {
       label: 'TLS',
       group: 'Security',
-      help: 'disable: plain; require: encrypted; verify-full: encrypted, and the server’s certificate and name are checked.',
+      // Empty: the connection string's sslmode, else off (config.ts).
+      placeholder: 'Off, or as the connection string says',
+      help: 'Encrypted: the connection is encrypted, any certificate is taken (sslmode=require). Certificate checked: the server’s certificate and name are checked too (verify-full).',
       optionLabels: { disable: 'Off', require: 'Encrypted', 'verify-full': 'Encrypted, certificate checked' },
     }).optional(),
     caFile: path({ label: 'CA certificate file', group: 'Security', help: 'For verify-full with a private CA: the PEM file that signed the server’s certificate.', showWhen: { key: 'tls', in: ['verify-full'] } }).optional(),
