@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { booleanFormat, isDateFormat, numberFormat } from '../core/formats';
 import type { Api, ApiMethod } from './contract';
+import type { ChangeDetection } from './model';
 
 const id = z.string().trim().min(1, 'must not be empty').max(200);
 
@@ -52,10 +53,12 @@ const fieldMapping = z.strictObject({
   policy: policy.optional(),
 });
 
+const CHANGE_DETECTION_MODES = ['cursor', 'flag', 'hash', 'token', 'capture'] as const satisfies readonly ChangeDetection[];
+
 const pairSide = z.strictObject({
   connectionId: id,
   collection: z.string().trim().min(1, 'choose a collection').max(200),
-  changeDetection: z.enum(['cursor', 'flag', 'hash', 'token']).optional(),
+  changeDetection: z.enum(CHANGE_DETECTION_MODES).optional(),
 });
 
 export const pairConfigSchema = z
