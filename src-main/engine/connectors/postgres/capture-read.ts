@@ -21,7 +21,9 @@
  * read as it is now. The cursor moves only over pages it returned.
  *
  * A first read (no cursor) lists every row (as hash mode does, `complete` on its last page) and
- * records the snapshot taken before it: a change committed while it lists is read next time.
+ * records the snapshot taken before it: a change committed while it lists is read next time. So
+ * does a read whose cursor names another change table (capture removed and installed again: what
+ * changed in between was recorded nowhere).
  *
  * Pruning: a read from a stored cursor first deletes the changes that cursor covers (the engine
  * stores a cursor only once everything before it is processed), so the change table holds what
@@ -36,7 +38,8 @@ import { idOf, toRecord, TS_ALIAS, VERSION_ALIAS } from '../sql-table/rows';
 import { CAPTURE_TRIGGER, captureNames } from './capture-sql';
 import { quoteIdent } from './discover';
 
-export type CaptureCursor = { seq: string; xmin: string };
+/** `rel`: the change table's oid. A change table removed and installed again is another table, missing what happened in between: read everything again. */
+export type CaptureCursor = { seq: string; xmin: string; rel: string };
 
 type Query = (sql: string, args: unknown[]) => Promise<SqlRow[]>;
 
@@ -49,8 +52,8 @@ const keyAlias = (i: number): string => `__concord_k${i}`;
 const isNumber = (v: unknown): v is string => typeof v === 'string' && /^\d{1,20}$/.test(v);
 export function captureCursorOf(cursor: Cursor | null): CaptureCursor | null {
   if (cursor?.mode !== 'capture' || typeof cursor.value !== 'object' || cursor.value === null) return null;
-  const { seq, xmin } = cursor.value as { seq?: unknown; xmin?: unknown };
-  return isNumber(seq) && isNumber(xmin) ? { seq, xmin } : null;
+  const { seq, xmin, rel } = cursor.value as { seq?: unknown; xmin?: unknown; rel?: unknown };
+  return isNumber(seq) && isNumber(xmin) && isNumber(rel) ? { seq, xmin, rel } : null;
 }
 
 const maxSeq = (a: string, b: string): string => (BigInt(a) >= BigInt(b) ? a : b);
@@ -72,13 +75,16 @@ export async function* captureChanges(d: SqlDialect, t: SqlTable, q: Query, curs
   const { signal } = options;
   await checkInstalled(q, t);
   const n = captureNames(t);
-  const stored = captureCursorOf(cursor);
+  const [table] = await q(`SELECT to_regclass($1)::oid::text AS rel`, [n.changes]);
+  const rel = String(table?.rel);
+  const resumed = captureCursorOf(cursor);
+  const stored = resumed?.rel === rel ? resumed : null;
   if (stored) await q(`DELETE FROM ${n.changes} WHERE seq <= $1 AND xid < $2::xid8`, [stored.seq, stored.xmin]);
   // One statement: the newest sequence number and the oldest running transaction of one snapshot.
   const [snap] = await q(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, (SELECT coalesce(max(seq), 0) FROM ${n.changes})::text AS seq`, []);
   const xmin = String(snap?.xmin);
   const startSeq = String(snap?.seq);
-  const at = (seq: string): Cursor => ({ mode: 'capture', value: { seq, xmin } satisfies CaptureCursor });
+  const at = (seq: string): Cursor => ({ mode: 'capture', value: { seq, xmin, rel } satisfies CaptureCursor });
 
   if (!stored) {
     // A first read: every row, like a hash scan; only its last page carries the position.

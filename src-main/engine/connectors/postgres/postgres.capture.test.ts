@@ -130,6 +130,20 @@ describe.runIf(available)('postgres connector: capture mode', () => {
     expect(await sql(`SELECT count(*)::int AS n FROM public.concord_changes_contacts`)).toEqual([{ n: 0 }]);
   });
 
+  it('capture removed and installed again: the next read lists every row, so changes made while it was away are not lost', async () => {
+    const db = await fx.database(TABLE);
+    const c = fx.connector(db);
+    const done = await installed(c);
+    const first = await collect(c, 'public.contacts', null, 'capture');
+    await c.capture?.remove('public.contacts', done?.removeHash ?? '');
+    await fx.server().sql(`UPDATE public.contacts SET name = 'Bob, unrecorded' WHERE id = 2`, [], db);
+    await installed(c);
+    const next = await collect(c, 'public.contacts', first.cursor, 'capture');
+    expect(next.ids).toEqual(['1', '2', '3']);
+    expect(next.upserts.find((u) => u.id === '2')?.fields.name).toBe('Bob, unrecorded');
+    expect(next.batches.at(-1)?.complete).toBe(true);
+  });
+
   it('sequence numbers that commit out of order: a change committed after a later one was read is still read, and not pruned before', async () => {
     const db = await fx.database(TABLE);
     const c = fx.connector(db);
