@@ -83,4 +83,26 @@ describe.runIf(available)('postgres capture mode in a pair with a SQLite table',
     expect(after.status).toBe('failed');
     expect(after.error).toMatch(/Capture is not installed on table "public.contacts".*install it from the pair's settings/);
   });
+
+  it('a capture side sees its deletes, so the scheduler gives it no periodic full reconciliation', async () => {
+    dir = tempDir('concord-pg-capture-');
+    const left = join(dir, 'left.sqlite');
+    createApp(left);
+    const db = await pg.database(TABLE);
+    const server = pg.server();
+    kit = startEngine(dir, join(dir, 'data'), undefined, 20);
+    const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
+    const r = await kit.call('connections/create', { name: 'Warehouse', connector: 'postgres', config: { host: server.host, port: server.port, database: db, user: APP_USER }, secret: APP_PASSWORD });
+    const plan = await kit.call('connections/capture-plan', { connectionId: r.id, collection: 'public.contacts' });
+    await kit.call('connections/capture-install', { connectionId: r.id, collection: 'public.contacts', installHash: plan.installHash });
+    const config = basePairConfig(l.id, r.id, { right: { connectionId: r.id, collection: 'public.contacts', changeDetection: 'capture' }, schedule: { intervalSeconds: 10 } });
+    const { id: pairId } = await kit.call('pairs/create', { config });
+    let runs = await kit.call('runs/list', { pairId });
+    // No deadline of its own (the test's timeout is one): a busy machine may take seconds to tick.
+    while (runs.length === 0) {
+      await new Promise((res) => setTimeout(res, 10));
+      runs = await kit.call('runs/list', { pairId });
+    }
+    expect(runs[0]?.trigger).toBe('schedule');
+  });
 });
