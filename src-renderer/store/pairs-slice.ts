@@ -1,4 +1,4 @@
-import type { ActivityEntry, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary, Side } from '../../src-main/engine/api/model';
+import type { ActivityEntry, CapturePlan, ChangeDetection, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary, Side } from '../../src-main/engine/api/model';
 import type { ApiMethod } from '../../src-main/engine/api/contract';
 import { ApiCallError } from '../api/call';
 import { takesSecret } from '../components/config-form';
@@ -15,6 +15,8 @@ export type PairExtras = {
   appFields: { left: string[]; right: string[] } | null;
   /** The app fields the connector keeps itself (updated_at, the sync flag, concord_id): never offered as "not synced". */
   managedFields: { left: string[]; right: string[] } | null;
+  /** The change-detection modes each side's collection offers (null until described). */
+  modes?: { left: ChangeDetection[]; right: ChangeDetection[] } | null;
   error: ApiCallError | null;
 };
 
@@ -44,6 +46,8 @@ export type PairsSlice = {
   setPaused(pairId: string, paused: boolean): Promise<void>;
   createDemo(): Promise<string | null>;
   loadPairDetail(pairId: string): Promise<void>;
+  /** Capture mode's SQL for a connection's collection: shown (`plan`), or run once the user confirmed that SQL (its hash). */
+  capture(connectionId: string, collection: string, action: 'plan' | 'install' | 'remove', hash?: string): Promise<Outcome<CapturePlan>>;
   loadRuns(pairId: string): Promise<void>;
   loadFailed(pairId: string): Promise<void>;
   /** `limit`: how many entries to hold (default: as many as are loaded now). */
@@ -147,15 +151,23 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       patchExtras(pairId, { detail: result.value, error: null });
       // The pickers of the settings' mapping: each side's fields as its app has them now. An app
       // that cannot be read leaves free-text boxes (the engine still checks every field on save).
-      const fieldsOf = async (side: 'left' | 'right') => {
+      const collectionOf = async (side: 'left' | 'right') => {
         const { connectionId, collection } = result.value.config[side];
         const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
-        return described.ok ? (described.value.find((c) => c.name === collection)?.fields ?? null) : null;
+        return described.ok ? (described.value.find((c) => c.name === collection) ?? null) : null;
       };
-      const [left, right] = await Promise.all([fieldsOf('left'), fieldsOf('right')]);
+      const [leftInfo, rightInfo] = await Promise.all([collectionOf('left'), collectionOf('right')]);
+      const left = leftInfo?.fields;
+      const right = rightInfo?.fields;
       const names = (fields: CollectionField[]) => fields.map((f) => f.name);
       const managed = (fields: CollectionField[]) => fields.filter((f) => f.managed).map((f) => f.name);
       if (left && right) patchExtras(pairId, { appFields: { left: names(left), right: names(right) }, managedFields: { left: managed(left), right: managed(right) } });
+      if (leftInfo && rightInfo) patchExtras(pairId, { modes: { left: leftInfo.changeDetection, right: rightInfo.changeDetection } });
+    },
+    capture(connectionId, collection, action, hash = '') {
+      if (action === 'plan') return guard('connections/capture-plan', () => call('connections/capture-plan', { connectionId, collection }));
+      if (action === 'install') return guard('connections/capture-install', () => call('connections/capture-install', { connectionId, collection, installHash: hash }));
+      return guard('connections/capture-remove', () => call('connections/capture-remove', { connectionId, collection, removeHash: hash }));
     },
     async loadRuns(pairId) {
       const result = await guard('runs/list', () => call('runs/list', { pairId, limit: 50 }));

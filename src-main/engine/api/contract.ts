@@ -8,6 +8,7 @@
  */
 import type {
   AccessTokenInfo,
+  CapturePlan,
   ActivityEntry,
   AppInfo,
   BulkJob,
@@ -59,6 +60,16 @@ export type Api = {
     { ok: true; collections: number; leftOut?: LeftOutCollection[] }
   >;
   'connections/describe': Method<{ connectionId: string }, CollectionInfo[]>;
+  /**
+   * Capture mode (PostgreSQL): the exact SQL that would install and remove a collection's trigger
+   * and change table, and whether it is installed. Per connection and collection, not per pair:
+   * the objects live in the app's database, serve whichever pair reads the table, and outlive a pair.
+   */
+  'connections/capture-plan': Method<{ connectionId: string; collection: string }, CapturePlan>;
+  /** Runs the install SQL the user confirmed: `installHash` is the plan's; if the SQL is no longer that, nothing runs. */
+  'connections/capture-install': Method<{ connectionId: string; collection: string; installHash: string }, CapturePlan>;
+  /** Drops exactly what the install added; `removeHash` is the plan's. */
+  'connections/capture-remove': Method<{ connectionId: string; collection: string; removeHash: string }, CapturePlan>;
 
   'pairs/list': Method<Empty, PairSummary[]>;
   'pairs/get': Method<{ pairId: string }, PairDetail>;

@@ -58,7 +58,13 @@ export type FieldMapping = {
   policy?: ConflictPolicy;
 };
 
-export type ChangeDetection = 'cursor' | 'flag' | 'hash' | 'token';
+/**
+ * How a side finds what changed. `capture` (PostgreSQL): a trigger Concord installs with the user's
+ * consent records every insert, update and delete in a change table; reads report deletes. Code
+ * that switches on the mode must treat a mode it does not know like a cursor read (changed records
+ * only, nothing inferred from absence), never like a full scan.
+ */
+export type ChangeDetection = 'cursor' | 'flag' | 'hash' | 'token' | 'capture';
 
 export type PairSide = {
   connectionId: string;
@@ -404,6 +410,20 @@ export type ConnectorCapabilities = {
    * write batch). A call past its limit is aborted and fails as 'unavailable'.
    */
   callLimitsMs?: Partial<Record<ConnectorCallKind, number>>;
+};
+
+/**
+ * What capture mode would add to a collection's database, as the exact SQL Concord would run.
+ * Installing or removing takes back the hash of the SQL the user was shown: if the SQL is no
+ * longer the same (the table changed meanwhile), nothing runs and the user is shown the new SQL.
+ */
+export type CapturePlan = {
+  collection: string;
+  installed: boolean;
+  installSql: string;
+  installHash: string;
+  removeSql: string;
+  removeHash: string;
 };
 
 /** The connector calls the engine makes, each with its own time limit. */

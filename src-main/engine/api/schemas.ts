@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { booleanFormat, isDateFormat, numberFormat } from '../core/formats';
 import type { Api, ApiMethod } from './contract';
+import type { ChangeDetection } from './model';
 
 const id = z.string().trim().min(1, 'must not be empty').max(200);
 
@@ -52,10 +53,12 @@ const fieldMapping = z.strictObject({
   policy: policy.optional(),
 });
 
+const CHANGE_DETECTION_MODES = ['cursor', 'flag', 'hash', 'token', 'capture'] as const satisfies readonly ChangeDetection[];
+
 const pairSide = z.strictObject({
   connectionId: id,
   collection: z.string().trim().min(1, 'choose a collection').max(200),
-  changeDetection: z.enum(['cursor', 'flag', 'hash', 'token']).optional(),
+  changeDetection: z.enum(CHANGE_DETECTION_MODES).optional(),
 });
 
 export const pairConfigSchema = z
@@ -153,6 +156,9 @@ export const schemas = {
     z.strictObject({ connector: id, config, secret: z.string().max(10_000).optional() }),
   ]),
   'connections/describe': z.strictObject({ connectionId: id }),
+  'connections/capture-plan': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200) }),
+  'connections/capture-install': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200), installHash: z.string().regex(/^[0-9a-f]{64}$/, 'the hash of the SQL shown') }),
+  'connections/capture-remove': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200), removeHash: z.string().regex(/^[0-9a-f]{64}$/, 'the hash of the SQL shown') }),
   'pairs/list': empty,
   'pairs/get': z.strictObject({ pairId: id }),
   'pairs/create': z.strictObject({ config: pairConfigSchema }),

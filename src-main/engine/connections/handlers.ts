@@ -7,11 +7,21 @@ import { ApiError } from '../api/errors';
 import type { Domain, EngineContext } from '../context';
 import { ConnectorError } from '../connectors/errors';
 import { connectorDefinitions, connectorInfo, getConnectorDefinition } from '../connectors/registry';
-import type { Connector, ConnectorDefinition } from '../connectors/types';
+import type { CaptureControl, Connector, ConnectorDefinition } from '../connectors/types';
 import { callLimits, guardedCall, type CallLimits } from './calls';
 import type { ConnectionStore } from './service';
 
-export type ConnectionMethods = 'connectors/list' | 'connections/list' | 'connections/create' | 'connections/update' | 'connections/delete' | 'connections/test' | 'connections/describe';
+export type ConnectionMethods =
+  | 'connectors/list'
+  | 'connections/list'
+  | 'connections/create'
+  | 'connections/update'
+  | 'connections/delete'
+  | 'connections/test'
+  | 'connections/describe'
+  | 'connections/capture-plan'
+  | 'connections/capture-install'
+  | 'connections/capture-remove';
 export type ConnectionHandlers = { [M in ConnectionMethods]: Handler<M> };
 
 export type ConnectionsOptions = { shutdown?: AbortSignal; callLimits?: Partial<CallLimits> };
@@ -37,7 +47,13 @@ async function withConnector<T>(open: () => { connector: Connector; definition: 
   }
 }
 
-type Call = <T>(kind: 'test' | 'describe', run: (c: Connector, signal: AbortSignal) => Promise<T>) => Promise<T>;
+/** The connector's capture controls, or an answer saying this kind of app has no capture mode. */
+function capture(c: Connector, name: string): CaptureControl {
+  if (!c.capture) throw new ApiError('invalid-input', `${name} has no capture mode (only PostgreSQL tables do); choose another change-detection mode.`);
+  return c.capture;
+}
+
+type Call = <T>(kind: 'test' | 'describe' | 'write', run: (c: Connector, signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionStore, options: ConnectionsOptions = {}): Domain<ConnectionHandlers> {
   const saved = (id: string) => () => ({ connector: store.open(id), definition: store.definition(id) });
@@ -68,6 +84,13 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
         });
       },
       'connections/describe': ({ connectionId }) => withConnector(saved(connectionId), options, label(connectionId), async (call) => (await call('describe', (c, signal) => c.describe({ signal }))).collections),
+      // Installing takes a lock on the table (behind the app's running transactions): the write time limit.
+      'connections/capture-plan': ({ connectionId, collection }) =>
+        withConnector(saved(connectionId), options, label(connectionId), (call) => call('describe', (c, signal) => capture(c, label(connectionId)).plan(collection, { signal }))),
+      'connections/capture-install': ({ connectionId, collection, installHash }) =>
+        withConnector(saved(connectionId), options, label(connectionId), (call) => call('write', (c, signal) => capture(c, label(connectionId)).install(collection, installHash, { signal }))),
+      'connections/capture-remove': ({ connectionId, collection, removeHash }) =>
+        withConnector(saved(connectionId), options, label(connectionId), (call) => call('write', (c, signal) => capture(c, label(connectionId)).remove(collection, removeHash, { signal }))),
     },
   };
 }

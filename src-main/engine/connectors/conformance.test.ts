@@ -124,6 +124,9 @@ const postgres: ConformanceSubject = {
     };
     const open = () => postgresDefinition.create({ config: pgConfig(database, server), secret: memorySecretHandle('conformance-pw'), dataDir: dir });
     const connector = open();
+    // Capture mode runs through the suite too: installed as a user would, after the SQL was shown.
+    const plan = await connector.capture?.plan('public.contacts');
+    await connector.capture?.install('public.contacts', plan?.installHash ?? '');
     const close = connector.close.bind(connector);
     connector.close = async () => {
       await close();

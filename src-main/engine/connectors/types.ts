@@ -3,7 +3,9 @@
  * writes batches. The engine owns retries, paging decisions, cursors, rate limits and journaling.
  * One conformance suite (`conformance.ts`) runs against every connector.
  */
-import type { CollectionInfo, ConfigValue, ConnectorCapabilities, ChangeDetection, LeftOutCollection } from '../api/model';
+import type { CapturePlan, CollectionInfo, ConfigValue, ConnectorCapabilities, ChangeDetection, LeftOutCollection } from '../api/model';
+
+export type { CapturePlan };
 import type { ConfigSchema } from './config-schema';
 
 /** A record as a connector sees it: the app's own id, a version if the app has one, raw fields. */
@@ -19,7 +21,8 @@ export type AppRecord = {
 /**
  * Where change detection resumes. Opaque to the engine except that it is JSON and is stored
  * only in the transaction that commits the last record before it.
- * cursor mode: { ts, id } compound key; token mode: the app's token; hash/flag: null or a scan marker.
+ * cursor mode: { ts, id } compound key; token mode: the app's token; hash/flag: null or a scan marker;
+ * capture mode: the change table's position (null while a first read still lists every row).
  */
 export type Cursor = { mode: ChangeDetection; value: unknown };
 
@@ -146,7 +149,27 @@ export interface Connector {
    * Ids that no longer exist, or whose version differs, are left alone silently.
    */
   clearFlags?(collection: string, records: { id: string; version?: string }[], options?: CallOptions): Promise<void>;
+  /** Capture mode: shows, installs and removes the trigger and change table (connectors with 'capture'). */
+  capture?: CaptureControl;
+  /**
+   * A change feed (connectors whose capabilities say `realtime: 'notify'`): holds a connection of
+   * its own, calls `onChange` for each change the app commits, reconnects after an outage, and
+   * resolves once `signal` aborts. A hint to read soon, never the data itself: a read in the
+   * side's mode still decides what changed, so a lost signal costs latency, not records.
+   */
+  listen?(onChange: (event: ChangeEvent) => void, signal: AbortSignal, options?: ListenOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One change the app committed, as its feed signals it: the collection and where it sorts (a capture sequence number). */
+export type ChangeEvent = { collection: string; seq: string };
+/** `onState`: the feed is listening ('listening') or has lost its connection and is retrying ('reconnecting'). */
+export type ListenOptions = { onState?: (state: 'listening' | 'reconnecting', error?: string) => void; retryMs?: number };
+
+export interface CaptureControl {
+  plan(collection: string, options?: CallOptions): Promise<CapturePlan>;
+  install(collection: string, installHash: string, options?: CallOptions): Promise<CapturePlan>;
+  remove(collection: string, removeHash: string, options?: CallOptions): Promise<CapturePlan>;
 }
 
 /** Reads a connection's secret from the credential store when the connector needs it; never stored in config. */

@@ -3,7 +3,7 @@
  * delays another (each run is its own promise). A pair whose connector cannot report deletes gets
  * a periodic full reconciliation (PITFALLS 4), and so does a side fed by a native change feed
  * (token mode): a feed can lose or expire a token, and a lost event must not become permanent
- * drift (DESIGN §4, PITFALLS 12). Stops when the domain closes.
+ * drift (DESIGN §4, PITFALLS 12). A capture side (a trigger's change table) needs none. Stops when the domain closes.
  */
 import type { ConnectionService } from '../connections/service';
 import type { PairStore } from './pair-store';
@@ -23,7 +23,11 @@ export function createScheduler(pairs: PairStore, runs: RunManager, connections:
     const blind = (['left', 'right'] as const).some((side) => {
       try {
         const { def, mode } = sideMode(connections, p.config, side);
-        return (def.capabilities.deletes === 'by-scan' && mode !== 'hash') || mode === 'token';
+        // A hash side sees deletes by absence and a capture side has them reported (its trigger
+        // records them in the same transaction, so none is lost); any other mode, including one
+        // this code does not know, is blind to deletes unless the connector reports them.
+        if (mode === 'hash' || mode === 'capture') return false;
+        return def.capabilities.deletes === 'by-scan' || mode === 'token';
       } catch {
         return false;
       }

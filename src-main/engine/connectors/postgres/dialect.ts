@@ -14,6 +14,7 @@
  */
 import pg from 'pg';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
+import { createPgCapture } from './capture';
 import { discoverPg, quoteIdent } from './discover';
 import { pgConnectorError, pgOpFailure, type PgTarget } from './errors';
 import { fromPg, keyToPg, kindOf, toPg, typeParsers } from './values';
@@ -92,7 +93,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     return kind === 'timestamptz' ? q : `${q}::timestamptz`;
   };
 
-  return {
+  const dialect: Omit<SqlDialect, 'capture'> = {
     label: 'PostgreSQL',
     where: `${target.host}:${target.port}/${target.database}`,
     async query(sql, params, signal) {
@@ -162,6 +163,12 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     },
     opFailure: pgOpFailure,
   };
+  // Capture's LISTEN feed holds a connection of its own, outside the pool (it never returns it).
+  return { ...dialect, capture: createPgCapture(dialect, () => {
+    const client = new pg.Client(clientConfig());
+    client.on('error', () => {});
+    return client;
+  }) };
 }
 
 /** A connection that failed below SQL (network, cancel) is not given back to the pool. */

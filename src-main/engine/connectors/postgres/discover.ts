@@ -72,6 +72,7 @@ export async function discoverPg(query: (sql: string, params: unknown[]) => Prom
     const name = `${r.schema}.${r.name}`;
     const kindReason = KIND_REASON[r.kind];
     if (kindReason) leftOut.push({ name, reason: kindReason });
+    else if (r.kind === 'r' && r.name.startsWith('concord_changes_')) leftOut.push({ name, reason: 'it is Concord’s own change table for capture mode, not an app’s records' });
     else if (!r.can_select) leftOut.push({ name, reason: `this user may not read it — ask the database owner to GRANT SELECT ON ${quoteIdent(r.schema)}.${quoteIdent(r.name)}` });
     else if (!r.pk || r.pk.length === 0) leftOut.push({ name, reason: 'it has no primary key, so its rows have no stable id to link by — add a PRIMARY KEY to sync it' });
     else candidates.push(r);

@@ -68,7 +68,7 @@ export const postgresDefinition = defineConnector({
   label: 'PostgreSQL table',
   description: 'Any table with a primary key in a PostgreSQL database, over the network.',
   configSchema: postgresConfig,
-  capabilities: { changeDetection: ['cursor', 'flag', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, maxIdsPerRead: 500, idempotentCreates: false, network: true },
+  capabilities: { changeDetection: ['cursor', 'flag', 'hash', 'capture'], realtime: 'notify', deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, maxIdsPerRead: 500, idempotentCreates: false, network: true },
   create(ctx) {
     const { updatedAtColumn, flagColumn } = ctx.config;
     let connection;

@@ -18,7 +18,7 @@ describe.runIf(available)('postgres connector: discovery', () => {
     const { collections, leftOut } = await c.describe();
     expect(collections.map((x) => x.name).sort()).toEqual(['crm.people', 'public.lines']);
     const people = collections.find((x) => x.name === 'crm.people');
-    expect(people).toMatchObject({ primaryKey: ['id'], changeDetection: ['cursor', 'flag', 'hash'], stableIds: true });
+    expect(people).toMatchObject({ primaryKey: ['id'], changeDetection: ['cursor', 'flag', 'hash', 'capture'], stableIds: true });
     expect(people?.fields.map((f) => [f.name, f.type, f.nullable])).toEqual([
       ['id', 'number', false],
       ['email', 'string', false],
@@ -31,7 +31,7 @@ describe.runIf(available)('postgres connector: discovery', () => {
     expect(people?.fields.find((f) => f.name === 'updated_at')?.managed).toBe('updated-at');
     expect(people?.fields.find((f) => f.name === 'needs_sync')?.managed).toBe('sync-flag');
     // A compound key in the key's own order, not the columns' order.
-    expect(collections.find((x) => x.name === 'public.lines')).toMatchObject({ primaryKey: ['code', 'org'], changeDetection: ['hash'] });
+    expect(collections.find((x) => x.name === 'public.lines')).toMatchObject({ primaryKey: ['code', 'org'], changeDetection: ['hash', 'capture'] });
     expect(leftOut).toEqual(
       expect.arrayContaining([
         { name: 'public.log', reason: expect.stringContaining('no primary key') },

@@ -7,9 +7,10 @@
  * dialect asks the server to stop it) and the call rejects with the signal's reason.
  */
 import type { ChangeDetection, CollectionInfo } from '../../api/model';
-import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
+import { createHash } from 'node:crypto';
+import type { AppRecord, CapturePlan, ChangeBatch, ChangesOptions, Connector, Cursor, WriteOp, WriteResult } from '../types';
 import { ConnectorError } from '../errors';
-import type { DiscoverOptions, SqlDialect, SqlRow, SqlTable } from './dialect';
+import type { DiscoverOptions, SqlCapture, SqlDialect, SqlRow, SqlTable } from './dialect';
 import { keyOf, keyTuple, params, selectSql, toRecord } from './rows';
 import { checkAbort, readChanges } from './read';
 import { writeBatch } from './write';
@@ -21,11 +22,12 @@ const READ_CHUNK = 500;
 /** Flags cleared per statement. */
 const CLEAR_CHUNK = 1000;
 
-export function modesOf(t: SqlTable): ChangeDetection[] {
-  return [...(t.updatedAt ? (['cursor'] as const) : []), ...(t.flag ? (['flag'] as const) : []), 'hash'];
+/** A table's modes; `capture` wherever the dialect can capture (installed or not: a read before the install says how to install it). */
+export function modesOf(t: SqlTable, d?: SqlDialect): ChangeDetection[] {
+  return [...(t.updatedAt ? (['cursor'] as const) : []), ...(t.flag ? (['flag'] as const) : []), 'hash', ...(d?.capture ? (['capture'] as const) : [])];
 }
 
-export function collectionInfo(t: SqlTable): CollectionInfo {
+export function collectionInfo(t: SqlTable, d?: SqlDialect): CollectionInfo {
   return {
     name: t.name,
     fields: t.columns.map((c) => ({
@@ -36,7 +38,7 @@ export function collectionInfo(t: SqlTable): CollectionInfo {
       ...(c.name === t.updatedAt ? { managed: 'updated-at' as const } : c.name === t.flag ? { managed: 'sync-flag' as const } : {}),
     })),
     primaryKey: t.primaryKey,
-    changeDetection: modesOf(t),
+    changeDetection: modesOf(t, d),
     ...(t.stableIds ? { stableIds: true } : {}),
     ...(t.access.insert && t.access.update && t.access.delete ? {} : { writable: { create: t.access.insert, update: t.access.update, delete: t.access.delete } }),
   };
@@ -81,10 +83,10 @@ export function createSqlTableConnector(d: SqlDialect, options: DiscoverOptions)
 
   async function* changes(collection: string, cursor: Cursor | null, opts: ChangesOptions): AsyncGenerator<ChangeBatch> {
     const t = await table(collection, opts.signal);
-    if (!modesOf(t).includes(opts.mode)) {
-      throw new ConnectorError('config', `Table "${t.name}" does not support ${opts.mode} change detection (it supports: ${modesOf(t).join(', ')}).`);
+    if (!modesOf(t, d).includes(opts.mode)) {
+      throw new ConnectorError('config', `Table "${t.name}" does not support ${opts.mode} change detection (it supports: ${modesOf(t, d).join(', ')}).`);
     }
-    const it = readChanges(d, t, q(opts.signal), cursor, opts);
+    const it = opts.mode === 'capture' && d.capture ? d.capture.changes(t, cursor, opts) : readChanges(d, t, q(opts.signal), cursor, opts);
     for (;;) {
       const next = await guarded(opts.signal, () => it.next());
       if (next.done) return;
@@ -95,7 +97,7 @@ export function createSqlTableConnector(d: SqlDialect, options: DiscoverOptions)
   return {
     async describe(o?: CallOptions) {
       const { tables, leftOut } = await discover(o?.signal);
-      return { collections: tables.map(collectionInfo), ...(leftOut.length > 0 ? { leftOut } : {}) };
+      return { collections: tables.map((t) => collectionInfo(t, d)), ...(leftOut.length > 0 ? { leftOut } : {}) };
     },
     async test(o?: CallOptions) {
       const { tables } = await discover(o?.signal);
@@ -165,8 +167,49 @@ export function createSqlTableConnector(d: SqlDialect, options: DiscoverOptions)
         }
       }
     },
+    ...(d.capture ? captureMembers(d.capture, table, guarded) : {}),
     async close() {
       await d.close();
     },
   };
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Capture mode's controls and feed. Install and remove run only the SQL whose hash the caller
+ * sends back, which is the hash of the SQL the plan showed: what runs is exactly what was shown.
+ */
+function captureMembers(
+  capture: SqlCapture,
+  table: (name: string, signal?: AbortSignal) => Promise<SqlTable>,
+  guarded: <T>(signal: AbortSignal | undefined, fn: () => Promise<T>) => Promise<T>,
+): Pick<Connector, 'capture' | 'listen'> {
+  const plan = async (collection: string, signal?: AbortSignal): Promise<{ t: SqlTable; plan: CapturePlan }> => {
+    const t = await table(collection, signal);
+    const p = await guarded(signal, () => capture.plan(t, signal));
+    return { t, plan: { collection: t.name, installed: p.installed, installSql: p.installSql, installHash: sha256(p.installSql), removeSql: p.removeSql, removeHash: sha256(p.removeSql) } };
+  };
+  const changed = (what: string) =>
+    new ConnectorError('invalid', `The SQL to ${what} capture is no longer the SQL you were shown (the table or its privileges changed) — nothing ran; review the new SQL and confirm again.`);
+  const members: Pick<Connector, 'capture' | 'listen'> = {
+    capture: {
+      plan: async (collection, o) => (await plan(collection, o?.signal)).plan,
+      async install(collection, installHash, o) {
+        const { t, plan: p } = await plan(collection, o?.signal);
+        if (p.installHash !== installHash) throw changed('install');
+        if (!p.installed) await guarded(o?.signal, () => capture.install(t, p.installSql, o?.signal));
+        return (await plan(collection, o?.signal)).plan;
+      },
+      async remove(collection, removeHash, o) {
+        const { t, plan: p } = await plan(collection, o?.signal);
+        if (p.removeHash !== removeHash) throw changed('remove');
+        if (p.installed) await guarded(o?.signal, () => capture.remove(t, p.removeSql, o?.signal));
+        return (await plan(collection, o?.signal)).plan;
+      },
+    },
+  };
+  const listen = capture.listen?.bind(capture);
+  if (listen) members.listen = (onChange, signal, options) => listen(onChange, signal, options);
+  return members;
 }

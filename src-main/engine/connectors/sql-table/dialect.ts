@@ -27,7 +27,7 @@
  */
 import type { LeftOutCollection, ValueType } from '../../api/model';
 import type { ConnectorError } from '../errors';
-import type { WriteResult } from '../types';
+import type { ChangeBatch, ChangeEvent, ChangesOptions, Cursor, ListenOptions, WriteResult } from '../types';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -144,4 +144,24 @@ export interface SqlDialect {
   insertSql(t: SqlTable, columns: string[], valuesSql: string[], ignoreKeyConflict: boolean): string;
   /** Why one op failed (a unique violation, a bad value, a denied privilege), in words a user can act on. */
   opFailure(t: SqlTable, op: 'create' | 'update' | 'delete', error: unknown): OpFailure;
+
+  // ---- capture mode (optional) ------------------------------------------------------------
+  /** A database whose tables can be captured by a trigger and a change table ('capture' mode). */
+  readonly capture?: SqlCapture;
+}
+
+/**
+ * Capture mode for a dialect: the SQL of a table's trigger and change table, installing and
+ * removing it, reading from it, and (where the database can signal) a change feed. The base
+ * (`connector.ts`) checks that the SQL a user confirmed is the SQL that runs.
+ */
+export interface SqlCapture {
+  /** The exact SQL that installs and removes capture on `t`, and whether it is installed now. */
+  plan(t: SqlTable, signal?: AbortSignal): Promise<{ installed: boolean; installSql: string; removeSql: string }>;
+  /** Runs `sql` (the plan's, as confirmed) in one transaction; a missing privilege is an actionable ConnectorError. */
+  install(t: SqlTable, sql: string, signal?: AbortSignal): Promise<void>;
+  remove(t: SqlTable, sql: string, signal?: AbortSignal): Promise<void>;
+  /** What changed since `cursor` (a first read from null lists every row); deletes are reported. */
+  changes(t: SqlTable, cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch>;
+  listen?(onChange: (event: ChangeEvent) => void, signal: AbortSignal, options?: ListenOptions): Promise<void>;
 }
