@@ -30,6 +30,9 @@ export type MariaDbServer = {
   sql<R = Record<string, unknown>>(text: string, params?: unknown[], database?: string): Promise<R[]>;
   /** Creates a user who logs in from 127.0.0.1 with a password, and a utf8mb4 database it may use (idempotent). */
   createUserAndDb(user: string, password: string, database: string): Promise<void>;
+  /** Stops the server and keeps its data (the network goes away mid-run); `resume` starts it again on the same port. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -174,7 +177,7 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`mariadbd did not start: ${why}`);
   }
-  const server = child;
+  let server = child;
 
   let stopped = false;
   const killNow = (): void => {
@@ -200,6 +203,16 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
     return Array.isArray(rows) ? (rows as R[]) : [];
   };
   const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+  const endPools = () => Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined))).then(() => pools.clear());
+  /** A clean shutdown (SIGTERM), then SIGKILL if it does not go within a minute. */
+  const shutdown = async (): Promise<void> => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 60_000);
+    await gone;
+    clearTimeout(timer);
+  };
 
   return {
     host: '127.0.0.1',
@@ -211,19 +224,23 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
       await sql('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '127.0.0.1', password]);
       await sql(`GRANT ALL PRIVILEGES ON ${quote(database)}.* TO ?@?`, [user, '127.0.0.1']);
     },
+    async halt() {
+      await endPools();
+      await shutdown();
+    },
+    async resume() {
+      const c = spawn(bins.mariadbd, [`--defaults-file=${cnf}`], { stdio: 'ignore' });
+      if (!(await ready(c, socketPath, 90_000))) {
+        c.kill('SIGKILL');
+        throw new Error(`mariadbd did not start again: ${errorLog(dir)}`);
+      }
+      server = c;
+    },
     async stop() {
-      await Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined)));
-      pools.clear();
+      await endPools();
       process.removeListener('exit', killNow);
       if (stopped) return;
-      // A clean shutdown (SIGTERM), then SIGKILL if it does not go within a minute.
-      if (server.exitCode === null && server.signalCode === null) {
-        const gone = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-        server.kill('SIGTERM');
-        const timer = setTimeout(() => server.kill('SIGKILL'), 60_000);
-        await gone;
-        clearTimeout(timer);
-      }
+      await shutdown();
       stopped = true;
       rmSync(dir, { recursive: true, force: true });
     },
