@@ -28,13 +28,19 @@ export function myConnectorError(error: unknown, to: MyTarget): ConnectorError {
   const where = `${to.host}:${to.port}`;
   const cause = { cause: error };
   // 1045: wrong user or password (MariaDB also says so for a user that must log in over TLS).
+  if ((code === 'ER_ACCESS_DENIED_ERROR' || errno === 1045) && /using password: NO/i.test(message)) {
+    return new ConnectorError('auth', `MySQL at ${where} asks user "${to.user}" for a password, and none is saved for this connection — enter it in the connection's settings.`, cause);
+  }
   if (code === 'ER_ACCESS_DENIED_ERROR' || errno === 1045) {
     const tlsHint = to.tls === 'disable' ? ' (if the user must connect over TLS, set TLS to "require")' : '';
     return new ConnectorError('auth', `MySQL at ${where} refused the password for user "${to.user}" — check the user name and the password in the connection's settings${tlsHint}.`, cause);
   }
   if (code === 'ER_NOT_SUPPORTED_AUTH_MODE') return new ConnectorError('auth', `MySQL at ${where} asks user "${to.user}" to log in with a method Concord does not support (${message}) — ask the database owner to use mysql_native_password or caching_sha2_password.`, cause);
   if (code === 'ER_BAD_DB_ERROR' || errno === 1049) return new ConnectorError('config', `MySQL at ${where} has no database "${to.database}" — check the database name in the connection's settings.`, cause);
-  if (code === 'ER_DBACCESS_DENIED_ERROR' || errno === 1044) return new ConnectorError('auth', `MySQL user "${to.user}" may not use database "${to.database}" — ask the database owner to GRANT it access, or check the database name.`, cause);
+  // 1044: MySQL gives a user the same answer for a database it may not use and one that does not exist.
+  if (code === 'ER_DBACCESS_DENIED_ERROR' || errno === 1044) {
+    return new ConnectorError('config', `MySQL at ${where} has no database "${to.database}" that user "${to.user}" may use — check the database name in the connection's settings, or ask the database owner to GRANT the user access to it.`, cause);
+  }
   if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_COLUMNACCESS_DENIED_ERROR' || code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || errno === 1142 || errno === 1143) {
     return new ConnectorError('auth', `MySQL user "${to.user}" lacks a privilege this needs (${message}) — ask the database owner to GRANT it, or connect as another user.`, cause);
   }
