@@ -145,11 +145,20 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
     async lease(signal): Promise<SqlLease> {
       const conn = await connect(signal);
       const state = { broken: false };
+      // A deadlock rolls back InnoDB's whole transaction, and the batch's statements queued behind
+      // it would then each commit on their own. With autocommit off they open a new transaction
+      // instead, which the base's ROLLBACK discards before it writes the batch again.
+      try {
+        await conn.query('SET autocommit = 0');
+      } catch (error) {
+        conn.destroy();
+        throw error;
+      }
       return {
         query: (sql, params = []) => run(conn, state, sql, params, signal),
         release: (discard = false) => {
           if (discard || state.broken) conn.destroy();
-          else conn.release();
+          else void conn.query('SET autocommit = 1').then(() => conn.release(), () => conn.destroy());
         },
       };
     },

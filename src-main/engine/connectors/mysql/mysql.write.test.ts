@@ -1,5 +1,6 @@
+import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { useMy } from './mysql.fixture';
+import { APP_PASSWORD, APP_USER, useMy } from './mysql.fixture';
 
 const { available, my } = useMy();
 
@@ -100,5 +101,44 @@ describe.runIf(available)('mysql connector: writes', () => {
     const [made] = await c.write('k', [{ op: 'create', key: 'y', fields: { org: 'acme', code: 7, name: 'b', upper_name: 'x' } }]);
     expect(made).toMatchObject({ ok: true, id: '["acme",7]' });
     expect((await c.read('k', ['["acme",7]']))[0]?.fields).toEqual({ org: 'acme', code: 7, name: 'b', upper_name: 'B' });
+  });
+});
+
+describe.runIf(available)('mysql connector: a deadlock mid-batch', () => {
+  it('pitfall 14: the op InnoDB picks as the deadlock victim fails alone ("unavailable", retried); nothing queued behind it commits on its own, so nothing is written twice', async () => {
+    const db = await my.database([
+      'CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)',
+      'CREATE TABLE bulk (n INT PRIMARY KEY)',
+      "INSERT INTO t (id, v) VALUES (1, 'one'), (2, 'two')",
+    ]);
+    const c = my.connector(db);
+    await c.read('t', ['1']);
+    const s = my.server();
+    const app = await mysql.createConnection({ host: s.host, port: s.port, user: APP_USER, password: APP_PASSWORD, database: db });
+    try {
+      // The app holds row 2 in a heavy transaction (InnoDB picks the lighter one as the victim).
+      await app.query('BEGIN');
+      await app.query("UPDATE t SET v = 'app' WHERE id = 2");
+      await app.query('INSERT INTO bulk SELECT seq FROM seq_1_to_2000');
+      const writing = c.write('t', [
+        { op: 'update', id: '1', fields: { v: 'concord 1' } },
+        { op: 'update', id: '2', fields: { v: 'concord 2' } },
+        { op: 'create', key: 'x', fields: { v: 'created once' } },
+      ]);
+      // Concord holds row 1 (its first statement is done) and waits for row 2; the app now asks for row 1: a deadlock.
+      const waiting = "SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE %concord 2%'";
+      while ((await s.sql(waiting)).length === 0) await new Promise((r) => setTimeout(r, 20));
+      await app.query("UPDATE t SET v = 'app' WHERE id = 1");
+      await app.query('COMMIT');
+      const res = await writing;
+      expect(res.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'unavailable', 'ok']);
+      expect(await my.sql(db, "SELECT CAST(COUNT(*) AS SIGNED) AS n FROM t WHERE v = 'created once'")).toEqual([{ n: '1' }]);
+      expect(await my.sql(db, 'SELECT id, v FROM t WHERE id <= 2 ORDER BY id')).toEqual([
+        { id: 1, v: 'concord 1' },
+        { id: 2, v: 'app' },
+      ]);
+    } finally {
+      await app.end();
+    }
   });
 });
