@@ -30,7 +30,7 @@ export type MyFixture = {
  * tests can run (`describe.runIf(available)`): without MariaDB they are skipped locally and fail
  * under CI=true.
  */
-export function useMy(): { available: boolean; my: MyFixture } {
+export function useMy(options: { tls?: boolean } = {}): { available: boolean; my: MyFixture } {
   const gate = mariaDbTestGate();
   let server: MariaDbServer | null = null;
   let count = 0;
@@ -44,7 +44,7 @@ export function useMy(): { available: boolean; my: MyFixture } {
   }
   if (gate.available) {
     beforeAll(async () => {
-      server = await startMariaDbServer();
+      server = await startMariaDbServer(options);
       await server.sql('CREATE USER ?@? IDENTIFIED BY ?', [APP_USER, '127.0.0.1', APP_PASSWORD]);
     }, 180_000);
     afterAll(async () => {
