@@ -1,29 +1,10 @@
 import { z } from 'zod';
-import type { Connector } from '../types';
 import { defineConnector } from '../config-check';
 import { field, path, secret, text } from '../config-schema';
 import { ConnectorError, errorMessage } from '../errors';
-import { createSqlTableConnector } from '../sql-table/connector';
+import { brokenConnector, createSqlTableConnector } from '../sql-table/connector';
 import { myConnection, TLS_MODES, validateMyConfig } from './config';
 import { createMyDialect } from './dialect';
-
-/** A connector whose every call reports the config problem (a CA file gone since it was saved). */
-function broken(error: ConnectorError): Connector {
-  const fail = async (): Promise<never> => {
-    throw error;
-  };
-  return {
-    describe: fail,
-    test: fail,
-    changes: async function* () {
-      throw error;
-    },
-    read: fail,
-    write: fail,
-    clearFlags: fail,
-    close: async () => {},
-  };
-}
 
 /**
  * The settings of a MySQL / MariaDB connection; the form, its check and its messages come from
@@ -72,7 +53,7 @@ export const mysqlDefinition = defineConnector({
     try {
       connection = myConnection(ctx.config);
     } catch (error) {
-      return broken(error instanceof ConnectorError ? error : new ConnectorError('config', `The MySQL connection's settings cannot be used: ${errorMessage(error)}`, { cause: error }));
+      return brokenConnector(error instanceof ConnectorError ? error : new ConnectorError('config', `The MySQL connection's settings cannot be used: ${errorMessage(error)}`, { cause: error }));
     }
     return createSqlTableConnector(createMyDialect(connection, ctx.secret), { ...(updatedAtColumn ? { updatedAtColumn } : {}), ...(flagColumn ? { flagColumn } : {}) });
   },
