@@ -6,6 +6,10 @@
  * gone, or did it hold another version?). Planning is separate from running so a batch can send
  * every op's statement before it waits for the first answer (`write.ts`).
  *
+ * A database without RETURNING (`writeBack: 'reread'`, MySQL) gets the statement without it and a
+ * SELECT of the row by key sent right behind it on the same connection (`reread`); an update's
+ * row count (rows its WHERE matched) then says whether it found the row at the version given.
+ *
  * The row a write returns is the row as stored: its version and updated-at are what the next read
  * reports. Concord's own writes stamp updated-at with the database's now and clear the sync flag.
  */
