@@ -60,6 +60,10 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
       p.on('connection', (c) => c.on('error', () => {}));
       return p;
     })();
+    // A keychain that could not give the password (locked) is asked again on the next call.
+    pool.catch(() => {
+      pool = null;
+    });
     return pool;
   };
   const reset = async (): Promise<void> => {

@@ -5,7 +5,7 @@ import { checkConfig } from '../config-check';
 import { secretKey } from '../config-schema';
 import { mysqlDefinition } from './index';
 import { myConnection } from './config';
-import { APP_USER, useMy } from './mysql.fixture';
+import { APP_PASSWORD, APP_USER, useMy } from './mysql.fixture';
 
 const { available, my } = useMy();
 
@@ -94,5 +94,25 @@ describe.runIf(available)('mysql connector: errors a user can act on', () => {
     const denied = await failure(c.clearFlags?.('flags', [{ id: '1' }]) ?? Promise.resolve());
     expect(denied.reason).toBe('auth');
     expect(denied.message).toMatch(/user "app_user" lacks a privilege this needs \(.*UPDATE command denied.*\) — ask the database owner to GRANT it/);
+  });
+});
+
+describe.runIf(available)('mysql connector: the keychain', () => {
+  it('a password the keychain could not give once (locked) is asked for again on the next call, not remembered as a failure', async () => {
+    const db = await my.database();
+    const { createMyDialect } = await import('./dialect');
+    const s = my.server();
+    let asked = 0;
+    const password = async (): Promise<string> => {
+      if (++asked === 1) throw new Error('The keychain is locked.');
+      return APP_PASSWORD;
+    };
+    const d = createMyDialect(myConnection({ host: s.host, port: s.port, database: db, user: APP_USER }), password);
+    try {
+      await expect(d.query('SELECT 1 AS one', [])).rejects.toThrow('The keychain is locked.');
+      expect((await d.query('SELECT 1 AS one', [])).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await d.close();
+    }
   });
 });
