@@ -67,6 +67,7 @@ describe('config schemas: the form is derived from the schema', () => {
       'sqlite-table': ['path:path!', 'updatedAtColumn:text', 'flagColumn:text', 'timeZone:text', 'busyTimeoutMs:number'],
       'csv-file': ['path:path!', 'idColumn:text', 'delimiter:select', 'encoding:select'],
       postgres: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
+      mysql: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
     });
   });
 });

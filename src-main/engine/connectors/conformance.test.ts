@@ -4,12 +4,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pgTestGate, startPgServer, type PgServer } from '../testing/pg-server';
+import { mariaDbTestGate, startMariaDbServer, type MariaDbServer } from '../testing/mariadb-server';
 import { runConformance, type ConformanceApp, type ConformanceSubject, type SeedRow } from './conformance';
 import { csvFileDefinition } from './csv-file';
 import { createCsvFileConnector } from './csv-file/connector';
 import { sqliteTableDefinition } from './sqlite-table';
 import { createSqliteTableConnector } from './sqlite-table/connector';
 import { postgresDefinition } from './postgres';
+import { mysqlDefinition } from './mysql';
 import { memorySecretHandle } from '../credentials/secret-handle';
 
 const sqlite: ConformanceSubject = {
@@ -141,4 +143,77 @@ const postgres: ConformanceSubject = {
   },
 };
 
-runConformance([sqlite, csv, ...(pgGate.available ? [postgres] : [])]);
+// MySQL / MariaDB: one throwaway server for this file, a fresh database per test, and a login
+// user with a password. The app's updated_at is DATETIME(6) kept by ON UPDATE CURRENT_TIMESTAMP
+// (a TIMESTAMP cannot hold the suite's year-2099 row); the server's zone is UTC, as the app writes.
+const myGate = mariaDbTestGate();
+let myServer: MariaDbServer | null = null;
+let myDatabases = 0;
+if (myGate.available) {
+  beforeAll(async () => {
+    myServer = await startMariaDbServer();
+    await myServer.sql('CREATE USER ?@? IDENTIFIED BY ?', ['concord', '127.0.0.1', 'conformance-pw']);
+  }, 180_000);
+  afterAll(async () => {
+    await myServer?.stop();
+  }, 120_000);
+}
+if (myGate.failInCi) {
+  describe('connector conformance: mysql', () => {
+    it('needs a MariaDB server (CI=true)', () => {
+      throw new Error(myGate.missingMessage);
+    });
+  });
+}
+
+const myConfig = (database: string, server: MariaDbServer) => ({ host: server.host, port: server.port, database, user: 'concord' });
+/** ISO UTC → the DATETIME wall clock the app writes (its server's zone is UTC). */
+const wallClock = (iso: string | undefined): string | null => (iso ? iso.replace('T', ' ').replace('Z', '') : null);
+const mysqlSubject: ConformanceSubject = {
+  name: 'mysql',
+  definition: mysqlDefinition,
+  capabilities: mysqlDefinition.capabilities,
+  async setup(dir) {
+    const server = myServer;
+    if (!server) throw new Error('the MariaDB test server did not start');
+    const database = `conformance_${process.pid}_${++myDatabases}`;
+    await server.sql(`CREATE DATABASE ${database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await server.sql(`GRANT ALL PRIVILEGES ON ${database}.* TO ?@?`, ['concord', '127.0.0.1']);
+    await server.sql(
+      `CREATE TABLE contacts (id VARCHAR(64) PRIMARY KEY, name TEXT, email TEXT,
+         updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), needs_sync BOOLEAN NOT NULL DEFAULT TRUE)`,
+      [],
+      database,
+    );
+    const app: ConformanceApp = {
+      async insert(rows, at) {
+        for (const r of rows) await server.sql('INSERT INTO contacts (id, name, email, updated_at) VALUES (?, ?, ?, COALESCE(?, UTC_TIMESTAMP(6)))', [r.id, r.name, r.email, wallClock(at)], database);
+      },
+      async update(id, fields, at) {
+        await server.sql(
+          'UPDATE contacts SET name = COALESCE(?, name), email = COALESCE(?, email), updated_at = COALESCE(?, UTC_TIMESTAMP(6)), needs_sync = TRUE WHERE id = ?',
+          [fields.name ?? null, fields.email ?? null, wallClock(at), id],
+          database,
+        );
+      },
+      async remove(id) {
+        await server.sql('DELETE FROM contacts WHERE id = ?', [id], database);
+      },
+    };
+    const open = () => mysqlDefinition.create({ config: myConfig(database, server), secret: memorySecretHandle('conformance-pw'), dataDir: dir });
+    const connector = open();
+    const close = connector.close.bind(connector);
+    connector.close = async () => {
+      await close();
+      await server.sql(`DROP DATABASE ${database}`);
+    };
+    return { connector, collection: 'contacts', app, idField: 'id', reopen: open, server: { stop: () => server.halt(), start: () => server.resume() } };
+  },
+  wrongSecret(dir) {
+    const server = myServer;
+    if (!server) throw new Error('the MariaDB test server did not start');
+    return mysqlDefinition.create({ config: myConfig('mysql', server), secret: memorySecretHandle('not-the-password'), dataDir: dir });
+  },
+};
+
+runConformance([sqlite, csv, ...(pgGate.available ? [postgres] : []), ...(myGate.available ? [mysqlSubject] : [])]);

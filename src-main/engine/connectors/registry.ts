@@ -6,11 +6,12 @@ import type { ConnectorInfo } from '../api/model';
 import { ApiError } from '../api/errors';
 import { describeConfig, secretKey } from './config-schema';
 import { csvFileDefinition } from './csv-file';
+import { mysqlDefinition } from './mysql';
 import { postgresDefinition } from './postgres';
 import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
 
-export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition];
+export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition];
 
 export function getConnectorDefinition(kind: string): ConnectorDefinition {
   const found = connectorDefinitions.find((d) => d.kind === kind);

@@ -15,7 +15,7 @@
  * Where MariaDB is missing: under CI=true the tests fail with a message saying what to install;
  * locally they are skipped with a loud reason (`mariaDbTestGate`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,8 +28,13 @@ export type MariaDbServer = {
   dir: string;
   /** Runs SQL as root (set-up, and the "app" editing its own rows); `database` optional. */
   sql<R = Record<string, unknown>>(text: string, params?: unknown[], database?: string): Promise<R[]>;
+  /** Where the CA (and server) certificate lives when started with `tls: true`. */
+  certFile?: string;
   /** Creates a user who logs in from 127.0.0.1 with a password, and a utf8mb4 database it may use (idempotent). */
   createUserAndDb(user: string, password: string, database: string): Promise<void>;
+  /** Stops the server and keeps its data (the network goes away mid-run); `resume` starts it again on the same port. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -80,7 +85,15 @@ function mysqlOwner(): { uid: number; gid: number } {
   return owner;
 }
 
-function configFile(dir: string, port: number): string {
+/** A self-signed certificate for localhost and 127.0.0.1 (its own CA). */
+function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'server.crt');
+  const key = join(dir, 'server.key');
+  execFileSync('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  return { cert, key };
+}
+
+function configFile(dir: string, port: number, tls: { cert: string; key: string } | null): string {
   const lines = [
     '[mysqld]',
     `datadir=${join(dir, 'data')}`,
@@ -101,6 +114,7 @@ function configFile(dir: string, port: number): string {
     'innodb_buffer_pool_size=32M',
     'performance_schema=OFF',
     'max_connections=80',
+    ...(tls ? [`ssl-cert=${tls.cert}`, `ssl-key=${tls.key}`] : []),
     '',
   ];
   return lines.join('\n');
@@ -132,7 +146,7 @@ async function ready(child: ChildProcess, socketPath: string, timeoutMs: number)
   return false;
 }
 
-export async function startMariaDbServer(): Promise<MariaDbServer> {
+export async function startMariaDbServer(options: { tls?: boolean } = {}): Promise<MariaDbServer> {
   const bins = findMariaDb();
   if (!bins) throw new Error(MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'concord-mariadb-'));
@@ -145,7 +159,8 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
     spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
     chownSync(dir, owner.uid, owner.gid);
   };
-  writeFileSync(cnf, configFile(dir, 0));
+  const tls = options.tls ? selfSignedCert(dir) : null;
+  writeFileSync(cnf, configFile(dir, 0, tls));
   chownAll();
   // --defaults-file must come first; root gets no password (normal auth, reached over the socket only).
   const init = spawnSync(bins.installDb, [`--defaults-file=${cnf}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8', timeout: 180_000 });
@@ -159,7 +174,7 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
   let port = 0;
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
     port = await freePort();
-    writeFileSync(cnf, configFile(dir, port));
+    writeFileSync(cnf, configFile(dir, port, tls));
     chownAll();
     const c = spawn(bins.mariadbd, [`--defaults-file=${cnf}`], { stdio: 'ignore' });
     if (await ready(c, socketPath, 90_000)) child = c;
@@ -174,7 +189,7 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`mariadbd did not start: ${why}`);
   }
-  const server = child;
+  let server = child;
 
   let stopped = false;
   const killNow = (): void => {
@@ -200,30 +215,45 @@ export async function startMariaDbServer(): Promise<MariaDbServer> {
     return Array.isArray(rows) ? (rows as R[]) : [];
   };
   const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+  const endPools = () => Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined))).then(() => pools.clear());
+  /** A clean shutdown (SIGTERM), then SIGKILL if it does not go within a minute. */
+  const shutdown = async (): Promise<void> => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 60_000);
+    await gone;
+    clearTimeout(timer);
+  };
 
   return {
     host: '127.0.0.1',
     port,
     dir,
     sql,
+    ...(tls ? { certFile: tls.cert } : {}),
     async createUserAndDb(user, password, database) {
       await sql(`CREATE DATABASE IF NOT EXISTS ${quote(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
       await sql('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '127.0.0.1', password]);
       await sql(`GRANT ALL PRIVILEGES ON ${quote(database)}.* TO ?@?`, [user, '127.0.0.1']);
     },
+    async halt() {
+      await endPools();
+      await shutdown();
+    },
+    async resume() {
+      const c = spawn(bins.mariadbd, [`--defaults-file=${cnf}`], { stdio: 'ignore' });
+      if (!(await ready(c, socketPath, 90_000))) {
+        c.kill('SIGKILL');
+        throw new Error(`mariadbd did not start again: ${errorLog(dir)}`);
+      }
+      server = c;
+    },
     async stop() {
-      await Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined)));
-      pools.clear();
+      await endPools();
       process.removeListener('exit', killNow);
       if (stopped) return;
-      // A clean shutdown (SIGTERM), then SIGKILL if it does not go within a minute.
-      if (server.exitCode === null && server.signalCode === null) {
-        const gone = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-        server.kill('SIGTERM');
-        const timer = setTimeout(() => server.kill('SIGKILL'), 60_000);
-        await gone;
-        clearTimeout(timer);
-      }
+      await shutdown();
       stopped = true;
       rmSync(dir, { recursive: true, force: true });
     },

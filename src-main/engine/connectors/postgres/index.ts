@@ -1,29 +1,10 @@
 import { z } from 'zod';
-import type { Connector } from '../types';
 import { defineConnector } from '../config-check';
 import { field, path, secret, text } from '../config-schema';
 import { ConnectorError, errorMessage } from '../errors';
-import { createSqlTableConnector } from '../sql-table/connector';
+import { brokenConnector, createSqlTableConnector } from '../sql-table/connector';
 import { pgConnection, TLS_MODES, validatePgConfig } from './config';
 import { createPgDialect } from './dialect';
-
-/** A connector whose every call reports the config problem (a CA file gone since it was saved). */
-function broken(error: ConnectorError): Connector {
-  const fail = async (): Promise<never> => {
-    throw error;
-  };
-  return {
-    describe: fail,
-    test: fail,
-    changes: async function* () {
-      throw error;
-    },
-    read: fail,
-    write: fail,
-    clearFlags: fail,
-    close: async () => {},
-  };
-}
 
 /**
  * The settings of a PostgreSQL connection; the form, its check and its messages come from this.
@@ -75,7 +56,7 @@ export const postgresDefinition = defineConnector({
     try {
       connection = pgConnection(ctx.config);
     } catch (error) {
-      return broken(error instanceof ConnectorError ? error : new ConnectorError('config', `The PostgreSQL connection's settings cannot be used: ${errorMessage(error)}`, { cause: error }));
+      return brokenConnector(error instanceof ConnectorError ? error : new ConnectorError('config', `The PostgreSQL connection's settings cannot be used: ${errorMessage(error)}`, { cause: error }));
     }
     return createSqlTableConnector(createPgDialect(connection, ctx.secret), { ...(updatedAtColumn ? { updatedAtColumn } : {}), ...(flagColumn ? { flagColumn } : {}) });
   },

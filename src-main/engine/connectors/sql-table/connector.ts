@@ -22,6 +22,24 @@ const READ_CHUNK = 500;
 /** Flags cleared per statement. */
 const CLEAR_CHUNK = 1000;
 
+/** A connector whose every call reports a config problem found when it was made (a CA file gone since it was saved). */
+export function brokenConnector(error: ConnectorError): Connector {
+  const fail = async (): Promise<never> => {
+    throw error;
+  };
+  return {
+    describe: fail,
+    test: fail,
+    changes: async function* () {
+      throw error;
+    },
+    read: fail,
+    write: fail,
+    clearFlags: fail,
+    close: async () => {},
+  };
+}
+
 /** A table's modes; `capture` wherever the dialect can capture (installed or not: a read before the install says how to install it). */
 export function modesOf(t: SqlTable, d?: SqlDialect): ChangeDetection[] {
   return [...(t.updatedAt ? (['cursor'] as const) : []), ...(t.flag ? (['flag'] as const) : []), 'hash', ...(d?.capture ? (['capture'] as const) : [])];

@@ -21,9 +21,10 @@
  *   a hash of the columns (`MD5(CONCAT_WS(…))`, or a version column); `tsSql` converts a DATETIME
  *   from the session zone (`CONVERT_TZ`), `tsText` is `DATE_FORMAT(…, '%Y-%m-%dT%H:%i:%s.%fZ')`,
  *   `nowSql` `UTC_TIMESTAMP(6)`; `insertSql` is `INSERT IGNORE`/`ON DUPLICATE KEY UPDATE id=id`,
- *   and MySQL has no RETURNING (MariaDB 10.5+ has it for INSERT only): the base's write path will
- *   need a dialect hook that re-reads the written row by key (LAST_INSERT_ID for an AUTO_INCREMENT
- *   key) — not built yet; cancelling is `KILL QUERY <connection id>`.
+ *   and MySQL has no RETURNING (MariaDB 10.5+ has it for INSERT only): `writeBack: 'reread'` makes
+ *   the base follow each create and update with a SELECT of the row by key on the same connection,
+ *   in the same transaction (`LAST_INSERT_ID()` for an AUTO_INCREMENT key the database numbered);
+ *   cancelling is `KILL QUERY <connection id>`. Built in `connectors/mysql/`.
  */
 import type { LeftOutCollection, ValueType } from '../../api/model';
 import type { ConnectorError } from '../errors';
@@ -41,6 +42,8 @@ export type SqlColumn = {
   hasDefault: boolean;
   /** A column the database computes (GENERATED ALWAYS …): never written. */
   generated?: boolean;
+  /** A key the database numbers itself on insert (AUTO_INCREMENT), read back through `lastInsertIdSql`. */
+  autoIncrement?: boolean;
 };
 
 export type SqlTable = {
@@ -52,6 +55,13 @@ export type SqlTable = {
   primaryKey: string[];
   /** The last-modified column for cursor mode, or null. */
   updatedAt: string | null;
+  /**
+   * How finely updated-at is stamped, in milliseconds, when coarser than a microsecond (1000 for a
+   * MySQL DATETIME/TIMESTAMP without fractional seconds). A row the app writes after a read can
+   * then carry the same stamp as the cursor with a smaller key, so a resumed read takes every row
+   * of the cursor's stamp again (no key tie-break) and its look-back starts on a whole step.
+   */
+  tsResolutionMs?: number;
   /** The sync flag column for flag mode, or null. */
   flag: string | null;
   /** What the connecting user may do (from the database's privileges). */
@@ -140,10 +150,27 @@ export interface SqlDialect {
   stampSql(column: SqlColumn): string | null;
 
   // ---- writes ----------------------------------------------------------------------------
-  /** `INSERT … RETURNING *` (with `ON CONFLICT (key) DO NOTHING` when `ignoreKeyConflict`). */
+  /**
+   * How a create or update learns the row as stored. 'returning' (the default): its statement
+   * ends in `RETURNING`. 'reread': the database has none (MySQL), so the statement is followed on
+   * the same connection, in the same transaction and before any other statement of the batch, by
+   * a SELECT of the row by its key — for a key the database numbered, by `lastInsertIdSql`.
+   */
+  readonly writeBack?: 'returning' | 'reread';
+  /** SQL for the key the connection's last INSERT numbered (`LAST_INSERT_ID()`), for 'reread'. */
+  readonly lastInsertIdSql?: string;
+  /** An INSERT (without RETURNING; the base adds it). With `ignoreKeyConflict`, a row already holding the key is left as it is and no error raised. */
   insertSql(t: SqlTable, columns: string[], valuesSql: string[], ignoreKeyConflict: boolean): string;
-  /** Why one op failed (a unique violation, a bad value, a denied privilege), in words a user can act on. */
-  opFailure(t: SqlTable, op: 'create' | 'update' | 'delete', error: unknown): OpFailure;
+  /** `DELETE FROM <ref> t` — the head of a DELETE whose WHERE names the table `t` (MySQL: `DELETE t FROM <ref> t`). */
+  deleteHead?(t: SqlTable): string;
+  /**
+   * Why one op failed (a unique violation, a bad value, a denied privilege), in words a user can
+   * act on. `s` is the op's connection, usable after the failure (its savepoint rolled back), for
+   * a dialect that names what the op collided with.
+   */
+  opFailure(t: SqlTable, op: 'create' | 'update' | 'delete', error: unknown, s?: SqlSession): OpFailure | Promise<OpFailure>;
+  /** The driver's own signs of a lost connection, beyond the network codes the base knows. */
+  isConnectionLoss?(error: unknown): boolean;
 
   // ---- capture mode (optional) ------------------------------------------------------------
   /** A database whose tables can be captured by a trigger and a change table ('capture' mode). */

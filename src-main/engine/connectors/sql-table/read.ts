@@ -8,7 +8,8 @@
  *   a record equal to its base is skipped). The position never passes the database's own now as
  *   read before the first page (PITFALLS 5): a row stamped later is delivered, reported as
  *   future-stamped, and read again until the clock reaches it. Rows without a timestamp come
- *   first on every read (by key), since no cursor can be placed after them.
+ *   first on every read (by key), since no cursor can be placed after them. Where stamps are whole
+ *   seconds (`tsResolutionMs`), a resumed read takes the cursor's whole second again.
  * - flag: rows whose flag is raised, by key; from no cursor every row (a first sync), `complete`.
  * - hash: every row by key, `complete` on the last page, with the row count.
  */
@@ -102,11 +103,17 @@ async function* cursorChanges(d: SqlDialect, t: SqlTable, q: Query, cursor: Curs
   // Then rows with a timestamp, in (ts, key) order, from the stored position.
   let from: { sql: string; args: unknown[] } = { sql: '1 = 1', args: [] };
   const lookBack = options.lookBackSeconds ?? 0;
+  // Stamps coarser than a microsecond (whole seconds): a row the app writes after this read can
+  // share the cursor's stamp with a smaller key, so every row of that stamp is read again.
+  const step = t.tsResolutionMs ?? 0;
+  const floor = (ms: number): string => new Date(step > 0 ? Math.floor(ms / step) * step : ms).toISOString();
   if (stored && lookBack > 0) {
     // The window counts back from when the previous read began, not from the cursor's own stamp:
     // a burst of Concord's own writes stamped within it would otherwise be re-read every run.
-    const since = new Date(Math.min(Date.parse(stored.readAt ?? stored.ts) - lookBack * 1000, Date.parse(stored.ts))).toISOString();
+    const since = floor(Math.min(Date.parse(stored.readAt ?? stored.ts) - lookBack * 1000, Date.parse(stored.ts)));
     from = { sql: `${ts} >= ${d.tsParam(1)}`, args: [since] };
+  } else if (stored && step > 0) {
+    from = { sql: `${ts} >= ${d.tsParam(1)}`, args: [floor(Date.parse(stored.ts))] };
   } else if (stored && storedKey) {
     const keys = storedKey;
     from = { sql: `(${ts}, ${keyTuple(d, t).slice(1, -1)}) >= (${d.tsParam(1)}, ${params(d, 2, keys.length).join(', ')})`, args: [stored.ts, ...keys] };

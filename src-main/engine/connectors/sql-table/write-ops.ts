@@ -6,6 +6,10 @@
  * gone, or did it hold another version?). Planning is separate from running so a batch can send
  * every op's statement before it waits for the first answer (`write.ts`).
  *
+ * A database without RETURNING (`writeBack: 'reread'`, MySQL) gets the statement without it and a
+ * SELECT of the row by key sent right behind it on the same connection (`reread`); an update's
+ * row count (rows its WHERE matched) then says whether it found the row at the version given.
+ *
  * The row a write returns is the row as stored: its version and updated-at are what the next read
  * reports. Concord's own writes stamp updated-at with the database's now and clear the sync flag.
  */
@@ -21,7 +25,13 @@ export class OpError extends Error {
   }
 }
 
-export type PlannedOp = { sql: string; args: unknown[]; finish(result: SqlResult, s: SqlSession): Promise<WriteResult> };
+export type Statement = { sql: string; args: unknown[] };
+
+/**
+ * An op's statement, and with `writeBack: 'reread'` the SELECT that follows it at once on the same
+ * connection (`reread`); `finish` gets both results.
+ */
+export type PlannedOp = Statement & { reread?: Statement; finish(result: SqlResult, s: SqlSession, reread?: SqlResult): Promise<WriteResult> };
 
 /**
  * The id a create gets from Concord's create key when the table's key is a text or uuid column the
@@ -34,12 +44,17 @@ export function idFromCreateKey(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The value an op writes into column `k`, if it writes one. */
+const written = (values: [string, unknown][], k: string): unknown => values.find(([name]) => name === k)?.[1];
+
 export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedOp {
   const byName = new Map(t.columns.map((c) => [c.name, c]));
   const keyColumns = new Set(t.primaryKey);
   const ts = t.updatedAt ? `, ${d.tsText(d.tsSql(t))} AS ${d.quoteIdent(TS_ALIAS)}` : '';
-  const returning = `RETURNING t.*, ${d.versionSql(t)} AS ${d.quoteIdent(VERSION_ALIAS)}${ts}`;
+  const reread = d.writeBack === 'reread';
+  const returning = reread ? '' : ` RETURNING t.*, ${d.versionSql(t)} AS ${d.quoteIdent(VERSION_ALIAS)}${ts}`;
   const selectByKey = `SELECT t.*, ${d.versionSql(t)} AS ${d.quoteIdent(VERSION_ALIAS)}${ts} FROM ${t.ref} t WHERE `;
+  const deleteHead = d.deleteHead ? d.deleteHead(t) : `DELETE FROM ${t.ref} t`;
 
   /** Field entries to write: real, writable columns only; updated-at and the flag are Concord's to set. */
   const entries = (fields: Record<string, unknown>): [string, unknown][] => {
@@ -94,12 +109,29 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
     }
     const cols = [...values.map(([k]) => k), ...managed.map(([k]) => k)];
     const sqlValues = [...values.map((_, i) => d.param(i + 1)), ...managed.map(([, v]) => v)];
+    const valueOf = new Map(values);
+    // Without RETURNING: the row is read back by the key it was given, or by the number the
+    // database gave an AUTO_INCREMENT key (the connection's last insert id, read right after it).
+    const numbered = t.primaryKey.length === 1 && !valueOf.has(t.primaryKey[0] ?? '') && byName.get(t.primaryKey[0] ?? '')?.autoIncrement === true;
+    const back: Statement | undefined = !reread
+      ? undefined
+      : numbered && d.lastInsertIdSql
+        ? { sql: `${selectByKey}t.${d.quoteIdent(t.primaryKey[0] ?? '')} = ${d.lastInsertIdSql}`, args: [] }
+        : t.primaryKey.every((k) => valueOf.has(k))
+          ? { sql: `${selectByKey}${keyWhere(d, t, 1)}`, args: t.primaryKey.map((k) => valueOf.get(k)) }
+          : undefined;
+    if (reread && !back) {
+      throw new OpError({ reason: 'invalid', message: `Table "${t.name}" gives new rows a key Concord cannot read back — map a field onto the key column${t.primaryKey.length > 1 ? 's' : ''} ${t.primaryKey.map((k) => `"${k}"`).join(', ')}.` });
+    }
     return {
-      sql: `${d.insertSql(t, cols, sqlValues, derived !== null)} ${returning}`,
+      sql: `${d.insertSql(t, cols, sqlValues, derived !== null)}${returning}`,
       args: values.map(([, v]) => v),
-      async finish(r, s) {
-        const row = r.rows[0];
+      ...(back ? { reread: back } : {}),
+      async finish(r, s, readBack) {
+        const row = (readBack ?? r).rows[0];
         if (row) return done(row);
+        // Read back by its key and not there: a unique value other than the key was already taken (the INSERT kept the other row).
+        if (reread) throw new OpError({ reason: 'invalid', message: `Table "${t.name}" refused the create: another record already holds one of its unique values — change one of them, or match them on that field.` });
         // ON CONFLICT DO NOTHING matched: this create ran before (the same create key), and its row is there.
         const again = (await s.query(`${selectByKey}${keyWhere(d, t, 1)}`, [derived])).rows[0];
         if (!again) throw new OpError({ reason: 'unavailable', message: `Table "${t.name}" neither took nor holds record ${String(derived)}; Concord will retry.` });
@@ -122,7 +154,19 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
     if (values.length === 0) return { sql: `${selectByKey}${keyWhere(d, t, 1)}${version}`, args, finish };
     if (!t.access.update) throw denied('change rows of', 'UPDATE');
     const sets = [...values.map(([k], i) => `${d.quoteIdent(k)} = ${d.param(i + 1)}`), ...managed.map(([k, v]) => `${d.quoteIdent(k)} = ${v}`)];
-    return { sql: `UPDATE ${t.ref} t SET ${sets.join(', ')} WHERE ${keyWhere(d, t, values.length + 1)}${version} ${returning}`, args, finish };
+    const sql = `UPDATE ${t.ref} t SET ${sets.join(', ')} WHERE ${keyWhere(d, t, values.length + 1)}${version}${returning}`;
+    if (!reread) return { sql, args, finish };
+    // The row count is the rows the WHERE matched (MySQL's FOUND_ROWS flag), changed or not.
+    const newKey = t.primaryKey.map((k, i) => (written(values, k) ?? key[i]));
+    return {
+      sql,
+      args,
+      reread: { sql: `${selectByKey}${keyWhere(d, t, 1)}`, args: newKey },
+      finish: async (r, s, again) => {
+        const row = again?.rows[0];
+        return r.rowCount > 0 && row ? done(row) : missed(s, op.id, key);
+      },
+    };
   };
 
   const remove = (op: Extract<WriteOp, { op: 'delete' }>): PlannedOp => {
@@ -131,7 +175,7 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
     if (!key) throw notFound(op.id);
     const version = op.ifVersion !== undefined ? ` AND ${d.versionSql(t)} = ${d.param(key.length + 1)}` : '';
     return {
-      sql: `DELETE FROM ${t.ref} t WHERE ${keyWhere(d, t, 1)}${version}`,
+      sql: `${deleteHead} WHERE ${keyWhere(d, t, 1)}${version}`,
       args: [...key, ...(op.ifVersion !== undefined ? [op.ifVersion] : [])],
       finish: async (r, s) => (r.rowCount > 0 ? { ok: true, id: op.id } : missed(s, op.id, key)),
     };

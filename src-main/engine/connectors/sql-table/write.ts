@@ -35,19 +35,25 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
       throw error;
     }
   };
-  const failure = (op: WriteOp, error: unknown): WriteResult => {
-    const f = error instanceof OpError ? error.failure : d.opFailure(t, op.op, error);
+  /** `s`: the op's connection, after its failure was rolled back, for a dialect that looks up what the op collided with. */
+  const failure = async (op: WriteOp, error: unknown, s?: SqlLease): Promise<WriteResult> => {
+    const f = error instanceof OpError ? error.failure : await d.opFailure(t, op.op, error, s);
     return { ok: false, ...(f.reason ? { reason: f.reason } : {}), error: f.message };
   };
   /** A finish that decided the op failed (stale, not found) is that op's result, not the batch's error. */
-  const finish = async (slot: PlannedOp, r: SqlResult, s: SqlLease, op: WriteOp): Promise<WriteResult> => {
+  const finish = async (slot: PlannedOp, r: SqlResult, s: SqlLease, op: WriteOp, again?: SqlResult): Promise<WriteResult> => {
     try {
-      return await slot.finish(r, s);
+      return await slot.finish(r, s, again);
     } catch (error) {
       if (error instanceof OpError) return failure(op, error);
       throw error;
     }
   };
+  /** An op's statement and, right behind it on the same connection, its read-back. */
+  const send = (s: SqlLease, plan: PlannedOp): [Promise<SqlResult>, Promise<SqlResult | undefined>] => [
+    s.query(plan.sql, plan.args),
+    plan.reread ? s.query(plan.reread.sql, plan.reread.args) : Promise.resolve(undefined),
+  ];
 
   let s: SqlLease;
   try {
@@ -62,23 +68,27 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
     // Pass 1: every statement sent at once, no savepoints. The first that fails undoes the transaction.
     const slots = ops.map(plan);
     await s.query('BEGIN');
-    const sent = await Promise.allSettled(slots.map((slot) => ('plan' in slot ? s.query(slot.plan.sql, slot.plan.args) : Promise.resolve(null))));
+    const pending = slots.map((slot) => ('plan' in slot ? send(s, slot.plan) : null));
+    const sent = await Promise.allSettled(pending.map((p) => (p ? p[0] : Promise.resolve(null))));
+    const back = await Promise.allSettled(pending.map((p) => (p ? p[1] : Promise.resolve(undefined))));
     checkAbort(signal);
-    const failedAt = sent.findIndex((r) => r.status === 'rejected');
+    const failedAt = sent.findIndex((r, i) => r.status === 'rejected' || back[i]?.status === 'rejected');
     if (failedAt < 0) {
       const results = await Promise.all(
         slots.map((slot, i) => {
           const op = ops[i] as WriteOp;
           const r = sent[i];
+          const again = back[i];
           if ('error' in slot) return failure(op, slot.error);
-          return finish(slot.plan, r?.status === 'fulfilled' && r.value ? r.value : { rows: [], rowCount: 0 }, s, op);
+          return finish(slot.plan, r?.status === 'fulfilled' && r.value ? r.value : { rows: [], rowCount: 0 }, s, op, again?.status === 'fulfilled' ? again.value : undefined);
         }),
       );
       await s.query('COMMIT');
       return results;
     }
-    const cause = (sent[failedAt] as PromiseRejectedResult).reason;
-    if (isConnectionLoss(cause)) throw cause;
+    const failed = sent[failedAt];
+    const cause: unknown = failed?.status === 'rejected' ? failed.reason : (back[failedAt] as PromiseRejectedResult).reason;
+    if (isConnectionLoss(d, cause)) throw cause;
     await s.query('ROLLBACK');
     // Pass 2: every op again but the failed one, one at a time, each in a savepoint of its own.
     const results: WriteResult[] = [];
@@ -87,17 +97,20 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
       checkAbort(signal);
       const slot = slots[i];
       if (i === failedAt || !slot || 'error' in slot) {
-        results.push(i === failedAt ? failure(op, cause) : failure(op, slot && 'error' in slot ? slot.error : cause));
+        results.push(await (i === failedAt ? failure(op, cause, s) : failure(op, slot && 'error' in slot ? slot.error : cause)));
         continue;
       }
       await s.query('SAVEPOINT concord_op');
       try {
-        results.push(await finish(slot.plan, await s.query(slot.plan.sql, slot.plan.args), s, op));
+        const [r, again] = send(s, slot.plan);
+        // Its statement failing answers the op; the read-back behind it then fails or reads nothing.
+        again.catch(() => {});
+        results.push(await finish(slot.plan, await r, s, op, await again));
         await s.query('RELEASE SAVEPOINT concord_op');
       } catch (error) {
-        if (isConnectionLoss(error)) throw error;
+        if (isConnectionLoss(d, error)) throw error;
         await s.query('ROLLBACK TO SAVEPOINT concord_op');
-        results.push(failure(op, error));
+        results.push(await failure(op, error, s));
       }
     }
     await s.query('COMMIT');
@@ -115,7 +128,8 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
 }
 
 /** A network error (not an error of one statement): the whole batch is retried, never blamed on one op. */
-function isConnectionLoss(error: unknown): boolean {
+function isConnectionLoss(d: SqlDialect, error: unknown): boolean {
+  if (d.isConnectionLoss?.(error)) return true;
   const code = String((error as { code?: unknown } | null)?.code ?? '');
   return /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|57P0[1-3]|08\d\d\d)$/.test(code) || /Connection terminated/i.test(errorMessage(error));
 }
