@@ -17,10 +17,10 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { freePort, isRoot, serverTestGate, type ServerTestGate } from './test-servers';
 
 export type MariaDbServer = {
   host: '127.0.0.1';
@@ -52,31 +52,10 @@ export function findMariaDb(): { mariadbd: string; installDb: string } | null {
   return mariadbd && installDb ? { mariadbd, installDb } : null;
 }
 
-/**
- * Whether this test file can run against a real server. Under CI=true a missing server is an
- * error the test run reports (a test that says so fails); locally the file is skipped and says
- * why, loudly, once.
- */
-export function mariaDbTestGate(): { available: boolean; missingMessage: string; failInCi: boolean } {
-  const available = findMariaDb() !== null;
-  if (!available && process.env.CI !== 'true') console.warn(`\n*** SKIPPING MariaDB tests: ${MISSING} ***\n`);
-  return { available, missingMessage: MISSING, failInCi: !available && process.env.CI === 'true' };
+/** Whether this test file can run against a real server (`serverTestGate`: under CI=true a missing one fails). */
+export function mariaDbTestGate(): ServerTestGate {
+  return serverTestGate('MariaDB', findMariaDb() !== null, MISSING);
 }
-
-/** A port the OS says is free now; the server may still lose a race for it, so start retries. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const isRoot = (): boolean => process.getuid?.() === 0;
 
 function mysqlOwner(): { uid: number; gid: number } {
   const id = (flag: string) => Number(spawnSync('id', [flag, 'mysql'], { encoding: 'utf8' }).stdout.trim());

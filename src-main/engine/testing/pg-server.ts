@@ -15,10 +15,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, isRoot, serverTestGate, type ServerTestGate } from './test-servers';
 
 export type PgServer = {
   host: '127.0.0.1';
@@ -51,31 +51,10 @@ export function findPgBin(): string | null {
 
 const MISSING = 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb) — run: sudo bash scripts/install-system-deps.sh';
 
-/**
- * Whether this test file can run against a real server. Under CI=true a missing server is an
- * error the test run must report (a test that says so fails); locally the file is skipped and
- * says why, loudly, once.
- */
-export function pgTestGate(): { available: boolean; missingMessage: string; failInCi: boolean } {
-  const available = findPgBin() !== null;
-  if (!available && process.env.CI !== 'true') console.warn(`\n*** SKIPPING PostgreSQL tests: ${MISSING} ***\n`);
-  return { available, missingMessage: MISSING, failInCi: !available && process.env.CI === 'true' };
+/** Whether this test file can run against a real server (`serverTestGate`: under CI=true a missing one fails). */
+export function pgTestGate(): ServerTestGate {
+  return serverTestGate('PostgreSQL', findPgBin() !== null, MISSING);
 }
-
-/** A port the OS says is free now; the server may still lose a race for it, so `startPgServer` retries. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Runs a PostgreSQL tool as the `postgres` OS user when we are root (PostgreSQL refuses to run as root). */
 function runPg(bin: string, tool: string, args: string[]): { status: number | null; output: string } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../testing/pg-server';
+import { freePort } from '../../testing/test-servers';
 import { ConnectorError } from '../errors';
 import { checkConfig } from '../config-check';
 import { secretKey } from '../config-schema';
