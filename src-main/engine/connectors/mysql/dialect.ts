@@ -109,13 +109,24 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
     }
   };
 
-  const run = async (conn: mysql.PoolConnection, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult> => {
-    if (signal?.aborted) throw aborted(signal);
+  /** Kills `conn`'s statement on the server when `signal` aborts, and marks the connection broken; returns the unwatch. */
+  const watch = (conn: mysql.PoolConnection, state: { broken: boolean }, signal?: AbortSignal): (() => void) => {
     const onAbort = (): void => {
       state.broken = true;
       void kill(conn.threadId).finally(() => conn.destroy());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    return () => signal?.removeEventListener('abort', onAbort);
+  };
+
+  /**
+   * Runs one statement on `conn`; an abort kills it. `watched`: the caller (a lease) already
+   * watches `signal` for the connection's whole life — a batch pipelines hundreds of statements on
+   * one lease, and one listener each would pile up on the signal.
+   */
+  const run = async (conn: mysql.PoolConnection, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal, watched = false): Promise<SqlResult> => {
+    if (signal?.aborted) throw aborted(signal);
+    const unwatch = watched ? () => {} : watch(conn, state, signal);
     try {
       const [rows] = await conn.query(sql, params);
       return toResult(rows);
@@ -124,7 +135,7 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
       state.broken ||= isLostConnection(error);
       throw error;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch();
     }
   };
   const once = async (sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult> => {
@@ -158,9 +169,11 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
         conn.destroy();
         throw error;
       }
+      const unwatch = watch(conn, state, signal);
       return {
-        query: (sql, params = []) => run(conn, state, sql, params, signal),
+        query: (sql, params = []) => run(conn, state, sql, params, signal, true),
         release: (discard = false) => {
+          unwatch();
           if (discard || state.broken) conn.destroy();
           else void conn.query('SET autocommit = 1').then(() => conn.release(), () => conn.destroy());
         },
