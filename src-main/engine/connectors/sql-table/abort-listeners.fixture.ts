@@ -9,13 +9,13 @@ export function countingSignal(): { signal: AbortSignal; peak: () => number; now
   let peak = 0;
   const add = signal.addEventListener.bind(signal);
   const remove = signal.removeEventListener.bind(signal);
-  signal.addEventListener = ((type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean) => {
+  signal.addEventListener = (type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void => {
     if (type === 'abort') peak = Math.max(peak, ++current);
     add(type, listener, options);
-  }) satisfies typeof signal.addEventListener;
-  signal.removeEventListener = ((type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean) => {
+  };
+  signal.removeEventListener = (type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void => {
     if (type === 'abort') current--;
     remove(type, listener, options);
-  }) satisfies typeof signal.removeEventListener;
+  };
   return { signal, peak: () => peak, now: () => current };
 }
