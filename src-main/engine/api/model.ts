@@ -376,7 +376,8 @@ export type ConfigFieldSpec = {
 
 export type ConnectorCapabilities = {
   changeDetection: ChangeDetection[];
-  realtime?: 'webhook' | 'notify';
+  /** A change feed (`Connector.listen`): pushed by the app ('webhook', 'notify'), or polled by the connector ('poll'). */
+  realtime?: 'webhook' | 'notify' | 'poll';
   deletes: 'reported' | 'by-scan';
   optimisticWrites: boolean;
   /**
