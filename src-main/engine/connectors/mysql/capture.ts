@@ -13,8 +13,9 @@
  * Privileges: TRIGGER on the table; CREATE in the database for the change table, and SELECT,
  * INSERT, DELETE and DROP on it (the triggers insert as the installing user; reads select and
  * prune; Remove drops it). A refusal names the GRANT. With binary logging on, MySQL also refuses
- * a trigger from a user without SUPER unless `log_bin_trust_function_creators` is set: that
- * refusal says so.
+ * a trigger from a user without SUPER unless `log_bin_trust_function_creators` is set
+ * (`binlogRefusal`): checked first too, and the refusal says what to set. (The test servers run
+ * without a binary log.)
  */
 import type { ChangeEvent, ListenOptions } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
@@ -31,6 +32,19 @@ type Base = Omit<SqlDialect, 'capture'>;
 
 const errnoOf = (error: unknown): number => Number((error as { errno?: unknown } | null)?.errno ?? 0);
 
+const BINLOG_FIX =
+  "have an administrator SET GLOBAL log_bin_trust_function_creators = 1 (and set it in the server's configuration, [mysqld] log_bin_trust_function_creators = 1), or grant the user SUPER (MariaDB 10.5+: BINLOG ADMIN)";
+
+/**
+ * With binary logging on, MySQL and MariaDB let only a user with SUPER (MariaDB 10.5+: or BINLOG
+ * ADMIN) create a trigger, unless `log_bin_trust_function_creators` is set (error 1419). Checked
+ * before the install, which would otherwise stop after creating the change table.
+ */
+export function binlogRefusal(s: { logBin: boolean; trust: boolean; global: Set<string>; grantee: string }): string | null {
+  if (!s.logBin || s.trust || s.global.has('SUPER') || s.global.has('BINLOG ADMIN')) return null;
+  return `binary logging is on (log_bin), and then the server lets only a user with SUPER create triggers; ${s.grantee} has no SUPER — ${BINLOG_FIX}`;
+}
+
 export function createMyCapture(d: Base, database: string): SqlCapture {
   const q = (signal?: AbortSignal) => async (sql: string, args: unknown[]): Promise<SqlRow[]> => (await d.query(sql, args, signal)).rows;
 
@@ -39,6 +53,11 @@ export function createMyCapture(d: Base, database: string): SqlCapture {
     const n = captureNames(t);
     const g = await privileges((sql, args) => d.query(sql, args, signal), n.database);
     if (!g.known) return null; // grants information_schema does not show: try, and report a refusal
+    if (what === 'install') {
+      const [v] = await q(signal)('SELECT @@log_bin AS logBin, @@log_bin_trust_function_creators AS trust', []);
+      const binlog = binlogRefusal({ logBin: Number(v?.logBin) === 1, trust: Number(v?.trust) === 1, global: g.global, grantee: g.grantee });
+      if (binlog) return binlog;
+    }
     const has = (p: string, table: string) => g.global.has(p) || g.schema.has(p) || (g.table.get(table)?.has(p) ?? false);
     const onTable = has('TRIGGER', n.table) ? [] : ['TRIGGER'];
     const inDatabase = [...(what === 'install' ? ['CREATE'] : []), 'DROP', ...(what === 'install' ? ['SELECT', 'INSERT', 'DELETE'] : [])].filter((p) => !(p === 'CREATE' ? g.global.has(p) || g.schema.has(p) : has(p, n.changesName)));
@@ -62,9 +81,7 @@ export function createMyCapture(d: Base, database: string): SqlCapture {
   function refusal(t: SqlTable, error: unknown): string | null {
     const errno = errnoOf(error);
     const n = captureNames(t);
-    if (errno === 1419) {
-      return `binary logging is on (log_bin), and MySQL lets only a user with SUPER create triggers then (${errorMessage(error)}) — have an administrator SET GLOBAL log_bin_trust_function_creators = 1 (and set it in the server's configuration), or install capture while connected as a user with SUPER`;
-    }
+    if (errno === 1419) return `${errorMessage(error)} — ${BINLOG_FIX}`;
     if (errno === 1142 || errno === 1044 || errno === 1227 || errno === 1143) return `${errorMessage(error)} — have an administrator GRANT the privilege (TRIGGER on ${t.ref}; CREATE, DROP, SELECT, INSERT, DELETE on ${quoteIdent(n.database)}.*), or connect as a user who has it`;
     if (errno === 1359 || errno === 1050) return `${errorMessage(error)} — an object of that name exists already and is not Concord's; rename it, or capture cannot be installed on this table`;
     return null;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { binlogRefusal } from './capture';
 import { advance, captureCursorOf, compact, cursorAt, lowWater, MAX_HOLES, positionOf, type Position } from './capture-cursor';
 
 const h = (from: number, to: number, since = 0) => ({ from: BigInt(from), to: BigInt(to), since });
@@ -36,5 +37,17 @@ describe('mysql capture cursor (numbers read, and the holes still missing)', () 
     expect(captureCursorOf({ mode: 'capture', value: { seq: '5', xmin: '1', rel: '1' } })).toBeNull();
     expect(captureCursorOf({ mode: 'capture', value: { high: '5', holes: [{ from: '3', to: '2', since: 0 }], rel: 'x' } })).toBeNull();
     expect(captureCursorOf({ mode: 'hash', value: null })).toBeNull();
+  });
+});
+
+describe('mysql capture: binary logging', () => {
+  const grantee = "'app'@'127.0.0.1'";
+  it('with log_bin on and log_bin_trust_function_creators off, a user without SUPER or BINLOG ADMIN is told what to set before anything runs', () => {
+    const refused = binlogRefusal({ logBin: true, trust: false, global: new Set(['USAGE']), grantee });
+    expect(refused).toMatch(/binary logging is on \(log_bin\).*'app'@'127.0.0.1' has no SUPER — have an administrator SET GLOBAL log_bin_trust_function_creators = 1/);
+    expect(binlogRefusal({ logBin: true, trust: true, global: new Set(), grantee })).toBeNull();
+    expect(binlogRefusal({ logBin: true, trust: false, global: new Set(['BINLOG ADMIN']), grantee })).toBeNull();
+    expect(binlogRefusal({ logBin: true, trust: false, global: new Set(['SUPER']), grantee })).toBeNull();
+    expect(binlogRefusal({ logBin: false, trust: false, global: new Set(), grantee })).toBeNull();
   });
 });
