@@ -265,6 +265,32 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     }
   });
 
+  it('the prune never waits for an app’s open transaction (its range scan stops on a row already read, not on the in-flight one after it)', async () => {
+    const db = await my.database(TABLE);
+    const c = my.connector(db);
+    await installed(c);
+    await my.sql(db, `UPDATE contacts SET name = 'Ann 2' WHERE id = 1`);
+    await my.sql(db, `UPDATE contacts SET name = 'Bob 2' WHERE id = 2`);
+    const first = await read(c, null);
+    const a = await appSession(db);
+    try {
+      await a.query('BEGIN');
+      await a.query(`UPDATE contacts SET name = 'Cy (A)' WHERE id = 3`); // number 3, in flight
+      await my.sql(db, `INSERT INTO contacts (id, name) VALUES (4, 'Di')`); // number 4, committed
+      // Both reads prune below the hole at 3 while A holds it; a DELETE … WHERE seq <= 2 would wait for A.
+      const mid = await read(c, first.cursor);
+      expect(mid.ids).toEqual(['4']);
+      const again = await read(c, mid.cursor);
+      expect(again.ids).toEqual([]);
+      expect(await my.sql(db, 'SELECT CAST(seq AS CHAR) AS s FROM concord_changes_contacts ORDER BY seq')).toEqual([{ s: '2' }, { s: '4' }]);
+      await a.query('COMMIT');
+      const late = await read(c, again.cursor);
+      expect(late.upserts.map((u) => [u.id, u.fields.name])).toEqual([['3', 'Cy (A)']]);
+    } finally {
+      await a.end();
+    }
+  });
+
   it('capture removed and installed again: the next read lists every row, so changes made while it was away are not lost', async () => {
     const db = await my.database(TABLE);
     const c = my.connector(db);
