@@ -18,11 +18,14 @@
  * No RETURNING: the base reads each written row back by key in the same transaction
  * (`writeBack: 'reread'`, `LAST_INSERT_ID()` for an AUTO_INCREMENT key).
  *
+ * Capture mode (triggers and a change table, polled): capture.ts.
+ *
  * Cancelling: an aborted signal sends `KILL QUERY <connection id>` from a connection of its own,
  * and the statement's connection is destroyed, not returned to the pool.
  */
 import mysql from 'mysql2/promise';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
+import { createMyCapture } from './capture';
 import { discoverMy, quoteIdent } from './discover';
 import { isLostConnection, myConnectorError, myOpFailure, type MyTarget } from './errors';
 import { fromMy, fractionDigits, keyToMy, kindOf, toMy } from './values';
@@ -153,7 +156,7 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
   const utc = (c: SqlColumn, sql: string): string => (kindOf(c.dbType) === 'timestamp' || serverZoneIsUtc ? sql : `CONVERT_TZ(${sql}, @@GLOBAL.time_zone, '+00:00')`);
   const fromUtc = (c: SqlColumn, sql: string): string => (kindOf(c.dbType) === 'timestamp' || serverZoneIsUtc ? sql : `CONVERT_TZ(${sql}, '+00:00', @@GLOBAL.time_zone)`);
 
-  return {
+  const dialect: Omit<SqlDialect, 'capture'> = {
     label: 'MySQL',
     where: `${target.host}:${target.port}/${target.database}`,
     query: once,
@@ -230,4 +233,5 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
     opFailure: (t, op, error, s) => myOpFailure(t, op, error, target.database, s),
     isConnectionLoss: isLostConnection,
   };
+  return { ...dialect, capture: createMyCapture(dialect, target.database) };
 }
