@@ -67,14 +67,25 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     return open().connect();
   };
 
-  /** Runs one statement on `client`; an abort cancels it on the server and marks the client broken. */
-  const run = async (client: pg.PoolClient, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult> => {
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
+  /** Cancels what runs on `client` once `signal` aborts, and marks the client broken; returns the un-watch. */
+  const watch = (client: pg.PoolClient, state: { broken: boolean }, signal?: AbortSignal): (() => void) => {
+    if (!signal) return () => {};
     const onAbort = (): void => {
       state.broken = true;
       void cancel(client);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  };
+
+  /**
+   * Runs one statement on `client`; an abort cancels it on the server and marks the client broken.
+   * `watched`: a lease watches its signal once for all its statements — a write batch pipelines
+   * hundreds at once, and a listener each would pile up on the run's one signal.
+   */
+  const run = async (client: pg.PoolClient, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal, watched = false): Promise<SqlResult> => {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
+    const unwatch = watched ? () => {} : watch(client, state, signal);
     try {
       const r = await client.query(sql, params);
       return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 };
@@ -82,7 +93,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
       throw error;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch();
     }
   };
 
@@ -111,16 +122,21 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     async lease(signal): Promise<SqlLease> {
       const client = await connect(signal);
       const state = { broken: false };
+      // One watch for the lease's life: its statements all run under the same signal.
+      const unwatch = watch(client, state, signal);
       return {
         query: async (sql, params = []) => {
           try {
-            return await run(client, state, sql, params, signal);
+            return await run(client, state, sql, params, signal, true);
           } catch (error) {
             state.broken ||= isBroken(error);
             throw error;
           }
         },
-        release: (discard = false) => client.release(discard || state.broken),
+        release: (discard = false) => {
+          unwatch();
+          client.release(discard || state.broken);
+        },
       };
     },
     async close() {
