@@ -21,7 +21,8 @@ export const CAPTURE_EDITS = 200;
 const ARRIVAL_LIMIT_MS = 60_000;
 
 export type CaptureState = { server: PgServer; engine: Engine; pairId: string; left: string };
-export type CaptureFigures = { seconds: number; read: number; writes: number; status: string; error?: string; label: string; latency: Latency | null };
+/** `feedRunP50Ms`: how long the feed's runs themselves took (p50), the part of the latency that is not waiting or polling. */
+export type CaptureFigures = { seconds: number; read: number; writes: number; status: string; error?: string; label: string; latency: Latency | null; feedRunP50Ms?: number };
 
 /** The value at rank `q` (0..1) of sorted `xs`, nearest-rank. */
 export function percentile(sorted: number[], q: number): number {
@@ -84,5 +85,7 @@ export async function captureStep(s: CaptureState, database: string, user: strin
     await client.end().catch(() => {});
   }
   const sorted = [...times].sort((a, b) => a - b);
-  return { ...figures, latency: { count: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted[sorted.length - 1] ?? NaN } };
+  const runs = (await call(s.engine, 'runs/list', { pairId: s.pairId, limit: 2 * edits })).filter((r) => r.trigger === 'feed' && r.durationMs !== null);
+  const runMs = runs.map((r) => r.durationMs ?? 0).sort((a, b) => a - b);
+  return { ...figures, latency: { count: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted[sorted.length - 1] ?? NaN }, ...(runMs.length ? { feedRunP50Ms: percentile(runMs, 0.5) } : {}) };
 }

@@ -76,8 +76,10 @@ export async function postgresScenario(root: string, config: BenchConfig, limit:
       push({ scenario: captureLabel, outcome: { state: 'not run', reason: BUDGET_SPENT } });
       return rows;
     }
-    const latency = capture.kind === 'ok' ? (capture.value as CaptureFigures).latency : null;
-    const note = latency ? `commit in PostgreSQL → value in the SQLite app, ${latency.count} single-row commits one after another: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (max ${latency.maxMs.toFixed(1)} ms)` : 'latency not measured';
+    const figures = capture.kind === 'ok' ? (capture.value as CaptureFigures) : null;
+    const latency = figures?.latency ?? null;
+    const runs = figures?.feedRunP50Ms !== undefined ? `; the feed's runs themselves took p50 ${figures.feedRunP50Ms.toFixed(0)} ms` : '';
+    const note = latency ? `commit in PostgreSQL → value in the SQLite app, ${latency.count} single-row commits one after another: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (max ${latency.maxMs.toFixed(1)} ms)${runs}` : 'latency not measured';
     push({ scenario: captureLabel, outcome: outcomeOf(capture), note, ...(latency ? { latency } : {}) });
     return rows;
   } finally {

@@ -60,7 +60,7 @@ export type EngineOptions = {
   passive?: boolean;
   /**
    * Change feeds (sync/feeds.ts): how long a burst of signals is gathered into one run (default
-   * 20 ms) and how long a failed feed waits before it listens again (default 2 s); false turns
+   * 10 ms) and how long a failed feed waits before it listens again (default 2 s); false turns
    * them off (tests that count the runs they start themselves).
    */
   feeds?: FeedOptions | false;

@@ -25,7 +25,7 @@ import type { PairStore } from './pair-store';
 import type { RunManager } from './run-manager';
 import { sideMode } from './runner';
 
-export const DEFAULT_FEED_DEBOUNCE_MS = 20;
+export const DEFAULT_FEED_DEBOUNCE_MS = 10;
 export const DEFAULT_FEED_RETRY_MS = 2_000;
 
 export type FeedOptions = { debounceMs?: number; retryMs?: number };
