@@ -10,7 +10,8 @@
  *   (`RunManager.request`), however many arrive.
  * - Notifications sent while a feed was down are gone: each time a feed is listening again (after
  *   an outage, a changed connection, an engine start or a resume) every pair on it that has run
- *   before gets one catch-up run. A pair that never ran waits for its first sync, which its user starts.
+ *   before gets one catch-up run. A pair that never ran waits for its first sync, which its user
+ *   (or its schedule) starts: no signal starts one, though a signal during it queues a run after it.
  * - The listener's connector is leased from the pool: it is the run's connector, closed with the
  *   engine; when the pool retires it (its connection changed, another user found it broken) the
  *   listener lets go and leases a new one. A listener that fails is discarded and retried after `retryMs`.
@@ -33,7 +34,7 @@ export type FeedDeps = {
   pairs: PairStore;
   connections: ConnectionService;
   pool: ConnectorPool;
-  runs: Pick<RunManager, 'request'>;
+  runs: Pick<RunManager, 'request' | 'current'>;
   /** A pair's feed status changed: its summary should be sent again. */
   changed: (pairId: string) => void;
   log: (message: string, error?: unknown) => void;
@@ -67,6 +68,7 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
   function fire(pairId: string): void {
     const p = deps.pairs.get(pairId);
     if (!p || p.paused || (p.pausedUntil && Date.parse(p.pausedUntil) > Date.now())) return;
+    if (!deps.runs.current(pairId) && !deps.pairs.lastFinishedRun(pairId)) return; // the first sync is the user's to start
     try {
       deps.runs.request(pairId, 'feed');
     } catch (e) {
@@ -132,7 +134,7 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
         if (feed.aborted) return;
         setStatus(l, { state, error: error ?? null });
         // Listening (again): whatever was committed while nobody listened was never signalled.
-        if (state === 'listening') for (const r of l.routes) if (deps.pairs.lastFinishedRun(r.pairId)) signal(r.pairId);
+        if (state === 'listening') for (const r of l.routes) signal(r.pairId);
       };
       try {
         await listen(onChange, feed, { onState, retryMs });

@@ -53,10 +53,13 @@ describe('change feeds (capture mode) without a server', () => {
     appInsert(s.left, { email: 'a@example.com', name: 'A', score: 1 });
     const m = app.put(null, { email: 'm@example.com', name: 'M' });
     await until(() => app.feeds.size === 1);
-    // A pair that never ran waits for its first sync: the feed's signals start nothing before it.
+    // A pair that never ran waits for its first sync: neither listening nor a signalled change starts it.
+    app.put(null, { email: 'n@example.com', name: 'N' });
+    // The feed's debounce timer (0 ms) was set before this one, so it has fired (and started whatever it would) once this one fires.
+    await new Promise((r) => setTimeout(r, 0));
     expect(await runsOf(s.kit, s.pairId)).toEqual([]);
     expect((await s.kit.call('pairs/get', { pairId: s.pairId })).feed).toEqual({ state: 'listening', error: null });
-    expect((await syncAndWait(s.kit, s.pairId)).counts.created).toBe(2);
+    expect((await syncAndWait(s.kit, s.pairId)).counts.created).toBe(3);
     // Concord's own create in the app signals too: one quiet run follows it.
     await until(async () => (await runsOf(s.kit, s.pairId)).length >= 2 && settled(s.kit, s.pairId));
 
@@ -76,7 +79,7 @@ describe('change feeds (capture mode) without a server', () => {
     for (let i = 0; i < 200; i++) app.put(null, { email: `b${i}@example.com`, name: `B${i}` });
     app.gate = null;
     open();
-    await until(() => appRows(s.left).length === 202);
+    await until(() => appRows(s.left).length === 203);
     await until(async () => (await runsOf(s.kit, s.pairId)).length >= before + 2 && settled(s.kit, s.pairId));
     const after = (await runsOf(s.kit, s.pairId)).slice(before);
     expect(after.map((r) => [r.trigger, r.status])).toEqual([
