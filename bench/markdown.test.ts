@@ -102,9 +102,12 @@ describe('BENCHMARKS.md', () => {
     const pgRows = [
       { scenario: 'first sync', outcome: ok(41.5, 200_000, 133_334) },
       { scenario: 'incremental 1 % (1000+1000 edits, 100 in conflict)', outcome: ok(1.25, 2_000, 2_000) },
+      { scenario: 'capture mode: first run (lists every row)', outcome: ok(9.5, 100_000, 0), latency: { count: 200, p50Ms: 31.24, p99Ms: 88.06, maxMs: 120 } },
     ];
     const md = renderMarkdown({ ...report, config: { ...report.config, pgSize: 100_000 }, postgres: pgRows });
-    expect(md).toContain('## PostgreSQL ↔ SQLite (100k records per side, cursor mode)');
+    expect(md).toContain('## PostgreSQL ↔ SQLite (100k records per side, cursor mode, then capture)');
+    expect(md).toContain('### Capture-mode latency, commit in PostgreSQL → value in the SQLite app');
+    expect(md).toMatch(/\| capture mode: first run \(lists every row\) +\| +200 \| +31\.2 \| +88\.1 \| +120\.0 \|/);
     expect(md).toMatch(/\| first sync +\| +41\.50 \| +200,000 \| +133,334 \| +250 \| succeeded/);
     expect(md).toMatch(/\| incremental 1 % \(1000\+1000 edits, 100 in conflict\) +\| +1\.25 \|/);
     expect(md).toContain('CONCORD_BENCH_PG_SIZE');

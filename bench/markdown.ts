@@ -100,12 +100,19 @@ function othersSection(others: OtherRow[]): string {
 export const PG_SETUP = `A throwaway PostgreSQL cluster on 127.0.0.1 (fsync off, as in the tests) holds the right app in
 \`public.contacts\` (\`updated_at timestamptz\`), a SQLite file the left, with the population above;
 both sides in cursor mode. The incremental run edits 1 % of N on each side as the SQLite bench does
-(the left changes phones; PostgreSQL credits, and phones for the tenth in conflict). Peak RSS is
-Concord's process, not the server's.`;
+(the left changes phones; PostgreSQL credits, and phones for the tenth in conflict). Then the
+PostgreSQL side switches to capture mode through the API the wizard uses (trigger and change table
+installed, the pair's setting changed); its first run lists every row. With no schedule, single-row
+edits are then committed in PostgreSQL one at a time, each after the previous arrived, and each is
+timed from its COMMIT to its value being readable in the SQLite file (polled by primary key every
+turn of the event loop): the change feed (LISTEN) starts each run. Peak RSS is Concord's process,
+not the server's.`;
 
 export function postgresSection(rows: OtherRow[] | undefined, pgSize: number | null): string[] {
-  const heading = `## PostgreSQL ↔ SQLite${pgSize === null ? '' : ` (${formatSize(pgSize)} records per side, cursor mode)`}`;
-  return [heading, '', PG_SETUP, '', rows === undefined || rows.length === 0 ? 'Not run.' : othersSection(rows), ''];
+  const heading = `## PostgreSQL ↔ SQLite${pgSize === null ? '' : ` (${formatSize(pgSize)} records per side, cursor mode, then capture)`}`;
+  const latencies = (rows ?? []).flatMap((r) => (r.latency ? [[r.scenario, count(r.latency.count), r.latency.p50Ms.toFixed(1), r.latency.p99Ms.toFixed(1), r.latency.maxMs.toFixed(1)]] : []));
+  const latency = latencies.length === 0 ? [] : ['', '### Capture-mode latency, commit in PostgreSQL → value in the SQLite app', '', markdownTable(['after', 'commits', 'p50 ms', 'p99 ms', 'max ms'], latencies, new Set([1, 2, 3, 4]))];
+  return [heading, '', PG_SETUP, '', rows === undefined || rows.length === 0 ? 'Not run.' : othersSection(rows), ...latency, ''];
 }
 
 const duration = (s: number) => (s < 60 ? `${s.toFixed(0)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);

@@ -1,7 +1,7 @@
 /**
  * The parent's side of the PostgreSQL ↔ SQLite scenario (bench/postgres.ts runs in a bench
- * child): set-up, first sync, 1 % incremental and a check that both apps agree, each a request
- * under the bench's time limit and budget. Its rows go to BENCHMARKS.md's PostgreSQL section; a
+ * child): set-up, first sync, 1 % incremental, a check that both apps agree, and the switch to
+ * capture mode with its commit-to-SQLite latency, each a request under the bench's time limit and budget. Its rows go to BENCHMARKS.md's PostgreSQL section; a
  * machine without PostgreSQL gets one row saying so. A cluster its killed child left running is
  * stopped here.
  */
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BenchChild, type CallResult } from './child';
 import { formatSize, type BenchConfig } from './config';
 import { PG_MISSING, pgAvailable, startedServerDir, stopLeftoverCluster, type PgFigures, type PgStep } from './postgres';
+import type { CaptureFigures } from './postgres-capture';
 import { statusText, succeeded, type OtherRow } from './results';
 import { BUDGET_SPENT, outcomeOf, runLabel, type Limit } from './size-run';
 
@@ -65,6 +66,21 @@ export async function postgresScenario(root: string, config: BenchConfig, limit:
       }
       push({ scenario: label, outcome, ...(note ? { note } : {}) });
     }
+    const captureLabel = 'capture mode: first run (lists every row)';
+    if (blocked) {
+      push({ scenario: captureLabel, outcome: { state: 'not run', reason: blocked } });
+      return rows;
+    }
+    const capture = await step('capture');
+    if (!capture) {
+      push({ scenario: captureLabel, outcome: { state: 'not run', reason: BUDGET_SPENT } });
+      return rows;
+    }
+    const figures = capture.kind === 'ok' ? (capture.value as CaptureFigures) : null;
+    const latency = figures?.latency ?? null;
+    const runs = figures?.feedRunP50Ms !== undefined ? `; the feed's runs themselves took p50 ${figures.feedRunP50Ms.toFixed(0)} ms` : '';
+    const note = latency ? `commit in PostgreSQL → value in the SQLite app, ${latency.count} single-row commits one after another: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (max ${latency.maxMs.toFixed(1)} ms)${runs}` : 'latency not measured';
+    push({ scenario: captureLabel, outcome: outcomeOf(capture), note, ...(latency ? { latency } : {}) });
     return rows;
   } finally {
     await child.close();

@@ -4,7 +4,9 @@
  * other's, with the bench's population (bench/population.ts). Both sides in cursor mode, the
  * PostgreSQL side by an `updated_at timestamptz` column. Measured, each as its own request to the
  * bench child (so each has its own peak RSS): the first sync, then a 1 % incremental (1 % of N
- * edited on each side, a tenth of them conflicts, as the SQLite bench edits).
+ * edited on each side, a tenth of them conflicts, as the SQLite bench edits), then the PostgreSQL
+ * side switched to capture mode and the commit-to-SQLite latency of its change feed
+ * (bench/postgres-capture.ts).
  *
  * The steps keep their state in this module (one bench child runs one scenario). The cluster is
  * stopped by `stop`, and by the fixture's exit hook when the child is killed at a time limit.
@@ -18,6 +20,7 @@ import { createEngine, type Engine } from '../src-main/engine/engine';
 import { findPgBin, startPgServer, type PgServer } from '../src-main/engine/testing/pg-server';
 import { call, contactsPairConfig, createContactsApp, runAndWait, seedContacts, writesOf, type ContactFields } from '../src-main/engine/testing/sqlite-apps';
 import { editLabel, editPlan, population } from './population';
+import { captureStep } from './postgres-capture';
 
 export const PG_MISSING = 'PostgreSQL not installed (no /usr/lib/postgresql/*/bin/initdb; sudo bash scripts/install-system-deps.sh)';
 export const pgAvailable = (): boolean => findPgBin() !== null;
@@ -31,7 +34,7 @@ const serverDirFile = (dir: string) => join(dir, 'pg-server-dir');
 /** The cluster folder a set-up in `dir` started, or null. */
 export const startedServerDir = (dir: string): string | null => (existsSync(serverDirFile(dir)) ? readFileSync(serverDirFile(dir), 'utf8').trim() || null : null);
 
-export type PgStep = 'setup' | 'first' | 'inc1' | 'check' | 'stop';
+export type PgStep = 'setup' | 'first' | 'inc1' | 'check' | 'capture' | 'stop';
 export type PgFigures = { seconds: number; read: number; writes: number; status: string; error?: string; label: string; note?: string };
 
 let state: { server: PgServer; engine: Engine; pairId: string; left: string; perSide: number } | null = null;
@@ -172,6 +175,9 @@ export async function pgBench(step: PgStep, dir: string, perSide: number): Promi
       return run(step);
     case 'check':
       return check();
+    case 'capture':
+      if (!state) throw new Error("the PostgreSQL bench's capture step came before its set-up");
+      return captureStep(state, DB, USER, PASSWORD);
     case 'stop':
       return stop();
   }

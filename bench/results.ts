@@ -23,7 +23,9 @@ export type SizeResult = { perSide: number; mode: Mode; rows: SizeRow[]; notes: 
 export type InboxFigures = { conflicts: number; firstRenderMs: number; scrollFrameMs: { p50: number; p95: number; max: number }; bulkResolvePerSec: number };
 export type InboxOutcome = { state: 'measured'; figures: InboxFigures } | { state: 'not measured'; reason: string };
 
-export type OtherRow = { scenario: string; outcome: Outcome; note?: string };
+/** Latencies of single changes, from the commit in one app to the value in the other, in milliseconds. */
+export type Latency = { count: number; p50Ms: number; p99Ms: number; maxMs: number };
+export type OtherRow = { scenario: string; outcome: Outcome; note?: string; latency?: Latency };
 
 export type Verdict = 'met' | 'not met' | 'not measured';
 export type TargetRow = { target: string; measured: string; verdict: Verdict };

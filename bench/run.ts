@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       }
     }
 
-    console.log(`\nPostgreSQL ↔ SQLite${config.pgSize === null ? '' : ` (${formatSize(config.pgSize)} records per side, cursor mode)`}:`);
+    console.log(`\nPostgreSQL ↔ SQLite${config.pgSize === null ? '' : ` (${formatSize(config.pgSize)} records per side, cursor mode, then capture)`}:`);
     const postgres = await postgresScenario(root, config, limit, printOther);
     failedCheck ||= postgres.some((o) => /DIFFERENT/.test(o.note ?? ''));
 

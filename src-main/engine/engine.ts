@@ -20,6 +20,7 @@ import type { CredentialStore } from './credentials/types';
 import { prepareFilesRoot, type FileAccess } from './connections/files-root';
 import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
+import type { FeedOptions } from './sync/feeds';
 import { createSyncDomain } from './sync/handlers';
 import { VERSION } from './version';
 
@@ -57,6 +58,12 @@ export type EngineOptions = {
   access?: AccessOptions;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
+  /**
+   * Change feeds (sync/feeds.ts): how long a burst of signals is gathered into one run (default
+   * 10 ms) and how long a failed feed waits before it listens again (default 2 s); false turns
+   * them off (tests that count the runs they start themselves).
+   */
+  feeds?: FeedOptions | false;
 };
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -105,6 +112,7 @@ export function createEngine(options: EngineOptions) {
     ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}),
     ...(options.bulkBatch !== undefined ? { bulkBatch: options.bulkBatch } : {}),
     ...(options.passive ? { passive: true } : {}),
+    ...(options.feeds !== undefined ? { feeds: options.feeds } : {}),
     shutdown: shutdown.signal,
     ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}),
   });

@@ -405,6 +405,10 @@ describe('run summaries', () => {
     expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: '2026-12-01T10:00:00Z', paused: false })).toMatch(/^every hour · next \S+/);
     expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: '2026-12-01T10:00:00Z', paused: true })).toBe('every hour');
     expect(describeSchedule({ intervalSeconds: 120, nextRunAt: null, paused: false })).toBe('every 120 s');
+    // A change feed (capture mode) comes first: live, or reconnecting with the reason; paused says nothing of it.
+    expect(describeSchedule({ intervalSeconds: null, nextRunAt: null, paused: false, feed: { state: 'listening', error: null } })).toBe('Live · otherwise Sync now only');
+    expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: null, paused: false, feed: { state: 'reconnecting', error: 'connection refused' } })).toBe('Live feed reconnecting (connection refused) · every hour');
+    expect(describeSchedule({ intervalSeconds: 3600, nextRunAt: null, paused: true, feed: { state: 'listening', error: null } })).toBe('every hour');
   });
 
   it('a pair that needs attention says why: open conflicts, records that could not be written', () => {

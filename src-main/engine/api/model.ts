@@ -110,7 +110,8 @@ export type PairConfig = {
 
 export type PairHealth = 'never-run' | 'in-sync' | 'syncing' | 'failing' | 'paused' | 'needs-attention';
 
-export type RunTrigger = 'manual' | 'schedule' | 'full-resync' | 'first-sync' | 'cli' | 'webhook' | 'retry';
+/** `feed`: an app's change feed signalled a commit (capture mode's LISTEN, sync/feeds.ts). */
+export type RunTrigger = 'manual' | 'schedule' | 'full-resync' | 'first-sync' | 'cli' | 'webhook' | 'retry' | 'feed';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'halted';
 
 export type RunCounts = {
@@ -159,7 +160,15 @@ export type PairSummary = {
   linked: number;
   intervalSeconds: number | null;
   nextRunAt: string | null;
+  /** The pair's change feed (a capture side whose app signals commits), or absent/null when it has none. */
+  feed?: FeedStatus | null;
 };
+
+/**
+ * A change feed: 'starting' until it first listens; 'listening' (a commit starts a run within
+ * moments); 'reconnecting' after it lost its connection (`error` says why; runs still come on the schedule).
+ */
+export type FeedStatus = { state: 'starting' | 'listening' | 'reconnecting'; error: string | null };
 
 export type PairDetail = PairSummary & { config: PairConfig; createdAt: string; updatedAt: string };
 

@@ -57,6 +57,28 @@ describe('the connector pool', () => {
     expect(() => p.acquire('crm', 'left')).toThrow(/stopping/);
   });
 
+  it("a lease's retired signal aborts when its connector is discarded, its connection changes, or the pool closes — not when it idles or another lease ends", async () => {
+    const p = pool();
+    const held = p.acquire('crm', 'left');
+    const other = p.acquire('crm', 'left');
+    other.release();
+    expect(held.retired.aborted).toBe(false);
+    other.discard(); // already released: no effect
+    expect(held.retired.aborted).toBe(false);
+    const peer = p.acquire('crm', 'left');
+    peer.discard();
+    expect(held.retired.aborted).toBe(true);
+    held.release();
+    const next = p.acquire('crm', 'left');
+    expect(next.retired.aborted).toBe(false);
+    await p.invalidate('crm');
+    expect(next.retired.aborted).toBe(true);
+    next.release();
+    const last = p.acquire('crm', 'right');
+    await p.close();
+    expect(last.retired.aborted).toBe(true);
+  });
+
   it('closes a connector idle for longer than the idle time, and opens a new one for the next user', async () => {
     const p = pool(20);
     p.acquire('crm', 'left').release();

@@ -29,6 +29,12 @@ export type ConnectorLease = {
   release(): void;
   /** The connector is broken (a network error, a refused credential): close it, and release this lease. Idempotent. */
   discard(): void;
+  /**
+   * Aborts once the connector is retired (discarded by any lease, its connection changed or
+   * deleted) or the pool closes: a long holder (a change feed's listener) lets go then, and
+   * acquires again to get a connector with the new settings.
+   */
+  readonly retired: AbortSignal;
 };
 
 export type ConnectorPool = {
@@ -43,7 +49,9 @@ export type ConnectorPool = {
   size(): number;
 };
 
-type Entry = { key: string; connectionId: string; connector: Connector; users: number; retired: boolean; closed: Promise<void> | null; idle: NodeJS.Timeout | null };
+type Entry = { key: string; connectionId: string; connector: Connector; users: number; retired: boolean; retiring: AbortController; closed: Promise<void> | null; idle: NodeJS.Timeout | null };
+
+const retiredReason = () => new DOMException('The connector was retired.', 'AbortError');
 
 export function createConnectorPool(options: { open: (connectionId: string) => Connector; idleMs?: number; log?: (message: string, error?: unknown) => void; clock?: Clock }): ConnectorPool {
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
@@ -57,6 +65,7 @@ export function createConnectorPool(options: { open: (connectionId: string) => C
     if (e.idle) clearTimeout(e.idle);
     e.idle = null;
     if (entries.get(e.key) === e) entries.delete(e.key);
+    e.retiring.abort(retiredReason());
     e.closed ??= e.connector.close().then(
       () => undefined,
       (error: unknown) => options.log?.(`closing a connector of connection ${e.connectionId} failed`, error),
@@ -67,6 +76,7 @@ export function createConnectorPool(options: { open: (connectionId: string) => C
 
   const retire = (e: Entry): Promise<void> => {
     e.retired = true;
+    e.retiring.abort(retiredReason());
     if (entries.get(e.key) === e) entries.delete(e.key);
     return e.users === 0 ? closeEntry(e) : Promise.resolve();
   };
@@ -88,7 +98,7 @@ export function createConnectorPool(options: { open: (connectionId: string) => C
       const key = `${connectionId}\u0000${side}`;
       let e = entries.get(key);
       if (!e) {
-        e = { key, connectionId, connector: options.open(connectionId), users: 0, retired: false, closed: null, idle: null };
+        e = { key, connectionId, connector: options.open(connectionId), users: 0, retired: false, retiring: new AbortController(), closed: null, idle: null };
         entries.set(key, e);
         live.add(e);
       }
@@ -99,6 +109,7 @@ export function createConnectorPool(options: { open: (connectionId: string) => C
       let done = false;
       return {
         connector: entry.connector,
+        retired: entry.retiring.signal,
         release() {
           if (done) return;
           done = true;
@@ -108,6 +119,7 @@ export function createConnectorPool(options: { open: (connectionId: string) => C
           if (done) return;
           done = true;
           entry.retired = true;
+          entry.retiring.abort(retiredReason());
           if (entries.get(entry.key) === entry) entries.delete(entry.key);
           release(entry);
         },

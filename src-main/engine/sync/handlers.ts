@@ -14,6 +14,7 @@ import type { AccessMethods } from '../access/handlers';
 import type { ConnectionMethods } from '../connections/handlers';
 import { createBulkJobs } from './bulk-jobs';
 import { createConflictList } from './conflict-list';
+import { createFeeds, type FeedOptions, type Feeds } from './feeds';
 import { createPairStore, type PairRow } from './pair-store';
 import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
@@ -45,9 +46,21 @@ export type SyncOptions = {
   pool?: ConnectorPool;
   /** Time limits for connector calls, over the defaults and the connectors' own (connections/calls.ts). */
   callLimits?: Partial<CallLimits>;
+  /** Change feeds (sync/feeds.ts): their debounce and retry, or false for none (tests that count the runs they start themselves). */
+  feeds?: FeedOptions | false;
 };
 
-export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
+export function createSyncDomain(outer: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
+  // Whatever changes a pair says so with pairs/changed or pairs/removed (its handler, a run that
+  // ends or pauses it, a bulk job): the change feeds follow the pairs from those events.
+  let feeds: Feeds | null = null;
+  const ctx: EngineContext = {
+    ...outer,
+    emit: (event, payload) => {
+      outer.emit(event, payload);
+      if (event === 'pairs/changed' || event === 'pairs/removed') feeds?.refresh();
+    },
+  };
   // The engine passes its pool (which it closes last, and which hears of connection changes); a sync domain built alone keeps its own.
   const pool = options.pool ?? createConnectorPool({ open: (id) => connections.open(id), log: ctx.log });
   const deps: RunDeps = {
@@ -107,6 +120,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       linked: state.linkedCount(id),
       intervalSeconds: p.config.schedule.intervalSeconds,
       nextRunAt: p.paused ? null : p.nextRunAt,
+      feed: feeds?.status(id) ?? null,
     };
   }
   const detail = (id: string): PairDetail => {
@@ -116,6 +130,10 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
 
   const runs = createRunManager(ctx, deps, summary, options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {});
   const scheduler = options.passive ? null : createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
+  if (!options.passive && options.feeds !== false) {
+    feeds = createFeeds({ pairs, connections, pool, runs, log: ctx.log, changed: (pairId) => pairs.get(pairId) && outer.emit('pairs/changed', summary(pairId)) }, options.feeds ?? {});
+    feeds.refresh();
+  }
 
   const conflictSummary = (c: ConflictRow): ConflictSummary => ({
     id: c.id,
@@ -150,6 +168,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     'pairs/create': async (args) => {
       const config = await validateAgainstConnections(deps, args.config);
       const p = pairs.create(config);
+      feeds?.refresh();
       ctx.emit('pairs/changed', summary(p.id));
       return detail(p.id);
     },
@@ -160,6 +179,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
         throw new ApiError('invalid-input', 'A pair cannot switch to another app or collection: its links belong to the old one. Create a new pair instead.');
       }
       pairs.updateConfig(pairId, config);
+      feeds?.refresh();
       ctx.emit('pairs/changed', summary(pairId));
       return { pair: detail(pairId), needsFullResync: needsFullResync(before, config) };
     },
@@ -185,6 +205,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       // Paused means no more writes: the run in progress stops too (its cursor stays where it was).
       const current = runs.current(pairId);
       if (current) runs.cancel(current.id);
+      feeds?.refresh();
       const s = summary(pairId);
       ctx.emit('pairs/changed', s);
       return s;
@@ -193,6 +214,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       pairRow(pairId);
       pairs.setPaused(pairId, false, null);
       pairs.setPausedUntil(pairId, null);
+      feeds?.refresh();
       const s = summary(pairId);
       ctx.emit('pairs/changed', s);
       return s;
@@ -273,6 +295,8 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     },
     async close() {
       scheduler?.stop();
+      // Listeners first: a signal arriving now would start a run that is aborted at once.
+      await feeds?.close();
       await bulkJobs.close();
       await runs.close();
       if (!options.pool) await pool.close();

@@ -1,10 +1,14 @@
 /**
  * TEST FIXTURE, not a shipped connector: an in-memory app with a native change feed (a sync token,
  * like CardDAV's) that reports deletes. It exercises the engine's `token` change-detection path,
- * which no shipped connector in this checkout offers yet.
+ * which no shipped connector in this checkout offers yet. In 'capture' mode it reads the same way
+ * and signals each change to its listeners (`listen`), as PostgreSQL's LISTEN does, so the
+ * engine's change feeds (sync/feeds.ts) can be tested without a server.
  */
 import { z } from 'zod';
-import type { AppRecord, ChangeBatch, ChangesOptions, Connector, ConnectorDefinition, Cursor, WriteResult } from '../connectors/types';
+import type { AppRecord, ChangeBatch, ChangeEvent, ChangesOptions, Connector, ConnectorDefinition, Cursor, ListenOptions, WriteResult } from '../connectors/types';
+
+type Feed = { onChange: (event: ChangeEvent) => void; options: ListenOptions };
 
 type Row = { id: string; rev: number; seq: number; fields: Record<string, unknown> };
 
@@ -14,6 +18,14 @@ export class MemoryAppFixture {
   seq = 0;
   nextId = 1;
   readonly fieldNames: string[];
+  /** Listeners now (one per connector that listens). */
+  readonly feeds = new Set<Feed>();
+  /** True: changes are not signalled (a notification lost while a feed was down). */
+  silent = false;
+  /** While set, every `changes` read waits for it (a run held mid-read); `reading` counts reads that started. */
+  gate: Promise<void> | null = null;
+  reading = 0;
+  private collection = 'people';
   constructor(fieldNames: string[]) {
     this.fieldNames = fieldNames;
   }
@@ -23,22 +35,36 @@ export class MemoryAppFixture {
     const old = this.rows.get(key);
     this.rows.set(key, { id: key, rev: (old?.rev ?? 0) + 1, seq: ++this.seq, fields: { ...(old?.fields ?? {}), ...fields } });
     this.tombstones.delete(key);
+    this.signal();
     return key;
   }
   remove(id: string): boolean {
     if (!this.rows.delete(id)) return false;
     this.tombstones.set(id, ++this.seq);
+    this.signal();
     return true;
+  }
+  private signal(): void {
+    if (this.silent) return;
+    for (const f of this.feeds) f.onChange({ collection: this.collection, seq: String(this.seq) });
+  }
+  /** Every feed loses its connection and gets it back (what it would have been told meanwhile is gone). */
+  reconnect(error = 'the connection was reset (test)'): void {
+    for (const f of this.feeds) f.options.onState?.('reconnecting', error);
+    for (const f of this.feeds) f.options.onState?.('listening');
   }
   private record(r: Row): AppRecord {
     return { id: r.id, version: String(r.rev), fields: { ...r.fields } };
   }
   connector(collection = 'people'): Connector {
+    this.collection = collection;
     return {
-      describe: async () => ({ collections: [{ name: collection, fields: this.fieldNames.map((name) => ({ name, type: 'string' as const, nullable: true })), primaryKey: ['id'], changeDetection: ['token', 'hash'] }] }),
+      describe: async () => ({ collections: [{ name: collection, fields: this.fieldNames.map((name) => ({ name, type: 'string' as const, nullable: true })), primaryKey: ['id'], changeDetection: ['token', 'hash', 'capture'] }] }),
       test: async () => undefined,
       changes: async function* (this: MemoryAppFixture, _c: string, cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
-        const since = options.mode === 'token' && cursor ? Number(cursor.value) : 0;
+        this.reading++;
+        if (this.gate) await this.gate;
+        const since = (options.mode === 'token' || options.mode === 'capture') && cursor ? Number(cursor.value) : 0;
         const upserts = [...this.rows.values()].filter((r) => r.seq > since).map((r) => this.record(r));
         const deletes = since === 0 ? [] : [...this.tombstones].filter(([, s]) => s > since).map(([id]) => id);
         yield { upserts, deletes, cursor: { mode: options.mode, value: this.seq }, complete: options.mode === 'hash' };
@@ -57,6 +83,18 @@ export class MemoryAppFixture {
           this.put(op.id, op.fields);
           return { ok: true, id: op.id, version: String(cur.rev + 1) };
         }),
+      listen: (onChange, signal, options = {}) =>
+        new Promise<void>((resolve) => {
+          const feed: Feed = { onChange, options };
+          const end = () => {
+            this.feeds.delete(feed);
+            resolve();
+          };
+          if (signal.aborted) return end();
+          this.feeds.add(feed);
+          signal.addEventListener('abort', end, { once: true });
+          options.onState?.('listening');
+        }),
       close: async () => undefined,
     };
   }
@@ -66,7 +104,7 @@ export class MemoryAppFixture {
       label: 'In-memory app (test fixture)',
       description: 'Test fixture with a sync-token change feed.',
       configSchema: z.object({}),
-      capabilities: { changeDetection: ['token', 'hash'], deletes: 'reported', optimisticWrites: true },
+      capabilities: { changeDetection: ['token', 'hash', 'capture'], realtime: 'notify', deletes: 'reported', optimisticWrites: true },
       create: () => this.connector(),
     };
   }

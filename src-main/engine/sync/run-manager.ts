@@ -5,6 +5,10 @@
  * One exception to joining: a full resync asked for during an incremental run cannot join it
  * (that run has read only the changes), so it is queued and starts as soon as the run ends —
  * unless that run is cancelled, which cancels what was queued behind it too.
+ * A change feed's signal (`request`) never joins either: the run in progress may have read its
+ * side before the change committed. It queues one more incremental run behind the run (or behind
+ * a steward's write-back) the same way — however many signals arrive meanwhile, one run follows,
+ * and a queued full resync covers it.
  * A second exception: "Retry" of failed records (`retry`) never joins a run either. A run reads
  * its own changes and leaves a failed record to its backoff, so a retry that joined it would drop
  * the ids it was asked to force. Retries asked while the pair is busy wait in `retryQueued`
@@ -28,8 +32,11 @@ const EXCLUSIVE_WAIT_MS = 15_000;
 export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number } = {}) {
   const stewardWaitMs = options.stewardWaitMs ?? EXCLUSIVE_WAIT_MS;
   const running = new Map<string, Running>();
-  /** Pairs whose full resync waits for the incremental run in progress. */
-  const fullQueued = new Set<string>();
+  /**
+   * The one run waiting for the pair's run in progress (or its steward) to end: a full resync that
+   * could not join an incremental run, or a feed's incremental run. A full one replaces an incremental one.
+   */
+  const queued = new Map<string, { trigger: RunTrigger; full: boolean }>();
   const retryQueued = new Map<string, QueuedRetry>();
   let closing = false;
   /** Pairs whose conflicts or activity a steward is writing back right now (see `exclusive`). */
@@ -49,7 +56,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     }
     if (current && only) throw new Error('a retry must not join a run (it would drop its ids): use retry()');
     if (current) {
-      if (full && current.run.mode === 'incremental' && !current.controller.signal.aborted) fullQueued.add(pairId);
+      if (full && current.run.mode === 'incremental' && !current.controller.signal.aborted) queued.set(pairId, { trigger, full: true });
       return current; // a trigger during a run joins it
     }
     if (stewarding.has(pairId)) {
@@ -97,14 +104,10 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
           ctx.emit('pairs/changed', summary(pairId));
           if (deps.records.openCounts().open !== before || outcome.counts.conflicts > 0) emitCounts();
         }
-        if (fullQueued.delete(pairId) && outcome.status !== 'cancelled' && !closing) {
-          try {
-            start(pairId, 'full-resync', true);
-          } catch (e) {
-            ctx.log(`the full resync queued behind run ${run.id} did not start`, e);
-          }
-        }
-        // Retries go after a queued full resync (which started just above, so they wait for it too).
+        const next = queued.get(pairId);
+        queued.delete(pairId);
+        if (next && outcome.status !== 'cancelled' && !closing) startQueued(pairId, next, `run ${run.id}`);
+        // Retries go after a queued run (which started just above, so they wait for it too).
         if (!running.has(pairId)) startQueuedRetry(pairId);
         return finished;
       })(),
@@ -112,6 +115,30 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     running.set(pairId, entry);
     ctx.emit('pairs/changed', summary(pairId));
     return entry;
+  }
+
+  function startQueued(pairId: string, next: { trigger: RunTrigger; full: boolean }, behind: string): void {
+    try {
+      launch(pairId, next.trigger, next.full);
+    } catch (e) {
+      ctx.log(`the ${next.full ? 'full resync' : `${next.trigger} run`} queued behind ${behind} did not start`, e);
+    }
+  }
+
+  /**
+   * A change feed signalled a change of the pair: a run now, or — while a run or a steward's
+   * write-back holds the pair — exactly one more after it, however often this is called meanwhile.
+   * Nothing is queued behind a run being cancelled (a pause, a Cancel, a shutdown). Throws what
+   * `start` throws when the pair cannot run now (paused, waiting for a rate limit, deleted).
+   */
+  function request(pairId: string, trigger: RunTrigger): void {
+    const current = running.get(pairId);
+    if (current || stewarding.has(pairId)) {
+      if (closing || current?.controller.signal.aborted) return;
+      if (!queued.has(pairId)) queued.set(pairId, { trigger, full: false });
+      return;
+    }
+    launch(pairId, trigger, false);
   }
 
   /** Starts the retries queued for a pair as one run; everyone who asked hears how it ended. */
@@ -174,11 +201,17 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       return await work;
     } finally {
       stewarding.delete(pairId);
+      const next = queued.get(pairId);
+      if (next && !running.has(pairId) && !closing) {
+        queued.delete(pairId);
+        startQueued(pairId, next, "a steward's write-back");
+      }
     }
   }
 
   return {
     start,
+    request,
     retry,
     exclusive,
     current: (pairId: string): RunSummary | null => running.get(pairId)?.run ?? null,
@@ -192,7 +225,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     cancel(runId: string): boolean {
       for (const [pairId, r] of running) {
         if (r.run.id === runId) {
-          fullQueued.delete(pairId);
+          queued.delete(pairId);
           r.controller.abort(new Error('The run was cancelled.'));
           return true;
         }

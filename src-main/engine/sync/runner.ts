@@ -46,12 +46,14 @@ export function sideMode(connections: ConnectionService, config: PairConfig, sid
 export function unpooledLease(open: () => Connector): ConnectorLease {
   const connector = open();
   let done = false;
+  const retiring = new AbortController();
   const end = () => {
     if (done) return;
     done = true;
+    retiring.abort(new DOMException('The connector was closed.', 'AbortError'));
     void connector.close().catch(() => undefined);
   };
-  return { connector, release: end, discard: end };
+  return { connector, release: end, discard: end, retired: retiring.signal };
 }
 
 /**

@@ -108,6 +108,7 @@ const TRIGGER_LABEL: Record<RunTrigger, string> = {
   cli: 'Command line',
   webhook: 'Webhook',
   retry: 'Retry',
+  feed: 'Change feed',
 };
 
 export function formatDuration(ms: number | null): string {

@@ -32,12 +32,16 @@ export function attentionReason(pair: PairSummary): string | null {
   return parts.length > 0 ? `${parts.join('; ')}.` : null;
 }
 
-/** "Sync now only", or the interval with the next run's time ("every hour · next 10:00"). */
-export function describeSchedule(pair: Pick<PairSummary, 'intervalSeconds' | 'nextRunAt' | 'paused'>): string {
-  if (pair.intervalSeconds === null) return 'Sync now only';
+/**
+ * "Sync now only", or the interval with the next run's time ("every hour · next 10:00"); a pair
+ * with a change feed says first whether it syncs as the app commits ("Live") or is reconnecting.
+ */
+export function describeSchedule(pair: Pick<PairSummary, 'intervalSeconds' | 'nextRunAt' | 'paused'> & Partial<Pick<PairSummary, 'feed'>>): string {
+  const feed = pair.paused || !pair.feed ? null : pair.feed.state === 'listening' ? 'Live' : pair.feed.state === 'starting' ? 'Live feed starting' : `Live feed reconnecting${pair.feed.error ? ` (${pair.feed.error})` : ''}`;
+  if (pair.intervalSeconds === null) return feed ? `${feed} · otherwise Sync now only` : 'Sync now only';
   const every = INTERVALS.find((i) => i.seconds === pair.intervalSeconds)?.label.toLowerCase() ?? `every ${pair.intervalSeconds} s`;
-  if (pair.paused || !pair.nextRunAt) return every;
-  return `${every} · next ${new Date(pair.nextRunAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+  const schedule = pair.paused || !pair.nextRunAt ? every : `${every} · next ${new Date(pair.nextRunAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
+  return feed ? `${feed} · ${schedule}` : schedule;
 }
 
 export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTitle?: boolean }) {

@@ -124,12 +124,17 @@ async function listen(newClient: () => pg.Client, onChange: (event: ChangeEvent)
       await client.end().catch(() => {});
     }
     if (signal.aborted) return;
+    // The wait's abort listener goes with the wait: an outage of many retries must not pile them up on `signal`.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, retryMs);
-      signal.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(timer);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, retryMs);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

@@ -67,20 +67,21 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     return open().connect();
   };
 
-  /** Cancels `client`'s statement on the server when `signal` aborts, and marks the client broken; returns the unwatch. */
+  /** Cancels what runs on `client` once `signal` aborts, and marks the client broken; returns the un-watch. */
   const watch = (client: pg.PoolClient, state: { broken: boolean }, signal?: AbortSignal): (() => void) => {
+    if (!signal) return () => {};
     const onAbort = (): void => {
       state.broken = true;
       void cancel(client);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    return () => signal?.removeEventListener('abort', onAbort);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
   };
 
   /**
    * Runs one statement on `client`; an abort cancels it on the server and marks the client broken.
-   * `watched`: the caller (a lease) already watches `signal` for the client's whole life — a batch
-   * pipelines hundreds of statements on one lease, and one listener each would pile up on the signal.
+   * `watched`: a lease watches its signal once for all its statements — a write batch pipelines
+   * hundreds at once, and a listener each would pile up on the run's one signal.
    */
   const run = async (client: pg.PoolClient, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal, watched = false): Promise<SqlResult> => {
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
@@ -121,6 +122,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     async lease(signal): Promise<SqlLease> {
       const client = await connect(signal);
       const state = { broken: false };
+      // One watch for the lease's life: its statements all run under the same signal.
       const unwatch = watch(client, state, signal);
       return {
         query: async (sql, params = []) => {
