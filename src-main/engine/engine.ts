@@ -20,6 +20,7 @@ import type { CredentialStore } from './credentials/types';
 import { prepareFilesRoot, type FileAccess } from './connections/files-root';
 import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
+import { createPrivacyDomain } from './privacy/handlers';
 import { createSyncDomain } from './sync/handlers';
 import { VERSION } from './version';
 
@@ -116,8 +117,9 @@ export function createEngine(options: EngineOptions) {
   });
   const access = createAccessStore(db, options.access);
   const accessDomain = createAccessDomain(access);
-  domains.push(connections, sync, demo, accessDomain);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers };
+  const privacy = createPrivacyDomain(ctx);
+  domains.push(connections, sync, demo, accessDomain, privacy);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;

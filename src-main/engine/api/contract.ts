@@ -121,6 +121,8 @@ export type Api = {
   'activity/list': Method<{ pairId: string; record?: string; limit?: number }, ActivityEntry[]>;
   /** Writes an overwritten value back (and keeps the value it replaces, so a restore is reversible too). */
   'activity/restore': Method<{ activityId: string }, { restored: true }>;
+  /** The pair's whole activity log as CSV text (formula-like cells neutralised), for the user to save. */
+  'activity/export': Method<{ pairId: string }, { fileName: string; csv: string; rows: number }>;
 
   /** Creates the demo workspace: two local sample apps (SQLite and CSV) with planted conflicts. */
   'demo/create': Method<Empty, { pairId: string }>;

@@ -193,6 +193,7 @@ export const schemas = {
   'failed/retry': z.strictObject({ failedId: id }),
   'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),
   'activity/restore': z.strictObject({ activityId: id }),
+  'activity/export': z.strictObject({ pairId: id }),
   'demo/create': empty,
   'access/tokens/list': empty,
   'access/tokens/create': z.strictObject({ name: z.string().trim().min(1, 'give the token a name').max(80), admin: z.boolean().optional() }),

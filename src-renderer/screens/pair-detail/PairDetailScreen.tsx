@@ -6,6 +6,7 @@ import { BreakableValue, ConfirmDialog, Time } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
 import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
+import { ActivityExportButton } from './ActivityExport';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { ConnectionSettings } from './ConnectionSettings';
@@ -193,6 +194,9 @@ function ActivityTab({ pairId }: { pairId: string }) {
   const [asked, setAsked] = useState<ActivityEntry | null>(null);
   return (
     <>
+      <div className="actions tab-actions">
+        <ActivityExportButton pairId={pairId} />
+      </div>
       <ListTable
         label="Activity"
         items={activity}
