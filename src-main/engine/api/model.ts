@@ -192,7 +192,15 @@ export type PairPreview = {
    * Few means the connection points at another app's data (the links would read as deletes).
    */
   linkedFound?: Record<Side, { found: number; linked: number }>;
+  /** Apps that would receive formula-like values while their "neutralise formulas" setting is off (privacy/formula-risk.ts). */
+  formulas?: FormulaWarning[];
 };
+
+/**
+ * `side`'s app (a file a spreadsheet opens) would receive `count` values that a spreadsheet runs
+ * as formulas; its connection's `setting` (a boolean config key, shown as `settingLabel`) writes them as text.
+ */
+export type FormulaWarning = { side: Side; connectionId: string; setting: string; settingLabel: string; count: number; examples: { key: string; field: string; value: string }[] };
 
 export type ConflictKind = 'field' | 'update-delete' | 'duplicate';
 export type ConflictStatus = 'open' | 'resolved';
@@ -410,6 +418,11 @@ export type ConnectorCapabilities = {
    * write batch). A call past its limit is aborted and fails as 'unavailable'.
    */
   callLimitsMs?: Partial<Record<ConnectorCallKind, number>>;
+  /**
+   * A file a spreadsheet opens: the boolean setting (config key) that writes formula-like values
+   * as text. While it is off, the preview warns when the other app holds such values.
+   */
+  formulaSetting?: string;
 };
 
 /**
