@@ -56,6 +56,10 @@ export type EngineOptions = {
   files?: FileAccess;
   /** Session limits and the clock of the access store (tests inject a clock). */
   access?: AccessOptions;
+  /** Test seam: the clock retention measures age by, and how often (and first when) its background prune runs. */
+  clock?: () => Date;
+  retentionIntervalMs?: number;
+  retentionFirstMs?: number;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
 };
@@ -117,7 +121,12 @@ export function createEngine(options: EngineOptions) {
   });
   const access = createAccessStore(db, options.access);
   const accessDomain = createAccessDomain(access);
-  const privacy = createPrivacyDomain(ctx);
+  const privacy = createPrivacyDomain(ctx, {
+    ...(options.clock ? { now: options.clock } : {}),
+    ...(options.retentionIntervalMs !== undefined ? { retentionIntervalMs: options.retentionIntervalMs } : {}),
+    ...(options.retentionFirstMs !== undefined ? { retentionFirstMs: options.retentionFirstMs } : {}),
+    ...(options.passive ? { passive: true } : {}),
+  });
   domains.push(connections, sync, demo, accessDomain, privacy);
   const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers };
   const dispatch = createDispatcher(handlers, log);

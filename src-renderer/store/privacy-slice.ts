@@ -1,9 +1,16 @@
-import type { FormulaWarning } from '../../src-main/engine/api/model';
+import type { FormulaWarning, PrivacySettings, PruneResult } from '../../src-main/engine/api/model';
+import type { ApiCallError } from '../api/call';
 import type { SliceCreator } from './store';
 
 export type ActivityFile = { fileName: string; csv: string; rows: number };
 
 export type PrivacySlice = {
+  privacy: PrivacySettings | null;
+  privacyError: ApiCallError | null;
+  loadPrivacy(): Promise<void>;
+  /** Saves the retention period; the error (a period out of range) is returned for the form to show. */
+  setRetention(days: number): Promise<ApiCallError | null>;
+  pruneNow(): Promise<PruneResult | null>;
   /** The pair's activity log as a CSV file's name and text (null after a failure, which is shown as a notice). */
   exportActivity(pairId: string): Promise<ActivityFile | null>;
   /**
@@ -13,7 +20,31 @@ export type PrivacySlice = {
   neutraliseFormulas(warning: FormulaWarning): Promise<boolean>;
 };
 
-export const createPrivacySlice: SliceCreator<PrivacySlice> = (_set, get, { call, guard }) => ({
+export const createPrivacySlice: SliceCreator<PrivacySlice> = (set, get, { call, guard }) => ({
+  privacy: null,
+  privacyError: null,
+  async loadPrivacy() {
+    const result = await guard('privacy/settings', () => call('privacy/settings', {}));
+    if (result.ok) set({ privacy: result.value, privacyError: null });
+    else set({ privacyError: result.error });
+  },
+  async setRetention(days) {
+    const result = await guard('privacy/set-retention', () => call('privacy/set-retention', { days }));
+    if (!result.ok) return result.error;
+    set({ privacy: result.value, privacyError: null });
+    get().notify('success', `Activity, runs, resolved conflicts and journal rows are now kept for ${days} ${days === 1 ? 'day' : 'days'}.`);
+    return null;
+  },
+  async pruneNow() {
+    const result = await guard('privacy/prune', () => call('privacy/prune', {}));
+    if (!result.ok) {
+      set({ privacyError: result.error });
+      return null;
+    }
+    const prev = get().privacy;
+    if (prev) set({ privacy: { ...prev, lastPrune: result.value } });
+    return result.value;
+  },
   async exportActivity(pairId) {
     const result = await guard('activity/export', () => call('activity/export', { pairId }));
     if (result.ok) return result.value;

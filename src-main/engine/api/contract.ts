@@ -26,6 +26,8 @@ import type {
   PairDetail,
   PairPreview,
   PairSummary,
+  PrivacySettings,
+  PruneResult,
   Resolution,
   ResolveOutcome,
   RunProgress,
@@ -123,6 +125,12 @@ export type Api = {
   'activity/restore': Method<{ activityId: string }, { restored: true }>;
   /** The pair's whole activity log as CSV text (formula-like cells neutralised), for the user to save. */
   'activity/export': Method<{ pairId: string }, { fileName: string; csv: string; rows: number }>;
+
+  /** Privacy settings: how many days activity, finished runs, resolved conflicts and journal rows are kept; the last prune. */
+  'privacy/settings': Method<Empty, PrivacySettings>;
+  'privacy/set-retention': Method<{ days: number }, PrivacySettings>;
+  /** Prunes what is past the retention period now (the background does it hourly), then vacuums. */
+  'privacy/prune': Method<Empty, PruneResult>;
 
   /** Creates the demo workspace: two local sample apps (SQLite and CSV) with planted conflicts. */
   'demo/create': Method<Empty, { pairId: string }>;

@@ -534,3 +534,7 @@ export type SessionInfo = {
   /** The session of the caller asking. */
   current: boolean;
 };
+
+/** What a prune removed (rows per kind), the age it cut at, and the pages the vacuum gave back. */
+export type PruneResult = { activity: number; runs: number; conflicts: number; journal: number; cutoff: string; freedPages: number };
+export type PrivacySettings = { retentionDays: number; lastPrune: PruneResult | null };

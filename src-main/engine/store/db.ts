@@ -27,6 +27,9 @@ export function openDatabase(dataDir: string, options: { nativeBinding?: string 
   }
   // WAL lets readers (UI queries) run beside a sync's writes; NORMAL is durable at each
   // checkpoint and safe against corruption, which the journal relies on.
+  // Retention frees pages in the background with `incremental_vacuum` (privacy/retention.ts). The
+  // mode can only be chosen before the first table; an older file is converted by retention once.
+  db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
