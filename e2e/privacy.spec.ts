@@ -97,3 +97,51 @@ test('the retention period is set on the About screen, refused out of range, and
   await form.getByRole('button', { name: 'Save' }).click();
   expect((await invoke(app, concord, 'privacy/settings', {})).retentionDays).toBe(30);
 });
+
+test('forgetting a person from the About screen removes them from the activity log and from the database file and WAL', async ({ app, concord }) => {
+  const dbPath = join(concord.workDir, 'shop.sqlite');
+  const csvPath = join(concord.workDir, 'customers.csv');
+  const email = 'dora.forget@example.com';
+  createCustomersDb(dbPath, [
+    { email, name: 'Dora Forget', city: 'Paris' },
+    { email: 'bob@example.com', name: 'Bob Baker', city: 'Berlin' },
+  ]);
+  writeCsv(csvPath, []);
+  const pairId = await createCustomersPair(app, concord, { dbPath, csvPath });
+  await syncAndWait(app, concord, pairId);
+  execDb(dbPath, `UPDATE customers SET city = 'Lyon', updated_at = ${NOW_SQL} WHERE email = ?`, email);
+  await syncAndWait(app, concord, pairId);
+  // She leaves: the shop deletes her, the sync carries the delete to the sheet; Concord still remembers her.
+  execDb(dbPath, 'DELETE FROM customers WHERE email = ?', email);
+  await syncAndWait(app, concord, pairId);
+  const holds = () => ['concord.sqlite', 'concord.sqlite-wal'].filter((f) => {
+    try {
+      return readFileSync(join(concord.dataDir, f)).toString('latin1').toLowerCase().includes(email);
+    } catch {
+      return false;
+    }
+  });
+  expect(holds()).not.toEqual([]);
+
+  await app.reload();
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'About' }).click();
+  const form = app.getByRole('form', { name: 'Forget a person' });
+  await form.getByLabel('Email or other value').fill(email.toUpperCase());
+  await form.getByRole('button', { name: 'Forget…' }).click();
+  const dialog = app.getByRole('dialog', { name: `Forget ${email.toUpperCase()}?` });
+  await expect(dialog).toContainText('This cannot be undone');
+  await app.screenshot({ path: screenshotPath('privacy-forget-confirm') });
+  await dialog.getByRole('button', { name: 'Forget' }).click();
+  await expect(form.getByRole('status')).toContainText('Forgotten: 1 linked record,');
+  await app.screenshot({ path: screenshotPath('privacy-forget-done'), fullPage: true });
+  expect(holds()).toEqual([]);
+
+  const detail = new PairDetailPage(app);
+  await detail.open('Shop ⇄ Sheet');
+  await detail.tab('Activity').click();
+  const activity = detail.table('Activity');
+  await expect(activity).toContainText('(forgotten record)');
+  await expect(activity).toContainText('bob@example.com');
+  await expect(activity).not.toContainText(/dora/i);
+  await app.screenshot({ path: screenshotPath('privacy-forget-activity') });
+});

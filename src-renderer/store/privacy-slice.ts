@@ -1,4 +1,4 @@
-import type { FormulaWarning, PrivacySettings, PruneResult } from '../../src-main/engine/api/model';
+import type { ForgetResult, FormulaWarning, PrivacySettings, PruneResult } from '../../src-main/engine/api/model';
 import type { ApiCallError } from '../api/call';
 import type { SliceCreator } from './store';
 
@@ -11,6 +11,8 @@ export type PrivacySlice = {
   /** Saves the retention period; the error (a period out of range) is returned for the form to show. */
   setRetention(days: number): Promise<ApiCallError | null>;
   pruneNow(): Promise<PruneResult | null>;
+  /** Forgets a person by key (an email); the error (a key too short, a sync running) is returned for the form to show. */
+  forgetPerson(key: string): Promise<{ ok: true; value: ForgetResult } | { ok: false; error: ApiCallError }>;
   /** The pair's activity log as a CSV file's name and text (null after a failure, which is shown as a notice). */
   exportActivity(pairId: string): Promise<ActivityFile | null>;
   /**
@@ -50,6 +52,15 @@ export const createPrivacySlice: SliceCreator<PrivacySlice> = (set, get, { call,
     if (result.ok) return result.value;
     get().notify('error', `The activity log could not be exported: ${result.error.message}`);
     return null;
+  },
+  async forgetPerson(key) {
+    const result = await guard('privacy/forget', () => call('privacy/forget', { key }));
+    if (result.ok) {
+      // Lists loaded before (activity, conflicts, failed records) may show what was just forgotten.
+      set({ extras: {} });
+      void get().loadPairs();
+    }
+    return result;
   },
   async neutraliseFormulas({ side, connectionId, setting, settingLabel }) {
     const current = await guard('connections/list', () => call('connections/list', {}));

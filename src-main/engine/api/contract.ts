@@ -21,6 +21,7 @@ import type {
   ConnectionSummary,
   ConnectorInfo,
   FailedRecord,
+  ForgetResult,
   LeftOutCollection,
   PairConfig,
   PairDetail,
@@ -131,6 +132,13 @@ export type Api = {
   'privacy/set-retention': Method<{ days: number }, PrivacySettings>;
   /** Prunes what is past the retention period now (the background does it hourly), then vacuums. */
   'privacy/prune': Method<Empty, PruneResult>;
+  /**
+   * Removes every value equal to `key` (an email; trimmed, any case) from Concord's state: link
+   * bases, journal, activity, conflicts, failed records, run errors. Each pair that held one gets
+   * an activity entry saying a record was forgotten, without what it held. Refused while a pair
+   * holding it is running.
+   */
+  'privacy/forget': Method<{ key: string }, ForgetResult>;
 
   /** Creates the demo workspace: two local sample apps (SQLite and CSV) with planted conflicts. */
   'demo/create': Method<Empty, { pairId: string }>;

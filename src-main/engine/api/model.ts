@@ -333,7 +333,8 @@ export type ActivityEntry = {
   runId: string | null;
   record: string;
   side: Side;
-  action: 'created' | 'updated' | 'deleted' | 'conflict' | 'resolved' | 'restored' | 'linked';
+  /** `forgotten`: a person's values were removed on request (privacy/forget.ts); the entry holds none of them. */
+  action: 'created' | 'updated' | 'deleted' | 'conflict' | 'resolved' | 'restored' | 'linked' | 'forgotten';
   field: string | null;
   /** The value overwritten (kept so it can be restored), and the value written. */
   before: CanonicalValue | undefined;
@@ -538,3 +539,5 @@ export type SessionInfo = {
 /** What a prune removed (rows per kind), the age it cut at, and the pages the vacuum gave back. */
 export type PruneResult = { activity: number; runs: number; conflicts: number; journal: number; cutoff: string; freedPages: number };
 export type PrivacySettings = { retentionDays: number; lastPrune: PruneResult | null };
+/** What forgetting a person removed: rows per kind, run errors the key was cut out of, and whether the WAL was emptied after. */
+export type ForgetResult = { pairs: number; links: number; activity: number; conflicts: number; failed: number; journal: number; runErrors: number; walCleared: boolean };

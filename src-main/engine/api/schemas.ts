@@ -197,6 +197,7 @@ export const schemas = {
   'privacy/settings': empty,
   'privacy/set-retention': z.strictObject({ days: z.number().int().min(1, 'Keep records for at least 1 day.').max(36_500, 'Keep records for at most 36,500 days (100 years).') }),
   'privacy/prune': empty,
+  'privacy/forget': z.strictObject({ key: z.string().trim().min(3, 'give the value that identifies the person, e.g. their email address').max(500) }),
   'demo/create': empty,
   'access/tokens/list': empty,
   'access/tokens/create': z.strictObject({ name: z.string().trim().min(1, 'give the token a name').max(80), admin: z.boolean().optional() }),

@@ -6,10 +6,11 @@
 import type { Handler } from '../api/dispatch';
 import type { Domain, EngineContext } from '../context';
 import { exportActivity } from './activity-export';
+import { forgetPerson } from './forget';
 import { prune, startRetention, type PruneResult } from './retention';
 import { retentionDays, setRetentionDays } from './settings';
 
-export type PrivacyMethods = 'activity/export' | 'privacy/settings' | 'privacy/set-retention' | 'privacy/prune';
+export type PrivacyMethods = 'activity/export' | 'privacy/settings' | 'privacy/set-retention' | 'privacy/prune' | 'privacy/forget';
 export type PrivacyHandlers = { [M in PrivacyMethods]: Handler<M> };
 
 export type PrivacyOptions = {
@@ -21,6 +22,11 @@ export type PrivacyOptions = {
   /** No background work (a read-only CLI engine). */
   passive?: boolean;
 };
+
+function openConflicts(ctx: EngineContext): { open: number; byPair: Record<string, number> } {
+  const rows = ctx.db.prepare("SELECT pair_id, count(*) AS n FROM conflicts WHERE status = 'open' GROUP BY pair_id").all() as { pair_id: string; n: number }[];
+  return { open: rows.reduce((sum, r) => sum + r.n, 0), byPair: Object.fromEntries(rows.map((r) => [r.pair_id, r.n])) };
+}
 
 export function createPrivacyDomain(ctx: EngineContext, options: PrivacyOptions = {}): Domain<PrivacyHandlers> {
   const now = options.now ?? (() => new Date());
@@ -39,6 +45,12 @@ export function createPrivacyDomain(ctx: EngineContext, options: PrivacyOptions 
       'privacy/prune': async () => {
         lastPrune = await prune(ctx.db, now());
         return lastPrune;
+      },
+      'privacy/forget': ({ key }) => {
+        const result = forgetPerson(ctx.db, key, () => now().toISOString());
+        // The inbox's counts and the pairs' cards change when conflicts and failed records go.
+        ctx.emit('conflicts/changed', openConflicts(ctx));
+        return result;
       },
     },
     close: () => background?.stop(),

@@ -209,7 +209,7 @@ function ActivityTab({ pairId }: { pairId: string }) {
           </td>
             <td>{a.record}</td>
             <td>
-              {a.action} in {sideName(a.side)}
+              {a.action === 'forgotten' ? 'forgotten' : `${a.action} in ${sideName(a.side)}`}
               {a.field ? ` · ${a.field}` : ''}
               <div className="muted">{a.reason}</div>
             </td>
