@@ -21,6 +21,7 @@ import { prepareFilesRoot, type FileAccess } from './connections/files-root';
 import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
 import type { FeedOptions } from './sync/feeds';
+import { createPrivacyDomain } from './privacy/handlers';
 import { createSyncDomain } from './sync/handlers';
 import { VERSION } from './version';
 
@@ -56,6 +57,10 @@ export type EngineOptions = {
   files?: FileAccess;
   /** Session limits and the clock of the access store (tests inject a clock). */
   access?: AccessOptions;
+  /** Test seam: the clock retention measures age by, and how often (and first when) its background prune runs. */
+  clock?: () => Date;
+  retentionIntervalMs?: number;
+  retentionFirstMs?: number;
   /** Looks without running anything: no scheduler, no clean-up of another engine's runs (read-only CLI commands). */
   passive?: boolean;
   /**
@@ -124,8 +129,14 @@ export function createEngine(options: EngineOptions) {
   });
   const access = createAccessStore(db, options.access);
   const accessDomain = createAccessDomain(access);
-  domains.push(connections, sync, demo, accessDomain);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers };
+  const privacy = createPrivacyDomain(ctx, {
+    ...(options.clock ? { now: options.clock } : {}),
+    ...(options.retentionIntervalMs !== undefined ? { retentionIntervalMs: options.retentionIntervalMs } : {}),
+    ...(options.retentionFirstMs !== undefined ? { retentionFirstMs: options.retentionFirstMs } : {}),
+    ...(options.passive ? { passive: true } : {}),
+  });
+  domains.push(connections, sync, demo, accessDomain, privacy);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;

@@ -4,9 +4,10 @@ import { createCall, toCallError, type ApiCallError, type Call } from '../api/ca
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createConflictsSlice, type ConflictsSlice } from './conflicts-slice';
 import { createPairsSlice, type PairsSlice } from './pairs-slice';
+import { createPrivacySlice, type PrivacySlice } from './privacy-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice;
+export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice;
 export type ConcordStore = StoreApi<ConcordState>;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiCallError };
@@ -42,6 +43,7 @@ export function createConcordStore(bridge: ConcordBridge): ConcordStore {
       ...createPairsSlice(set, get, tools),
       ...createConflictsSlice(set, get, tools),
       ...createWizardSlice(set, get, tools),
+      ...createPrivacySlice(set, get, tools),
     };
   });
 }

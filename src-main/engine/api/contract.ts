@@ -21,11 +21,14 @@ import type {
   ConnectionSummary,
   ConnectorInfo,
   FailedRecord,
+  ForgetResult,
   LeftOutCollection,
   PairConfig,
   PairDetail,
   PairPreview,
   PairSummary,
+  PrivacySettings,
+  PruneResult,
   Resolution,
   ResolveOutcome,
   RunProgress,
@@ -121,6 +124,21 @@ export type Api = {
   'activity/list': Method<{ pairId: string; record?: string; limit?: number }, ActivityEntry[]>;
   /** Writes an overwritten value back (and keeps the value it replaces, so a restore is reversible too). */
   'activity/restore': Method<{ activityId: string }, { restored: true }>;
+  /** The pair's whole activity log as CSV text (formula-like cells neutralised), for the user to save. */
+  'activity/export': Method<{ pairId: string }, { fileName: string; csv: string; rows: number }>;
+
+  /** Privacy settings: how many days activity, finished runs, resolved conflicts and journal rows are kept; the last prune. */
+  'privacy/settings': Method<Empty, PrivacySettings>;
+  'privacy/set-retention': Method<{ days: number }, PrivacySettings>;
+  /** Prunes what is past the retention period now (the background does it hourly), then vacuums. */
+  'privacy/prune': Method<Empty, PruneResult>;
+  /**
+   * Removes every value equal to `key` (an email; trimmed, any case) from Concord's state: link
+   * bases, journal, activity, conflicts, failed records, run errors. Each pair that held one gets
+   * an activity entry saying a record was forgotten, without what it held. Refused while a pair
+   * holding it is running.
+   */
+  'privacy/forget': Method<{ key: string }, ForgetResult>;
 
   /** Creates the demo workspace: two local sample apps (SQLite and CSV) with planted conflicts. */
   'demo/create': Method<Empty, { pairId: string }>;

@@ -201,7 +201,15 @@ export type PairPreview = {
    * Few means the connection points at another app's data (the links would read as deletes).
    */
   linkedFound?: Record<Side, { found: number; linked: number }>;
+  /** Apps that would receive formula-like values while their "neutralise formulas" setting is off (privacy/formula-risk.ts). */
+  formulas?: FormulaWarning[];
 };
+
+/**
+ * `side`'s app (a file a spreadsheet opens) would receive `count` values that a spreadsheet runs
+ * as formulas; its connection's `setting` (a boolean config key, shown as `settingLabel`) writes them as text.
+ */
+export type FormulaWarning = { side: Side; connectionId: string; setting: string; settingLabel: string; count: number; examples: { key: string; field: string; value: string }[] };
 
 export type ConflictKind = 'field' | 'update-delete' | 'duplicate';
 export type ConflictStatus = 'open' | 'resolved';
@@ -334,7 +342,8 @@ export type ActivityEntry = {
   runId: string | null;
   record: string;
   side: Side;
-  action: 'created' | 'updated' | 'deleted' | 'conflict' | 'resolved' | 'restored' | 'linked';
+  /** `forgotten`: a person's values were removed on request (privacy/forget.ts); the entry holds none of them. */
+  action: 'created' | 'updated' | 'deleted' | 'conflict' | 'resolved' | 'restored' | 'linked' | 'forgotten';
   field: string | null;
   /** The value overwritten (kept so it can be restored), and the value written. */
   before: CanonicalValue | undefined;
@@ -420,6 +429,11 @@ export type ConnectorCapabilities = {
    * write batch). A call past its limit is aborted and fails as 'unavailable'.
    */
   callLimitsMs?: Partial<Record<ConnectorCallKind, number>>;
+  /**
+   * A file a spreadsheet opens: the boolean setting (config key) that writes formula-like values
+   * as text. While it is off, the preview warns when the other app holds such values.
+   */
+  formulaSetting?: string;
 };
 
 /**
@@ -531,3 +545,9 @@ export type SessionInfo = {
   /** The session of the caller asking. */
   current: boolean;
 };
+
+/** What a prune removed (rows per kind), the age it cut at, and the pages the vacuum gave back. */
+export type PruneResult = { activity: number; runs: number; conflicts: number; journal: number; cutoff: string; freedPages: number };
+export type PrivacySettings = { retentionDays: number; lastPrune: PruneResult | null };
+/** What forgetting a person removed: rows per kind, run errors the key was cut out of, and whether the WAL was emptied after. */
+export type ForgetResult = { pairs: number; links: number; activity: number; conflicts: number; failed: number; journal: number; runErrors: number; walCleared: boolean };

@@ -65,7 +65,7 @@ describe('config schemas: the form is derived from the schema', () => {
     const forms = Object.fromEntries(connectorDefinitions.map((d) => [d.kind, connectorInfo(d).configFields.map((f) => `${f.key}:${f.kind}${f.required ? '!' : ''}`)]));
     expect(forms).toEqual({
       'sqlite-table': ['path:path!', 'updatedAtColumn:text', 'flagColumn:text', 'timeZone:text', 'busyTimeoutMs:number'],
-      'csv-file': ['path:path!', 'idColumn:text', 'delimiter:select', 'encoding:select'],
+      'csv-file': ['path:path!', 'idColumn:text', 'delimiter:select', 'encoding:select', 'neutraliseFormulas:boolean'],
       postgres: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
       mysql: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
     });

@@ -27,7 +27,13 @@ export function openDatabase(dataDir: string, options: { nativeBinding?: string 
   }
   // WAL lets readers (UI queries) run beside a sync's writes; NORMAL is durable at each
   // checkpoint and safe against corruption, which the journal relies on.
+  // Retention frees pages in the background with `incremental_vacuum` (privacy/retention.ts). The
+  // mode can only be chosen before the first table; an older file is converted by retention once.
+  db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
+  // Deleted content is overwritten with zeros, not left in free pages: a forgotten person's values
+  // (privacy/forget.ts) and pruned history do not stay readable in the file.
+  db.pragma('secure_delete = ON');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

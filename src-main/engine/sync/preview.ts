@@ -7,6 +7,7 @@ import type { PairConfig, PairPreview, PreviewExample, Side } from '../api/model
 import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
 import { describeKey, linkedCandidates, matchKey, planMatches } from '../core/matching';
+import { formulaWarnings } from '../privacy/formula-risk';
 import { openSides, type RunDeps } from './runner';
 
 const EXAMPLES = 5;
@@ -54,7 +55,9 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       const r = canon.right.get(rightId) ?? {};
       return config.fields.some((f) => !canonicalEqual(l[f.name] ?? null, r[f.name] ?? null));
     });
+    const formulas = formulaWarnings(deps.connections, config, { left: [...canon.left.values(), ...linkedCanon.left.values()], right: [...canon.right.values(), ...linkedCanon.right.values()] });
     return {
+      ...(formulas.length > 0 ? { formulas } : {}),
       leftTotal: totals.left,
       rightTotal: totals.right,
       matched: plan.links.length,

@@ -3,6 +3,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { formatTime } from '../../components/widgets';
 import { desktopAlertState, type DesktopAlertState } from '../../store/failure-alerts';
 import { useConcord } from '../../store/react';
+import { PrivacySettings } from './PrivacySettings';
 
 export function AboutScreen() {
   const info = useConcord((s) => s.info);
@@ -43,6 +44,8 @@ export function AboutScreen() {
         Settings tab.
       </p>
       <DesktopAlertsSetting />
+      <h2>Privacy</h2>
+      <PrivacySettings />
     </section>
   );
 }

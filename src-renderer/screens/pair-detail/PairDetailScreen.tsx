@@ -6,6 +6,7 @@ import { BreakableValue, ConfirmDialog, Time } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
 import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
+import { ActivityExportButton } from './ActivityExport';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { ConnectionSettings } from './ConnectionSettings';
@@ -194,6 +195,9 @@ function ActivityTab({ pairId }: { pairId: string }) {
   const [asked, setAsked] = useState<ActivityEntry | null>(null);
   return (
     <>
+      <div className="actions tab-actions">
+        <ActivityExportButton pairId={pairId} />
+      </div>
       <ListTable
         label="Activity"
         items={activity}
@@ -206,7 +210,7 @@ function ActivityTab({ pairId }: { pairId: string }) {
           </td>
             <td>{a.record}</td>
             <td>
-              {a.action} in {sideName(a.side)}
+              {a.action === 'forgotten' ? 'forgotten' : `${a.action} in ${sideName(a.side)}`}
               {a.field ? ` · ${a.field}` : ''}
               <div className="muted">{a.reason}</div>
             </td>

@@ -3,6 +3,7 @@ import { formatValue } from '../../components/widgets';
 import { useBusy } from '../../components/use-busy';
 import { plural } from '../../components/plural';
 import { useConcord } from '../../store/react';
+import { FormulaWarnings } from './FormulaWarnings';
 import { sideLabel } from './mapping-model';
 
 type ExampleRow = { label: string; values: Record<string, CanonicalValue> };
@@ -143,6 +144,7 @@ export function MatchStep() {
               </p>
             </div>
           )}
+          <FormulaWarnings warnings={preview.formulas} />
           <Examples title="Matched" items={preview.examples.matched} fields={fieldNames} />
           <Examples title="To create in A" items={preview.examples.createOnLeft} fields={fieldNames} />
           <Examples title="To create in B" items={preview.examples.createOnRight} fields={fieldNames} />

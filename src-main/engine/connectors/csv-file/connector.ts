@@ -11,11 +11,12 @@ import { throwIfAborted, type CallOptions, type ChangeBatch, type ChangesOptions
 import { ConnectorError, errorMessage } from '../errors';
 import { FileChanged, identityOf, replaceFile, type FileIdentity } from './atomic-write';
 import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
-import { createdId, GENERATED_ID_COLUMN, identify, storeIds, toRecord, type Entry } from './row-ids';
+import { neutralise, unneutralise } from './formulas';
+import { createdId, GENERATED_ID_COLUMN, identify, storeIds, toRecord as rawRecord, type Entry } from './row-ids';
 
 export { GENERATED_ID_COLUMN } from './row-ids';
 
-export type CsvFileConfig = { path: string; idColumn?: string; delimiter?: CsvFormat['delimiter']; encoding?: CsvEncoding };
+export type CsvFileConfig = { path: string; idColumn?: string; delimiter?: CsvFormat['delimiter']; encoding?: CsvEncoding; neutraliseFormulas?: boolean };
 
 type Loaded = { doc: CsvDocument; stamp: FileIdentity; entries: Entry[] };
 /** A write batch's rows by id (updated as its ops apply) and the rows its deletes remove. */
@@ -37,6 +38,20 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
   const collection = basename(path);
   const idColumn = config.idColumn;
   const keyColumn = idColumn ?? GENERATED_ID_COLUMN;
+  const formulas = config.neutraliseFormulas === true;
+  /**
+   * A row as the engine sees it. With formulas neutralised, cells read without the apostrophe
+   * Concord wrote (formulas.ts); the version stays the hash of the cells as the file holds them.
+   */
+  const toRecord = (doc: CsvDocument, e: Entry, id: string | undefined) => {
+    const rec = rawRecord(doc, e, id);
+    if (!formulas) return rec;
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rec.fields)) fields[k] = k === keyColumn || typeof v !== 'string' ? v : unneutralise(v);
+    return { ...rec, fields };
+  };
+  /** A mapped value as its cell holds it (the id column is never altered). */
+  const cell = (column: string, v: unknown): string => (formulas && column !== keyColumn ? neutralise(text(v)) : text(v));
 
   const checkCollection = (name: string) => {
     if (name !== collection) throw new ConnectorError('not-found', `This connection has one collection, "${collection}", not "${name}".`);
@@ -179,7 +194,7 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     const col = header.indexOf(keyColumn);
 
     if (op.op === 'create') {
-      const values = header.map((h) => text(op.fields[h]));
+      const values = header.map((h) => cell(h, op.fields[h]));
       const id = (idColumn ? values[col] : text(op.fields[GENERATED_ID_COLUMN])) || createdId(op.key);
       if (col >= 0) values[col] = id;
       const entry: Entry = { id, rec: { values, source: null, after: Buffer.alloc(0) } };
@@ -206,7 +221,7 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     }
     const old = entry.rec.values;
     // Concord's own concord_id is never rewritten by a mapped field; a configured id column may be.
-    const values = [...header.map((h, i) => (h in op.fields && h !== GENERATED_ID_COLUMN ? text(op.fields[h]) : (old[i] ?? ''))), ...old.slice(header.length)];
+    const values = [...header.map((h, i) => (h in op.fields && h !== GENERATED_ID_COLUMN ? cell(h, op.fields[h]) : (old[i] ?? ''))), ...old.slice(header.length)];
     const id = idColumn ? (values[col] ?? '') : entry.id;
     if (id === '') return fail('invalid', `Row "${op.id}" of ${path} would have an empty id column "${keyColumn}" — give it a value.`);
     if (id !== entry.id && byId.has(id)) return fail('invalid', `${path} already has a row with id "${id}".`);

@@ -15,6 +15,11 @@ export const csvFileConfig = z.object({
   }).optional(),
   delimiter: field(z.enum(['comma', 'semicolon', 'tab', 'pipe']), { label: 'Delimiter', placeholder: 'Detect from the header', help: 'Detected from the header when empty.' }).optional(),
   encoding: field(z.enum(['utf-8', 'latin1', 'windows-1252']), { label: 'Encoding', placeholder: 'Detect', help: 'Detected when empty (UTF-8, else windows-1252).' }).optional(),
+  // Off by default: it changes what the file holds (the synced value itself is read back unchanged).
+  neutraliseFormulas: field(z.boolean(), {
+    label: 'Neutralise formulas',
+    help: 'Values that a spreadsheet would run as a formula (starting with =, +, -, @) are written with a leading apostrophe, so they show as text. Concord reads them back without it. Turned off later, the apostrophes already written read as part of the values.',
+  }).optional(),
 });
 
 export const csvFileDefinition = defineConnector({
@@ -24,6 +29,6 @@ export const csvFileDefinition = defineConnector({
   configSchema: csvFileConfig,
   // Every write call reads, rewrites and fsyncs the whole file: 100 rows a call made 60,000 updates
   // take 95 s (600 rewrites of a 3 MB file); 10,000 a call takes them in a few seconds.
-  capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 10_000, idempotentCreates: true },
+  capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 10_000, idempotentCreates: true, formulaSetting: 'neutraliseFormulas' },
   create: ({ config: { delimiter, ...rest } }) => createCsvFileConnector({ ...rest, ...(delimiter ? { delimiter: DELIMITERS[delimiter] } : {}) }),
 });
