@@ -191,6 +191,18 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     expect(await my.sql(db, 'SELECT COUNT(*) AS n FROM concord_changes_contacts')).toEqual([{ n: '1' }]);
   });
 
+  it('pages in number order: a page that spans sequence numbers of different lengths (9 → 10) skips none of them', async () => {
+    const db = await my.database(['CREATE TABLE contacts (id INT PRIMARY KEY, name VARCHAR(100))', `INSERT INTO contacts (id, name) VALUES ${Array.from({ length: 60 }, (_, i) => `(${i + 1}, 'P${i + 1}')`).join(', ')}`]);
+    const c = my.connector(db);
+    await installed(c);
+    const first = await read(c, null);
+    // Sequence numbers 1..60, one per row. Ordered as text, a page of 50 would end at "54" and leave 6..9 behind it.
+    await my.sql(db, `UPDATE contacts SET name = CONCAT(name, ' edited') ORDER BY id`);
+    const next = await read(c, first.cursor, { batchSize: 50 });
+    expect(next.ids.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(next.upserts.every((u) => String(u.fields.name).endsWith(' edited'))).toBe(true);
+  });
+
   it('keys of every kind: a deleted row is reported with the same id a read gave it (compound, TIMESTAMP, binary, big unsigned, a change of case only)', async () => {
     const db = await my.database([
       'CREATE TABLE contacts (at TIMESTAMP(3) NOT NULL, code VARBINARY(8) NOT NULL, big BIGINT UNSIGNED NOT NULL, name VARCHAR(20) NOT NULL, v TEXT, PRIMARY KEY (at, code, big, name))',
