@@ -78,6 +78,9 @@ function configFile(dir: string, port: number, tls: { cert: string; key: string 
     `datadir=${join(dir, 'data')}`,
     `socket=${join(dir, 'mysqld.sock')}`,
     `pid-file=${join(dir, 'mysqld.pid')}`,
+    // Its temporary tables in its own folder: in the shared /tmp, another process's clean-up can
+    // delete one mid-query ("Error on delete of '/tmp/#sql-temptable-…'").
+    `tmpdir=${dir}`,
     `log-error=${join(dir, 'error.log')}`,
     `port=${port}`,
     'bind-address=127.0.0.1',

@@ -165,7 +165,9 @@ export async function* captureChanges(d: SqlDialect, t: SqlTable, q: Query, curs
 
   const holeSql = stored.holes.map(() => ' OR seq BETWEEN ? AND ?').join('');
   const holeArgs = stored.holes.flatMap((h) => [seqParam(h.from), seqParam(h.to)]);
-  const pageSql = `SELECT CAST(seq AS CHAR) AS seq, \`key\` FROM ${n.changes} WHERE seq > ? AND seq <= ? AND (seq > ?${holeSql}) ORDER BY seq LIMIT ?`;
+  // The text of seq under another name: MySQL's ORDER BY takes a select alias first, and ordered as
+  // text a page would end at "54" with 6..9 after it, skipped for ever by the next page's `seq > 54`.
+  const pageSql = `SELECT CAST(seq AS CHAR) AS seq_text, \`key\` FROM ${n.changes} WHERE seq > ? AND seq <= ? AND (seq > ?${holeSql}) ORDER BY seq LIMIT ?`;
   const keyCount = t.primaryKey.length;
   let position = stored;
   let after = lowWater(stored);
@@ -173,7 +175,7 @@ export async function* captureChanges(d: SqlDialect, t: SqlTable, q: Query, curs
     checkAbort(signal);
     const rows = await q(pageSql, [seqParam(after), seqParam(top), seqParam(stored.high), ...holeArgs, limit]);
     const last = rows.length < limit;
-    const seqs = rows.map((r) => BigInt(String(r.seq)));
+    const seqs = rows.map((r) => BigInt(String(r.seq_text)));
     const pageMax = seqs.at(-1) ?? after;
     position = advance(position, seqs, last ? top : pageMax, now);
     if (last) position = await dropDead(q, n.changes, position, now, graceMs);

@@ -8,6 +8,14 @@
  * of case only counts, whatever the collation says) records a delete of the old key and an update
  * of the new. There is no NOTIFY in MySQL: the feed polls the change table (capture.ts).
  *
+ * Concord's own writes are not recorded: its sessions set `@concord_writer = 1` (dialect.ts), and
+ * each trigger records only when that variable is unset (a user variable is the session's own:
+ * the app's connections never have it). The engine knows what it wrote already (a write returns
+ * the row's version, which becomes the link's), so reading it back would only cost a read — 100k
+ * of them after a first sync — and with the polled feed an echo run per run. An app's later edit
+ * of the same row is its own session's and recorded as usual. The consequence: a table's capture
+ * serves one Concord, whose writes it leaves out (already so: each read prunes what it consumed).
+ *
  * The triggers run as their definer (the connecting user, MySQL's default), so the app's own
  * users write the table as before and need no privilege on Concord's change table. If that user
  * is later dropped, MySQL refuses every write to the table ("the user specified as a definer does
@@ -36,6 +44,9 @@ const MAX_IDENT = 64;
 export const CHANGES_PREFIX = 'concord_changes_';
 /** The start of the change table's comment: how Concord knows a table of that name is its own. */
 export const COMMENT_HEAD = 'Concord capture mode:';
+
+/** The session variable that marks a connection as Concord's (set on every connection by dialect.ts). */
+export const WRITER_VARIABLE = '@concord_writer';
 
 export type TriggerOp = 'ins' | 'upd' | 'del';
 export const TRIGGER_OPS: readonly TriggerOp[] = ['ins', 'upd', 'del'];
@@ -113,12 +124,15 @@ const keyJson = (t: SqlTable, row: 'OLD' | 'NEW'): string => `JSON_ARRAY(${t.pri
 /** Whether the update kept the key, byte for byte. */
 const sameKey = (t: SqlTable): string => t.primaryKey.map((k) => `CAST(OLD.${quoteIdent(k)} AS BINARY) <=> CAST(NEW.${quoteIdent(k)} AS BINARY)`).join(' AND ');
 
+/** A trigger body that runs `lines` only for a session that is not Concord's. */
+const notConcord = (lines: string[]): string[] => ['BEGIN', `  IF ${WRITER_VARIABLE} IS NULL THEN`, ...lines.map((l) => `    ${l}`), '  END IF;', 'END'];
+
 /** The install statements, in order: the change table first, so a trigger never writes into nothing. */
 export function installStatements(t: SqlTable): string[] {
   const n = captureNames(t);
   const on = (op: TriggerOp, event: string) => `CREATE TRIGGER ${quoteIdent(n.database)}.${quoteIdent(n.triggers[op])} AFTER ${event} ON ${t.ref} FOR EACH ROW`;
   const record = (op: 'I' | 'U' | 'D', row: 'OLD' | 'NEW') => `INSERT INTO ${n.changes} (op, \`key\`) VALUES ('${op}', ${keyJson(t, row)})`;
-  const comment = `${COMMENT_HEAD} changes to ${n.table}. Remove capture from Concord (the pair's settings), which drops this table and its three triggers; until then the triggers run as the user who installed them, who must not be dropped.`;
+  const comment = `${COMMENT_HEAD} changes to ${n.table} (not Concord's own writes). Remove capture from Concord (the pair's settings), which drops this table and its three triggers; until then the triggers run as the user who installed them, who must not be dropped.`;
   return [
     [
       `CREATE TABLE ${n.changes} (`,
@@ -128,9 +142,9 @@ export function installStatements(t: SqlTable): string[] {
       '  at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)',
       `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT=${literal(comment)}`,
     ].join('\n'),
-    `${on('ins', 'INSERT')}\n  ${record('I', 'NEW')}`,
-    [`${on('upd', 'UPDATE')}`, 'BEGIN', `  IF NOT (${sameKey(t)}) THEN`, `    ${record('D', 'OLD')};`, '  END IF;', `  ${record('U', 'NEW')};`, 'END'].join('\n'),
-    `${on('del', 'DELETE')}\n  ${record('D', 'OLD')}`,
+    [on('ins', 'INSERT'), ...notConcord([`${record('I', 'NEW')};`])].join('\n'),
+    [on('upd', 'UPDATE'), ...notConcord([`IF NOT (${sameKey(t)}) THEN`, `  ${record('D', 'OLD')};`, 'END IF;', `${record('U', 'NEW')};`])].join('\n'),
+    [on('del', 'DELETE'), ...notConcord([`${record('D', 'OLD')};`])].join('\n'),
   ];
 }
 

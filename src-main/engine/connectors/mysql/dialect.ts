@@ -6,6 +6,9 @@
  * Every connection is prepared once before its first statement: time_zone '+00:00' (TIMESTAMP
  * values and the server's now read in UTC), strict mode for all tables (a value that does not fit
  * is refused, never truncated), and backslash escapes on (the driver quotes values with them).
+ * The session is also marked as Concord's (`@concord_writer = 1`, a user variable: the session's
+ * own, never an app's): capture's triggers record nothing for it (capture-sql.ts), so Concord's
+ * own writes are never read back nor signalled by the polled feed.
  * Values come as the server's text where a JS number or Date would lose something (`values.ts`).
  *
  * Versions: MySQL has no xmin, so a row's version is a hash computed in SQL — MD5 over each
@@ -26,6 +29,7 @@
 import mysql from 'mysql2/promise';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
 import { createMyCapture } from './capture';
+import { WRITER_VARIABLE } from './capture-sql';
 import { discoverMy, quoteIdent } from './discover';
 import { isLostConnection, myConnectorError, myOpFailure, type MyTarget } from './errors';
 import { fromMy, fractionDigits, keyToMy, kindOf, toMy } from './values';
@@ -35,7 +39,8 @@ export type MyConnection = { host: string; port: number; database: string; user:
 const ISO = `'%Y-%m-%dT%H:%i:%s.%fZ'`;
 /** Makes a connection's session what the dialect's SQL assumes (see the file's comment). */
 const SESSION_SQL = `SET SESSION time_zone = '+00:00',
-  SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ',STRICT_ALL_TABLES,'), ',NO_BACKSLASH_ESCAPES,', ','))`;
+  SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ',STRICT_ALL_TABLES,'), ',NO_BACKSLASH_ESCAPES,', ',')),
+  ${WRITER_VARIABLE} = 1`;
 /** Whether the server's own zone (the zone apps' sessions write DATETIME in) is UTC. */
 const ZONE_SQL = `SELECT @@GLOBAL.time_zone IN ('+00:00', 'UTC', 'GMT', 'Etc/UTC', 'Z')
   OR (@@GLOBAL.time_zone = 'SYSTEM' AND @@system_time_zone IN ('UTC', 'GMT', 'Etc/UTC', 'Coordinated Universal Time')) AS utc`;

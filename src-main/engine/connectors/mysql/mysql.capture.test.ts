@@ -71,7 +71,9 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     expect(plan?.installSql).toContain(`CREATE TABLE \`${db}\`.\`concord_changes_contacts\` (\n  seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,`);
     expect(plan?.installSql).toContain(`DELIMITER //\nCREATE TRIGGER \`${db}\`.\`concord_ins_contacts\` AFTER INSERT ON \`${db}\`.\`contacts\` FOR EACH ROW`);
     expect(plan?.installSql).toContain(`IF NOT (CAST(OLD.\`id\` AS BINARY) <=> CAST(NEW.\`id\` AS BINARY)) THEN`);
-    expect(plan?.installSql).toContain(`AFTER DELETE ON \`${db}\`.\`contacts\` FOR EACH ROW\n  INSERT INTO \`${db}\`.\`concord_changes_contacts\` (op, \`key\`) VALUES ('D', JSON_ARRAY(CAST(OLD.\`id\` AS CHAR))) //\nDELIMITER ;`);
+    expect(plan?.installSql).toContain(
+      `AFTER DELETE ON \`${db}\`.\`contacts\` FOR EACH ROW\nBEGIN\n  IF @concord_writer IS NULL THEN\n    INSERT INTO \`${db}\`.\`concord_changes_contacts\` (op, \`key\`) VALUES ('D', JSON_ARRAY(CAST(OLD.\`id\` AS CHAR)));\n  END IF;\nEND //\nDELIMITER ;`,
+    );
     expect(plan?.removeSql).toBe(
       [`concord_ins_contacts`, `concord_upd_contacts`, `concord_del_contacts`].map((n) => `DROP TRIGGER IF EXISTS \`${db}\`.\`${n}\`;`).join('\n') + `\nDROP TABLE IF EXISTS \`${db}\`.\`concord_changes_contacts\`;`,
     );
@@ -85,7 +87,7 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     const added = (await catalog(db)).filter((o) => !before.includes(o));
     expect(added).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^table concord_changes_contacts BASE TABLE Concord capture mode: changes to contacts\./),
+        expect.stringMatching(/^table concord_changes_contacts BASE TABLE Concord capture mode: changes to contacts \(not Concord's own writes\)\./),
         'trigger concord_del_contacts on contacts',
         'trigger concord_ins_contacts on contacts',
         'trigger concord_upd_contacts on contacts',
@@ -189,6 +191,18 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     expect(await my.sql(db, 'SELECT COUNT(*) AS n FROM concord_changes_contacts')).toEqual([{ n: '1' }]);
   });
 
+  it('pages in number order: a page that spans sequence numbers of different lengths (9 → 10) skips none of them', async () => {
+    const db = await my.database(['CREATE TABLE contacts (id INT PRIMARY KEY, name VARCHAR(100))', `INSERT INTO contacts (id, name) VALUES ${Array.from({ length: 60 }, (_, i) => `(${i + 1}, 'P${i + 1}')`).join(', ')}`]);
+    const c = my.connector(db);
+    await installed(c);
+    const first = await read(c, null);
+    // Sequence numbers 1..60, one per row. Ordered as text, a page of 50 would end at "54" and leave 6..9 behind it.
+    await my.sql(db, `UPDATE contacts SET name = CONCAT(name, ' edited') ORDER BY id`);
+    const next = await read(c, first.cursor, { batchSize: 50 });
+    expect(next.ids.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(next.upserts.every((u) => String(u.fields.name).endsWith(' edited'))).toBe(true);
+  });
+
   it('keys of every kind: a deleted row is reported with the same id a read gave it (compound, TIMESTAMP, binary, big unsigned, a change of case only)', async () => {
     const db = await my.database([
       'CREATE TABLE contacts (at TIMESTAMP(3) NOT NULL, code VARBINARY(8) NOT NULL, big BIGINT UNSIGNED NOT NULL, name VARCHAR(20) NOT NULL, v TEXT, PRIMARY KEY (at, code, big, name))',
@@ -289,6 +303,27 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     } finally {
       await a.end();
     }
+  });
+
+  it('Concord’s own writes are not recorded (no change row, so nothing for the feed or the next read), while the app’s writes to the same table are', async () => {
+    const db = await my.database(TABLE);
+    const c = my.connector(db);
+    await installed(c);
+    const first = await collect(c, 'contacts', null, 'capture');
+    const [bob] = await c.read('contacts', ['2']);
+    const res = await c.write('contacts', [
+      { op: 'create', key: 'k1', fields: { id: 10, name: 'Concord' } },
+      { op: 'update', id: '1', fields: { name: 'Ann (Concord)' } },
+      { op: 'update', id: '3', fields: { id: 30 } },
+      { op: 'delete', id: '2', ifVersion: bob?.version ?? '' },
+    ]);
+    expect(res.map((r) => r.ok)).toEqual([true, true, true, true]);
+    expect(await my.sql(db, 'SELECT op, `key` FROM concord_changes_contacts ORDER BY seq')).toEqual([]);
+    // The app's session (its own connection) is recorded as before.
+    await my.sql(db, `UPDATE contacts SET name = 'Di (app)' WHERE id = 10`);
+    expect(await my.sql(db, 'SELECT op, `key` FROM concord_changes_contacts ORDER BY seq')).toEqual([{ op: 'U', key: ['10'] }]);
+    const next = await collect(c, 'contacts', first.cursor, 'capture');
+    expect([next.ids, next.deletes]).toEqual([['10'], []]);
   });
 
   it('capture removed and installed again: the next read lists every row, so changes made while it was away are not lost', async () => {

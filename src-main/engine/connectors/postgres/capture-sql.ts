@@ -8,6 +8,14 @@
  * signals `pg_notify('concord_changes', {"table", "seq"})`. An update that changes the key records
  * a delete of the old key and an update of the new one.
  *
+ * Concord's own writes are not recorded: its sessions carry `concord.writer = on` (dialect.ts),
+ * and the function returns before recording (and so before NOTIFY) for such a session. The engine
+ * knows what it wrote already (a write returns the row's version, which becomes the link's), so
+ * reading it back would only cost a read — 100k of them after a first sync — and with the
+ * real-time feed an echo run per run. An app's later edit of the same row is its own session's
+ * and recorded as usual. The consequence: a table's capture serves one Concord, whose writes it
+ * leaves out (already so: each read prunes what it consumed).
+ *
  * The function is SECURITY DEFINER (owned by the installing role, with a fixed search_path): the
  * app's own roles write the table as before and need no privilege on Concord's change table.
  * The transaction id (`xid8`) lets a read tell which rows were still uncommitted when it looked
@@ -19,6 +27,8 @@ import { quoteIdent } from './discover';
 
 export const CAPTURE_CHANNEL = 'concord_changes';
 export const CAPTURE_TRIGGER = 'concord_capture';
+/** The setting that marks a session as Concord's (set on every connection by dialect.ts): the trigger records nothing for it. */
+export const WRITER_SETTING = 'concord.writer';
 const MAX_IDENT = 63;
 
 export type CaptureNames = {
@@ -66,6 +76,9 @@ export function installSql(t: SqlTable): string {
   const body = [
     'DECLARE s bigint;',
     'BEGIN',
+    `  IF current_setting(${literal(WRITER_SETTING)}, true) = 'on' THEN`,
+    '    RETURN NULL;',
+    '  END IF;',
     `  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyRow('OLD')} IS DISTINCT FROM ${keyRow('NEW')}) THEN`,
     `    INSERT INTO ${n.changes} (op, key) VALUES ('D', ${keyOf('OLD')}) RETURNING seq INTO s;`,
     `    ${notify}`,
@@ -88,7 +101,7 @@ export function installSql(t: SqlTable): string {
     '  xid xid8 NOT NULL DEFAULT pg_current_xact_id(),',
     '  at timestamptz NOT NULL DEFAULT now()',
     ');',
-    `COMMENT ON TABLE ${n.changes} IS ${literal(`Concord capture mode: changes to ${t.name}. Remove it from Concord (the pair's settings), which drops this table, its trigger and function.`)};`,
+    `COMMENT ON TABLE ${n.changes} IS ${literal(`Concord capture mode: changes to ${t.name} (not Concord's own writes). Remove it from Concord (the pair's settings), which drops this table, its trigger and function.`)};`,
     `CREATE FUNCTION ${n.fn}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS ${tag}`,
     body,
     `${tag};`,

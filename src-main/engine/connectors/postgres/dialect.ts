@@ -11,15 +11,24 @@
  * write it). Cancelling: an aborted signal asks the server to cancel the statement
  * (`pg_cancel_backend` on the statement's connection, from a connection of its own) and that
  * connection is discarded.
+ *
+ * Every connection is marked as Concord's: the startup option `-c concord.writer=on` (a custom
+ * setting, session-wide from the first statement, on pool, LISTEN and cancel connections alike).
+ * Capture's trigger records nothing for such a session (capture-sql.ts), so Concord's own writes
+ * are never read back nor signalled; the app's sessions never carry the setting. A startup option
+ * rather than a `SET` after connecting: it cannot be lost or leak to another client (a pooler in
+ * transaction mode that does not pass `options` on refuses or drops it — then Concord's writes
+ * are recorded and read back as before, which costs reads but loses nothing).
  */
 import pg from 'pg';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
 import { createPgCapture } from './capture';
+import { WRITER_SETTING } from './capture-sql';
 import { discoverPg, quoteIdent } from './discover';
 import { pgConnectorError, pgOpFailure, type PgTarget } from './errors';
 import { fromPg, keyToPg, kindOf, toPg, typeParsers } from './values';
 
-export type PgConnection = Omit<pg.PoolConfig, 'password' | 'types'> & { target: PgTarget };
+export type PgConnection = Omit<pg.PoolConfig, 'password' | 'types' | 'options'> & { target: PgTarget };
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -32,6 +41,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     // Read on every new connection: the keychain holds the one copy.
     password: async () => (await password()) ?? '',
     application_name: 'Concord',
+    options: `-c ${WRITER_SETTING}=on`,
   });
   const open = (): pg.Pool => {
     if (pool) return pool;

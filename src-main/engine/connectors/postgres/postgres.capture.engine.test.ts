@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appInsert, appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appInsert, appRows, appUpdate, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { APP_PASSWORD, APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg();
@@ -63,13 +63,20 @@ describe.runIf(available)('postgres capture mode in a pair with a SQLite table',
     expect(await syncAndWait(kit, pairId)).toMatchObject({ status: 'succeeded', counts: { created: 0, updated: 0, deleted: 1 } });
     expect(names()).toEqual([['ann@x', 'Ann B.', 5], ['cy@x', 'Cy', 1]]);
 
-    // Concord's own write into PostgreSQL fires the trigger too: the next read sees it as it wrote it, and skips it.
+    // Concord's own writes into PostgreSQL are not recorded (its sessions are marked concord.writer):
+    // no change row, no NOTIFY, so nothing to read back and no echo run.
+    const [{ top } = { top: '' }] = await sql<{ top: string }>(`SELECT coalesce(max(seq), 0)::text AS top FROM public.concord_changes_contacts`);
     appInsert(left, { email: 'di@x', name: 'Di', score: 2 });
-    expect(await syncAndWait(kit, pairId)).toMatchObject({ status: 'succeeded', counts: { created: 1 } });
-    expect(await sql(`SELECT name FROM public.contacts WHERE email = 'di@x'`)).toEqual([{ name: 'Di' }]);
+    const ann = appRows(left).find((x) => x.email === 'ann@x');
+    appUpdate(left, ann?.id ?? 0, { score: 6 });
+    expect(await syncAndWait(kit, pairId)).toMatchObject({ status: 'succeeded', counts: { created: 1, updated: 1 } });
+    expect(await sql(`SELECT name, score::text FROM public.contacts WHERE email IN ('di@x', 'ann@x') ORDER BY email`)).toEqual([{ name: 'Ann B.', score: '6.00' }, { name: 'Di', score: '2.00' }]);
+    expect(await sql(`SELECT op, key FROM public.concord_changes_contacts WHERE seq > ${top}`)).toEqual([]);
 
     const quiet = await syncAndWait(kit, pairId);
     expect(quiet.counts).toMatchObject({ created: 0, updated: 0, deleted: 0, conflicts: 0 });
+    // The SQLite side is in hash mode (it reads all its rows every run): all that was read. PostgreSQL's read 0.
+    expect(quiet.counts.read).toBe(appRows(left).length);
     // Each read prunes what the stored cursor covers: after one more quiet run the change table is empty.
     expect((await syncAndWait(kit, pairId)).counts).toMatchObject({ created: 0, updated: 0, deleted: 0, conflicts: 0 });
     expect(await sql(`SELECT count(*)::int AS n FROM public.concord_changes_contacts`)).toEqual([{ n: 0 }]);

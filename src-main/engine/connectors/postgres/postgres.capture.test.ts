@@ -61,6 +61,8 @@ describe.runIf(available)('postgres connector: capture mode', () => {
     expect(plan?.installSql).toContain('seq bigserial PRIMARY KEY');
     expect(plan?.installSql).toMatch(/AFTER INSERT OR UPDATE OR DELETE ON "public"\."contacts" FOR EACH ROW/);
     expect(plan?.installSql).toContain(`pg_notify('concord_changes'`);
+    // Concord's own sessions are left out, before anything is recorded or signalled.
+    expect(plan?.installSql).toContain(`BEGIN\n  IF current_setting('concord.writer', true) = 'on' THEN\n    RETURN NULL;\n  END IF;`);
     expect(plan?.removeSql).toBe(
       'DROP TRIGGER IF EXISTS concord_capture ON "public"."contacts";\nDROP FUNCTION IF EXISTS "public"."concord_capture_contacts"();\nDROP TABLE IF EXISTS "public"."concord_changes_contacts";',
     );
@@ -128,6 +130,41 @@ describe.runIf(available)('postgres connector: capture mode', () => {
     expect([quiet.ids, quiet.deletes]).toEqual([[], []]);
     // Everything the stored cursor covers is pruned: a bounded table.
     expect(await sql(`SELECT count(*)::int AS n FROM public.concord_changes_contacts`)).toEqual([{ n: 0 }]);
+  });
+
+  it('Concord’s own writes are not recorded (no change row, no NOTIFY, nothing read back), while the app’s writes to the same table are', async () => {
+    const db = await fx.database(TABLE);
+    const c = fx.connector(db);
+    await installed(c);
+    const changes = () => fx.server().sql<{ op: string; key: unknown }>(`SELECT op, key FROM public.concord_changes_contacts ORDER BY seq`, [], db);
+    const first = await collect(c, 'public.contacts', null, 'capture');
+    const events: { collection: string; seq: string }[] = [];
+    const states: string[] = [];
+    const ac = new AbortController();
+    const feed = c.listen?.((e) => events.push(e), ac.signal, { onState: (s) => states.push(s) });
+    try {
+      await until('listening', () => (states.includes('listening') ? true : undefined));
+      const [bob] = await c.read('public.contacts', ['2']);
+      const res = await c.write('public.contacts', [
+        { op: 'create', key: 'k1', fields: { id: 10, name: 'Concord' } },
+        { op: 'update', id: '1', fields: { name: 'Ann (Concord)' } },
+        { op: 'delete', id: '2', ifVersion: bob?.version ?? '' },
+      ]);
+      expect(res.map((r) => r.ok)).toEqual([true, true, true]);
+      expect(await changes()).toEqual([]);
+      // The app's session (another role, another connection) is recorded as before, and signalled.
+      await fx.server().sql(`UPDATE public.contacts SET name = 'Cy (app)' WHERE id = 3`, [], db);
+      expect(await changes()).toEqual([{ op: 'U', key: [3] }]);
+      const e = await until('the notification of the app’s write', () => events[0]);
+      expect(e.collection).toBe('public.contacts');
+      // Only that one: Concord's writes, made before it, sent none.
+      expect(events).toHaveLength(1);
+      const next = await collect(c, 'public.contacts', first.cursor, 'capture');
+      expect([next.ids, next.deletes]).toEqual([['3'], []]);
+    } finally {
+      ac.abort();
+      await feed;
+    }
   });
 
   it('capture removed and installed again: the next read lists every row, so changes made while it was away are not lost', async () => {
