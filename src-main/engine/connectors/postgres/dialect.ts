@@ -12,13 +12,13 @@
  * (`pg_cancel_backend` on the statement's connection, from a connection of its own) and that
  * connection is discarded.
  *
- * Every connection is marked as Concord's: the startup option `-c concord.writer=on` (a custom
- * setting, session-wide from the first statement, on pool, LISTEN and cancel connections alike).
- * Capture's trigger records nothing for such a session (capture-sql.ts), so Concord's own writes
- * are never read back nor signalled; the app's sessions never carry the setting. A startup option
- * rather than a `SET` after connecting: it cannot be lost or leak to another client (a pooler in
- * transaction mode that does not pass `options` on refuses or drops it — then Concord's writes
- * are recorded and read back as before, which costs reads but loses nothing).
+ * Every write batch marks its transaction as Concord's: `SET LOCAL concord.writer = 'on'` right
+ * after its BEGIN (a custom setting; `writeTransactionSql`). Capture's trigger records nothing for
+ * such a transaction (capture-sql.ts), so Concord's own writes are never read back nor signalled;
+ * the app's sessions never carry the setting. Transaction-scoped rather than a startup option or
+ * a session SET: a connection pooler such as PgBouncer refuses an unknown startup option (Concord
+ * could not connect through it at all), and in transaction mode a session SET could be handed on
+ * to an app's connection and stop the app's changes being recorded.
  */
 import pg from 'pg';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
@@ -28,7 +28,7 @@ import { discoverPg, quoteIdent } from './discover';
 import { pgConnectorError, pgOpFailure, type PgTarget } from './errors';
 import { fromPg, keyToPg, kindOf, toPg, typeParsers } from './values';
 
-export type PgConnection = Omit<pg.PoolConfig, 'password' | 'types' | 'options'> & { target: PgTarget };
+export type PgConnection = Omit<pg.PoolConfig, 'password' | 'types'> & { target: PgTarget };
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -41,7 +41,6 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     // Read on every new connection: the keychain holds the one copy.
     password: async () => (await password()) ?? '',
     application_name: 'Concord',
-    options: `-c ${WRITER_SETTING}=on`,
   });
   const open = (): pg.Pool => {
     if (pool) return pool;
@@ -116,6 +115,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
 
   const dialect: Omit<SqlDialect, 'capture'> = {
     label: 'PostgreSQL',
+    writeTransactionSql: `SET LOCAL ${WRITER_SETTING} = 'on'`,
     where: `${target.host}:${target.port}/${target.database}`,
     async query(sql, params, signal) {
       const client = await connect(signal);

@@ -159,6 +159,13 @@ export interface SqlDialect {
    * a SELECT of the row by its key — for a key the database numbered, by `lastInsertIdSql`.
    */
   readonly writeBack?: 'returning' | 'reread';
+  /**
+   * A statement run right after every BEGIN of a write batch, in the same transaction (PostgreSQL:
+   * `SET LOCAL concord.writer = 'on'`, which capture's trigger reads to leave Concord's own writes
+   * unrecorded). Transaction-scoped, so it cannot outlive the batch nor reach another client
+   * through a connection pooler.
+   */
+  readonly writeTransactionSql?: string;
   /** SQL for the key the connection's last INSERT numbered (`LAST_INSERT_ID()`), for 'reread'. */
   readonly lastInsertIdSql?: string;
   /** An INSERT (without RETURNING; the base adds it). With `ignoreKeyConflict`, a row already holding the key is left as it is and no error raised. */

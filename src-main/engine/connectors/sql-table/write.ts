@@ -55,6 +55,11 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
     plan.reread ? s.query(plan.reread.sql, plan.reread.args) : Promise.resolve(undefined),
   ];
 
+  const begin = async (lease: SqlLease): Promise<void> => {
+    await lease.query('BEGIN');
+    if (d.writeTransactionSql) await lease.query(d.writeTransactionSql);
+  };
+
   let s: SqlLease;
   try {
     s = await d.lease(signal);
@@ -67,7 +72,7 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
   try {
     // Pass 1: every statement sent at once, no savepoints. The first that fails undoes the transaction.
     const slots = ops.map(plan);
-    await s.query('BEGIN');
+    await begin(s);
     const pending = slots.map((slot) => ('plan' in slot ? send(s, slot.plan) : null));
     const sent = await Promise.allSettled(pending.map((p) => (p ? p[0] : Promise.resolve(null))));
     const back = await Promise.allSettled(pending.map((p) => (p ? p[1] : Promise.resolve(undefined))));
@@ -92,7 +97,7 @@ export async function writeBatch(d: SqlDialect, t: SqlTable, ops: WriteOp[], sig
     await s.query('ROLLBACK');
     // Pass 2: every op again but the failed one, one at a time, each in a savepoint of its own.
     const results: WriteResult[] = [];
-    await s.query('BEGIN');
+    await begin(s);
     for (const [i, op] of ops.entries()) {
       checkAbort(signal);
       const slot = slots[i];
