@@ -191,6 +191,7 @@ export const schemas = {
   'conflicts/bulk-cancel': z.strictObject({ jobId: id }),
   'failed/list': z.strictObject({ pairId: id }),
   'failed/retry': z.strictObject({ failedId: id }),
+  'failed/retry-all': z.strictObject({ pairId: id }),
   'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),
   'activity/restore': z.strictObject({ activityId: id }),
   'demo/create': empty,

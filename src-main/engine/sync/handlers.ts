@@ -251,6 +251,14 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
       const still = records.failedList(f.pair_id).find((x) => x.id === failedId);
       return still ? { status: 'failed' as const, error: still.error } : { status: 'done' as const, error: null };
     },
+    'failed/retry-all': async ({ pairId }) => {
+      pairRow(pairId);
+      const all = records.failedList(pairId);
+      if (all.length === 0) throw new ApiError('conflict', 'This pair has no failed records to retry.');
+      const ids = { left: all.flatMap((f) => (f.leftId !== null ? [f.leftId] : [])), right: all.flatMap((f) => (f.rightId !== null ? [f.rightId] : [])) };
+      const run = await runs.retry(pairId, ids);
+      return { runId: run.id, retried: all.length, failed: records.failedCount(pairId) };
+    },
     'activity/list': ({ pairId, record, limit }) => {
       pairRow(pairId);
       return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, ...a }) => a);

@@ -1,15 +1,16 @@
 import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { ListTable } from '../../components/ListTable';
-import { useBusy } from '../../components/use-busy';
 import { BreakableValue, ConfirmDialog, Time } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
-import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
+import type { ActivityEntry, RunTrigger } from '../../../src-main/engine/api/model';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { ConnectionSettings } from './ConnectionSettings';
 import { PairSettings } from './PairSettings';
+import { FailedTab } from './FailedTab';
+import { useSideName } from './use-side-name';
 
 const TABS: { id: PairTab; label: string }[] = [
   { id: 'runs', label: 'Runs' },
@@ -94,10 +95,6 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
 }
 
 /** The app a side stands for, by its connection's name: users never see "left" or "right". */
-function useSideName(pairId: string): (side: Side) => string {
-  const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
-  return (side) => (pair ? pair[side].connectionName : side === 'left' ? 'App A' : 'App B');
-}
 
 /** What started a run, in the words of the button or the schedule that did. */
 const TRIGGER_LABEL: Record<RunTrigger, string> = {
@@ -141,46 +138,6 @@ function RunsTab({ pairId }: { pairId: string }) {
         </>
       )}
     />
-  );
-}
-
-function FailedTab({ pairId }: { pairId: string }) {
-  const failed = useConcord((s) => s.extras[pairId]?.failed);
-  const retry = useConcord((s) => s.retryFailed);
-  const sideName = useSideName(pairId);
-  return (
-    <ListTable
-      label="Failed records"
-      items={failed}
-      empty="No failed records. Records an app refuses appear here with its error and a Retry button."
-      columns={['Record', 'Write', 'Error', 'Attempts', 'Next attempt', { hidden: 'Actions' }]}
-      row={(f) => (
-        <>
-          <td>{f.record}</td>
-          <td>
-            {f.op} in {sideName(f.side)}
-          </td>
-          <td>{f.error}</td>
-          <td>{f.attempts}</td>
-          <td className="nowrap">
-            <Time iso={f.nextAttemptAt} />
-          </td>
-          <td>
-            <RetryButton record={f.record} onRetry={() => retry(pairId, f.id)} />
-          </td>
-        </>
-      )}
-    />
-  );
-}
-
-/** A retry is a whole run: one at a time per record, and the button says it is running. */
-function RetryButton({ record, onRetry }: { record: string; onRetry: () => Promise<void> }) {
-  const [busy, whileBusy] = useBusy();
-  return (
-    <button type="button" aria-label={`Retry ${record}`} disabled={busy} onClick={() => void whileBusy(onRetry)}>
-      {busy ? 'Retrying…' : 'Retry'}
-    </button>
   );
 }
 

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { throwIfAborted, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
+import { assertWritable } from '../file-access';
 import { FileChanged, identityOf, replaceFile, type FileIdentity } from './atomic-write';
 import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
 import { createdId, GENERATED_ID_COLUMN, identify, storeIds, toRecord, type Entry } from './row-ids';
@@ -102,6 +103,12 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     async test(options?: CallOptions) {
       throwIfAborted(options?.signal);
       loadRows();
+      assertWritable(path);
+    },
+    async checkWritable(name, options) {
+      throwIfAborted(options?.signal);
+      checkCollection(name);
+      assertWritable(path);
     },
     changes,
     async read(name, ids, options) {
@@ -122,6 +129,8 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
         // Each attempt starts from the file as it is now: an op whose row changed meanwhile comes
         // back 'stale' (its ifVersion no longer holds), the others apply to the new content.
         const { doc, stamp, entries } = loadRows();
+        // A read-only file is one error for the whole batch (and the run), never one per row.
+        assertWritable(path);
         const batch: Batch = { byId: new Map(entries.map((e) => [e.id, e])), removed: new Set() };
         let changed = false;
         const results = ops.map((op) => {
