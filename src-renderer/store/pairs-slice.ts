@@ -56,7 +56,8 @@ export type PairsSlice = {
   retryFailed(pairId: string, failedId: string): Promise<void>;
   /** Retries every failed record of the pair in one run. */
   retryAllFailed(pairId: string): Promise<void>;
-  restoreActivity(pairId: string, activityId: string): Promise<void>;
+  /** `done`: the notice to show once it is restored (default: an overwritten value was restored). */
+  restoreActivity(pairId: string, activityId: string, done?: string): Promise<void>;
   updatePair(pairId: string, config: PairConfig): Promise<{ ok: true; needsFullResync: boolean } | { ok: false; error: ApiCallError }>;
   deletePair(pairId: string): Promise<boolean>;
   listConnections(): Promise<Outcome<ConnectionSummary[]>>;
@@ -203,10 +204,10 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       else get().notify('error', `${plural(retried - failed, 'record')} of ${retried.toLocaleString()} written; ${plural(failed, 'record')} failed again — see the errors below.`);
       await get().loadFailed(pairId);
     },
-    async restoreActivity(pairId, activityId) {
+    async restoreActivity(pairId, activityId, done) {
       const result = await guard('activity/restore', () => call('activity/restore', { activityId }));
       if (!result.ok) return patchExtras(pairId, { error: result.error });
-      get().notify('success', 'The overwritten value was restored.');
+      get().notify('success', done ?? 'The overwritten value was restored.');
       await get().loadActivity(pairId);
     },
     async updatePair(pairId, config) {

@@ -332,7 +332,12 @@ export type ActivityEntry = {
   after: CanonicalValue | undefined;
   reason: string;
   at: string;
+  /** An overwritten field value to write back, or (`lostIn`) a deleted record to create again. */
   restorable: boolean;
+  /** A record-level delete: the apps it was deleted from; Restore creates it again in each that still lacks it. */
+  lostIn?: Side[];
+  /** Who acted, for a steward's action (the OS user on the desktop, the token's name headless); absent for a sync run. */
+  actor?: string;
 };
 
 /** A value a connection's config may hold (it is stored as JSON). */

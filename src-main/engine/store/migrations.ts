@@ -266,4 +266,14 @@ export const migrations: Migration[] = [
     );
     CREATE INDEX access_sessions_token ON access_sessions(token_id);`,
   },
+  {
+    id: 10,
+    name: 'activity keeps deleted records and names who acted',
+    // record_json: on a record-level "deleted" entry, the record's canonical values and its ids in
+    // each app as they were before the delete, so Restore can create it again in every app that
+    // lost it. actor: who acted for a steward's action (the OS user on the desktop, the token's
+    // name headless); null for a sync run's own writes.
+    sql: `ALTER TABLE activity ADD COLUMN record_json TEXT;
+    ALTER TABLE activity ADD COLUMN actor TEXT;`,
+  },
 ];

@@ -18,6 +18,7 @@ import { commitWritten, toWriteOp } from './run/commit';
 import { emptyCounts } from './pair-store';
 import { versionOf, type PlannedOp } from '../core/plan';
 import type { ConflictRow } from './records-store';
+import { stewardName } from './steward';
 import { describeResolution, refreshedData } from './resolver';
 import { openSides, type RunDeps } from './runner';
 
@@ -63,7 +64,7 @@ export async function resolveFieldBatch(deps: RunDeps, pairId: string, conflicts
     };
     const close = (c: ConflictRow, resolution: Resolution) => {
       deps.records.resolveConflict(c.id, resolution);
-      deps.records.addActivity({ pairId, runId: null, record: c.record, recordId: c.leftId ?? c.rightId, side: c.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false });
+      deps.records.addActivity({ pairId, runId: null, record: c.record, recordId: c.leftId ?? c.rightId, side: c.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false, actor: stewardName() });
       out.resolved.push(c.id);
     };
 

@@ -261,7 +261,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
     },
     'activity/list': ({ pairId, record, limit }) => {
       pairRow(pairId);
-      return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, ...a }) => a);
+      return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, deleted: _d, ...a }) => a);
     },
     'activity/restore': async ({ activityId }) => {
       const pairId = records.activityEntry(activityId)?.pairId;

@@ -44,6 +44,14 @@ export function nextAttemptDelayMs(attempts: number, random: () => number = Math
   return Math.round(base * (0.5 + random()));
 }
 
+/**
+ * A record-level delete as the activity log keeps it: the record's canonical values before the
+ * delete and its id in each app then (null where it never was). `lost`: the apps it was deleted
+ * from — by a user and propagated by Concord, or by a steward's choice.
+ */
+export type DeletedRecord = { values: Record<string, CanonicalValue>; ids: Record<Side, string | null>; lost: Side[] };
+const deletedFields = (d: DeletedRecord) => ({ deleted: d, lostIn: d.lost });
+
 const parseValue = (json: string | null): CanonicalValue | undefined => (json === null ? undefined : (JSON.parse(json) as CanonicalValue));
 
 export function createRecordsStore(db: Db) {
@@ -231,10 +239,10 @@ export function createRecordsStore(db: Db) {
       return prepare('SELECT count(*) FROM failed WHERE pair_id = ?').pluck().get(pairId) as number;
     },
 
-    addActivity(a: Omit<ActivityEntry, 'id' | 'at'> & { recordId: string | null }): string {
+    addActivity(a: Omit<ActivityEntry, 'id' | 'at' | 'lostIn' | 'actor'> & { recordId: string | null; deleted?: DeletedRecord; actor?: string | null }): string {
       const id = timeOrderedId();
       prepare(
-        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable, record_json, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
         id,
         a.pairId,
@@ -249,10 +257,12 @@ export function createRecordsStore(db: Db) {
         a.reason,
         now(),
         a.restorable ? 1 : 0,
+        a.deleted ? JSON.stringify(a.deleted) : null,
+        a.actor ?? null,
       );
       return id;
     },
-    activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null })[] {
+    activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null; deleted?: DeletedRecord })[] {
       const rows = prepare(
           "SELECT * FROM activity WHERE pair_id = @pairId AND (@at IS NULL OR at = @at) AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
         )
@@ -270,6 +280,8 @@ export function createRecordsStore(db: Db) {
         reason: string;
         at: string;
         restorable: number;
+        record_json: string | null;
+        actor: string | null;
       }[];
       return rows.map((r) => ({
         id: r.id,
@@ -285,9 +297,15 @@ export function createRecordsStore(db: Db) {
         reason: r.reason,
         at: r.at,
         restorable: r.restorable === 1,
+        ...(r.record_json !== null ? deletedFields(JSON.parse(r.record_json) as DeletedRecord) : {}),
+        ...(r.actor !== null ? { actor: r.actor } : {}),
       }));
     },
-    activityEntry(id: string): (ActivityEntry & { recordId: string | null }) | null {
+    /** A deleted record was restored: its entry offers Restore no more (a second would make a second copy). */
+    markRestored(id: string): void {
+      prepare('UPDATE activity SET restorable = 0 WHERE id = ?').run(id);
+    },
+    activityEntry(id: string): (ActivityEntry & { recordId: string | null; deleted?: DeletedRecord }) | null {
       const row = prepare('SELECT pair_id, at FROM activity WHERE id = ?').get(id) as { pair_id: string; at: string } | undefined;
       if (!row) return null;
       // Only entries of the same instant can tie with it; reading the whole log to find one was O(log size).

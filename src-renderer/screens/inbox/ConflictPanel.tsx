@@ -21,6 +21,13 @@ export function describeWrites(wrote: { left: number; right: number }, left: str
   return 'both apps already held these values; nothing needed writing.';
 }
 
+/** What "Delete it on both sides" did, in words: where it was deleted, and how to get it back. */
+export function describeDelete(deletedSide: 'left' | 'right', wrote: { left: number; right: number }, labels: { left: string; right: string }): string {
+  const survivor = deletedSide === 'left' ? 'right' : 'left';
+  const where = wrote[survivor] > 0 ? `deleted in ${labels[survivor]} (${labels[deletedSide]} had deleted it already)` : `it was gone from ${labels.left} and ${labels.right} already`;
+  return `${where}. Restore it from the pair's Activity tab.`;
+}
+
 export function ConflictPanel(props: { conflictId: string; onResolved: () => void; keyRef: { current: ((key: PanelKey) => boolean) | null } }) {
   const detail = useConcord((s) => s.conflictDetails[props.conflictId]);
   const error = useConcord((s) => s.conflictErrors[props.conflictId]);
@@ -80,7 +87,9 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
       const what =
         resolution.kind === 'delete-duplicate'
           ? `deleted the stale copy in ${result.wrote.left > 0 ? labels.left : labels.right}.`
-          : describeWrites(result.wrote, labels.left, labels.right);
+          : resolution.kind === 'update-delete' && resolution.keep === 'deleted'
+            ? describeDelete(detail?.deletedSide ?? 'left', result.wrote, labels)
+            : describeWrites(result.wrote, labels.left, labels.right);
       notify('success', `Resolved ${detail?.record ?? 'the conflict'}: ${what}`);
       props.onResolved();
     } else setMessage(`Not resolved: ${result.error ?? 'the engine gave no reason'}. The conflict stays open.`);

@@ -30,14 +30,27 @@ describe('Edit vs delete panel', () => {
     expect(screen.queryByRole('button', { name: 'Apply' })).toBeNull();
   });
 
-  it.each([
-    ['Keep the updated record', 'updated'],
-    ['Delete it on both sides', 'deleted'],
-  ] as const)('%s resolves it with keep: %s', async (name, keep) => {
+  it('Keep the updated record resolves it with keep: updated', async () => {
     const { bridge, user } = await openBob();
-    await user.click(button(name));
+    await user.click(button('Keep the updated record'));
     await waitFor(() => expect(listedRecords()).not.toContain(bob.record));
-    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: bob.id, resolution: { kind: 'update-delete', keep } }]);
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: bob.id, resolution: { kind: 'update-delete', keep: 'updated' } }]);
+  });
+
+  it('issue 13: "Delete it on both sides" asks first, naming both apps; the notice says what was deleted and where to restore it', async () => {
+    const { bridge, user, store } = await openBob({ 'conflicts/resolve': ({ conflictId }) => ({ ...resolved(conflictId), wrote: { left: 0, right: 1 } }) });
+    await user.click(button('Delete it on both sides'));
+    const dialog = screen.getByRole('dialog', { name: `Delete ${bob.record} in Billing too?` });
+    expect(dialog.textContent).toContain('CRM deleted this record. Concord will delete it in Billing as well');
+    expect(dialog.textContent).toContain('neither CRM nor Billing holds it');
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([]);
+    await user.click(button('Delete it on both sides'));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete in Billing' }));
+    await waitFor(() => expect(listedRecords()).not.toContain(bob.record));
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: bob.id, resolution: { kind: 'update-delete', keep: 'deleted' } }]);
+    expect(store.getState().notices.map((n) => `${n.tone}: ${n.text}`)).toEqual([`success: Resolved ${bob.record}: deleted in Billing (CRM had deleted it already). Restore it from the pair's Activity tab.`]);
   });
 
   it('both ways out are disabled while the engine writes', async () => {

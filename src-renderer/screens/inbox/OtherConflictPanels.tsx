@@ -4,6 +4,7 @@ import { BreakableValue, ConfirmDialog } from '../../components/widgets';
 
 /** Edit vs delete: the updated record's fields, and the two ways out. */
 export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
+  const [asking, setAsking] = useState(false);
   const deleted = detail.deletedSide ?? 'left';
   const updated = deleted === 'left' ? 'right' : 'left';
   const label = (side: 'left' | 'right') => (side === 'left' ? detail.leftLabel : detail.rightLabel);
@@ -39,10 +40,31 @@ export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictD
         <button type="button" className="primary" disabled={busy} onClick={() => onApply({ kind: 'update-delete', keep: 'updated' })}>
           Keep the updated record
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={() => onApply({ kind: 'update-delete', keep: 'deleted' })}>
+        <button type="button" className="danger" disabled={busy} onClick={() => setAsking(true)}>
           Delete it on both sides
         </button>
       </div>
+      {/* A delete loses the edit made in the other app: it asks first, naming both apps. */}
+      <ConfirmDialog
+        open={asking}
+        title={`Delete ${detail.record} in ${label(updated)} too?`}
+        confirmLabel={`Delete in ${label(updated)}`}
+        onCancel={() => setAsking(false)}
+        onConfirm={() => {
+          setAsking(false);
+          onApply({ kind: 'update-delete', keep: 'deleted' });
+        }}
+      >
+        {asking && (
+          <>
+            <p>
+              {label(deleted)} deleted this record. Concord will delete it in {label(updated)} as well, with the changes made there, so
+              neither {label(deleted)} nor {label(updated)} holds it any more.
+            </p>
+            <p>Its values stay in the pair's activity log, where Restore creates it again in both apps.</p>
+          </>
+        )}
+      </ConfirmDialog>
     </div>
   );
 }

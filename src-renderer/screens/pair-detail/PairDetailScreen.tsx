@@ -164,13 +164,14 @@ function ActivityTab({ pairId }: { pairId: string }) {
             <td>
               {a.action} in {sideName(a.side)}
               {a.field ? ` · ${a.field}` : ''}
+              {a.actor ? ` · by ${a.actor}` : ''}
               <div className="muted">{a.reason}</div>
             </td>
             <td>{a.before !== undefined ? <BreakableValue value={a.before} /> : ''}</td>
             <td>{a.after !== undefined ? <BreakableValue value={a.after} /> : ''}</td>
             <td>
               {a.restorable && (
-                <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => setAsked(a)}>
+                <button type="button" aria-label={a.lostIn ? `Restore the deleted record ${a.record}` : `Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => setAsked(a)}>
                   Restore
                 </button>
               )}
@@ -187,16 +188,22 @@ function ActivityTab({ pairId }: { pairId: string }) {
       )}
       <ConfirmDialog
         open={asked !== null}
-        title={asked ? `Restore ${asked.field ?? 'the value'} of ${asked.record}?` : ''}
+        title={asked ? (asked.lostIn ? `Restore ${asked.record}?` : `Restore ${asked.field ?? 'the value'} of ${asked.record}?`) : ''}
         confirmLabel="Restore"
         onCancel={() => setAsked(null)}
         onConfirm={() => {
           const entry = asked;
           setAsked(null);
-          if (entry) void restore(pairId, entry.id);
+          if (entry) void restore(pairId, entry.id, entry.lostIn ? `${entry.record} was created again in ${entry.lostIn.map(sideName).join(' and ')}.` : undefined);
         }}
       >
-        {asked && (
+        {asked?.lostIn && (
+          <p>
+            Concord creates <strong>{asked.record}</strong> again in {asked.lostIn.map(sideName).join(' and ')}, with the values it held
+            before it was deleted. The new records are linked to each other and to this history.
+          </p>
+        )}
+        {asked && !asked.lostIn && (
           <p>
             Concord writes <strong>{formatValue(asked.before)}</strong> back into {sideName(asked.side)} (the value it holds now is kept in this
             log, so this can be undone too). The next sync carries it to the other app.
