@@ -268,6 +268,11 @@ export type ConflictDetail = Omit<ConflictSummary, 'fields'> & {
   fields: ConflictField[];
   /** update-delete: which side deleted the record. */
   deletedSide?: Side;
+  /**
+   * A resolved conflict: when, by whom (the steward: the OS user on the desktop, the token's name
+   * headless; null when the apps settled it themselves) and what was chosen, in words.
+   */
+  resolution?: { at: string; by: string | null; what: string };
   /** duplicate: the record that matched several, and the candidates it matched. */
   duplicate?: {
     side: Side;

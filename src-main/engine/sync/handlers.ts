@@ -5,7 +5,7 @@
 import type { ApiMethod } from '../api/contract';
 import type { Handler } from '../api/dispatch';
 import { ApiError, notFound } from '../api/errors';
-import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, SideSummary } from '../api/model';
+import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, Resolution, Side, SideSummary } from '../api/model';
 import type { Domain, EngineContext } from '../context';
 import type { CallLimits } from '../connections/calls';
 import { createConnectorPool, type ConnectorPool } from '../connections/pool';
@@ -17,7 +17,7 @@ import { createConflictList } from './conflict-list';
 import { createPairStore, type PairRow } from './pair-store';
 import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
-import { resolveConflict, restoreActivity } from './resolver';
+import { describeResolution, resolveConflict, restoreActivity } from './resolver';
 import { createRunManager } from './run-manager';
 import type { RunDeps } from './runner';
 import { createScheduler } from './scheduler';
@@ -46,6 +46,9 @@ export type SyncOptions = {
   /** Time limits for connector calls, over the defaults and the connectors' own (connections/calls.ts). */
   callLimits?: Partial<CallLimits>;
 };
+
+const RESOLUTION_KINDS: readonly string[] = ['fields', 'update-delete', 'duplicate', 'delete-duplicate'] satisfies Resolution['kind'][];
+const isResolution = (v: unknown): v is Resolution => typeof v === 'object' && v !== null && RESOLUTION_KINDS.includes(String((v as { kind?: unknown }).kind));
 
 export function createSyncDomain(ctx: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
   // The engine passes its pool (which it closes last, and which hears of connection changes); a sync domain built alone keeps its own.
@@ -144,6 +147,14 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
   const needsFullResync = (a: PairConfig, b: PairConfig): boolean =>
     JSON.stringify(a.fields) !== JSON.stringify(b.fields) || JSON.stringify(a.matchKeys) !== JSON.stringify(b.matchKeys) || JSON.stringify(a.fallbackKeys ?? []) !== JSON.stringify(b.fallbackKeys ?? []);
 
+  /** A resolved conflict's who, when and what (ConflictDetail.resolution). */
+  const resolutionOf = (conflictId: string, label: (s: Side) => string): { resolution?: { at: string; by: string | null; what: string } } => {
+    const r = records.resolutionOf(conflictId);
+    if (!r) return {};
+    const stored = r.resolution;
+    const what = isResolution(stored) ? describeResolution(stored, label) : typeof (stored as { auto?: unknown } | null)?.auto === 'string' ? String((stored as { auto: string }).auto) : 'resolved';
+    return { resolution: { at: r.at, by: r.by, what } };
+  };
   const handlers: SyncHandlers = {
     'pairs/list': () => pairs.list().map((p) => summary(p.id)),
     'pairs/get': ({ pairId }) => detail(pairId),
@@ -226,6 +237,7 @@ export function createSyncDomain(ctx: EngineContext, connections: ConnectionServ
         fields: c.data.fields,
         ...(c.data.deletedSide ? { deletedSide: c.data.deletedSide } : {}),
         ...(c.data.duplicate ? { duplicate: c.data.duplicate } : {}),
+        ...resolutionOf(c.id, (s) => (s === 'left' ? (l?.connectionName ?? 'left') : (r?.connectionName ?? 'right'))),
       };
     },
     'conflicts/resolve': async ({ conflictId, resolution }) => {

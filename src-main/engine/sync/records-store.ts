@@ -160,8 +160,15 @@ export function createRecordsStore(db: Db) {
       const search = conflictSearchText(row.record, JSON.parse(row.fields_json) as string[], data);
       prepare("UPDATE conflicts SET data_json = ?, search_text = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), search, id);
     },
-    resolveConflict(id: string, resolution: unknown): void {
-      prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);
+    /** `by`: the steward (stewardName()); null when the apps settled it themselves. */
+    resolveConflict(id: string, resolution: unknown, by: string | null = null): void {
+      prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ?, resolved_by = ? WHERE id = ?").run(now(), JSON.stringify(resolution), by, id);
+    },
+    /** How a resolved conflict was resolved: when, by whom, and the stored resolution (a steward's `Resolution`, or `{ auto }`). */
+    resolutionOf(id: string): { at: string; by: string | null; resolution: unknown } | null {
+      const r = prepare("SELECT resolved_at, resolved_by, resolution_json FROM conflicts WHERE id = ? AND status = 'resolved'").get(id) as { resolved_at: string | null; resolved_by: string | null; resolution_json: string | null } | undefined;
+      if (!r?.resolved_at) return null;
+      return { at: r.resolved_at, by: r.resolved_by, resolution: r.resolution_json === null ? null : (JSON.parse(r.resolution_json) as unknown) };
     },
     openCounts(): { open: number; byPair: Record<string, number> } {
       // Per pair through its index (pair_id, status): a GROUP BY over the open conflicts read every row.

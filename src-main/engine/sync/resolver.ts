@@ -168,7 +168,7 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     runId: `resolve:${conflictId}`,
     closed: false,
     close: () => {
-      deps.records.resolveConflict(conflictId, resolution);
+      deps.records.resolveConflict(conflictId, resolution, stewardName());
       // Every resolution is audited, also one that wrote nothing (the apps already agreed, a link).
       deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: conflict.leftId ?? conflict.rightId, side: conflict.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false, actor: stewardName() });
       c.closed = true;
