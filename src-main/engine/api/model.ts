@@ -192,6 +192,19 @@ export type PairPreview = {
    * Few means the connection points at another app's data (the links would read as deletes).
    */
   linkedFound?: Record<Side, { found: number; linked: number }>;
+  /** What the sync will do to each app beyond creating records, for the review step to state. */
+  consequences?: PreviewConsequences;
+};
+
+export type PreviewConsequences = {
+  /** Values the initial-match policy overwrites in each app (matched records that differ), and in how many records. */
+  overwritten: Record<Side, { values: number; records: number }>;
+  /** Columns Concord adds to an app on its first write (a CSV file's concord_id). */
+  addedColumns: Record<Side, string[]>;
+  /** Unlinked records of each app with no value for any match key: nothing can match them. */
+  emptyKeys: Record<Side, number>;
+  /** Records the run would delete in each app (linked records gone from the other app, where deletes propagate). */
+  deletes: Record<Side, number>;
 };
 
 export type ConflictKind = 'field' | 'update-delete' | 'duplicate';
@@ -468,6 +481,8 @@ export type CollectionField = {
    * read it (copy it to the other app) but never write into it: syncing it both ways loops.
    */
   managed?: 'updated-at' | 'sync-flag' | 'concord-id';
+  /** A managed column the app does not hold yet: Concord adds it on its first write (a CSV file's concord_id). */
+  addedOnFirstWrite?: true;
 };
 /** A collection an app holds that Concord cannot sync, and why (in words for the user). */
 export type LeftOutCollection = { name: string; reason: string };

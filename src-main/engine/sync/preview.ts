@@ -3,11 +3,13 @@
  * the pair's keys and counts matches, creates, conflicts and ambiguous keys (for a pair that has
  * run already, a new record with the key of a linked record is ambiguous too). Writes nothing.
  */
-import type { PairConfig, PairPreview, PreviewExample, Side } from '../api/model';
+import type { PairConfig, PairPreview, PreviewConsequences, PreviewExample, Side } from '../api/model';
 import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
 import { describeKey, linkedCandidates, matchKey, planMatches } from '../core/matching';
+import { decideLinked } from '../core/merge';
 import { openSides, type RunDeps } from './runner';
+import type { SideIo } from './side-io';
 
 const EXAMPLES = 5;
 
@@ -54,7 +56,13 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       const r = canon.right.get(rightId) ?? {};
       return config.fields.some((f) => !canonicalEqual(l[f.name] ?? null, r[f.name] ?? null));
     });
+    const consequences = await consequencesOf(io, config, {
+      differing: differing.map((m) => ({ left: canon.left.get(m.leftId) ?? {}, right: canon.right.get(m.rightId) ?? {} })),
+      emptyKeys: { left: [...canon.left.values()].filter((c) => keyOf(c) === null).length, right: [...canon.right.values()].filter((c) => keyOf(c) === null).length },
+      gone: { left: Math.max(0, linkedCount('left').linked - linkedCount('left').found), right: Math.max(0, linkedCount('right').linked - linkedCount('right').found) },
+    });
     return {
+      consequences,
       leftTotal: totals.left,
       rightTotal: totals.right,
       matched: plan.links.length,
@@ -83,4 +91,36 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
     await io.left.close();
     await io.right.close();
   }
+}
+
+/**
+ * The review step's consequences: values the first match overwrites per app (the initial-match
+ * policy decides each differing field as a run would; manual leaves them to the inbox), columns
+ * Concord adds, records nothing can match, and deletes of linked records gone from the other app.
+ */
+async function consequencesOf(
+  io: Record<Side, SideIo>,
+  config: PairConfig,
+  seen: { differing: { left: CanonicalRecord; right: CanonicalRecord }[]; emptyKeys: Record<Side, number>; gone: Record<Side, number> },
+): Promise<PreviewConsequences> {
+  const overwritten = { left: { values: 0, records: 0 }, right: { values: 0, records: 0 } };
+  const initial = config.initialMatchPolicy ?? 'master';
+  if (initial !== 'manual') {
+    for (const d of seen.differing) {
+      const decision = decideLinked(null, { values: d.left }, { values: d.right }, { config: { ...config, initialMatchPolicy: initial }, now: Date.now(), initialMatch: true });
+      for (const [side, patch] of [['left', decision.leftPatch], ['right', decision.rightPatch]] as const) {
+        const n = Object.keys(patch).length;
+        overwritten[side].values += n;
+        if (n > 0) overwritten[side].records++;
+      }
+    }
+  }
+  const addedColumns: Record<Side, string[]> = { left: [], right: [] };
+  for (const side of ['left', 'right'] as const) {
+    const col = (await io[side].describe()).collections.find((c) => c.name === config[side].collection);
+    addedColumns[side] = (col?.fields ?? []).filter((f) => f.addedOnFirstWrite).map((f) => f.name);
+  }
+  const propagates = (from: Side) => config.deletes.propagate && (config.deletes.from === undefined || config.deletes.from === from);
+  const deletes = { left: propagates('right') ? seen.gone.right : 0, right: propagates('left') ? seen.gone.left : 0 };
+  return { overwritten, addedColumns, emptyKeys: seen.emptyKeys, deletes };
 }

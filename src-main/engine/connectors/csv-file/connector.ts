@@ -97,7 +97,7 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
       const header = load().doc.header.values;
       const names = idColumn || header.includes(GENERATED_ID_COLUMN) ? header : [...header, GENERATED_ID_COLUMN];
       return {
-        collections: [{ name: collection, fields: names.map((h) => ({ name: h, type: 'string' as const, nullable: h !== keyColumn, ...(h === keyColumn ? { key: true } : {}), ...(h === GENERATED_ID_COLUMN && !idColumn ? { managed: 'concord-id' as const } : {}) })), primaryKey: [keyColumn], changeDetection: ['hash'], ...(idColumn ? {} : { stableIds: true }) }],
+        collections: [{ name: collection, fields: names.map((h) => ({ name: h, type: 'string' as const, nullable: h !== keyColumn, ...(h === keyColumn ? { key: true } : {}), ...(h === GENERATED_ID_COLUMN && !idColumn ? { managed: 'concord-id' as const, ...(header.includes(h) ? {} : { addedOnFirstWrite: true as const }) } : {}) })), primaryKey: [keyColumn], changeDetection: ['hash'], ...(idColumn ? {} : { stableIds: true }) }],
       };
     },
     async test(options?: CallOptions) {
