@@ -106,6 +106,12 @@ export type PairConfig = {
   initialMatchPolicy?: ConflictPolicy;
   deletes: DeletePolicy;
   schedule: Schedule;
+  /**
+   * Unlinked records with no value for any match key: nothing can tell whether the other app
+   * already holds them. `hold` (the default) puts each in the inbox, where a steward creates,
+   * links or deletes it (a key given in its app releases it); `create` creates each in the other app.
+   */
+  emptyKeys?: 'hold' | 'create';
 };
 
 export type PairHealth = 'never-run' | 'in-sync' | 'syncing' | 'failing' | 'paused' | 'needs-attention';
@@ -300,6 +306,8 @@ export type ConflictDetail = Omit<ConflictSummary, 'fields'> & {
        */
       linkedTo?: string | null;
     }[];
+    /** Held because the record has no value for any match key (the pair's `emptyKeys: 'hold'`), not because it matched several. */
+    emptyKey?: true;
   };
 };
 

@@ -80,6 +80,7 @@ export const pairConfigSchema = z
     schedule: z.strictObject({
       intervalSeconds: z.number().int().min(10, 'the shortest interval is 10 seconds').max(7 * 86400).nullable(),
     }),
+    emptyKeys: z.enum(['hold', 'create']).optional(),
   })
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();

@@ -39,7 +39,11 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       return c && id !== null ? { id, key: keyOf(c) } : null;
     };
     const taken = linkedCandidates(links.map((l) => ({ left: at('left', l.leftId), right: at('right', l.rightId) })));
-    const plan = planMatches(cands('left'), cands('right'), taken);
+    const matched = planMatches(cands('left'), cands('right'), taken);
+    // Records without a key wait in the inbox unless the pair creates them: counted apart (consequences.emptyKeys).
+    const holds = (config.emptyKeys ?? 'hold') === 'hold';
+    const creatable = (side: Side, ids: string[]) => (holds ? ids.filter((id) => keyOf(canon[side].get(id) ?? {}) !== null) : ids);
+    const plan = { ...matched, createOnRight: creatable('left', matched.createOnRight), createOnLeft: creatable('right', matched.createOnLeft) };
     const ex = (left: CanonicalRecord | undefined, right: CanonicalRecord | undefined): PreviewExample => ({ ...(left ? { left } : {}), ...(right ? { right } : {}), key: exampleKey(left ?? right) });
     const sharedKeys = (['left', 'right'] as const).flatMap((side) => {
       const ids = side === 'left' ? plan.createOnRight : plan.createOnLeft;

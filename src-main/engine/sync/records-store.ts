@@ -88,6 +88,19 @@ export function createRecordsStore(db: Db) {
       }
       return held;
     },
+    /** Records held only for want of a match key (`emptyKeys: 'hold'`), with their conflict's id: a key given in the app releases them. */
+    emptyKeyHolds(pairId: string): Record<Side, Map<string, string>> {
+      const out: Record<Side, Map<string, string>> = { left: new Map(), right: new Map() };
+      const rows = prepare(
+        `SELECT id, left_id, right_id FROM conflicts INDEXED BY conflicts_by_pair
+         WHERE pair_id = ? AND status = 'open' AND kind = 'duplicate' AND json_extract(data_json, '$.duplicate.emptyKey') = 1`,
+      ).all(pairId) as { id: string; left_id: string | null; right_id: string | null }[];
+      for (const r of rows) {
+        if (r.left_id) out.left.set(r.left_id, r.id);
+        if (r.right_id) out.right.set(r.right_id, r.id);
+      }
+      return out;
+    },
     /** One open conflict per record: a re-detected conflict updates the open one (never a second row). */
     saveConflict(c: Omit<ConflictRow, 'id' | 'status' | 'detectedAt'>): { id: string; isNew: boolean } {
       const key = c.leftId !== null ? { side: 'left' as const, id: c.leftId } : { side: 'right' as const, id: c.rightId ?? '' };

@@ -213,6 +213,7 @@ async function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: R
     keyOf: (c) => matchKey(c, config.matchKeys, config.fallbackKeys),
     sideNames: { left: io.left.label, right: io.right.label },
     held: deps.records.heldIds(req.pairId),
+    emptyKeyHolds: deps.records.emptyKeyHolds(req.pairId),
     waiting,
     interrupted: new Map(),
     hasPendingCreates: false,

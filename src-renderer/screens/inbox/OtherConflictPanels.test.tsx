@@ -4,7 +4,7 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiCallError } from '../../api/call';
-import { callsOf, giveTheListAHeight, listedRecords, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
+import { callsOf, details, giveTheListAHeight, listedRecords, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
 
 beforeAll(giveTheListAHeight);
 afterEach(cleanup);
@@ -128,6 +128,17 @@ describe('Duplicate match panel', () => {
     await user.click(within(screen.getByRole('dialog', { name: 'Delete record crm-7 in CRM?' })).getByRole('button', { name: 'Delete it' }));
     await waitFor(() => expect(listedRecords()).not.toContain(carol.record));
     expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'delete-duplicate', candidate: 'crm-7' } }]);
+  });
+
+  it('issue 13: a record held for want of a match key says so, and is created from here', async () => {
+    const held = { ...details[carol.id], duplicate: { side: 'right' as const, record: { email: null, name: 'Carol King' }, candidates: [], emptyKey: true as const } };
+    const { bridge, user } = await openCarol({ 'conflicts/get': () => held });
+    const intro = screen.getByText((_, el) => el?.tagName === 'P' && (el.textContent ?? '').startsWith('This record of'));
+    expect(intro.textContent).toBe(
+      "This record of Billing has no value for the pair's match keys, so Concord cannot tell whether CRM holds it already. Create it as a new record in CRM, or delete it (the Delete under its id). Once it has a key in Billing, the next sync matches it by itself.",
+    );
+    await user.click(button('Create as a new record'));
+    await waitFor(() => expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'duplicate', linkTo: null } }]));
   });
 
   it('Create as a new record links to none', async () => {

@@ -80,13 +80,21 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
   const keys = [...new Set([...Object.keys(dup.record), ...dup.candidates.flatMap((c) => Object.keys(c.fields))])];
   return (
     <div className="duplicate">
-      <p>
-        This record of <strong>{own}</strong> matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in{' '}
-        <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or delete a stale copy
-        (the Delete under its id).
-        {dup.candidates.some((c) => c.linkedTo !== undefined) &&
-          ' A candidate already linked to another record cannot be linked again.'}
-      </p>
+      {dup.emptyKey ? (
+        <p>
+          This record of <strong>{own}</strong> has no value for the pair's match keys, so Concord cannot tell whether{' '}
+          <strong>{other}</strong> holds it already. Create it as a new record in {other}, or delete it (the Delete under its id).
+          Once it has a key in {own}, the next sync matches it by itself.
+        </p>
+      ) : (
+        <p>
+          This record of <strong>{own}</strong> matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in{' '}
+          <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or delete a stale copy
+          (the Delete under its id).
+          {dup.candidates.some((c) => c.linkedTo !== undefined) &&
+            ' A candidate already linked to another record cannot be linked again.'}
+        </p>
+      )}
       <div className="merge-scroll">
         <table className="merge-table" aria-label="Record and its candidates">
           <thead>

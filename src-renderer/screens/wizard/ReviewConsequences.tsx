@@ -57,7 +57,10 @@ export function consequenceLines(preview: PairPreview, config: PairConfig, names
     }
     for (const side of sides) {
       const other = side === 'left' ? 'right' : 'left';
-      if (c.emptyKeys[side] > 0) lines.push(`${plural(c.emptyKeys[side], 'record')} of ${names[side]} ${c.emptyKeys[side] === 1 ? 'has' : 'have'} no value for ${config.matchKeys.join(', ')}: nothing can match them, so each is created in ${names[other]} as a new record.`);
+      if (c.emptyKeys[side] > 0) {
+        const what = (config.emptyKeys ?? 'hold') === 'hold' ? 'they wait in the conflict inbox for you to create, link or delete each' : `each is created in ${names[other]} as a new record`;
+        lines.push(`${plural(c.emptyKeys[side], 'record')} of ${names[side]} ${c.emptyKeys[side] === 1 ? 'has' : 'have'} no value for ${config.matchKeys.join(', ')}: ${what}.`);
+      }
     }
   }
   for (const k of preview.sharedKeys ?? []) lines.push(`${plural(k.count, 'record')} of ${names[k.side]} share the key ${k.key}: each becomes its own record in the other app.`);

@@ -196,6 +196,9 @@ describe('wizard, review and create', () => {
   async function toReview(w: Wizard): Promise<void> {
     await toMatching(w);
     await w.user.click(screen.getByRole('checkbox', { name: 'first_name' }));
+    // Records without a key: held in the inbox by default; this pair creates them.
+    expect((screen.getByRole('radio', { name: /^Hold them in the conflict inbox/ }) as HTMLInputElement).checked).toBe(true);
+    await w.user.click(screen.getByRole('radio', { name: 'Create them in the other app' }));
     await next(w, 6, 'Master & policies');
     await w.user.selectOptions(screen.getByRole('combobox', { name: 'When both apps change the same field' }), 'Newest change wins');
     await w.user.click(screen.getByRole('radio', { name: /^Never delete/ }));
@@ -250,7 +253,7 @@ describe('wizard, review and create', () => {
       'Overwrite no value in Sales CRM.',
       'Overwrite 5 values in 3 records of Shop DB (first match: Master wins); each old value stays in the activity log.',
       'Add the column concord_id to Shop DB: Concord keeps each row\'s id there.',
-      '2 records of Sales CRM have no value for email, first_name: nothing can match them, so each is created in Shop DB as a new record.',
+      '2 records of Sales CRM have no value for email, first_name: each is created in Shop DB as a new record.',
       '2 records of Sales CRM share the key email=twin@example.com: each becomes its own record in the other app.',
       '1 record matches several records: they wait in the conflict inbox, nothing is created for them.',
       'Delete nothing in either app.',
@@ -281,6 +284,7 @@ describe('wizard, review and create', () => {
       masterSide: 'left',
       conflictPolicy: 'newest',
       initialMatchPolicy: 'master',
+      emptyKeys: 'create',
       deletes: { propagate: false, massDeleteThreshold: 0.2 },
       schedule: { intervalSeconds: 900 },
     };
