@@ -3,6 +3,7 @@
 // other (bob), and a record that matched several on the other side (carol).
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConflictDetail } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
 import { callsOf, details, giveTheListAHeight, listedRecords, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
 
@@ -131,7 +132,9 @@ describe('Duplicate match panel', () => {
   });
 
   it('issue 13: a record held for want of a match key says so, and is created from here', async () => {
-    const held = { ...details[carol.id], duplicate: { side: 'right' as const, record: { email: null, name: 'Carol King' }, candidates: [], emptyKey: true as const } };
+    const base = details[carol.id];
+    if (!base) throw new Error('the test kit has no detail for carol');
+    const held: ConflictDetail = { ...base, duplicate: { side: 'right' as const, record: { email: null, name: 'Carol King' }, candidates: [], emptyKey: true as const } };
     const { bridge, user } = await openCarol({ 'conflicts/get': () => held });
     const intro = screen.getByText((_, el) => el?.tagName === 'P' && (el.textContent ?? '').startsWith('This record of'));
     expect(intro.textContent).toBe(
