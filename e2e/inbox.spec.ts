@@ -52,8 +52,11 @@ test('a conflict resolved field by field writes the chosen values to both apps',
   await app.setViewportSize({ width: 1280, height: 800 });
   await inbox.apply();
   await expect(inbox.badge()).toHaveText('0');
-  await expect(app.getByRole('heading', { name: 'No open conflicts' })).toBeVisible();
-  // The panel is gone; what Apply wrote stays readable in the window's notices.
+  // The last open conflict stays on screen, shown resolved with no buttons (issue 13 §1); what
+  // Apply wrote stays readable in the window's notices.
+  await expect(app.getByText('No other conflict is open.')).toBeVisible();
+  await expect(app.getByRole('note', { name: 'Resolved' })).toContainText('Resolved by operator');
+  await expect(inbox.panel().getByRole('button')).toHaveCount(0);
   await expect(app.getByRole('status').getByText("Resolved ann@shop.example: updated in Shop database · customers and in Customer sheet · customers.csv.")).toBeVisible();
   await app.screenshot({ path: screenshotPath('inbox-resolved') });
 

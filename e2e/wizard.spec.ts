@@ -96,6 +96,12 @@ test('a pair created through the wizard previews the first sync, runs it, and bo
   await expect(facts).toContainText('Shop database · customers');
   await expect(facts).toContainText('email, full_name, city');
   await expect(facts).toContainText('Only when I press Sync now');
+  // Every consequence, from a preview of the final settings (issue 13 §1).
+  const consequences = app.getByRole('region', { name: 'What the first sync will do' });
+  await expect(consequences).toContainText('Add the column concord_id to Customer sheet');
+  await expect(consequences).toContainText('Overwrite 2 values in 2 records of Shop database (first match: Master wins)');
+  await expect(consequences).toContainText('1 record matches several records');
+  await expect(consequences).toContainText('Delete nothing in either app.');
   await app.screenshot({ path: screenshotPath('wizard-review') });
   await app.getByRole('button', { name: 'Create the pair and run the first sync' }).click();
   const created = app.getByRole('status').filter({ hasText: '“Shop ⇄ Sheet” is created.' });

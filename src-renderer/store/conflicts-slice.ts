@@ -194,6 +194,8 @@ export const createConflictsSlice: SliceCreator<ConflictsSlice> = (set, get, { c
       // A resolved conflict leaves the open list (the rows after it move up, as in the engine); a failed one stays, with its outcome shown.
       if (outcome.status === 'resolved') {
         set({ conflictRows: withoutIds(get().conflictRows, new Set([conflictId])), mergeDrafts: { ...get().mergeDrafts, [conflictId]: undefined } });
+        // Where the panel stays (the last conflict of a filter), it shows who resolved it, when and what.
+        void get().loadConflict(conflictId);
       }
       return outcome;
     },

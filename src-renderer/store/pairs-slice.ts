@@ -2,6 +2,7 @@ import type { ActivityEntry, CapturePlan, ChangeDetection, CollectionField, Conn
 import type { ApiMethod } from '../../src-main/engine/api/contract';
 import { ApiCallError } from '../api/call';
 import { takesSecret } from '../components/config-form';
+import { plural } from '../components/plural';
 import type { Outcome, SliceCreator } from './store';
 
 export type PairExtras = {
@@ -53,7 +54,10 @@ export type PairsSlice = {
   /** `limit`: how many entries to hold (default: as many as are loaded now). */
   loadActivity(pairId: string, limit?: number): Promise<void>;
   retryFailed(pairId: string, failedId: string): Promise<void>;
-  restoreActivity(pairId: string, activityId: string): Promise<void>;
+  /** Retries every failed record of the pair in one run. */
+  retryAllFailed(pairId: string): Promise<void>;
+  /** `done`: the notice to show once it is restored (default: an overwritten value was restored). */
+  restoreActivity(pairId: string, activityId: string, done?: string): Promise<void>;
   updatePair(pairId: string, config: PairConfig): Promise<{ ok: true; needsFullResync: boolean } | { ok: false; error: ApiCallError }>;
   deletePair(pairId: string): Promise<boolean>;
   listConnections(): Promise<Outcome<ConnectionSummary[]>>;
@@ -192,10 +196,18 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       else get().notify('error', `The retry failed again: ${result.value.error ?? 'no reason given'}`);
       await get().loadFailed(pairId);
     },
-    async restoreActivity(pairId, activityId) {
+    async retryAllFailed(pairId) {
+      const result = await guard('failed/retry-all', () => call('failed/retry-all', { pairId }));
+      if (!result.ok) return patchExtras(pairId, { error: result.error });
+      const { retried, failed } = result.value;
+      if (failed === 0) get().notify('success', `Retried ${plural(retried, 'failed record')}: all written.`);
+      else get().notify('error', `${plural(retried - failed, 'record')} of ${retried.toLocaleString()} written; ${plural(failed, 'record')} failed again — see the errors below.`);
+      await get().loadFailed(pairId);
+    },
+    async restoreActivity(pairId, activityId, done) {
       const result = await guard('activity/restore', () => call('activity/restore', { activityId }));
       if (!result.ok) return patchExtras(pairId, { error: result.error });
-      get().notify('success', 'The overwritten value was restored.');
+      get().notify('success', done ?? 'The overwritten value was restored.');
       await get().loadActivity(pairId);
     },
     async updatePair(pairId, config) {

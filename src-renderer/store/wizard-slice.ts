@@ -37,6 +37,8 @@ export type WizardDraft = {
   masterSide: Side;
   conflictPolicy: ConflictPolicy;
   initialMatchPolicy: ConflictPolicy;
+  /** Records with no value for the match keys: held in the inbox (the default) or created. */
+  emptyKeys: 'hold' | 'create';
   deletes: DeletePolicy;
   intervalSeconds: number | null;
 };
@@ -53,6 +55,7 @@ export const emptyDraft = (): WizardDraft => ({
   masterSide: 'left',
   conflictPolicy: 'manual',
   initialMatchPolicy: 'master',
+  emptyKeys: 'hold',
   deletes: { propagate: true, massDeleteThreshold: 0.2 },
   intervalSeconds: 300,
 });
@@ -92,6 +95,7 @@ export function draftToConfig(draft: WizardDraft): PairConfig {
     masterSide: draft.masterSide,
     conflictPolicy: draft.conflictPolicy,
     initialMatchPolicy: draft.initialMatchPolicy,
+    emptyKeys: draft.emptyKeys,
     deletes: draft.deletes,
     schedule: { intervalSeconds: draft.intervalSeconds },
   };
@@ -141,7 +145,7 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     const draft = { ...before, ...patch };
     if (patch.fields && !patch.matchKeys) draft.matchKeys = followFieldEdits(before.fields, patch.fields, before.matchKeys);
     // The preview answered for the old fields and keys: showing it after they changed would mislead.
-    const stale = draft.fields !== before.fields || draft.matchKeys !== before.matchKeys;
+    const stale = draft.fields !== before.fields || draft.matchKeys !== before.matchKeys || draft.emptyKeys !== before.emptyKeys;
     set(stale ? { draft, preview: null } : { draft });
   },
   patchSide(side, patch) {

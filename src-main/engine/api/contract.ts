@@ -120,6 +120,8 @@ export type Api = {
 
   'failed/list': Method<{ pairId: string }, FailedRecord[]>;
   'failed/retry': Method<{ failedId: string }, { status: 'done' | 'failed'; error: string | null }>;
+  /** Retries every failed record of the pair in one run, whatever their backoff; answers when it has ended. */
+  'failed/retry-all': Method<{ pairId: string }, { runId: string; retried: number; failed: number }>;
 
   'activity/list': Method<{ pairId: string; record?: string; limit?: number }, ActivityEntry[]>;
   /** Writes an overwritten value back (and keeps the value it replaces, so a restore is reversible too). */

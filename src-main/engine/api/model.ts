@@ -106,6 +106,12 @@ export type PairConfig = {
   initialMatchPolicy?: ConflictPolicy;
   deletes: DeletePolicy;
   schedule: Schedule;
+  /**
+   * Unlinked records with no value for any match key: nothing can tell whether the other app
+   * already holds them. `hold` (the default) puts each in the inbox, where a steward creates,
+   * links or deletes it (a key given in its app releases it); `create` creates each in the other app.
+   */
+  emptyKeys?: 'hold' | 'create';
 };
 
 export type PairHealth = 'never-run' | 'in-sync' | 'syncing' | 'failing' | 'paused' | 'needs-attention';
@@ -203,6 +209,19 @@ export type PairPreview = {
   linkedFound?: Record<Side, { found: number; linked: number }>;
   /** Apps that would receive formula-like values while their "neutralise formulas" setting is off (privacy/formula-risk.ts). */
   formulas?: FormulaWarning[];
+  /** What the sync will do to each app beyond creating records, for the review step to state. */
+  consequences?: PreviewConsequences;
+};
+
+export type PreviewConsequences = {
+  /** Values the initial-match policy overwrites in each app (matched records that differ), and in how many records. */
+  overwritten: Record<Side, { values: number; records: number }>;
+  /** Columns Concord adds to an app on its first write (a CSV file's concord_id). */
+  addedColumns: Record<Side, string[]>;
+  /** Unlinked records of each app with no value for any match key: nothing can match them. */
+  emptyKeys: Record<Side, number>;
+  /** Records the run would delete in each app (linked records gone from the other app, where deletes propagate). */
+  deletes: Record<Side, number>;
 };
 
 /**
@@ -285,6 +304,11 @@ export type ConflictDetail = Omit<ConflictSummary, 'fields'> & {
   fields: ConflictField[];
   /** update-delete: which side deleted the record. */
   deletedSide?: Side;
+  /**
+   * A resolved conflict: when, by whom (the steward: the OS user on the desktop, the token's name
+   * headless; null when the apps settled it themselves) and what was chosen, in words.
+   */
+  resolution?: { at: string; by: string | null; what: string };
   /** duplicate: the record that matched several, and the candidates it matched. */
   duplicate?: {
     side: Side;
@@ -299,6 +323,8 @@ export type ConflictDetail = Omit<ConflictSummary, 'fields'> & {
        */
       linkedTo?: string | null;
     }[];
+    /** Held because the record has no value for any match key (the pair's `emptyKeys: 'hold'`), not because it matched several. */
+    emptyKey?: true;
   };
 };
 
@@ -350,7 +376,12 @@ export type ActivityEntry = {
   after: CanonicalValue | undefined;
   reason: string;
   at: string;
+  /** An overwritten field value to write back, or (`lostIn`) a deleted record to create again. */
   restorable: boolean;
+  /** A record-level delete: the apps it was deleted from; Restore creates it again in each that still lacks it. */
+  lostIn?: Side[];
+  /** Who acted, for a steward's action (the OS user on the desktop, the token's name headless); absent for a sync run. */
+  actor?: string;
 };
 
 /** A value a connection's config may hold (it is stored as JSON). */
@@ -482,6 +513,8 @@ export type CollectionField = {
    * read it (copy it to the other app) but never write into it: syncing it both ways loops.
    */
   managed?: 'updated-at' | 'sync-flag' | 'concord-id';
+  /** A managed column the app does not hold yet: Concord adds it on its first write (a CSV file's concord_id). */
+  addedOnFirstWrite?: true;
 };
 /** A collection an app holds that Concord cannot sync, and why (in words for the user). */
 export type LeftOutCollection = { name: string; reason: string };

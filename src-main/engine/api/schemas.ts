@@ -80,6 +80,7 @@ export const pairConfigSchema = z
     schedule: z.strictObject({
       intervalSeconds: z.number().int().min(10, 'the shortest interval is 10 seconds').max(7 * 86400).nullable(),
     }),
+    emptyKeys: z.enum(['hold', 'create']).optional(),
   })
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();
@@ -191,6 +192,7 @@ export const schemas = {
   'conflicts/bulk-cancel': z.strictObject({ jobId: id }),
   'failed/list': z.strictObject({ pairId: id }),
   'failed/retry': z.strictObject({ failedId: id }),
+  'failed/retry-all': z.strictObject({ pairId: id }),
   'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),
   'activity/restore': z.strictObject({ activityId: id }),
   'activity/export': z.strictObject({ pairId: id }),

@@ -152,6 +152,13 @@ export interface Connector {
   /** Capture mode: shows, installs and removes the trigger and change table (connectors with 'capture'). */
   capture?: CaptureControl;
   /**
+   * Throws ConnectorError 'read-only' when nothing of `collection` can be written (a file without
+   * write permission). Optional: a connector whose app refuses writes per record leaves it out. A
+   * run asks before it writes anything, so a read-only app fails the run once, before the other
+   * side is half-applied; `write` throws the same error if it meets one mid-run.
+   */
+  checkWritable?(collection: string, options?: CallOptions): Promise<void>;
+  /**
    * A change feed (connectors whose capabilities say `realtime: 'notify'`, or `'poll'`): holds a connection of
    * its own, calls `onChange` for each change the app commits, reconnects after an outage, and
    * resolves once `signal` aborts. A hint to read soon, never the data itself: a read in the

@@ -45,7 +45,8 @@ describe('planRun after an interrupted run (PITFALLS 15)', () => {
     const plan = planRun(
       {
         pairId: 'p',
-        config,
+        // Records without a key are created by this pair (the default holds them in the inbox).
+        config: { ...config, emptyKeys: 'create' },
         now: Date.now(),
         optimistic: { left: false, right: false },
         linked: [],

@@ -356,6 +356,24 @@ export function planRun(input: PlanInput, openFieldConflicts: Map<number, number
   ] as const) {
     for (const id of ids) {
       const src = fresh[other(target)].get(id) as NonNullable<RecordState>;
+      if ((config.emptyKeys ?? 'hold') === 'hold' && keyOf(src.canon) === null) {
+        // No key, so nothing can say whether the other app holds it already: the inbox decides.
+        const side = other(target);
+        plan.conflicts.push({
+          pairId: input.pairId,
+          link: null,
+          kind: 'duplicate',
+          leftId: side === 'left' ? id : null,
+          rightId: side === 'right' ? id : null,
+          record: label(src.canon, { [side]: id }),
+          fields: [],
+          data: {
+            fields: conflictFields(config, null, side === 'left' ? src.canon : null, side === 'right' ? src.canon : null, []),
+            duplicate: { side, record: src.canon, candidates: [], emptyKey: true },
+          },
+        });
+        continue;
+      }
       const create = createValues(config, target, src.canon);
       plan.ops.push({
         side: target,

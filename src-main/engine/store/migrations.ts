@@ -266,4 +266,16 @@ export const migrations: Migration[] = [
     );
     CREATE INDEX access_sessions_token ON access_sessions(token_id);`,
   },
+  {
+    id: 10,
+    name: 'activity keeps deleted records; activity and conflicts name who acted',
+    // record_json: on a record-level "deleted" entry, the record's canonical values and its ids in
+    // each app as they were before the delete, so Restore can create it again in every app that
+    // lost it. actor: who acted for a steward's action (the OS user on the desktop, the token's
+    // name headless); null for a sync run's own writes.
+    // conflicts.resolved_by: the steward who resolved it (null when the apps settled it themselves).
+    sql: `ALTER TABLE activity ADD COLUMN record_json TEXT;
+    ALTER TABLE activity ADD COLUMN actor TEXT;
+    ALTER TABLE conflicts ADD COLUMN resolved_by TEXT;`,
+  },
 ];

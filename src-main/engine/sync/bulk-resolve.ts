@@ -18,6 +18,7 @@ import { commitWritten, toWriteOp } from './run/commit';
 import { emptyCounts } from './pair-store';
 import { versionOf, type PlannedOp } from '../core/plan';
 import type { ConflictRow } from './records-store';
+import { stewardName } from './steward';
 import { describeResolution, refreshedData } from './resolver';
 import { openSides, type RunDeps } from './runner';
 
@@ -62,8 +63,8 @@ export async function resolveFieldBatch(deps: RunDeps, pairId: string, conflicts
       fail(c, `This record changed in ${io[side].label} since the conflict was detected. The conflict was refreshed with the new values: review it and resolve it on its own.`);
     };
     const close = (c: ConflictRow, resolution: Resolution) => {
-      deps.records.resolveConflict(c.id, resolution);
-      deps.records.addActivity({ pairId, runId: null, record: c.record, recordId: c.leftId ?? c.rightId, side: c.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false });
+      deps.records.resolveConflict(c.id, resolution, stewardName());
+      deps.records.addActivity({ pairId, runId: null, record: c.record, recordId: c.leftId ?? c.rightId, side: c.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false, actor: stewardName() });
       out.resolved.push(c.id);
     };
 

@@ -5,7 +5,7 @@
 import type { ApiMethod } from '../api/contract';
 import type { Handler } from '../api/dispatch';
 import { ApiError, notFound } from '../api/errors';
-import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, SideSummary } from '../api/model';
+import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, Resolution, Side, SideSummary } from '../api/model';
 import type { Domain, EngineContext } from '../context';
 import type { CallLimits } from '../connections/calls';
 import { createConnectorPool, type ConnectorPool } from '../connections/pool';
@@ -19,7 +19,7 @@ import { createFeeds, type FeedOptions, type Feeds } from './feeds';
 import { createPairStore, type PairRow } from './pair-store';
 import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
-import { resolveConflict, restoreActivity } from './resolver';
+import { describeResolution, resolveConflict, restoreActivity } from './resolver';
 import { createRunManager } from './run-manager';
 import type { RunDeps } from './runner';
 import { createScheduler } from './scheduler';
@@ -50,6 +50,9 @@ export type SyncOptions = {
   /** Change feeds (sync/feeds.ts): their debounce and retry, or false for none (tests that count the runs they start themselves). */
   feeds?: FeedOptions | false;
 };
+
+const RESOLUTION_KINDS: readonly string[] = ['fields', 'update-delete', 'duplicate', 'delete-duplicate'] satisfies Resolution['kind'][];
+const isResolution = (v: unknown): v is Resolution => typeof v === 'object' && v !== null && RESOLUTION_KINDS.includes(String((v as { kind?: unknown }).kind));
 
 export function createSyncDomain(outer: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
   // Whatever changes a pair says so with pairs/changed or pairs/removed (its handler, a run that
@@ -163,6 +166,14 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
   const needsFullResync = (a: PairConfig, b: PairConfig): boolean =>
     JSON.stringify(a.fields) !== JSON.stringify(b.fields) || JSON.stringify(a.matchKeys) !== JSON.stringify(b.matchKeys) || JSON.stringify(a.fallbackKeys ?? []) !== JSON.stringify(b.fallbackKeys ?? []);
 
+  /** A resolved conflict's who, when and what (ConflictDetail.resolution). */
+  const resolutionOf = (conflictId: string, label: (s: Side) => string): { resolution?: { at: string; by: string | null; what: string } } => {
+    const r = records.resolutionOf(conflictId);
+    if (!r) return {};
+    const stored = r.resolution;
+    const what = isResolution(stored) ? describeResolution(stored, label) : typeof (stored as { auto?: unknown } | null)?.auto === 'string' ? String((stored as { auto: string }).auto) : 'resolved';
+    return { resolution: { at: r.at, by: r.by, what } };
+  };
   const handlers: SyncHandlers = {
     'pairs/list': () => pairs.list().map((p) => summary(p.id)),
     'pairs/get': ({ pairId }) => detail(pairId),
@@ -249,6 +260,7 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
         fields: c.data.fields,
         ...(c.data.deletedSide ? { deletedSide: c.data.deletedSide } : {}),
         ...(c.data.duplicate ? { duplicate: c.data.duplicate } : {}),
+        ...resolutionOf(c.id, (s) => (s === 'left' ? (l?.connectionName ?? 'left') : (r?.connectionName ?? 'right'))),
       };
     },
     'conflicts/resolve': async ({ conflictId, resolution }) => {
@@ -274,9 +286,17 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
       const still = records.failedList(f.pair_id).find((x) => x.id === failedId);
       return still ? { status: 'failed' as const, error: still.error } : { status: 'done' as const, error: null };
     },
+    'failed/retry-all': async ({ pairId }) => {
+      pairRow(pairId);
+      const all = records.failedList(pairId);
+      if (all.length === 0) throw new ApiError('conflict', 'This pair has no failed records to retry.');
+      const ids = { left: all.flatMap((f) => (f.leftId !== null ? [f.leftId] : [])), right: all.flatMap((f) => (f.rightId !== null ? [f.rightId] : [])) };
+      const run = await runs.retry(pairId, ids);
+      return { runId: run.id, retried: all.length, failed: records.failedCount(pairId) };
+    },
     'activity/list': ({ pairId, record, limit }) => {
       pairRow(pairId);
-      return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, ...a }) => a);
+      return records.activity({ pairId, ...(record ? { record } : {}), limit: limit ?? 200 }).map(({ recordId: _r, deleted: _d, ...a }) => a);
     },
     'activity/restore': async ({ activityId }) => {
       const pairId = records.activityEntry(activityId)?.pairId;

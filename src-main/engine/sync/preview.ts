@@ -3,12 +3,14 @@
  * the pair's keys and counts matches, creates, conflicts and ambiguous keys (for a pair that has
  * run already, a new record with the key of a linked record is ambiguous too). Writes nothing.
  */
-import type { PairConfig, PairPreview, PreviewExample, Side } from '../api/model';
+import type { PairConfig, PairPreview, PreviewConsequences, PreviewExample, Side } from '../api/model';
 import { canonicalEqual, type CanonicalRecord } from '../core/canonical';
 import { toCanonical } from '../core/mapping';
 import { describeKey, linkedCandidates, matchKey, planMatches } from '../core/matching';
 import { formulaWarnings } from '../privacy/formula-risk';
+import { decideLinked } from '../core/merge';
 import { openSides, type RunDeps } from './runner';
+import type { SideIo } from './side-io';
 
 const EXAMPLES = 5;
 
@@ -38,7 +40,11 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       return c && id !== null ? { id, key: keyOf(c) } : null;
     };
     const taken = linkedCandidates(links.map((l) => ({ left: at('left', l.leftId), right: at('right', l.rightId) })));
-    const plan = planMatches(cands('left'), cands('right'), taken);
+    const matched = planMatches(cands('left'), cands('right'), taken);
+    // Records without a key wait in the inbox unless the pair creates them: counted apart (consequences.emptyKeys).
+    const holds = (config.emptyKeys ?? 'hold') === 'hold';
+    const creatable = (side: Side, ids: string[]) => (holds ? ids.filter((id) => keyOf(canon[side].get(id) ?? {}) !== null) : ids);
+    const plan = { ...matched, createOnRight: creatable('left', matched.createOnRight), createOnLeft: creatable('right', matched.createOnLeft) };
     const ex = (left: CanonicalRecord | undefined, right: CanonicalRecord | undefined): PreviewExample => ({ ...(left ? { left } : {}), ...(right ? { right } : {}), key: exampleKey(left ?? right) });
     const sharedKeys = (['left', 'right'] as const).flatMap((side) => {
       const ids = side === 'left' ? plan.createOnRight : plan.createOnLeft;
@@ -56,8 +62,14 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
       return config.fields.some((f) => !canonicalEqual(l[f.name] ?? null, r[f.name] ?? null));
     });
     const formulas = formulaWarnings(deps.connections, config, { left: [...canon.left.values(), ...linkedCanon.left.values()], right: [...canon.right.values(), ...linkedCanon.right.values()] });
+    const consequences = await consequencesOf(io, config, {
+      differing: differing.map((m) => ({ left: canon.left.get(m.leftId) ?? {}, right: canon.right.get(m.rightId) ?? {} })),
+      emptyKeys: { left: [...canon.left.values()].filter((c) => keyOf(c) === null).length, right: [...canon.right.values()].filter((c) => keyOf(c) === null).length },
+      gone: { left: Math.max(0, linkedCount('left').linked - linkedCount('left').found), right: Math.max(0, linkedCount('right').linked - linkedCount('right').found) },
+    });
     return {
       ...(formulas.length > 0 ? { formulas } : {}),
+      consequences,
       leftTotal: totals.left,
       rightTotal: totals.right,
       matched: plan.links.length,
@@ -86,4 +98,36 @@ export async function previewPair(deps: RunDeps, config: PairConfig, pairId: str
     await io.left.close();
     await io.right.close();
   }
+}
+
+/**
+ * The review step's consequences: values the first match overwrites per app (the initial-match
+ * policy decides each differing field as a run would; manual leaves them to the inbox), columns
+ * Concord adds, records nothing can match, and deletes of linked records gone from the other app.
+ */
+async function consequencesOf(
+  io: Record<Side, SideIo>,
+  config: PairConfig,
+  seen: { differing: { left: CanonicalRecord; right: CanonicalRecord }[]; emptyKeys: Record<Side, number>; gone: Record<Side, number> },
+): Promise<PreviewConsequences> {
+  const overwritten = { left: { values: 0, records: 0 }, right: { values: 0, records: 0 } };
+  const initial = config.initialMatchPolicy ?? 'master';
+  if (initial !== 'manual') {
+    for (const d of seen.differing) {
+      const decision = decideLinked(null, { values: d.left }, { values: d.right }, { config: { ...config, initialMatchPolicy: initial }, now: Date.now(), initialMatch: true });
+      for (const [side, patch] of [['left', decision.leftPatch], ['right', decision.rightPatch]] as const) {
+        const n = Object.keys(patch).length;
+        overwritten[side].values += n;
+        if (n > 0) overwritten[side].records++;
+      }
+    }
+  }
+  const addedColumns: Record<Side, string[]> = { left: [], right: [] };
+  for (const side of ['left', 'right'] as const) {
+    const col = (await io[side].describe()).collections.find((c) => c.name === config[side].collection);
+    addedColumns[side] = (col?.fields ?? []).filter((f) => f.addedOnFirstWrite).map((f) => f.name);
+  }
+  const propagates = (from: Side) => config.deletes.propagate && (config.deletes.from === undefined || config.deletes.from === from);
+  const deletes = { left: propagates('right') ? seen.gone.right : 0, right: propagates('left') ? seen.gone.left : 0 };
+  return { overwritten, addedColumns, emptyKeys: seen.emptyKeys, deletes };
 }

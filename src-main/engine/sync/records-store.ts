@@ -44,6 +44,14 @@ export function nextAttemptDelayMs(attempts: number, random: () => number = Math
   return Math.round(base * (0.5 + random()));
 }
 
+/**
+ * A record-level delete as the activity log keeps it: the record's canonical values before the
+ * delete and its id in each app then (null where it never was). `lost`: the apps it was deleted
+ * from — by a user and propagated by Concord, or by a steward's choice.
+ */
+export type DeletedRecord = { values: Record<string, CanonicalValue>; ids: Record<Side, string | null>; lost: Side[] };
+const deletedFields = (d: DeletedRecord) => ({ deleted: d, lostIn: d.lost });
+
 const parseValue = (json: string | null): CanonicalValue | undefined => (json === null ? undefined : (JSON.parse(json) as CanonicalValue));
 
 export function createRecordsStore(db: Db) {
@@ -79,6 +87,19 @@ export function createRecordsStore(db: Db) {
         if (r.side && r.candidates) for (const id of JSON.parse(r.candidates) as string[]) held[r.side === 'left' ? 'right' : 'left'].add(id);
       }
       return held;
+    },
+    /** Records held only for want of a match key (`emptyKeys: 'hold'`), with their conflict's id: a key given in the app releases them. */
+    emptyKeyHolds(pairId: string): Record<Side, Map<string, string>> {
+      const out: Record<Side, Map<string, string>> = { left: new Map(), right: new Map() };
+      const rows = prepare(
+        `SELECT id, left_id, right_id FROM conflicts INDEXED BY conflicts_by_pair
+         WHERE pair_id = ? AND status = 'open' AND kind = 'duplicate' AND json_extract(data_json, '$.duplicate.emptyKey') = 1`,
+      ).all(pairId) as { id: string; left_id: string | null; right_id: string | null }[];
+      for (const r of rows) {
+        if (r.left_id) out.left.set(r.left_id, r.id);
+        if (r.right_id) out.right.set(r.right_id, r.id);
+      }
+      return out;
     },
     /** One open conflict per record: a re-detected conflict updates the open one (never a second row). */
     saveConflict(c: Omit<ConflictRow, 'id' | 'status' | 'detectedAt'>): { id: string; isNew: boolean } {
@@ -152,8 +173,15 @@ export function createRecordsStore(db: Db) {
       const search = conflictSearchText(row.record, JSON.parse(row.fields_json) as string[], data);
       prepare("UPDATE conflicts SET data_json = ?, search_text = ? WHERE id = ? AND status = 'open'").run(JSON.stringify(data), search, id);
     },
-    resolveConflict(id: string, resolution: unknown): void {
-      prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ? WHERE id = ?").run(now(), JSON.stringify(resolution), id);
+    /** `by`: the steward (stewardName()); null when the apps settled it themselves. */
+    resolveConflict(id: string, resolution: unknown, by: string | null = null): void {
+      prepare("UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution_json = ?, resolved_by = ? WHERE id = ?").run(now(), JSON.stringify(resolution), by, id);
+    },
+    /** How a resolved conflict was resolved: when, by whom, and the stored resolution (a steward's `Resolution`, or `{ auto }`). */
+    resolutionOf(id: string): { at: string; by: string | null; resolution: unknown } | null {
+      const r = prepare("SELECT resolved_at, resolved_by, resolution_json FROM conflicts WHERE id = ? AND status = 'resolved'").get(id) as { resolved_at: string | null; resolved_by: string | null; resolution_json: string | null } | undefined;
+      if (!r?.resolved_at) return null;
+      return { at: r.resolved_at, by: r.resolved_by, resolution: r.resolution_json === null ? null : (JSON.parse(r.resolution_json) as unknown) };
     },
     openCounts(): { open: number; byPair: Record<string, number> } {
       // Per pair through its index (pair_id, status): a GROUP BY over the open conflicts read every row.
@@ -231,10 +259,10 @@ export function createRecordsStore(db: Db) {
       return prepare('SELECT count(*) FROM failed WHERE pair_id = ?').pluck().get(pairId) as number;
     },
 
-    addActivity(a: Omit<ActivityEntry, 'id' | 'at'> & { recordId: string | null }): string {
+    addActivity(a: Omit<ActivityEntry, 'id' | 'at' | 'lostIn' | 'actor'> & { recordId: string | null; deleted?: DeletedRecord; actor?: string | null }): string {
       const id = timeOrderedId();
       prepare(
-        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable, record_json, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
         id,
         a.pairId,
@@ -249,10 +277,12 @@ export function createRecordsStore(db: Db) {
         a.reason,
         now(),
         a.restorable ? 1 : 0,
+        a.deleted ? JSON.stringify(a.deleted) : null,
+        a.actor ?? null,
       );
       return id;
     },
-    activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null })[] {
+    activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null; deleted?: DeletedRecord })[] {
       const rows = prepare(
           "SELECT * FROM activity WHERE pair_id = @pairId AND (@at IS NULL OR at = @at) AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
         )
@@ -270,6 +300,8 @@ export function createRecordsStore(db: Db) {
         reason: string;
         at: string;
         restorable: number;
+        record_json: string | null;
+        actor: string | null;
       }[];
       return rows.map((r) => ({
         id: r.id,
@@ -285,9 +317,15 @@ export function createRecordsStore(db: Db) {
         reason: r.reason,
         at: r.at,
         restorable: r.restorable === 1,
+        ...(r.record_json !== null ? deletedFields(JSON.parse(r.record_json) as DeletedRecord) : {}),
+        ...(r.actor !== null ? { actor: r.actor } : {}),
       }));
     },
-    activityEntry(id: string): (ActivityEntry & { recordId: string | null }) | null {
+    /** A deleted record was restored: its entry offers Restore no more (a second would make a second copy). */
+    markRestored(id: string): void {
+      prepare('UPDATE activity SET restorable = 0 WHERE id = ?').run(id);
+    },
+    activityEntry(id: string): (ActivityEntry & { recordId: string | null; deleted?: DeletedRecord }) | null {
       const row = prepare('SELECT pair_id, at FROM activity WHERE id = ?').get(id) as { pair_id: string; at: string } | undefined;
       if (!row) return null;
       // Only entries of the same instant can tie with it; reading the whole log to find one was O(log size).

@@ -15,6 +15,8 @@ import { versionOf, type PlannedOp } from '../core/plan';
 import type { ConflictData, ConflictRow } from './records-store';
 import { openSides, type RunDeps } from './runner';
 import type { SideIo } from './side-io';
+import { restoreDeleted } from './restore-record';
+import { stewardName } from './steward';
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 const SIDES = ['left', 'right'] as const;
@@ -34,7 +36,7 @@ type Ctx = {
 /** A steward's action is no run: its writes are recorded without a run id, and its counts go nowhere. */
 const target = (c: Pick<Ctx, 'conflict'>): CommitTarget => ({ pairId: c.conflict.pairId, runId: null, counts: emptyCounts() });
 
-async function readSide(c: Pick<Ctx, 'io' | 'config'>, side: Side, id: string | null): Promise<Read | null> {
+export async function readSide(c: Pick<Ctx, 'io' | 'config'>, side: Side, id: string | null): Promise<Read | null> {
   if (!id) return null;
   const rec = (await c.io[side].readByIds([id])).get(id);
   return rec ? { rec, canon: toCanonical(c.config.fields, side, rec.fields) } : null;
@@ -50,7 +52,7 @@ function expecting(c: Pick<Ctx, 'io'>, side: Side, cur: Read): { ifVersion?: str
  * runner's choke point in ONE transaction with `also` (the conflict's status on the last write).
  * A stale version means the record changed since it was read: `onStale` decides what to tell.
  */
-async function writeOne(c: Pick<Ctx, 'deps' | 'config' | 'io' | 'conflict' | 'runId'>, op: PlannedOp, onStale: () => Promise<never>, also: () => void = () => {}): Promise<Extract<WriteResult, { ok: true }>> {
+export async function writeOne(c: Pick<Ctx, 'deps' | 'config' | 'io' | 'conflict' | 'runId'>, op: PlannedOp, onStale: () => Promise<never>, also: () => void = () => {}): Promise<Extract<WriteResult, { ok: true }>> {
   const { state } = c.deps;
   op.journalId = state.journalAdd({ pairId: c.conflict.pairId, runId: c.runId, side: op.side, op: op.op, targetId: op.targetId, sourceId: op.sourceId, payload: { values: op.values } });
   let result: WriteResult | undefined;
@@ -72,7 +74,7 @@ async function writeOne(c: Pick<Ctx, 'deps' | 'config' | 'io' | 'conflict' | 'ru
 }
 
 /** An update passes the target record as read (`current`): it is written in the app's own forms (yes/no stays yes/no). */
-function plannedOp(c: Pick<Ctx, 'conflict'>, fields: Omit<PlannedOp, 'otherPending' | 'label' | 'overwrites' | 'link' | 'sourceId' | 'sourceVersion' | 'decidedBase'> & Partial<PlannedOp>): PlannedOp {
+export function plannedOp(c: Pick<Ctx, 'conflict'>, fields: Omit<PlannedOp, 'otherPending' | 'label' | 'overwrites' | 'link' | 'sourceId' | 'sourceVersion' | 'decidedBase'> & Partial<PlannedOp>): PlannedOp {
   return { link: null, sourceId: null, sourceVersion: null, decidedBase: {}, otherPending: [], label: c.conflict.record, overwrites: [], ...fields };
 }
 
@@ -166,9 +168,9 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     runId: `resolve:${conflictId}`,
     closed: false,
     close: () => {
-      deps.records.resolveConflict(conflictId, resolution);
+      deps.records.resolveConflict(conflictId, resolution, stewardName());
       // Every resolution is audited, also one that wrote nothing (the apps already agreed, a link).
-      deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: conflict.leftId ?? conflict.rightId, side: conflict.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false });
+      deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: conflict.leftId ?? conflict.rightId, side: conflict.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false, actor: stewardName() });
       c.closed = true;
     },
   };
@@ -295,6 +297,10 @@ export function bulkResolution(conflict: ConflictRow, masterSide: Side, take: 'm
 export async function restoreActivity(deps: RunDeps, activityId: string): Promise<void> {
   const entry = deps.records.activityEntry(activityId);
   if (!entry) throw notFound('Activity entry', activityId);
+  if (entry.deleted) {
+    if (!entry.restorable) throw new ApiError('conflict', `${entry.record} was restored already; look for it in the apps (its restore is in this log).`);
+    return restoreDeleted(deps, { ...entry, deleted: entry.deleted });
+  }
   const { field, recordId } = entry;
   if (!entry.restorable || !field || !recordId) throw new ApiError('conflict', 'This entry has no overwritten field value to restore.');
   const pair = deps.pairs.get(entry.pairId);

@@ -18,11 +18,12 @@ import { mappedAppFields } from '../core/mapping';
 import { matchKey } from '../core/matching';
 import type { ConnectorLease } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
+import { ConnectorError } from '../connectors/errors';
 import type { Connector, OwnWrites } from '../connectors/types';
 import { emptyCounts } from './pair-store';
 import { SIDES, type RunContext, type RunDeps, type RunRequest } from './run/context';
 import { assembleBatch, completeItems } from './run/assemble';
-import { detect, type DetectEnd } from './run/detect';
+import { detect, dueFailedRecords, type DetectEnd } from './run/detect';
 import { finish } from './run/finish';
 import { markUnseen, settleGone } from './run/gone';
 import { matchNew } from './run/match';
@@ -104,6 +105,26 @@ export async function missingFieldProblem(io: Record<Side, SideIo>, config: Pair
   return null;
 }
 
+/**
+ * A side the run may write (a field flows into it, or flag mode clears its flags) that cannot be
+ * written at all: the run fails once, before it writes anything anywhere, rather than half-apply
+ * the pair and fail the same way for every record (issue 13 §1).
+ */
+export async function readOnlyProblem(io: Record<Side, SideIo>, config: PairConfig): Promise<string | null> {
+  for (const side of SIDES) {
+    const into = side === 'left' ? 'right-to-left' : 'left-to-right';
+    const written = config.fields.some((f) => f.direction === 'both' || f.direction === into) || io[side].mode === 'flag';
+    if (!written) continue;
+    try {
+      await io[side].checkWritable();
+    } catch (e) {
+      if (e instanceof ConnectorError && e.reason === 'read-only') return `${io[side].label} is ${e.message} Nothing was written to either app.`;
+      throw e;
+    }
+  }
+  return null;
+}
+
 export async function executeRun(deps: RunDeps, request: RunRequest): Promise<RunOutcome> {
   // "Apply these deletes" re-reads in full: a halted run may have found them by a full read (a
   // cursor side sees no deletes, and an unchanged record's partner is never read otherwise).
@@ -119,6 +140,8 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
       deps.pairs.setPaused(req.pairId, true, problem);
       return { status: 'halted', counts, error: problem };
     }
+    const readOnly = await readOnlyProblem(io, pair.config);
+    if (readOnly) return { status: 'failed', counts, error: readOnly };
     const run = await openRun(deps, req, pair.config, io, counts);
     run.stableIds = stableIds;
     const ends = { left: {}, right: {} } as Record<Side, DetectEnd>;
@@ -167,9 +190,10 @@ async function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: R
   const waiting = { left: new Set<string>(), right: new Set<string>() };
   // A failed record waits for its backoff whatever the mode (a full scan sees it every run); "Retry" (`only`) forces it.
   if (!req.only) {
-    const now = Date.now();
-    for (const f of deps.records.failedList(req.pairId)) {
-      if (f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= now) continue;
+    const failed = deps.records.failedList(req.pairId);
+    const due = new Set(dueFailedRecords(failed));
+    for (const f of failed) {
+      if (due.has(f)) continue;
       if (f.leftId !== null) waiting.left.add(f.leftId);
       if (f.rightId !== null) waiting.right.add(f.rightId);
     }
@@ -191,6 +215,7 @@ async function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: R
     keyOf: (c) => matchKey(c, config.matchKeys, config.fallbackKeys),
     sideNames: { left: io.left.label, right: io.right.label },
     held: deps.records.heldIds(req.pairId),
+    emptyKeyHolds: deps.records.emptyKeyHolds(req.pairId),
     waiting,
     interrupted: new Map(),
     hasPendingCreates: false,

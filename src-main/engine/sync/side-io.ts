@@ -149,6 +149,11 @@ export function createSideIo(opts: {
     /** The time limits this side's calls run under. */
     limits,
     describe: () => withAuth(call('describe', (c, signal) => c.describe({ signal }))),
+    /** Throws ConnectorError 'read-only' when the app cannot be written at all (a no-op for a connector that cannot tell). */
+    async checkWritable(): Promise<void> {
+      if (!conn().checkWritable) return;
+      await withAuth(call('test', async (c, signal) => c.checkWritable?.(opts.collection, { signal })));
+    },
     /** Flag mode: marks these records synced (a no-op for a connector without flags). */
     async clearFlags(records: { id: string; version?: string }[]): Promise<void> {
       if (!conn().clearFlags) return;

@@ -217,7 +217,8 @@ describe('failures, limits and crashes', () => {
         }
         return results;
       };
-      const s = await setupPair({}, { wrap: interceptWrites(hook), modes: [leftMode, rightMode] });
+      // Records without a key are created (not held in the inbox): the lost answer is what is tested.
+      const s = await setupPair({ emptyKeys: 'create' }, { wrap: interceptWrites(hook), modes: [leftMode, rightMode] });
       billing = s.rightConn;
       kit = s.kit;
       dir = s.dir;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Resolution } from '../../../src-main/engine/api/model';
+import type { ConflictDetail, Resolution } from '../../../src-main/engine/api/model';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useBusy } from '../../components/use-busy';
 import { plural } from '../../components/plural';
@@ -19,6 +19,13 @@ export function describeWrites(wrote: { left: number; right: number }, left: str
   if (written.length === 2) return `updated in ${left} and in ${right}.`;
   if (written.length === 1) return `updated in ${written[0]}; ${written[0] === left ? right : left} already held these values.`;
   return 'both apps already held these values; nothing needed writing.';
+}
+
+/** What "Delete it on both sides" did, in words: where it was deleted, and how to get it back. */
+export function describeDelete(deletedSide: 'left' | 'right', wrote: { left: number; right: number }, labels: { left: string; right: string }): string {
+  const survivor = deletedSide === 'left' ? 'right' : 'left';
+  const where = wrote[survivor] > 0 ? `deleted in ${labels[survivor]} (${labels[deletedSide]} had deleted it already)` : `it was gone from ${labels.left} and ${labels.right} already`;
+  return `${where}. Restore it from the pair's Activity tab.`;
 }
 
 export function ConflictPanel(props: { conflictId: string; onResolved: () => void; keyRef: { current: ((key: PanelKey) => boolean) | null } }) {
@@ -80,7 +87,9 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
       const what =
         resolution.kind === 'delete-duplicate'
           ? `deleted the stale copy in ${result.wrote.left > 0 ? labels.left : labels.right}.`
-          : describeWrites(result.wrote, labels.left, labels.right);
+          : resolution.kind === 'update-delete' && resolution.keep === 'deleted'
+            ? describeDelete(detail?.deletedSide ?? 'left', result.wrote, labels)
+            : describeWrites(result.wrote, labels.left, labels.right);
       notify('success', `Resolved ${detail?.record ?? 'the conflict'}: ${what}`);
       props.onResolved();
     } else setMessage(`Not resolved: ${result.error ?? 'the engine gave no reason'}. The conflict stays open.`);
@@ -101,7 +110,7 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
   const { keyRef } = props;
   useEffect(() => {
     keyRef.current = (key) => {
-      if (!detail || detail.kind !== 'field' || applying) return false;
+      if (!detail || detail.kind !== 'field' || detail.status !== 'open' || applying) return false;
       const index = focused ? conflicting.indexOf(focused) : -1;
       if (key === 'ArrowDown' || key === 'ArrowUp') {
         const next = conflicting[Math.max(0, Math.min(conflicting.length - 1, index + (key === 'ArrowDown' ? 1 : -1)))];
@@ -140,7 +149,8 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
               {detail.pairName} · {KIND_LABEL[detail.kind]} · detected {formatTime(detail.detectedAt)}
             </p>
           </header>
-          {detail.kind === 'field' && (
+          {detail.status === 'resolved' && <ResolvedNote detail={detail} />}
+          {detail.status === 'open' && detail.kind === 'field' && (
             <>
               {changed.length > 0 && (
                 <p className="banner">
@@ -178,8 +188,8 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
               </div>
             </>
           )}
-          {detail.kind === 'update-delete' && <UpdateDeletePanel detail={detail} busy={applying} onApply={apply} />}
-          {detail.kind === 'duplicate' && <DuplicatePanel detail={detail} busy={applying} onApply={apply} />}
+          {detail.status === 'open' && detail.kind === 'update-delete' && <UpdateDeletePanel detail={detail} busy={applying} onApply={apply} />}
+          {detail.status === 'open' && detail.kind === 'duplicate' && <DuplicatePanel detail={detail} busy={applying} onApply={apply} />}
           <p className="panel-message" role="status">
             {message ?? (outcome?.status === 'failed' ? `Last attempt failed: ${outcome.error ?? ''}` : '')}
           </p>
@@ -189,3 +199,27 @@ export function ConflictPanel(props: { conflictId: string; onResolved: () => voi
   );
 }
 
+/**
+ * A conflict that is no longer open (resolved here, by someone else, by a bulk job, or by the apps
+ * agreeing): who, when and what, and no buttons — an Apply would only be refused. The address
+ * keeps its id, so a reload lands here too.
+ */
+function ResolvedNote({ detail }: { detail: ConflictDetail }) {
+  const r = detail.resolution;
+  return (
+    <div className="resolved-note" role="note" aria-label="Resolved">
+      <p>
+        <strong>Resolved</strong>
+        {r ? (
+          <>
+            {' '}
+            {r.by ? `by ${r.by}` : 'by the apps themselves'} on {formatTime(r.at)}: {r.what}.
+          </>
+        ) : (
+          '.'
+        )}
+      </p>
+      <p className="muted">Nothing is left to decide here. Its values and what was overwritten are in the pair's activity log.</p>
+    </div>
+  );
+}

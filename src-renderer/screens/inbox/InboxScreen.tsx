@@ -51,6 +51,8 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
   const resolveBulk = useConcord((s) => s.resolveBulk);
   const waitBulk = useConcord((s) => s.waitBulk);
   const navigate = useConcord((s) => s.navigate);
+  const pairs = useConcord((s) => s.pairs);
+  const pairName = (id: string) => pairs.find((p) => p.id === id)?.name ?? 'the chosen pair';
   const store = useConcordStore();
 
   // Each visit starts with every open conflict, newest first (or, from a pair card, that pair's).
@@ -158,7 +160,14 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
     });
   }
 
-  const nothingOpen = loaded && !error && rows.length === 0 && (!filtered || facets.total === 0);
+  // With a filter applied the controls stay, showing it, even when nothing at all is open: the
+  // next conflict that arrives would otherwise be hidden by a filter no control shows.
+  // An address that names a conflict (a reload after resolving the last one) shows its panel too.
+  const nothingOpen = loaded && !error && rows.length === 0 && !filtered && !conflictId;
+  // The menus offer what is open; an applied choice nothing open has any more (its last conflict
+  // was just resolved) stays in its menu, so the control shows the filter that is still applied.
+  const pairOptions = filter.pairId && !facets.pairs.some((p) => p.id === filter.pairId) ? [...facets.pairs, { id: filter.pairId, name: pairName(filter.pairId) }] : facets.pairs;
+  const fieldOptions = filter.field && !facets.fields.includes(filter.field) ? [...facets.fields, filter.field] : facets.fields;
   return (
     <section aria-labelledby="inbox-title" className="screen screen-wide inbox-screen">
       <header className="screen-header">
@@ -187,7 +196,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
               Pair
               <select value={filter.pairId} onChange={(e) => setFilter({ ...filter, pairId: e.target.value })}>
                 <option value="">All pairs</option>
-                {facets.pairs.map((p) => (
+                {pairOptions.map((p) => (
                   <option key={p.id} value={p.id}>
                     {p.name}
                   </option>
@@ -209,7 +218,7 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
               Field
               <select value={filter.field} onChange={(e) => setFilter({ ...filter, field: e.target.value })}>
                 <option value="">All fields</option>
-                {facets.fields.map((f) => (
+                {fieldOptions.map((f) => (
                   <option key={f} value={f}>
                     {f}
                   </option>
@@ -219,11 +228,18 @@ export function InboxScreen({ conflictId, pairId = null }: { conflictId: string 
           </div>
           <BulkBar shown={rows.length} selectedIds={selectedIds} filtered={filtered} busy={bulkBusy} lastTarget={bulkTarget} onRun={(take, target) => void bulk(take, target)} />
           <p className="muted key-help">Keys: j / k next or previous conflict · ↑ / ↓ field · 1 take master · 2 take slave · Enter apply</p>
-          {loaded && !error && rows.length === 0 && (
+          {loaded && !error && rows.length === 0 && !filtered && (
+            <p className="muted" role="status">
+              No other conflict is open.
+            </p>
+          )}
+          {loaded && !error && rows.length === 0 && filtered && (
             <div className="empty-state no-match" role="status">
               <p>
-                No conflict matches {describeFilter(filter, facets.pairs)}. {facets.total.toLocaleString()} open {facets.total === 1 ? 'conflict is' : 'conflicts are'} hidden by
-                the filters.
+                No conflict matches {describeFilter(filter, pairOptions)}.{' '}
+                {facets.total === 0
+                  ? 'No other conflict is open either.'
+                  : `${facets.total.toLocaleString()} open ${facets.total === 1 ? 'conflict is' : 'conflicts are'} hidden by the filters.`}
               </p>
               <button type="button" onClick={() => setFilter(noFilter)}>
                 Clear the filters

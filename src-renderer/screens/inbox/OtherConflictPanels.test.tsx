@@ -3,8 +3,9 @@
 // other (bob), and a record that matched several on the other side (carol).
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConflictDetail } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
-import { callsOf, giveTheListAHeight, listedRecords, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
+import { callsOf, details, giveTheListAHeight, listedRecords, mountInbox, panelTitle, resolved, summaries } from './inbox-test-kit';
 
 beforeAll(giveTheListAHeight);
 afterEach(cleanup);
@@ -30,14 +31,27 @@ describe('Edit vs delete panel', () => {
     expect(screen.queryByRole('button', { name: 'Apply' })).toBeNull();
   });
 
-  it.each([
-    ['Keep the updated record', 'updated'],
-    ['Delete it on both sides', 'deleted'],
-  ] as const)('%s resolves it with keep: %s', async (name, keep) => {
+  it('Keep the updated record resolves it with keep: updated', async () => {
     const { bridge, user } = await openBob();
-    await user.click(button(name));
+    await user.click(button('Keep the updated record'));
     await waitFor(() => expect(listedRecords()).not.toContain(bob.record));
-    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: bob.id, resolution: { kind: 'update-delete', keep } }]);
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: bob.id, resolution: { kind: 'update-delete', keep: 'updated' } }]);
+  });
+
+  it('issue 13: "Delete it on both sides" asks first, naming both apps; the notice says what was deleted and where to restore it', async () => {
+    const { bridge, user, store } = await openBob({ 'conflicts/resolve': ({ conflictId }) => ({ ...resolved(conflictId), wrote: { left: 0, right: 1 } }) });
+    await user.click(button('Delete it on both sides'));
+    const dialog = screen.getByRole('dialog', { name: `Delete ${bob.record} in Billing too?` });
+    expect(dialog.textContent).toContain('CRM deleted this record. Concord will delete it in Billing as well');
+    expect(dialog.textContent).toContain('neither CRM nor Billing holds it');
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([]);
+    await user.click(button('Delete it on both sides'));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete in Billing' }));
+    await waitFor(() => expect(listedRecords()).not.toContain(bob.record));
+    expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: bob.id, resolution: { kind: 'update-delete', keep: 'deleted' } }]);
+    expect(store.getState().notices.map((n) => `${n.tone}: ${n.text}`)).toEqual([`success: Resolved ${bob.record}: deleted in Billing (CRM had deleted it already). Restore it from the pair's Activity tab.`]);
   });
 
   it('both ways out are disabled while the engine writes', async () => {
@@ -115,6 +129,19 @@ describe('Duplicate match panel', () => {
     await user.click(within(screen.getByRole('dialog', { name: 'Delete record crm-7 in CRM?' })).getByRole('button', { name: 'Delete it' }));
     await waitFor(() => expect(listedRecords()).not.toContain(carol.record));
     expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'delete-duplicate', candidate: 'crm-7' } }]);
+  });
+
+  it('issue 13: a record held for want of a match key says so, and is created from here', async () => {
+    const base = details[carol.id];
+    if (!base) throw new Error('the test kit has no detail for carol');
+    const held: ConflictDetail = { ...base, duplicate: { side: 'right' as const, record: { email: null, name: 'Carol King' }, candidates: [], emptyKey: true as const } };
+    const { bridge, user } = await openCarol({ 'conflicts/get': () => held });
+    const intro = screen.getByText((_, el) => el?.tagName === 'P' && (el.textContent ?? '').startsWith('This record of'));
+    expect(intro.textContent).toBe(
+      "This record of Billing has no value for the pair's match keys, so Concord cannot tell whether CRM holds it already. Create it as a new record in CRM, or delete it (the Delete under its id). Once it has a key in Billing, the next sync matches it by itself.",
+    );
+    await user.click(button('Create as a new record'));
+    await waitFor(() => expect(callsOf(bridge, 'conflicts/resolve')).toEqual([{ conflictId: carol.id, resolution: { kind: 'duplicate', linkTo: null } }]));
   });
 
   it('Create as a new record links to none', async () => {

@@ -4,6 +4,7 @@ import { BreakableValue, ConfirmDialog } from '../../components/widgets';
 
 /** Edit vs delete: the updated record's fields, and the two ways out. */
 export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictDetail; busy: boolean; onApply: (r: Resolution) => void }) {
+  const [asking, setAsking] = useState(false);
   const deleted = detail.deletedSide ?? 'left';
   const updated = deleted === 'left' ? 'right' : 'left';
   const label = (side: 'left' | 'right') => (side === 'left' ? detail.leftLabel : detail.rightLabel);
@@ -39,10 +40,31 @@ export function UpdateDeletePanel({ detail, busy, onApply }: { detail: ConflictD
         <button type="button" className="primary" disabled={busy} onClick={() => onApply({ kind: 'update-delete', keep: 'updated' })}>
           Keep the updated record
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={() => onApply({ kind: 'update-delete', keep: 'deleted' })}>
+        <button type="button" className="danger" disabled={busy} onClick={() => setAsking(true)}>
           Delete it on both sides
         </button>
       </div>
+      {/* A delete loses the edit made in the other app: it asks first, naming both apps. */}
+      <ConfirmDialog
+        open={asking}
+        title={`Delete ${detail.record} in ${label(updated)} too?`}
+        confirmLabel={`Delete in ${label(updated)}`}
+        onCancel={() => setAsking(false)}
+        onConfirm={() => {
+          setAsking(false);
+          onApply({ kind: 'update-delete', keep: 'deleted' });
+        }}
+      >
+        {asking && (
+          <>
+            <p>
+              {label(deleted)} deleted this record. Concord will delete it in {label(updated)} as well, with the changes made there, so
+              neither {label(deleted)} nor {label(updated)} holds it any more.
+            </p>
+            <p>Its values stay in the pair's activity log, where Restore creates it again in both apps.</p>
+          </>
+        )}
+      </ConfirmDialog>
     </div>
   );
 }
@@ -58,13 +80,21 @@ export function DuplicatePanel({ detail, busy, onApply }: { detail: ConflictDeta
   const keys = [...new Set([...Object.keys(dup.record), ...dup.candidates.flatMap((c) => Object.keys(c.fields))])];
   return (
     <div className="duplicate">
-      <p>
-        This record of <strong>{own}</strong> matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in{' '}
-        <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or delete a stale copy
-        (the Delete under its id).
-        {dup.candidates.some((c) => c.linkedTo !== undefined) &&
-          ' A candidate already linked to another record cannot be linked again.'}
-      </p>
+      {dup.emptyKey ? (
+        <p>
+          This record of <strong>{own}</strong> has no value for the pair's match keys, so Concord cannot tell whether{' '}
+          <strong>{other}</strong> holds it already. Create it as a new record in {other}, or delete it (the Delete under its id).
+          Once it has a key in {own}, the next sync matches it by itself.
+        </p>
+      ) : (
+        <p>
+          This record of <strong>{own}</strong> matched {dup.candidates.length} {dup.candidates.length === 1 ? 'record' : 'records'} in{' '}
+          <strong>{other}</strong> on the pair's match keys. Link it to one of them, create it as a new record, or delete a stale copy
+          (the Delete under its id).
+          {dup.candidates.some((c) => c.linkedTo !== undefined) &&
+            ' A candidate already linked to another record cannot be linked again.'}
+        </p>
+      )}
       <div className="merge-scroll">
         <table className="merge-table" aria-label="Record and its candidates">
           <thead>

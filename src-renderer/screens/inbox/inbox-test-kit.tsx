@@ -75,6 +75,9 @@ export const details: Record<string, ConflictDetail> = {
   }),
 };
 
+/** How the fake engine says a conflict it resolved was resolved. */
+export const RESOLVED_BY_ANN = { at: '2026-03-02T09:30:00.000Z', by: 'ann', what: "a steward resolved the conflict: plan = CRM's value" };
+
 export const resolved = (conflictId: string, wrote = { left: 1, right: 1 }): ResolveOutcome => ({ conflictId, status: 'resolved', wrote, error: null });
 
 const KIND_ORDER: Record<ConflictSummary['kind'], number> = { duplicate: 0, 'update-delete': 1, field: 2 };
@@ -89,6 +92,8 @@ const sortValue = (c: ConflictSummary, by: ConflictSort['by']): string | number 
  */
 export function fakeInboxEngineForTests(initial: ConflictSummary[]) {
   const open = [...initial];
+  /** Resolved here: `conflicts/get` answers them as resolved, as the engine does. */
+  const resolvedIds = new Set<string>();
   const matching = (q: ConflictQuery) => {
     const needle = q.search?.trim().toLowerCase();
     return open.filter(
@@ -103,6 +108,7 @@ export function fakeInboxEngineForTests(initial: ConflictSummary[]) {
     for (const id of ids) {
       const i = open.findIndex((c) => c.id === id);
       if (i !== -1) open.splice(i, 1);
+      resolvedIds.add(id);
     }
   };
   /** A bulk job that has already ended: `resolved` leave the open set, `failed` stay with their reasons. */
@@ -135,7 +141,7 @@ export function fakeInboxEngineForTests(initial: ConflictSummary[]) {
     },
     'conflicts/resolve-bulk': (req) => finishedJob(req.take, ('conflictIds' in req ? req.conflictIds : matching(req.filter).map((c) => c.id)).filter((id) => open.find((c) => c.id === id)?.kind !== 'duplicate')),
   };
-  return { open, handlers, finishedJob, resolve };
+  return { open, handlers, finishedJob, resolve, resolvedIds };
 }
 export type FakeInboxEngine = ReturnType<typeof fakeInboxEngineForTests>;
 
@@ -146,7 +152,7 @@ export function inboxHandlers(over: FakeHandlers = {}, engine: FakeInboxEngine =
     'conflicts/get': ({ conflictId }) => {
       const detail = details[conflictId];
       if (!detail) throw new ApiCallError('not-found', `Conflict ${conflictId} no longer exists.`, 'conflicts/get');
-      return detail;
+      return engine.resolvedIds.has(conflictId) ? { ...detail, status: 'resolved', resolution: RESOLVED_BY_ANN } : detail;
     },
     ...over,
   };

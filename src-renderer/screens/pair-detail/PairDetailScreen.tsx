@@ -1,16 +1,17 @@
 import { useEffect, useState } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { ListTable } from '../../components/ListTable';
-import { useBusy } from '../../components/use-busy';
 import { BreakableValue, ConfirmDialog, Time } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
-import type { ActivityEntry, RunTrigger, Side } from '../../../src-main/engine/api/model';
+import type { ActivityEntry, RunTrigger } from '../../../src-main/engine/api/model';
 import { ActivityExportButton } from './ActivityExport';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
 import { ConnectionSettings } from './ConnectionSettings';
 import { PairSettings } from './PairSettings';
+import { FailedTab } from './FailedTab';
+import { useSideName } from './use-side-name';
 
 const TABS: { id: PairTab; label: string }[] = [
   { id: 'runs', label: 'Runs' },
@@ -95,10 +96,6 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
 }
 
 /** The app a side stands for, by its connection's name: users never see "left" or "right". */
-function useSideName(pairId: string): (side: Side) => string {
-  const pair = useConcord((s) => s.pairs.find((p) => p.id === pairId));
-  return (side) => (pair ? pair[side].connectionName : side === 'left' ? 'App A' : 'App B');
-}
 
 /** What started a run, in the words of the button or the schedule that did. */
 const TRIGGER_LABEL: Record<RunTrigger, string> = {
@@ -146,46 +143,6 @@ function RunsTab({ pairId }: { pairId: string }) {
   );
 }
 
-function FailedTab({ pairId }: { pairId: string }) {
-  const failed = useConcord((s) => s.extras[pairId]?.failed);
-  const retry = useConcord((s) => s.retryFailed);
-  const sideName = useSideName(pairId);
-  return (
-    <ListTable
-      label="Failed records"
-      items={failed}
-      empty="No failed records. Records an app refuses appear here with its error and a Retry button."
-      columns={['Record', 'Write', 'Error', 'Attempts', 'Next attempt', { hidden: 'Actions' }]}
-      row={(f) => (
-        <>
-          <td>{f.record}</td>
-          <td>
-            {f.op} in {sideName(f.side)}
-          </td>
-          <td>{f.error}</td>
-          <td>{f.attempts}</td>
-          <td className="nowrap">
-            <Time iso={f.nextAttemptAt} />
-          </td>
-          <td>
-            <RetryButton record={f.record} onRetry={() => retry(pairId, f.id)} />
-          </td>
-        </>
-      )}
-    />
-  );
-}
-
-/** A retry is a whole run: one at a time per record, and the button says it is running. */
-function RetryButton({ record, onRetry }: { record: string; onRetry: () => Promise<void> }) {
-  const [busy, whileBusy] = useBusy();
-  return (
-    <button type="button" aria-label={`Retry ${record}`} disabled={busy} onClick={() => void whileBusy(onRetry)}>
-      {busy ? 'Retrying…' : 'Retry'}
-    </button>
-  );
-}
-
 function ActivityTab({ pairId }: { pairId: string }) {
   const activity = useConcord((s) => s.extras[pairId]?.activity);
   const limit = useConcord((s) => s.extras[pairId]?.activityLimit ?? ACTIVITY_PAGE);
@@ -212,13 +169,14 @@ function ActivityTab({ pairId }: { pairId: string }) {
             <td>
               {a.action === 'forgotten' ? 'forgotten' : `${a.action} in ${sideName(a.side)}`}
               {a.field ? ` · ${a.field}` : ''}
+              {a.actor ? ` · by ${a.actor}` : ''}
               <div className="muted">{a.reason}</div>
             </td>
             <td>{a.before !== undefined ? <BreakableValue value={a.before} /> : ''}</td>
             <td>{a.after !== undefined ? <BreakableValue value={a.after} /> : ''}</td>
             <td>
               {a.restorable && (
-                <button type="button" aria-label={`Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => setAsked(a)}>
+                <button type="button" aria-label={a.lostIn ? `Restore the deleted record ${a.record}` : `Restore ${a.field ?? 'value'} of ${a.record}`} onClick={() => setAsked(a)}>
                   Restore
                 </button>
               )}
@@ -235,16 +193,22 @@ function ActivityTab({ pairId }: { pairId: string }) {
       )}
       <ConfirmDialog
         open={asked !== null}
-        title={asked ? `Restore ${asked.field ?? 'the value'} of ${asked.record}?` : ''}
+        title={asked ? (asked.lostIn ? `Restore ${asked.record}?` : `Restore ${asked.field ?? 'the value'} of ${asked.record}?`) : ''}
         confirmLabel="Restore"
         onCancel={() => setAsked(null)}
         onConfirm={() => {
           const entry = asked;
           setAsked(null);
-          if (entry) void restore(pairId, entry.id);
+          if (entry) void restore(pairId, entry.id, entry.lostIn ? `${entry.record} was created again in ${entry.lostIn.map(sideName).join(' and ')}.` : undefined);
         }}
       >
-        {asked && (
+        {asked?.lostIn && (
+          <p>
+            Concord creates <strong>{asked.record}</strong> again in {asked.lostIn.map(sideName).join(' and ')}, with the values it held
+            before it was deleted. The new records are linked to each other and to this history.
+          </p>
+        )}
+        {asked && !asked.lostIn && (
           <p>
             Concord writes <strong>{formatValue(asked.before)}</strong> back into {sideName(asked.side)} (the value it holds now is kept in this
             log, so this can be undone too). The next sync carries it to the other app.

@@ -89,6 +89,16 @@ export function PairSettings({ pairId }: { pairId: string }) {
           ))}
         </div>
         {config.matchKeys.length === 0 && <p className="field-error">Choose at least one field to match records on.</p>}
+        <div role="radiogroup" aria-label="Records with no value for the match keys">
+          <label className="check">
+            <input type="radio" name={`empty-keys-${pairId}`} checked={(config.emptyKeys ?? 'hold') === 'hold'} onChange={() => patch({ emptyKeys: 'hold' })} />
+            Records with no value for the match keys wait in the conflict inbox
+          </label>
+          <label className="check">
+            <input type="radio" name={`empty-keys-${pairId}`} checked={config.emptyKeys === 'create'} onChange={() => patch({ emptyKeys: 'create' })} />
+            Records with no value for the match keys are created in the other app
+          </label>
+        </div>
         <PolicySelect
           id={`initial-policy-${pairId}`}
           label="When two newly matched records differ"

@@ -258,7 +258,8 @@ describe('Pair card awaiting delete confirmation', () => {
 
     fireEvent.click(within(article).getByRole('button', { name: 'Apply these deletes (12)' }));
     let dialog = screen.getByRole('dialog', { name: 'Apply the deletes of CRM ⇄ Billing?' });
-    expect(dialog.textContent).toContain('The 12 records that are gone from one app will be deleted in the other');
+    expect(dialog.textContent).toContain('The 12 records that are gone from CRM or Billing will be deleted in the other app');
+    expect(dialog.textContent).toContain('Restore creates it again in both apps');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(callsOf(bridge, 'pairs/sync-now')).toHaveLength(0);

@@ -161,9 +161,10 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
         }}
       >
         <p>
-          The {plural(pair.awaitingDeleteConfirmation?.gone ?? 0, 'record')} that are gone from one app will be deleted in the other (or,
-          where the pair keeps deletes, stop syncing). Every deleted value stays in the activity log. Do this only if
-          they were really deleted.
+          The {plural(pair.awaitingDeleteConfirmation?.gone ?? 0, 'record')} that are gone from {pair.left.connectionName} or{' '}
+          {pair.right.connectionName} will be deleted in the other app (or, where the pair keeps deletes, stop syncing). Do this only
+          if they were really deleted: each deleted record stays in the pair's activity log, where Restore creates it again in both
+          apps.
         </p>
       </ConfirmDialog>
       <FullResyncDialog

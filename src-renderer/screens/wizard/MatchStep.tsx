@@ -114,6 +114,18 @@ export function MatchStep() {
           </label>
         ))}
       </fieldset>
+      <fieldset>
+        <legend>Records with no value for the match keys</legend>
+        <p className="help">Nothing can tell whether the other app holds them already.</p>
+        <label className="check">
+          <input type="radio" name="empty-keys" checked={draft.emptyKeys === 'hold'} onChange={() => patchDraft({ emptyKeys: 'hold' })} />
+          Hold them in the conflict inbox: you create, link or delete each (a key added in its app releases it)
+        </label>
+        <label className="check">
+          <input type="radio" name="empty-keys" checked={draft.emptyKeys === 'create'} onChange={() => patchDraft({ emptyKeys: 'create' })} />
+          Create them in the other app
+        </label>
+      </fieldset>
       <div className="actions">
         <button
           type="button"

@@ -7,6 +7,7 @@ import { POLICIES } from './MappingEditor';
 import { sideLabel } from './mapping-model';
 import { describeRun } from '../pairs/PairCard';
 import { describeDeletes, INTERVALS } from './PolicySteps';
+import { ReviewConsequences } from './ReviewConsequences';
 
 /** After Create: the first sync's progress, then its outcome and where to go next. */
 function CreatedPair({ pairId }: { pairId: string }) {
@@ -92,6 +93,7 @@ export function ReviewStep() {
         <dt>Schedule</dt>
         <dd>{INTERVALS.find((i) => i.seconds === config.schedule.intervalSeconds)?.label ?? `${config.schedule.intervalSeconds} s`}</dd>
       </dl>
+      <ReviewConsequences config={config} names={{ left: draft.left.connection?.name ?? 'App A', right: draft.right.connection?.name ?? 'App B' }} />
       <p className="muted">Nothing is written to either app until you create the pair; its first sync starts right after.</p>
     </div>
   );

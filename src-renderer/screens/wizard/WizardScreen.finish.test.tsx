@@ -3,7 +3,7 @@ import { act, cleanup, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PairConfig, RunSummary } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
-import { argsOf, expectStep, methods, mountWizard, nextButton, toMatching, wizardEngine, type Wizard } from './wizard-test-kit';
+import { argsOf, expectStep, methods, mountWizard, nextButton, PREVIEW, toMatching, wizardEngine, type Wizard } from './wizard-test-kit';
 
 afterEach(cleanup);
 
@@ -196,6 +196,9 @@ describe('wizard, review and create', () => {
   async function toReview(w: Wizard): Promise<void> {
     await toMatching(w);
     await w.user.click(screen.getByRole('checkbox', { name: 'first_name' }));
+    // Records without a key: held in the inbox by default; this pair creates them.
+    expect((screen.getByRole('radio', { name: /^Hold them in the conflict inbox/ }) as HTMLInputElement).checked).toBe(true);
+    await w.user.click(screen.getByRole('radio', { name: 'Create them in the other app' }));
     await next(w, 6, 'Master & policies');
     await w.user.selectOptions(screen.getByRole('combobox', { name: 'When both apps change the same field' }), 'Newest change wins');
     await w.user.click(screen.getByRole('radio', { name: /^Never delete/ }));
@@ -230,6 +233,36 @@ describe('wizard, review and create', () => {
     expect(methods(w.bridge)).not.toContain('pairs/create');
   });
 
+  it('issue 13: states every consequence of the first sync, from a preview of the final settings', async () => {
+    const w = mountWizard(wizardEngine({
+      'pairs/preview': () => ({
+        ...PREVIEW,
+        consequences: {
+          overwritten: { left: { values: 0, records: 0 }, right: { values: 5, records: 3 } },
+          addedColumns: { left: [], right: ['concord_id'] },
+          emptyKeys: { left: 2, right: 0 },
+          deletes: { left: 0, right: 0 },
+        },
+      }),
+    }));
+    await toReview(w);
+    const list = await screen.findByRole('region', { name: 'What the first sync will do' });
+    expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'Create 2 records in Sales CRM, copied from Shop DB.',
+      'Create 4 records in Shop DB, copied from Sales CRM.',
+      'Overwrite no value in Sales CRM.',
+      'Overwrite 5 values in 3 records of Shop DB (first match: Master wins); each old value stays in the activity log.',
+      'Add the column concord_id to Shop DB: Concord keeps each row\'s id there.',
+      '2 records of Sales CRM have no value for email, first_name: each is created in Shop DB as a new record.',
+      '2 records of Sales CRM share the key email=twin@example.com: each becomes its own record in the other app.',
+      '1 record matches several records: they wait in the conflict inbox, nothing is created for them.',
+      'Delete nothing in either app.',
+    ]);
+    // Asked for the settings as they are now, policies included.
+    const last = argsOf(w.bridge, 'pairs/preview').at(-1);
+    expect(last && 'config' in last ? last.config.conflictPolicy : null).toBe('newest');
+  });
+
   it('Create sends the full config, runs the first sync and shows its progress from run events', async () => {
     const w = mountWizard();
     await toReview(w);
@@ -251,6 +284,7 @@ describe('wizard, review and create', () => {
       masterSide: 'left',
       conflictPolicy: 'newest',
       initialMatchPolicy: 'master',
+      emptyKeys: 'create',
       deletes: { propagate: false, massDeleteThreshold: 0.2 },
       schedule: { intervalSeconds: 900 },
     };

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { throwIfAborted, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
+import { assertWritable } from '../file-access';
 import { FileChanged, identityOf, replaceFile, type FileIdentity } from './atomic-write';
 import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
 import { neutralise, unneutralise } from './formulas';
@@ -111,12 +112,18 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
       const header = load().doc.header.values;
       const names = idColumn || header.includes(GENERATED_ID_COLUMN) ? header : [...header, GENERATED_ID_COLUMN];
       return {
-        collections: [{ name: collection, fields: names.map((h) => ({ name: h, type: 'string' as const, nullable: h !== keyColumn, ...(h === keyColumn ? { key: true } : {}), ...(h === GENERATED_ID_COLUMN && !idColumn ? { managed: 'concord-id' as const } : {}) })), primaryKey: [keyColumn], changeDetection: ['hash'], ...(idColumn ? {} : { stableIds: true }) }],
+        collections: [{ name: collection, fields: names.map((h) => ({ name: h, type: 'string' as const, nullable: h !== keyColumn, ...(h === keyColumn ? { key: true } : {}), ...(h === GENERATED_ID_COLUMN && !idColumn ? { managed: 'concord-id' as const, ...(header.includes(h) ? {} : { addedOnFirstWrite: true as const }) } : {}) })), primaryKey: [keyColumn], changeDetection: ['hash'], ...(idColumn ? {} : { stableIds: true }) }],
       };
     },
     async test(options?: CallOptions) {
       throwIfAborted(options?.signal);
       loadRows();
+      assertWritable(path);
+    },
+    async checkWritable(name, options) {
+      throwIfAborted(options?.signal);
+      checkCollection(name);
+      assertWritable(path);
     },
     changes,
     async read(name, ids, options) {
@@ -137,6 +144,8 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
         // Each attempt starts from the file as it is now: an op whose row changed meanwhile comes
         // back 'stale' (its ifVersion no longer holds), the others apply to the new content.
         const { doc, stamp, entries } = loadRows();
+        // A read-only file is one error for the whole batch (and the run), never one per row.
+        assertWritable(path);
         const batch: Batch = { byId: new Map(entries.map((e) => [e.id, e])), removed: new Set() };
         let changed = false;
         const results = ops.map((op) => {

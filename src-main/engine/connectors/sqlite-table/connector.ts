@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
+import { assertWritable } from '../file-access';
 import { collectionInfo, findTable, modesOf, quoteIdent, readTables, tablesWithoutKey, type SqliteSchemaOptions, type TableInfo } from './schema';
 import { cursorPages, resumePosition } from './cursor';
 import { idOf, keyOf, pkList, pkParams, pkValues, pkWhere, registerVersionFunction, toRecord, TS_ALIAS, versionSql } from './rows';
@@ -172,6 +173,12 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
       if (list.length === 0) {
         throw new ConnectorError('config', `The database ${config.path} has no table with a primary key — add a PRIMARY KEY to the table you want to sync.`);
       }
+      assertWritable(config.path);
+    },
+    async checkWritable(collection: string, options?: CallOptions) {
+      throwIfAborted(options?.signal);
+      table(collection);
+      assertWritable(config.path);
     },
     changes,
     async read(collection: string, ids: string[], options?: CallOptions): Promise<AppRecord[]> {
@@ -197,6 +204,8 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
         if (error instanceof ConnectorError && error.reason === 'unavailable') return ops.map(() => ({ ok: false, reason: 'unavailable', error: error.message }));
         throw error;
       }
+      // A read-only database is one error for the whole batch (and the run), never one per row.
+      assertWritable(config.path);
       const d = open();
       return writeOps(d, t, ops, selectFrom(t), () => appClock(d, t));
     },

@@ -4,6 +4,7 @@
  * (and the values it will overwrite) before it is sent; then each side's writes go out in the
  * connector's batch size and each confirmed batch commits in one transaction (commit.ts).
  */
+import { ConnectorError } from '../../connectors/errors';
 import type { WriteResult } from '../../connectors/types';
 import type { Plan, PlannedOp } from '../../core/plan';
 import { RateLimited, yieldToEventLoop } from '../side-io';
@@ -139,6 +140,11 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
         run.rateLimited = e;
         run.deps.pairs.setPausedUntil(pairId, new Date(Date.now() + e.retryAfterMs).toISOString());
         notSent(ops, whyNotSent());
+      } else if (e instanceof ConnectorError && e.reason === 'read-only') {
+        // Nothing of this side can be written (the file became read-only mid-run): one run error,
+        // not one failed record per row; the ops stay unprocessed, so the next run writes them.
+        notSent(ops, `not sent: ${e.message}`);
+        throw e;
       } else if (!run.req.signal.aborted) {
         // The batch in flight failed as a whole (the app went away): its ops may or may not have
         // landed, so they are failed (a create's outcome unknown). Batches never sent were not

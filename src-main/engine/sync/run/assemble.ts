@@ -36,7 +36,7 @@ export function assembleBatch(run: RunContext, side: Side, batch: StreamBatch, o
     for (const rec of batch.upserts) {
       const link = links.get(rec.id);
       if (!link) {
-        if (run.held[side].has(rec.id) || run.waiting[side].has(rec.id)) run.counts.skipped++;
+        if ((run.held[side].has(rec.id) && !releasedHold(run, side, rec)) || run.waiting[side].has(rec.id)) run.counts.skipped++;
         else {
           const canon = toCanonical(run.config.fields, side, rec.fields);
           staged.push({ rec, key: run.keyOf(canon), content: contentKey(canon, run.names) });
@@ -136,4 +136,20 @@ export async function completeItems(run: RunContext, items: LinkedItem[]): Promi
     });
   }
   return ready;
+}
+
+/**
+ * A record the inbox held only for want of a match key is released — its conflict resolved by
+ * itself — once it has a key in its app, or once the pair creates such records: it is then matched
+ * or created like any new record. Runs inside the batch's transaction.
+ */
+function releasedHold(run: RunContext, side: Side, rec: AppRecord): boolean {
+  const conflictId = run.emptyKeyHolds[side].get(rec.id);
+  if (conflictId === undefined) return false;
+  const keyed = run.keyOf(toCanonical(run.config.fields, side, rec.fields)) !== null;
+  if (!keyed && (run.config.emptyKeys ?? 'hold') === 'hold') return false;
+  run.deps.records.resolveConflict(conflictId, { auto: keyed ? 'the record has a match key now' : 'the pair now creates records without a match key' });
+  run.emptyKeyHolds[side].delete(rec.id);
+  run.held[side].delete(rec.id);
+  return true;
 }

@@ -11,6 +11,7 @@ import type { WriteOp, WriteResult } from '../../connectors/types';
 import type { LinkRef, PlannedOp } from '../../core/plan';
 import type { RunDeps } from './context';
 import { mergeBase } from '../state-store';
+import { actorOf } from '../steward';
 
 /** Where a committed write is recorded: the run's id (null for a steward's action), its counts, and the open conflict of each link that has one. */
 export type CommitTarget = { pairId: string; runId: string | null; counts: RunCounts; conflicts?: Map<LinkRef, string> };
@@ -61,14 +62,23 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
     });
     if (op.link) op.link.id = id;
     counts.created++;
-    records.addActivity({ pairId, runId, record: op.label, recordId: res.id, side: op.side, action: 'created', field: null, before: undefined, after: undefined, reason: op.reason, restorable: false });
+    records.addActivity({ pairId, runId, record: op.label, recordId: res.id, side: op.side, action: op.activityAction ?? 'created', field: null, before: undefined, after: undefined, reason: op.reason, restorable: false, ...actorOf(t) });
     return;
   }
   if (op.op === 'delete') {
+    const link = op.link?.id != null ? state.link(op.link.id) : null;
     if (op.link?.id != null) state.deleteLink(op.link.id);
     counts.deleted++;
+    // One record-level entry with the whole record, so Restore can create it again in every app
+    // that lost it: the target app, and — a linked record is deleted only once its partner is gone
+    // (a propagated delete, a steward keeping a delete) — the app it was linked in.
+    const ids: Record<Side, string | null> = { left: link?.leftId ?? null, right: link?.rightId ?? null };
+    ids[op.side] = op.targetId;
+    const lost = (['left', 'right'] as const).filter((s) => ids[s] !== null);
+    const values = Object.fromEntries(op.overwrites.map((o) => [o.field, o.before ?? null]));
+    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: null, before: undefined, after: undefined, reason: op.reason, restorable: true, deleted: { values, ids, lost: lost.length > 0 ? lost : [op.side] }, ...actorOf(t) });
     for (const o of op.overwrites) {
-      records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: o.field, before: o.before, after: undefined, reason: op.reason, restorable: false });
+      records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: o.field, before: o.before, after: undefined, reason: op.reason, restorable: false, ...actorOf(t) });
     }
     return;
   }
@@ -97,7 +107,7 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
   counts.updated++;
   // Every overwritten value is kept, so a policy's decision can be undone (PITFALLS 3).
   for (const o of op.overwrites) {
-    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: op.activityAction ?? 'updated', field: o.field, before: o.before, after: o.after, reason: o.reason, restorable: true });
+    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: op.activityAction ?? 'updated', field: o.field, before: o.before, after: o.after, reason: o.reason, restorable: true, ...actorOf(t) });
   }
   // The record's open conflict shows what the app holds after Concord's own write (its other fields
   // still sync), so the resolver does not take this write for an edit made in the app.

@@ -61,6 +61,8 @@ export type RunContext = {
   sideNames: Record<Side, string>;
   /** Records held by an open duplicate conflict: they wait for the steward. */
   held: Record<Side, Set<string>>;
+  /** Of those, the ones held only for want of a match key, with their conflict's id (released once they have one). */
+  emptyKeyHolds: Record<Side, Map<string, string>>;
   /** Failed records whose next attempt is in the future. */
   waiting: Record<Side, Set<string>>;
   /** An interrupted run's update decisions, by link id: finished, not re-planned (core/resume.ts). */

@@ -40,11 +40,20 @@ export async function* detect(run: RunContext, side: Side, end: DetectEnd): Asyn
   yield* dueFailed(run, side);
 }
 
+/**
+ * The failed records a run retries: all of them once any one's backoff has elapsed, else none.
+ * The jitter spreads their next attempts (so many pairs do not retry in step), but records that
+ * failed together — a file that was read-only, an app that was down — are retried together, not
+ * a slice per run.
+ */
+export function dueFailedRecords<F extends { nextAttemptAt: string | null }>(failed: F[], now = Date.now()): F[] {
+  return failed.some((f) => f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= now) ? failed : [];
+}
+
 /** Failed records whose backoff has elapsed join the run (retry with exponential backoff and jitter). */
 async function* dueFailed(run: RunContext, side: Side): AsyncGenerator<StreamBatch> {
   const { records, state } = run.deps;
-  const now = Date.now();
-  const due = records.failedList(run.pairId).filter((f) => f.nextAttemptAt === null || Date.parse(f.nextAttemptAt) <= now);
+  const due = dueFailedRecords(records.failedList(run.pairId));
   const ids = due.map((f) => (side === 'left' ? f.leftId : f.rightId)).filter((id): id is string => id !== null);
   if (ids.length === 0) return;
   const found = new Map<string, AppRecord>();
