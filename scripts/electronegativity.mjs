@@ -33,7 +33,7 @@ try {
     try {
       rows = parse(readFileSync(out, 'utf8'), { columns: true, trim: true, skip_empty_lines: true });
     } catch (error) {
-      problem = `electronegativity exited ${r.status}; its report could not be read (${error.message}).\n${r.stdout}\n${r.stderr}`;
+      problem = `electronegativity exited ${r.status ?? r.signal ?? r.error?.message}; its report could not be read (${error.message}).\n${r.stdout}\n${r.stderr}`;
     }
   }
   if (rows === null) {
