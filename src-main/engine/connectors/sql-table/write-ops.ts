@@ -140,8 +140,10 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
       ...(back ? { reread: back } : {}),
       async finish(r, s, readBack) {
         const row = (readBack ?? r).rows[0];
-        // Read back after INSERT IGNORE: the statement wrote the row only if it affected one.
-        if (row) return done(row, !reread || r.rowCount > 0);
+        // Read back by a key derived from the create key, the row may be an earlier attempt's,
+        // which the app may have edited since: MySQL's affected-row count (1 for a found row with
+        // CLIENT_FOUND_ROWS) cannot tell, so such a create gives no stamp and is read next run.
+        if (row) return done(row, !reread || derived === null);
         // Read back by its key and not there: a unique value other than the key was already taken (the INSERT kept the other row).
         if (reread) throw new OpError({ reason: 'invalid', message: `Table "${t.name}" refused the create: another record already holds one of its unique values — change one of them, or match them on that field.` });
         // ON CONFLICT DO NOTHING matched: this create ran before (the same create key), and its row is there.
