@@ -161,12 +161,15 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
     const values = entries(op.fields);
     const version = op.ifVersion !== undefined ? ` AND ${d.versionSql(t)} = ${d.param(values.length + key.length + 1)}` : '';
     const args = [...values.map(([, v]) => v), ...key, ...(op.ifVersion !== undefined ? [op.ifVersion] : [])];
-    const finish = async (r: SqlResult, s: SqlSession, wrote = true): Promise<WriteResult> => {
-      const row = r.rows[0];
-      return row ? done(row, wrote) : missed(s, op.id, key);
-    };
+    const finishAs =
+      (wrote: boolean) =>
+      async (r: SqlResult, s: SqlSession): Promise<WriteResult> => {
+        const row = r.rows[0];
+        return row ? done(row, wrote) : missed(s, op.id, key);
+      };
+    const finish = finishAs(true);
     // Nothing to write: the row as it is (still holding the version, when one is given), its stamp the app's.
-    if (values.length === 0) return { sql: `${selectByKey}${keyWhere(d, t, 1)}${version}`, args, finish: (r, s) => finish(r, s, false) };
+    if (values.length === 0) return { sql: `${selectByKey}${keyWhere(d, t, 1)}${version}`, args, finish: finishAs(false) };
     if (!t.access.update) throw denied('change rows of', 'UPDATE');
     const sets = [...values.map(([k], i) => `${d.quoteIdent(k)} = ${d.param(i + 1)}`), ...managed.map(([k, v]) => `${d.quoteIdent(k)} = ${v}`)];
     const sql = `UPDATE ${t.ref} t SET ${sets.join(', ')} WHERE ${keyWhere(d, t, values.length + 1)}${version}${returning}`;
