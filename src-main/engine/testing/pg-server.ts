@@ -103,7 +103,10 @@ export async function startPgServer(options: { tls?: boolean; maxConnections?: n
     certFile = cert;
   }
   // fsync off: a throwaway cluster never needs to survive a power cut, and a busy shared disk is slow.
-  appendFileSync(join(data, 'postgresql.conf'), `\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = ${options.maxConnections ?? 60}\nshared_buffers = 16MB\npassword_encryption = 'scram-sha-256'\n`);
+  // authentication_timeout 10s: a client that leaves a login half-done (the connector without a
+  // saved password) holds a backend that blocks DROP DATABASE (a ProcSignalBarrier) until it times
+  // out — 60 s by default, which a test file dropping its databases on the shared server would wait.
+  appendFileSync(join(data, 'postgresql.conf'), `\nauthentication_timeout = 10s\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = ${options.maxConnections ?? 60}\nshared_buffers = 16MB\npassword_encryption = 'scram-sha-256'\n`);
   let port = 0;
   let started = false;
   let lastOutput = '';
