@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiMethod } from '../engine/api/contract';
 import { schemas } from '../engine/api/schemas';
@@ -8,8 +7,7 @@ import { ICON_FILE } from './window';
 
 vi.mock('electron', async () => (await import('./mock-electron')).mock.module);
 
-const RENDERER_FILE = '/opt/concord-app/out/renderer/index.html';
-const OWN_URL = pathToFileURL(RENDERER_FILE).href;
+const OWN_URL = 'app://concord/index.html';
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Loads main (src-main/index.ts) against a fresh mock electron, and fires `ready`. */
@@ -102,16 +100,34 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
       expect(existsSync(resolve(__dirname, '../..', ...ICON_FILE))).toBe(true);
     });
 
-    it('loads out/renderer/index.html, or the loopback dev server when ELECTRON_RENDERER_URL is set', async () => {
+    it('loads the built renderer from app://concord/ (not file://), or the loopback dev server when ELECTRON_RENDERER_URL is set', async () => {
       const m = await startMain();
-      expect(mainWindow(m).loadedFile).toBe(RENDERER_FILE);
+      expect(mainWindow(m).loadedUrl).toBe(OWN_URL);
+      expect(mainWindow(m).loadedFile).toBeNull();
       process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/';
       const dev = await startMain();
       expect(mainWindow(dev).loadedUrl).toBe('http://localhost:5173/');
       // A non-loopback URL is never honoured: the built renderer is loaded instead.
       process.env.ELECTRON_RENDERER_URL = 'https://evil.example/';
       const evil = await startMain();
-      expect(mainWindow(evil).loadedFile).toBe(RENDERER_FILE);
+      expect(mainWindow(evil).loadedUrl).toBe(OWN_URL);
+    });
+
+    it('registers app:// as a standard, secure scheme before ready, and serves out/renderer through it once ready (and only then)', async () => {
+      const m = await startMain({ ready: false });
+      expect(m.state.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+      expect(m.state.protocolHandlers.size).toBe(0);
+      m.ready();
+      await flush();
+      const handler = m.state.protocolHandlers.get('app');
+      expect(handler).toBeDefined();
+      // The app folder of the mock does not exist: a real file is not found, and a path out of it is refused before any read.
+      expect((await handler?.({ url: 'app://concord/index.html' }))?.status).toBe(404);
+      expect((await handler?.({ url: 'app://concord/..%2f..%2f..%2fetc%2fpasswd' }))?.status).toBe(403);
+      // The dev server is loaded over http: no app:// handler then.
+      process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/';
+      const dev = await startMain();
+      expect(dev.state.protocolHandlers.size).toBe(0);
     });
   });
 

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, BrowserWindow, Notification, session, shell } from 'electron';
+import { app, BrowserWindow, Notification, protocol, session, shell } from 'electron';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler } from './app-protocol';
 import { createEngineProcess } from './engine-process';
 import { forwardEvent, registerIpcRelay } from './ipc-relay';
 import { createFailureNotifier } from './notifications';
@@ -19,6 +20,9 @@ export function startMain(): void {
     app.quit();
     return;
   }
+
+  // Before `ready`, or Electron ignores it: app:// gets an origin of its own (app-protocol.ts).
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
   const appPath = app.getAppPath();
   const location = rendererLocation({ appPath, isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
@@ -63,7 +67,9 @@ export function startMain(): void {
   };
 
   void app.whenReady().then(() => {
-    installContentSecurityPolicy(session.defaultSession, contentSecurityPolicy(location.kind === 'dev-server' ? location.origin : null));
+    const csp = contentSecurityPolicy(location.kind === 'dev-server' ? location.origin : null);
+    installContentSecurityPolicy(session.defaultSession, csp);
+    if (location.kind === 'app') protocol.handle(APP_SCHEME, appProtocolHandler(location.root, csp));
     denyAllPermissions(session.defaultSession);
     engine.start(); // utilityProcess.fork is only allowed after `ready`
     openWindow();

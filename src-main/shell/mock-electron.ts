@@ -154,6 +154,7 @@ export function createMockElectron() {
   function freshState() {
     return {
       gotLock: true,
+      ready: false,
       quitCalls: 0,
       quitted: false,
       engineScript: healthyEngine,
@@ -169,6 +170,8 @@ export function createMockElectron() {
       ipcHandlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
       exposed: {} as Record<string, unknown>,
       rendererInvokes: [] as unknown[][],
+      privilegedSchemes: [] as { scheme: string; privileges: Record<string, boolean> }[],
+      protocolHandlers: new Map<string, (request: { url: string }) => Promise<Response>>(),
     };
   }
 
@@ -188,6 +191,17 @@ export function createMockElectron() {
         webRequest: { onHeadersReceived: (listener: typeof state.headersListener) => (state.headersListener = listener) },
         setPermissionRequestHandler: (handler: typeof state.permissionRequestHandler) => (state.permissionRequestHandler = handler),
         setPermissionCheckHandler: (handler: typeof state.permissionCheckHandler) => (state.permissionCheckHandler = handler),
+      },
+    },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: { scheme: string; privileges: Record<string, boolean> }[]) => {
+        // Electron only honours this before `ready`; a later call is a wiring bug the tests should see.
+        if (state.ready) throw new Error('protocol.registerSchemesAsPrivileged called after the app was ready');
+        state.privilegedSchemes.push(...schemes);
+      },
+      handle: (scheme: string, handler: (request: { url: string }) => Promise<Response>) => {
+        if (!state.ready) throw new Error('protocol.handle called before the app was ready');
+        state.protocolHandlers.set(scheme, handler);
       },
     },
     shell: {
@@ -223,7 +237,10 @@ export function createMockElectron() {
     },
     module: { ...module, default: module },
     /** Fires `app.whenReady()`. */
-    ready: () => resolveReady(),
+    ready: () => {
+      state.ready = true;
+      resolveReady();
+    },
     /** A fresh recording and a not-yet-ready app; the module object itself stays the same. */
     reset: () => {
       state = freshState();

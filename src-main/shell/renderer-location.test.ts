@@ -3,11 +3,11 @@ import { rendererLocation } from './renderer-location';
 import { contentSecurityPolicy, CONTENT_SECURITY_POLICY, isWebLink } from './security';
 
 describe('renderer location', () => {
-  it('the built renderer: only that very file is our own page (any query or hash)', () => {
+  it('the built renderer is served as app://concord/ from out/renderer; any page of that host is our own, nothing else (file:// included)', () => {
     const loc = rendererLocation({ appPath: '/opt/Concord app', isPackaged: true, devUrl: undefined });
-    expect(loc).toMatchObject({ kind: 'file', path: '/opt/Concord app/out/renderer/index.html', url: 'file:///opt/Concord%20app/out/renderer/index.html' });
-    expect(loc.isOwnUrl('file:///opt/Concord%20app/out/renderer/index.html#/inbox?x=1')).toBe(true);
-    for (const url of ['file:///opt/Concord%20app/out/renderer/other.html', 'file:///etc/passwd', 'https://example.com/', 'about:blank', '', 'nonsense']) {
+    expect(loc).toMatchObject({ kind: 'app', root: '/opt/Concord app/out/renderer', url: 'app://concord/index.html' });
+    for (const url of ['app://concord/index.html', 'app://concord/index.html#/inbox?x=1', 'app://concord/']) expect(loc.isOwnUrl(url), url).toBe(true);
+    for (const url of ['file:///opt/Concord%20app/out/renderer/index.html', 'app://other/index.html', 'app://user:pw@concord/', 'file:///etc/passwd', 'https://example.com/', 'about:blank', '', 'nonsense']) {
       expect(loc.isOwnUrl(url), url).toBe(false);
     }
   });
@@ -18,9 +18,9 @@ describe('renderer location', () => {
     expect(dev.isOwnUrl('http://localhost:5173/src/main.tsx')).toBe(true);
     expect(dev.isOwnUrl('http://localhost:5174/')).toBe(false);
     expect(dev.isOwnUrl('https://localhost:5173/')).toBe(false);
-    expect(rendererLocation({ appPath: '/app', isPackaged: true, devUrl: 'http://localhost:5173' }).kind).toBe('file');
-    expect(rendererLocation({ appPath: '/app', isPackaged: false, devUrl: 'http://192.168.1.9:5173' }).kind).toBe('file');
-    expect(rendererLocation({ appPath: '/app', isPackaged: false, devUrl: 'file:///tmp/x.html' }).kind).toBe('file');
+    expect(rendererLocation({ appPath: '/app', isPackaged: true, devUrl: 'http://localhost:5173' }).kind).toBe('app');
+    expect(rendererLocation({ appPath: '/app', isPackaged: false, devUrl: 'http://192.168.1.9:5173' }).kind).toBe('app');
+    expect(rendererLocation({ appPath: '/app', isPackaged: false, devUrl: 'file:///tmp/x.html' }).kind).toBe('app');
   });
 });
 

@@ -3,10 +3,11 @@
  * and the navigation guard both ask `isOwnUrl`, so they can never disagree.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { APP_HOST, APP_INDEX_URL, APP_SCHEME } from './app-protocol';
 
 export type RendererLocation =
-  | { kind: 'file'; path: string; url: string; isOwnUrl(url: string): boolean }
+  /** The built renderer folder `root`, served as app://concord/ (app-protocol.ts). */
+  | { kind: 'app'; root: string; url: string; isOwnUrl(url: string): boolean }
   | { kind: 'dev-server'; url: string; origin: string; isOwnUrl(url: string): boolean };
 
 const parse = (url: string): URL | null => {
@@ -18,7 +19,7 @@ const parse = (url: string): URL | null => {
 };
 
 /**
- * The built renderer (`out/renderer/index.html` under the app folder), or the dev server named by
+ * The built renderer (`out/renderer/` under the app folder, served as app://concord/), or the dev server named by
  * `ELECTRON_RENDERER_URL` — honoured only in an unpackaged app and only on loopback, so a packaged
  * build can never be pointed at a foreign page by an environment variable.
  */
@@ -28,20 +29,16 @@ export function rendererLocation(options: { appPath: string; isPackaged: boolean
     const origin = dev.origin;
     return { kind: 'dev-server', url: dev.href, origin, isOwnUrl: (url) => parse(url)?.origin === origin };
   }
-  const path = join(options.appPath, 'out', 'renderer', 'index.html');
-  const own = pathToFileURL(path).href;
+  const root = join(options.appPath, 'out', 'renderer');
   return {
-    kind: 'file',
-    path,
-    url: own,
-    // file:// URLs all share the opaque origin "null": compare the document itself (query and
-    // hash are the page's own state).
+    kind: 'app',
+    root,
+    url: APP_INDEX_URL,
+    // Node gives a non-special scheme the opaque origin "null": compare scheme and host instead.
+    // Any path of our host is our page (the protocol answers only the renderer's files).
     isOwnUrl: (url) => {
       const u = parse(url);
-      if (!u || u.protocol !== 'file:') return false;
-      u.hash = '';
-      u.search = '';
-      return u.href === own;
+      return u !== null && u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST && u.username === '' && u.password === '';
     },
   };
 }

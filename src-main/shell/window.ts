@@ -5,25 +5,6 @@
 import { BrowserWindow, type WebPreferences } from 'electron';
 import type { RendererLocation } from './renderer-location';
 
-export function mainWindowPreferences(preloadPath: string): WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    experimentalFeatures: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    // A middle click would otherwise open a link in a new window past the navigation guard.
-    disableBlinkFeatures: 'Auxclick',
-  };
-}
-
 /** The app's icon (window, taskbar, notifications), shipped in `resources/`. */
 export const ICON_FILE = ['resources', 'icon.png'] as const;
 
@@ -36,11 +17,27 @@ export function createMainWindow(options: { preloadPath: string; iconPath: strin
     minHeight: 600,
     title: 'Concord',
     show: false, // shown once painted: no white flash
-    webPreferences: mainWindowPreferences(options.preloadPath),
+    // Written out here, in the constructor call, so a static scanner (electronegativity) sees them.
+    webPreferences: {
+      preload: options.preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      // A middle click would otherwise open a link in a new window past the navigation guard.
+      disableBlinkFeatures: 'Auxclick',
+    } satisfies WebPreferences,
   });
   window.once('ready-to-show', () => window.show());
   const { location } = options;
-  void (location.kind === 'file' ? window.loadFile(location.path) : window.loadURL(location.url)).catch((error: unknown) => {
+  void window.loadURL(location.url).catch((error: unknown) => {
     console.error('[main] the window could not load the renderer', error);
   });
   return window;

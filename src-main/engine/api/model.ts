@@ -59,8 +59,8 @@ export type FieldMapping = {
 };
 
 /**
- * How a side finds what changed. `capture` (PostgreSQL): a trigger Concord installs with the user's
- * consent records every insert, update and delete in a change table; reads report deletes. Code
+ * How a side finds what changed. `capture` (PostgreSQL, MySQL / MariaDB): triggers Concord installs
+ * with the user's consent record every insert, update and delete in a change table; reads report deletes. Code
  * that switches on the mode must treat a mode it does not know like a cursor read (changed records
  * only, nothing inferred from absence), never like a full scan.
  */
@@ -376,7 +376,8 @@ export type ConfigFieldSpec = {
 
 export type ConnectorCapabilities = {
   changeDetection: ChangeDetection[];
-  realtime?: 'webhook' | 'notify';
+  /** A change feed (`Connector.listen`): pushed by the app ('webhook', 'notify'), or polled by the connector ('poll'). */
+  realtime?: 'webhook' | 'notify' | 'poll';
   deletes: 'reported' | 'by-scan';
   optimisticWrites: boolean;
   /**

@@ -202,6 +202,9 @@ const mysqlSubject: ConformanceSubject = {
     };
     const open = () => mysqlDefinition.create({ config: myConfig(database, server), secret: memorySecretHandle('conformance-pw'), dataDir: dir });
     const connector = open();
+    // Capture mode runs through the suite too: installed as a user would, after the SQL was shown.
+    const plan = await connector.capture?.plan('contacts');
+    await connector.capture?.install('contacts', plan?.installHash ?? '');
     const close = connector.close.bind(connector);
     connector.close = async () => {
       await close();

@@ -152,7 +152,7 @@ export interface Connector {
   /** Capture mode: shows, installs and removes the trigger and change table (connectors with 'capture'). */
   capture?: CaptureControl;
   /**
-   * A change feed (connectors whose capabilities say `realtime: 'notify'`): holds a connection of
+   * A change feed (connectors whose capabilities say `realtime: 'notify'`, or `'poll'`): holds a connection of
    * its own, calls `onChange` for each change the app commits, reconnects after an outage, and
    * resolves once `signal` aborts. A hint to read soon, never the data itself: a read in the
    * side's mode still decides what changed, so a lost signal costs latency, not records.
@@ -163,8 +163,11 @@ export interface Connector {
 
 /** One change the app committed, as its feed signals it: the collection and where it sorts (a capture sequence number). */
 export type ChangeEvent = { collection: string; seq: string };
-/** `onState`: the feed is listening ('listening') or has lost its connection and is retrying ('reconnecting'). */
-export type ListenOptions = { onState?: (state: 'listening' | 'reconnecting', error?: string) => void; retryMs?: number };
+/**
+ * `onState`: the feed is listening ('listening') or has lost its connection and is retrying ('reconnecting').
+ * `pollMs`: how often a polled feed (`realtime: 'poll'`, MySQL) looks for changes.
+ */
+export type ListenOptions = { onState?: (state: 'listening' | 'reconnecting', error?: string) => void; retryMs?: number; pollMs?: number };
 
 export interface CaptureControl {
   plan(collection: string, options?: CallOptions): Promise<CapturePlan>;

@@ -85,7 +85,7 @@ function CapturePanel({ connectionId, collection, name }: { connectionId: string
           <p>
             {plan.installed
               ? `Capture is installed on ${plan.collection}. Removing it runs this SQL, which drops only what Concord added:`
-              : `Capture needs a trigger on ${plan.collection} and a change table next to it. Concord runs exactly this SQL when you press Install (at once, in one transaction), and nothing else; Save settings then makes this pair read by capture:`}
+              : `Capture needs triggers on ${plan.collection} and a change table next to it. Concord runs exactly this SQL when you press Install, and nothing else; Save settings then makes this pair read by capture:`}
           </p>
           <pre aria-label={plan.installed ? 'SQL that removes capture' : 'SQL that installs capture'} className="sql" tabIndex={0}>
             {plan.installed ? plan.removeSql : plan.installSql}

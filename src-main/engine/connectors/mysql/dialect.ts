@@ -18,11 +18,14 @@
  * No RETURNING: the base reads each written row back by key in the same transaction
  * (`writeBack: 'reread'`, `LAST_INSERT_ID()` for an AUTO_INCREMENT key).
  *
+ * Capture mode (triggers and a change table, polled): capture.ts.
+ *
  * Cancelling: an aborted signal sends `KILL QUERY <connection id>` from a connection of its own,
  * and the statement's connection is destroyed, not returned to the pool.
  */
 import mysql from 'mysql2/promise';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
+import { createMyCapture } from './capture';
 import { discoverMy, quoteIdent } from './discover';
 import { isLostConnection, myConnectorError, myOpFailure, type MyTarget } from './errors';
 import { fromMy, fractionDigits, keyToMy, kindOf, toMy } from './values';
@@ -109,13 +112,24 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
     }
   };
 
-  const run = async (conn: mysql.PoolConnection, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult> => {
-    if (signal?.aborted) throw aborted(signal);
+  /** Kills `conn`'s statement on the server when `signal` aborts, and marks the connection broken; returns the unwatch. */
+  const watch = (conn: mysql.PoolConnection, state: { broken: boolean }, signal?: AbortSignal): (() => void) => {
     const onAbort = (): void => {
       state.broken = true;
       void kill(conn.threadId).finally(() => conn.destroy());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    return () => signal?.removeEventListener('abort', onAbort);
+  };
+
+  /**
+   * Runs one statement on `conn`; an abort kills it. `watched`: the caller (a lease) already
+   * watches `signal` for the connection's whole life — a batch pipelines hundreds of statements on
+   * one lease, and one listener each would pile up on the signal.
+   */
+  const run = async (conn: mysql.PoolConnection, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal, watched = false): Promise<SqlResult> => {
+    if (signal?.aborted) throw aborted(signal);
+    const unwatch = watched ? () => {} : watch(conn, state, signal);
     try {
       const [rows] = await conn.query(sql, params);
       return toResult(rows);
@@ -124,7 +138,7 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
       state.broken ||= isLostConnection(error);
       throw error;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch();
     }
   };
   const once = async (sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult> => {
@@ -142,7 +156,7 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
   const utc = (c: SqlColumn, sql: string): string => (kindOf(c.dbType) === 'timestamp' || serverZoneIsUtc ? sql : `CONVERT_TZ(${sql}, @@GLOBAL.time_zone, '+00:00')`);
   const fromUtc = (c: SqlColumn, sql: string): string => (kindOf(c.dbType) === 'timestamp' || serverZoneIsUtc ? sql : `CONVERT_TZ(${sql}, '+00:00', @@GLOBAL.time_zone)`);
 
-  return {
+  const dialect: Omit<SqlDialect, 'capture'> = {
     label: 'MySQL',
     where: `${target.host}:${target.port}/${target.database}`,
     query: once,
@@ -158,9 +172,11 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
         conn.destroy();
         throw error;
       }
+      const unwatch = watch(conn, state, signal);
       return {
-        query: (sql, params = []) => run(conn, state, sql, params, signal),
+        query: (sql, params = []) => run(conn, state, sql, params, signal, true),
         release: (discard = false) => {
+          unwatch();
           if (discard || state.broken) conn.destroy();
           else void conn.query('SET autocommit = 1').then(() => conn.release(), () => conn.destroy());
         },
@@ -217,4 +233,5 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
     opFailure: (t, op, error, s) => myOpFailure(t, op, error, target.database, s),
     isConnectionLoss: isLostConnection,
   };
+  return { ...dialect, capture: createMyCapture(dialect, target.database) };
 }

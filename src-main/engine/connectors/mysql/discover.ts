@@ -4,12 +4,13 @@
  * user may do with it (the grants of the user and its enabled roles: global, database and table
  * level). Collections are named by the table's name; SQL refers to `database`.`table`.
  *
- * Left out, with the reason: views (no primary key and no row version), sequences, and tables
- * without a primary key.
+ * Left out, with the reason: views (no primary key and no row version), sequences, tables
+ * without a primary key, and capture mode's change tables (capture-sql.ts).
  */
 import type { LeftOutCollection } from '../../api/model';
 import type { DiscoverOptions, SqlColumn, SqlResult, SqlTable } from '../sql-table/dialect';
 import { fractionDigits, kindOf, valueTypeOf } from './values';
+import { CHANGES_PREFIX, COMMENT_HEAD } from './capture-sql';
 
 const UPDATED_AT_NAMES = ['updated_at', 'modified_at', 'updatedat', 'modifiedat', 'last_modified', 'lastmodified', 'date_modified', 'updated', 'modified'];
 const FLAG_NAMES = ['needs_sync', 'sync_pending', 'dirty', 'is_dirty'];
@@ -57,10 +58,12 @@ function resolutionMs(c: SqlColumn | undefined): number | undefined {
   return digits >= 6 ? undefined : 10 ** (3 - digits);
 }
 
-async function privileges(query: Query, database: string): Promise<{ global: Set<string>; schema: Set<string>; table: Map<string, Set<string>>; known: boolean }> {
+/** The connecting user's privileges (global, on the database, per table); `grantee` is `'user'@'host'`, as a GRANT names it. */
+export async function privileges(query: Query, database: string): Promise<{ grantee: string; global: Set<string>; schema: Set<string>; table: Map<string, Set<string>>; known: boolean }> {
   const user = String((await query('SELECT CURRENT_USER() AS u', [])).rows[0]?.u ?? '');
   const at = user.lastIndexOf('@');
-  const grantees = [`'${user.slice(0, at)}'@'${user.slice(at + 1)}'`];
+  const grantee = `'${user.slice(0, at)}'@'${user.slice(at + 1)}'`;
+  const grantees = [grantee];
   try {
     for (const r of (await query('SELECT ROLE_NAME AS r FROM information_schema.ENABLED_ROLES', [])).rows) grantees.push(`'${String(r.r)}'`, `'${String(r.r)}'@'%'`);
   } catch {
@@ -86,11 +89,11 @@ async function privileges(query: Query, database: string): Promise<{ global: Set
   // Only USAGE and nothing else found: grants come some way information_schema does not show (a
   // proxy user, a role not enabled by default); writes are tried and a refusal reported per record.
   const known = schema.size > 0 || table.size > 0 || [...global].some((p) => p !== 'USAGE');
-  return { global, schema, table, known };
+  return { grantee, global, schema, table, known };
 }
 
 export async function discoverMy(query: Query, database: string, options: DiscoverOptions, only?: string): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }> {
-  const rels = (await query('SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (? IS NULL OR TABLE_NAME = ?) ORDER BY TABLE_NAME', [database, only ?? null, only ?? null])).rows;
+  const rels = (await query('SELECT TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_COMMENT AS comment FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (? IS NULL OR TABLE_NAME = ?) ORDER BY TABLE_NAME', [database, only ?? null, only ?? null])).rows;
   if (rels.length === 0) return { tables: [], leftOut: [] };
   let cols: ColumnRow[];
   try {
@@ -124,6 +127,10 @@ export async function discoverMy(query: Query, database: string, options: Discov
     }
     if (type === 'SEQUENCE') {
       leftOut.push({ name, reason: 'it is a sequence (a number generator), not a table of records' });
+      continue;
+    }
+    if (name.startsWith(CHANGES_PREFIX) && String(rel.comment ?? '').startsWith(COMMENT_HEAD)) {
+      leftOut.push({ name, reason: 'it is Concord’s own change table for capture mode, not an app’s records' });
       continue;
     }
     const pk = keys.filter((k) => k.t === name).map((k) => String(k.c));

@@ -46,7 +46,7 @@ export const mysqlDefinition = defineConnector({
   label: 'MySQL / MariaDB table',
   description: 'Any table with a primary key in a MySQL or MariaDB database, over the network.',
   configSchema: mysqlConfig,
-  capabilities: { changeDetection: ['cursor', 'flag', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, maxIdsPerRead: 500, idempotentCreates: false, network: true },
+  capabilities: { changeDetection: ['cursor', 'flag', 'hash', 'capture'], realtime: 'poll', deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, maxIdsPerRead: 500, idempotentCreates: false, network: true },
   create(ctx) {
     const { updatedAtColumn, flagColumn } = ctx.config;
     let connection;

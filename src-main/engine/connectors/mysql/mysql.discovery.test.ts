@@ -16,7 +16,7 @@ describe.runIf(available)('mysql connector: discovery', () => {
     const { collections, leftOut } = await c.describe();
     expect(collections.map((x) => x.name).sort()).toEqual(['lines', 'people']);
     const people = collections.find((x) => x.name === 'people');
-    expect(people).toMatchObject({ primaryKey: ['id'], changeDetection: ['cursor', 'flag', 'hash'], stableIds: true });
+    expect(people).toMatchObject({ primaryKey: ['id'], changeDetection: ['cursor', 'flag', 'hash', 'capture'], stableIds: true });
     expect(people?.fields.map((f) => [f.name, f.type, f.nullable])).toEqual([
       ['id', 'number', false],
       ['email', 'string', false],
@@ -30,7 +30,7 @@ describe.runIf(available)('mysql connector: discovery', () => {
     expect(people?.fields.find((f) => f.name === 'updated_at')?.managed).toBe('updated-at');
     expect(people?.fields.find((f) => f.name === 'needs_sync')?.managed).toBe('sync-flag');
     // A compound key in the key's own order, not the columns' order.
-    expect(collections.find((x) => x.name === 'lines')).toMatchObject({ primaryKey: ['code', 'org'], changeDetection: ['hash'] });
+    expect(collections.find((x) => x.name === 'lines')).toMatchObject({ primaryKey: ['code', 'org'], changeDetection: ['hash', 'capture'] });
     expect(leftOut).toEqual(
       expect.arrayContaining([
         { name: 'log', reason: expect.stringContaining('no primary key') },
@@ -44,7 +44,7 @@ describe.runIf(available)('mysql connector: discovery', () => {
     const db = await my.database(['CREATE TABLE t (id INT PRIMARY KEY, v TEXT, changed TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))']);
     const { collections } = await my.connector(db).describe();
     expect(collections[0]?.fields.find((f) => f.name === 'changed')?.managed).toBe('updated-at');
-    expect(collections[0]?.changeDetection).toEqual(['cursor', 'hash']);
+    expect(collections[0]?.changeDetection).toEqual(['cursor', 'hash', 'capture']);
   });
 
   it('says what the user may not do: a table it may only read is described read-only, and its writes are refused per record with the GRANT to ask for', async () => {

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
+import { countingSignal } from '../sql-table/abort-listeners.fixture';
 import { APP_PASSWORD, APP_USER, useMy } from './mysql.fixture';
 
 const { available, my } = useMy();
@@ -140,5 +141,15 @@ describe.runIf(available)('mysql connector: a deadlock mid-batch', () => {
     } finally {
       await app.end();
     }
+  });
+
+  it('a batch of 300 creates watches the call\'s signal once per connection, not once per pipelined statement (no MaxListenersExceededWarning), and lets go of it after', async () => {
+    const db = await my.database(['CREATE TABLE c (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100))']);
+    const c = my.connector(db);
+    const s = countingSignal();
+    const res = await c.write('c', Array.from({ length: 300 }, (_, i) => ({ op: 'create' as const, key: `k${i}`, fields: { email: `p${i}@x` } })), { signal: s.signal });
+    expect(res.every((r) => r.ok)).toBe(true);
+    expect(s.peak()).toBeLessThanOrEqual(3);
+    expect(s.now()).toBe(0);
   });
 });

@@ -192,5 +192,7 @@ export function keyToMy(column: SqlColumn, value: string | number): unknown {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : BigInt(text);
   }
+  // An id holds a time as a read gives it (ISO, a TIMESTAMP in UTC) and bytes as base64: bound as a write binds them.
+  if (kind === 'timestamp' || kind === 'datetime' || kind === 'date' || kind === 'binary') return toMy(column, text);
   return text;
 }

@@ -67,14 +67,24 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     return open().connect();
   };
 
-  /** Runs one statement on `client`; an abort cancels it on the server and marks the client broken. */
-  const run = async (client: pg.PoolClient, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal): Promise<SqlResult> => {
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
+  /** Cancels `client`'s statement on the server when `signal` aborts, and marks the client broken; returns the unwatch. */
+  const watch = (client: pg.PoolClient, state: { broken: boolean }, signal?: AbortSignal): (() => void) => {
     const onAbort = (): void => {
       state.broken = true;
       void cancel(client);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    return () => signal?.removeEventListener('abort', onAbort);
+  };
+
+  /**
+   * Runs one statement on `client`; an abort cancels it on the server and marks the client broken.
+   * `watched`: the caller (a lease) already watches `signal` for the client's whole life — a batch
+   * pipelines hundreds of statements on one lease, and one listener each would pile up on the signal.
+   */
+  const run = async (client: pg.PoolClient, state: { broken: boolean }, sql: string, params: unknown[], signal?: AbortSignal, watched = false): Promise<SqlResult> => {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
+    const unwatch = watched ? () => {} : watch(client, state, signal);
     try {
       const r = await client.query(sql, params);
       return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 };
@@ -82,7 +92,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
       throw error;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch();
     }
   };
 
@@ -111,16 +121,20 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     async lease(signal): Promise<SqlLease> {
       const client = await connect(signal);
       const state = { broken: false };
+      const unwatch = watch(client, state, signal);
       return {
         query: async (sql, params = []) => {
           try {
-            return await run(client, state, sql, params, signal);
+            return await run(client, state, sql, params, signal, true);
           } catch (error) {
             state.broken ||= isBroken(error);
             throw error;
           }
         },
-        release: (discard = false) => client.release(discard || state.broken),
+        release: (discard = false) => {
+          unwatch();
+          client.release(discard || state.broken);
+        },
       };
     },
     async close() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countingSignal } from '../sql-table/abort-listeners.fixture';
 import { APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg();
@@ -91,5 +92,15 @@ describe.runIf(available)('postgres connector: writes', () => {
       { ok: false, reason: 'invalid', error: expect.stringContaining('grant it DELETE') },
     ]);
     expect(await pg.server().sql('SELECT id, v FROM public.r', [], db)).toEqual([{ id: 1, v: 'a' }]);
+  });
+
+  it('a batch of 300 creates watches the call\'s signal once per connection, not once per pipelined statement (no MaxListenersExceededWarning), and lets go of it after', async () => {
+    const db = await pg.database(`CREATE TABLE public.c (id serial PRIMARY KEY, email text); ${ownedByApp(['public.c'])}`);
+    const c = pg.connector(db);
+    const s = countingSignal();
+    const res = await c.write('public.c', Array.from({ length: 300 }, (_, i) => ({ op: 'create' as const, key: `k${i}`, fields: { email: `p${i}@x` } })), { signal: s.signal });
+    expect(res.every((r) => r.ok)).toBe(true);
+    expect(s.peak()).toBeLessThanOrEqual(3);
+    expect(s.now()).toBe(0);
   });
 });

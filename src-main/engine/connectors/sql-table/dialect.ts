@@ -24,7 +24,9 @@
  *   and MySQL has no RETURNING (MariaDB 10.5+ has it for INSERT only): `writeBack: 'reread'` makes
  *   the base follow each create and update with a SELECT of the row by key on the same connection,
  *   in the same transaction (`LAST_INSERT_ID()` for an AUTO_INCREMENT key the database numbered);
- *   cancelling is `KILL QUERY <connection id>`. Built in `connectors/mysql/`.
+ *   cancelling is `KILL QUERY <connection id>`; capture is three triggers and a change table, read
+ *   by a cursor that keeps its holes (AUTO_INCREMENT numbers commit out of order), and a polled
+ *   feed. Built in `connectors/mysql/`.
  */
 import type { LeftOutCollection, ValueType } from '../../api/model';
 import type { ConnectorError } from '../errors';
@@ -186,7 +188,11 @@ export interface SqlDialect {
 export interface SqlCapture {
   /** The exact SQL that installs and removes capture on `t`, and whether it is installed now. */
   plan(t: SqlTable, signal?: AbortSignal): Promise<{ installed: boolean; installSql: string; removeSql: string }>;
-  /** Runs `sql` (the plan's, as confirmed) in one transaction; a missing privilege is an actionable ConnectorError. */
+  /**
+   * Runs `sql` (the plan's, as confirmed) in one transaction where the database can; a missing
+   * privilege is an actionable ConnectorError. (MySQL commits each CREATE itself: its install is
+   * made safe to fail midway instead, and `installed` is true while any of its objects exists.)
+   */
   install(t: SqlTable, sql: string, signal?: AbortSignal): Promise<void>;
   remove(t: SqlTable, sql: string, signal?: AbortSignal): Promise<void>;
   /** What changed since `cursor` (a first read from null lists every row); deletes are reported. */
