@@ -17,7 +17,7 @@
  * locally they are skipped with a loud reason (`mariaDbTestGate`).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -77,6 +77,9 @@ function configFile(dir: string, port: number, tls: { cert: string; key: string 
   const lines = [
     '[mysqld]',
     `datadir=${join(dir, 'data')}`,
+    // Its internal temporary tables in its own folder, not the machine's /tmp (where another
+    // process may clean up a file under a running server: "Error on delete of '/tmp/#sql-temptable-…'").
+    `tmpdir=${join(dir, 'tmp')}`,
     `socket=${join(dir, 'mysqld.sock')}`,
     `pid-file=${join(dir, 'mysqld.pid')}`,
     `log-error=${join(dir, 'error.log')}`,
@@ -141,6 +144,7 @@ export async function startMariaDbServer(options: { tls?: boolean; maxConnection
     spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
     chownSync(dir, owner.uid, owner.gid);
   };
+  mkdirSync(join(dir, 'tmp'));
   const tls = options.tls ? selfSignedCert(dir) : null;
   writeFileSync(cnf, configFile(dir, 0, tls, maxConnections));
   chownAll();
