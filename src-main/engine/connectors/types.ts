@@ -109,7 +109,7 @@ export type ChangesOptions = CallOptions & {
    * sorts at exactly that stamp — Concord's own write, which the next run must not read in full
    * (a first sync's writes would otherwise be read back once: 750k records at 1M). It may do so
    * only where its stamps are fine enough that an edit by the app cannot keep the stamp (SQLite:
-   * only stamps with milliseconds), and it still moves its cursor over the records it left out.
+   * only stamps with milliseconds; PostgreSQL and MySQL: per column, `sql-table/own-writes.ts`), and it still moves its cursor over the records it left out.
    */
   ownWrites?: OwnWrites;
 };

@@ -1,5 +1,6 @@
 /**
- * TEST FIXTURE (not shipped code): a throwaway MariaDB server for one test file.
+ * TEST FIXTURE (not shipped code): a throwaway MariaDB server: the run's shared one
+ * (`shared-servers.ts`, reached with `connectMariaDbServer`), or one of a test file's own.
  *
  * Each `startMariaDbServer` makes its own temp folder (data directory, socket, log, config file),
  * runs `mariadb-install-db` there and starts `mariadbd` on 127.0.0.1 on a free port, so two copies
@@ -16,7 +17,7 @@
  * locally they are skipped with a loud reason (`mariaDbTestGate`).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -72,10 +73,13 @@ function selfSignedCert(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-function configFile(dir: string, port: number, tls: { cert: string; key: string } | null): string {
+function configFile(dir: string, port: number, tls: { cert: string; key: string } | null, maxConnections: number): string {
   const lines = [
     '[mysqld]',
     `datadir=${join(dir, 'data')}`,
+    // Its internal temporary tables in its own folder, not the machine's /tmp (where another
+    // process may clean up a file under a running server: "Error on delete of '/tmp/#sql-temptable-…'").
+    `tmpdir=${join(dir, 'tmp')}`,
     `socket=${join(dir, 'mysqld.sock')}`,
     `pid-file=${join(dir, 'mysqld.pid')}`,
     // Its temporary tables in its own folder: in the shared /tmp, another process's clean-up can
@@ -95,7 +99,7 @@ function configFile(dir: string, port: number, tls: { cert: string; key: string 
     'skip-log-bin',
     'innodb_buffer_pool_size=32M',
     'performance_schema=OFF',
-    'max_connections=80',
+    `max_connections=${maxConnections}`,
     ...(tls ? [`ssl-cert=${tls.cert}`, `ssl-key=${tls.key}`] : []),
     '',
   ];
@@ -128,7 +132,9 @@ async function ready(child: ChildProcess, socketPath: string, timeoutMs: number)
   return false;
 }
 
-export async function startMariaDbServer(options: { tls?: boolean } = {}): Promise<MariaDbServer> {
+/** `maxConnections`: the run's shared server serves several test files at once. */
+export async function startMariaDbServer(options: { tls?: boolean; maxConnections?: number } = {}): Promise<MariaDbServer> {
+  const maxConnections = options.maxConnections ?? 80;
   const bins = findMariaDb();
   if (!bins) throw new Error(MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'concord-mariadb-'));
@@ -141,8 +147,9 @@ export async function startMariaDbServer(options: { tls?: boolean } = {}): Promi
     spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
     chownSync(dir, owner.uid, owner.gid);
   };
+  mkdirSync(join(dir, 'tmp'));
   const tls = options.tls ? selfSignedCert(dir) : null;
-  writeFileSync(cnf, configFile(dir, 0, tls));
+  writeFileSync(cnf, configFile(dir, 0, tls, maxConnections));
   chownAll();
   // --defaults-file must come first; root gets no password (normal auth, reached over the socket only).
   const init = spawnSync(bins.installDb, [`--defaults-file=${cnf}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8', timeout: 180_000 });
@@ -156,7 +163,7 @@ export async function startMariaDbServer(options: { tls?: boolean } = {}): Promi
   let port = 0;
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
     port = await freePort();
-    writeFileSync(cnf, configFile(dir, port, tls));
+    writeFileSync(cnf, configFile(dir, port, tls, maxConnections));
     chownAll();
     const c = spawn(bins.mariadbd, [`--defaults-file=${cnf}`], { stdio: 'ignore' });
     if (await ready(c, socketPath, 90_000)) child = c;
@@ -183,21 +190,7 @@ export async function startMariaDbServer(options: { tls?: boolean } = {}): Promi
   // An interrupted run (a failed hook, Ctrl-C, a crashed worker) still stops its server.
   process.once('exit', killNow);
 
-  const pools = new Map<string, mysql.Pool>();
-  const poolFor = (database: string): mysql.Pool => {
-    let p = pools.get(database);
-    if (!p) {
-      p = mysql.createPool({ socketPath, user: 'root', ...(database ? { database } : {}), connectionLimit: 2, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: true });
-      pools.set(database, p);
-    }
-    return p;
-  };
-  const sql = async <R>(text: string, params: unknown[] = [], database = ''): Promise<R[]> => {
-    const [rows] = await poolFor(database).query(text, params);
-    return Array.isArray(rows) ? (rows as R[]) : [];
-  };
-  const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
-  const endPools = () => Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined))).then(() => pools.clear());
+  const admin = mariaDbAdmin(socketPath);
   /** A clean shutdown (SIGTERM), then SIGKILL if it does not go within a minute. */
   const shutdown = async (): Promise<void> => {
     if (server.exitCode !== null || server.signalCode !== null) return;
@@ -212,15 +205,11 @@ export async function startMariaDbServer(options: { tls?: boolean } = {}): Promi
     host: '127.0.0.1',
     port,
     dir,
-    sql,
+    sql: admin.sql,
     ...(tls ? { certFile: tls.cert } : {}),
-    async createUserAndDb(user, password, database) {
-      await sql(`CREATE DATABASE IF NOT EXISTS ${quote(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-      await sql('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '127.0.0.1', password]);
-      await sql(`GRANT ALL PRIVILEGES ON ${quote(database)}.* TO ?@?`, [user, '127.0.0.1']);
-    },
+    createUserAndDb: admin.createUserAndDb,
     async halt() {
-      await endPools();
+      await admin.end();
       await shutdown();
     },
     async resume() {
@@ -232,7 +221,7 @@ export async function startMariaDbServer(options: { tls?: boolean } = {}): Promi
       server = c;
     },
     async stop() {
-      await endPools();
+      await admin.end();
       process.removeListener('exit', killNow);
       if (stopped) return;
       await shutdown();
@@ -240,4 +229,42 @@ export async function startMariaDbServer(options: { tls?: boolean } = {}): Promi
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Root's way into a server over its socket: `sql` per database (a small pool each), and a user with its database. */
+function mariaDbAdmin(socketPath: string): Pick<MariaDbServer, 'sql' | 'createUserAndDb'> & { end(): Promise<void> } {
+  const pools = new Map<string, mysql.Pool>();
+  const poolFor = (database: string): mysql.Pool => {
+    let p = pools.get(database);
+    if (!p) {
+      p = mysql.createPool({ socketPath, user: 'root', ...(database ? { database } : {}), connectionLimit: 2, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: true });
+      pools.set(database, p);
+    }
+    return p;
+  };
+  const sql = async <R>(text: string, params: unknown[] = [], database = ''): Promise<R[]> => {
+    const [rows] = await poolFor(database).query(text, params);
+    return Array.isArray(rows) ? (rows as R[]) : [];
+  };
+  const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+  return {
+    sql,
+    async createUserAndDb(user, password, database) {
+      await sql(`CREATE DATABASE IF NOT EXISTS ${quote(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      await sql('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '127.0.0.1', password]);
+      await sql(`GRANT ALL PRIVILEGES ON ${quote(database)}.* TO ?@?`, [user, '127.0.0.1']);
+    },
+    end: () => Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined))).then(() => pools.clear()),
+  };
+}
+
+/**
+ * The run's shared server (`shared-servers.ts`), reached as root over its socket in `dir`. It is
+ * not this file's to halt or stop: `stop()` only closes this file's connections, and
+ * `halt`/`resume` refuse (a test that takes the server away starts its own).
+ */
+export function connectMariaDbServer(info: { port: number; dir: string }): MariaDbServer {
+  const admin = mariaDbAdmin(join(info.dir, 'mysqld.sock'));
+  const own = (): Promise<never> => Promise.reject(new Error('the shared MariaDB server cannot be halted: start a server of your own (useMy({ own: true }))'));
+  return { host: '127.0.0.1', port: info.port, dir: info.dir, sql: admin.sql, createUserAndDb: admin.createUserAndDb, halt: own, resume: own, stop: () => admin.end() };
 }

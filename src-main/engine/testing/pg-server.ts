@@ -1,5 +1,6 @@
 /**
- * TEST FIXTURE (not shipped code): a throwaway PostgreSQL cluster for one test file.
+ * TEST FIXTURE (not shipped code): a throwaway PostgreSQL cluster: the run's shared one
+ * (`shared-servers.ts`, reached with `connectPgServer`), or one of a test file's own.
  *
  * Each call to `startPgServer` makes its own temp folder (data directory, socket directory, log),
  * `initdb`s a cluster there and starts it on 127.0.0.1 on a free port, so two copies of the suite
@@ -70,7 +71,8 @@ function selfSignedCert(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-export async function startPgServer(options: { tls?: boolean } = {}): Promise<PgServer> {
+/** `maxConnections`: the run's shared server serves several test files at once. */
+export async function startPgServer(options: { tls?: boolean; maxConnections?: number } = {}): Promise<PgServer> {
   const bin = findPgBin();
   if (!bin) throw new Error(MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'concord-pg-'));
@@ -101,7 +103,10 @@ export async function startPgServer(options: { tls?: boolean } = {}): Promise<Pg
     certFile = cert;
   }
   // fsync off: a throwaway cluster never needs to survive a power cut, and a busy shared disk is slow.
-  appendFileSync(join(data, 'postgresql.conf'), `\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 60\nshared_buffers = 16MB\npassword_encryption = 'scram-sha-256'\n`);
+  // authentication_timeout 10s: a client that leaves a login half-done (the connector without a
+  // saved password) holds a backend that blocks DROP DATABASE (a ProcSignalBarrier) until it times
+  // out — 60 s by default, which a test file dropping its databases on the shared server would wait.
+  appendFileSync(join(data, 'postgresql.conf'), `\nauthentication_timeout = 10s\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = ${options.maxConnections ?? 60}\nshared_buffers = 16MB\npassword_encryption = 'scram-sha-256'\n`);
   let port = 0;
   let started = false;
   let lastOutput = '';
@@ -125,6 +130,33 @@ export async function startPgServer(options: { tls?: boolean } = {}): Promise<Pg
   // An interrupted run (a failed hook, Ctrl-C, a crashed worker) still stops its server.
   process.once('exit', stopNow);
 
+  const admin = pgAdmin(port);
+  return {
+    host: '127.0.0.1',
+    port,
+    dir,
+    sql: admin.sql,
+    ...(certFile ? { certFile } : {}),
+    createUserAndDb: admin.createUserAndDb,
+    async halt() {
+      await admin.end();
+      const r = runPg(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      if (r.status !== 0) throw new Error(`PostgreSQL did not stop: ${r.output}`);
+    },
+    async resume() {
+      const r = runPg(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}`, '-w', '-t', '60', 'start']);
+      if (r.status !== 0) throw new Error(`PostgreSQL did not start again: ${r.output}`);
+    },
+    async stop() {
+      await admin.end();
+      process.removeListener('exit', stopNow);
+      stopNow();
+    },
+  };
+}
+
+/** The superuser's way into a server on 127.0.0.1: `sql` per database (a small pool each), and a user with its database. */
+function pgAdmin(port: number): Pick<PgServer, 'sql' | 'createUserAndDb'> & { end(): Promise<void> } {
   const pools = new Map<string, pg.Pool>();
   const poolFor = (database: string): pg.Pool => {
     let p = pools.get(database);
@@ -142,11 +174,7 @@ export async function startPgServer(options: { tls?: boolean } = {}): Promise<Pg
     return r.rows;
   };
   return {
-    host: '127.0.0.1',
-    port,
-    dir,
     sql,
-    ...(certFile ? { certFile } : {}),
     async createUserAndDb(user, password, database) {
       const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
       const exists = await sql('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
@@ -154,21 +182,20 @@ export async function startPgServer(options: { tls?: boolean } = {}): Promise<Pg
       const db = await sql('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (db.length === 0) await sql(`CREATE DATABASE ${ident(database)} OWNER ${ident(user)}`);
     },
-    async halt() {
+    async end() {
       await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
       pools.clear();
-      const r = runPg(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-      if (r.status !== 0) throw new Error(`PostgreSQL did not stop: ${r.output}`);
-    },
-    async resume() {
-      const r = runPg(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}`, '-w', '-t', '60', 'start']);
-      if (r.status !== 0) throw new Error(`PostgreSQL did not start again: ${r.output}`);
-    },
-    async stop() {
-      await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
-      pools.clear();
-      process.removeListener('exit', stopNow);
-      stopNow();
     },
   };
+}
+
+/**
+ * The run's shared server (`shared-servers.ts`), reached as its superuser. It is not this file's
+ * to halt or stop: `stop()` only closes this file's connections, and `halt`/`resume` refuse (a
+ * test that takes the server away starts its own).
+ */
+export function connectPgServer(info: { port: number; dir: string }): PgServer {
+  const admin = pgAdmin(info.port);
+  const own = (): Promise<never> => Promise.reject(new Error('the shared PostgreSQL server cannot be halted: start a server of your own (usePg({ own: true }))'));
+  return { host: '127.0.0.1', port: info.port, dir: info.dir, sql: admin.sql, createUserAndDb: admin.createUserAndDb, halt: own, resume: own, stop: () => admin.end() };
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
 import { APP_PASSWORD, APP_USER, useMy } from './mysql.fixture';
 
-const { available, my } = useMy();
+// A server of its own: one test changes its global time zone.
+const { available, my } = useMy({ own: true });
 
 /** The app's own connection, whose clock a test can pin (`SET TIMESTAMP`), as ON UPDATE CURRENT_TIMESTAMP reads it. */
 async function appSession(database: string): Promise<mysql.Connection> {

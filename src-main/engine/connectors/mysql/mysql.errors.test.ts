@@ -49,7 +49,7 @@ describe.runIf(available)('mysql connector: errors a user can act on', () => {
     const db = await my.database();
     const wrong = await failure(my.connector(db, {}, 'not-the-password').test());
     expect(wrong.reason).toBe('auth');
-    expect(wrong.message).toMatch(/refused the password for user "app_user" — check the user name and the password/);
+    expect(wrong.message).toMatch(new RegExp(String.raw`refused the password for user "${APP_USER}" — check the user name and the password`));
     const none = await failure(my.connector(db, {}, null).test());
     expect(none.reason).toBe('auth');
     expect(none.message).toMatch(/none is saved for this connection — enter it/);
@@ -72,7 +72,7 @@ describe.runIf(available)('mysql connector: errors a user can act on', () => {
   it('database missing', async () => {
     const e = await failure(my.connector('no_such_db').test());
     expect(e.reason).toBe('config');
-    expect(e.message).toMatch(/has no database "no_such_db" that user "app_user" may use — check the database name/);
+    expect(e.message).toMatch(new RegExp(String.raw`has no database "no_such_db" that user "${APP_USER}" may use — check the database name`));
   });
 
   it('table missing: one never there, and one dropped while the pair still names it', async () => {
@@ -93,7 +93,7 @@ describe.runIf(available)('mysql connector: errors a user can act on', () => {
     expect(hidden.message).toMatch(/has no table "hidden" that this user can read — .*grant SELECT on it/);
     const denied = await failure(c.clearFlags?.('flags', [{ id: '1' }]) ?? Promise.resolve());
     expect(denied.reason).toBe('auth');
-    expect(denied.message).toMatch(/user "app_user" lacks a privilege this needs \(.*UPDATE command denied.*\) — ask the database owner to GRANT it/);
+    expect(denied.message).toMatch(new RegExp(String.raw`user "${APP_USER}" lacks a privilege this needs \(.*UPDATE command denied.*\) — ask the database owner to GRANT it`));
   });
 });
 

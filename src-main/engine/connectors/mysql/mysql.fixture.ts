@@ -1,15 +1,20 @@
 /**
- * TEST FIXTURE (not shipped code): a real MariaDB server for one test file (`useMy`), a fresh
- * database per test that a login user with a password may use, and a connector on it that reads
- * the password through its secret, as from the keychain.
+ * TEST FIXTURE (not shipped code): a real MariaDB for one test file (`useMy`) — the run's shared
+ * server (`testing/shared-servers.ts`), or with `tls` / `own` a server of the file's own (a test
+ * that halts the server or changes a global setting) — a fresh database per test that the file's
+ * own login user with a password may use, and a connector on it that reads the password through
+ * its secret, as from the keychain. The user and database names are random, so files sharing the
+ * server stay apart; the file drops them when it ends.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { mariaDbTestGate, startMariaDbServer, type MariaDbServer } from '../../testing/mariadb-server';
+import { connectMariaDbServer, mariaDbTestGate, startMariaDbServer, type MariaDbServer } from '../../testing/mariadb-server';
+import { randomName, sharedServer } from '../../testing/shared-server-client';
 import type { Connector } from '../types';
 import { mysqlDefinition } from './index';
 import { memorySecretHandle } from '../../credentials/secret-handle';
 
-export const APP_USER = 'app_user';
+/** This test file's own login user (a random name: files share the run's server). */
+export const APP_USER = randomName('app_user');
 export const APP_PASSWORD = 'app-pw-Ünïcode';
 
 export type MyFixture = {
@@ -30,10 +35,12 @@ export type MyFixture = {
  * tests can run (`describe.runIf(available)`): without MariaDB they are skipped locally and fail
  * under CI=true.
  */
-export function useMy(options: { tls?: boolean } = {}): { available: boolean; my: MyFixture } {
+export function useMy(options: { tls?: boolean; own?: boolean } = {}): { available: boolean; my: MyFixture } {
   const gate = mariaDbTestGate();
   let server: MariaDbServer | null = null;
   let count = 0;
+  const prefix = randomName('t');
+  const made: string[] = [];
   const open: Connector[] = [];
   if (gate.failInCi) {
     describe('MariaDB', () => {
@@ -43,12 +50,20 @@ export function useMy(options: { tls?: boolean } = {}): { available: boolean; my
     });
   }
   if (gate.available) {
+    let shared = false;
     beforeAll(async () => {
-      server = await startMariaDbServer(options);
+      const info = options.tls || options.own ? null : await sharedServer('mariadb');
+      shared = info !== null;
+      server = info ? connectMariaDbServer(info) : await startMariaDbServer(options);
       await server.sql('CREATE USER ?@? IDENTIFIED BY ?', [APP_USER, '127.0.0.1', APP_PASSWORD]);
     }, 180_000);
     afterAll(async () => {
       await Promise.all(open.map((c) => c.close().catch(() => {})));
+      // On the shared server, what this file made goes with it (a server of its own goes whole).
+      if (shared && server) {
+        for (const name of made) await server.sql(`DROP DATABASE IF EXISTS ${name}`).catch(() => {});
+        await server.sql('DROP USER IF EXISTS ?@?', [APP_USER, '127.0.0.1']).catch(() => {});
+      }
       await server?.stop();
     }, 120_000);
   }
@@ -59,8 +74,9 @@ export function useMy(options: { tls?: boolean } = {}): { available: boolean; my
     },
     async database(statements = [], options = {}) {
       const s = my.server();
-      const name = `t_${process.pid}_${++count}`;
+      const name = `${prefix}_${++count}`;
       await s.sql(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      made.push(name);
       if (options.grant !== false) await s.sql(`GRANT ALL PRIVILEGES ON ${name}.* TO ?@?`, [APP_USER, '127.0.0.1']);
       for (const statement of statements) await s.sql(statement, [], name);
       return name;

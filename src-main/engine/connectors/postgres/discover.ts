@@ -64,6 +64,17 @@ function pick(columns: SqlColumn[], configured: string | undefined, defaults: st
 const isTimestamp = (c: SqlColumn): boolean => ['timestamptz', 'timestamp', 'date'].includes(kindOf(c.dbType)) && !c.dbType.endsWith('[]');
 const isFlag = (c: SqlColumn): boolean => ['bool', 'int', 'bigint'].includes(kindOf(c.dbType)) && !c.dbType.endsWith('[]');
 
+/**
+ * How finely a last-modified column is stamped, when coarser than a microsecond: a `date` keeps
+ * days, `timestamp(p)` / `timestamptz(p)` with p < 6 fractional digits (`format_type` names p).
+ */
+function resolutionMs(c: SqlColumn | undefined): number | undefined {
+  if (!c) return undefined;
+  if (kindOf(c.dbType) === 'date') return 86_400_000;
+  const p = /^timestamp\((\d)\)/.exec(c.dbType)?.[1];
+  return p === undefined || Number(p) >= 6 ? undefined : 10 ** (3 - Number(p));
+}
+
 export async function discoverPg(query: (sql: string, params: unknown[]) => Promise<SqlResult>, options: DiscoverOptions, only?: string): Promise<{ tables: SqlTable[]; leftOut: LeftOutCollection[] }> {
   const rels = (await query(TABLES_SQL, [only ?? null])).rows as TableRow[];
   const leftOut: LeftOutCollection[] = [];
@@ -99,12 +110,15 @@ export async function discoverPg(query: (sql: string, params: unknown[]) => Prom
     // A text key takes a derived id when it holds 36 characters, unpadded (not `character(n)`).
     const limit = only ? /\((\d+)\)/.exec(only.type)?.[1] : undefined;
     const textKeyFits = only !== undefined && onlyKind === 'text' && !/^character(\(|$)/.test(only.type) && (limit === undefined || Number(limit) >= 36);
+    const updatedAt = pick(columns, options.updatedAtColumn, UPDATED_AT_NAMES, isTimestamp);
+    const step = resolutionMs(columns.find((c) => c.name === updatedAt));
     return {
       name: `${r.schema}.${r.name}`,
       ref: `${quoteIdent(r.schema)}.${quoteIdent(r.name)}`,
       columns,
       primaryKey: pk,
-      updatedAt: pick(columns, options.updatedAtColumn, UPDATED_AT_NAMES, isTimestamp),
+      updatedAt,
+      ...(step ? { tsResolutionMs: step } : {}),
       flag: pick(columns, options.flagColumn, FLAG_NAMES, isFlag),
       access: { insert: r.can_insert, update: r.can_update, delete: r.can_delete },
       stableIds,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
-import { ownedByApp, usePg } from './postgres.fixture';
+import { APP_PASSWORD, APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg();
 
@@ -37,7 +37,7 @@ describe.runIf(available)('postgres connector: change detection', () => {
   it('cursor: rows without a last-modified time are read on every pass; a zoneless timestamp column is read in the session’s zone', async () => {
     const db = await pg.database(`CREATE TABLE public.c (id int PRIMARY KEY, v text, modified_at timestamp); ${ownedByApp(['public.c'])}
       INSERT INTO public.c VALUES (1, 'null stamp', NULL), (2, 'local', '2024-05-01 12:00:00');`);
-    await pg.server().sql(`ALTER ROLE app_user IN DATABASE ${db} SET TimeZone = 'Europe/Berlin'`);
+    await pg.server().sql(`ALTER ROLE ${APP_USER} IN DATABASE ${db} SET TimeZone = 'Europe/Berlin'`);
     const c = pg.connector(db);
     const first = await collect(c, 'public.c', null, 'cursor');
     expect(first.ids).toEqual(['1', '2']);
@@ -81,7 +81,7 @@ describe.runIf(available)('postgres connector: change detection', () => {
     // A statement that would run for minutes: the abort ends it on the server too.
     const { createPgDialect } = await import('./dialect');
     const s = pg.server();
-    const d = createPgDialect({ host: s.host, port: s.port, database: db, user: 'app_user', ssl: false, target: { host: s.host, port: s.port, database: db, user: 'app_user', tls: 'disable' } }, async () => 'app-pw-Ünïcode');
+    const d = createPgDialect({ host: s.host, port: s.port, database: db, user: APP_USER, ssl: false, target: { host: s.host, port: s.port, database: db, user: APP_USER, tls: 'disable' } }, async () => APP_PASSWORD);
     const slow = new AbortController();
     const running = d.query('SELECT pg_sleep(600)', [], slow.signal);
     for (;;) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownedByApp, usePg } from './postgres.fixture';
+import { APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg();
 
@@ -12,7 +12,7 @@ describe.runIf(available)('postgres connector: discovery', () => {
       CREATE TABLE public.log (msg text);
       CREATE VIEW public.people_view AS SELECT * FROM crm.people;
       ${ownedByApp(['crm.people', 'public.lines', 'public.log', 'public.people_view'])}
-      ALTER SCHEMA crm OWNER TO app_user;
+      ALTER SCHEMA crm OWNER TO ${APP_USER};
     `);
     const c = pg.connector(db);
     const { collections, leftOut } = await c.describe();
@@ -46,8 +46,8 @@ describe.runIf(available)('postgres connector: discovery', () => {
       CREATE TABLE public.mine (id int PRIMARY KEY, v text);
       CREATE TABLE public.readonly (id int PRIMARY KEY, v text);
       CREATE TABLE public.secret (id int PRIMARY KEY, v text);
-      ALTER TABLE public.mine OWNER TO app_user;
-      GRANT SELECT ON public.readonly TO app_user;
+      ALTER TABLE public.mine OWNER TO ${APP_USER};
+      GRANT SELECT ON public.readonly TO ${APP_USER};
     `);
     const { collections, leftOut } = await pg.connector(db).describe();
     expect(collections.find((x) => x.name === 'public.mine')?.writable).toBeUndefined();
@@ -60,7 +60,7 @@ describe.runIf(available)('postgres connector: discovery', () => {
       CREATE SCHEMA "my.schema";
       CREATE TABLE "my.schema"."Odd ""Table"" name" ("select" text PRIMARY KEY, "From" text, "updated at" timestamptz);
       ${ownedByApp(['"my.schema"."Odd ""Table"" name"'])}
-      ALTER SCHEMA "my.schema" OWNER TO app_user;
+      ALTER SCHEMA "my.schema" OWNER TO ${APP_USER};
     `);
     const c = pg.connector(db, { updatedAtColumn: 'updated at' });
     const name = 'my.schema.Odd "Table" name';

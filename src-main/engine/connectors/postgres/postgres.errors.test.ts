@@ -5,7 +5,7 @@ import { checkConfig } from '../config-check';
 import { secretKey } from '../config-schema';
 import { postgresDefinition } from './index';
 import { memorySecretHandle } from '../../credentials/secret-handle';
-import { ownedByApp, usePg } from './postgres.fixture';
+import { APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg();
 
@@ -41,7 +41,7 @@ describe.runIf(available)('postgres connector: errors a user can act on', () => 
     const db = await pg.database();
     const wrong = await failure(pg.connector(db, {}, 'not-the-password').test());
     expect(wrong.reason).toBe('auth');
-    expect(wrong.message).toMatch(/refused the password for user "app_user" — check the user name and the password/);
+    expect(wrong.message).toMatch(new RegExp(String.raw`refused the password for user "${APP_USER}" — check the user name and the password`));
     const none = await failure(pg.connector(db, {}, null).test());
     expect(none.reason).toBe('auth');
     expect(none.message).toMatch(/none is saved for this connection — enter it/);
@@ -80,13 +80,13 @@ describe.runIf(available)('postgres connector: errors a user can act on', () => 
   it('permission denied: a table it may not read is named with the GRANT; a flag it may not clear says which privilege is missing', async () => {
     const db = await pg.database(`CREATE TABLE public.hidden (id int PRIMARY KEY);
       CREATE TABLE public.flags (id int PRIMARY KEY, needs_sync boolean DEFAULT true); INSERT INTO public.flags VALUES (1);
-      GRANT SELECT ON public.flags TO app_user;`);
+      GRANT SELECT ON public.flags TO ${APP_USER};`);
     const c = pg.connector(db);
     const hidden = await failure(c.read('public.hidden', ['1']));
     expect(hidden.message).toMatch(/cannot be synced: this user may not read it — ask the database owner to GRANT SELECT ON "public"."hidden"/);
     const denied = await failure(c.clearFlags?.('public.flags', [{ id: '1' }]) ?? Promise.resolve());
     expect(denied.reason).toBe('auth');
-    expect(denied.message).toMatch(/user "app_user" lacks a privilege this needs \(permission denied for table flags\) — ask the database owner to GRANT it/);
+    expect(denied.message).toMatch(new RegExp(String.raw`user "${APP_USER}" lacks a privilege this needs \(permission denied for table flags\) — ask the database owner to GRANT it`));
   });
 
   it('a server that stops mid-use: reads fail as unavailable (retry later), writes answer each op as unavailable', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectorError } from '../errors';
-import { usePg } from './postgres.fixture';
+import { APP_USER, usePg } from './postgres.fixture';
 
 // A server with TLS on, its certificate self-signed for localhost and 127.0.0.1.
 const { available, pg } = usePg({ tls: true });
@@ -13,7 +13,7 @@ describe.runIf(available)('postgres connector: TLS', () => {
     const ca = pg.server().certFile ?? '';
     await expect(pg.connector(db, { tls: 'require' }).test()).rejects.toThrow(/no table with a primary key/);
     await expect(pg.connector(db, { tls: 'verify-full', caFile: ca }).test()).rejects.toThrow(/no table with a primary key/);
-    const [row] = await pg.server().sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND usename = 'app_user'`);
+    const [row] = await pg.server().sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND usename = '${APP_USER}'`);
     expect(row?.n).toBeGreaterThan(0);
 
     // Without the CA that signed it, the certificate cannot be verified.

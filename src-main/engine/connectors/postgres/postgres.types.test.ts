@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../../core/canonical';
-import { ownedByApp, usePg } from './postgres.fixture';
+import { APP_USER, ownedByApp, usePg } from './postgres.fixture';
 import { timestamptzToIso } from './values';
 
 const { available, pg } = usePg();
@@ -27,7 +27,7 @@ describe.runIf(available)('postgres connector: types round-trip exactly', () => 
   it('numeric, bigint beyond 2^53, timestamptz, date, boolean, json/jsonb, arrays, uuid, Unicode text and bytea: written, read back equal, and unchanged by a second write', async () => {
     const db = await pg.database(TYPES);
     // The role's sessions run in a zone west of Greenwich: dates and times must not shift.
-    await pg.server().sql(`ALTER ROLE app_user IN DATABASE ${db} SET TimeZone = 'America/Los_Angeles'`);
+    await pg.server().sql(`ALTER ROLE ${APP_USER} IN DATABASE ${db} SET TimeZone = 'America/Los_Angeles'`);
     const c = pg.connector(db);
     const fields = {
       id: '9007199254740993', // 2^53 + 1: a JS number would round it to ...992

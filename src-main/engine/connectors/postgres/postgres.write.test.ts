@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownedByApp, usePg } from './postgres.fixture';
+import { APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg();
 
@@ -78,7 +78,7 @@ describe.runIf(available)('postgres connector: writes', () => {
   });
 
   it('a table the user may only read answers each write with the GRANT to ask for; nothing is written', async () => {
-    const db = await pg.database(`CREATE TABLE public.r (id int PRIMARY KEY, v text); INSERT INTO public.r VALUES (1, 'a'); GRANT SELECT ON public.r TO app_user;`);
+    const db = await pg.database(`CREATE TABLE public.r (id int PRIMARY KEY, v text); INSERT INTO public.r VALUES (1, 'a'); GRANT SELECT ON public.r TO ${APP_USER};`);
     const c = pg.connector(db);
     const res = await c.write('public.r', [
       { op: 'create', key: 'x', fields: { id: 2, v: 'b' } },

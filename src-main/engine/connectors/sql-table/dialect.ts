@@ -59,7 +59,8 @@ export type SqlTable = {
   updatedAt: string | null;
   /**
    * How finely updated-at is stamped, in milliseconds, when coarser than a microsecond (1000 for a
-   * MySQL DATETIME/TIMESTAMP without fractional seconds). A row the app writes after a read can
+   * MySQL DATETIME/TIMESTAMP without fractional seconds or a PostgreSQL timestamp(0); a day for a
+   * date). Above a millisecond, Concord's own writes are not recognised by their stamp (`own-writes.ts`). A row the app writes after a read can
    * then carry the same stamp as the cursor with a smaller key, so a resumed read takes every row
    * of the cursor's stamp again (no key tie-break) and its look-back starts on a whole step.
    */

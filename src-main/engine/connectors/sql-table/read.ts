@@ -9,12 +9,15 @@
  *   read before the first page (PITFALLS 5): a row stamped later is delivered, reported as
  *   future-stamped, and read again until the clock reaches it. Rows without a timestamp come
  *   first on every read (by key), since no cursor can be placed after them. Where stamps are whole
- *   seconds (`tsResolutionMs`), a resumed read takes the cursor's whole second again.
+ *   seconds (`tsResolutionMs`), a resumed read takes the cursor's whole second again. A resumed
+ *   read leaves out Concord's own writes still at the stamp their write returned, and moves its
+ *   position over them (`own-writes.ts`).
  * - flag: rows whose flag is raised, by key; from no cursor every row (a first sync), `complete`.
  * - hash: every row by key, `complete` on the last page, with the row count.
  */
 import type { ChangeBatch, ChangesOptions, Cursor } from '../types';
 import type { SqlDialect, SqlRow, SqlTable } from './dialect';
+import { ownRowsOf, ownStampsFine } from './own-writes';
 import { idOf, keyTuple, keyValues, keyOf, params, selectSql, toRecord, TS_ALIAS } from './rows';
 
 export type TsCursor = { ts: string; key: (string | number)[]; readAt?: string };
@@ -120,6 +123,9 @@ async function* cursorChanges(d: SqlDialect, t: SqlTable, q: Query, cursor: Curs
   }
   const order = `ORDER BY ${ts}, ${t.primaryKey.map((k) => `t.${d.quoteIdent(k)}`).join(', ')}`;
   const base = selectSql(d, t);
+  // Concord's own writes still at their stamps are left out (`own-writes.ts`), on a resumed read
+  // only: a read from no cursor is a first or full read, which takes every row.
+  const own = stored && options.ownWrites && ownStampsFine(d, t) ? options.ownWrites : null;
   let pos: TsCursor | null = stored;
   let after: { ts: string; key: unknown[] } | null = null;
   let end = began;
@@ -135,9 +141,12 @@ async function* cursorChanges(d: SqlDialect, t: SqlTable, q: Query, cursor: Curs
     const page = rows.slice(0, limit);
     const stamp = (r: SqlRow): string => String(r[TS_ALIAS]);
     const future = page.filter((r) => stamp(r) > end);
+    // The position moves over every row of the page, Concord's own writes left out below included.
     const lastNow = page.findLast((r) => stamp(r) <= began);
     if (lastNow) pos = { ts: stamp(lastNow), key: keyValues(d, t, lastNow) };
-    const batch: ChangeBatch = { upserts: page.map((r) => toRecord(d, t, r)), deletes: [], cursor: position(pos) };
+    const mine = own ? await ownRowsOf(page, stamp, (r) => idOf(d, t, r), own, signal) : null;
+    const delivered = mine && mine.size > 0 ? page.filter((r) => !mine.has(r)) : page;
+    const batch: ChangeBatch = { upserts: delivered.map((r) => toRecord(d, t, r)), deletes: [], cursor: position(pos) };
     if (future.length > 0) batch.futureStamped = future.map((r) => idOf(d, t, r));
     if (page.length > 0 || first) yield batch;
     const last = page.at(-1);

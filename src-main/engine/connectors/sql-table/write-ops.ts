@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { WriteOp, WriteResult } from '../types';
 import type { OpFailure, SqlDialect, SqlResult, SqlRow, SqlSession, SqlTable } from './dialect';
+import { ownStampsFine } from './own-writes';
 import { keyOf, keyWhere, toRecord, TS_ALIAS, VERSION_ALIAS } from './rows';
 
 /** A failure of one op decided by Concord (not by an SQL error): it does not disturb the transaction. */
@@ -77,9 +78,19 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
   const flag = t.flag ? byName.get(t.flag) : undefined;
   if (flag) managed.push([flag.name, d.flagCleared(flag)]);
 
-  const done = (row: SqlRow): WriteResult => {
+  // Concord's stamp on a row it wrote, where it is fine enough to tell Concord's write from the app's next edit (`own-writes.ts`).
+  const stamps = ownStampsFine(d, t);
+  /** The op's result from the row as stored; `wrote`: this statement wrote the row (its stamp is Concord's, not the app's). */
+  const done = (row: SqlRow, wrote: boolean): WriteResult => {
     const rec = toRecord(d, t, row);
-    return { ok: true, id: rec.id, ...(rec.version ? { version: rec.version } : {}), ...(rec.updatedAt ? { updatedAt: rec.updatedAt } : {}) };
+    const stamp = stamps && wrote ? row[TS_ALIAS] : undefined;
+    return {
+      ok: true,
+      id: rec.id,
+      ...(rec.version ? { version: rec.version } : {}),
+      ...(rec.updatedAt ? { updatedAt: rec.updatedAt } : {}),
+      ...(typeof stamp === 'string' && stamp !== '' ? { stamp } : {}),
+    };
   };
   const missed = async (s: SqlSession, id: string, key: unknown[]): Promise<never> => {
     const exists = (await s.query(`${selectByKey}${keyWhere(d, t, 1)}`, key)).rows.length > 0;
@@ -129,13 +140,17 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
       ...(back ? { reread: back } : {}),
       async finish(r, s, readBack) {
         const row = (readBack ?? r).rows[0];
-        if (row) return done(row);
+        // Read back by a key derived from the create key, the row may be an earlier attempt's,
+        // which the app may have edited since: MySQL's affected-row count (1 for a found row with
+        // CLIENT_FOUND_ROWS) cannot tell, so such a create gives no stamp and is read next run.
+        if (row) return done(row, !reread || derived === null);
         // Read back by its key and not there: a unique value other than the key was already taken (the INSERT kept the other row).
         if (reread) throw new OpError({ reason: 'invalid', message: `Table "${t.name}" refused the create: another record already holds one of its unique values — change one of them, or match them on that field.` });
         // ON CONFLICT DO NOTHING matched: this create ran before (the same create key), and its row is there.
         const again = (await s.query(`${selectByKey}${keyWhere(d, t, 1)}`, [derived])).rows[0];
         if (!again) throw new OpError({ reason: 'unavailable', message: `Table "${t.name}" neither took nor holds record ${String(derived)}; Concord will retry.` });
-        return done(again);
+        // Written by an earlier attempt, perhaps edited by the app since: no stamp, so it is read.
+        return done(again, false);
       },
     };
   };
@@ -146,12 +161,15 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
     const values = entries(op.fields);
     const version = op.ifVersion !== undefined ? ` AND ${d.versionSql(t)} = ${d.param(values.length + key.length + 1)}` : '';
     const args = [...values.map(([, v]) => v), ...key, ...(op.ifVersion !== undefined ? [op.ifVersion] : [])];
-    const finish = async (r: SqlResult, s: SqlSession): Promise<WriteResult> => {
-      const row = r.rows[0];
-      return row ? done(row) : missed(s, op.id, key);
-    };
-    // Nothing to write: the row as it is (still holding the version, when one is given).
-    if (values.length === 0) return { sql: `${selectByKey}${keyWhere(d, t, 1)}${version}`, args, finish };
+    const finishAs =
+      (wrote: boolean) =>
+      async (r: SqlResult, s: SqlSession): Promise<WriteResult> => {
+        const row = r.rows[0];
+        return row ? done(row, wrote) : missed(s, op.id, key);
+      };
+    const finish = finishAs(true);
+    // Nothing to write: the row as it is (still holding the version, when one is given), its stamp the app's.
+    if (values.length === 0) return { sql: `${selectByKey}${keyWhere(d, t, 1)}${version}`, args, finish: finishAs(false) };
     if (!t.access.update) throw denied('change rows of', 'UPDATE');
     const sets = [...values.map(([k], i) => `${d.quoteIdent(k)} = ${d.param(i + 1)}`), ...managed.map(([k, v]) => `${d.quoteIdent(k)} = ${v}`)];
     const sql = `UPDATE ${t.ref} t SET ${sets.join(', ')} WHERE ${keyWhere(d, t, values.length + 1)}${version}${returning}`;
@@ -164,7 +182,7 @@ export function opPlanner(d: SqlDialect, t: SqlTable): (op: WriteOp) => PlannedO
       reread: { sql: `${selectByKey}${keyWhere(d, t, 1)}`, args: newKey },
       finish: async (r, s, again) => {
         const row = again?.rows[0];
-        return r.rowCount > 0 && row ? done(row) : missed(s, op.id, key);
+        return r.rowCount > 0 && row ? done(row, true) : missed(s, op.id, key);
       },
     };
   };
