@@ -68,8 +68,9 @@ test('settings: choosing capture shows the exact SQL; Install adds the trigger, 
   await form.getByRole('button', { name: 'Save settings' }).click();
   await expect(form.getByRole('status')).toContainText('Saved.');
   expect((await invoke(app, concord, 'pairs/get', { pairId: (await invoke(app, concord, 'pairs/list', {}))[0]?.id ?? '' })).config.right.changeDetection).toBe('capture');
-  // Capture mode listens for the warehouse's commits: the pair card says the pair syncs live.
-  await expect(app.getByText('Live · otherwise Sync now only')).toBeVisible();
+  // Capture mode listens for the warehouse's commits: the pair card says the pair syncs live (once
+  // its LISTEN connection is open, which a busy machine may take seconds to get to).
+  await expect(app.getByText('Live · otherwise Sync now only')).toBeVisible({ timeout: 60_000 });
 
   await panel.getByRole('button', { name: 'Remove capture' }).click();
   await expect(panel.getByLabel('SQL that installs capture')).toBeVisible();

@@ -19,7 +19,7 @@ export class WizardPage {
   problem(): Locator {
     return this.page.locator('.field-error[role=alert]');
   }
-  async chooseConnector(label: 'SQLite table' | 'CSV file' | 'PostgreSQL table'): Promise<void> {
+  async chooseConnector(label: 'SQLite table' | 'CSV file' | 'PostgreSQL table' | 'MySQL / MariaDB table'): Promise<void> {
     await this.page.getByRole('radio', { name: new RegExp(`^${label}`) }).check();
   }
   connectionName(): Locator {
