@@ -9,7 +9,7 @@ import type { RunSummary } from '../../api/model';
 import { appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
 import { APP_PASSWORD, APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
-const { available, pg } = usePg();
+const { available, pg } = usePg({ own: true }); // its own server: a test stops and starts it
 
 const TABLE = `CREATE TABLE public.contacts (id serial PRIMARY KEY, email text UNIQUE, name text, score numeric(12,2)); ${ownedByApp(['public.contacts'])}
   INSERT INTO public.contacts (email, name, score) VALUES ('ann@x', 'Ann', 5);`;
