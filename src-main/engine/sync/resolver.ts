@@ -17,6 +17,7 @@ import { openSides, type RunDeps } from './runner';
 import type { SideIo } from './side-io';
 import { restoreDeleted } from './restore-record';
 import { stewardName } from './steward';
+import { createReleased } from './released';
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 const SIDES = ['left', 'right'] as const;
@@ -31,6 +32,8 @@ type Ctx = {
   /** Closes the conflict; called inside the transaction of the resolution's last write. */
   close: () => void;
   closed: boolean;
+  /** The record a duplicate's resolution deletes as a stale copy (not released: it is gone). */
+  deleting: { side: Side; id: string } | null;
 };
 
 /** A steward's action is no run: its writes are recorded without a run id, and its counts go nowhere. */
@@ -167,8 +170,10 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     conflict,
     runId: `resolve:${conflictId}`,
     closed: false,
+    deleting: null,
     close: () => {
       deps.records.resolveConflict(conflictId, resolution, stewardName());
+      if (conflict.kind === 'duplicate') releaseDuplicate(deps, conflict, c.deleting);
       // Every resolution is audited, also one that wrote nothing (the apps already agreed, a link).
       deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: conflict.leftId ?? conflict.rightId, side: conflict.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false, actor: stewardName() });
       c.closed = true;
@@ -243,6 +248,7 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
         const reason = `deleted in ${name(side)} as a stale duplicate by a steward`;
         const overwrites = Object.entries(stale.canon).map(([field, before]) => ({ side, field, before, after: null, reason }));
         const remove = plannedOp(c, { side, op: 'delete', targetId: stale.rec.id, values: {}, overwrites, reason, ...expecting(c, side, stale) });
+        c.deleting = { side, id: stale.rec.id };
         await writeOne(c, remove, () => refuseChanged(c, side), c.close);
         wrote[side]++;
       } else if (resolution.linkTo === null) {
@@ -283,6 +289,22 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     await io.left.close();
     await io.right.close();
   }
+}
+
+/**
+ * Every record a duplicate conflict held — the record and its candidates — but the one its
+ * resolution deletes goes to the next run, read by id (released.ts): a link leaves the candidates
+ * not chosen, a deleted stale copy leaves the records beside it ("the next sync links what is
+ * left"), and a cursor or flag side never shows them again by itself.
+ */
+function releaseDuplicate(deps: RunDeps, conflict: ConflictRow, deleting: { side: Side; id: string } | null): void {
+  const dup = conflict.data.duplicate;
+  if (!dup) return;
+  const own = dup.side === 'left' ? conflict.leftId : conflict.rightId;
+  const kept = (side: Side) => (id: string | null) => id !== null && !(deleting?.side === side && deleting.id === id);
+  const released = createReleased(deps.state.db);
+  released.add(conflict.pairId, dup.side, [own].filter((id): id is string => kept(dup.side)(id)));
+  released.add(conflict.pairId, other(dup.side), dup.candidates.map((cand) => cand.id).filter(kept(other(dup.side))));
 }
 
 /** Bulk: take the master's (or the slave's) side for every conflicting field of each conflict. */
