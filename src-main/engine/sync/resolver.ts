@@ -229,8 +229,18 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       if (!dup) throw new ApiError('internal', 'The duplicate conflict has no candidates recorded.');
       const recSide = dup.side;
       const rec = await readSide(c, recSide, recSide === 'left' ? conflict.leftId : conflict.rightId);
-      if (!rec) throw new ApiError('conflict', 'The record no longer exists; nothing to link. Reload the inbox.');
       const name = (s: Side) => io[s].label;
+      if (!rec) {
+        // Deleted in its app since: nothing is left to decide, and left open the conflict could
+        // never be resolved (every choice needs the record). It closes as settled by the app, and
+        // its candidates go to the next run like those of any resolved duplicate.
+        deps.state.transaction(() => {
+          deps.records.resolveConflict(conflictId, { auto: `the record was deleted in ${name(recSide)}` });
+          releaseDuplicate(deps, conflict, null);
+        });
+        c.closed = true;
+        throw new ApiError('conflict', `This record no longer exists in ${name(recSide)}, so the conflict is closed; the next sync matches the records it was compared with. Reload the inbox.`);
+      }
       if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${name(recSide)} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
       if (resolution.kind === 'delete-duplicate') {
         // A stale copy, deleted in its app with each value in the activity log: the duplicate

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeDetection } from '../api/model';
 import { createCsvApp, csvAppInsert, csvAppRows, csvAppUpdate } from './csv-app.fixture';
-import { appInsert, appRows, appSql, appUpdate, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, type Kit } from './test-kit.fixture';
+import { appDelete, appInsert, appRows, appSql, appUpdate, basePairConfig, createApp, removeDir, setupPair, startEngine, syncAndWait, tempDir, type Kit } from './test-kit.fixture';
 
 /** The issue's pair: a CSV export of the CRM (master, left) and a shop's SQLite table (right) read by `shopMode`. */
 async function crmAndShop(dir: string, shopMode: ChangeDetection) {
@@ -108,5 +108,30 @@ describe('resolving a duplicate', () => {
     // Asked about once: a later run neither creates it nor asks again.
     expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 0, conflicts: 0 });
     expect(csvAppRows(s.csv).map((r) => r.name).sort()).toEqual(['Cy', 'Dee']);
+  });
+
+  it('a duplicate whose record was deleted in its app since: resolving it closes it (it could never be resolved), and the next sync matches its candidates', async () => {
+    const s = await setupPair({}, { modes: ['cursor', 'hash'] });
+    kit = s.kit;
+    dir = s.dir;
+    const cy1 = appInsert(s.left, { email: 'cy@example.com', name: 'Cy one', score: 1 });
+    const cy2 = appInsert(s.left, { email: 'CY@example.com', name: 'Cy two', score: 1 });
+    appSql(s.left, `UPDATE contacts SET updated_at = '2020-01-01T00:00:00.000Z' WHERE id IN (${cy1}, ${cy2})`);
+    appInsert(s.left, { email: 'dee@example.com', name: 'Dee', score: 3 });
+    const cyRight = appInsert(s.right, { email: 'cy@example.com', name: 'Cy', score: 1 });
+    await syncAndWait(kit, s.pairId);
+    const [summary] = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
+    expect((await kit.call('conflicts/get', { conflictId: summary?.id ?? '' })).rightId).toBe(String(cyRight));
+    appDelete(s.right, cyRight);
+
+    const refused = await kit.dispatch('conflicts/resolve', { conflictId: summary?.id ?? '', resolution: { kind: 'duplicate', linkTo: String(cy1) } });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('no longer exists in Billing (contacts), so the conflict is closed') });
+    expect((await kit.call('conflicts/count', {})).open).toBe(0);
+    // Both left records are new again, with no record of their key on the right: each is created there.
+    const next = await syncAndWait(kit, s.pairId);
+    expect(next.counts).toMatchObject({ created: 2, conflicts: 0 });
+    expect(appRows(s.right).map((r) => r.name).sort()).toEqual(['Cy one', 'Cy two', 'Dee']);
+    expect((await kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(3);
   });
 });
