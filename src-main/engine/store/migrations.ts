@@ -278,4 +278,19 @@ export const migrations: Migration[] = [
     ALTER TABLE activity ADD COLUMN actor TEXT;
     ALTER TABLE conflicts ADD COLUMN resolved_by TEXT;`,
   },
+  {
+    id: 11,
+    name: "records a steward's resolution of a duplicate leaves to the next run",
+    // released: the records an open duplicate conflict held that its resolution neither linked nor
+    // deleted (what is left beside a deleted stale copy, the candidates not chosen). The next run
+    // reads them by id: a cursor or flag side does not show them again (they did not change), and
+    // unread they were never matched — the next copy of their key was created beside them (issue
+    // 13 §1). A row goes once a run has matched it.
+    sql: `CREATE TABLE released (
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      side TEXT NOT NULL,
+      app_id TEXT NOT NULL,
+      PRIMARY KEY (pair_id, side, app_id)
+    ) WITHOUT ROWID;`,
+  },
 ];

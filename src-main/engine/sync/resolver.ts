@@ -17,6 +17,7 @@ import { openSides, type RunDeps } from './runner';
 import type { SideIo } from './side-io';
 import { restoreDeleted } from './restore-record';
 import { stewardName } from './steward';
+import { createReleased } from './released';
 
 const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 const SIDES = ['left', 'right'] as const;
@@ -31,6 +32,8 @@ type Ctx = {
   /** Closes the conflict; called inside the transaction of the resolution's last write. */
   close: () => void;
   closed: boolean;
+  /** The record a duplicate's resolution deletes as a stale copy (not released: it is gone). */
+  deleting: { side: Side; id: string } | null;
 };
 
 /** A steward's action is no run: its writes are recorded without a run id, and its counts go nowhere. */
@@ -167,8 +170,10 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     conflict,
     runId: `resolve:${conflictId}`,
     closed: false,
+    deleting: null,
     close: () => {
       deps.records.resolveConflict(conflictId, resolution, stewardName());
+      if (conflict.kind === 'duplicate') releaseDuplicate(deps, conflict, c.deleting);
       // Every resolution is audited, also one that wrote nothing (the apps already agreed, a link).
       deps.records.addActivity({ pairId: conflict.pairId, runId: null, record: conflict.record, recordId: conflict.leftId ?? conflict.rightId, side: conflict.leftId ? 'left' : 'right', action: 'resolved', field: null, before: undefined, after: undefined, reason: describeResolution(resolution, (s) => io[s].label), restorable: false, actor: stewardName() });
       c.closed = true;
@@ -224,8 +229,18 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
       if (!dup) throw new ApiError('internal', 'The duplicate conflict has no candidates recorded.');
       const recSide = dup.side;
       const rec = await readSide(c, recSide, recSide === 'left' ? conflict.leftId : conflict.rightId);
-      if (!rec) throw new ApiError('conflict', 'The record no longer exists; nothing to link. Reload the inbox.');
       const name = (s: Side) => io[s].label;
+      if (!rec) {
+        // Deleted in its app since: nothing is left to decide, and left open the conflict could
+        // never be resolved (every choice needs the record). It closes as settled by the app, and
+        // its candidates go to the next run like those of any resolved duplicate.
+        deps.state.transaction(() => {
+          deps.records.resolveConflict(conflictId, { auto: `the record was deleted in ${name(recSide)}` });
+          releaseDuplicate(deps, conflict, null);
+        });
+        c.closed = true;
+        throw new ApiError('conflict', `This record no longer exists in ${name(recSide)}, so the conflict is closed; the next sync matches the records it was compared with. Reload the inbox.`);
+      }
       if (deps.state.linkFor(conflict.pairId, recSide, rec.rec.id)) throw new ApiError('conflict', `The ${name(recSide)} record ${rec.rec.id} is already linked (perhaps by someone else). Reload the inbox.`);
       if (resolution.kind === 'delete-duplicate') {
         // A stale copy, deleted in its app with each value in the activity log: the duplicate
@@ -243,6 +258,7 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
         const reason = `deleted in ${name(side)} as a stale duplicate by a steward`;
         const overwrites = Object.entries(stale.canon).map(([field, before]) => ({ side, field, before, after: null, reason }));
         const remove = plannedOp(c, { side, op: 'delete', targetId: stale.rec.id, values: {}, overwrites, reason, ...expecting(c, side, stale) });
+        c.deleting = { side, id: stale.rec.id };
         await writeOne(c, remove, () => refuseChanged(c, side), c.close);
         wrote[side]++;
       } else if (resolution.linkTo === null) {
@@ -283,6 +299,22 @@ export async function resolveConflict(deps: RunDeps, conflictId: string, resolut
     await io.left.close();
     await io.right.close();
   }
+}
+
+/**
+ * Every record a duplicate conflict held — the record and its candidates — but the one its
+ * resolution deletes goes to the next run, read by id (released.ts): a link leaves the candidates
+ * not chosen, a deleted stale copy leaves the records beside it ("the next sync links what is
+ * left"), and a cursor or flag side never shows them again by itself.
+ */
+function releaseDuplicate(deps: RunDeps, conflict: ConflictRow, deleting: { side: Side; id: string } | null): void {
+  const dup = conflict.data.duplicate;
+  if (!dup) return;
+  const own = dup.side === 'left' ? conflict.leftId : conflict.rightId;
+  const kept = (side: Side) => (id: string | null) => id !== null && !(deleting?.side === side && deleting.id === id);
+  const released = createReleased(deps.state.db);
+  released.add(conflict.pairId, dup.side, [own].filter((id): id is string => kept(dup.side)(id)));
+  released.add(conflict.pairId, other(dup.side), dup.candidates.map((cand) => cand.id).filter(kept(other(dup.side))));
 }
 
 /** Bulk: take the master's (or the slave's) side for every conflicting field of each conflict. */

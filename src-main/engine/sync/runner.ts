@@ -32,6 +32,7 @@ import { finishInterrupted, loadInterrupted, relinkPendingCreates } from './run/
 import { createWorkingState } from './run/working-state';
 import { createSideIo, RateLimited, type SideIo } from './side-io';
 import { keySignature } from './state-store';
+import { createReleased } from './released';
 
 export type { RunDeps, RunRequest } from './run/context';
 export { MASS_DELETE_HALT } from './run/gone';
@@ -216,6 +217,7 @@ async function openRun(deps: RunDeps, req: RunRequest, config: PairConfig, io: R
     sideNames: { left: io.left.label, right: io.right.label },
     held: deps.records.heldIds(req.pairId),
     emptyKeyHolds: deps.records.emptyKeyHolds(req.pairId),
+    released: req.only ? { left: [], right: [] } : createReleased(deps.state.db).list(req.pairId),
     waiting,
     interrupted: new Map(),
     hasPendingCreates: false,

@@ -63,6 +63,8 @@ export type RunContext = {
   held: Record<Side, Set<string>>;
   /** Of those, the ones held only for want of a match key, with their conflict's id (released once they have one). */
   emptyKeyHolds: Record<Side, Map<string, string>>;
+  /** Records a steward's resolution released from the inbox (released.ts): read by id this run, forgotten once it has matched them. */
+  released: Record<Side, string[]>;
   /** Failed records whose next attempt is in the future. */
   waiting: Record<Side, Set<string>>;
   /** An interrupted run's update decisions, by link id: finished, not re-planned (core/resume.ts). */

@@ -38,6 +38,17 @@ export async function* detect(run: RunContext, side: Side, end: DetectEnd): Asyn
   end.scansAll = mode === 'hash' || cursor === null || (full && mode !== 'flag');
   yield* io.stream(cursor, full, run.req.signal, end);
   yield* dueFailed(run, side);
+  // A complete scan saw them already.
+  if (!(end.scansAll && end.complete)) yield* byIds(run, side, run.released[side]);
+}
+
+/** Records read by id, not counted as read again; an id the app no longer has is reported deleted. */
+async function* byIds(run: RunContext, side: Side, ids: string[]): AsyncGenerator<StreamBatch> {
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const chunk = ids.slice(i, i + BATCH);
+    const got = await run.io[side].readByIds(chunk);
+    yield { upserts: [...got.values()], deletes: chunk.filter((id) => !got.has(id)), counted: 0, total: null };
+  }
 }
 
 /**

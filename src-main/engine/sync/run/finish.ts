@@ -7,6 +7,7 @@
 import type { RunStatus } from '../../api/model';
 import { SIDES, type RunContext } from './context';
 import type { DetectEnd } from './detect';
+import { createReleased } from '../released';
 
 export type RunOutcome = { status: RunStatus; error: string | null };
 
@@ -33,6 +34,9 @@ export async function finish(run: RunContext, ends: Record<'left' | 'right', Det
         const c = ends[side].cursor;
         if (c) state.setCursor(run.pairId, side, c);
       }
+      // Read and matched (or held again, by a conflict whose resolution will release them again).
+      const released = createReleased(state.db);
+      for (const side of SIDES) released.remove(run.pairId, side, run.released[side]);
     }
     if (run.req.full && !run.rateLimited) run.deps.pairs.setLastFullAt(run.pairId, new Date().toISOString());
   });
