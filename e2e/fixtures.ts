@@ -6,10 +6,15 @@ import { test as base, type Page } from '@playwright/test';
 import { startConcord, type ConcordServer } from './server';
 
 export const test = base.extend<{ concord: ConcordServer; app: Page }>({
-  concord: async ({}, use) => {
+  concord: async ({}, use, testInfo) => {
     const server = await startConcord();
     await use(server);
     await server.stop();
+    // A failed test carries what the server printed (a crash, an engine log line) with its report.
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('concord serve output', { body: server.output(), contentType: 'text/plain' });
+      console.log(`--- concord serve output (${testInfo.title}) ---\n${server.output()}`);
+    }
   },
   app: async ({ page, concord }, use) => {
     await page.goto(concord.loginUrl);
