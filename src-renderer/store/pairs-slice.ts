@@ -80,6 +80,9 @@ export type PairsSlice = {
 
 const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activity: null, activityLimit: ACTIVITY_PAGE, appFields: null, managedFields: null, error: null };
 
+/** Whether `a` was built before `b` (summaries without a revision are never older). */
+const isOlder = (a: PairSummary, b: PairSummary): boolean => a.revision !== undefined && b.revision !== undefined && a.revision < b.revision;
+
 export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, guard }) => {
   const patchExtras = (pairId: string, patch: Partial<PairExtras>): void => {
     const extras = get().extras;
@@ -213,7 +216,10 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     async updatePair(pairId, config) {
       const result = await guard('pairs/update', () => call('pairs/update', { pairId, config }));
       if (!result.ok) return result;
-      patchExtras(pairId, { detail: result.value.pair });
+      // The answer's config is the saved one; its summary part may be older than an event that
+      // overtook the answer (the feed listening already): then the fresher summary stays.
+      const fresher = get().pairs.find((p) => p.id === pairId);
+      patchExtras(pairId, { detail: fresher && isOlder(result.value.pair, fresher) ? { ...result.value.pair, ...fresher } : result.value.pair });
       get().editSettings(pairId, null);
       get().applyPairChanged(result.value.pair);
       return { ok: true, needsFullResync: result.value.needsFullResync };
@@ -282,6 +288,8 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     applyPairChanged(pair) {
       const pairs = get().pairs;
       const index = pairs.findIndex((p) => p.id === pair.id);
+      const known = pairs[index];
+      if (known && isOlder(pair, known)) return;
       const next = index === -1 ? [...pairs, pair] : pairs.map((p) => (p.id === pair.id ? pair : p));
       const extras = get().extras[pair.id];
       // Keep the detail's config; the summary part is the fresher one.

@@ -346,6 +346,31 @@ describe('pair settings drafts', () => {
     schedule: { intervalSeconds: null },
   });
 
+  it('an answer overtaken by a fresher event does not put the older state back: the feed listening stays listening after the save\'s answer', async () => {
+    let release: () => void = () => {};
+    const answered = new Promise<void>((r) => (release = r));
+    const bridge = fakeBridgeForTests({
+      'pairs/update': async (a) => {
+        await answered;
+        return { pair: { ...pair({ name: a.config.name, feed: { state: 'starting', error: null }, revision: 10 }), config: a.config, createdAt: '', updatedAt: '' }, needsFullResync: false };
+      },
+    });
+    const store = createConcordStore(bridge);
+    store.getState().applyPairChanged(pair({ feed: { state: 'starting', error: null }, revision: 5 }));
+    const saving = store.getState().updatePair('p1', config('Renamed'));
+    // The feed's event arrives before the save's answer.
+    store.getState().applyPairChanged(pair({ name: 'Renamed', feed: { state: 'listening', error: null }, revision: 11 }));
+    release();
+    await saving;
+    expect(store.getState().pairs.find((p) => p.id === 'p1')?.feed?.state).toBe('listening');
+    expect(store.getState().extras['p1']?.detail).toMatchObject({ feed: { state: 'listening' }, config: { name: 'Renamed' } });
+    // An older event is ignored; a newer one applies.
+    store.getState().applyPairChanged(pair({ feed: { state: 'starting', error: null }, revision: 9 }));
+    expect(store.getState().pairs.find((p) => p.id === 'p1')?.feed?.state).toBe('listening');
+    store.getState().applyPairChanged(pair({ feed: { state: 'reconnecting', error: 'gone' }, revision: 12 }));
+    expect(store.getState().pairs.find((p) => p.id === 'p1')?.feed?.state).toBe('reconnecting');
+  });
+
   it('keeps an unsaved rename until it is saved', async () => {
     const bridge = fakeBridgeForTests({
       'pairs/update': (a) => ({ pair: { ...pair({ name: a.config.name }), config: a.config, createdAt: '', updatedAt: '' }, needsFullResync: false }),

@@ -168,6 +168,12 @@ export type PairSummary = {
   nextRunAt: string | null;
   /** The pair's change feed (a capture side whose app signals commits), or absent/null when it has none. */
   feed?: FeedStatus | null;
+  /**
+   * When the engine built this summary, as a number that only grows (across restarts too): an
+   * answer computed before an event the UI already applied (a pairs/update answer overtaken by
+   * the feed's pairs/changed) is older, and must not put the older state back on screen.
+   */
+  revision?: number;
 };
 
 /**

@@ -92,6 +92,9 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
   };
   const pairRow = (id: string): PairRow => pairs.get(id) ?? (() => { throw notFound('Pair', id); })();
 
+  // Summaries' revisions: microseconds since the epoch at start, then one more per summary, so a
+  // later summary always has the larger one, also after a restart.
+  let revision = Date.now() * 1000;
   function summary(id: string): PairSummary {
     const p = pairRow(id);
     const lastRun = pairs.lastFinishedRun(id);
@@ -123,6 +126,7 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
       failed,
       linked: state.linkedCount(id),
       intervalSeconds: p.config.schedule.intervalSeconds,
+      revision: ++revision,
       nextRunAt: p.paused ? null : p.nextRunAt,
       feed: feeds?.status(id) ?? null,
     };
