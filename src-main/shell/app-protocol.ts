@@ -10,7 +10,8 @@
  * checked again after `realpath`, anything else a 404 or 403 with nothing read.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { contentTypeOf } from '../engine/server/content-types';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'concord';
@@ -23,22 +24,6 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
  * module scripts load through fetch. No `bypassCSP`, no `corsEnabled` beyond our own origin.
  */
 export const APP_SCHEME_PRIVILEGES = { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } };
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.map': 'application/json; charset=utf-8',
-};
-
-export const contentTypeOf = (path: string): string => TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 
 /** Whether `path` is `root` itself or below it (both absolute and normalised). */
 const inside = (root: string, path: string): boolean => {

@@ -4,20 +4,8 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
+import { join, normalize, resolve, sep } from 'node:path';
+import { contentTypeOf } from './content-types';
 
 export function checkStaticRoot(root: string): void {
   if (!existsSync(join(root, 'index.html'))) {
@@ -35,7 +23,7 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse, 
   }
   let file = resolve(rootAbs, '.' + normalize('/' + rel));
   if (!(file === rootAbs || file.startsWith(rootAbs + sep)) || !isFile(file)) file = join(rootAbs, 'index.html');
-  const type = TYPES[extname(file)] ?? 'application/octet-stream';
+  const type = contentTypeOf(file);
   // Hashed assets never change; index.html must be re-read so a new build is picked up.
   const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
   res.writeHead(200, { ...headers, 'content-type': type, 'cache-control': cache });
