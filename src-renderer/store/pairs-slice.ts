@@ -82,6 +82,8 @@ const emptyExtras: PairExtras = { detail: null, runs: null, failed: null, activi
 
 /** Whether `a` was built before `b` (summaries without a revision are never older). */
 const isOlder = (a: PairSummary, b: PairSummary): boolean => a.revision !== undefined && b.revision !== undefined && a.revision < b.revision;
+/** `listed`, unless `known` is a newer summary of the same pair. */
+const newer = (listed: PairSummary, known: PairSummary | undefined): PairSummary => (known && isOlder(listed, known) ? known : listed);
 
 export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, guard }) => {
   const patchExtras = (pairId: string, patch: Partial<PairExtras>): void => {
@@ -120,7 +122,9 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     },
     async loadPairs() {
       const result = await guard('pairs/list', () => call('pairs/list', {}));
-      if (result.ok) set({ pairs: result.value, pairsLoaded: true, pairsError: null });
+      // A listed summary older than one an event brought meanwhile (a run that finished while the
+      // list was on its way) must not put the older state back: the newer one stays.
+      if (result.ok) set({ pairs: result.value.map((p) => newer(p, get().pairs.find((k) => k.id === p.id))), pairsLoaded: true, pairsError: null });
       else set({ pairsError: result.error, pairsLoaded: true });
     },
     async syncNow(pairId, options = {}) {
@@ -155,7 +159,8 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     async loadPairDetail(pairId) {
       const result = await guard('pairs/get', () => call('pairs/get', { pairId }));
       if (!result.ok) return patchExtras(pairId, { error: result.error });
-      patchExtras(pairId, { detail: result.value, error: null });
+      const fresher = get().pairs.find((p) => p.id === pairId);
+      patchExtras(pairId, { detail: fresher && isOlder(result.value, fresher) ? { ...result.value, ...fresher } : result.value, error: null });
       // The pickers of the settings' mapping: each side's fields as its app has them now. An app
       // that cannot be read leaves free-text boxes (the engine still checks every field on save).
       const collectionOf = async (side: 'left' | 'right') => {

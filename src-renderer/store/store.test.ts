@@ -371,6 +371,23 @@ describe('pair settings drafts', () => {
     expect(store.getState().pairs.find((p) => p.id === 'p1')?.feed?.state).toBe('reconnecting');
   });
 
+  it('a pairs list on its way while a run finished does not bring the finished run back as running', async () => {
+    let release: () => void = () => {};
+    const answered = new Promise<void>((r) => (release = r));
+    const bridge = fakeBridgeForTests({
+      'pairs/list': async () => {
+        await answered;
+        return [pair({ running: run({ status: 'running', finishedAt: null }), revision: 20 })];
+      },
+    });
+    const store = createConcordStore(bridge);
+    const loading = store.getState().loadPairs();
+    store.getState().applyPairChanged(pair({ running: null, revision: 21 }));
+    release();
+    await loading;
+    expect(store.getState().pairs.find((p) => p.id === 'p1')?.running).toBeNull();
+  });
+
   it('keeps an unsaved rename until it is saved', async () => {
     const bridge = fakeBridgeForTests({
       'pairs/update': (a) => ({ pair: { ...pair({ name: a.config.name }), config: a.config, createdAt: '', updatedAt: '' }, needsFullResync: false }),
