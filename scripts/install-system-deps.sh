@@ -7,6 +7,8 @@
 #   xvfb xauth                   – optional headed browser runs
 #   curl                         – fetches Electron's headers for the desktop app's SQLite build (npm start)
 #   mariadb-server               – throwaway MariaDB servers for the MySQL connector's tests (own block below)
+#   radicale                     – the real CardDAV server the CardDAV connector's tests start on free ports
+#   vdirsyncer                   – the peer `npm run bench` compares the vCard-folder connector with
 #   postgresql-15                – the real PostgreSQL server the connector tests start as throwaway clusters
 #                                  (any installed /usr/lib/postgresql/*/bin/initdb counts; else `postgresql`)
 # Run as root (or with sudo). Safe to run again.
@@ -24,7 +26,7 @@ if ! dpkg -s mariadb-server >/dev/null 2>&1; then
   else $SUDO_DB service mariadb stop >/dev/null 2>&1 || true; fi
 fi
 
-PKGS=(python3 make g++ pkg-config libsecret-1-dev gnome-keyring dbus chromium xvfb xauth curl)
+PKGS=(python3 make g++ pkg-config libsecret-1-dev gnome-keyring dbus chromium xvfb xauth curl radicale vdirsyncer)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Any installed PostgreSQL major version will do (the tests find /usr/lib/postgresql/*/bin).
