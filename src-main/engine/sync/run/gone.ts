@@ -6,12 +6,12 @@
  * conflict) a batch at a time.
  */
 import type { Side } from '../../api/model';
-import { KEY_PART, keyParts } from '../../core/matching';
 import type { Link } from '../../core/link';
-import type { KeyRange, StagedRecord } from './working-state';
+import type { StagedRecord } from './working-state';
 import { completeItems, stateOf, type LinkedItem } from './assemble';
 import { BATCH, other, SIDES, type RunContext } from './context';
 import { planLinked } from './plan-batch';
+import { identityLossHalt, identityRange } from './identity-loss';
 import { yieldToEventLoop } from '../side-io';
 
 /** How a pair's health reason starts when the mass-delete guard stopped its last run. */
@@ -87,21 +87,6 @@ async function relinkReplaced(run: RunContext): Promise<void> {
 }
 
 /**
- * The keys that name the same record as `key`: a record is known by its main key; by its fallback
- * key only when it has no main key — as matching does (two records with different main keys are
- * never the same record, whatever their fallback fields say).
- */
-function identityRange(run: RunContext, key: string): KeyRange | null {
-  // The least text after `k` itself: keys are compared as text, and no key holds a NUL.
-  const exactly = (k: string): KeyRange => ({ from: k, below: `${k}\u0000` });
-  if ((run.config.fallbackKeys ?? []).length === 0) return exactly(key);
-  const { main, fallback } = keyParts(key);
-  // Every key whose main part is `main`: they all start with main + the part separator.
-  if (main !== null) return { from: `${main}${KEY_PART}`, below: `${main}${String.fromCharCode(KEY_PART.charCodeAt(0) + 1)}` };
-  return fallback !== null ? exactly(`${KEY_PART}${fallback}`) : null;
-}
-
-/**
  * A new record whose key a linked record of the same app holds may be that record typed in again
  * after a delete a cursor or flag side cannot see (deletes show only in a full scan): the holder
  * is read by id, and one the app no longer has is gone — so relinkReplaced makes the new record
@@ -147,6 +132,12 @@ export async function settleGone(run: RunContext): Promise<string | null> {
   // run. `confirmDeletes` is a user's answer for as many records as they saw gone; more gone since
   // then asks again.
   const gone = run.work.goneCounts();
+  // Before counting: a few records that changed their ids are no mass delete, and still not deletes.
+  const lost = identityLossHalt(run, gone, MASS_DELETE_HALT);
+  if (lost) {
+    run.deps.pairs.setHealthReason(run.pairId, lost.message, gone[lost.side]);
+    return lost.message;
+  }
   // Counting the links reads their whole index (a second at a million): only when something is gone.
   const linked = gone.left > 1 || gone.right > 1 ? run.deps.state.linkedCount(run.pairId) : 0;
   for (const side of SIDES) {

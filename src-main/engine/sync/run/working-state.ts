@@ -156,7 +156,6 @@ export function createWorkingState(db: Db, pairId: string) {
       for (const r of rows) out[r.side] = r.n;
       return out;
     },
-    /** Gone links of a side whose stored key is `key` (a replaced record is relinked only when exactly one is gone). */
     /** The open field conflict of each of these links (a plan resolves it when both apps agree again), by index. */
     openFieldConflicts(linkIds: number[]): Map<number, string> {
       const out = new Map<number, string>();
@@ -174,6 +173,10 @@ export function createWorkingState(db: Db, pairId: string) {
       return prepare(`SELECT g.link_id FROM run_gone g JOIN links l ON l.id = g.link_id WHERE g.pair_id = @pairId AND g.side = @side AND l.${col} >= @from AND l.${col} < @below`)
         .pluck()
         .all({ pairId, side, ...range }) as number[];
+    },
+    /** How many staged records of a side have no match key. */
+    stagedKeylessCount(side: Side): number {
+      return prepare('SELECT count(*) FROM run_staged WHERE pair_id = ? AND side = ? AND match_key IS NULL').pluck().get(pairId, side) as number;
     },
     stagedInRange(side: Side, range: KeyRange): StagedRecord[] {
       return (
