@@ -1,6 +1,7 @@
 import type {
   CollectionInfo,
   ConflictPolicy,
+  ConnectionSample,
   ConnectionSummary,
   ConnectorInfo,
   DeletePolicy,
@@ -74,6 +75,8 @@ export type WizardSlice = {
   resetWizard(): void;
   /** Tests a draft connection; the secret passes through, never stored. */
   testConnection(side: Side, secret: string | undefined): Promise<{ collections: number; leftOut: LeftOutCollection[] } | null>;
+  /** "Try it": the first records of a collection as the side's settings read them (nothing is saved). */
+  tryConnection(side: Side, secret: string | undefined, collection?: string): Promise<ConnectionSample | null>;
   /**
    * Saves the side's connection (sending the secret once) and describes its collections. A new
    * connection is tested first and saved only when the test passes; one that cannot be described
@@ -161,6 +164,15 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     const args = secret ? { connector: d.connector, config: d.config, secret } : { connector: d.connector, config: d.config };
     const result = await guard('connections/test', () => call('connections/test', args));
     if (result.ok) return { collections: result.value.collections, leftOut: result.value.leftOut ?? [] };
+    set({ wizardError: result.error });
+    return null;
+  },
+  async tryConnection(side, secret, collection) {
+    const d = get().draft[side];
+    set({ wizardError: null });
+    const base = d.connection ? { connectionId: d.connection.id } : { connector: d.connector, config: d.config, ...(secret ? { secret } : {}) };
+    const result = await guard('connections/try', () => call('connections/try', { ...base, ...(collection ? { collection } : {}) }));
+    if (result.ok) return result.value;
     set({ wizardError: result.error });
     return null;
   },

@@ -18,6 +18,7 @@ import type {
   ConflictPage,
   ConflictQuery,
   ConflictSort,
+  ConnectionSample,
   ConnectionSummary,
   ConnectorInfo,
   FailedRecord,
@@ -63,6 +64,15 @@ export type Api = {
     { ok: true; collections: number; leftOut?: LeftOutCollection[] }
   >;
   'connections/describe': Method<{ connectionId: string }, CollectionInfo[]>;
+  /**
+   * "Try it": the first few records of a collection (the first one the app describes, unless
+   * named) as the connector reads them, and the fields found — of a saved connection or of a
+   * draft, so a user sees what the settings give before saving them. Reads only.
+   */
+  'connections/try': Method<
+    ({ connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string }) & { collection?: string; limit?: number },
+    ConnectionSample
+  >;
   /**
    * Capture mode (PostgreSQL): the exact SQL that would install and remove a collection's trigger
    * and change table, and whether it is installed. Per connection and collection, not per pair:

@@ -508,6 +508,17 @@ export type ConnectionSummary = {
   createdAt: string;
 };
 
+/** `connections/try`: the first records of a collection and the fields found in them. */
+export type ConnectionSample = {
+  collection: string;
+  /** Every collection the app describes, so the user can try another. */
+  collections: string[];
+  /** As the app gives them, nested values flattened the way the connector syncs them. */
+  records: { id: string; updatedAt?: string; fields: Record<string, unknown> }[];
+  /** The collection's fields as described, then any field found only in the records (`described: false`). */
+  fields: { name: string; type: ValueType | null; described: boolean; example: unknown }[];
+};
+
 export type CollectionField = {
   name: string;
   type: ValueType;

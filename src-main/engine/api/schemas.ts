@@ -157,6 +157,10 @@ export const schemas = {
     z.strictObject({ connector: id, config, secret: z.string().max(10_000).optional() }),
   ]),
   'connections/describe': z.strictObject({ connectionId: id }),
+  'connections/try': z.union([
+    z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200).optional(), limit: z.number().int().min(1).max(50).optional() }),
+    z.strictObject({ connector: id, config, secret: z.string().max(10_000).optional(), collection: z.string().trim().min(1).max(200).optional(), limit: z.number().int().min(1).max(50).optional() }),
+  ]),
   'connections/capture-plan': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200) }),
   'connections/capture-install': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200), installHash: z.string().regex(/^[0-9a-f]{64}$/, 'the hash of the SQL shown') }),
   'connections/capture-remove': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200), removeHash: z.string().regex(/^[0-9a-f]{64}$/, 'the hash of the SQL shown') }),

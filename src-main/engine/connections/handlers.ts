@@ -10,6 +10,8 @@ import { connectorDefinitions, connectorInfo, getConnectorDefinition } from '../
 import type { CaptureControl, Connector, ConnectorDefinition } from '../connectors/types';
 import { callLimits, guardedCall, type CallLimits } from './calls';
 import type { ConnectionStore } from './service';
+import { sampleCollection, SAMPLE_SIZE } from './sample';
+import type { ConnectorCallKind } from '../api/model';
 
 export type ConnectionMethods =
   | 'connectors/list'
@@ -19,6 +21,7 @@ export type ConnectionMethods =
   | 'connections/delete'
   | 'connections/test'
   | 'connections/describe'
+  | 'connections/try'
   | 'connections/capture-plan'
   | 'connections/capture-install'
   | 'connections/capture-remove';
@@ -31,12 +34,12 @@ export type ConnectionsOptions = { shutdown?: AbortSignal; callLimits?: Partial<
  * and always closes it; each call aborts on shutdown and within its time limit; connector errors
  * become API errors.
  */
-async function withConnector<T>(open: () => { connector: Connector; definition: ConnectorDefinition }, options: ConnectionsOptions, label: string, fn: (call: Call) => Promise<T>): Promise<T> {
+async function withConnector<T>(open: () => { connector: Connector; definition: ConnectorDefinition }, options: ConnectionsOptions, label: string, fn: (call: Call, definition: ConnectorDefinition) => Promise<T>): Promise<T> {
   const { connector, definition } = open();
   const limits = callLimits(definition.capabilities, options.callLimits);
   const call: Call = (kind, run) => guardedCall(label, kind, limits[kind], options.shutdown, (signal) => run(connector, signal));
   try {
-    return await fn(call);
+    return await fn(call, definition);
   } catch (error) {
     if (error instanceof ConnectorError) {
       throw new ApiError(error.reason === 'unavailable' ? 'unavailable' : 'connector-error', error.message, undefined, { cause: error });
@@ -53,7 +56,7 @@ function capture(c: Connector, name: string): CaptureControl {
   return c.capture;
 }
 
-type Call = <T>(kind: 'test' | 'describe' | 'write', run: (c: Connector, signal: AbortSignal) => Promise<T>) => Promise<T>;
+type Call = <T>(kind: ConnectorCallKind, run: (c: Connector, signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionStore, options: ConnectionsOptions = {}): Domain<ConnectionHandlers> {
   const saved = (id: string) => () => ({ connector: store.open(id), definition: store.definition(id) });
@@ -82,6 +85,11 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
           const { collections, leftOut } = await call('describe', (c, signal) => c.describe({ signal }));
           return { ok: true, collections: collections.length, ...(leftOut?.length ? { leftOut } : {}) };
         });
+      },
+      'connections/try': (args) => {
+        const open = 'connectionId' in args ? saved(args.connectionId) : () => ({ connector: store.openDraft(args.connector, args.config, args.secret), definition: getConnectorDefinition(args.connector) });
+        const name = 'connectionId' in args ? label(args.connectionId) : getConnectorDefinition(args.connector).label;
+        return withConnector(open, options, name, (call, definition) => sampleCollection(call, definition, name, args.collection, args.limit ?? SAMPLE_SIZE));
       },
       'connections/describe': ({ connectionId }) => withConnector(saved(connectionId), options, label(connectionId), async (call) => (await call('describe', (c, signal) => c.describe({ signal }))).collections),
       // Installing takes a lock on the table (behind the app's running transactions): the write time limit.

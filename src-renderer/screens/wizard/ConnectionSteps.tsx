@@ -6,6 +6,7 @@ import { useConcord } from '../../store/react';
 import { ConfigForm } from '../../components/ConfigForm';
 import { describeFieldPath, fieldMessages, missingFields } from '../../components/config-form';
 import { sideLabel } from './mapping-model';
+import { TrySample } from './TrySample';
 
 /**
  * Connector choice, then the form the engine describes for it (ConfigForm); Next tests the connection before
@@ -92,6 +93,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
             </button>
             <span role="status">{tested?.settings === settings && !error ? tested.text : ''}</span>
           </div>
+          <TrySample side={side} secret={secret} settings={settings} />
           <ErrorMessage error={error} describePath={describePath} />
         </fieldset>
       )}

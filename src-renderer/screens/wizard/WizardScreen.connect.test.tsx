@@ -282,3 +282,52 @@ describe('wizard, choosing the collections', () => {
     expect(screen.queryByRole('list', { name: 'Left out of App B' })).toBeNull();
   });
 });
+
+describe('wizard, "Try it"', () => {
+  const sample = (collection: string) => ({
+    collection,
+    collections: ['contacts', 'companies'],
+    records: [
+      { id: 'c1', fields: { email: 'ann@x', name: 'Ann', 'address.city': 'Oslo' } },
+      { id: 'c2', fields: { email: 'bob@x', name: null } },
+    ],
+    fields: [
+      { name: 'email', type: 'string' as const, described: true, example: 'ann@x' },
+      { name: 'name', type: 'string' as const, described: true, example: 'Ann' },
+      { name: 'address.city', type: null, described: false, example: 'Oslo' },
+    ],
+  });
+
+  it('shows the first records and the fields found with the settings as typed (and the secret), saves nothing, and reads another collection on request', async () => {
+    const w = mountWizard(wizardEngine({ 'connections/try': (a) => sample(a.collection ?? 'contacts') }));
+    await fillAppA(w);
+    await w.user.click(screen.getByRole('button', { name: 'Try it' }));
+    const found = await screen.findByRole('region', { name: 'What these settings read' });
+    expect(within(found).getByRole('table').textContent).toContain('Oslo');
+    expect(within(found).getAllByRole('row')).toHaveLength(3);
+    const fieldsFound = within(found).getAllByRole('listitem').map((li) => li.textContent);
+    expect(fieldsFound).toEqual(['email (string) e.g. ann@x', 'name (string) e.g. Ann', 'address.city e.g. Oslo — found in the records only']);
+    expect(argsOf(w.bridge, 'connections/try')).toEqual([{ connector: 'crm-api', config: { baseUrl: 'https://crm.example.com' }, secret: SECRET }]);
+    expect(connectionCalls(methods(w.bridge)).filter((m) => m !== 'connections/try')).toEqual([]);
+
+    await w.user.selectOptions(within(found).getByRole('combobox', { name: 'First records of' }), 'companies');
+    expect(argsOf(w.bridge, 'connections/try').at(-1)).toMatchObject({ collection: 'companies' });
+    // An edit of the settings hides what the old ones read.
+    await w.user.type(screen.getByRole('textbox', { name: 'Base URL' }), '/v2');
+    expect(screen.queryByRole('region', { name: 'What these settings read' })).toBeNull();
+  });
+
+  it('an error reading shows the engine\'s message on the step, and no table', async () => {
+    const w = mountWizard(
+      wizardEngine({
+        'connections/try': () => {
+          throw new ApiCallError('connector-error', 'CRM API answered 404 at /v1/contacts: check the list path in the profile.', 'connections/try');
+        },
+      }),
+    );
+    await fillAppA(w);
+    await w.user.click(screen.getByRole('button', { name: 'Try it' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('check the list path in the profile');
+    expect(screen.queryByRole('region', { name: 'What these settings read' })).toBeNull();
+  });
+});
