@@ -184,6 +184,8 @@ describe('the secret scan', () => {
       const collections = await value<{ name: string }[]>('connections/describe', { connectionId: right.id });
       const collection = collections.find((c) => c.name.endsWith('contacts'))?.name ?? 'contacts';
       await value('connections/list', {});
+      await value('connections/try', { connectionId: right.id, collection });
+      await value('connections/try', { connector: kind, config, secret: RIGHT, collection });
 
       const pairConfig: PairConfig = {
         name: `Contacts ${kind}`,
