@@ -156,7 +156,7 @@ async function clientCredentials(auth: OAuthClientCredentials, clientSecret: str
   const as = authorizationServer(auth);
   const client: oauth.Client = { client_id: auth.clientId };
   const clientAuth = auth.clientAuth === 'post' ? oauth.ClientSecretPost(clientSecret) : oauth.ClientSecretBasic(clientSecret);
-  const parameters = auth.scope ? { scope: auth.scope } : {};
+  const parameters: Record<string, string> = auth.scope ? { scope: auth.scope } : {};
   const result = await tokenRequest(auth, 'client', async () => {
     const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, requestOptions(auth));
     return oauth.processClientCredentialsResponse(as, client, response);
