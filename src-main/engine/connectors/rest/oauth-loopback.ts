@@ -45,6 +45,7 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
   const state = oauth.generateRandomState();
   const challenge = await oauth.calculatePKCECodeChallenge(verifier);
   const host = authorizationEndpoint.host;
+  const expiresAt = Date.now() + timeoutMs;
 
   let settle: { resolve: () => void; reject: (error: ConnectorError) => void } | null = null;
   const done = new Promise<void>((resolve, reject) => {
@@ -53,7 +54,6 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
   // Nobody may be waiting yet (the UI asks later): a failure is not an unhandled rejection.
   done.catch(() => undefined);
   let handled = false;
-  let timer: NodeJS.Timeout | undefined;
 
   const server = createServer((req, res) => {
     void answer(req, res);
@@ -70,6 +70,9 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
     server.close();
     server.closeIdleConnections();
   };
+  const minutes = Math.max(1, Math.round(timeoutMs / 60_000));
+  const timer = setTimeout(() => finish(new ConnectorError('auth', `The sign-in to ${host} was not finished within ${minutes} minute${minutes === 1 ? '' : 's'} — start it again.`)), timeoutMs);
+  timer.unref();
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -122,13 +125,14 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
-  timer = setTimeout(() => finish(new ConnectorError('auth', `The sign-in to ${host} was not finished within ${Math.round(timeoutMs / 60_000) || 1} minutes — start it again.`)), timeoutMs);
-  timer.unref();
 
   const authorizationUrl = new URL(authorizationEndpoint);
   authorizationUrl.searchParams.set('response_type', 'code');
@@ -142,7 +146,7 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
   return {
     authorizationUrl: authorizationUrl.href,
     redirectUri,
-    expiresAt: Date.now() + timeoutMs,
+    expiresAt,
     done,
     cancel: () => finish(new ConnectorError('auth', `The sign-in to ${host} was cancelled.`)),
   };

@@ -10,7 +10,7 @@ import { createSecretHandles, memorySecretHandle } from '../../credentials/secre
 import { signInLikeABrowser } from '../../testing/saas-standin/oauth-browser';
 import { startOAuthStandin, type OAuthStandin } from '../../testing/saas-standin/oauth-standalone';
 import { freePort } from '../../testing/test-servers';
-import { getAccessToken, invalidateAccessToken, type OAuthAuthorizationCode, type OAuthClientCredentials } from './oauth';
+import { getAccessToken, invalidateAccessToken, withAccessToken, type OAuthAuthorizationCode, type OAuthClientCredentials } from './oauth';
 import { startLoopbackFlow } from './oauth-loopback';
 
 let standin: OAuthStandin;
@@ -98,6 +98,26 @@ describe('authorization code: refresh tokens', () => {
     const reuse = await fetch(standin.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'concord-desktop', refresh_token: refreshToken }) });
     expect(reuse.status).toBe(400);
     expect(await reuse.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('refreshes once and retries when the API answers 401 to a token it had not announced as expired (PITFALLS 9)', async () => {
+    const { secret } = await signedIn();
+    standin.oauth.expireAccessTokens();
+    const sent: string[] = [];
+    const response = await withAccessToken(auth(), secret, undefined, (token) => {
+      sent.push(token);
+      return api(token);
+    });
+    expect(response.status).toBe(200);
+    expect(sent).toHaveLength(2);
+    expect(standin.oauth.stats.refreshToken).toBe(1);
+    // An API that keeps refusing gets one retry, not a loop: the second 401 is the connector's to report.
+    const always401 = await withAccessToken(auth(), secret, undefined, (token) => {
+      sent.push(token);
+      return Promise.resolve(new Response(null, { status: 401 }));
+    });
+    expect(always401.status).toBe(401);
+    expect(sent).toHaveLength(4);
   });
 
   it('makes exactly one refresh for concurrent callers of two connectors of one connection (PITFALLS 9)', async () => {

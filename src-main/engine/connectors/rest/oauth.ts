@@ -67,6 +67,9 @@ function fresh(key: string): string | null {
 /** Keeps an access token for (auth, secret) until shortly before `expiresIn` seconds pass. */
 export function rememberAccessToken(auth: OAuthAuth, secret: string, token: string, expiresIn: number | undefined): void {
   const lifetime = expiresIn === undefined ? UNKNOWN_LIFETIME_MS : expiresIn * 1000;
+  // Entries of rotated refresh tokens are never looked up again: drop the expired ones as new ones come.
+  const now = Date.now();
+  for (const [key, hit] of cache) if (hit.refreshAt <= now) cache.delete(key);
   cache.set(cacheKey(auth, secret), { token, refreshAt: Date.now() + lifetime - renewMargin(lifetime) });
 }
 
@@ -148,6 +151,20 @@ export async function getAccessToken(auth: OAuthAuth, secret: SecretHandle, sign
   // Only if the new token's whole life is shorter than this round trip: the caller's request will say 401.
   if (!token) throw new ConnectorError('auth', 'The app issued an access token that expired at once — check the machine\'s clock, then sign in again.');
   return token;
+}
+
+/**
+ * Runs `request` with a valid access token; when the API answers 401, forgets that token, gets a
+ * new one (a refresh, single-flight) and runs `request` once more (PITFALLS 9). A second 401 is
+ * returned as it is: the connector reports it as ConnectorError 'auth'.
+ */
+export async function withAccessToken(auth: OAuthAuth, secret: SecretHandle, signal: AbortSignal | undefined, request: (token: string) => Promise<Response>): Promise<Response> {
+  const token = await getAccessToken(auth, secret, signal);
+  const first = await request(token);
+  if (first.status !== 401) return first;
+  await first.body?.cancel();
+  invalidateAccessToken(token);
+  return request(await getAccessToken(auth, secret, signal));
 }
 
 const notSignedIn = (): ConnectorError => new ConnectorError('auth', 'Concord is not signed in to this app — sign in again in the connection\'s settings.');

@@ -52,6 +52,8 @@ export type OAuthServer = {
   validateBearer(token: string): boolean;
   /** Revokes every token and code issued so far (the user removed the app's access). */
   revokeAll(): void;
+  /** Ends every access token now, before its announced expiry; refresh tokens stay valid (an app that rotated its signing keys). */
+  expireAccessTokens(): void;
   /** How many grants it answered, by type, and how many token requests it refused. */
   readonly stats: OAuthServerStats;
   /** The endpoints' URLs under `baseUrl` (the server's origin). */
@@ -258,6 +260,9 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       accessTokens.clear();
       codes.clear();
       pending.clear();
+    },
+    expireAccessTokens() {
+      accessTokens.clear();
     },
     endpoints: (baseUrl) => ({ authorizationUrl: new URL(`${prefix}/authorize`, baseUrl).href, tokenUrl: new URL(`${prefix}/token`, baseUrl).href }),
     setAccessTokenSeconds(seconds) {
