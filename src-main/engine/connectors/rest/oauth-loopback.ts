@@ -84,6 +84,8 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
       return page(res, 400, 'Not this sign-in', 'This answer does not belong to the sign-in Concord is waiting for. Return to Concord and start the sign-in again if it does not finish.');
     }
     handled = true;
+    // The user has answered: the exchange has its own time limit, and the sign-in must not time out under it.
+    clearTimeout(timer);
     // The profile names endpoints, not an issuer: an `iss` parameter cannot be checked against
     // anything. The state (random, one flow) and the PKCE verifier already bind this answer to
     // the request Concord made to this server.
@@ -100,6 +102,8 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
           `${host} signed Concord in but gave no refresh token, so the sign-in would end within the hour — ask for offline access (add the scope the app's documentation names, such as offline_access) and sign in again.`,
         );
       }
+      // Cancelled while the code was being exchanged: the user no longer wants this sign-in kept.
+      if (!settle) return page(res, 400, 'Cancelled', 'This sign-in was cancelled in Concord. Return to Concord.');
       await secret.set(result.refresh_token);
       rememberAccessToken(auth, result.refresh_token, result.access_token, result.expires_in);
       page(res, 200, 'Signed in', `Concord is signed in to ${host}. You can close this tab and return to Concord.`);
