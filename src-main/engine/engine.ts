@@ -12,6 +12,7 @@ import type { AppInfo } from './api/model';
 import { createAccessDomain } from './access/handlers';
 import { createAccessStore, type AccessOptions } from './access/store';
 import { createConnectionsDomain } from './connections/handlers';
+import { createOAuthFlows, type OAuthFlowsOptions } from './connections/oauth-flows';
 import { createConnectorPool } from './connections/pool';
 import { createConnectionService, type ConnectionStore } from './connections/service';
 import type { Domain, Emit, EngineContext } from './context';
@@ -69,6 +70,8 @@ export type EngineOptions = {
    * them off (tests that count the runs they start themselves).
    */
   feeds?: FeedOptions | false;
+  /** Test seam: how long an OAuth sign-in waits for the browser, and how long a finished one is kept (connections/oauth-flows.ts). */
+  oauthFlows?: OAuthFlowsOptions;
 };
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -110,7 +113,9 @@ export function createEngine(options: EngineOptions) {
   const connectionService = createConnectionService(ctx, { changed: (id) => pool.invalidate(id) });
   const syncConnections = options.wrapConnections?.(connectionService) ?? connectionService;
   const pool = createConnectorPool({ open: (id) => syncConnections.open(id), ...(options.connectorIdleMs !== undefined ? { idleMs: options.connectorIdleMs } : {}), log });
-  const connections = createConnectionsDomain(ctx, connectionService, { shutdown: shutdown.signal, ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}) });
+  // OAuth sign-ins through a loopback redirect; a draft's refresh token waits here for connections/test and -create.
+  const oauth = createOAuthFlows(connectionService, options.oauthFlows);
+  const connections = createConnectionsDomain(ctx, connectionService, { shutdown: shutdown.signal, oauth, ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}) });
   const sync = createSyncDomain(ctx, syncConnections, {
     pool,
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
@@ -135,8 +140,8 @@ export function createEngine(options: EngineOptions) {
     ...(options.retentionFirstMs !== undefined ? { retentionFirstMs: options.retentionFirstMs } : {}),
     ...(options.passive ? { passive: true } : {}),
   });
-  domains.push(connections, sync, demo, accessDomain, privacy);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers };
+  domains.push(connections, oauth, sync, demo, accessDomain, privacy);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;

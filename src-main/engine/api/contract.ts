@@ -24,6 +24,8 @@ import type {
   FailedRecord,
   ForgetResult,
   LeftOutCollection,
+  OAuthFlow,
+  OAuthSignInSettings,
   PairConfig,
   PairDetail,
   PairPreview,
@@ -47,9 +49,12 @@ export type Api = {
   'connectors/list': Method<Empty, ConnectorInfo[]>;
 
   'connections/list': Method<Empty, ConnectionSummary[]>;
-  /** Creates a connection; `secret` goes to the credential store, never to the database. */
+  /**
+   * Creates a connection; `secret` goes to the credential store, never to the database.
+   * `oauthFlowId`: the secret is the refresh token of that finished draft sign-in (`connections/oauth-start` without a connection).
+   */
   'connections/create': Method<
-    { name: string; connector: string; config: Record<string, string | number | boolean>; secret?: string },
+    { name: string; connector: string; config: Record<string, string | number | boolean>; secret?: string; oauthFlowId?: string },
     ConnectionSummary
   >;
   'connections/update': Method<
@@ -60,9 +65,24 @@ export type Api = {
   /** Tests a saved connection, or a draft before it is saved. Throws an actionable error. */
   'connections/test': Method<
     | { connectionId: string }
-    | { connector: string; config: Record<string, string | number | boolean>; secret?: string },
+    | { connector: string; config: Record<string, string | number | boolean>; secret?: string; oauthFlowId?: string },
     { ok: true; collections: number; leftOut?: LeftOutCollection[] }
   >;
+  /**
+   * Starts an OAuth 2 sign-in (authorization code, PKCE, a loopback redirect): the engine listens
+   * once on 127.0.0.1 and answers the URL the UI opens in a browser (`window.open`: the system
+   * browser on the desktop, a new tab headless). With `connectionId`, the refresh token replaces
+   * that connection's secret; without, the engine keeps it for the draft (`oauthFlowId` in
+   * `connections/test` and `connections/create`). No token is ever sent back.
+   */
+  'connections/oauth-start': Method<{ auth: OAuthSignInSettings; connectionId?: string }, OAuthFlow>;
+  /**
+   * Waits up to `waitMs` (default 25 s) for the sign-in to finish: 'pending' means ask again.
+   * A sign-in that failed, was denied, timed out or was cancelled answers a connector-error saying what to do.
+   */
+  'connections/oauth-wait': Method<{ flowId: string; waitMs?: number }, { status: 'pending' | 'signed-in' }>;
+  /** Stops waiting for a sign-in and closes its listener (the wizard was closed). */
+  'connections/oauth-cancel': Method<{ flowId: string }, { cancelled: boolean }>;
   'connections/describe': Method<{ connectionId: string }, CollectionInfo[]>;
   /**
    * "Try it": the first few records of a collection (the first one the app describes, unless

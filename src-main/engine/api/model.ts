@@ -519,6 +519,19 @@ export type ConnectionSample = {
   fields: { name: string; type: ValueType | null; described: boolean; example: unknown }[];
 };
 
+/** What an OAuth 2 sign-in (authorization code with PKCE) needs: the app's endpoints and Concord's client id there. */
+export type OAuthSignInSettings = { authorizationUrl: string; tokenUrl: string; clientId: string; scope?: string };
+
+/** A sign-in in progress: the UI opens `authorizationUrl` in a browser and waits on `flowId`. */
+export type OAuthFlow = {
+  flowId: string;
+  authorizationUrl: string;
+  /** Where the app sends the browser back: `http://127.0.0.1:<port>/callback`, on the engine's machine. */
+  redirectUri: string;
+  /** When the engine stops waiting (ISO 8601). */
+  expiresAt: string;
+};
+
 export type CollectionField = {
   name: string;
   type: ValueType;

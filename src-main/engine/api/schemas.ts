@@ -144,7 +144,8 @@ export const schemas = {
     connector: id,
     config,
     secret: z.string().max(10_000).optional(),
-  }),
+    oauthFlowId: id.optional(),
+  }).refine((a) => a.secret === undefined || a.oauthFlowId === undefined, { message: 'send either the secret or the sign-in (oauthFlowId), not both', path: ['oauthFlowId'] }),
   'connections/update': z.strictObject({
     connectionId: id,
     name: z.string().trim().min(1, 'give the connection a name').max(120).optional(),
@@ -154,8 +155,21 @@ export const schemas = {
   'connections/delete': z.strictObject({ connectionId: id }),
   'connections/test': z.union([
     z.strictObject({ connectionId: id }),
-    z.strictObject({ connector: id, config, secret: z.string().max(10_000).optional() }),
+    z
+      .strictObject({ connector: id, config, secret: z.string().max(10_000).optional(), oauthFlowId: id.optional() })
+      .refine((a) => a.secret === undefined || a.oauthFlowId === undefined, { message: 'send either the secret or the sign-in (oauthFlowId), not both', path: ['oauthFlowId'] }),
   ]),
+  'connections/oauth-start': z.strictObject({
+    auth: z.strictObject({
+      authorizationUrl: z.url({ protocol: /^https?$/, error: 'the authorization URL must be an http(s) URL' }).max(2000),
+      tokenUrl: z.url({ protocol: /^https?$/, error: 'the token URL must be an http(s) URL' }).max(2000),
+      clientId: z.string().trim().min(1, 'enter the client ID the app gave you').max(500),
+      scope: z.string().trim().max(2000).optional(),
+    }),
+    connectionId: id.optional(),
+  }),
+  'connections/oauth-wait': z.strictObject({ flowId: id, waitMs: z.number().int().min(0).max(90_000).optional() }),
+  'connections/oauth-cancel': z.strictObject({ flowId: id }),
   'connections/describe': z.strictObject({ connectionId: id }),
   'connections/try': z.union([
     z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200).optional(), limit: z.number().int().min(1).max(50).optional() }),

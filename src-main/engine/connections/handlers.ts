@@ -9,6 +9,7 @@ import { ConnectorError } from '../connectors/errors';
 import { connectorDefinitions, connectorInfo, getConnectorDefinition } from '../connectors/registry';
 import type { CaptureControl, Connector, ConnectorDefinition } from '../connectors/types';
 import { callLimits, guardedCall, type CallLimits } from './calls';
+import type { OAuthFlows } from './oauth-flows';
 import type { ConnectionStore } from './service';
 import { sampleCollection, SAMPLE_SIZE } from './sample';
 import type { ConnectorCallKind } from '../api/model';
@@ -27,7 +28,8 @@ export type ConnectionMethods =
   | 'connections/capture-remove';
 export type ConnectionHandlers = { [M in ConnectionMethods]: Handler<M> };
 
-export type ConnectionsOptions = { shutdown?: AbortSignal; callLimits?: Partial<CallLimits> };
+/** `oauth`: the finished draft sign-ins (oauth-flows.ts), whose refresh token a draft's `oauthFlowId` names. */
+export type ConnectionsOptions = { shutdown?: AbortSignal; callLimits?: Partial<CallLimits>; oauth?: Pick<OAuthFlows, 'draftSecret' | 'forget'> };
 
 /**
  * Runs `fn` with a fresh connector (a test must really connect, with the settings as they are now)
@@ -67,18 +69,30 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
       return 'The app';
     }
   };
+  const draftSecret = (flowId: string) => {
+    if (!options.oauth) throw new ApiError('unavailable', 'Signing in with OAuth is not available in this engine.');
+    return options.oauth.draftSecret(flowId);
+  };
   return {
     handlers: {
       'connectors/list': () => connectorDefinitions.map(connectorInfo),
       'connections/list': () => store.list(),
-      'connections/create': (args) => store.create(args),
+      'connections/create': async ({ oauthFlowId, ...args }) => {
+        if (oauthFlowId === undefined) return store.create(args);
+        const created = await store.create({ ...args, secret: (await draftSecret(oauthFlowId).get()) ?? undefined });
+        // The refresh token is in the credential store now: the draft's copy is not needed.
+        options.oauth?.forget(oauthFlowId);
+        return created;
+      },
       'connections/update': (args) => store.update(args),
       'connections/delete': async ({ connectionId }) => {
         await store.delete(connectionId);
         return { deleted: true };
       },
       'connections/test': async (args) => {
-        const open = 'connectionId' in args ? saved(args.connectionId) : () => ({ connector: store.openDraft(args.connector, args.config, args.secret), definition: getConnectorDefinition(args.connector) });
+        const handle = 'oauthFlowId' in args && args.oauthFlowId !== undefined ? draftSecret(args.oauthFlowId) : undefined;
+        const secret = handle ? ((await handle.get()) ?? undefined) : 'secret' in args ? args.secret : undefined;
+        const open = 'connectionId' in args ? saved(args.connectionId) : () => ({ connector: store.openDraft(args.connector, args.config, secret, handle), definition: getConnectorDefinition(args.connector) });
         const name = 'connectionId' in args ? label(args.connectionId) : getConnectorDefinition(args.connector).label;
         return withConnector(open, options, name, async (call) => {
           await call('test', (c, signal) => c.test({ signal }));

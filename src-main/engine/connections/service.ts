@@ -12,7 +12,7 @@ import { assertConfig, type SecretState } from '../connectors/config-check';
 import { getConnectorDefinition, takesSecret as definitionTakesSecret } from '../connectors/registry';
 import { createSecretHandles, memorySecretHandle } from '../credentials/secret-handle';
 import { confineConfig } from './files-root';
-import type { Connector, ConnectorDefinition } from '../connectors/types';
+import type { Connector, ConnectorDefinition, SecretHandle } from '../connectors/types';
 
 export type ConnectionConfig = Record<string, string | number | boolean>;
 
@@ -34,8 +34,13 @@ export type ConnectionStore = ConnectionService & {
   create(input: { name: string; connector: string; config: ConnectionConfig; secret?: string }): Promise<ConnectionSummary>;
   update(input: { connectionId: string; name?: string; config?: ConnectionConfig; secret?: string | null }): Promise<ConnectionSummary>;
   delete(connectionId: string): Promise<void>;
-  /** A connector for a draft that is not saved yet (the wizard's "Test" button). */
-  openDraft(connector: string, config: ConnectionConfig, secret?: string): Connector;
+  /**
+   * A connector for a draft that is not saved yet (the wizard's "Test" button). `handle`: the
+   * draft's own secret handle (an OAuth sign-in's), so a secret the connector rotates is kept.
+   */
+  openDraft(connector: string, config: ConnectionConfig, secret?: string, handle?: SecretHandle): Connector;
+  /** The connection's secret handle (an OAuth sign-in stores its refresh token through it). */
+  secretHandle(connectionId: string): SecretHandle;
 };
 
 export const credentialAccount = (connectionId: string): string => `connection:${connectionId}`;
@@ -91,10 +96,14 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
       const { open } = confine(definition, JSON.parse(r.config_json) as ConnectionConfig);
       return definition.create({ config: open, secret: secrets.handle(credentialAccount(id)), dataDir: dataDir(id) });
     },
-    openDraft(connector, config, secret) {
+    openDraft(connector, config, secret, handle) {
       const definition = getConnectorDefinition(connector);
       const { open } = confine(definition, validateConfig(definition, config, { secret, stored: false }));
-      return definition.create({ config: open, secret: memorySecretHandle(secret ?? null), dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+      return definition.create({ config: open, secret: handle ?? memorySecretHandle(secret ?? null), dataDir: join(ctx.dataDir, 'connectors', 'draft') });
+    },
+    secretHandle(id) {
+      row(id);
+      return secrets.handle(credentialAccount(id));
     },
     async list() {
       const rows = db.prepare('SELECT * FROM connections ORDER BY name COLLATE NOCASE, id').all() as Row[];

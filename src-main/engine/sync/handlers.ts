@@ -12,6 +12,7 @@ import { createConnectorPool, type ConnectorPool } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
 import type { AccessMethods } from '../access/handlers';
 import type { ConnectionMethods } from '../connections/handlers';
+import type { OAuthMethods } from '../connections/oauth-flows';
 import type { PrivacyMethods } from '../privacy/handlers';
 import { createBulkJobs } from './bulk-jobs';
 import { createConflictList } from './conflict-list';
@@ -27,7 +28,7 @@ import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
 
 /** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
-export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | AccessMethods | PrivacyMethods | 'app/info' | 'demo/create'>;
+export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | 'app/info' | 'demo/create'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = {
   schedulerTickMs?: number;
