@@ -90,7 +90,7 @@ export type Api = {
    * draft, so a user sees what the settings give before saving them. Reads only.
    */
   'connections/try': Method<
-    ({ connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string }) & { collection?: string; limit?: number },
+    ({ connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string; oauthFlowId?: string }) & { collection?: string; limit?: number },
     ConnectionSample
   >;
   /**

@@ -173,7 +173,9 @@ export const schemas = {
   'connections/describe': z.strictObject({ connectionId: id }),
   'connections/try': z.union([
     z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200).optional(), limit: z.number().int().min(1).max(50).optional() }),
-    z.strictObject({ connector: id, config, secret: z.string().max(10_000).optional(), collection: z.string().trim().min(1).max(200).optional(), limit: z.number().int().min(1).max(50).optional() }),
+    z
+      .strictObject({ connector: id, config, secret: z.string().max(10_000).optional(), oauthFlowId: id.optional(), collection: z.string().trim().min(1).max(200).optional(), limit: z.number().int().min(1).max(50).optional() })
+      .refine((a) => a.secret === undefined || a.oauthFlowId === undefined, { message: 'send either the secret or the sign-in (oauthFlowId), not both', path: ['oauthFlowId'] }),
   ]),
   'connections/capture-plan': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200) }),
   'connections/capture-install': z.strictObject({ connectionId: id, collection: z.string().trim().min(1).max(200), installHash: z.string().regex(/^[0-9a-f]{64}$/, 'the hash of the SQL shown') }),

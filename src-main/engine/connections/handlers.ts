@@ -73,6 +73,14 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
     if (!options.oauth) throw new ApiError('unavailable', 'Signing in with OAuth is not available in this engine.');
     return options.oauth.draftSecret(flowId);
   };
+  /** A saved connection, or a draft with its secret — typed, or the refresh token of its finished sign-in (`oauthFlowId`). */
+  const opener = async (args: { connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string; oauthFlowId?: string }) => {
+    if ('connectionId' in args) return { open: saved(args.connectionId), name: label(args.connectionId) };
+    const handle = args.oauthFlowId !== undefined ? draftSecret(args.oauthFlowId) : undefined;
+    const secret = handle ? ((await handle.get()) ?? undefined) : args.secret;
+    const definition = getConnectorDefinition(args.connector);
+    return { open: () => ({ connector: store.openDraft(args.connector, args.config, secret, handle), definition }), name: definition.label };
+  };
   return {
     handlers: {
       'connectors/list': () => connectorDefinitions.map(connectorInfo),
@@ -90,19 +98,15 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
         return { deleted: true };
       },
       'connections/test': async (args) => {
-        const handle = 'oauthFlowId' in args && args.oauthFlowId !== undefined ? draftSecret(args.oauthFlowId) : undefined;
-        const secret = handle ? ((await handle.get()) ?? undefined) : 'secret' in args ? args.secret : undefined;
-        const open = 'connectionId' in args ? saved(args.connectionId) : () => ({ connector: store.openDraft(args.connector, args.config, secret, handle), definition: getConnectorDefinition(args.connector) });
-        const name = 'connectionId' in args ? label(args.connectionId) : getConnectorDefinition(args.connector).label;
+        const { open, name } = await opener(args);
         return withConnector(open, options, name, async (call) => {
           await call('test', (c, signal) => c.test({ signal }));
           const { collections, leftOut } = await call('describe', (c, signal) => c.describe({ signal }));
           return { ok: true, collections: collections.length, ...(leftOut?.length ? { leftOut } : {}) };
         });
       },
-      'connections/try': (args) => {
-        const open = 'connectionId' in args ? saved(args.connectionId) : () => ({ connector: store.openDraft(args.connector, args.config, args.secret), definition: getConnectorDefinition(args.connector) });
-        const name = 'connectionId' in args ? label(args.connectionId) : getConnectorDefinition(args.connector).label;
+      'connections/try': async (args) => {
+        const { open, name } = await opener(args);
         return withConnector(open, options, name, (call, definition) => sampleCollection(call, definition, name, args.collection, args.limit ?? SAMPLE_SIZE));
       },
       'connections/describe': ({ connectionId }) => withConnector(saved(connectionId), options, label(connectionId), async (call) => (await call('describe', (c, signal) => c.describe({ signal }))).collections),
