@@ -126,6 +126,8 @@ const collectionSchema = z
     fieldsAt: jsonPath.default('$'),
     /** The fields the app has; the first page adds any it finds. */
     fields: z.array(fieldSchema).default([]),
+    /** Fields the app computes and refuses in writes (besides the id and the two times): never sent. */
+    readOnlyFields: z.array(z.string().min(1)).default([]),
     get: z.strictObject({ path: endpointPath(true), record: jsonPath.default('$') }),
     create: writeSchema(['POST', 'PUT'] as const, 'POST', false).optional(),
     update: writeSchema(['PATCH', 'PUT', 'POST'] as const, 'PATCH', true).optional(),

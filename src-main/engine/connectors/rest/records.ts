@@ -34,6 +34,8 @@ export function createMapper(profile: Profile, c: CollectionProfile) {
   const format: TimeFormat = profile.timeFormat;
   const idName = idFieldName(c);
   const updatedName = fieldNameOf(c, c.updatedAt);
+  /** Never sent in a write: the app keeps them. */
+  const readOnly = new Set([updatedName, fieldNameOf(c, c.createdAt), ...c.readOnlyFields].filter((x): x is string => x !== null));
   const versionName = c.concurrency.kind === 'version-field' ? fieldNameOf(c, c.concurrency.field) : c.concurrency.kind === 'etag' ? fieldNameOf(c, c.concurrency.field) : null;
   /** Kept by the connector, never written back: the version and the deleted flag. */
   const internal = new Set([versionName, c.deletes.kind === 'flag' ? fieldNameOf(c, c.deletes.field) : null].filter((x): x is string => x !== null));
@@ -81,7 +83,7 @@ export function createMapper(profile: Profile, c: CollectionProfile) {
     writable(fields: Record<string, unknown>, op: 'create' | 'update'): Record<string, unknown> {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(fields)) {
-        if (internal.has(k) || k === updatedName) continue;
+        if (internal.has(k) || readOnly.has(k)) continue;
         // The id goes into a create only when the app keeps it among the fields (an app that takes the client's id).
         if (k === idName && (op === 'update' || fieldNameOf(c, c.id) === null)) continue;
         out[k] = v;

@@ -70,7 +70,7 @@ function list(ctx: Ctx, res: ServerResponse, url: URL, host: string): void {
     else if (style === 'offset') next.searchParams.set('offset', String(start + size));
     else next.searchParams.set('cursor', nextCursor ?? '');
     // Absolute, on the host the request named, as real APIs write it.
-    headers.Link = `<http://${host}${next.pathname}${next.search}>; rel="next"`;
+    headers.Link = `<${ctx.opts.linkOrigin ?? `http://${host}`}${next.pathname}${next.search}>; rel="next"`;
   }
   sendJson(res, 200, { data: page.map((c) => ctx.render(c)), total, next_cursor: nextCursor }, headers);
 }

@@ -49,8 +49,8 @@ export type SaasStandinOptions = {
   deletedFlag?: boolean;
   /** GET /api/contacts/deleted?since=… lists deletes. */
   deletedSince?: boolean;
-  /** More than `perSecond` requests in one second answer 429 with Retry-After and X-RateLimit-* headers. */
-  rateLimit?: { perSecond: number; retryAfterSeconds?: number };
+  /** More than `perSecond` requests in one second answer 429 with Retry-After, and X-RateLimit-* headers on every answer unless `headers: false`. */
+  rateLimit?: { perSecond: number; retryAfterSeconds?: number; headers?: boolean };
   /** Quirk: every answer waits this long (a slow app). */
   slowMs?: number;
   /** Quirk: a write through the API shows in list results only after this many list calls. */
@@ -59,6 +59,8 @@ export type SaasStandinOptions = {
   thinWriteAnswers?: boolean;
   /** Write bodies are `{ [writeEnvelope]: properties }` (HubSpot's `properties`). */
   writeEnvelope?: string;
+  /** Link headers point to this origin instead of the request's own (a misbehaving app). */
+  linkOrigin?: string;
   /** Largest page the list gives (default 100; default page 20). */
   maxPageSize?: number;
 };
@@ -154,15 +156,24 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
       if (second !== window.second) window = { second, count: 0 };
       window.count++;
       const remaining = Math.max(0, opts.rateLimit.perSecond - window.count);
-      res.setHeader('X-RateLimit-Limit', String(opts.rateLimit.perSecond));
-      res.setHeader('X-RateLimit-Remaining', String(remaining));
-      res.setHeader('X-RateLimit-Reset', String(second + 1));
+      if (opts.rateLimit.headers !== false) {
+        res.setHeader('X-RateLimit-Limit', String(opts.rateLimit.perSecond));
+        res.setHeader('X-RateLimit-Remaining', String(remaining));
+        res.setHeader('X-RateLimit-Reset', String(second + 1));
+      }
       if (window.count > opts.rateLimit.perSecond) {
         counts.rateLimited++;
         return sendJson(res, 429, { error: 'Too many requests' }, { 'Retry-After': String(opts.rateLimit.retryAfterSeconds ?? 1) });
       }
     }
-    if (opts.slowMs) await new Promise((r) => setTimeout(r, opts.slowMs));
+    // A slow app; a client that gives up closes the request, which ends the wait.
+    if (opts.slowMs) await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, opts.slowMs);
+      res.on('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
     if (!authorized(req, url, opts)) return sendJson(res, 401, { error: 'Invalid or missing credentials' }, { 'WWW-Authenticate': 'Bearer' });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
