@@ -26,7 +26,7 @@ import { handleContacts, sendJson } from './routes';
 export type StandinAuth =
   | { kind: 'none' }
   | { kind: 'api-key'; in: 'header' | 'query'; name: string; key: string }
-  | { kind: 'bearer'; tokens: string[] }
+  | { kind: 'bearer'; tokens: readonly string[] }
   | { kind: 'basic'; username: string; password: string };
 
 /** The OAuth authorization server's hook (the oauth helper's saas-standin/oauth.ts). */
