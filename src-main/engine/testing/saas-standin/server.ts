@@ -75,6 +75,8 @@ export type SaasStandin = {
     update(id: string, props: Record<string, unknown>, at?: string): void;
     remove(id: string): void;
     get(id: string): Record<string, unknown> | undefined;
+    /** Every contact's id, archived ones too. */
+    ids(): string[];
   };
   stats(): { requests: number; rateLimited: number; listCalls: number; byMethod: Record<string, number> };
   /** Stops answering (sockets closed, port released) and starts again on the same port, records kept. */
@@ -232,6 +234,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
         const c = store.get(id);
         return c ? ctx.render(c) : undefined;
       },
+      ids: () => store.ids(),
     },
     stats: () => ({ ...counts, byMethod: { ...counts.byMethod }, listCalls: store.stats().listCalls }),
     halt: close,

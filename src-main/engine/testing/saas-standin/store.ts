@@ -93,6 +93,7 @@ export function createStore(opts: StoreOptions) {
 
   return {
     get: (id: string): Contact | undefined => current.get(id),
+    ids: (): string[] => [...current.keys()],
     /** For a list request: counts the call and lets lagging writes through that have waited long enough. */
     listView(): Contact[] {
       listCalls++;
