@@ -13,7 +13,7 @@
  *   order, the cursor moves only on the last batch. Deletes come from the deleted flag or the
  *   deleted-since endpoint when the profile has one.
  */
-import type { CollectionInfo } from '../../api/model';
+import type { CollectionField, CollectionInfo } from '../../api/model';
 import { ConnectorError } from '../errors';
 import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, SecretHandle } from '../types';
 import { throwIfAborted } from '../types';
@@ -33,7 +33,10 @@ type Coll = { c: CollectionProfile; m: Mapper; scope: string; label: string };
 /** The app's clock resolution is whole seconds (Date header): a time later than this is in the future. */
 const FUTURE_SLACK_MS = 1000;
 
-export function createRestConnector(opts: RestConnectorOptions): Connector {
+/** The connector, plus the wizard's "try it": the first page of a collection and the fields found on it. */
+export type RestConnector = Connector & { tryIt(collection: string, options?: { signal?: AbortSignal }): Promise<{ records: AppRecord[]; fields: CollectionField[] }> };
+
+export function createRestConnector(opts: RestConnectorOptions): RestConnector {
   const { profile } = opts;
   const baseUrl = opts.baseUrl ?? profile.baseUrl;
   const http: Http = createHttp({ profile, baseUrl, secret: opts.secret, ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}) });
@@ -97,6 +100,9 @@ export function createRestConnector(opts: RestConnectorOptions): Connector {
           const id = m.idOf(raw);
           if (id === null) throw new ConnectorError('config', `${k.label}: a listed record has no id at "${c.id}". Check the profile's id path.`);
           if (own.has(id)) continue;
+          const ts = m.stampOf(raw);
+          const inFuture = ts !== null && serverNow !== null && ts > serverNow + FUTURE_SLACK_MS;
+          if (ts !== null && !inFuture && (maxTs === null || ts > maxTs)) maxTs = ts;
           if (m.isDeleted(raw)) {
             if (mode === 'cursor') deletes.push(id);
             continue;
@@ -104,10 +110,7 @@ export function createRestConnector(opts: RestConnectorOptions): Connector {
           const rec = m.toRecord(raw);
           if (!rec) continue;
           upserts.push(rec);
-          const ts = m.stampOf(raw);
-          if (ts === null) continue;
-          if (serverNow !== null && ts > serverNow + FUTURE_SLACK_MS) future.push(id);
-          else if (maxTs === null || ts > maxTs) maxTs = ts;
+          if (inFuture) future.push(id);
         }
         total += upserts.length;
         if (pending) yield pending;
@@ -170,6 +173,11 @@ export function createRestConnector(opts: RestConnectorOptions): Connector {
     },
     async test(options) {
       for (const k of colls.values()) await sample(k, options?.signal);
+    },
+    async tryIt(name, options) {
+      const k = coll(name);
+      const records = await sample(k, options?.signal);
+      return { records, fields: k.m.describeFields(records) };
     },
     changes,
     async read(name, ids, options) {

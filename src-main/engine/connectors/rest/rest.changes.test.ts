@@ -108,14 +108,17 @@ describe('REST connector: quirks a profile states', () => {
     expect((await r.scan('cursor', first.cursor)).ids).toContain('n001');
   });
 
-  it('1-second timestamps: the cursor looks back a second, so a record written later in the same second is read', async () => {
-    const r = await rig({ secondTimestamps: true }, { contacts: { quirks: { secondTimestamps: true } } });
+  it.each([
+    [true, '2024-05-01T09:59:59.000Z'],
+    [false, '2024-05-01T10:00:00.000Z'],
+  ])('1-second timestamps stated (%s): the modified-since a cursor read sends looks back a second; a record later in the same second is read', async (stated, sent) => {
+    const r = await rig({ secondTimestamps: true }, { contacts: { quirks: { secondTimestamps: stated } } });
     r.standin.app.insert(people(1), '2024-05-01T10:00:00.900Z');
     const first = await r.scan('cursor');
     expect(first.cursor).toEqual({ mode: 'cursor', value: { ts: T } });
-    // Written in the same second, stamped with the same whole second: inclusive and a second back.
     r.standin.app.insert([{ id: 'same-second', name: 'S' }], '2024-05-01T10:00:00.950Z');
     expect((await r.scan('cursor', first.cursor)).ids).toContain('same-second');
+    expect(r.standin.stats().queries.at(-1)).toContain(`updated_since=${encodeURIComponent(sent)}`);
   });
 
   it('pages in updated-at order let the cursor move page by page; otherwise it moves only on the last batch', async () => {

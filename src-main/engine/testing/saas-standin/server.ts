@@ -78,7 +78,8 @@ export type SaasStandin = {
     /** Every contact's id, archived ones too. */
     ids(): string[];
   };
-  stats(): { requests: number; rateLimited: number; listCalls: number; byMethod: Record<string, number> };
+  /** `queries`: the query string of every request, in order (what the connector asked for). */
+  stats(): { requests: number; rateLimited: number; listCalls: number; byMethod: Record<string, number>; queries: string[] };
   /** Stops answering (sockets closed, port released) and starts again on the same port, records kept. */
   halt(): Promise<void>;
   resume(): Promise<void>;
@@ -145,7 +146,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
       };
     },
   };
-  const counts = { requests: 0, rateLimited: 0, byMethod: {} as Record<string, number> };
+  const counts = { requests: 0, rateLimited: 0, byMethod: {} as Record<string, number>, queries: [] as string[] };
   let window = { second: 0, count: 0 };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -153,6 +154,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
     counts.byMethod[req.method ?? '?'] = (counts.byMethod[req.method ?? '?'] ?? 0) + 1;
     if (opts.oauth?.handleOAuth(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    counts.queries.push(url.search);
     if (opts.rateLimit) {
       const second = Math.floor(Date.now() / 1000);
       if (second !== window.second) window = { second, count: 0 };
@@ -236,7 +238,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
       },
       ids: () => store.ids(),
     },
-    stats: () => ({ ...counts, byMethod: { ...counts.byMethod }, listCalls: store.stats().listCalls }),
+    stats: () => ({ ...counts, byMethod: { ...counts.byMethod }, queries: [...counts.queries], listCalls: store.stats().listCalls }),
     halt: close,
     resume: listen,
     stop: close,
