@@ -423,6 +423,8 @@ export type ConfigFieldSpec = {
   default?: ConfigValue;
   /** Consecutive fields with the same group are drawn under that heading. */
   group?: string;
+  /** Text that holds line breaks (JSON, a certificate): drawn as a text area. */
+  multiline?: true;
   /** Shown (and checked, and stored) only while the field `key` holds one of `in` (its default when empty). */
   showWhen?: { key: string; in: ConfigValue[] };
   /** Not `required`, yet needed while the field of this key is empty (a host, unless a connection string is given). */

@@ -68,7 +68,13 @@ describe('config schemas: the form is derived from the schema', () => {
       'csv-file': ['path:path!', 'idColumn:text', 'delimiter:select', 'encoding:select', 'neutraliseFormulas:boolean'],
       postgres: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
       mysql: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
+      rest: ['profile:text!', 'baseUrl:text', 'secret:secret', 'maxWaitSeconds:number'],
     });
+  });
+
+  it('a multiline text field (a JSON profile) says so to the form; only text can be multiline', () => {
+    expect(describeConfig(z.object({ profile: text({ label: 'Profile', multiline: true }) }))[0]).toEqual({ key: 'profile', label: 'Profile', kind: 'text', required: true, multiline: true });
+    expect(() => describeConfig(z.object({ n: field(z.number(), { label: 'N', multiline: true }) }))).toThrow('only a text field can be multiline');
   });
 });
 

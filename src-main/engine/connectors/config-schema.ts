@@ -34,6 +34,8 @@ export type ConfigFieldMeta = {
    * that depends on another field is a refinement on the object.
    */
   showWhen?: { key: string; in: readonly ConfigValue[] };
+  /** Text: long, with line breaks (JSON, a certificate): drawn as a text area. */
+  multiline?: boolean;
   /** Select: the words shown for its values. */
   optionLabels?: Readonly<Record<string, string>>;
   /** What to tell a user who left a required field empty (default: "Choose the …" / "Fill in the …"). */
@@ -143,6 +145,10 @@ function describeField(key: string, declared: z.core.$ZodType, before: ConfigFie
   if (meta.help !== undefined) spec.help = meta.help;
   if (meta.placeholder !== undefined) spec.placeholder = meta.placeholder;
   if (meta.group !== undefined) spec.group = meta.group;
+  if (meta.multiline) {
+    if (spec.kind !== 'text') throw new Error(`${where}: only a text field can be multiline.`);
+    spec.multiline = true;
+  }
   if (isConfigValue(defaultValue)) spec.default = defaultValue;
   if (meta.showWhen) {
     const target = before.find((f) => f.spec.key === meta.showWhen?.key);

@@ -13,6 +13,9 @@ import { createSqliteTableConnector } from './sqlite-table/connector';
 import { postgresDefinition } from './postgres';
 import { mysqlDefinition } from './mysql';
 import { memorySecretHandle } from '../credentials/secret-handle';
+import { restDefinition } from './rest';
+import { startSaasStandin, type SaasStandinOptions } from '../testing/saas-standin/server';
+import { STANDIN_API_KEY, standinProfile, type StandinProfileTweak } from '../testing/saas-standin/profile-fixture';
 
 const sqlite: ConformanceSubject = {
   name: 'sqlite-table',
@@ -219,4 +222,69 @@ const mysqlSubject: ConformanceSubject = {
   },
 };
 
-runConformance([sqlite, csv, ...(pgGate.available ? [postgres] : []), ...(myGate.available ? [mysqlSubject] : [])]);
+// REST/JSON: the SaaS stand-in (a real HTTP server on 127.0.0.1) with one quirk switched on at a
+// time, and the profile stating it as a user would. The suite's seed rows are its contacts.
+function restSubject(name: string, options: SaasStandinOptions, tweak: StandinProfileTweak = {}): ConformanceSubject {
+  const auth = { kind: 'api-key', in: 'header', name: 'X-Api-Key', key: STANDIN_API_KEY } as const;
+  const open = (url: string, key: string, dir: string) => restDefinition.create({ config: { profile: JSON.stringify(standinProfile(url, tweak)) }, secret: memorySecretHandle(key), dataDir: dir });
+  return {
+    name,
+    definition: restDefinition,
+    capabilities: restDefinition.capabilities,
+    async setup(dir) {
+      const standin = await startSaasStandin({ auth, ...options });
+      const app: ConformanceApp = {
+        insert: (rows, at) => standin.app.insert(rows.map((r) => ({ id: r.id, name: r.name, email: r.email })), at),
+        update: (id, fields, at) => standin.app.update(id, fields, at),
+        remove: (id) => standin.app.remove(id),
+      };
+      const connector = open(standin.url, STANDIN_API_KEY, dir);
+      const close = connector.close.bind(connector);
+      connector.close = async () => {
+        await close();
+        await standin.stop();
+      };
+      return { connector, collection: 'contacts', app, idField: 'id', reopen: () => open(standin.url, STANDIN_API_KEY, dir), server: { stop: () => standin.halt(), start: () => standin.resume() } };
+    },
+    async wrongSecret(dir) {
+      const standin = await startSaasStandin({ auth, ...options });
+      const connector = open(standin.url, 'not-the-key', dir);
+      const close = connector.close.bind(connector);
+      connector.close = async () => {
+        await close();
+        await standin.stop();
+      };
+      return connector;
+    },
+  };
+}
+
+const restSubjects = [
+  restSubject('rest (plain: ETags, cursor paging)', { etags: true }),
+  restSubject('rest quirk: updated-at null on create', { etags: true, updatedAtNullOnCreate: true }, { contacts: { quirks: { updatedAtNullOnCreate: true } } }),
+  restSubject('rest quirk: 1-second timestamps (pattern times, page paging)', { etags: true, secondTimestamps: true, timeFormat: 'pattern' }, {
+    profile: { timeFormat: { pattern: '%Y-%m-%d %H:%M:%S' } },
+    contacts: { quirks: { secondTimestamps: true }, list: { path: '/contacts', records: '$.data', paging: { style: 'page', pageParam: 'page', sizeParam: 'per_page' }, modifiedSince: { param: 'updated_since' } } },
+  }),
+  restSubject('rest quirk: lists lag writes', { etags: true, listLagCalls: 2 }, { contacts: { quirks: { listLagSeconds: 30 } } }),
+  restSubject('rest quirk: write answers without the record', { etags: true, thinWriteAnswers: true }, { contacts: { quirks: { writeAnswerWithoutRecord: true } } }),
+  restSubject('rest quirk: 429 after 20 requests a second', { etags: true, rateLimit: { perSecond: 20 } }),
+  restSubject('rest quirk: slow answers', { etags: true, slowMs: 30 }),
+  restSubject('rest: version field, offset paging, deleted flag', { versionField: true, deletedFlag: true }, {
+    contacts: {
+      concurrency: { kind: 'version-field', field: 'version' },
+      deletes: { kind: 'flag', field: 'archived', value: true },
+      list: { path: '/contacts', records: '$.data', query: { include_archived: 'true' }, paging: { style: 'offset', offsetParam: 'offset', limitParam: 'limit' }, modifiedSince: { param: 'updated_since' } },
+    },
+  }),
+  restSubject('rest: Link paging, epoch seconds, deleted-since, no ETags', { deletedSince: true, timeFormat: 'epoch-seconds' }, {
+    profile: { timeFormat: 'epoch-seconds' },
+    contacts: {
+      concurrency: { kind: 'none' },
+      deletes: { kind: 'endpoint', path: '/contacts/deleted', sinceParam: 'since', records: '$.deleted', id: 'id' },
+      list: { path: '/contacts', records: '$.data', paging: { style: 'link', sizeParam: 'limit' }, modifiedSince: { param: 'updated_since' } },
+    },
+  }),
+];
+
+runConformance([...restSubjects, sqlite, csv, ...(pgGate.available ? [postgres] : []), ...(myGate.available ? [mysqlSubject] : [])]);

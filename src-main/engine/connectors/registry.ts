@@ -8,10 +8,11 @@ import { describeConfig, secretKey } from './config-schema';
 import { csvFileDefinition } from './csv-file';
 import { mysqlDefinition } from './mysql';
 import { postgresDefinition } from './postgres';
+import { restDefinition } from './rest';
 import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
 
-export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition];
+export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition, restDefinition];
 
 export function getConnectorDefinition(kind: string): ConnectorDefinition {
   const found = connectorDefinitions.find((d) => d.kind === kind);

@@ -15,6 +15,8 @@ import { createFileCredentialStore } from '../credentials/file-store';
 import { createEngine, type Engine } from '../engine';
 import { mariaDbTestGate, startMariaDbServer, type MariaDbServer } from '../testing/mariadb-server';
 import { pgTestGate, startPgServer, type PgServer } from '../testing/pg-server';
+import { startSaasStandin, type SaasStandin } from '../testing/saas-standin/server';
+import { standinProfile } from '../testing/saas-standin/profile-fixture';
 import { appInsert, appUpdate, createApp } from '../sync/test-kit.fixture';
 import { freePort, type ServerTestGate } from '../testing/test-servers';
 import { startServer, type RunningServer } from './http-server';
@@ -31,11 +33,16 @@ type Exercise = {
   gate: () => ServerTestGate;
   /** Starts the server (once), makes USER with `password` and a contacts table it may write; returns the config without the secret. */
   prepare(password: string): Promise<Record<string, string | number | boolean>>;
+  /** The config of a server that does not answer (default: the same config on a free port). */
+  unreachable?(config: Record<string, string | number | boolean>): Promise<Record<string, string | number | boolean>>;
   stop(): Promise<void>;
 };
 
 let pgServer: PgServer | null = null;
 let myServer: MariaDbServer | null = null;
+let standin: SaasStandin | null = null;
+/** The stand-in's profile with the API key in the query string: the place a key most easily leaks from (URLs in messages). */
+const restConfig = (url: string) => ({ profile: JSON.stringify(standinProfile(url, { profile: { auth: { kind: 'api-key', in: 'query', name: 'api_key' } } })) });
 
 /**
  * The connectors this test knows how to exercise with a real secret. A connector with a secret
@@ -64,6 +71,17 @@ const EXERCISES: Record<string, Exercise> = {
     },
     async stop() {
       await myServer?.stop();
+    },
+  },
+  rest: {
+    gate: () => ({ available: true, missingMessage: '', failInCi: false }),
+    async prepare(password) {
+      standin ??= await startSaasStandin({ auth: { kind: 'api-key', in: 'query', name: 'api_key', key: password } });
+      return restConfig(standin.url);
+    },
+    unreachable: async () => restConfig(`http://127.0.0.1:${await freePort()}/api`),
+    async stop() {
+      await standin?.stop();
     },
   },
 };
@@ -176,7 +194,8 @@ describe('the secret scan', () => {
       expect((await invoke('connections/create', { name: 'Misplaced', connector: kind, config: { ...config, [secretKey(definition.configSchema) ?? 'password']: RIGHT } })).ok).toBe(false);
       // Too long a secret is refused without repeating it; so is a server that does not answer.
       expect((await invoke('connections/test', { connector: kind, config, secret: RIGHT.repeat(1000) })).ok).toBe(false);
-      expect((await invoke('connections/test', { connector: kind, config: { ...config, port: await freePort() }, secret: RIGHT })).ok).toBe(false);
+      const unreachable = exercise.unreachable ? await exercise.unreachable(config) : { ...config, port: await freePort() };
+      expect((await invoke('connections/test', { connector: kind, config: unreachable, secret: RIGHT })).ok).toBe(false);
 
       const left = await value<{ id: string }>('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: leftPath } });
       const right = await value<{ id: string }>('connections/create', { name: `App ${kind}`, connector: kind, config, secret: RIGHT });

@@ -1,0 +1,60 @@
+/**
+ * PITFALLS 8 for web apps. No timed assertions: each case checks what the app saw (how many 429s)
+ * and what the connector answered, however long the machine took.
+ */
+import { describe, expect, it } from 'vitest';
+import { people, rig } from './rest.fixture';
+
+const T = '2024-05-01T10:00:00.000Z';
+const paged = { contacts: { list: { path: '/contacts', records: '$.data', paging: { style: 'page', pageParam: 'page', sizeParam: 'per_page' }, pageSize: 1 } } } as const;
+
+describe('REST connector: rate limits (PITFALLS 8)', () => {
+  it('a 429 with a long Retry-After: a read fails as "rate-limited" with retryAfterMs, for the engine to pause the side', async () => {
+    const r = await rig({ rateLimit: { perSecond: 1, retryAfterSeconds: 30, headers: false } });
+    r.standin.app.insert(people(3), T);
+    // The first request of a second is allowed, the next is refused (or both are, across a second boundary: then still refused).
+    const error = await (async () => {
+      for (let i = 0; i < 3; i++) await r.connector.read('contacts', ['p001']);
+    })().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ reason: 'rate-limited', retryAfterMs: 30_000, message: expect.stringMatching(/slow down \(429\)/) });
+  });
+
+  it('a 429 mid-batch of writes: that op and every one after it fail as "rate-limited" (not sent); those before it are done', async () => {
+    const r = await rig({ rateLimit: { perSecond: 2, retryAfterSeconds: 30, headers: false }, etags: true });
+    r.standin.app.insert(people(6), T);
+    const results = await r.connector.write('contacts', people(6).map((p) => ({ op: 'update' as const, id: p.id, fields: { name: 'Renamed' } })));
+    const firstLimited = results.findIndex((x) => !x.ok);
+    expect(firstLimited).toBeGreaterThan(-1);
+    expect(results.slice(0, firstLimited).every((x) => x.ok)).toBe(true);
+    expect(results.slice(firstLimited)).toEqual(results.slice(firstLimited).map(() => expect.objectContaining({ ok: false, reason: 'rate-limited', retryAfterMs: 30_000 })));
+    const renamed = people(6).filter((p) => r.standin.app.get(p.id)?.name === 'Renamed').length;
+    expect(renamed).toBe(firstLimited);
+  });
+
+  it('a short Retry-After is waited out in place once, and the read goes on', async () => {
+    const r = await rig({ rateLimit: { perSecond: 2, retryAfterSeconds: 1, headers: false } }, paged);
+    r.standin.app.insert(people(6), T);
+    const scan = await r.scan('hash');
+    expect(scan.ids).toHaveLength(6);
+    expect(r.standin.stats().rateLimited).toBeGreaterThan(0);
+  });
+
+  it('X-RateLimit-Remaining: 0 makes the next request wait for X-RateLimit-Reset: no 429 at all', async () => {
+    const r = await rig({ rateLimit: { perSecond: 3, retryAfterSeconds: 30 } }, paged);
+    r.standin.app.insert(people(8), T);
+    const scan = await r.scan('hash');
+    expect(scan.ids).toHaveLength(8);
+    expect(r.standin.stats().rateLimited).toBe(0);
+  });
+
+  it('requestsPerSecond from the profile spaces requests to fit an app that sends no rate-limit headers: no 429', async () => {
+    const r = await rig({ rateLimit: { perSecond: 8, retryAfterSeconds: 30, headers: false } }, { ...paged, profile: { requestsPerSecond: 4 } });
+    r.standin.app.insert(people(10), T);
+    const scan = await r.scan('hash');
+    expect(scan.ids).toHaveLength(10);
+    expect(r.standin.stats().rateLimited).toBe(0);
+  });
+});
