@@ -14,7 +14,7 @@
 import { ConnectorError, errorMessage } from '../errors';
 import { requestBudget, type RequestBudget } from '../../connections/request-budget';
 import type { SecretHandle } from '../types';
-import { getAccessToken } from './oauth-placeholder';
+import { getAccessToken, invalidateAccessToken } from './oauth';
 import type { Auth, Profile } from './profile';
 
 export class RateLimitedError extends Error {
@@ -28,7 +28,7 @@ export class RateLimitedError extends Error {
   }
 }
 
-export type HttpAnswer = { status: number; headers: Headers; body: unknown; text: string; url: string };
+export type HttpAnswer = { status: number; headers: Headers; body: unknown; text: string; url: string; /** The OAuth access token the request carried. */ accessToken?: string };
 export type RequestInit2 = { query?: Record<string, string>; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal | undefined };
 
 /** Budgets per base URL: one account's limit is shared by every connector on it. */
@@ -99,12 +99,14 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
   const spacing = budget;
   const word = SECRET_WORDS[profile.auth.kind];
 
-  async function authorize(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<void> {
+  /** Sets the request's credentials; answers the OAuth access token it sent, if any (a 401 invalidates it). */
+  async function authorize(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<string | undefined> {
     const auth = profile.auth;
-    if (auth.kind === 'none') return;
+    if (auth.kind === 'none') return undefined;
     if (auth.kind === 'oauth2-client-credentials' || auth.kind === 'oauth2-authorization-code') {
-      headers.authorization = `Bearer ${await getAccessToken(auth, secret, signal)}`;
-      return;
+      const token = await getAccessToken(auth, secret, signal);
+      headers.authorization = `Bearer ${token}`;
+      return token;
     }
     const value = await secret.get();
     if (!value) throw new ConnectorError('auth', `No ${word} is stored for this ${app} connection: enter it in the connection's settings.`);
@@ -113,6 +115,7 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
       else url.searchParams.set(auth.name, value);
     } else if (auth.kind === 'bearer') headers.authorization = `Bearer ${value}`;
     else headers.authorization = `Basic ${Buffer.from(`${auth.username}:${value}`).toString('base64')}`;
+    return undefined;
   }
 
   const sleep = (ms: number, signal?: AbortSignal) =>
@@ -144,7 +147,7 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
     if (url.origin !== origin) throw new ConnectorError('invalid', `${app} pointed Concord to ${url.origin}, outside ${origin}: Concord sends its credentials only to the profile's base URL.`);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json', ...profile.headers, ...init.headers };
-    await authorize(url, headers, init.signal);
+    const accessToken = await authorize(url, headers, init.signal);
     let body: string | undefined;
     if (init.body !== undefined) {
       body = JSON.stringify(init.body);
@@ -168,7 +171,7 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
         parsed = undefined;
       }
     }
-    const answer: HttpAnswer = { status: res.status, headers: res.headers, body: parsed, text, url: url.toString() };
+    const answer: HttpAnswer = { status: res.status, headers: res.headers, body: parsed, text, url: url.toString(), ...(accessToken !== undefined ? { accessToken } : {}) };
     const now = serverDate(res.headers) ?? Date.now();
     if (res.headers.get('x-ratelimit-remaining')?.trim() === '0') {
       const wait = resetMs(res.headers, now);
@@ -190,6 +193,12 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
             continue;
           }
           throw new RateLimitedError(wait, `${app} asked Concord to slow down (429); it allows requests again in ${Math.ceil(wait / 1000)} s.`);
+        }
+        // An OAuth access token the app no longer takes (revoked, expired early): one retry with a
+        // fresh one — getAccessToken refreshes single-flight (PITFALLS 9); a second 401 is an answer.
+        if (a.status === 401 && a.accessToken !== undefined && attempt === 0) {
+          invalidateAccessToken(a.accessToken);
+          continue;
         }
         if (a.status === 401 || a.status === 403) {
           const what = a.status === 401 ? `refused the ${word}` : `says the ${word} may not do this`;

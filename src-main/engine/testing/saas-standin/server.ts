@@ -105,6 +105,8 @@ function authorized(req: IncomingMessage, url: URL, opts: SaasStandinOptions): b
   const header = req.headers.authorization ?? '';
   const bearer = /^Bearer (.+)$/i.exec(header)?.[1];
   if (bearer && opts.oauth?.validateBearer(bearer)) return true;
+  // With OAuth and no other scheme stated, only a valid access token gets in.
+  if (opts.oauth && !opts.auth) return false;
   switch (auth.kind) {
     case 'none':
       return true;
