@@ -16,6 +16,8 @@ export type Line = {
   prop: JProp;
   /** The original text; null once Concord changed the line (it is then written from `prop`). */
   raw: string | null;
+  /** The property name as the original wrote it ("item1.EMAIL"), kept when the line is rewritten (ical.js upper-cases it). */
+  token?: string;
 };
 
 export type VcardVersion = '3.0' | '4.0';
@@ -32,7 +34,36 @@ export type Card = {
   tail: string;
 };
 
-export const designFor = (version: VcardVersion): DesignSet => (version === '3.0' ? ICAL.design.vcard3 : ICAL.design.vcard);
+const UNESCAPE = /\\([\\;,nN])/g;
+const unescapeText = (v: string): string => (v.includes('\\') ? v.replace(UNESCAPE, (_m, c: string) => (c === 'n' || c === 'N' ? '\n' : c)) : v);
+
+/**
+ * ical.js's vCard designs with one change to text values: `\;` reads as `;` in every property, as
+ * RFC 6350 3.4 and RFC 2426 5 list it among the escapes (ical.js unescapes it only inside N, ORG
+ * and ADR, so an Apple or Google NOTE "a\; b" would read with its backslash). vCard 3.0 text is
+ * written with `;` escaped too (RFC 2426 requires it); 4.0 escapes it only between components.
+ */
+function withTextEscapes(base: DesignSet, escapeSemicolon: boolean): DesignSet {
+  const text = base.value.text;
+  if (!text) return base;
+  return {
+    ...base,
+    value: {
+      ...base.value,
+      text: {
+        ...text,
+        // One pass over the escapes, so `\\;` stays a backslash followed by a semicolon.
+        fromICAL: (v: string) => unescapeText(v),
+        toICAL: (v: string, structuredEscape?: string) => String(text.toICAL?.(v, escapeSemicolon ? ';' : structuredEscape) ?? v),
+      },
+    },
+  };
+}
+
+const DESIGN_3 = withTextEscapes(ICAL.design.vcard3, true);
+const DESIGN_4 = withTextEscapes(ICAL.design.vcard, false);
+
+export const designFor = (version: VcardVersion): DesignSet => (version === '3.0' ? DESIGN_3 : DESIGN_4);
 
 const isJProp = (p: unknown): p is JProp => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'object' && p[1] !== null && typeof p[2] === 'string';
 
@@ -93,7 +124,8 @@ export function readCard(text: string): Card {
       const [name, params, type, ...values] = p;
       p = [name, params, type, ...values.map((x) => mapStrings(x, (s) => decodeQuotedPrintable(s, charset)))];
     }
-    return { name: p[0].toLowerCase(), prop: p, raw: l.raw };
+    const token = /^[^;:]+/.exec(l.logical)?.[0];
+    return { name: p[0].toLowerCase(), prop: p, raw: l.raw, ...(token ? { token } : {}) };
   });
   const endLine = lines[endAt];
   const rawEnd = endLine?.raw ?? 'END:VCARD';
@@ -114,10 +146,17 @@ export function newCard(version: VcardVersion): Card {
   };
 }
 
+/** A rewritten line with its name spelled as the original spelled it. */
+function withToken(line: string, token: string | undefined): string {
+  if (!token) return line;
+  const head = /^[^;:]+/.exec(line)?.[0] ?? '';
+  return head.toLowerCase() === token.toLowerCase() ? token + line.slice(head.length) : line;
+}
+
 /** The card's text: kept lines as they were, changed and new lines from ical.js, folded at 75 octets. */
 export function writeCard(card: Card): string {
   const out = [card.begin];
-  for (const l of card.lines) out.push(l.raw ?? foldLine(ICAL.stringify.property(l.prop, card.design, true), card.lineBreak));
+  for (const l of card.lines) out.push(l.raw ?? foldLine(withToken(ICAL.stringify.property(l.prop, card.design, true), l.token), card.lineBreak));
   out.push(card.end);
   return out.join(card.lineBreak) + card.tail;
 }
