@@ -69,6 +69,7 @@ describe('config schemas: the form is derived from the schema', () => {
       postgres: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
       mysql: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
       rest: ['profile:text!', 'baseUrl:text', 'secret:secret', 'maxWaitSeconds:number'],
+      'vcard-folder': ['path:path!', 'newCardVersion:select'],
     });
   });
 

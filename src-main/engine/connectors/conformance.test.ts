@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pgTestGate, startPgServer, type PgServer } from '../testing/pg-server';
@@ -16,6 +16,8 @@ import { memorySecretHandle } from '../credentials/secret-handle';
 import { restDefinition } from './rest';
 import { startSaasStandin, type SaasStandinOptions } from '../testing/saas-standin/server';
 import { STANDIN_API_KEY, standinProfile, type StandinProfileTweak } from '../testing/saas-standin/profile-fixture';
+import { vcardFolderDefinition } from './vcard-folder';
+import { createVcardFolderConnector } from './vcard-folder/connector';
 
 const sqlite: ConformanceSubject = {
   name: 'sqlite-table',
@@ -70,6 +72,34 @@ const csv: ConformanceSubject = {
       remove: (id) => edit((rows) => rows.filter((r) => r[0] !== id)),
     };
     return { connector: createCsvFileConnector({ path, idColumn: 'id' }), collection: 'contacts.csv', app, idField: 'id' };
+  },
+};
+
+// A folder of .vcf files, changed the way a contacts app or vdirsyncer would: whole files written,
+// replaced and removed. The suite's name and email are the card's FN and EMAIL.
+const vcardFolder: ConformanceSubject = {
+  name: 'vcard-folder',
+  definition: vcardFolderDefinition,
+  capabilities: vcardFolderDefinition.capabilities,
+  setup(dir) {
+    const folder = join(dir, 'contacts');
+    mkdirSync(folder);
+    const file = (id: string) => join(folder, `${id}.vcf`);
+    const card = (id: string, name: string, email: string) =>
+      ['BEGIN:VCARD', 'VERSION:3.0', `UID:${id}-uid`, 'PRODID:-//Conformance//EN', `N:;${name};;;`, `FN:${name}`, `EMAIL;TYPE=INTERNET:${email}`, 'X-APP-ONLY;X-P=1:kept', 'END:VCARD', ''].join('\r\n');
+    const fields = (id: string) => {
+      const text = readFileSync(file(id), 'utf8');
+      return { name: /\r\nFN:(.*)\r\n/.exec(text)?.[1] ?? '', email: /\r\nEMAIL;TYPE=INTERNET:(.*)\r\n/.exec(text)?.[1] ?? '' };
+    };
+    const app: ConformanceApp = {
+      insert: (rows) => rows.forEach((r) => writeFileSync(file(r.id), card(r.id, r.name, r.email))),
+      update(id, change) {
+        const now = fields(id);
+        writeFileSync(file(id), card(id, change.name ?? now.name, change.email ?? now.email));
+      },
+      remove: (id) => rmSync(file(id)),
+    };
+    return { connector: createVcardFolderConnector({ path: folder }), collection: 'contacts', app, idField: 'id' };
   },
 };
 
@@ -287,4 +317,4 @@ const restSubjects = [
   }),
 ];
 
-runConformance([...restSubjects, sqlite, csv, ...(pgGate.available ? [postgres] : []), ...(myGate.available ? [mysqlSubject] : [])]);
+runConformance([...restSubjects, sqlite, csv, vcardFolder, ...(pgGate.available ? [postgres] : []), ...(myGate.available ? [mysqlSubject] : [])]);
