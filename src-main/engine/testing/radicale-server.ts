@@ -41,8 +41,8 @@ export type RadicaleServer = {
 export type RadicaleApp = {
   /** Makes an address book at `/<user>/<name>/` (extended MKCOL with the CardDAV resourcetype); returns its URL. */
   createAddressBook(name: string, displayName?: string): Promise<string>;
-  /** Makes a plain WebDAV collection (not an address book) at `/<user>/<name>/`. */
-  createCollection(name: string): Promise<string>;
+  /** Makes a calendar (a collection that is not an address book) at `/<user>/<name>/`. */
+  createCalendar(name: string): Promise<string>;
   /** PUTs a card's text at `<book>/<resource>` unconditionally; returns the new ETag. */
   putCard(bookUrl: string, resource: string, vcard: string): Promise<string>;
   deleteCard(bookUrl: string, resource: string): Promise<void>;
@@ -204,7 +204,7 @@ export function radicaleApp(base: string, user: string, password: string): Radic
   const mkcol = async (name: string, resourcetype: string, displayName?: string): Promise<string> => {
     const url = `${base}/${encodeURIComponent(user)}/${encodeURIComponent(name)}/`;
     const body = `<?xml version="1.0" encoding="utf-8"?>
-<D:mkcol xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:set><D:prop>
+<D:mkcol xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
 <D:resourcetype><D:collection/>${resourcetype}</D:resourcetype>${displayName !== undefined ? `<D:displayname>${xmlEscape(displayName)}</D:displayname>` : ''}
 </D:prop></D:set></D:mkcol>`;
     await must(await request('MKCOL', url, { body, headers: { 'Content-Type': 'application/xml; charset=utf-8' } }), `MKCOL ${url}`);
@@ -212,7 +212,7 @@ export function radicaleApp(base: string, user: string, password: string): Radic
   };
   return {
     createAddressBook: (name, displayName) => mkcol(name, '<CR:addressbook/>', displayName),
-    createCollection: (name) => mkcol(name, ''),
+    createCalendar: (name) => mkcol(name, '<C:calendar/>'),
     async putCard(book, resource, vcard) {
       const res = await must(await request('PUT', cardUrl(book, resource), { body: vcard, headers: { 'Content-Type': 'text/vcard; charset=utf-8' } }), `PUT ${resource}`);
       await res.body?.cancel();
