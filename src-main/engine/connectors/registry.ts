@@ -5,13 +5,14 @@
 import type { ConnectorInfo } from '../api/model';
 import { ApiError } from '../api/errors';
 import { describeConfig, secretKey } from './config-schema';
+import { cardDavDefinition } from './carddav';
 import { csvFileDefinition } from './csv-file';
 import { mysqlDefinition } from './mysql';
 import { postgresDefinition } from './postgres';
 import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
 
-export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition];
+export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition, cardDavDefinition];
 
 export function getConnectorDefinition(kind: string): ConnectorDefinition {
   const found = connectorDefinitions.find((d) => d.kind === kind);
