@@ -68,6 +68,7 @@ describe('config schemas: the form is derived from the schema', () => {
       'csv-file': ['path:path!', 'idColumn:text', 'delimiter:select', 'encoding:select', 'neutraliseFormulas:boolean'],
       postgres: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
       mysql: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
+      carddav: ['serverUrl:text!', 'auth:select', 'username:text', 'password:secret'],
     });
   });
 });

@@ -15,6 +15,7 @@ import { createFileCredentialStore } from '../credentials/file-store';
 import { createEngine, type Engine } from '../engine';
 import { mariaDbTestGate, startMariaDbServer, type MariaDbServer } from '../testing/mariadb-server';
 import { pgTestGate, startPgServer, type PgServer } from '../testing/pg-server';
+import { radicaleTestGate, startRadicaleServer, type RadicaleServer } from '../testing/radicale-server';
 import { appInsert, appUpdate, createApp } from '../sync/test-kit.fixture';
 import { freePort, type ServerTestGate } from '../testing/test-servers';
 import { startServer, type RunningServer } from './http-server';
@@ -31,11 +32,14 @@ type Exercise = {
   gate: () => ServerTestGate;
   /** Starts the server (once), makes USER with `password` and a contacts table it may write; returns the config without the secret. */
   prepare(password: string): Promise<Record<string, string | number | boolean>>;
+  /** The config pointed at a port where nothing answers (default: `port` replaced). */
+  unreachable?(config: Record<string, string | number | boolean>, port: number): Record<string, string | number | boolean>;
   stop(): Promise<void>;
 };
 
 let pgServer: PgServer | null = null;
 let myServer: MariaDbServer | null = null;
+let radicale: RadicaleServer | null = null;
 
 /**
  * The connectors this test knows how to exercise with a real secret. A connector with a secret
@@ -64,6 +68,18 @@ const EXERCISES: Record<string, Exercise> = {
     },
     async stop() {
       await myServer?.stop();
+    },
+  },
+  carddav: {
+    gate: radicaleTestGate,
+    async prepare(password) {
+      radicale ??= await startRadicaleServer({ user: USER, password });
+      await radicale.app.createAddressBook('contacts', 'Contacts');
+      return { serverUrl: `${radicale.url}/`, username: USER };
+    },
+    unreachable: (config, port) => ({ ...config, serverUrl: `http://127.0.0.1:${port}/` }),
+    async stop() {
+      await radicale?.stop();
     },
   },
 };
@@ -176,13 +192,15 @@ describe('the secret scan', () => {
       expect((await invoke('connections/create', { name: 'Misplaced', connector: kind, config: { ...config, [secretKey(definition.configSchema) ?? 'password']: RIGHT } })).ok).toBe(false);
       // Too long a secret is refused without repeating it; so is a server that does not answer.
       expect((await invoke('connections/test', { connector: kind, config, secret: RIGHT.repeat(1000) })).ok).toBe(false);
-      expect((await invoke('connections/test', { connector: kind, config: { ...config, port: await freePort() }, secret: RIGHT })).ok).toBe(false);
+      const port = await freePort();
+      expect((await invoke('connections/test', { connector: kind, config: exercise.unreachable ? exercise.unreachable(config, port) : { ...config, port }, secret: RIGHT })).ok).toBe(false);
 
       const left = await value<{ id: string }>('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: leftPath } });
       const right = await value<{ id: string }>('connections/create', { name: `App ${kind}`, connector: kind, config, secret: RIGHT });
       await value('connections/test', { connectionId: right.id });
       const collections = await value<{ name: string }[]>('connections/describe', { connectionId: right.id });
-      const collection = collections.find((c) => c.name.endsWith('contacts'))?.name ?? 'contacts';
+      // A table `contacts`, or an address book at …/contacts/.
+      const collection = collections.find((c) => c.name.replace(/\/$/, '').endsWith('contacts'))?.name ?? 'contacts';
       await value('connections/list', {});
 
       const pairConfig: PairConfig = {
