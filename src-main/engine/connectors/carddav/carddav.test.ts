@@ -114,6 +114,12 @@ describe.skipIf(!gate.available)('CardDAV connector against Radicale', () => {
     await c.close();
   });
 
+  it('a collection named like //other-host/… is refused before any request (the credentials stay with the server)', async () => {
+    const c = open();
+    await expect(c.read('//evil.example/alice/contacts/', ['a.vcf'])).rejects.toMatchObject({ reason: 'not-found' });
+    await c.close();
+  });
+
   it('an update by Concord keeps the properties and parameters it does not map', async () => {
     const { url, collection } = await newBook();
     const text = [

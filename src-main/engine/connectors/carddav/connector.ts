@@ -35,12 +35,14 @@ export function createCardDavConnector(config: CardDavConfig, secret: SecretHand
   const clients = new Map<string, BookClient>();
   let closed = false;
 
-  /** The book's client; a collection is a path on the configured server. */
+  /** The book's client; a collection is a path on the configured server, or a book's whole URL on another host (discover.ts). */
   const book = (collection: string): BookClient => {
     if (closed) throw new ConnectorError('unavailable', 'This CardDAV connection was closed.');
     let c = clients.get(collection);
     if (!c) {
-      if (!collection.startsWith('/')) throw new ConnectorError('not-found', `“${collection}” is not an address book of this CardDAV server — choose one from the list.`);
+      // Never `//host/…`: a path must not carry the credentials to a host the server did not name.
+      const isPath = collection.startsWith('/') && !collection.startsWith('//');
+      if (!isPath && !/^https?:\/\//i.test(collection)) throw new ConnectorError('not-found', `“${collection}” is not an address book of this CardDAV server — choose one from the list.`);
       const url = new URL(collection, config.serverUrl).toString();
       c = bookClient(http, url.endsWith('/') ? url : `${url}/`);
       clients.set(collection, c);

@@ -14,7 +14,10 @@ import { CARDDAV, DAV, child, childrenOf, foundProp, parseMultistatus, type DavR
 export type AddressBook = {
   /** The book's URL, ending with a slash. */
   url: string;
-  /** Its path on the server as the server writes it (the collection's name in Concord). */
+  /**
+   * The collection's name in Concord: the book's path on the server as the server writes it, or
+   * its whole URL when the server keeps it on another host (iCloud's home set does).
+   */
   path: string;
   displayName: string | null;
   syncCollection: boolean;
@@ -29,12 +32,13 @@ const withSlash = (u: string): string => (u.endsWith('/') ? u : `${u}/`);
 const isAddressBook = (r: DavResponse): boolean => child(foundProp(r, DAV, 'resourcetype'), CARDDAV, 'addressbook') !== undefined;
 const hrefIn = (r: DavResponse, ns: string, local: string): string | null => child(foundProp(r, ns, local), DAV, 'href')?.text.trim() || null;
 
-function bookOf(r: DavResponse, base: string): AddressBook {
+function bookOf(r: DavResponse, base: string, origin: string): AddressBook {
   const url = withSlash(new URL(r.href, base).toString());
+  const at = new URL(url);
   const reports = childrenOf(foundProp(r, DAV, 'supported-report-set'), DAV, 'supported-report').flatMap((s) => child(s, DAV, 'report')?.children ?? []);
   const syncCollection = foundProp(r, DAV, 'sync-token') !== undefined || reports.some((x) => x.ns === DAV && x.local === 'sync-collection');
   const name = foundProp(r, DAV, 'displayname')?.text.trim();
-  return { url, path: new URL(url).pathname, displayName: name ? name : null, syncCollection };
+  return { url, path: at.origin === origin ? at.pathname : url, displayName: name ? name : null, syncCollection };
 }
 
 async function propfind(http: DavHttp, url: string, depth: '0' | '1', signal: AbortSignal | undefined): Promise<{ finalUrl: string; responses: DavResponse[] } | { status: number }> {
@@ -69,7 +73,7 @@ export async function discoverAddressBooks(http: DavHttp, serverUrl: string, sig
     if ('status' in got) return null;
     const me = self(got.responses);
     if (!me) return null;
-    if (isAddressBook(me)) return [bookOf(me, got.finalUrl)];
+    if (isAddressBook(me)) return [bookOf(me, got.finalUrl, start.origin)];
     base = got.finalUrl;
     const h = hrefIn(me, CARDDAV, 'addressbook-home-set');
     const p = hrefIn(me, DAV, 'current-user-principal');
@@ -97,7 +101,7 @@ export async function discoverAddressBooks(http: DavHttp, serverUrl: string, sig
   }
   const listing = await propfind(http, withSlash(homeUrl), '1', signal);
   if ('status' in listing) throw new ConnectorError(listing.status === 404 ? 'not-found' : 'invalid', `The CardDAV address-book home ${homeUrl} could not be listed (HTTP ${listing.status}).`);
-  const books = listing.responses.filter(isAddressBook).map((r) => bookOf(r, listing.finalUrl));
+  const books = listing.responses.filter(isAddressBook).map((r) => bookOf(r, listing.finalUrl, start.origin));
   return books.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
