@@ -40,7 +40,7 @@ describe('connections domain', () => {
 
   it('lists the connectors with their capabilities', async () => {
     const list = (await ok('connectors/list', {})) as { kind: string; capabilities: { changeDetection: string[] } }[];
-    expect(list.map((c) => c.kind)).toEqual(['sqlite-table', 'csv-file', 'postgres', 'mysql', 'rest', 'vcard-folder']);
+    expect(list.map((c) => c.kind)).toEqual(['sqlite-table', 'csv-file', 'postgres', 'mysql', 'rest', 'vcard-folder', 'carddav']);
     expect(list[0]?.capabilities.changeDetection).toEqual(['cursor', 'flag', 'hash']);
   });
 

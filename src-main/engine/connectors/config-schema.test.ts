@@ -70,6 +70,7 @@ describe('config schemas: the form is derived from the schema', () => {
       mysql: ['host:text', 'port:number', 'database:text', 'user:text', 'password:secret', 'connectionString:text', 'tls:select', 'caFile:path', 'updatedAtColumn:text', 'flagColumn:text'],
       rest: ['profile:text!', 'baseUrl:text', 'secret:secret', 'maxWaitSeconds:number'],
       'vcard-folder': ['path:path!', 'newCardVersion:select'],
+      carddav: ['serverUrl:text!', 'auth:select', 'username:text', 'password:secret'],
     });
   });
 

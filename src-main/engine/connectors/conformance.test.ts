@@ -18,6 +18,8 @@ import { startSaasStandin, type SaasStandinOptions } from '../testing/saas-stand
 import { STANDIN_API_KEY, standinProfile, type StandinProfileTweak } from '../testing/saas-standin/profile-fixture';
 import { vcardFolderDefinition } from './vcard-folder';
 import { createVcardFolderConnector } from './vcard-folder/connector';
+import { radicaleTestGate, startRadicaleServer, type RadicaleServer } from '../testing/radicale-server';
+import { cardDavDefinition } from './carddav';
 
 const sqlite: ConformanceSubject = {
   name: 'sqlite-table',
@@ -317,4 +319,80 @@ const restSubjects = [
   }),
 ];
 
-runConformance([...restSubjects, sqlite, csv, vcardFolder, ...(pgGate.available ? [postgres] : []), ...(myGate.available ? [mysqlSubject] : [])]);
+// CardDAV: one throwaway Radicale for this file, a fresh address book per test. The suite's rows
+// are cards named by their id (UID the same), FN the name and EMAIL the email; the connector's
+// fields `name` and `email` are the codec's FN and preferred email. Run twice: token mode
+// (sync-collection) and hash mode alone (as for a server without sync-collection).
+const radicaleGate = radicaleTestGate();
+let radicale: RadicaleServer | null = null;
+let radicaleBooks = 0;
+if (radicaleGate.available) {
+  beforeAll(async () => {
+    radicale = await startRadicaleServer();
+  }, 60_000);
+  afterAll(async () => {
+    await radicale?.stop();
+  });
+}
+if (radicaleGate.failInCi) {
+  describe('connector conformance: carddav', () => {
+    it('needs Radicale (CI=true)', () => {
+      throw new Error(radicaleGate.missingMessage);
+    });
+  });
+}
+
+const vcardOf = (id: string, name: string, email: string): string => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${id}\r\nFN:${name}\r\nN:${name};;;;\r\nEMAIL;TYPE=INTERNET:${email}\r\nX-PHONE-APP-COLOR:teal\r\nEND:VCARD\r\n`;
+const cardDavSubject = (name: string, modes: ('token' | 'hash')[]): ConformanceSubject => ({
+  name,
+  definition: cardDavDefinition,
+  capabilities: { ...cardDavDefinition.capabilities, changeDetection: modes },
+  async setup(dir) {
+    const server = radicale;
+    if (!server) throw new Error('the Radicale test server did not start');
+    const bookUrl = await server.app.createAddressBook(`conformance-${++radicaleBooks}`);
+    const collection = new URL(bookUrl).pathname;
+    const seen = new Map<string, SeedRow>();
+    const app: ConformanceApp = {
+      async insert(rows) {
+        for (const r of rows) {
+          seen.set(r.id, r);
+          await server.app.putCard(bookUrl, r.id, vcardOf(r.id, r.name, r.email));
+        }
+      },
+      async update(id, fields) {
+        const card = await server.app.getCard(bookUrl, id);
+        const fn = fields.name ?? /^FN:(.*)$/m.exec(card?.body ?? '')?.[1]?.trim() ?? '';
+        const email = fields.email ?? /^EMAIL[^:]*:(.*)$/m.exec(card?.body ?? '')?.[1]?.trim() ?? '';
+        await server.app.putCard(bookUrl, id, vcardOf(id, fn, email));
+      },
+      async remove(id) {
+        await server.app.deleteCard(bookUrl, id);
+      },
+    };
+    const open = () => cardDavDefinition.create({ config: { serverUrl: `${server.url}/`, username: server.user }, secret: memorySecretHandle(server.password), dataDir: dir });
+    const connector = open();
+    // Only the modes under test: hash alone stands for a server without sync-collection.
+    const describeAll = connector.describe.bind(connector);
+    connector.describe = async (options) => {
+      const d = await describeAll(options);
+      return { ...d, collections: d.collections.map((c) => ({ ...c, changeDetection: c.changeDetection.filter((m) => modes.includes(m as 'token' | 'hash')) })) };
+    };
+    return { connector, collection, app, idField: 'id', reopen: open, server: { stop: () => server.halt(), start: () => server.resume() } };
+  },
+  wrongSecret(dir) {
+    const server = radicale;
+    if (!server) throw new Error('the Radicale test server did not start');
+    return cardDavDefinition.create({ config: { serverUrl: `${server.url}/`, username: server.user }, secret: memorySecretHandle('not-the-password'), dataDir: dir });
+  },
+});
+
+runConformance([
+  ...restSubjects,
+  sqlite,
+  csv,
+  vcardFolder,
+  ...(pgGate.available ? [postgres] : []),
+  ...(myGate.available ? [mysqlSubject] : []),
+  ...(radicaleGate.available ? [cardDavSubject('carddav (token)', ['token', 'hash']), cardDavSubject('carddav (hash)', ['hash'])] : []),
+]);

@@ -5,6 +5,7 @@
 import type { ConnectorInfo } from '../api/model';
 import { ApiError } from '../api/errors';
 import { describeConfig, secretKey } from './config-schema';
+import { cardDavDefinition } from './carddav';
 import { csvFileDefinition } from './csv-file';
 import { mysqlDefinition } from './mysql';
 import { postgresDefinition } from './postgres';
@@ -13,7 +14,7 @@ import { sqliteTableDefinition } from './sqlite-table';
 import type { ConnectorDefinition } from './types';
 import { vcardFolderDefinition } from './vcard-folder';
 
-export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition, restDefinition, vcardFolderDefinition];
+export const connectorDefinitions: readonly ConnectorDefinition[] = [sqliteTableDefinition, csvFileDefinition, postgresDefinition, mysqlDefinition, restDefinition, vcardFolderDefinition, cardDavDefinition];
 
 export function getConnectorDefinition(kind: string): ConnectorDefinition {
   const found = connectorDefinitions.find((d) => d.kind === kind);

@@ -17,6 +17,7 @@ import { mariaDbTestGate, startMariaDbServer, type MariaDbServer } from '../test
 import { pgTestGate, startPgServer, type PgServer } from '../testing/pg-server';
 import { startSaasStandin, type SaasStandin } from '../testing/saas-standin/server';
 import { standinProfile } from '../testing/saas-standin/profile-fixture';
+import { radicaleTestGate, startRadicaleServer, type RadicaleServer } from '../testing/radicale-server';
 import { appInsert, appUpdate, createApp } from '../sync/test-kit.fixture';
 import { freePort, type ServerTestGate } from '../testing/test-servers';
 import { startServer, type RunningServer } from './http-server';
@@ -43,6 +44,7 @@ let myServer: MariaDbServer | null = null;
 let standin: SaasStandin | null = null;
 /** The stand-in's profile with the API key in the query string: the place a key most easily leaks from (URLs in messages). */
 const restConfig = (url: string) => ({ profile: JSON.stringify(standinProfile(url, { profile: { auth: { kind: 'api-key', in: 'query', name: 'api_key' } } })) });
+let radicale: RadicaleServer | null = null;
 
 /**
  * The connectors this test knows how to exercise with a real secret. A connector with a secret
@@ -82,6 +84,18 @@ const EXERCISES: Record<string, Exercise> = {
     unreachable: async () => restConfig(`http://127.0.0.1:${await freePort()}/api`),
     async stop() {
       await standin?.stop();
+    },
+  },
+  carddav: {
+    gate: radicaleTestGate,
+    async prepare(password) {
+      radicale ??= await startRadicaleServer({ user: USER, password });
+      await radicale.app.createAddressBook('contacts', 'Contacts');
+      return { serverUrl: `${radicale.url}/`, username: USER };
+    },
+    unreachable: async (config) => ({ ...config, serverUrl: `http://127.0.0.1:${await freePort()}/` }),
+    async stop() {
+      await radicale?.stop();
     },
   },
 };
@@ -201,7 +215,8 @@ describe('the secret scan', () => {
       const right = await value<{ id: string }>('connections/create', { name: `App ${kind}`, connector: kind, config, secret: RIGHT });
       await value('connections/test', { connectionId: right.id });
       const collections = await value<{ name: string }[]>('connections/describe', { connectionId: right.id });
-      const collection = collections.find((c) => c.name.endsWith('contacts'))?.name ?? 'contacts';
+      // A table `contacts`, or an address book at …/contacts/.
+      const collection = collections.find((c) => c.name.replace(/\/$/, '').endsWith('contacts'))?.name ?? 'contacts';
       await value('connections/list', {});
       await value('connections/try', { connectionId: right.id, collection });
       await value('connections/try', { connector: kind, config, secret: RIGHT, collection });
