@@ -19,8 +19,8 @@ export class WizardPage {
   problem(): Locator {
     return this.page.locator('.field-error[role=alert]');
   }
-  async chooseConnector(label: 'SQLite table' | 'CSV file' | 'PostgreSQL table' | 'MySQL / MariaDB table'): Promise<void> {
-    await this.page.getByRole('radio', { name: new RegExp(`^${label}`) }).check();
+  async chooseConnector(label: 'SQLite table' | 'CSV file' | 'PostgreSQL table' | 'MySQL / MariaDB table' | 'Web app (REST/JSON)'): Promise<void> {
+    await this.page.getByRole('radio', { name: new RegExp(`^${label.replace(/[()/]/g, '\\$&')}`) }).check();
   }
   connectionName(): Locator {
     return this.page.getByLabel('Connection name');

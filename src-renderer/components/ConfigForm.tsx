@@ -1,5 +1,6 @@
 import type { ConfigFieldSpec, ConfigValue } from '../../src-main/engine/api/model';
 import { groupRuns, isRequiredNow, isSecretField, type FormConfig } from './config-form';
+import { ProfileEditor, type SignInControl } from './profile-editor/ProfileEditor';
 
 type FormProps = {
   idPrefix: string;
@@ -14,6 +15,8 @@ type FormProps = {
   messages?: Readonly<Record<string, string>>;
   /** The id of the step's own message ("Fill in …"), and the fields it is about. */
   problem?: { id: string; keys: ReadonlySet<string> } | undefined;
+  /** An OAuth sign-in an editor may offer (an app profile whose sign-in is the authorization code). */
+  signIn?: SignInControl | undefined;
 };
 
 /**
@@ -38,6 +41,7 @@ export function ConfigForm(props: FormProps) {
             {...(props.secretHelp !== undefined ? { secretHelp: props.secretHelp } : {})}
             {...(props.messages?.[f.key] !== undefined ? { message: props.messages[f.key] } : {})}
             {...(props.problem?.keys.has(f.key) ? { errorId: props.problem.id } : {})}
+            {...(props.signIn ? { signIn: props.signIn } : {})}
           />
         ));
         return run.group === undefined ? (
@@ -71,6 +75,7 @@ export function ConfigFieldInput(props: {
   message?: string;
   /** The id of another message that says this field is missing or wrong. */
   errorId?: string;
+  signIn?: SignInControl;
 }) {
   const f = props.field;
   const required = props.required ?? f.required;
@@ -91,6 +96,19 @@ export function ConfigFieldInput(props: {
       {required || f.kind === 'boolean' ? '' : ' (optional)'}
     </>
   );
+  if (f.editor === 'app-profile') {
+    return (
+      <ProfileEditor
+        id={id}
+        label={f.label}
+        value={typeof props.value === 'string' ? props.value : undefined}
+        onValue={props.onValue}
+        {...(props.message !== undefined ? { message: props.message } : {})}
+        {...(props.signIn ? { signIn: props.signIn } : {})}
+        {...(props.errorId ? { describedBy: props.errorId } : {})}
+      />
+    );
+  }
   let input;
   if (f.kind === 'boolean') {
     input = <input id={id} {...a11y} type="checkbox" checked={shownValue === true} onChange={(e) => props.onValue(e.target.checked)} />;
@@ -106,6 +124,8 @@ export function ConfigFieldInput(props: {
         ))}
       </select>
     );
+  } else if (f.multiline) {
+    input = <textarea id={id} {...a11y} rows={8} spellCheck={false} value={String(props.value ?? '')} onChange={(e) => props.onValue(e.target.value)} />;
   } else if (secretField) {
     input = <input id={id} {...a11y} type="password" autoComplete="off" value={props.secret} onChange={(e) => props.onSecret(e.target.value)} />;
   } else {

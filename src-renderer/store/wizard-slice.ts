@@ -8,6 +8,7 @@ import type {
   FieldMapping,
   LeftOutCollection,
   PairConfig,
+  OAuthSignInSettings,
   PairPreview,
   Side,
 } from '../../src-main/engine/api/model';
@@ -26,6 +27,11 @@ export type SideDraft = {
   /** What the connection's test said it cannot sync, with why (a table without a primary key): shown where the collection is picked. */
   leftOut: LeftOutCollection[];
   collection: string;
+  /**
+   * An OAuth sign-in of the draft (an app profile's authorization code): the engine keeps its
+   * refresh token under `flowId` until the connection is saved; the UI never holds a token.
+   */
+  signIn: { flowId: string; state: 'waiting' | 'signed-in' } | null;
 };
 
 export type WizardDraft = {
@@ -44,7 +50,11 @@ export type WizardDraft = {
   intervalSeconds: number | null;
 };
 
-const emptySide = (): SideDraft => ({ connector: '', name: '', config: {}, connection: null, collections: null, leftOut: [], collection: '' });
+const emptySide = (): SideDraft => ({ connector: '', name: '', config: {}, connection: null, collections: null, leftOut: [], collection: '', signIn: null });
+
+/** What proves who the draft is: the secret typed, else its finished sign-in, else nothing. */
+const draftCredential = (d: SideDraft, secret: string | undefined): { secret: string } | { oauthFlowId: string } | Record<string, never> =>
+  secret ? { secret } : d.signIn?.state === 'signed-in' ? { oauthFlowId: d.signIn.flowId } : {};
 
 export const emptyDraft = (): WizardDraft => ({
   step: 0,
@@ -75,6 +85,12 @@ export type WizardSlice = {
   resetWizard(): void;
   /** Tests a draft connection; the secret passes through, never stored. */
   testConnection(side: Side, secret: string | undefined): Promise<{ collections: number; leftOut: LeftOutCollection[] } | null>;
+  /**
+   * Signs the draft in with OAuth 2 (authorization code, PKCE, the loopback redirect): the engine
+   * listens, `open` shows its authorization URL in a browser, and the draft waits for the user to
+   * answer there. A refusal or a time-out is the step's error.
+   */
+  signIn(side: Side, settings: OAuthSignInSettings, open: (url: string) => void): Promise<boolean>;
   /** "Try it": the first records of a collection as the side's settings read them (nothing is saved). */
   tryConnection(side: Side, secret: string | undefined, collection?: string): Promise<ConnectionSample | null>;
   /**
@@ -161,16 +177,42 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
   async testConnection(side, secret) {
     const d = get().draft[side];
     set({ wizardError: null });
-    const args = secret ? { connector: d.connector, config: d.config, secret } : { connector: d.connector, config: d.config };
+    const args = { connector: d.connector, config: d.config, ...draftCredential(d, secret) };
     const result = await guard('connections/test', () => call('connections/test', args));
     if (result.ok) return { collections: result.value.collections, leftOut: result.value.leftOut ?? [] };
     set({ wizardError: result.error });
     return null;
   },
+  async signIn(side, settings, open) {
+    set({ wizardError: null });
+    const started = await guard('connections/oauth-start', () => call('connections/oauth-start', { auth: settings }));
+    if (!started.ok) {
+      set({ wizardError: started.error });
+      return false;
+    }
+    const { flowId, authorizationUrl } = started.value;
+    get().patchSide(side, { signIn: { flowId, state: 'waiting' } });
+    open(authorizationUrl);
+    // Each wait is a long poll the engine answers when the sign-in ends, or after its own wait.
+    for (;;) {
+      const waited = await guard('connections/oauth-wait', () => call('connections/oauth-wait', { flowId }));
+      // Another sign-in (or a reset) took over the draft meanwhile: this one no longer speaks for it.
+      if (get().draft[side].signIn?.flowId !== flowId) return false;
+      if (!waited.ok) {
+        set({ wizardError: waited.error });
+        get().patchSide(side, { signIn: null });
+        return false;
+      }
+      if (waited.value.status === 'signed-in') {
+        get().patchSide(side, { signIn: { flowId, state: 'signed-in' } });
+        return true;
+      }
+    }
+  },
   async tryConnection(side, secret, collection) {
     const d = get().draft[side];
     set({ wizardError: null });
-    const base = d.connection ? { connectionId: d.connection.id } : { connector: d.connector, config: d.config, ...(secret ? { secret } : {}) };
+    const base = d.connection ? { connectionId: d.connection.id } : { connector: d.connector, config: d.config, ...draftCredential(d, secret) };
     const result = await guard('connections/try', () => call('connections/try', { ...base, ...(collection ? { collection } : {}) }));
     if (result.ok) return result.value;
     set({ wizardError: result.error });
@@ -186,7 +228,7 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
       if (!tested) return false;
       get().patchSide(side, { leftOut: tested.leftOut });
       const name = d.name.trim() || d.connector;
-      const args = secret ? { name, connector: d.connector, config: d.config, secret } : { name, connector: d.connector, config: d.config };
+      const args = { name, connector: d.connector, config: d.config, ...draftCredential(d, secret) };
       const created = await guard('connections/create', () => call('connections/create', args));
       if (!created.ok) {
         set({ wizardError: created.error });

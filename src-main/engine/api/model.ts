@@ -425,6 +425,8 @@ export type ConfigFieldSpec = {
   group?: string;
   /** Text that holds line breaks (JSON, a certificate): drawn as a text area. */
   multiline?: true;
+  /** Drawn by a dedicated editor ('app-profile': the REST connector's app profile, a form over its JSON). */
+  editor?: 'app-profile';
   /** Shown (and checked, and stored) only while the field `key` holds one of `in` (its default when empty). */
   showWhen?: { key: string; in: ConfigValue[] };
   /** Not `required`, yet needed while the field of this key is empty (a host, unless a connection string is given). */

@@ -36,6 +36,8 @@ export type ConfigFieldMeta = {
   showWhen?: { key: string; in: readonly ConfigValue[] };
   /** Text: long, with line breaks (JSON, a certificate): drawn as a text area. */
   multiline?: boolean;
+  /** Text the form edits with a dedicated editor instead of a text box ('app-profile': a REST app profile, JSON). */
+  editor?: 'app-profile';
   /** Select: the words shown for its values. */
   optionLabels?: Readonly<Record<string, string>>;
   /** What to tell a user who left a required field empty (default: "Choose the …" / "Fill in the …"). */
@@ -148,6 +150,10 @@ function describeField(key: string, declared: z.core.$ZodType, before: ConfigFie
   if (meta.multiline) {
     if (spec.kind !== 'text') throw new Error(`${where}: only a text field can be multiline.`);
     spec.multiline = true;
+  }
+  if (meta.editor !== undefined) {
+    if (spec.kind !== 'text') throw new Error(`${where}: only a text field can have an editor.`);
+    spec.editor = meta.editor;
   }
   if (isConfigValue(defaultValue)) spec.default = defaultValue;
   if (meta.showWhen) {

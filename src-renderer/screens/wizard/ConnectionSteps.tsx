@@ -18,6 +18,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
   const d = useConcord((s) => s.draft[side]);
   const patchSide = useConcord((s) => s.patchSide);
   const testConnection = useConcord((s) => s.testConnection);
+  const signIn = useConcord((s) => s.signIn);
   const error = useConcord((s) => s.wizardError);
   // The result belongs to the settings it was tested with: an edit since makes it say nothing.
   const [tested, setTested] = useState<{ settings: string; text: string } | null>(null);
@@ -48,7 +49,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
         <div className="connector-grid">
           {connectors.map((c) => (
             <label key={c.kind} className={`connector-option${c.kind === d.connector ? ' chosen' : ''}`}>
-              <input type="radio" name={`${side}-connector`} value={c.kind} checked={c.kind === d.connector} onChange={() => patchSide(side, { connector: c.kind, config: {} })} />
+              <input type="radio" name={`${side}-connector`} value={c.kind} checked={c.kind === d.connector} onChange={() => patchSide(side, { connector: c.kind, config: {}, signIn: null })} />
               <strong>{c.label}</strong>
               <span className="muted">{c.description}</span>
             </label>
@@ -79,6 +80,19 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
             messages={fieldMessages(error, connector.configFields)}
             // While Next's message is shown, the required fields still empty point at it.
             problem={problemId ? { id: problemId, keys: new Set(missingFields(connector.configFields, d.config, secret).map((f) => f.key)) } : undefined}
+            signIn={{
+              state: d.signIn?.state ?? 'signed-out',
+              start: (settings) => {
+                // Opened on the click itself (a tab opened later, after the engine answers, is a
+                // pop-up browsers block); cut from this page before it loads the app's sign-in.
+                const tab = window.open('about:blank', '_blank');
+                if (tab) tab.opener = null;
+                void signIn(side, settings, (url) => {
+                  if (tab) tab.location.href = url;
+                  else window.open(url, '_blank', 'noopener');
+                });
+              },
+            }}
           />
           <div className="actions">
             <button

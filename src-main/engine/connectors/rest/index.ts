@@ -19,6 +19,7 @@ const profileText = text(
     label: 'App profile (JSON)',
     help: 'What Concord knows about the app: its base URL, auth, list and write endpoints, paging and quirks. Import one of the shipped profiles or paste your own.',
     multiline: true,
+    editor: 'app-profile',
   },
   z.string().superRefine((value, ctx) => {
     const checked = checkProfile(value);
