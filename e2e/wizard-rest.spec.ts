@@ -25,7 +25,7 @@ test.afterEach(async () => {
   await standin.stop();
 });
 
-test('a REST pair made in the wizard from scratch: the profile as a form, OAuth sign-in through the loopback redirect, Try it, and the first sync', async ({ app, concord, context }) => {
+test('a REST pair made in the wizard from scratch: the profile as a form, OAuth sign-in through the loopback redirect, Try it, the first sync, and signing in again from the pair\'s settings once the app revoked it', async ({ app, concord, context }) => {
   test.setTimeout(120_000);
   const db = join(concord.workDir, 'shop.sqlite');
   createCustomersDb(db, [
@@ -112,4 +112,28 @@ test('a REST pair made in the wizard from scratch: the profile as a form, OAuth 
   expect(readCustomersDb(db).map((c) => c.email)).toEqual(['ann@example.com', 'bob@example.com', 'cy@example.com']);
   const inApp = standin.app.ids().map((id) => standin.app.get(id)?.email).sort();
   expect(inApp).toEqual(['ann@example.com', 'bob@example.com', 'cy@example.com']);
+
+  // The user removes Concord's access in the app: the next run fails asking to sign in again; the
+  // pair's settings sign in anew (the new refresh token replaces the old one) and syncing goes on.
+  oauth.revokeAll();
+  standin.app.insert([{ id: 'c-9', name: 'Dee Dunn', email: 'dee@example.com' }]);
+  await app.getByRole('link', { name: 'Pairs', exact: true }).click();
+  const card = app.getByRole('article', { name: 'Acme ⇄ Shop' });
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await expect(card).toContainText(/sign in again/i, { timeout: 30_000 });
+  await card.getByRole('link', { name: 'Acme ⇄ Shop' }).click();
+  await app.getByRole('tab', { name: /^Settings/ }).click();
+  await expect(app.getByRole('region', { name: 'Apps' })).toContainText(`Acme CRM · ${standin.url}`);
+  await app.getByRole('button', { name: 'Edit the connection of App A' }).click();
+  const form = app.getByRole('form', { name: 'Connection of App A' });
+  const [again] = await Promise.all([context.waitForEvent('page'), form.getByRole('button', { name: 'Sign in' }).click()]);
+  await again.getByRole('button', { name: 'Allow' }).click();
+  await expect(again.getByRole('heading', { name: 'Signed in' })).toBeVisible();
+  await again.close();
+  await expect(form.getByText(/^Signed in\./)).toBeVisible();
+  await form.getByRole('button', { name: 'Test and save' }).click();
+  await expect(app.getByRole('status').getByText(/^Saved “Acme CRM”: 1 collection found\./)).toBeVisible();
+  await app.getByRole('button', { name: 'Sync now', exact: true }).click();
+  await expect(app.getByText('In sync', { exact: true })).toBeVisible({ timeout: 30_000 });
+  expect(readCustomersDb(db).map((c) => c.email)).toContain('dee@example.com');
 });

@@ -13,6 +13,7 @@ import type {
   Side,
 } from '../../src-main/engine/api/model';
 import type { ApiCallError } from '../api/call';
+import { oauthSignIn, type SignInOutcome } from './oauth-sign-in';
 import type { SliceCreator } from './store';
 
 export const WIZARD_STEPS = ['App A', 'App B', 'Collections', 'Field mapping', 'Matching', 'Master & policies', 'Schedule', 'Review'] as const;
@@ -91,6 +92,8 @@ export type WizardSlice = {
    * answer there. A refusal or a time-out is the step's error.
    */
   signIn(side: Side, settings: OAuthSignInSettings, open: (url: string) => void): Promise<boolean>;
+  /** Signs a saved connection in again (a sign-in the app revoked): its refresh token is replaced when the user allows. */
+  signInConnection(connectionId: string, settings: OAuthSignInSettings, open: (url: string) => void): Promise<SignInOutcome>;
   /** "Try it": the first records of a collection as the side's settings read them (nothing is saved). */
   tryConnection(side: Side, secret: string | undefined, collection?: string): Promise<ConnectionSample | null>;
   /**
@@ -185,29 +188,20 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
   },
   async signIn(side, settings, open) {
     set({ wizardError: null });
-    const started = await guard('connections/oauth-start', () => call('connections/oauth-start', { auth: settings }));
-    if (!started.ok) {
-      set({ wizardError: started.error });
-      return false;
-    }
-    const { flowId, authorizationUrl } = started.value;
-    get().patchSide(side, { signIn: { flowId, state: 'waiting' } });
-    open(authorizationUrl);
-    // Each wait is a long poll the engine answers when the sign-in ends, or after its own wait.
-    for (;;) {
-      const waited = await guard('connections/oauth-wait', () => call('connections/oauth-wait', { flowId }));
+    const signedIn = await oauthSignIn({ call, guard }, { auth: settings }, open, {
+      started: (flowId) => get().patchSide(side, { signIn: { flowId, state: 'waiting' } }),
       // Another sign-in (or a reset) took over the draft meanwhile: this one no longer speaks for it.
-      if (get().draft[side].signIn?.flowId !== flowId) return false;
-      if (!waited.ok) {
-        set({ wizardError: waited.error });
-        get().patchSide(side, { signIn: null });
-        return false;
-      }
-      if (waited.value.status === 'signed-in') {
-        get().patchSide(side, { signIn: { flowId, state: 'signed-in' } });
-        return true;
-      }
+      current: (flowId) => get().draft[side].signIn?.flowId === flowId,
+    });
+    if (signedIn.ok) get().patchSide(side, { signIn: { flowId: signedIn.flowId, state: 'signed-in' } });
+    else if (signedIn.error) {
+      set({ wizardError: signedIn.error });
+      get().patchSide(side, { signIn: null });
     }
+    return signedIn.ok;
+  },
+  async signInConnection(connectionId, settings, open) {
+    return oauthSignIn({ call, guard }, { auth: settings, connectionId }, open, { started: () => {}, current: () => true });
   },
   async tryConnection(side, secret, collection) {
     const d = get().draft[side];

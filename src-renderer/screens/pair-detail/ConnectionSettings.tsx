@@ -9,6 +9,8 @@ import { ConfigForm } from '../../components/ConfigForm';
 import { describeFieldPath, fieldMessages, isFieldShown, isSecretField } from '../../components/config-form';
 import { describeLeftOut } from '../wizard/ConnectionSteps';
 import { sideLabel } from '../wizard/mapping-model';
+import { tabForSignIn } from '../../store/oauth-sign-in';
+import { parseProfileText } from '../../components/profile-editor/profile-model';
 
 /**
  * The two apps of a pair, and a way to fix one that moved: a renamed file, a new folder, a new
@@ -68,6 +70,8 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<ApiCallError | null>(null);
   const [saving, whileSaving] = useBusy();
+  const signInConnection = useConcord((s) => s.signInConnection);
+  const [signIn, setSignIn] = useState<'signed-out' | 'waiting' | 'signed-in'>('signed-out');
 
   const c = props.connection;
   if (!c) return <div className="connection-card muted">{sideLabel(props.side)} · loading…</div>;
@@ -75,7 +79,7 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
   // The settings as the form names them (a secret is never among them: only "saved in the keychain").
   const fields = connector?.configFields;
   const shown =
-    fields?.filter((f) => !isSecretField(f) && isFieldShown(f, c.config, fields)).map((f) => ({ label: f.label, value: shownValue(c.config[f.key] ?? f.default, f.optionLabels) })) ??
+    fields?.filter((f) => !isSecretField(f) && isFieldShown(f, c.config, fields)).map((f) => ({ label: f.label, value: f.editor === 'app-profile' ? profileSummary(c.config[f.key]) : shownValue(c.config[f.key] ?? f.default, f.optionLabels) })) ??
     Object.entries(c.config).map(([label, value]) => ({ label, value: String(value) }));
 
   async function save(): Promise<void> {
@@ -152,6 +156,17 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
               }}
               secretHelp={c.hasCredential ? 'Leave empty to keep the one stored in your keychain.' : "Stored in your system's keychain, never in Concord's database."}
               messages={fieldMessages(error, fields)}
+              signIn={{
+                state: signIn,
+                start: (settings) => {
+                  setSignIn('waiting');
+                  setError(null);
+                  void signInConnection(c.id, settings, tabForSignIn()).then((r) => {
+                    setSignIn(r.ok ? 'signed-in' : 'signed-out');
+                    if (!r.ok && r.error) setError(r.error);
+                  });
+                },
+              }}
             />
           )}
           <p className="help">
@@ -171,6 +186,14 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
       )}
     </div>
   );
+}
+
+/** An app profile as the card names it: its app and base URL, not its whole JSON. */
+function profileSummary(value: string | number | boolean | undefined): string {
+  const parsed = parseProfileText(typeof value === 'string' ? value : undefined);
+  if (!parsed.ok) return 'not valid JSON';
+  const { name, baseUrl } = parsed.profile;
+  return [typeof name === 'string' ? name : '', typeof baseUrl === 'string' ? baseUrl : ''].filter(Boolean).join(' · ');
 }
 
 /** A stored setting as the card shows it: a choice by its label, a checkbox as on or off. */

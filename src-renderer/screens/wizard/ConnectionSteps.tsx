@@ -7,6 +7,7 @@ import { ConfigForm } from '../../components/ConfigForm';
 import { describeFieldPath, fieldMessages, missingFields } from '../../components/config-form';
 import { sideLabel } from './mapping-model';
 import { TrySample } from './TrySample';
+import { tabForSignIn } from '../../store/oauth-sign-in';
 
 /**
  * Connector choice, then the form the engine describes for it (ConfigForm); Next tests the connection before
@@ -82,16 +83,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
             problem={problemId ? { id: problemId, keys: new Set(missingFields(connector.configFields, d.config, secret).map((f) => f.key)) } : undefined}
             signIn={{
               state: d.signIn?.state ?? 'signed-out',
-              start: (settings) => {
-                // Opened on the click itself (a tab opened later, after the engine answers, is a
-                // pop-up browsers block); cut from this page before it loads the app's sign-in.
-                const tab = window.open('about:blank', '_blank');
-                if (tab) tab.opener = null;
-                void signIn(side, settings, (url) => {
-                  if (tab) tab.location.href = url;
-                  else window.open(url, '_blank', 'noopener');
-                });
-              },
+              start: (settings) => void signIn(side, settings, tabForSignIn()),
             }}
           />
           <div className="actions">
