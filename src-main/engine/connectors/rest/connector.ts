@@ -13,7 +13,7 @@
  *   order, the cursor moves only on the last batch. Deletes come from the deleted flag or the
  *   deleted-since endpoint when the profile has one.
  */
-import type { CollectionField, CollectionInfo } from '../../api/model';
+import type { CollectionInfo } from '../../api/model';
 import { ConnectorError } from '../errors';
 import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, SecretHandle } from '../types';
 import { throwIfAborted } from '../types';
@@ -33,8 +33,8 @@ type Coll = { c: CollectionProfile; m: Mapper; scope: string; label: string };
 /** The app's clock resolution is whole seconds (Date header): a time later than this is in the future. */
 const FUTURE_SLACK_MS = 1000;
 
-/** The connector, plus the wizard's "try it": the first page of a collection and the fields found on it. */
-export type RestConnector = Connector & { tryIt(collection: string, options?: { signal?: AbortSignal }): Promise<{ records: AppRecord[]; fields: CollectionField[] }> };
+/** The wizard's "Try it" is the engine's (connections/try), the same for every connector. */
+export type RestConnector = Connector;
 
 export function createRestConnector(opts: RestConnectorOptions): RestConnector {
   const { profile } = opts;
@@ -173,11 +173,6 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
     },
     async test(options) {
       for (const k of colls.values()) await sample(k, options?.signal);
-    },
-    async tryIt(name, options) {
-      const k = coll(name);
-      const records = await sample(k, options?.signal);
-      return { records, fields: k.m.describeFields(records) };
     },
     changes,
     async read(name, ids, options) {
