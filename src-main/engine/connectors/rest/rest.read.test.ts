@@ -84,9 +84,10 @@ describe('REST connector: records', () => {
     await expect(wrong.connector.test()).rejects.toBeInstanceOf(ConnectorError);
   });
 
-  it('OAuth 2 profiles fail with a clear message until the OAuth part lands (placeholder)', async () => {
+  it('an OAuth 2 profile whose token endpoint does not answer: ConnectorError "unavailable", nothing sent to the API', async () => {
     const r = await rig({}, { profile: { auth: { kind: 'oauth2-client-credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c' } } });
-    await expect(r.connector.test()).rejects.toThrow(/OAuth 2 .* not implemented yet/);
+    await expect(r.connector.test()).rejects.toMatchObject({ reason: 'unavailable' });
+    expect(r.standin.stats().requests).toBe(0);
   });
 
   it('a server that is gone: ConnectorError "unavailable"; an abort mid-request (slow app) rejects promptly with the abort', async () => {
