@@ -18,12 +18,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ChangeDetection, Resolution, Side } from '../api/model';
-import { appDelete, appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, tempDir, type Kit } from './test-kit.fixture';
+import { appDelete, appInsert, appRows, appUpdate, removeDir, setupPair, syncAndWait, tempDir, waitRun, type Kit } from './test-kit.fixture';
 
 const RUNS = Number(process.env.CONCORD_PROPERTY_RUNS ?? (process.env.CI === 'true' ? 400 : 150));
 /** Replays one failure: CONCORD_PROPERTY_SEED and CONCORD_PROPERTY_PATH, as fast-check printed them. */
 const replay = process.env.CONCORD_PROPERTY_SEED ? { seed: Number(process.env.CONCORD_PROPERTY_SEED), path: process.env.CONCORD_PROPERTY_PATH, endOnFailure: true } : {};
-const stats = { histories: 0, syncs: 0, duplicates: 0, resolved: { link: 0, create: 0, deleteOwn: 0, deleteCandidate: 0 }, refused: 0 };
+const stats = { histories: 0, syncs: 0, duplicates: 0, resolved: { link: 0, create: 0, deleteOwn: 0, deleteCandidate: 0 }, refused: 0, identityAsked: 0 };
 const SIDES = ['left', 'right'] as const;
 
 type Step =
@@ -112,8 +112,17 @@ async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: 
   stats.histories++;
   let tags = 0;
   const sync = async (when: string) => {
-    const run = await syncAndWait(kit, pairId);
+    let run = await syncAndWait(kit, pairId);
     stats.syncs++;
+    // A record deleted while others with its key appeared in the same app cannot be told from one
+    // that lost its id (issue 13: the run stops and asks). Here they really were deleted and added,
+    // so the steward answers "Apply these deletes" for the count the pair shows.
+    if (run.status === 'halted' && run.error?.includes('lost their ids')) {
+      stats.identityAsked++;
+      const asked = (await kit.call('pairs/get', { pairId })).awaitingDeleteConfirmation;
+      expect(asked, 'the pair asks for a confirmation').not.toBeNull();
+      run = await waitRun(kit, (await kit.call('pairs/sync-now', { pairId, confirmDeletes: asked?.gone ?? 0 })).runId);
+    }
     expect(run.status, run.error ?? '').toBe('succeeded');
     await checkInvariants(kit, pairId, paths, when);
     return run;
