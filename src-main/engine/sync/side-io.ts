@@ -148,6 +148,16 @@ export function createSideIo(opts: {
     dropConnector();
   }
 
+  type Described = Awaited<ReturnType<Connector['describe']>>;
+  let lists: Promise<ReadonlySet<string>> | null = null;
+  const listsOf = (d: Described): ReadonlySet<string> =>
+    new Set(d.collections.find((c) => c.name === opts.collection)?.fields.filter((f) => f.type === 'set' || f.type === 'json').map((f) => f.name) ?? []);
+  const describe = async (): Promise<Described> => {
+    const d = await withAuth(call('describe', (c, signal) => c.describe({ signal })));
+    lists = Promise.resolve(listsOf(d));
+    return d;
+  };
+
   return {
     ...opts,
     /** Ops per write call: the connector's declared batch size. */
@@ -157,7 +167,16 @@ export function createSideIo(opts: {
     },
     /** The time limits this side's calls run under. */
     limits,
-    describe: () => withAuth(call('describe', (c, signal) => c.describe({ signal }))),
+    describe,
+    /**
+     * The collection's fields that hold a list (described as `set` or `json`), for writes to hand
+     * a set to them as an array (`fromCanonical`). From the side's last describe, else one now; a
+     * describe that fails leaves every set as text, as before.
+     */
+    listFields(): Promise<ReadonlySet<string>> {
+      lists ??= describe().then(listsOf, () => new Set<string>());
+      return lists;
+    },
     /** Throws ConnectorError 'read-only' when the app cannot be written at all (a no-op for a connector that cannot tell). */
     async checkWritable(): Promise<void> {
       if (!conn().checkWritable) return;
