@@ -131,8 +131,11 @@ describe.runIf(pgAvailable && dav.available)(`PostgreSQL ↔ Radicale (CardDAV),
       (await pgSql<Contact>('SELECT email, first_name, last_name, phone, company, coalesce(emails, ARRAY[]::text[]) AS emails FROM public.contacts')).map((r) => ({ ...r, emails: [...r.emails].sort() })).sort(byEmail);
     const reader = cardDavDefinition.create({ config: { serverUrl: `${server.url}/`, username: server.user }, secret: memorySecretHandle(server.password), dataDir: dir });
     const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    /** Each card's formatted name (FN) by email, as the last `cards()` read it. */
+    const shown = new Map<string, unknown>();
     const cards = async (): Promise<Contact[]> =>
       (await collect(reader, book, null, 'hash', 200)).upserts
+        .map((r) => (shown.set(String(r.fields.email), r.fields.name), r))
         .map((r) => ({
           email: String(r.fields.email),
           first_name: str(r.fields.givenName),
@@ -161,6 +164,8 @@ describe.runIf(pgAvailable && dav.available)(`PostgreSQL ↔ Radicale (CardDAV),
     expect(afterFirst).toHaveLength(N);
     expect(await cards()).toEqual(afterFirst);
     expect(afterFirst).toEqual(range(0, N).map(contact).sort(byEmail));
+    // A card made from a row shows the name its first and last name spell (FN was empty before).
+    expect(shown.get(contact(1).email)).toBe(`${contact(1).first_name} ${contact(1).last_name}`);
     const firstDone = Date.now();
 
     // Both apps work for a while. Index ranges pick the people each change touches.
