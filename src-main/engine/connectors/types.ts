@@ -39,6 +39,17 @@ export type ChangeBatch = {
    * from a stored cursor, which list changed records only.
    */
   complete?: boolean;
+  /**
+   * True on every batch of a read that lists the whole collection again although the engine gave
+   * a cursor: a sync token or capture position the app no longer accepts (expired, pruned, a
+   * change table made again), so the changes since it — deletes included — are known nowhere.
+   * Every batch from the first such batch to the end of the read says so, and the last says
+   * `complete` too. The engine then marks each record of these batches seen and, once the read has
+   * ended complete, takes a linked record it did not see for deleted (the mass-delete guard counts
+   * them as usual); a read that ends early or without `complete` infers no delete. Deletes the
+   * batches report are taken as reported.
+   */
+  rescan?: boolean;
   /** Total records in the collection when cheaply known (for progress bars). */
   total?: number;
   /**

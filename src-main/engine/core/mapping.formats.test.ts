@@ -35,3 +35,17 @@ describe('coercions are reversed on write: each app gets its own format', () => 
     expect(mirrorBoolean(true, 'maybe')).toBe(true);
   });
 });
+
+describe('a set written to an app field that holds a list itself', () => {
+  it('goes as an array to a field the app describes as a list (a vCard\'s emails, a text[] column), and as text to any other', () => {
+    const emails: FieldMapping[] = [{ name: 'emails', type: 'set', left: { fields: ['emails'] }, right: { fields: ['mail_list'] }, direction: 'both' }];
+    const canon = { emails: ['a@x.example', 'work:b@x.example'] };
+    // Before: "a@x.example, work:b@x.example" — PostgreSQL refused it as a malformed array, a vCard took it for one address.
+    expect(fromCanonical(emails, 'left', canon, undefined, new Set(['emails']))).toEqual({ emails: ['a@x.example', 'work:b@x.example'] });
+    expect(fromCanonical(emails, 'left', canon, { emails: ['a@x.example'] })).toEqual({ emails: ['a@x.example', 'work:b@x.example'] });
+    expect(fromCanonical(emails, 'right', canon, { mail_list: 'a@x.example' }, new Set(['emails']))).toEqual({ mail_list: 'a@x.example, work:b@x.example' });
+    expect(toCanonical(emails, 'left', fromCanonical(emails, 'left', canon, undefined, new Set(['emails'])))).toEqual(canon);
+    // A separator of the pair's own still wins: the app keeps its "a|b".
+    expect(fromCanonical(fields, 'left', { tags: ['a', 'b'] }, undefined, new Set(['tags']))).toEqual({ tags: 'a|b' });
+  });
+});

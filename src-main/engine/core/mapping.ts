@@ -134,13 +134,21 @@ function toWireValue(v: CanonicalValue, delimiter: string): string | number | bo
  * mapped onto several app fields is split on the separator; the last field takes the remainder.
  * `current`: the target record's raw fields as read, when known: a boolean is then written in
  * the form the record holds ("yes"/"no", "Y"/"N", 1/0) where no format says otherwise.
+ * `lists`: the app fields that hold a list themselves (the connector describes them as `set` or
+ * `json`: a vCard's EMAIL lines, a PostgreSQL `text[]`, a JSON column). A set mapped onto one of
+ * them, without a separator of its own, is handed over as an array: joined into one text, a
+ * PostgreSQL array refused it and a vCard took "a@x, b@x" for one address. So is a set whose
+ * target field the record holds as an array now.
  */
-export function fromCanonical(mappings: FieldMapping[], side: Side, values: CanonicalRecord, current?: Record<string, unknown>): Record<string, unknown> {
+export function fromCanonical(mappings: FieldMapping[], side: Side, values: CanonicalRecord, current?: Record<string, unknown>, lists?: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const m of mappings) {
     if (!Object.hasOwn(values, m.name)) continue;
     const sf = sideOf(m, side);
-    let v: unknown = toWireValue(values[m.name] ?? null, setSeparator(m, sf) ?? ', ');
+    const value = values[m.name] ?? null;
+    const only = sf.fields.length === 1 ? (sf.fields[0] ?? '') : null;
+    const asList = Array.isArray(value) && only !== null && setSeparator(m, sf) === null && (lists?.has(only) === true || Array.isArray(current?.[only]));
+    let v: unknown = asList ? [...value] : toWireValue(value, setSeparator(m, sf) ?? ', ');
     for (const t of [...(sf.transforms ?? [])].reverse()) v = invertTransform(v, t);
     if (sf.fields.length === 1) {
       const field = sf.fields[0] ?? '';

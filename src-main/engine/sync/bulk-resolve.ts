@@ -133,8 +133,9 @@ export async function resolveFieldBatch(deps: RunDeps, pairId: string, conflicts
     const sent = new Set<Pending>();
     const commitTarget = { pairId, runId: null, counts: emptyCounts() };
     try {
+      const lists = await io[loser].listFields();
       await io[loser].write(
-        writes.map((w) => toWriteOp(config, w.op, `resolve:${w.c.id}`, w.op.journalId ?? 0)),
+        writes.map((w) => toWriteOp(config, w.op, `resolve:${w.c.id}`, w.op.journalId ?? 0, lists)),
         (from, results: WriteResult[]) => {
           // One transaction per batch the app confirmed: each write with its base, activity and its conflict's close.
           deps.state.transaction(() =>

@@ -25,6 +25,15 @@ export class MemoryAppFixture {
   /** While set, every `changes` read waits for it (a run held mid-read); `reading` counts reads that started. */
   gate: Promise<void> | null = null;
   reading = 0;
+  /** Tokens up to this sequence number are refused (`forgetTokens`): a read from one lists everything again, marked `rescan`. */
+  tokenFloor = 0;
+  /** Records per batch of such a listing. */
+  pageSize = Number.MAX_SAFE_INTEGER;
+  /**
+   * The next listing is cut short after this many batches: 'throw' (the network went away, the
+   * read fails) or 'end' (a connector that stops without its last batch, `complete` never said).
+   */
+  cut: { after: number; how: 'throw' | 'end' } | null = null;
   private collection = 'people';
   constructor(fieldNames: string[]) {
     this.fieldNames = fieldNames;
@@ -53,6 +62,28 @@ export class MemoryAppFixture {
     for (const f of this.feeds) f.options.onState?.('reconnecting', error);
     for (const f of this.feeds) f.options.onState?.('listening');
   }
+  /** The app forgets every token it gave so far (expired, history pruned). */
+  forgetTokens(): void {
+    this.tokenFloor = this.seq;
+  }
+  /** Every record again, in pages, each marked `rescan`, the last `complete` with the new token; earlier pages keep the old cursor. */
+  private *relist(cursor: Cursor | null, mode: ChangesOptions['mode']): Generator<ChangeBatch> {
+    const all = [...this.rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    // A token of its own (the next sequence number): every token given before the app forgot them stays refused.
+    const top = ++this.seq;
+    const pages = Math.max(1, Math.ceil(all.length / this.pageSize));
+    const cut = this.cut;
+    this.cut = null;
+    for (let p = 0; p < pages; p++) {
+      if (cut && p === cut.after) {
+        if (cut.how === 'throw') throw new Error('the connection was reset mid-listing (test)');
+        return;
+      }
+      const last = p === pages - 1;
+      const upserts = all.slice(p * this.pageSize, (p + 1) * this.pageSize).map((r) => this.record(r));
+      yield { upserts, deletes: [], cursor: last ? { mode, value: top } : (cursor ?? { mode, value: 0 }), rescan: true, ...(last ? { complete: true } : {}) };
+    }
+  }
   private record(r: Row): AppRecord {
     return { id: r.id, version: String(r.rev), fields: { ...r.fields } };
   }
@@ -65,6 +96,10 @@ export class MemoryAppFixture {
         this.reading++;
         if (this.gate) await this.gate;
         const since = (options.mode === 'token' || options.mode === 'capture') && cursor ? Number(cursor.value) : 0;
+        if (options.mode === 'token' && cursor && since <= this.tokenFloor) {
+          yield* this.relist(cursor, options.mode);
+          return;
+        }
         const upserts = [...this.rows.values()].filter((r) => r.seq > since).map((r) => this.record(r));
         const deletes = since === 0 ? [] : [...this.tombstones].filter(([, s]) => s > since).map(([id]) => id);
         yield { upserts, deletes, cursor: { mode: options.mode, value: this.seq }, complete: options.mode === 'hash' };

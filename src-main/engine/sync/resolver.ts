@@ -59,7 +59,7 @@ export async function writeOne(c: Pick<Ctx, 'deps' | 'config' | 'io' | 'conflict
   const { state } = c.deps;
   op.journalId = state.journalAdd({ pairId: c.conflict.pairId, runId: c.runId, side: op.side, op: op.op, targetId: op.targetId, sourceId: op.sourceId, payload: { values: op.values } });
   let result: WriteResult | undefined;
-  await c.io[op.side].write([toWriteOp(c.config, op, c.runId, op.journalId)], (_from, results) => {
+  await c.io[op.side].write([toWriteOp(c.config, op, c.runId, op.journalId, await c.io[op.side].listFields())], (_from, results) => {
     result = results[0];
   });
   if (!result || !result.ok) {

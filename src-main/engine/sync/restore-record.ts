@@ -76,7 +76,7 @@ async function createUnlinked(ctx: { deps: RunDeps; config: PairConfig; io: Reco
   const op = plannedOp({ conflict }, { side, op: 'create', targetId: null, values, decidedBase: values, reason, activityAction: 'restored' });
   op.journalId = deps.state.journalAdd({ pairId: conflict.pairId, runId: ctx.runId, side, op: 'create', targetId: null, sourceId: null, payload: { values } });
   let result: WriteResult | undefined;
-  await ctx.io[side].write([toWriteOp(ctx.config, op, ctx.runId, op.journalId)], (_from, results) => {
+  await ctx.io[side].write([toWriteOp(ctx.config, op, ctx.runId, op.journalId, await ctx.io[side].listFields())], (_from, results) => {
     result = results[0];
   });
   if (!result || !result.ok) {

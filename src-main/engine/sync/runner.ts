@@ -151,7 +151,9 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
       for await (const batch of detect(run, side, ends[side])) {
         counts.read += batch.counted;
         run.totals[side] = batch.total;
-        const changed = assembleBatch(run, side, batch, { complete: ends[side].scansAll, flag: io[side].mode === 'flag' });
+        // A fallback listing's batches are marked seen as they come; whether absence then means
+        // deleted is known only at its end (`DetectEnd.scansAll`).
+        const changed = assembleBatch(run, side, batch, { complete: ends[side].scansAll || batch.rescan === true, flag: io[side].mode === 'flag' });
         await planLinked(run, await completeItems(run, changed));
         run.progress('reading');
         if (req.signal.aborted) return { status: 'cancelled', counts, error: null };

@@ -55,10 +55,19 @@ export type SideRead = {
 
 export type SideIo = ReturnType<typeof createSideIo>;
 
-/** One batch of a streamed read. `counted`: how many of its records no earlier pass of this read delivered (the read count). */
-export type StreamBatch = { upserts: AppRecord[]; deletes: string[]; counted: number; total: number | null };
-/** What a streamed read knows once it ended: the cursor to store, and whether it listed every record (absence means deleted). */
-export type StreamEnd = { cursor: Cursor | null; complete: boolean; total: number | null };
+/**
+ * One batch of a streamed read. `counted`: how many of its records no earlier pass of this read
+ * delivered (the read count). `rescan`: part of a listing of the whole collection the connector
+ * fell back to (`ChangeBatch.rescan`): its records are marked seen.
+ */
+export type StreamBatch = { upserts: AppRecord[]; deletes: string[]; counted: number; total: number | null; rescan?: boolean };
+/**
+ * What a streamed read knows once it ended: the cursor to store, and whether it listed every
+ * record (absence means deleted). `rescanned`: it did so although it started from a cursor — every
+ * batch from its first `rescan` batch to its end was one, the last `complete` (the records it
+ * listed were marked seen as they came, `StreamBatch.rescan`).
+ */
+export type StreamEnd = { cursor: Cursor | null; complete: boolean; total: number | null; rescanned?: boolean };
 
 export function createSideIo(opts: {
   side: Side;
@@ -139,6 +148,16 @@ export function createSideIo(opts: {
     dropConnector();
   }
 
+  type Described = Awaited<ReturnType<Connector['describe']>>;
+  let lists: Promise<ReadonlySet<string>> | null = null;
+  const listsOf = (d: Described): ReadonlySet<string> =>
+    new Set(d.collections.find((c) => c.name === opts.collection)?.fields.filter((f) => f.type === 'set' || f.type === 'json').map((f) => f.name) ?? []);
+  const describe = async (): Promise<Described> => {
+    const d = await withAuth(call('describe', (c, signal) => c.describe({ signal })));
+    lists = Promise.resolve(listsOf(d));
+    return d;
+  };
+
   return {
     ...opts,
     /** Ops per write call: the connector's declared batch size. */
@@ -148,7 +167,16 @@ export function createSideIo(opts: {
     },
     /** The time limits this side's calls run under. */
     limits,
-    describe: () => withAuth(call('describe', (c, signal) => c.describe({ signal }))),
+    describe,
+    /**
+     * The collection's fields that hold a list (described as `set` or `json`), for writes to hand
+     * a set to them as an array (`fromCanonical`). From the side's last describe, else one now; a
+     * describe that fails leaves every set as text, as before.
+     */
+    listFields(): Promise<ReadonlySet<string>> {
+      lists ??= describe().then(listsOf, () => new Set<string>());
+      return lists;
+    },
     /** Throws ConnectorError 'read-only' when the app cannot be written at all (a no-op for a connector that cannot tell). */
     async checkWritable(): Promise<void> {
       if (!conn().checkWritable) return;
@@ -185,6 +213,8 @@ export function createSideIo(opts: {
           // A hash scan lists every record, and so does a first flag read (the connector says which);
           // a later flag read's last batch is merely the end of the flagged rows.
           if (batch.complete && (mode === 'hash' || mode === 'flag')) out.complete = true;
+          // A listing the connector fell back to (an expired token): complete when it ends complete.
+          if (batch.complete && batch.rescan) out.complete = true;
           if (batch.total !== undefined) out.total = batch.total;
           onBatch(batch.upserts.length + batch.deletes.length, out.total);
         }
@@ -204,9 +234,14 @@ export function createSideIo(opts: {
       const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
       end.cursor = cursor;
       end.complete = false;
+      end.rescanned = false;
       let delivered = 0;
       for (let attempt = 0; ; attempt++) {
         let inPass = 0;
+        // A fallback listing (`rescan`) counts as a full scan only when every batch from its first
+        // to the end of the read is part of it: a batch outside it was not marked seen.
+        let rescan: 'no' | 'listing' | 'broken' = 'no';
+        end.rescanned = false;
         try {
           for await (const batch of pages(conn(), full ? null : cursor, mode, signal)) {
             // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
@@ -221,8 +256,13 @@ export function createSideIo(opts: {
             // a later flag read's last batch is merely the end of the flagged rows.
             if (batch.complete && (mode === 'hash' || mode === 'flag')) end.complete = true;
             if (batch.total !== undefined) end.total = batch.total;
-            yield { upserts: batch.upserts, deletes: batch.deletes, counted, total: end.total };
+            const listing = batch.rescan === true && mode === opts.mode;
+            if (listing && rescan === 'no') rescan = 'listing';
+            else if (!listing && rescan === 'listing') rescan = 'broken';
+            end.rescanned = listing && rescan === 'listing' && batch.complete === true;
+            yield { upserts: batch.upserts, deletes: batch.deletes, counted, total: end.total, ...(listing ? { rescan: true } : {}) };
           }
+          if (end.rescanned) end.complete = true;
           break;
         } catch (e) {
           if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(brokenBy(e));

@@ -34,6 +34,12 @@ export type RadicaleServer = {
   /** Stops the server and keeps its storage; `resume` starts it again on the same port. */
   halt(): Promise<void>;
   resume(): Promise<void>;
+  /**
+   * The server forgets every sync token it gave for this address book (its token history, as an
+   * expiry or a pruned history would): a sync-collection from an old token is then refused with
+   * the `valid-sync-token` precondition.
+   */
+  forgetSyncTokens(bookUrl: string): void;
   stop(): Promise<void>;
 };
 
@@ -179,6 +185,12 @@ export async function startRadicaleServer(options: { user?: string; password?: s
       if (!c) throw new Error(`radicale did not start again on port ${port}: ${logTail(dir)}`);
       server = c;
       running = true;
+    },
+    forgetSyncTokens(bookUrl: string) {
+      const segments = decodeURIComponent(new URL(bookUrl).pathname).split('/').filter((x) => x !== '');
+      const folder = join(dir, 'collections', 'collection-root', ...segments);
+      if (!existsSync(folder)) throw new Error(`no address book stored at ${folder}`);
+      rmSync(join(folder, '.Radicale.cache', 'sync-token'), { recursive: true, force: true });
     },
     async stop() {
       process.removeListener('exit', killNow);

@@ -82,6 +82,8 @@ describe.skipIf(!gate.available)('CardDAV connector against Radicale', () => {
     expect(rescan.deletes).toEqual([]);
     expect(rescan.batches.at(-1)?.complete).toBe(true);
     expect(rescan.batches.slice(0, -1).every((b) => !b.complete)).toBe(true);
+    expect(rescan.batches.every((b) => b.rescan === true)).toBe(true);
+    expect(first.batches.some((b) => b.rescan)).toBe(false);
     // The new token works: the next read lists only what changed since.
     await server.app.putCard(url, 'd.vcf', card('d', 'D'));
     const next = await collect(c, collection, rescan.cursor, 'token', 2);

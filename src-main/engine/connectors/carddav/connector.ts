@@ -5,7 +5,8 @@
  *   addressbook-multiget in batches, deleted ones reported as deletes. Only the last batch carries
  *   the new token (an earlier one keeps the token the read started from: re-reading is harmless,
  *   skipping is not). A token the server no longer accepts falls back to a full listing from an
- *   empty token, whose last batch says `complete` so absence can mean deleted.
+ *   empty token: every batch of it says `rescan` and its last `complete`, so the engine marks the
+ *   cards it lists seen and takes a linked card it did not list for deleted (ChangeBatch.rescan).
  * - hash mode: PROPFIND lists every card with its ETag; the cards come by multiget in batches;
  *   the engine compares each with its base (ETag as the version, plus its content hash).
  */
@@ -95,7 +96,8 @@ export function createCardDavConnector(config: CardDavConfig, secret: SecretHand
         throwIfAborted(signal);
         const upserts = await fetchRecords(c, collection, changed.slice(p * size, (p + 1) * size).map((r) => r.name), signal);
         const end = p === pages - 1;
-        yield { upserts, deletes: p === 0 ? deletes : [], cursor: end ? tokenCursor(sync.token) : before, ...(end && last && rescan ? { complete: true } : {}) };
+        // Every batch of the fallback listing says so (`rescan`), its last one `complete` too.
+        yield { upserts, deletes: p === 0 ? deletes : [], cursor: end ? tokenCursor(sync.token) : before, ...(rescan ? { rescan: true } : {}), ...(end && last && rescan ? { complete: true } : {}) };
       }
       if (last) return;
       token = sync.token;

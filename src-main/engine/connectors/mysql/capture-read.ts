@@ -157,8 +157,11 @@ export async function* captureChanges(d: SqlDialect, t: SqlTable, q: Query, curs
       [seqParam(top), seqParam(top)],
     );
     const start: Position = { high: top, holes: gaps.map((g) => ({ from: BigInt(String(g.f)), to: BigInt(String(g.t)), since: now })).sort((a, b) => (a.from < b.from ? -1 : 1)) };
+    // From a cursor it cannot resume (capture installed again, the change table emptied) it is a
+    // fallback listing (`rescan`): the engine finds what was deleted meanwhile by absence.
+    const rescan = cursor !== null ? { rescan: true } : {};
     for await (const batch of readChanges(d, t, q, null, { ...options, mode: 'hash' })) {
-      yield { ...batch, cursor: batch.complete ? cursorAt(start, rel) : { mode: 'capture', value: null } };
+      yield { ...batch, cursor: batch.complete ? cursorAt(start, rel) : { mode: 'capture', value: null }, ...rescan };
     }
     return;
   }

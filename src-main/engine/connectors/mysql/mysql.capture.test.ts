@@ -340,6 +340,9 @@ describe.runIf(available)('mysql connector: capture mode', () => {
     expect(next.ids).toEqual(['1', '2', '3']);
     expect(next.upserts.find((u) => u.id === '2')?.fields.name).toBe('Bob, unrecorded');
     expect(next.batches.at(-1)?.complete).toBe(true);
+    // A listing from a cursor it could not resume: every batch says so, for the engine to find deletes by absence.
+    expect(next.batches.every((b) => b.rescan === true)).toBe(true);
+    expect(first.batches.some((b) => b.rescan)).toBe(false);
   });
 
   it('the polled feed: a commit in the app is signalled with the table and its newest sequence number, and again after the server comes back', async () => {

@@ -87,9 +87,11 @@ export async function* captureChanges(d: SqlDialect, t: SqlTable, q: Query, curs
   const at = (seq: string): Cursor => ({ mode: 'capture', value: { seq, xmin, rel } satisfies CaptureCursor });
 
   if (!stored) {
-    // A first read: every row, like a hash scan; only its last page carries the position.
+    // A first read: every row, like a hash scan; only its last page carries the position. From a
+    // cursor of another change table it is a fallback listing (`rescan`): deletes are found by absence.
+    const rescan = cursor !== null ? { rescan: true } : {};
     for await (const batch of readChanges(d, t, q, null, { ...options, mode: 'hash' })) {
-      yield { ...batch, cursor: batch.complete ? at(startSeq) : { mode: 'capture', value: null } };
+      yield { ...batch, cursor: batch.complete ? at(startSeq) : { mode: 'capture', value: null }, ...rescan };
     }
     return;
   }

@@ -92,6 +92,35 @@ describe.runIf(available)('postgres capture mode in a pair with a SQLite table',
     expect(after.error).toMatch(/Capture is not installed on table "public.contacts".*install it from the pair's settings/);
   });
 
+  it('pitfall 4: a row deleted while capture was removed is recorded nowhere, yet the read after the new install (a listing of every row, `rescan`) finds its delete', async () => {
+    dir = tempDir('concord-pg-capture-');
+    const left = join(dir, 'left.sqlite');
+    createApp(left);
+    const db = await pg.database(TABLE);
+    const server = pg.server();
+    const sql = <T extends Record<string, unknown>>(text: string) => server.sql<T>(text, [], db);
+    kit = startEngine(dir, join(dir, 'data'), undefined, undefined, undefined, { feeds: false });
+    const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
+    const r = await kit.call('connections/create', { name: 'Warehouse', connector: 'postgres', config: { host: server.host, port: server.port, database: db, user: APP_USER }, secret: APP_PASSWORD });
+    const install = async () => {
+      const plan = await kit?.call('connections/capture-plan', { connectionId: r.id, collection: 'public.contacts' });
+      return kit?.call('connections/capture-install', { connectionId: r.id, collection: 'public.contacts', installHash: plan?.installHash ?? '' });
+    };
+    const done = await install();
+    await sql(`INSERT INTO public.contacts (email, name, score) VALUES ('cy@x', 'Cy', 1)`);
+    const config = basePairConfig(l.id, r.id, { right: { connectionId: r.id, collection: 'public.contacts', changeDetection: 'capture' }, deletes: { propagate: true, massDeleteThreshold: 0.5 } });
+    const { id: pairId } = await kit.call('pairs/create', { config });
+    expect(await syncAndWait(kit, pairId)).toMatchObject({ status: 'succeeded', counts: { created: 3 } });
+    await kit.call('connections/capture-remove', { connectionId: r.id, collection: 'public.contacts', removeHash: done?.removeHash ?? '' });
+    await sql(`DELETE FROM public.contacts WHERE email = 'bob@x'`);
+    await sql(`UPDATE public.contacts SET name = 'Cy, unrecorded' WHERE email = 'cy@x'`);
+    await install();
+    const run = await syncAndWait(kit, pairId);
+    expect(run).toMatchObject({ status: 'succeeded', counts: { deleted: 1, updated: 1, created: 0 } });
+    expect(appRows(left).map((x) => [x.email, x.name])).toEqual([['ann@x', 'Ann'], ['cy@x', 'Cy, unrecorded']]);
+    expect((await syncAndWait(kit, pairId)).counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+
   it('a capture side sees its deletes, so the scheduler gives it no periodic full reconciliation', async () => {
     dir = tempDir('concord-pg-capture-');
     const left = join(dir, 'left.sqlite');

@@ -180,6 +180,9 @@ describe.runIf(available)('postgres connector: capture mode', () => {
     expect(next.ids).toEqual(['1', '2', '3']);
     expect(next.upserts.find((u) => u.id === '2')?.fields.name).toBe('Bob, unrecorded');
     expect(next.batches.at(-1)?.complete).toBe(true);
+    // A listing from a cursor it could not resume: every batch says so, for the engine to find deletes by absence.
+    expect(next.batches.every((b) => b.rescan === true)).toBe(true);
+    expect(first.batches.some((b) => b.rescan)).toBe(false);
   });
 
   it('sequence numbers that commit out of order: a change committed after a later one was read is still read, and not pruned before', async () => {

@@ -251,3 +251,18 @@ describe('vCard codec: round trip (property)', () => {
     );
   });
 });
+
+describe('vCard codec: a card written without a formatted name', () => {
+  it('gets the name its N spells (an app with first and last name columns maps N, not FN), never an empty FN; a name the pair writes stays its own', () => {
+    const created = writeVcard({ givenName: 'Anna', familyName: 'Müller', email: 'anna@example.com' }, { uid: 'u1', version: '3.0' });
+    expect(parseVcard(created).fields).toMatchObject({ name: 'Anna Müller', givenName: 'Anna', familyName: 'Müller' });
+    expect(created).toContain('FN:Anna Müller\r\n');
+    expect(parseVcard(writeVcard({ namePrefix: 'Dr.', givenName: 'Jo', familyName: 'Lee', nameSuffix: 'PhD' }, { uid: 'u2' })).fields.name).toBe('Dr. Jo Lee PhD');
+    // An update that leaves FN empty fills it; an FN the card has is left alone.
+    const empty = crlf(['BEGIN:VCARD', 'VERSION:3.0', 'UID:u3', 'FN:', 'N:;;;;', 'END:VCARD']);
+    expect(parseVcard(writeVcard({ givenName: 'Kim' }, { uid: 'u3', original: empty })).fields.name).toBe('Kim');
+    expect(parseVcard(writeVcard({ givenName: 'Kim' }, { uid: 'x', original: V3 })).fields.name).toBe(parseVcard(V3).fields.name);
+    // `name` given (even null): the pair decides FN.
+    expect(parseVcard(writeVcard({ name: null, givenName: 'Kim' }, { uid: 'u4', version: '3.0' })).fields.name).toBeNull();
+  });
+});

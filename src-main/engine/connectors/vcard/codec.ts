@@ -5,7 +5,7 @@
  */
 import { newCard, readCard, writeCard, type Card, type VcardVersion } from './card';
 import { vcardFieldTypes, type VcardFields } from './fields';
-import { lineText } from './read-fields';
+import { componentsOf, lineText } from './read-fields';
 import { readFields } from './read-fields';
 import { applyFields } from './write-fields';
 
@@ -58,5 +58,24 @@ export function writeVcard(fields: VcardFields, options: { uid: string; original
   const base: VcardFields = options.original === undefined ? { name: null, ...(card.version === '3.0' ? { familyName: null } : {}) } : {};
   applyFields(card, { ...base, ...fields });
   if (!card.lines.some((l) => l.name === 'fn')) card.lines.push({ name: 'fn', prop: ['fn', {}, 'text', ''], raw: null });
+  spellEmptyName(card, fields);
   return writeCard(card);
+}
+
+/**
+ * FN is the name contacts apps show. A card written without one (an app with first and last name
+ * columns maps N's parts, not `name`) gets the name N spells — prefix, given, additional names,
+ * family name, suffix — instead of an empty FN. Only an empty FN, and only when `name` was not
+ * given: a name the pair writes (even an empty one) is the pair's to decide.
+ */
+function spellEmptyName(card: Card, fields: VcardFields): void {
+  if (Object.prototype.hasOwnProperty.call(fields, 'name')) return;
+  const fn = card.lines.find((l) => l.name === 'fn');
+  const n = card.lines.find((l) => l.name === 'n');
+  if (!fn || !n || lineText(fn) !== '') return;
+  const [family = '', given = '', additional = '', prefix = '', suffix = ''] = componentsOf(n.prop).map((s) => s.trim());
+  const spelled = [prefix, given, additional, family, suffix].filter((s) => s !== '').join(' ');
+  if (spelled === '') return;
+  fn.prop = ['fn', fn.prop[1], 'text', spelled];
+  fn.raw = null;
 }

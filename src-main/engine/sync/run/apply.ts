@@ -118,7 +118,8 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       notSent(ops, whyNotSent());
       continue;
     }
-    const wire = ops.map((op) => toWriteOp(run.config, op, runId, op.journalId ?? 0));
+    const lists = await run.io[side].listFields();
+    const wire = ops.map((op) => toWriteOp(run.config, op, runId, op.journalId ?? 0, lists));
     let sent = 0;
     try {
       await run.io[side].write(wire, (from, results) => {

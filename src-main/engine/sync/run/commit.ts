@@ -17,9 +17,10 @@ import { actorOf } from '../steward';
 export type CommitTarget = { pairId: string; runId: string | null; counts: RunCounts; conflicts?: Map<LinkRef, string> };
 
 
-export function toWriteOp(config: PairConfig, op: PlannedOp, runId: string, index: number): WriteOp {
+/** `lists`: the target app's fields that hold a list (`SideIo.listFields`): a set goes to them as an array. */
+export function toWriteOp(config: PairConfig, op: PlannedOp, runId: string, index: number, lists?: ReadonlySet<string>): WriteOp {
   // An update is written in the target record's own forms where it has them ("yes"/"no" stays so).
-  const fields = fromCanonical(config.fields, op.side, op.values, op.op === 'update' ? op.current : undefined);
+  const fields = fromCanonical(config.fields, op.side, op.values, op.op === 'update' ? op.current : undefined, lists);
   if (op.op === 'create') return { op: 'create', fields, key: `${runId}:${index}` };
   if (op.op === 'delete') return op.ifVersion !== undefined ? { op: 'delete', id: op.targetId ?? '', ifVersion: op.ifVersion } : { op: 'delete', id: op.targetId ?? '' };
   return op.ifVersion !== undefined ? { op: 'update', id: op.targetId ?? '', fields, ifVersion: op.ifVersion } : { op: 'update', id: op.targetId ?? '', fields };

@@ -37,6 +37,9 @@ export async function* detect(run: RunContext, side: Side, end: DetectEnd): Asyn
   // A first flag read lists every row too (the connector contract): a full resync of a flag side does not.
   end.scansAll = mode === 'hash' || cursor === null || (full && mode !== 'flag');
   yield* io.stream(cursor, full, run.req.signal, end);
+  // The connector listed everything again (its token expired) and the listing ended complete:
+  // every record it listed was marked seen (`StreamBatch.rescan`), so absence means deleted.
+  if (end.rescanned) end.scansAll = true;
   yield* dueFailed(run, side);
   // A complete scan saw them already.
   if (!(end.scansAll && end.complete)) yield* byIds(run, side, run.released[side]);
