@@ -92,9 +92,9 @@ describe('REST connector: records', () => {
     await expect(wrong.connector.test()).rejects.toBeInstanceOf(ConnectorError);
   });
 
-  it('OAuth 2 profiles fail with a clear message until the OAuth part lands (placeholder)', async () => {
+  it('an OAuth 2 profile whose token endpoint does not answer fails "unavailable", naming the host', async () => {
     const r = await rig({}, { profile: { auth: { kind: 'oauth2-client-credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c' } } });
-    await expect(r.connector.test()).rejects.toThrow(/OAuth 2 .* not implemented yet/);
+    await expect(r.connector.test()).rejects.toMatchObject({ reason: 'unavailable', message: expect.stringContaining('could not reach 127.0.0.1:9 for a token') });
   });
 
   it('a server that is gone: ConnectorError "unavailable"; an abort mid-request (slow app) rejects promptly with the abort', async () => {

@@ -14,6 +14,7 @@ import { ConnectorError, errorMessage } from '../errors';
 import type { AppRecord, WriteOp, WriteResult } from '../types';
 import { throwIfAborted } from '../types';
 import { appMessage, RateLimitedError, type Http, type HttpAnswer } from './http';
+import { endpointFor } from './endpoint';
 import { getPath } from './paths';
 import type { CollectionProfile } from './profile';
 import type { Mapper } from './records';
@@ -36,7 +37,7 @@ const ok = (rec: AppRecord): WriteResult => ({ ok: true, id: rec.id, ...(rec.ver
 
 async function writeOne(d: WriteDeps, op: WriteOp, signal: AbortSignal | undefined): Promise<WriteResult> {
   const { http, c, m } = d;
-  const path = (p: string, id: string) => p.replaceAll('{id}', encodeURIComponent(id));
+  const path = endpointFor;
   /** The record a write answered with, or read back when the answer lacks it. */
   const result = async (a: HttpAnswer, id: string | null): Promise<WriteResult> => {
     const raw = getPath(a.body, op.op === 'create' ? (c.create?.record ?? '$') : (c.update?.record ?? '$'));
