@@ -521,8 +521,20 @@ export type ConnectionSample = {
   fields: { name: string; type: ValueType | null; described: boolean; example: unknown }[];
 };
 
-/** What an OAuth 2 sign-in (authorization code with PKCE) needs: the app's endpoints and Concord's client id there. */
-export type OAuthSignInSettings = { authorizationUrl: string; tokenUrl: string; clientId: string; scope?: string };
+/**
+ * What an OAuth 2 sign-in (authorization code with PKCE) needs: the app's endpoints and Concord's
+ * client id there — the app profile's `auth` without its `kind`. `clientAuth` 'basic' / 'post': a
+ * confidential client, whose secret goes with `connections/oauth-start`'s `clientSecret`.
+ * `authorizationParams`: extra parameters of the authorization URL (Google: access_type=offline).
+ */
+export type OAuthSignInSettings = {
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  scope?: string;
+  clientAuth?: 'none' | 'basic' | 'post';
+  authorizationParams?: Record<string, string>;
+};
 
 /** A sign-in in progress: the UI opens `authorizationUrl` in a browser and waits on `flowId`. */
 export type OAuthFlow = {
