@@ -492,12 +492,30 @@ export type CapturePlan = {
 /** The connector calls the engine makes, each with its own time limit. */
 export type ConnectorCallKind = 'describe' | 'test' | 'read' | 'changes' | 'write' | 'clearFlags';
 
+/**
+ * A ready-made starting point for a new connection of one connector kind — the REST connector's
+ * shipped app profiles — offered by the wizard as "Start from: HubSpot contacts…".
+ */
+export type ConnectorPreset = {
+  /** Unique within the connector, stable across versions (e.g. 'hubspot-contacts'). */
+  id: string;
+  label: string;
+  /** 'documentation': written from the app's public API documentation, not tested against the live service. */
+  status: 'documentation' | 'tested';
+  /** What the user must fill in, and what the preset does not use (plain text). */
+  notes: string;
+  /** Values for the connection's config fields (keys of `configFields`), e.g. `{ profile: '<JSON text>' }`; never a secret. */
+  config: Record<string, string | number | boolean>;
+};
+
 export type ConnectorInfo = {
   kind: string;
   label: string;
   description: string;
   configFields: ConfigFieldSpec[];
   capabilities: ConnectorCapabilities;
+  /** Starting points for a new connection, when the connector has any. */
+  presets?: ConnectorPreset[];
 };
 
 export type ConnectionSummary = {

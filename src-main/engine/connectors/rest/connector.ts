@@ -22,6 +22,7 @@ import { appMessage, createHttp, type Http } from './http';
 import { listPages, type ListSince } from './paging';
 import { getPath } from './paths';
 import type { CollectionProfile, Profile } from './profile';
+import { unfilledMessage } from './placeholders';
 import { createMapper, type Mapper } from './records';
 import { recentWrites } from './recent-writes';
 import { formatTime, resolutionMs } from './time-format';
@@ -43,7 +44,14 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
   const http: Http = createHttp({ profile, baseUrl, secret: opts.secret, ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}) });
   const colls = new Map<string, Coll>(profile.collections.map((c) => [c.name, { c, m: createMapper(profile, c), scope: `${http.base} ${c.name}`, label: `${profile.name} (${c.label ?? c.name})` }]));
 
+  // A shipped profile's `{databaseId}` left unfilled: no request goes out (placeholders.ts).
+  const unfilled = unfilledMessage(profile, opts.baseUrl);
+  const ready = (): void => {
+    if (unfilled) throw new ConnectorError('config', unfilled);
+  };
+
   const coll = (name: string): Coll => {
+    ready();
     const found = colls.get(name);
     if (!found) throw new ConnectorError('not-found', `${profile.name} has no collection "${name}" in its profile: choose one of ${[...colls.keys()].join(', ')}.`);
     return found;
@@ -163,6 +171,7 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
 
   return {
     async describe(options) {
+      ready();
       const collections: CollectionInfo[] = [];
       for (const k of colls.values()) {
         const samples = k.c.fields.length > 0 ? [] : await sample(k, options?.signal);
@@ -177,6 +186,7 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
       return { collections };
     },
     async test(options) {
+      ready();
       for (const k of colls.values()) await sample(k, options?.signal);
     },
     async tryIt(name, options) {

@@ -211,7 +211,16 @@ const collectionSchema = z
     readOnlyFields: z.array(z.string().min(1)).default([]),
     get: z.strictObject({ path: endpointPath(true), record: jsonPath.default('$') }),
     create: writeSchema(['POST', 'PUT'] as const, 'POST', false).optional(),
-    update: writeSchema(['PATCH', 'PUT', 'POST'] as const, 'PATCH', true).optional(),
+    update: writeSchema(['PATCH', 'PUT', 'POST'] as const, 'PATCH', true)
+      .extend({
+        /**
+         * The app replaces the record with what it is sent, whatever the method (Google's
+         * updateContact with its updatePersonFields): Concord reads the record and sends every
+         * writable field, the changed ones merged over it — as it does for PUT.
+         */
+        wholeRecord: z.boolean().default(false),
+      })
+      .optional(),
     delete: z.strictObject({ method: z.enum(['DELETE', 'POST']).default('DELETE'), path: endpointPath(true) }).optional(),
     concurrency: concurrencySchema.default({ kind: 'none' }),
     deletes: deletesSchema.default({ kind: 'scan' }),

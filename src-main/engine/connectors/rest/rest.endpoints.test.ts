@@ -37,3 +37,18 @@ describe('REST connector: an empty list answered as null', () => {
     await expect(wrong.scan()).rejects.toMatchObject({ message: expect.stringContaining('no array at list.records ("$.items")') });
   });
 });
+
+describe('REST connector: an update the app takes as the whole record (wholeRecord)', () => {
+  it('reads the record and sends every writable field with the changed ones merged over it, whatever the method', async () => {
+    const r = await rig({ etags: true }, { contacts: { update: { method: 'PATCH', path: '/contacts/{id}', wholeRecord: true } } });
+    r.standin.app.insert([{ id: 'p001', name: 'Ann', email: 'ann@x', company: 'Acme' }], T);
+    const [done] = await r.connector.write('contacts', [{ op: 'update', id: 'p001', fields: { name: 'Anna' } }]);
+    expect(done).toMatchObject({ ok: true });
+    const sent = JSON.parse(r.standin.stats().bodies.at(-1)!) as Record<string, unknown>;
+    expect(sent).toMatchObject({ name: 'Anna', email: 'ann@x', company: 'Acme' });
+    expect(sent).not.toHaveProperty('id');
+    expect(sent).not.toHaveProperty('updated_at');
+    expect(r.standin.app.get('p001')).toMatchObject({ name: 'Anna', email: 'ann@x', company: 'Acme' });
+  });
+});
+
