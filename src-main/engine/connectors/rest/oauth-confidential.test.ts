@@ -88,9 +88,10 @@ describe('authorization code with a confidential client', () => {
     expect(await secret.get()).toBeNull();
   });
 
-  it('refuses before it listens: no secret for a confidential client, a secret for a public one, a protocol parameter in the extras', async () => {
+  it('refuses before it listens: no secret for a confidential client, a secret for a public one, a client id left as {clientId}, a protocol parameter in the extras', async () => {
     await expect(startLoopbackFlow(auth('basic'), memorySecretHandle(null))).rejects.toMatchObject({ reason: 'auth', message: expect.stringContaining('client secret') });
     await expect(startLoopbackFlow(auth('none'), memorySecretHandle(null), { clientSecret: CLIENT_SECRET })).rejects.toMatchObject({ reason: 'config', message: expect.stringContaining('clientAuth') });
+    await expect(startLoopbackFlow({ ...auth('post'), clientId: '{clientId}' }, memorySecretHandle(null), { clientSecret: CLIENT_SECRET })).rejects.toMatchObject({ reason: 'config', message: expect.stringContaining('still hold {clientId}') });
     await expect(startLoopbackFlow({ ...auth('basic'), authorizationParams: { redirect_uri: 'https://evil.example/cb' } }, memorySecretHandle(null), { clientSecret: CLIENT_SECRET })).rejects.toMatchObject({ reason: 'config', message: expect.stringContaining('redirect_uri') });
   });
 

@@ -47,6 +47,9 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
   if (!confidential && options.clientSecret !== undefined) {
     throw new ConnectorError('config', 'A client secret was given, but the sign-in settings say the client is public (clientAuth "none"): set auth.clientAuth to "basic" or "post" — how the app takes the secret — or leave the secret out.');
   }
+  // A shipped profile's `{clientId}` not filled in yet: the app would show the user an error page.
+  const left = [auth.clientId, auth.authorizationUrl, auth.tokenUrl].flatMap((v) => [...v.matchAll(/(?<!\{)\{(\w+)\}(?!\})/g)].map((m) => `{${m[1]}}`));
+  if (left.length > 0) throw new ConnectorError('config', `The sign-in settings still hold ${left.join(', ')}: replace ${left.length > 1 ? 'them' : 'it'} with your own value (the client ID the app gave you) — the profile's notes say where to find it.`);
   const reserved = Object.keys(auth.authorizationParams ?? {}).filter((k) => RESERVED_AUTHORIZATION_PARAMS.includes(k));
   if (reserved.length > 0) throw new ConnectorError('config', `Concord sets ${reserved.join(', ')} of the authorization URL itself: leave ${reserved.length > 1 ? 'them' : 'it'} out of the authorization parameters.`);
   // Before anything listens: a confidential client without its secret could never finish.
