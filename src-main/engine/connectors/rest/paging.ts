@@ -10,7 +10,8 @@ import { ConnectorError } from '../errors';
 import { throwIfAborted } from '../types';
 import { appMessage, serverDate, type Http } from './http';
 import { getPath } from './paths';
-import { placeholdersIn, type CollectionProfile } from './profile';
+import type { CollectionProfile } from './profile';
+import { fillTemplate, placeholdersIn, type Json } from './templates';
 
 export type Page = { records: unknown[]; total?: number; /** The app's clock when it answered (Date header). */ serverNow: number | null };
 
@@ -26,29 +27,6 @@ export function nextLink(header: string | null): string | null {
 
 /** The modified-since value for a list: as a query parameter (in `extra`) or, for a body filter, here. */
 export type ListSince = { body: string | number } | null;
-
-type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
-
-/**
- * A body template with its "{{name}}" whole-string values filled in from `values`; a placeholder
- * whose value is undefined takes its property (or array element) out with it.
- */
-export function fillTemplate(t: JsonValue, values: Readonly<Record<string, JsonValue | undefined>>): JsonValue | undefined {
-  if (typeof t === 'string') {
-    const m = /^\{\{(\w+)\}\}$/.exec(t);
-    return m ? values[m[1]!] : t;
-  }
-  if (Array.isArray(t)) return t.map((x) => fillTemplate(x, values)).filter((x): x is JsonValue => x !== undefined);
-  if (t && typeof t === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(t)) {
-      const filled = fillTemplate(v, values);
-      if (filled !== undefined) out[k] = filled;
-    }
-    return out;
-  }
-  return t;
-}
 
 export async function* listPages(http: Http, c: CollectionProfile, extra: Record<string, string>, pageSize: number, signal: AbortSignal | undefined, label: string, since: ListSince = null): AsyncGenerator<Page> {
   const { list } = c;
@@ -97,8 +75,8 @@ export async function* listPages(http: Http, c: CollectionProfile, extra: Record
   const bodyNow = (): unknown => {
     if (!post) return undefined;
     const values = { pageSize, page: pageNo, offset, cursor: token ?? undefined };
-    const body = fillTemplate(list.body ?? {}, values) as Record<string, JsonValue>;
-    const filter = since && list.modifiedSince?.body ? (fillTemplate(list.modifiedSince.body, { since: since.body }) as Record<string, JsonValue>) : {};
+    const body = fillTemplate(list.body ?? {}, values) as Record<string, Json>;
+    const filter = since && list.modifiedSince?.body ? (fillTemplate(list.modifiedSince.body, { since: since.body }) as Record<string, Json>) : {};
     return { ...body, ...filter };
   };
 

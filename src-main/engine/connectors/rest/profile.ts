@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { pathProblem } from './paths';
+import { bodyTemplate, json, LIST_BODY_PLACEHOLDERS, objectTemplate } from './templates';
 import { patternProblem, type TimeFormat } from './time-format';
 
 const jsonPath = z.string().superRefine((p, ctx) => {
@@ -49,38 +50,6 @@ const endpointPath = (needsId: boolean) =>
     if (!p.startsWith('/') && (needsId || p !== '')) ctx.addIssue({ code: 'custom', message: `must start with / (it is added to the base URL), not "${p}"` });
     if (needsId && !p.includes('{id}') && !p.includes('{idPath}')) ctx.addIssue({ code: 'custom', message: `must hold {id} where the record's id goes (e.g. /contacts/{id})` });
   });
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
-
-const countPlaceholder = (v: Json, name: string): number => (typeof v === 'string' ? (v === `{{${name}}}` ? 1 : 0) : Array.isArray(v) ? v.reduce<number>((n, x) => n + countPlaceholder(x, name), 0) : v && typeof v === 'object' ? Object.values(v).reduce<number>((n, x) => n + countPlaceholder(x, name), 0) : 0);
-const bodyTemplate = json.superRefine((t, ctx) => {
-  if (countPlaceholder(t, 'fields') !== 1) ctx.addIssue({ code: 'custom', message: 'must hold "{{fields}}" exactly once, as a whole string value (e.g. {"properties": "{{fields}}"})' });
-});
-
-/** Every "{{name}}" whole-string value in a template. */
-export const placeholdersIn = (v: Json | undefined, out: string[] = []): string[] => {
-  if (typeof v === 'string') {
-    const m = /^\{\{(\w+)\}\}$/.exec(v);
-    if (m) out.push(m[1]!);
-  } else if (Array.isArray(v)) for (const x of v) placeholdersIn(x, out);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) placeholdersIn(x, out);
-  return out;
-};
-
-/** A JSON object template that may hold only the `allowed` placeholders, each at most once (`required`: exactly once). */
-const objectTemplate = (allowed: readonly string[], required?: string) =>
-  z.record(z.string(), json).superRefine((t, ctx) => {
-    const found = placeholdersIn(t);
-    for (const name of new Set(found)) {
-      if (!allowed.includes(name)) ctx.addIssue({ code: 'custom', message: `holds "{{${name}}}", which this template does not fill: it knows ${allowed.map((a) => `"{{${a}}}"`).join(', ')}` });
-      else if (found.filter((f) => f === name).length > 1) ctx.addIssue({ code: 'custom', message: `holds "{{${name}}}" more than once` });
-    }
-    if (required && !found.includes(required)) ctx.addIssue({ code: 'custom', message: `must hold "{{${required}}}" as a whole string value, where the value goes` });
-  });
-
-/** What a POST list's body may hold: the paging values, filled in per page. */
-export const LIST_BODY_PLACEHOLDERS = ['cursor', 'pageSize', 'page', 'offset'] as const;
 
 /** Parameters of the authorization request Concord sets itself: a profile may not change them. */
 export const RESERVED_AUTHORIZATION_PARAMS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state', 'scope'];

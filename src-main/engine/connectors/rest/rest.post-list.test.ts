@@ -3,7 +3,7 @@
 // never into the query string, and never by string concatenation.
 import { describe, expect, it } from 'vitest';
 import { standinProfile } from '../../testing/saas-standin/profile-fixture';
-import { fillTemplate } from './paging';
+import { fillTemplate } from './templates';
 import { checkProfile, type ProfileInput } from './profile';
 import { people, rig } from './rest.fixture';
 
