@@ -74,8 +74,11 @@ export type Api = {
    * browser on the desktop, a new tab headless). With `connectionId`, the refresh token replaces
    * that connection's secret; without, the engine keeps it for the draft (`oauthFlowId` in
    * `connections/test` and `connections/create`). No token is ever sent back.
+   * `clientSecret`: a confidential client's (`auth.clientAuth` 'basic' or 'post'); it is stored with
+   * the refresh token as the connection's one secret and never sent back. Signing a saved
+   * connection in again may leave it out: the one the connection keeps is used.
    */
-  'connections/oauth-start': Method<{ auth: OAuthSignInSettings; connectionId?: string }, OAuthFlow>;
+  'connections/oauth-start': Method<{ auth: OAuthSignInSettings; connectionId?: string; clientSecret?: string }, OAuthFlow>;
   /**
    * Waits up to `waitMs` (default 25 s) for the sign-in to finish: 'pending' means ask again.
    * A sign-in that failed, was denied, timed out or was cancelled answers a connector-error saying what to do.

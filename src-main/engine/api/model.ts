@@ -494,12 +494,30 @@ export type CapturePlan = {
 /** The connector calls the engine makes, each with its own time limit. */
 export type ConnectorCallKind = 'describe' | 'test' | 'read' | 'changes' | 'write' | 'clearFlags';
 
+/**
+ * A ready-made starting point for a new connection of one connector kind — the REST connector's
+ * shipped app profiles — offered by the wizard as "Start from: HubSpot contacts…".
+ */
+export type ConnectorPreset = {
+  /** Unique within the connector, stable across versions (e.g. 'hubspot-contacts'). */
+  id: string;
+  label: string;
+  /** 'documentation': written from the app's public API documentation, not tested against the live service. */
+  status: 'documentation' | 'tested';
+  /** What the user must fill in, and what the preset does not use (plain text). */
+  notes: string;
+  /** Values for the connection's config fields (keys of `configFields`), e.g. `{ profile: '<JSON text>' }`; never a secret. */
+  config: Record<string, string | number | boolean>;
+};
+
 export type ConnectorInfo = {
   kind: string;
   label: string;
   description: string;
   configFields: ConfigFieldSpec[];
   capabilities: ConnectorCapabilities;
+  /** Starting points for a new connection, when the connector has any. */
+  presets?: ConnectorPreset[];
 };
 
 export type ConnectionSummary = {
@@ -523,8 +541,20 @@ export type ConnectionSample = {
   fields: { name: string; type: ValueType | null; described: boolean; example: unknown }[];
 };
 
-/** What an OAuth 2 sign-in (authorization code with PKCE) needs: the app's endpoints and Concord's client id there. */
-export type OAuthSignInSettings = { authorizationUrl: string; tokenUrl: string; clientId: string; scope?: string };
+/**
+ * What an OAuth 2 sign-in (authorization code with PKCE) needs: the app's endpoints and Concord's
+ * client id there — the app profile's `auth` without its `kind`. `clientAuth` 'basic' / 'post': a
+ * confidential client, whose secret goes with `connections/oauth-start`'s `clientSecret`.
+ * `authorizationParams`: extra parameters of the authorization URL (Google: access_type=offline).
+ */
+export type OAuthSignInSettings = {
+  authorizationUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  scope?: string;
+  clientAuth?: 'none' | 'basic' | 'post';
+  authorizationParams?: Record<string, string>;
+};
 
 /** A sign-in in progress: the UI opens `authorizationUrl` in a browser and waits on `flowId`. */
 export type OAuthFlow = {

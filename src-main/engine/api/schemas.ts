@@ -165,8 +165,14 @@ export const schemas = {
       tokenUrl: z.url({ protocol: /^https?$/, error: 'the token URL must be an http(s) URL' }).max(2000),
       clientId: z.string().trim().min(1, 'enter the client ID the app gave you').max(500),
       scope: z.string().trim().max(2000).optional(),
+      clientAuth: z.enum(['none', 'basic', 'post']).optional(),
+      authorizationParams: z
+        .record(z.string().trim().min(1).max(200), z.string().max(2000))
+        .refine((p) => Object.keys(p).length <= 20, 'at most 20 authorization parameters')
+        .optional(),
     }),
     connectionId: id.optional(),
+    clientSecret: z.string().min(1, 'enter the client secret, or leave it out for a public client').max(2000).optional(),
   }),
   'connections/oauth-wait': z.strictObject({ flowId: id, waitMs: z.number().int().min(0).max(90_000).optional() }),
   'connections/oauth-cancel': z.strictObject({ flowId: id }),

@@ -18,6 +18,8 @@ import { startOAuthStandin, type OAuthStandin } from '../testing/saas-standin/oa
 
 const MARK = 'cnry';
 const TOKEN = 'Zk4nQw8rT2vYp6xLm0cJ3hBf9sGd1aEu';
+/** A confidential client's secret: a canary too, so the same search finds it. */
+const CLIENT_SECRET = `${MARK}ClientS3cretQ8vL`;
 
 let dir: string;
 let dataDir: string;
@@ -37,7 +39,13 @@ beforeEach(async () => {
   engine = createEngine({ dataDir, credentials, log: (message, error) => seen.push(`log ${message} ${error instanceof Error ? `${error.message} ${error.stack} ${String(error.cause)}` : String(error)}`) });
   engine.onEvent((event) => seen.push(`event ${JSON.stringify(event)}`));
   server = await startServer({ engine, token: TOKEN, staticDir: join(dir, 'ui'), port: 0 });
-  standin = await startOAuthStandin({ clients: [{ clientId: 'concord', redirectUris: ['http://127.0.0.1/callback'] }], tokenPrefix: MARK });
+  standin = await startOAuthStandin({
+    clients: [
+      { clientId: 'concord', redirectUris: ['http://127.0.0.1/callback'] },
+      { clientId: 'concord-conf', clientSecret: CLIENT_SECRET, redirectUris: ['http://127.0.0.1/callback'] },
+    ],
+    tokenPrefix: MARK,
+  });
 });
 afterEach(async () => {
   await server.close();
@@ -128,6 +136,36 @@ describe('OAuth sign-in through the engine API', () => {
     expect(await accepts(port)).toBe(true);
     await engine.close();
     expect(await accepts(port)).toBe(false);
+  });
+
+  it('signs a draft in as a confidential client: the client secret goes in once, is kept with the refresh token as the one secret, and leaks nowhere', async () => {
+    const conf = { ...auth(), clientId: 'concord-conf', clientAuth: 'post', authorizationParams: { access_type: 'offline', prompt: 'consent' } };
+    expect(await invoke('connections/oauth-start', { auth: conf })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('enter the client secret') } });
+    expect(await invoke('connections/oauth-start', { auth: { ...auth(), clientAuth: 'none' }, clientSecret: CLIENT_SECRET })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('clientAuth') } });
+    const flow = await value<OAuthFlow>('connections/oauth-start', { auth: conf, clientSecret: CLIENT_SECRET });
+    expect(new URL(flow.authorizationUrl).searchParams.get('access_type')).toBe('offline');
+    await signInLikeABrowser(flow.authorizationUrl);
+    expect(await value('connections/oauth-wait', { flowId: flow.flowId })).toEqual({ status: 'signed-in' });
+    const created = await value<{ id: string; hasCredential: boolean }>('connections/create', { name: 'CRM', ...postgresDraft, oauthFlowId: flow.flowId });
+    expect(created.hasCredential).toBe(true);
+    expect(JSON.parse((await credentials.get(`connection:${created.id}`))!)).toEqual({ clientSecret: CLIENT_SECRET, refreshToken: expect.stringMatching(/^cnryrt_/) });
+
+    // Signing the saved connection in again: the client secret it keeps is used, not asked again.
+    const again = await value<OAuthFlow>('connections/oauth-start', { auth: conf, connectionId: created.id });
+    await signInLikeABrowser(again.authorizationUrl);
+    expect(await value('connections/oauth-wait', { flowId: again.flowId })).toEqual({ status: 'signed-in' });
+    expect(standin.oauth.stats.authorizationCode).toBe(2);
+    expect(JSON.parse((await credentials.get(`connection:${created.id}`))!)).toMatchObject({ clientSecret: CLIENT_SECRET });
+
+    // A wrong secret: the sign-in fails saying what to check, and the message holds no secret.
+    const wrong = await value<OAuthFlow>('connections/oauth-start', { auth: conf, clientSecret: `${MARK}WrongSecret` });
+    await signInLikeABrowser(wrong.authorizationUrl);
+    expect(await invoke('connections/oauth-wait', { flowId: wrong.flowId })).toMatchObject({ ok: false, error: { code: 'connector-error', message: expect.stringContaining('client secret') } });
+    await value('connections/list', {});
+
+    const leaks = seen.filter((x) => x.includes(MARK));
+    for (const file of filesUnder(dataDir)) if (readFileSync(file).includes(MARK)) leaks.push(`file ${file}`);
+    expect(leaks).toEqual([]);
   });
 
   it('refuses bad settings before it listens: plain http to another host, a secret and a sign-in at once, an unknown connection', async () => {

@@ -7,6 +7,10 @@
  * in memory, under the flow's id: `connections/test` uses that same handle (so a token the test
  * rotates is the one kept), and `connections/create` moves its value to the credential store and
  * forgets the draft. The renderer only ever holds the flow's id, never a token.
+ *
+ * A confidential client's secret (the settings' `clientAuth` 'basic' or 'post') is sent once with
+ * oauth-start and kept only inside the secret the sign-in stores (oauth-secret.ts): no answer,
+ * event or log holds it, and a saved connection signed in again reuses the one it keeps.
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../api/errors';
@@ -14,6 +18,7 @@ import type { Handler } from '../api/dispatch';
 import type { Domain } from '../context';
 import { ConnectorError } from '../connectors/errors';
 import { startLoopbackFlow, type LoopbackFlow } from '../connectors/rest/oauth-loopback';
+import { decodeSignInSecret, isConfidential } from '../connectors/rest/oauth-secret';
 import type { SecretHandle } from '../connectors/types';
 import { memorySecretHandle } from '../credentials/secret-handle';
 import type { ConnectionStore } from './service';
@@ -60,18 +65,29 @@ export function createOAuthFlows(store: Pick<ConnectionStore, 'get' | 'secretHan
 
   return {
     handlers: {
-      'connections/oauth-start': async ({ auth, connectionId }) => {
+      'connections/oauth-start': async ({ auth, connectionId, clientSecret }) => {
         if (connectionId !== undefined) store.get(connectionId); // not-found for a connection that does not exist
         if ([...flows.values()].filter((f) => f.status === 'pending').length >= MAX_OPEN) {
           throw new ApiError('conflict', `${MAX_OPEN} sign-ins are already waiting for the browser — finish or cancel one first.`);
         }
         const draft = connectionId === undefined ? memorySecretHandle(null) : null;
         const secret = draft ?? store.secretHandle(connectionId!);
+        const settings = { kind: 'oauth2-authorization-code' as const, ...auth };
+        // A confidential client's secret: typed now, or — signing a saved connection in again — the one it keeps.
+        let typed = clientSecret;
+        if (typed === undefined && isConfidential(settings) && !draft) {
+          const stored = await secret.get();
+          typed = stored ? decodeSignInSecret(stored).clientSecret : undefined;
+        }
+        if (typed === undefined && isConfidential(settings)) {
+          const message = `This app wants a client secret at its token endpoint (clientAuth "${auth.clientAuth ?? ''}") — enter the client secret the app gave you with its client ID.`;
+          throw new ApiError('invalid-input', message, [{ path: 'clientSecret', message }]);
+        }
         let loopback: LoopbackFlow;
         try {
-          loopback = await startLoopbackFlow({ kind: 'oauth2-authorization-code', ...auth }, secret, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+          loopback = await startLoopbackFlow(settings, secret, { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(typed !== undefined ? { clientSecret: typed } : {}) });
         } catch (error) {
-          if (error instanceof ConnectorError) throw new ApiError('invalid-input', error.message, [{ path: 'auth', message: error.message }]);
+          if (error instanceof ConnectorError) throw new ApiError('invalid-input', error.message, [{ path: clientSecret !== undefined && !isConfidential(settings) ? 'clientSecret' : 'auth', message: error.message }]);
           throw error;
         }
         const flowId = randomUUID();

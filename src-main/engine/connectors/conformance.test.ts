@@ -317,6 +317,19 @@ const restSubjects = [
       list: { path: '/contacts', records: '$.data', paging: { style: 'link', sizeParam: 'limit' }, modifiedSince: { param: 'updated_since' } },
     },
   }),
+  restSubject('rest: a POST list with a JSON body (Notion-style query), modified-since in the body', { etags: true, postQuery: true }, {
+    contacts: {
+      list: {
+        method: 'POST',
+        path: '/contacts/query',
+        records: '$.data',
+        body: { page_size: '{{pageSize}}', start_cursor: '{{cursor}}', sort: 'updated_at' },
+        paging: { style: 'cursor', next: '$.next_cursor' },
+        modifiedSince: { body: { filter: { updated_since: '{{since}}' } } },
+        order: 'updated-asc',
+      },
+    },
+  }),
 ];
 
 // CardDAV: one throwaway Radicale for this file, a fresh address book per test. The suite's rows

@@ -30,6 +30,7 @@ export const connectorInfo = (d: ConnectorDefinition): ConnectorInfo => ({
   description: d.description,
   configFields: describeConfig(d.configSchema),
   capabilities: d.capabilities,
+  ...(d.presets && d.presets.length > 0 ? { presets: d.presets.map((p) => ({ ...p, config: { ...p.config } })) } : {}),
 });
 
 /** Whether connections of this kind hold a secret (a password, a token) in the credential store. */

@@ -3,7 +3,7 @@
  * writes batches. The engine owns retries, paging decisions, cursors, rate limits and journaling.
  * One conformance suite (`conformance.ts`) runs against every connector.
  */
-import type { CapturePlan, CollectionInfo, ConfigValue, ConnectorCapabilities, ChangeDetection, LeftOutCollection } from '../api/model';
+import type { CapturePlan, CollectionInfo, ConfigValue, ConnectorCapabilities, ConnectorPreset, ChangeDetection, LeftOutCollection } from '../api/model';
 
 export type { CapturePlan };
 import type { ConfigSchema } from './config-schema';
@@ -236,6 +236,8 @@ export type ConnectorDefinition = {
    */
   configSchema: ConfigSchema;
   capabilities: ConnectorCapabilities;
+  /** Ready-made configs the wizard offers as starting points (shipped app profiles); each must pass `configSchema`. */
+  presets?: readonly ConnectorPreset[];
   /** Takes the config as stored (or as a draft sent it). */
   create(ctx: ConnectorContext): Connector;
 };

@@ -17,10 +17,12 @@ import type { CollectionInfo } from '../../api/model';
 import { ConnectorError } from '../errors';
 import type { AppRecord, ChangeBatch, ChangesOptions, Connector, Cursor, SecretHandle } from '../types';
 import { throwIfAborted } from '../types';
+import { endpointFor } from './endpoint';
 import { appMessage, createHttp, type Http } from './http';
-import { listPages } from './paging';
+import { listPages, type ListSince } from './paging';
 import { getPath } from './paths';
 import type { CollectionProfile, Profile } from './profile';
+import { unfilledMessage } from './placeholders';
 import { createMapper, type Mapper } from './records';
 import { recentWrites } from './recent-writes';
 import { formatTime, resolutionMs } from './time-format';
@@ -42,14 +44,21 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
   const http: Http = createHttp({ profile, baseUrl, secret: opts.secret, ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}) });
   const colls = new Map<string, Coll>(profile.collections.map((c) => [c.name, { c, m: createMapper(profile, c), scope: `${http.base} ${c.name}`, label: `${profile.name} (${c.label ?? c.name})` }]));
 
+  // A shipped profile's `{databaseId}` left unfilled: no request goes out (placeholders.ts).
+  const unfilled = unfilledMessage(profile, opts.baseUrl);
+  const ready = (): void => {
+    if (unfilled) throw new ConnectorError('config', unfilled);
+  };
+
   const coll = (name: string): Coll => {
+    ready();
     const found = colls.get(name);
     if (!found) throw new ConnectorError('not-found', `${profile.name} has no collection "${name}" in its profile: choose one of ${[...colls.keys()].join(', ')}.`);
     return found;
   };
 
   async function getOne(k: Coll, id: string, signal?: AbortSignal): Promise<AppRecord | null> {
-    const a = await http.request('GET', k.c.get.path.replaceAll('{id}', encodeURIComponent(id)), { signal });
+    const a = await http.request('GET', endpointFor(k.c.get.path, id), { signal });
     if (a.status === 404 || a.status === 410) return null;
     if (a.status < 200 || a.status > 299) throw new ConnectorError(a.status >= 500 ? 'unavailable' : 'invalid', `${k.label}: reading record ${id} failed (${appMessage(a)}).`);
     const raw = getPath(a.body, k.c.get.record);
@@ -71,11 +80,15 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
     const fromTs = mode === 'cursor' && cursor && typeof (cursor.value as { ts?: unknown } | null)?.ts === 'string' ? Date.parse((cursor.value as { ts: string }).ts) : null;
     const extra: Record<string, string> = {};
     let since: number | null = null;
+    let listSince: ListSince = null;
     if (mode === 'cursor' && fromTs !== null && c.list.modifiedSince) {
       const format = c.list.modifiedSince.format ?? profile.timeFormat;
       const lookBackMs = Math.max((options.lookBackSeconds ?? 0) * 1000, c.quirks.secondTimestamps ? 1000 : 0, c.quirks.listLagSeconds * 1000, resolutionMs(format) > 1 ? resolutionMs(format) : 0);
       since = fromTs - lookBackMs;
-      extra[c.list.modifiedSince.param] = formatTime(since, format);
+      const value = formatTime(since, format);
+      if (c.list.modifiedSince.param !== undefined) extra[c.list.modifiedSince.param] = value;
+      // In a JSON body an epoch time is a number, as the app writes its own.
+      else listSince = { body: format === 'epoch-seconds' || format === 'epoch-ms' ? Number(value) : value };
     }
     // Concord's own writes the list may not show yet: left out of pages, read by id at the end.
     const own = c.quirks.listLagSeconds > 0 ? recentWrites(k.scope) : new Set<string>();
@@ -90,7 +103,7 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
       return capped === null ? startCursor : { mode, value: { ts: new Date(capped).toISOString() } };
     };
 
-    for await (const page of listPages(http, c, extra, pageSize, signal, k.label)) {
+    for await (const page of listPages(http, c, extra, pageSize, signal, k.label, listSince)) {
       if (page.serverNow !== null) serverNow = Math.max(serverNow ?? 0, page.serverNow);
       for (let i = 0; i < page.records.length || (i === 0 && page.records.length === 0); i += pageSize) {
         const upserts: AppRecord[] = [];
@@ -158,6 +171,7 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
 
   return {
     async describe(options) {
+      ready();
       const collections: CollectionInfo[] = [];
       for (const k of colls.values()) {
         const samples = k.c.fields.length > 0 ? [] : await sample(k, options?.signal);
@@ -172,6 +186,7 @@ export function createRestConnector(opts: RestConnectorOptions): RestConnector {
       return { collections };
     },
     async test(options) {
+      ready();
       for (const k of colls.values()) await sample(k, options?.signal);
     },
     changes,

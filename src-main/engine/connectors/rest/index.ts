@@ -13,6 +13,7 @@ import { defineConnector } from '../config-check';
 import { field, secret, text } from '../config-schema';
 import { createRestConnector } from './connector';
 import { checkProfile, parseProfile } from './profile';
+import { shippedPresets } from './profiles';
 
 const profileText = text(
   {
@@ -51,6 +52,7 @@ export const restDefinition = defineConnector({
   description: 'Any web app with a REST/JSON API, described by an app profile: auth, paging, modified-since, ETags, deletes and rate limits.',
   configSchema: restConfig,
   capabilities: { changeDetection: ['cursor', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 50, maxIdsPerRead: 50, idempotentCreates: false, network: true, maxConcurrentRequests: 4 },
+  presets: shippedPresets(),
   create: ({ config, secret: handle }) =>
     createRestConnector({
       profile: parseProfile(config.profile),

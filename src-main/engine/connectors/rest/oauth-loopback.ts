@@ -9,7 +9,8 @@
  * - the listener binds 127.0.0.1 only, serves one sign-in, and closes after it (or on timeout or
  *   cancel); a redirect with the wrong state is refused and the listener keeps waiting for the
  *   right one (a stray or forged request must not end the user's sign-in);
- * - only the refresh token is stored; the access token goes to the in-memory cache (oauth.ts);
+ * - only the refresh token is stored (with the client secret, for a confidential client: one
+ *   secret, oauth-secret.ts); the access token goes to the in-memory cache (oauth.ts);
  * - the page the browser gets back holds no token or code, and tells the user what to do next.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,7 +18,9 @@ import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import { ConnectorError } from '../errors';
 import type { SecretHandle } from '../types';
-import { authorizationServer, checkedUrl, rememberAccessToken, requestOptions, tokenRequest, type OAuthAuthorizationCode } from './oauth';
+import { authorizationServer, checkedUrl, codeFlowClientAuth, rememberAccessToken, requestOptions, tokenRequest, type OAuthAuthorizationCode } from './oauth';
+import { encodeSignInSecret, isConfidential } from './oauth-secret';
+import { RESERVED_AUTHORIZATION_PARAMS } from './profile';
 
 export const CALLBACK_PATH = '/callback';
 /** How long the user has to finish signing in, by default. */
@@ -36,9 +39,22 @@ export type LoopbackFlow = {
   cancel(): void;
 };
 
-export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: SecretHandle, options: { timeoutMs?: number } = {}): Promise<LoopbackFlow> {
+/** `clientSecret`: a confidential client's (the profile's `clientAuth` 'basic' or 'post'), used for the code exchange and kept with the refresh token. */
+export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: SecretHandle, options: { timeoutMs?: number; clientSecret?: string } = {}): Promise<LoopbackFlow> {
   const as = authorizationServer(auth);
   const client: oauth.Client = { client_id: auth.clientId };
+  const confidential = isConfidential(auth);
+  if (!confidential && options.clientSecret !== undefined) {
+    throw new ConnectorError('config', 'A client secret was given, but the sign-in settings say the client is public (clientAuth "none"): set auth.clientAuth to "basic" or "post" — how the app takes the secret — or leave the secret out.');
+  }
+  // A shipped profile's `{clientId}` not filled in yet: the app would show the user an error page.
+  const left = [auth.clientId, auth.authorizationUrl, auth.tokenUrl].flatMap((v) => [...v.matchAll(/(?<!\{)\{(\w+)\}(?!\})/g)].map((m) => `{${m[1]}}`));
+  if (left.length > 0) throw new ConnectorError('config', `The sign-in settings still hold ${left.join(', ')}: replace ${left.length > 1 ? 'them' : 'it'} with your own value (the client ID the app gave you) — the profile's notes say where to find it.`);
+  const reserved = Object.keys(auth.authorizationParams ?? {}).filter((k) => RESERVED_AUTHORIZATION_PARAMS.includes(k));
+  if (reserved.length > 0) throw new ConnectorError('config', `Concord sets ${reserved.join(', ')} of the authorization URL itself: leave ${reserved.length > 1 ? 'them' : 'it'} out of the authorization parameters.`);
+  // Before anything listens: a confidential client without its secret could never finish.
+  const clientAuth = codeFlowClientAuth(auth, options.clientSecret);
+  const clientSecret = confidential ? options.clientSecret : undefined;
   const authorizationEndpoint = checkedUrl(auth.authorizationUrl, 'authorization URL');
   const timeoutMs = options.timeoutMs ?? SIGN_IN_TIMEOUT_MS;
   const verifier = oauth.generateRandomCodeVerifier();
@@ -93,7 +109,7 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
     try {
       const callback = validate(params);
       const result = await tokenRequest(auth, 'code', async () => {
-        const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, redirectUri, verifier, requestOptions(auth));
+        const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, callback, redirectUri, verifier, requestOptions(auth));
         return oauth.processAuthorizationCodeResponse(as, client, response);
       });
       if (!result.refresh_token) {
@@ -104,8 +120,9 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
       }
       // Cancelled while the code was being exchanged: the user no longer wants this sign-in kept.
       if (!settle) return page(res, 400, 'Cancelled', 'This sign-in was cancelled in Concord. Return to Concord.');
-      await secret.set(result.refresh_token);
-      rememberAccessToken(auth, result.refresh_token, result.access_token, result.expires_in);
+      const stored = encodeSignInSecret({ refreshToken: result.refresh_token, ...(clientSecret !== undefined ? { clientSecret } : {}) });
+      await secret.set(stored);
+      rememberAccessToken(auth, stored, result.access_token, result.expires_in);
       page(res, 200, 'Signed in', `Concord is signed in to ${host}. You can close this tab and return to Concord.`);
       finish();
     } catch (error) {
@@ -146,6 +163,8 @@ export async function startLoopbackFlow(auth: OAuthAuthorizationCode, secret: Se
   authorizationUrl.searchParams.set('code_challenge_method', 'S256');
   authorizationUrl.searchParams.set('state', state);
   if (auth.scope) authorizationUrl.searchParams.set('scope', auth.scope);
+  // The profile's extras (Google: access_type=offline, prompt=consent); the protocol's own were refused above.
+  for (const [k, v] of Object.entries(auth.authorizationParams ?? {})) authorizationUrl.searchParams.set(k, v);
 
   return {
     authorizationUrl: authorizationUrl.href,

@@ -2,7 +2,8 @@
  * OAuth 2 access tokens for the REST connector (issue 11 §3), with oauth4webapi.
  *
  * What the connection's secret handle holds is exactly the secret: the client secret (client
- * credentials) or the refresh token (authorization code). Access tokens live only in this
+ * credentials) or the refresh token (authorization code) — with the client secret beside it, as
+ * JSON, for a confidential client (oauth-secret.ts). Access tokens live only in this
  * module's memory, keyed by a digest of (settings, secret), so every connector of one connection
  * shares them and a rotated refresh token starts a new entry; they are never stored, logged or
  * put in an error.
@@ -15,6 +16,7 @@ import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { ConnectorError } from '../errors';
 import type { SecretHandle } from '../types';
+import { decodeSignInSecret, encodeSignInSecret, isConfidential, type SignInSecret } from './oauth-secret';
 
 export type OAuthClientCredentials = {
   kind: 'oauth2-client-credentials';
@@ -31,6 +33,10 @@ export type OAuthAuthorizationCode = {
   tokenUrl: string;
   clientId: string;
   scope?: string;
+  /** 'none' (default): a public client; 'basic' / 'post': confidential, the client secret sent that way. */
+  clientAuth?: 'none' | 'basic' | 'post';
+  /** Extra parameters of the authorization URL (access_type=offline). */
+  authorizationParams?: Record<string, string>;
 };
 
 export type OAuthAuth = OAuthClientCredentials | OAuthAuthorizationCode;
@@ -137,13 +143,13 @@ export async function getAccessToken(auth: OAuthAuth, secret: SecretHandle, sign
     return untilAborted(request, signal);
   }
   if (!current) throw notSignedIn();
-  // Resolves to the refresh token stored after the refresh (the rotated one, or the same when the app does not rotate).
+  // Resolves to the secret stored after the refresh (holding the rotated refresh token, or the same when the app does not rotate).
   const stored = await untilAborted(
     secret.refresh(async (latest) => {
       if (!latest) throw notSignedIn();
       // Another caller refreshed between our read and this refresh: use its token, spend no refresh token.
       if (fresh(cacheKey(auth, latest))) return latest;
-      return refresh(auth, latest);
+      return refresh(auth, decodeSignInSecret(latest));
     }),
     signal,
   );
@@ -182,16 +188,31 @@ async function clientCredentials(auth: OAuthClientCredentials, clientSecret: str
   return result.access_token;
 }
 
-/** One refresh grant: caches the access token under the refresh token it returns, which it returns. */
-async function refresh(auth: OAuthAuthorizationCode, refreshToken: string): Promise<string> {
+/**
+ * How the client authenticates at the token endpoint in the authorization-code flow: none (PKCE
+ * only) for a public client; the client secret by Basic or in the body for a confidential one,
+ * which fails 'auth' when the connection's secret has no client secret (signed in before the
+ * profile said the client is confidential).
+ */
+export function codeFlowClientAuth(auth: OAuthAuthorizationCode, clientSecret: string | undefined): oauth.ClientAuth {
+  if (!isConfidential(auth)) return oauth.None();
+  if (clientSecret === undefined || clientSecret === '') {
+    throw new ConnectorError('auth', 'This app wants a client secret with every token request, and Concord has none for this connection — sign in again in the connection\'s settings and enter the client secret the app gave you.');
+  }
+  return auth.clientAuth === 'post' ? oauth.ClientSecretPost(clientSecret) : oauth.ClientSecretBasic(clientSecret);
+}
+
+/** One refresh grant: caches the access token under the secret it returns (the rotated refresh token, the client secret kept), which it returns. */
+async function refresh(auth: OAuthAuthorizationCode, current: SignInSecret): Promise<string> {
   const as = authorizationServer(auth);
   const client: oauth.Client = { client_id: auth.clientId };
+  const clientAuth = codeFlowClientAuth(auth, current.clientSecret);
   const result = await tokenRequest(auth, 'refresh', async () => {
-    const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, requestOptions(auth));
+    const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, current.refreshToken, requestOptions(auth));
     return oauth.processRefreshTokenResponse(as, client, response);
   });
   // An app that does not rotate answers no refresh token: the one we hold stays valid.
-  const next = result.refresh_token ?? refreshToken;
+  const next = encodeSignInSecret({ ...current, refreshToken: result.refresh_token ?? current.refreshToken });
   rememberAccessToken(auth, next, result.access_token, result.expires_in);
   return next;
 }
@@ -218,7 +239,7 @@ function tokenError(auth: OAuthAuth, what: 'client' | 'refresh' | 'code', error:
     }
     if (error.error === 'invalid_grant') return new ConnectorError('auth', `${host} refused the sign-in (${said}) — start the sign-in again.`);
     if (error.error === 'invalid_client' || error.error === 'unauthorized_client') {
-      const fix = what === 'client' ? 'check the client ID and client secret in the connection\'s settings' : 'check the client ID in the connection\'s settings, then sign in again';
+      const fix = clientFix(auth, what);
       return new ConnectorError('auth', `${host} refused the client (${said}) — ${fix}.`);
     }
     if (error.status >= 500) return new ConnectorError('unavailable', `${host} could not issue a token just now (HTTP ${error.status}, ${said}) — Concord will try again.`);
@@ -226,7 +247,7 @@ function tokenError(auth: OAuthAuth, what: 'client' | 'refresh' | 'code', error:
   }
   // A 401 with a WWW-Authenticate challenge (HTTP Basic refused): the client's credentials.
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const fix = what === 'client' ? 'check the client ID and client secret in the connection\'s settings' : 'check the client ID in the connection\'s settings, then sign in again';
+    const fix = clientFix(auth, what);
     if (error.status === 401) return new ConnectorError('auth', `${host} refused the client (HTTP 401) — ${fix}.`);
     return new ConnectorError('config', `${host} refused the token request (HTTP ${error.status}) — check the OAuth settings against the app's API documentation.`);
   }
@@ -243,6 +264,13 @@ function tokenError(auth: OAuthAuth, what: 'client' | 'refresh' | 'code', error:
   const cause = error instanceof Error ? error.cause : undefined;
   const code = cause instanceof Error ? ` (${'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message})` : '';
   return new ConnectorError('unavailable', `Concord could not reach ${host} for a token${code} — check the token URL and the network.`);
+}
+
+/** What to check when the token endpoint refuses the client itself. */
+function clientFix(auth: OAuthAuth, what: 'client' | 'refresh' | 'code'): string {
+  if (what === 'client') return 'check the client ID and client secret in the connection\'s settings';
+  if (auth.kind === 'oauth2-authorization-code' && isConfidential(auth)) return 'check the client ID in the connection\'s settings, then sign in again with the right client secret';
+  return 'check the client ID in the connection\'s settings, then sign in again';
 }
 
 function safeHost(url: string): string {

@@ -6,10 +6,14 @@
  * Templates are JSON, never string concatenation: a body template is a JSON value in which the
  * whole string "{{fields}}" stands for the record's fields (nested back from `address.city`),
  * "{{id}}" for its id and "{{version}}" for the expected version; endpoint paths hold `{id}`,
- * which is URL-encoded. So no field value can change the shape of a request.
+ * which is URL-encoded (or `{idPath}`, for ids that are paths such as Google's `people/c123`: each
+ * segment URL-encoded, the slashes kept). A list called with POST has a body template of the same
+ * kind, with "{{cursor}}", "{{pageSize}}", "{{page}}" and "{{offset}}", and the modified-since filter
+ * may be a body fragment with "{{since}}". So no field value can change the shape of a request.
  */
 import { z } from 'zod';
 import { pathProblem } from './paths';
+import { bodyTemplate, json, LIST_BODY_PLACEHOLDERS, objectTemplate } from './templates';
 import { patternProblem, type TimeFormat } from './time-format';
 
 const jsonPath = z.string().superRefine((p, ctx) => {
@@ -37,28 +41,54 @@ const httpUrl = z.string().superRefine((u, ctx) => {
   if (!ok) ctx.addIssue({ code: 'custom', message: `must be a full http:// or https:// address (not "${u}")` });
 });
 
-/** An endpoint path under the base URL; `needsId`: it must hold `{id}`. */
+/**
+ * An endpoint path under the base URL; `needsId`: it must hold `{id}` (or `{idPath}`). Paths
+ * without an id may be empty: the base URL itself (Airtable's table URL is the list and create).
+ */
 const endpointPath = (needsId: boolean) =>
   z.string().superRefine((p, ctx) => {
-    if (!p.startsWith('/')) ctx.addIssue({ code: 'custom', message: `must start with / (it is added to the base URL), not "${p}"` });
-    if (needsId && !p.includes('{id}')) ctx.addIssue({ code: 'custom', message: `must hold {id} where the record's id goes (e.g. /contacts/{id})` });
+    if (!p.startsWith('/') && (needsId || p !== '')) ctx.addIssue({ code: 'custom', message: `must start with / (it is added to the base URL), not "${p}"` });
+    if (needsId && !p.includes('{id}') && !p.includes('{idPath}')) ctx.addIssue({ code: 'custom', message: `must hold {id} where the record's id goes (e.g. /contacts/{id})` });
   });
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
-
-const countPlaceholder = (v: Json, name: string): number => (typeof v === 'string' ? (v === `{{${name}}}` ? 1 : 0) : Array.isArray(v) ? v.reduce<number>((n, x) => n + countPlaceholder(x, name), 0) : v && typeof v === 'object' ? Object.values(v).reduce<number>((n, x) => n + countPlaceholder(x, name), 0) : 0);
-const bodyTemplate = json.superRefine((t, ctx) => {
-  if (countPlaceholder(t, 'fields') !== 1) ctx.addIssue({ code: 'custom', message: 'must hold "{{fields}}" exactly once, as a whole string value (e.g. {"properties": "{{fields}}"})' });
-});
+/** Parameters of the authorization request Concord sets itself: a profile may not change them. */
+export const RESERVED_AUTHORIZATION_PARAMS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state', 'scope'];
 
 export const authSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
   z.strictObject({ kind: z.literal('api-key'), in: z.enum(['header', 'query']), name: z.string().min(1) }),
   z.strictObject({ kind: z.literal('bearer') }),
   z.strictObject({ kind: z.literal('basic'), username: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('oauth2-client-credentials'), tokenUrl: httpUrl, clientId: z.string().min(1), scope: z.string().optional() }),
-  z.strictObject({ kind: z.literal('oauth2-authorization-code'), authorizationUrl: httpUrl, tokenUrl: httpUrl, clientId: z.string().min(1), scope: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal('oauth2-client-credentials'),
+    tokenUrl: httpUrl,
+    clientId: z.string().min(1),
+    scope: z.string().optional(),
+    /** How the client secret goes to the token endpoint: HTTP Basic (the default) or in the form body. */
+    clientAuth: z.enum(['basic', 'post']).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('oauth2-authorization-code'),
+    authorizationUrl: httpUrl,
+    tokenUrl: httpUrl,
+    clientId: z.string().min(1),
+    scope: z.string().optional(),
+    /**
+     * 'none' (the default): a public client, PKCE only. 'basic' / 'post': a confidential client —
+     * the app wants a client secret at its token endpoint, by HTTP Basic or in the form body. The
+     * secret itself is typed at sign-in and kept in the keychain with the refresh token, never here.
+     */
+    clientAuth: z.enum(['none', 'basic', 'post']).optional(),
+    /** Extra parameters of the authorization URL (Google: access_type=offline, prompt=consent). */
+    authorizationParams: z
+      .record(z.string().min(1), z.string())
+      .superRefine((params, ctx) => {
+        for (const k of Object.keys(params)) {
+          if (RESERVED_AUTHORIZATION_PARAMS.includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: `is set by Concord itself (${k}); remove it${k === 'scope' ? ' and use auth.scope' : ''}` });
+        }
+      })
+      .optional(),
+  }),
 ]);
 
 const pagingSchema = z.discriminatedUnion('style', [
@@ -70,7 +100,16 @@ const pagingSchema = z.discriminatedUnion('style', [
 ]);
 
 const listSchema = z.strictObject({
+  /** POST for a list that takes its parameters as a JSON body (Notion's database query, a search endpoint). */
+  method: z.enum(['GET', 'POST']).default('GET'),
   path: endpointPath(false),
+  /**
+   * A POST list's body. Whole strings "{{cursor}}", "{{pageSize}}", "{{page}}" and "{{offset}}" are
+   * filled in per page (a number, except the cursor, which is the app's own token); a property whose
+   * value does not exist yet — the cursor of the first page — is left out. A paging value the body
+   * does not hold goes in its query parameter, as with GET.
+   */
+  body: objectTemplate(LIST_BODY_PLACEHOLDERS).optional(),
   /** Fixed query parameters (a sort order, "include archived"). */
   query: z.record(z.string(), z.string()).default({}),
   /** Where the records array is in the answer. */
@@ -78,7 +117,18 @@ const listSchema = z.strictObject({
   paging: pagingSchema.default({ style: 'none' }),
   pageSize: z.number().int().min(1).max(10_000).default(100),
   /** The app filters on last-modified: enables cursor mode. Inclusive (`>=`), as the app's time format. */
-  modifiedSince: z.strictObject({ param: z.string().min(1), format: timeFormat.optional() }).optional(),
+  modifiedSince: z
+    .strictObject({
+      /** The query parameter that takes the time. */
+      param: z.string().min(1).optional(),
+      /** Or, for a POST list: properties merged into the body's top level, with "{{since}}" where the time goes (a number for epoch formats). */
+      body: objectTemplate(['since'], 'since').optional(),
+      format: timeFormat.optional(),
+    })
+    .superRefine((m, ctx) => {
+      if ((m.param === undefined) === (m.body === undefined)) ctx.addIssue({ code: 'custom', message: 'needs either param (a query parameter) or body (a POST list’s filter with "{{since}}"), not both or neither' });
+    })
+    .optional(),
   /** 'updated-asc': pages come in (updated-at, id) order, so the cursor may move after each page; else only after the last. */
   order: z.enum(['updated-asc', 'any']).default('any'),
   /** Where the total count is in the answer (progress bars). */
@@ -130,7 +180,16 @@ const collectionSchema = z
     readOnlyFields: z.array(z.string().min(1)).default([]),
     get: z.strictObject({ path: endpointPath(true), record: jsonPath.default('$') }),
     create: writeSchema(['POST', 'PUT'] as const, 'POST', false).optional(),
-    update: writeSchema(['PATCH', 'PUT', 'POST'] as const, 'PATCH', true).optional(),
+    update: writeSchema(['PATCH', 'PUT', 'POST'] as const, 'PATCH', true)
+      .extend({
+        /**
+         * The app replaces the record with what it is sent, whatever the method (Google's
+         * updateContact with its updatePersonFields): Concord reads the record and sends every
+         * writable field, the changed ones merged over it — as it does for PUT.
+         */
+        wholeRecord: z.boolean().default(false),
+      })
+      .optional(),
     delete: z.strictObject({ method: z.enum(['DELETE', 'POST']).default('DELETE'), path: endpointPath(true) }).optional(),
     concurrency: concurrencySchema.default({ kind: 'none' }),
     deletes: deletesSchema.default({ kind: 'scan' }),
@@ -149,6 +208,8 @@ const collectionSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.quirks.updatedAtNullOnCreate && !c.createdAt) ctx.addIssue({ code: 'custom', path: ['createdAt'], message: 'is needed with quirks.updatedAtNullOnCreate: the path of the created-at time that stands in for a null updated-at' });
+    if (c.list.method !== 'POST' && c.list.body) ctx.addIssue({ code: 'custom', path: ['list', 'body'], message: 'is sent only with list.method "POST": set the method, or move the values to list.query' });
+    if (c.list.method !== 'POST' && c.list.modifiedSince?.body) ctx.addIssue({ code: 'custom', path: ['list', 'modifiedSince', 'body'], message: 'is sent only with list.method "POST": use modifiedSince.param for a GET list' });
     if (c.list.modifiedSince && !c.updatedAt) ctx.addIssue({ code: 'custom', path: ['updatedAt'], message: 'is needed with list.modifiedSince: the path of the record’s last-modified time' });
   });
 

@@ -19,10 +19,10 @@ afterEach(async () => {
 
 export type Rig = { standin: SaasStandin; connector: RestConnector; scan(mode?: ChangeDetection, cursor?: Cursor | null, batchSize?: number): ReturnType<typeof collect>; reopen(): RestConnector };
 
-export async function rig(options: SaasStandinOptions = {}, tweak: StandinProfileTweak = {}, extra: { key?: string; maxWaitMs?: number } = {}): Promise<Rig> {
+export async function rig(options: SaasStandinOptions = {}, tweak: StandinProfileTweak = {}, extra: { key?: string; maxWaitMs?: number; /** Added to the stand-in's URL for the profile's base URL. */ baseUrlSuffix?: string } = {}): Promise<Rig> {
   const standin = await startSaasStandin({ auth: { kind: 'api-key', in: 'header', name: 'X-Api-Key', key: STANDIN_API_KEY }, ...options });
   const make = () =>
-    createRestConnector({ profile: parseProfile(standinProfile(standin.url, tweak)), secret: memorySecretHandle(extra.key ?? STANDIN_API_KEY), ...(extra.maxWaitMs !== undefined ? { maxWaitMs: extra.maxWaitMs } : {}) });
+    createRestConnector({ profile: parseProfile(standinProfile(standin.url + (extra.baseUrlSuffix ?? ''), tweak)), secret: memorySecretHandle(extra.key ?? STANDIN_API_KEY), ...(extra.maxWaitMs !== undefined ? { maxWaitMs: extra.maxWaitMs } : {}) });
   const connector = make();
   open.push({ close: () => standin.stop() });
   return { standin, connector, scan: (mode = 'hash', cursor = null, batchSize = 100) => collect(connector, 'contacts', cursor, mode, batchSize), reopen: make };

@@ -24,17 +24,23 @@ afterEach(async () => {
 });
 
 describe('a REST pair signed in with OAuth 2', () => {
-  it('signs in through the loopback redirect, syncs, survives access tokens the app ends early, and asks to sign in again once revoked', async () => {
+  // A confidential client (HubSpot, Notion, Pipedrive, Google): the stand-in requires its secret on the code exchange and every refresh.
+  it.each([
+    ['a public client', undefined, undefined],
+    ['a confidential client (client secret by HTTP Basic)', 'basic', 'conf-secret-1'],
+    ['a confidential client (client secret in the body)', 'post', 'conf-secret-2'],
+  ] as const)('%s: signs in through the loopback redirect, syncs, survives access tokens the app ends early, and asks to sign in again once revoked', async (_name, clientAuth, clientSecret) => {
     dir = tempDir('concord-rest-oauth-');
     const left = join(dir, 'left.sqlite');
     createApp(left);
-    const oauth = createOAuthServer({ clients: [{ clientId: 'concord', redirectUris: ['http://127.0.0.1/callback'] }] });
+    const oauth = createOAuthServer({ clients: [{ clientId: 'concord', redirectUris: ['http://127.0.0.1/callback'], ...(clientSecret ? { clientSecret } : {}) }] });
     standin = await startSaasStandin({ oauth: { handleOAuth: (req, res) => oauth.handle(req, res), validateBearer: (t) => oauth.validateBearer(t) }, etags: true });
     const origin = new URL(standin.url).origin;
-    const auth = { kind: 'oauth2-authorization-code' as const, ...oauth.endpoints(origin), clientId: 'concord', scope: 'contacts' };
+    const auth = { kind: 'oauth2-authorization-code' as const, ...oauth.endpoints(origin), clientId: 'concord', scope: 'contacts', ...(clientAuth ? { clientAuth } : {}) };
     kit = startEngine(dir, join(dir, 'data'));
 
-    const flow: OAuthFlow = await kit.call('connections/oauth-start', { auth: { authorizationUrl: auth.authorizationUrl, tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope } });
+    const { kind: _kind, ...signIn } = auth;
+    const flow: OAuthFlow = await kit.call('connections/oauth-start', { auth: signIn, ...(clientSecret ? { clientSecret } : {}) });
     const visit = await signInLikeABrowser(flow.authorizationUrl);
     expect(visit.landing?.status).toBe(200);
     for (;;) if ((await kit.call('connections/oauth-wait', { flowId: flow.flowId, waitMs: 5_000 })).status === 'signed-in') break;

@@ -84,9 +84,9 @@ describe('REST connector: records', () => {
     await expect(wrong.connector.test()).rejects.toBeInstanceOf(ConnectorError);
   });
 
-  it('an OAuth 2 profile whose token endpoint does not answer: ConnectorError "unavailable", nothing sent to the API', async () => {
+  it('an OAuth 2 profile whose token endpoint does not answer fails "unavailable", naming the host; nothing is sent to the API', async () => {
     const r = await rig({}, { profile: { auth: { kind: 'oauth2-client-credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c' } } });
-    await expect(r.connector.test()).rejects.toMatchObject({ reason: 'unavailable' });
+    await expect(r.connector.test()).rejects.toMatchObject({ reason: 'unavailable', message: expect.stringContaining('could not reach 127.0.0.1:9 for a token') });
     expect(r.standin.stats().requests).toBe(0);
   });
 

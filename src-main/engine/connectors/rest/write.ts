@@ -3,8 +3,8 @@
  *
  * Stale writes (PITFALLS 3): with ETags the op carries If-Match; with a version field the body
  * carries the expected version; an app with neither gets a read-and-compare just before the
- * write (narrows the window; cannot close it). 412 or 409 → 'stale'. A PUT sends the whole record:
- * the current one is read and the op's fields merged over it.
+ * write (narrows the window; cannot close it). 412 or 409 → 'stale'. A PUT (or an update the profile
+ * marks `wholeRecord`) sends the whole record: the current one is read and the op's fields merged over it.
  *
  * An op that meets an expired credential or a rate limit stops the batch: it and every op after it
  * fail with that reason (none of them sent), so the engine refreshes or pauses and retries exactly
@@ -14,6 +14,7 @@ import { ConnectorError, errorMessage } from '../errors';
 import type { AppRecord, WriteOp, WriteResult } from '../types';
 import { throwIfAborted } from '../types';
 import { appMessage, RateLimitedError, type Http, type HttpAnswer } from './http';
+import { endpointFor } from './endpoint';
 import { getPath } from './paths';
 import type { CollectionProfile } from './profile';
 import type { Mapper } from './records';
@@ -36,7 +37,7 @@ const ok = (rec: AppRecord): WriteResult => ({ ok: true, id: rec.id, ...(rec.ver
 
 async function writeOne(d: WriteDeps, op: WriteOp, signal: AbortSignal | undefined): Promise<WriteResult> {
   const { http, c, m } = d;
-  const path = (p: string, id: string) => p.replaceAll('{id}', encodeURIComponent(id));
+  const path = endpointFor;
   /** The record a write answered with, or read back when the answer lacks it. */
   const result = async (a: HttpAnswer, id: string | null): Promise<WriteResult> => {
     const raw = getPath(a.body, op.op === 'create' ? (c.create?.record ?? '$') : (c.update?.record ?? '$'));
@@ -62,11 +63,12 @@ async function writeOne(d: WriteDeps, op: WriteOp, signal: AbortSignal | undefin
     if (!c.update) return fail('invalid', `${d.label}: the profile has no update endpoint, so Concord cannot change records here.`);
     const fields = m.writable(op.fields, 'update');
     let base: Record<string, unknown> | undefined;
-    if (c.update.method === 'PUT' || (op.ifVersion !== undefined && c.concurrency.kind === 'none')) {
+    const whole = c.update.method === 'PUT' || c.update.wholeRecord;
+    if (whole || (op.ifVersion !== undefined && c.concurrency.kind === 'none')) {
       const current = await d.getOne(op.id, signal);
       if (!current) return fail('not-found', `${d.label}: record ${op.id} no longer exists.`);
       if (op.ifVersion !== undefined && c.concurrency.kind === 'none' && current.version !== op.ifVersion) return fail('stale', `${d.label}: record ${op.id} changed in the app since Concord read it.`);
-      if (c.update.method === 'PUT') base = current.fields;
+      if (whole) base = current.fields;
     }
     const headers: Record<string, string> = c.concurrency.kind === 'etag' && op.ifVersion !== undefined ? { 'if-match': op.ifVersion } : {};
     const body = m.body(c.update.body, fields, { id: op.id, ...(op.ifVersion !== undefined ? { version: op.ifVersion } : {}), ...(base ? { base } : {}) });

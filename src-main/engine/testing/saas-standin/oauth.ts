@@ -11,7 +11,8 @@
  * - refresh token ROTATION: each refresh answers a new refresh token and invalidates the old one;
  *   presenting a used one again revokes that whole sign-in (RFC 9700 §4.14.2) — so two concurrent
  *   refreshes by a client log it out, which is what single-flight refreshes exist to prevent;
- * - client credentials with client_secret_basic or client_secret_post;
+ * - client credentials with client_secret_basic or client_secret_post; a confidential client
+ *   (one registered with a secret) must present it with every grant, authorization code included;
  * - short-lived access tokens (`accessTokenSeconds`, fractions allowed) and `revokeAll()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,7 +20,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type OAuthClientRegistration = {
   clientId: string;
-  /** Confidential clients (client credentials) have one; a public client (PKCE in an app) does not. */
+  /**
+   * Confidential clients have one, and every token request of theirs — client credentials, code
+   * exchange, refresh — must present it (Basic or in the body), as HubSpot's, Notion's, Pipedrive's
+   * and Google's token endpoints require; a public client (PKCE in an app) has none.
+   */
   clientSecret?: string;
   /** Registered redirect URIs; an `http://127.0.0.1/…` entry matches that path on any port. */
   redirectUris?: string[];

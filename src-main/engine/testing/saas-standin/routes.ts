@@ -72,7 +72,38 @@ function list(ctx: Ctx, res: ServerResponse, url: URL, host: string): void {
     // Absolute, on the host the request named, as real APIs write it.
     headers.Link = `<${ctx.opts.linkOrigin ?? `http://${host}`}${next.pathname}${next.search}>; rel="next"`;
   }
-  sendJson(res, 200, { data: page.map((c) => ctx.render(c)), total, next_cursor: nextCursor }, headers);
+  const data = page.length === 0 && ctx.opts.nullWhenEmpty ? null : page.map((c) => ctx.render(c));
+  sendJson(res, 200, { data, total, next_cursor: nextCursor }, headers);
+}
+
+/**
+ * POST /api/contacts/query (the `postQuery` switch), a list that takes its parameters as a JSON
+ * body the way Notion's database query does: `{ page_size, start_cursor, sort, filter: { updated_since } }`.
+ * Strict like such APIs: parameters in the query string, unknown keys, a null cursor or a
+ * non-integer page size answer 400 — so a test shows the connector put each value in the body.
+ */
+function queryByBody(ctx: Ctx, res: ServerResponse, url: URL, body: unknown, host: string): void {
+  if (url.search !== '') return sendJson(res, 400, { error: `This endpoint takes its parameters in the JSON body, not the query string (${url.search}).` });
+  const b = body === undefined ? {} : body;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return sendJson(res, 400, { error: 'The body must be a JSON object.' });
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(b)) {
+    if (k === 'page_size') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) return sendJson(res, 400, { error: 'page_size must be a positive whole number.' });
+      q.set('limit', String(v));
+    } else if (k === 'start_cursor') {
+      if (typeof v !== 'string') return sendJson(res, 400, { error: 'start_cursor must be a string (leave it out for the first page).' });
+      q.set('cursor', v);
+    } else if (k === 'sort') {
+      if (v !== 'updated_at') return sendJson(res, 400, { error: 'sort must be "updated_at".' });
+      q.set('sort', v);
+    } else if (k === 'filter') {
+      const since = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).updated_since : undefined;
+      if (since === undefined || Object.keys(v as object).length !== 1) return sendJson(res, 400, { error: 'filter must be { "updated_since": <time> }.' });
+      q.set('updated_since', String(since));
+    } else return sendJson(res, 400, { error: `Unknown body property "${k}".` });
+  }
+  list(ctx, res, new URL(`${url.pathname}?${q.toString()}`, url), host);
 }
 
 function etagOf(c: Contact): string {
@@ -118,6 +149,7 @@ export function handleContacts(ctx: Ctx, req: IncomingMessage, res: ServerRespon
       const fmt = (ms: number) => ctx.render({ id: '', seq: 0, createdAt: ms, updatedAt: ms, edited: true, rev: 0, archived: false }).updated_at;
       return sendJson(res, 200, { deleted: ctx.store.deletedSince(since).map((d) => ({ id: d.id, deleted_at: fmt(d.at) })) }), true;
     }
+    if (id === 'query' && method === 'POST' && ctx.opts.postQuery) return queryByBody(ctx, res, url, body, req.headers.host ?? '127.0.0.1'), true;
     if (id === undefined) {
       if (method === 'GET') return list(ctx, res, url, req.headers.host ?? '127.0.0.1'), true;
       if (method !== 'POST') return false;

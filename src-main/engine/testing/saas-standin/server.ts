@@ -12,6 +12,7 @@
  *   PUT    /api/contacts/:id        replaces the properties
  *   DELETE /api/contacts/:id        204 (archives it with `deletedFlag`)
  *   GET    /api/contacts/deleted    ?since=… → { deleted: [{ id, deleted_at }] } (with `deletedSince`)
+ *   POST   /api/contacts/query      JSON body { page_size, start_cursor, sort, filter: { updated_since } } (with `postQuery`)
  *
  * OAuth 2 is another helper's (oauth.ts): pass its handler as `oauth`, and its bearer check
  * accepts the tokens it issued.
@@ -61,6 +62,10 @@ export type SaasStandinOptions = {
   writeEnvelope?: string;
   /** Link headers point to this origin instead of the request's own (a misbehaving app). */
   linkOrigin?: string;
+  /** POST /api/contacts/query answers: the list with its parameters in a JSON body (Notion's database query). */
+  postQuery?: boolean;
+  /** Quirk: an empty list answers `data: null` (Pipedrive), not `[]`. */
+  nullWhenEmpty?: boolean;
   /** Largest page the list gives (default 100; default page 20). */
   maxPageSize?: number;
 };
@@ -79,7 +84,7 @@ export type SaasStandin = {
     ids(): string[];
   };
   /** `queries`: the query string of every request, in order (what the connector asked for). */
-  stats(): { requests: number; rateLimited: number; listCalls: number; byMethod: Record<string, number>; queries: string[] };
+  stats(): { requests: number; rateLimited: number; listCalls: number; byMethod: Record<string, number>; queries: string[]; bodies: string[] };
   /** Stops answering (sockets closed, port released) and starts again on the same port, records kept. */
   halt(): Promise<void>;
   resume(): Promise<void>;
@@ -148,7 +153,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
       };
     },
   };
-  const counts = { requests: 0, rateLimited: 0, byMethod: {} as Record<string, number>, queries: [] as string[] };
+  const counts = { requests: 0, rateLimited: 0, byMethod: {} as Record<string, number>, queries: [] as string[], bodies: [] as string[] };
   let window = { second: 0, count: 0 };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -184,6 +189,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
+    if (raw) counts.bodies.push(raw);
     let body: unknown = undefined;
     if (raw) {
       try {
@@ -240,7 +246,7 @@ export async function startSaasStandin(opts: SaasStandinOptions = {}): Promise<S
       },
       ids: () => store.ids(),
     },
-    stats: () => ({ ...counts, byMethod: { ...counts.byMethod }, queries: [...counts.queries], listCalls: store.stats().listCalls }),
+    stats: () => ({ ...counts, byMethod: { ...counts.byMethod }, queries: [...counts.queries], bodies: [...counts.bodies], listCalls: store.stats().listCalls }),
     halt: close,
     resume: listen,
     stop: close,
