@@ -22,8 +22,9 @@ describe('REST connector: OAuth 2 client credentials from the profile', () => {
     standin.app.insert([{ id: 'a1', name: 'Ann', email: 'ann@x' }]);
     const auth = { kind: 'oauth2-client-credentials' as const, tokenUrl: oauth.endpoints(new URL(standin.url).origin).tokenUrl, clientId: 'svc', ...(clientAuth ? { clientAuth } : {}) };
     const connector = createRestConnector({ profile: parseProfile(standinProfile(standin.url, { profile: { auth } })), secret: memorySecretHandle('svc-secret') });
-    const sample = await connector.tryIt('contacts');
-    expect(sample.records.map((r) => r.id)).toEqual(['a1']);
+    const read = await connector.read('contacts', ['a1']);
+    expect(read.map((r) => r.id)).toEqual(['a1']);
+    await connector.close();
     expect(oauth.stats.clientCredentials).toBe(1);
   });
 
