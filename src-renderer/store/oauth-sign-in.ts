@@ -12,7 +12,7 @@ export type SignInOutcome = { ok: true; flowId: string } | { ok: false; error: A
 
 export async function oauthSignIn(
   { call, guard }: SliceTools,
-  args: { auth: OAuthSignInSettings; connectionId?: string },
+  args: { auth: OAuthSignInSettings; connectionId?: string; clientSecret?: string },
   open: (url: string) => void,
   hooks: { started: (flowId: string) => void; current: (flowId: string) => boolean },
 ): Promise<SignInOutcome> {

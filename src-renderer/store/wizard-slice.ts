@@ -91,9 +91,9 @@ export type WizardSlice = {
    * listens, `open` shows its authorization URL in a browser, and the draft waits for the user to
    * answer there. A refusal or a time-out is the step's error.
    */
-  signIn(side: Side, settings: OAuthSignInSettings, open: (url: string) => void): Promise<boolean>;
+  signIn(side: Side, settings: OAuthSignInSettings, open: (url: string) => void, clientSecret?: string): Promise<boolean>;
   /** Signs a saved connection in again (a sign-in the app revoked): its refresh token is replaced when the user allows. */
-  signInConnection(connectionId: string, settings: OAuthSignInSettings, open: (url: string) => void): Promise<SignInOutcome>;
+  signInConnection(connectionId: string, settings: OAuthSignInSettings, open: (url: string) => void, clientSecret?: string): Promise<SignInOutcome>;
   /** "Try it": the first records of a collection as the side's settings read them (nothing is saved). */
   tryConnection(side: Side, secret: string | undefined, collection?: string): Promise<ConnectionSample | null>;
   /**
@@ -186,9 +186,9 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     set({ wizardError: result.error });
     return null;
   },
-  async signIn(side, settings, open) {
+  async signIn(side, settings, open, clientSecret) {
     set({ wizardError: null });
-    const signedIn = await oauthSignIn({ call, guard }, { auth: settings }, open, {
+    const signedIn = await oauthSignIn({ call, guard }, { auth: settings, ...(clientSecret ? { clientSecret } : {}) }, open, {
       started: (flowId) => get().patchSide(side, { signIn: { flowId, state: 'waiting' } }),
       // Another sign-in (or a reset) took over the draft meanwhile: this one no longer speaks for it.
       current: (flowId) => get().draft[side].signIn?.flowId === flowId,
@@ -200,8 +200,8 @@ export const createWizardSlice: SliceCreator<WizardSlice> = (set, get, { call, g
     }
     return signedIn.ok;
   },
-  async signInConnection(connectionId, settings, open) {
-    return oauthSignIn({ call, guard }, { auth: settings, connectionId }, open, { started: () => {}, current: () => true });
+  async signInConnection(connectionId, settings, open, clientSecret) {
+    return oauthSignIn({ call, guard }, { auth: settings, connectionId, ...(clientSecret ? { clientSecret } : {}) }, open, { started: () => {}, current: () => true });
   },
   async tryConnection(side, secret, collection) {
     const d = get().draft[side];

@@ -1,10 +1,14 @@
 import { useRef, useState, type ReactNode } from 'react';
+import type { OAuthSignInSettings } from '../../../src-main/engine/api/model';
 import { APP_CONTROLS, COLLECTION_CONTROLS, exportFileName, getAt, isShown, parseProfileText, profileText, setAt, type Json, type JsonObject, type ProfileControl } from './profile-model';
 
 /** An OAuth sign-in the form can start (the wizard's; a saved connection's settings have none yet). */
 export type SignInControl = {
   state: 'signed-out' | 'waiting' | 'signed-in';
-  start(settings: { authorizationUrl: string; tokenUrl: string; clientId: string; scope?: string }): void;
+  /** `clientSecret`: a confidential client's (the profile's `clientAuth` basic or post), typed for this sign-in only. */
+  start(settings: OAuthSignInSettings, clientSecret?: string): void;
+  /** A saved connection keeps its client secret: leaving the box empty reuses it. */
+  hasStoredClientSecret?: boolean;
 };
 
 type Props = { id: string; label: string; value: string | undefined; onValue: (text: string) => void; message?: string; signIn?: SignInControl; describedBy?: string };
@@ -71,13 +75,13 @@ export function ProfileEditor(props: Props) {
         <>
           <Section title="App">
             {APP_CONTROLS.filter((c) => isShown(c, profile)).map((c) => (
-              <Control key={c.path.join('.')} idPrefix={props.id} control={c} profile={profile} onProfile={write} />
+              <Control key={`${c.path.join('.')} ${c.label}`} idPrefix={props.id} control={c} profile={profile} onProfile={write} />
             ))}
             {authKind === 'oauth2-authorization-code' && props.signIn && auth && typeof auth === 'object' && !Array.isArray(auth) && <SignIn control={props.signIn} auth={auth} />}
           </Section>
           <Section title={`Records${typeof getAt(profile, ['collections', 0, 'name']) === 'string' ? `: ${String(getAt(profile, ['collections', 0, 'name']))}` : ''}`}>
             {COLLECTION_CONTROLS.filter((c) => isShown(c, profile)).map((c) => (
-              <Control key={c.path.join('.')} idPrefix={props.id} control={c} profile={profile} onProfile={write} />
+              <Control key={`${c.path.join('.')} ${c.label}`} idPrefix={props.id} control={c} profile={profile} onProfile={write} />
             ))}
             {Array.isArray(profile.collections) && profile.collections.length > 1 && (
               <p className="help">The profile has {profile.collections.length} collections; the form shows the first. Edit the others in the JSON.</p>
@@ -173,20 +177,46 @@ function Control({ idPrefix, control: c, profile, onProfile }: { idPrefix: strin
 }
 
 function SignIn({ control, auth }: { control: SignInControl; auth: { [k: string]: Json } }) {
+  const [clientSecret, setClientSecret] = useState('');
   const text = (k: string) => (typeof auth[k] === 'string' ? (auth[k] as string) : '');
-  const ready = text('authorizationUrl') !== '' && text('tokenUrl') !== '' && text('clientId') !== '';
+  const clientAuth = text('clientAuth');
+  const confidential = clientAuth === 'basic' || clientAuth === 'post';
+  const params = auth.authorizationParams;
+  const authorizationParams =
+    params && typeof params === 'object' && !Array.isArray(params) ? Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string')) : undefined;
+  const ready = text('authorizationUrl') !== '' && text('tokenUrl') !== '' && text('clientId') !== '' && (!confidential || clientSecret !== '' || control.hasStoredClientSecret === true);
+  const settings: OAuthSignInSettings = {
+    authorizationUrl: text('authorizationUrl'),
+    tokenUrl: text('tokenUrl'),
+    clientId: text('clientId'),
+    ...(text('scope') ? { scope: text('scope') } : {}),
+    ...(clientAuth === 'none' || confidential ? { clientAuth: clientAuth as 'none' | 'basic' | 'post' } : {}),
+    ...(authorizationParams && Object.keys(authorizationParams).length > 0 ? { authorizationParams } : {}),
+  };
   return (
     <div className="form-row">
+      {confidential && (
+        <div className="form-row">
+          <label htmlFor="profile-client-secret">Client secret{control.hasStoredClientSecret ? ' (optional)' : ''}</label>
+          <input id="profile-client-secret" type="password" autoComplete="off" value={clientSecret} onChange={(e) => setClientSecret(e.target.value)} />
+          <p className="help">
+            The app gave it with the client id. It goes to your system&apos;s keychain with the sign-in, never to Concord&apos;s database.
+            {control.hasStoredClientSecret ? ' Leave it empty to keep the one stored.' : ''}
+          </p>
+        </div>
+      )}
       <div className="actions">
-        <button
-          type="button"
-          disabled={!ready || control.state === 'waiting'}
-          onClick={() => control.start({ authorizationUrl: text('authorizationUrl'), tokenUrl: text('tokenUrl'), clientId: text('clientId'), ...(text('scope') ? { scope: text('scope') } : {}) })}
-        >
+        <button type="button" disabled={!ready || control.state === 'waiting'} onClick={() => control.start(settings, clientSecret || undefined)}>
           {control.state === 'signed-in' ? 'Sign in again' : 'Sign in'}
         </button>
         <span role="status">
-          {control.state === 'waiting' ? 'Waiting for the sign-in in the browser tab that opened…' : control.state === 'signed-in' ? 'Signed in. Concord keeps the sign-in in the keychain when the connection is saved.' : ready ? '' : 'Fill in the authorization URL, token URL and client id to sign in.'}
+          {control.state === 'waiting'
+            ? 'Waiting for the sign-in in the browser tab that opened…'
+            : control.state === 'signed-in'
+              ? 'Signed in. Concord keeps the sign-in in the keychain when the connection is saved.'
+              : ready
+                ? ''
+                : `Fill in the authorization URL, token URL and client id${confidential ? ' and the client secret' : ''} to sign in.`}
         </span>
       </div>
     </div>

@@ -113,6 +113,30 @@ export const APP_CONTROLS: readonly ProfileControl[] = [
   { path: ['auth', 'tokenUrl'], label: 'Token URL', kind: 'text', placeholder: 'https://app.example.com/oauth/token', when: { path: AUTH, in: OAUTH } },
   { path: ['auth', 'clientId'], label: 'Client id', kind: 'text', help: "Concord's client id at the app (registered there).", when: { path: AUTH, in: OAUTH } },
   { path: ['auth', 'scope'], label: 'Scope', kind: 'text', optional: true, when: { path: AUTH, in: OAUTH } },
+  {
+    path: ['auth', 'clientAuth'],
+    label: 'Client secret',
+    kind: 'select',
+    optional: true,
+    help: 'Whether the app gave Concord a client secret with the client id, and how its token endpoint takes it.',
+    options: [
+      { value: 'none', label: 'None (a public client, PKCE only)' },
+      { value: 'basic', label: 'Sent as HTTP Basic' },
+      { value: 'post', label: 'Sent in the form body' },
+    ],
+    when: { path: AUTH, in: ['oauth2-authorization-code'] },
+  },
+  {
+    path: ['auth', 'clientAuth'],
+    label: 'Client secret sent',
+    kind: 'select',
+    optional: true,
+    options: [
+      { value: 'basic', label: 'As HTTP Basic' },
+      { value: 'post', label: 'In the form body' },
+    ],
+    when: { path: AUTH, in: ['oauth2-client-credentials'] },
+  },
 ];
 
 const C = (...rest: (string | number)[]): ProfilePath => ['collections', 0, ...rest];

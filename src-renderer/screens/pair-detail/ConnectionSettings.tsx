@@ -158,10 +158,11 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
               messages={fieldMessages(error, fields)}
               signIn={{
                 state: signIn,
-                start: (settings) => {
+                hasStoredClientSecret: c.hasCredential,
+                start: (settings, clientSecret) => {
                   setSignIn('waiting');
                   setError(null);
-                  void signInConnection(c.id, settings, tabForSignIn()).then((r) => {
+                  void signInConnection(c.id, settings, tabForSignIn(), clientSecret).then((r) => {
                     setSignIn(r.ok ? 'signed-in' : 'signed-out');
                     if (!r.ok && r.error) setError(r.error);
                   });

@@ -7,6 +7,7 @@ import { ConfigForm } from '../../components/ConfigForm';
 import { describeFieldPath, fieldMessages, missingFields } from '../../components/config-form';
 import { sideLabel } from './mapping-model';
 import { TrySample } from './TrySample';
+import { PresetPicker } from './PresetPicker';
 import { tabForSignIn } from '../../store/oauth-sign-in';
 
 /**
@@ -71,6 +72,9 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
               onChange={(e) => patchSide(side, { name: e.target.value })}
             />
           </div>
+          {connector.presets && connector.presets.length > 0 && (
+            <PresetPicker key={connector.kind} id={`${side}-preset`} presets={connector.presets} onChoose={(p) => patchSide(side, { config: p ? { ...p.config } : {}, signIn: null })} />
+          )}
           <ConfigForm
             idPrefix={side}
             fields={connector.configFields}
@@ -83,7 +87,7 @@ export function ConnectionStep({ side, secret, onSecret, problemId }: { side: Si
             problem={problemId ? { id: problemId, keys: new Set(missingFields(connector.configFields, d.config, secret).map((f) => f.key)) } : undefined}
             signIn={{
               state: d.signIn?.state ?? 'signed-out',
-              start: (settings) => void signIn(side, settings, tabForSignIn()),
+              start: (settings, clientSecret) => void signIn(side, settings, tabForSignIn(), clientSecret),
             }}
           />
           <div className="actions">
