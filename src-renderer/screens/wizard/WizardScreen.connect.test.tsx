@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { cleanup, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ApiCallError } from '../../api/call';
 import { SECRET, argsOf, backButton, connectBoth, expectStep, fillAppA, methods, mountWizard, nextButton, wizardEngine } from './wizard-test-kit';
 
@@ -329,5 +329,64 @@ describe('wizard, "Try it"', () => {
     await w.user.click(screen.getByRole('button', { name: 'Try it' }));
     expect((await screen.findByRole('alert')).textContent).toContain('check the list path in the profile');
     expect(screen.queryByRole('region', { name: 'What these settings read' })).toBeNull();
+  });
+});
+
+describe('wizard, starting from a preset and signing in to a confidential OAuth client', () => {
+  const PROFILE = JSON.stringify({
+    name: 'Acme',
+    baseUrl: 'https://api.acme.test',
+    auth: { kind: 'oauth2-authorization-code', authorizationUrl: 'https://acme.test/authorize', tokenUrl: 'https://acme.test/token', clientId: 'cid', clientAuth: 'post', authorizationParams: { access_type: 'offline' } },
+    collections: [{ name: 'contacts', list: { path: '/contacts' }, get: { path: '/contacts/{id}' } }],
+  });
+  const restConnector = {
+    kind: 'rest',
+    label: 'Web app (REST/JSON)',
+    description: 'Any web app.',
+    configFields: [{ key: 'profile', label: 'App profile (JSON)', kind: 'text' as const, required: true, multiline: true as const, editor: 'app-profile' as const }],
+    capabilities: { changeDetection: ['hash' as const], deletes: 'by-scan' as const, optimisticWrites: true },
+    presets: [{ id: 'acme', label: 'Acme contacts', status: 'documentation' as const, notes: 'Fill in nothing.', config: { profile: PROFILE } }],
+  };
+
+  it('a preset fills the profile and says it is untested; Sign in asks for the client secret and sends it once with the sign-in, opening a tab on the click', async () => {
+    const opened: string[] = [];
+    const tab = { opener: {} as unknown, location: { href: '' } };
+    const realOpen = window.open;
+    onTestFinished(() => {
+      window.open = realOpen;
+    });
+    window.open = ((url?: string | URL) => {
+      opened.push(String(url));
+      return tab as unknown as Window;
+    }) as typeof window.open;
+    const w = mountWizard(
+      wizardEngine({
+        'connectors/list': () => [restConnector],
+        'connections/oauth-start': () => ({ flowId: 'flow-1', authorizationUrl: 'https://acme.test/authorize?x=1', redirectUri: 'http://127.0.0.1:1/callback', expiresAt: '2026-12-03T23:00:00Z' }),
+        'connections/oauth-wait': () => ({ status: 'signed-in' as const }),
+      }),
+    );
+    await w.user.click(await screen.findByRole('radio', { name: /^Web app/ }));
+    await w.user.selectOptions(screen.getByRole('combobox', { name: 'Start from' }), 'acme');
+    expect(screen.getByText(/Written from the app’s documentation, not tested against the live service\./)).toBeTruthy();
+    expect((screen.getByLabelText('App name') as HTMLInputElement).value).toBe('Acme');
+    const signIn = screen.getByRole('button', { name: 'Sign in' });
+    expect(signIn).toHaveProperty('disabled', true);
+    await w.user.type(screen.getByLabelText('Client secret', { selector: 'input' }), 'shh-secret');
+    await w.user.click(signIn);
+    expect(await screen.findByText(/^Signed in\./)).toBeTruthy();
+    expect(argsOf(w.bridge, 'connections/oauth-start')).toEqual([
+      {
+        auth: { authorizationUrl: 'https://acme.test/authorize', tokenUrl: 'https://acme.test/token', clientId: 'cid', clientAuth: 'post', authorizationParams: { access_type: 'offline' } },
+        clientSecret: 'shh-secret',
+      },
+    ]);
+    // The tab opened on the click, cut from the page, then sent to the app's sign-in.
+    expect(opened).toEqual(['about:blank']);
+    expect(tab).toEqual({ opener: null, location: { href: 'https://acme.test/authorize?x=1' } });
+    // Test connection goes with the sign-in, not a secret.
+    await w.user.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(argsOf(w.bridge, 'connections/test').at(-1)).toMatchObject({ connector: 'rest', oauthFlowId: 'flow-1' });
+    expect(JSON.stringify(w.bridge.calls.filter((c) => c.method !== 'connections/oauth-start'))).not.toContain('shh-secret');
   });
 });
