@@ -14,7 +14,8 @@ import { ConnectorError, errorMessage } from '../errors';
 import { assertWritable } from '../file-access';
 import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { parseVcard, vcardFieldInfo, writeVcard, type VcardFields } from '../vcard/codec';
-import { createContactFile, deleteContactFile, fileOf, isSafeId, listIds, readContactFile, uidForKey, versionOf } from './folder-io';
+import { createContactFile, deleteContactFile, fileOf, isSafeId, listIds, readContactFile, statContactFile, uidForKey, versionOf } from './folder-io';
+import { openStatCache, stampOf, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
 import type { VcardVersion } from '../vcard/card';
 
@@ -24,27 +25,62 @@ export const ID_FIELD = 'id';
 
 type Loaded = { id: string; bytes: Buffer; text: string; record: AppRecord };
 
-export function createVcardFolderConnector(config: VcardFolderConfig): Connector {
+/** `dataDir`: the connector's own folder, for its stat cache (stat-cache.ts); without one every scan reads every file. */
+export function createVcardFolderConnector(config: VcardFolderConfig, options: { dataDir?: string } = {}): Connector {
   const folder = config.path;
   const collection = basename(folder);
   const own = ownWrites(folder);
+  const cache: StatCache | null = options.dataDir ? openStatCache(options.dataDir, folder) : null;
 
   const checkCollection = (name: string) => {
     if (name !== collection) throw new ConnectorError('not-found', `This connection has one collection, the folder "${collection}", not "${name}".`);
   };
 
-  /** A file's contact, null when it is gone; throws ConnectorError 'invalid' naming the file when it is not a vCard. */
+  /** The fields of a file's text; throws ConnectorError 'invalid' naming the file when it is not a vCard. */
+  const parse = (id: string, text: string): VcardFields => {
+    try {
+      return parseVcard(text).fields;
+    } catch (error) {
+      throw new ConnectorError('invalid', `${fileOf(folder, id)} is not a readable vCard (${errorMessage(error)}). Concord never deletes or overwrites it: fix the file or move it out of the folder, then sync again.`, { cause: error });
+    }
+  };
+
+  /** A file's contact with its text (for a write), null when it is gone; the file is always read. */
   const load = (id: string): Loaded | null => {
     const bytes = readContactFile(folder, id);
     if (bytes === null) return null;
     const text = bytes.toString('utf8');
-    let fields: VcardFields;
-    try {
-      fields = parseVcard(text).fields;
-    } catch (error) {
-      throw new ConnectorError('invalid', `${fileOf(folder, id)} is not a readable vCard (${errorMessage(error)}). Concord never deletes or overwrites it: fix the file or move it out of the folder, then sync again.`, { cause: error });
+    return { id, bytes, text, record: { id, version: versionOf(bytes), fields: { [ID_FIELD]: id, ...parse(id, text) } } };
+  };
+
+  /**
+   * A file's contact for a scan or a read by id, null when it is gone: from the stat cache when the
+   * file's stat is the cached one (the file is not opened), else read, and parsed unless its hash is
+   * the cached one.
+   */
+  const record = (id: string): AppRecord | null => {
+    if (!cache) return load(id)?.record ?? null;
+    // Taken before the stat: a write after it gets a later mtime, or one the racy rule distrusts.
+    const readAtMs = Date.now();
+    const st = statContactFile(folder, id);
+    if (st === null) {
+      cache.delete(id);
+      return null;
     }
-    return { id, bytes, text, record: { id, version: versionOf(bytes), fields: { [ID_FIELD]: id, ...fields } } };
+    const stamp = stampOf(st);
+    const hit = cache.fresh(id, stamp);
+    if (hit) return { id, version: hit.version, fields: { [ID_FIELD]: id, ...(JSON.parse(hit.fields) as VcardFields) } };
+    // Replaced between the stat and this read: the entry holds the old stat, which the next scan will not match.
+    const bytes = readContactFile(folder, id);
+    if (bytes === null) {
+      cache.delete(id);
+      return null;
+    }
+    const version = versionOf(bytes);
+    const known = cache.get(id);
+    const fields = known && known.version === version ? known.fields : JSON.stringify(parse(id, bytes.toString('utf8')));
+    cache.set(id, { ...stamp, readAtMs, version, fields });
+    return { id, version, fields: { [ID_FIELD]: id, ...(JSON.parse(fields) as VcardFields) } };
   };
 
   async function* changes(name: string, _cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
@@ -56,8 +92,14 @@ export function createVcardFolderConnector(config: VcardFolderConfig): Connector
     for (let i = 0; i === 0 || i < total; i += size) {
       throwIfAborted(options.signal);
       // A file deleted since the listing is left out: the scan sees the folder as it is now.
-      const upserts = ids.slice(i, i + size).flatMap((id) => load(id)?.record ?? []);
-      yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(i + size >= total ? { complete: true } : {}) };
+      const upserts = ids.slice(i, i + size).flatMap((id) => record(id) ?? []);
+      const last = i + size >= total;
+      if (last && cache) {
+        // Saved before the last batch is handed over: the reader may stop once it has it.
+        cache.retain(new Set(ids));
+        cache.save();
+      }
+      yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(last ? { complete: true } : {}) };
     }
   }
 
@@ -146,7 +188,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig): Connector
     async read(name, ids, options) {
       throwIfAborted(options?.signal);
       checkCollection(name);
-      return ids.flatMap((id) => (isSafeId(id) ? (load(id)?.record ?? []) : []));
+      return ids.flatMap((id) => (isSafeId(id) ? (record(id) ?? []) : []));
     },
     async write(name, ops, options) {
       checkCollection(name);
@@ -170,6 +212,8 @@ export function createVcardFolderConnector(config: VcardFolderConfig): Connector
       return results;
     },
     listen: (onChange, signal, options) => watchFolder(folder, own, (seq) => onChange({ collection, seq }), signal, options),
-    async close() {},
+    async close() {
+      cache?.save();
+    },
   };
 }

@@ -6,7 +6,7 @@
  * that must not replace anything), then the folder fsynced.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectorError, errorMessage } from '../errors';
 
@@ -52,6 +52,25 @@ export function listIds(folder: string): string[] {
 
 export const fileOf = (folder: string, id: string): string => join(folder, id + EXT);
 
+const symlinkError = (path: string) => new ConnectorError('invalid', `${path} is a symbolic link; Concord reads and writes only regular files in the folder — replace the link with the file itself.`);
+
+/**
+ * A contact file's stat (ns times, bigint), or null when it is gone or not a regular file; a
+ * symbolic link is refused, as readContactFile refuses it.
+ */
+export function statContactFile(folder: string, id: string): BigIntStats | null {
+  const path = fileOf(folder, id);
+  let st: BigIntStats;
+  try {
+    st = lstatSync(path, { bigint: true });
+  } catch (error) {
+    if (code(error) === 'ENOENT') return null;
+    throw new ConnectorError('unavailable', `${path} could not be read (${errorMessage(error)}).`, { cause: error });
+  }
+  if (st.isSymbolicLink()) throw symlinkError(path);
+  return st.isFile() ? st : null;
+}
+
 /**
  * A contact file's bytes, or null when it is gone. A symbolic link or anything but a regular file
  * is refused: Concord reads and replaces only files that are in the folder itself.
@@ -60,7 +79,7 @@ export function readContactFile(folder: string, id: string): Buffer | null {
   const path = fileOf(folder, id);
   try {
     const st = lstatSync(path);
-    if (st.isSymbolicLink()) throw new ConnectorError('invalid', `${path} is a symbolic link; Concord reads and writes only regular files in the folder — replace the link with the file itself.`);
+    if (st.isSymbolicLink()) throw symlinkError(path);
     if (!st.isFile()) return null;
     return readFileSync(path);
   } catch (error) {

@@ -1,0 +1,157 @@
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collect } from '../conformance';
+import { createVcardFolderConnector } from './connector';
+import { isRacy, openStatCache, RACY_MARGIN_MS, STAT_CACHE_FILE, type CacheEntry } from './stat-cache';
+
+let dir: string;
+let folder: string;
+let dataDir: string;
+const card = (uid: string, fn: string, extra: string[] = []) => ['BEGIN:VCARD', 'VERSION:3.0', `UID:${uid}`, `FN:${fn}`, `N:${fn};;;;`, ...extra, 'END:VCARD', ''].join('\r\n');
+const cachePath = () => join(dataDir, STAT_CACHE_FILE);
+type CacheFile = { header: Record<string, unknown>; rows: unknown[][] };
+const readCache = () => JSON.parse(readFileSync(cachePath(), 'utf8')) as CacheFile;
+const writeCache = (c: CacheFile) => writeFileSync(cachePath(), JSON.stringify(c));
+/** A fresh connector each time: what a new `concord sync` process sees (the cache read from disk). */
+const scan = async (path = folder) => {
+  const connector = createVcardFolderConnector({ path }, { dataDir });
+  try {
+    const s = await collect(connector, 'contacts', null, 'hash');
+    return Object.fromEntries(s.upserts.map((r) => [r.id, r]));
+  } finally {
+    await connector.close();
+  }
+};
+/** Writes a contact file stamped a minute ago: old enough for its cache entry to be trusted. */
+const writeOld = (name: string, text: string) => {
+  writeFileSync(join(folder, `${name}.vcf`), text);
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(join(folder, `${name}.vcf`), past, past);
+};
+/**
+ * Puts a name in the cached fields of `name` (the file keeps its own), and another version (as if
+ * the cache had read other content): a scan that shows that name trusted the cache's entry.
+ */
+const forgeFields = (name: string, fn: string) => {
+  const c = readCache();
+  const row = c.rows.find((r) => r[0] === name);
+  if (!row) throw new Error(`no cache row for ${name}`);
+  row[6] = 'forged-version';
+  row[7] = JSON.stringify({ ...(JSON.parse(String(row[7])) as object), name: fn });
+  writeCache(c);
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'concord-vcf-cache-'));
+  folder = join(dir, 'contacts');
+  dataDir = join(dir, 'data');
+  mkdirSync(folder);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('vCard folder stat cache', () => {
+  it('an unchanged file is not read again: its version and fields come from the cache, equal to a parse', async () => {
+    writeOld('a', card('a', 'Ann', ['EMAIL;TYPE=INTERNET,WORK:ann@example.com', 'TEL;TYPE=CELL:+44 7700 900123', 'ADR;TYPE=WORK:;;1 High St;London;;SW1A 1AA;UK', 'CATEGORIES:A,B', 'BDAY:1985-04-12', 'NOTE:x\\, y']));
+    const first = await scan();
+    expect(readCache().rows.map((r) => r[0])).toEqual(['a']);
+    // No parse on the second scan, and the same record a parse gives.
+    const again = await scan();
+    expect(again).toEqual(first);
+    forgeFields('a', 'From the cache');
+    expect((await scan()).a?.fields.name).toBe('From the cache');
+  });
+
+  it('a file rewritten since, with the same size, is read again', async () => {
+    writeOld('a', card('a', 'Ann'));
+    await scan();
+    forgeFields('a', 'From the cache');
+    writeFileSync(join(folder, 'a.vcf'), card('a', 'Bob'));
+    expect((await scan()).a).toMatchObject({ fields: { name: 'Bob' } });
+  });
+
+  it('racy git: an entry whose stat matches but whose mtime is not older than its read (less the margin) is read again', async () => {
+    writeFileSync(join(folder, 'a.vcf'), card('a', 'Ann'));
+    await scan();
+    // The file's stat is exactly the cached one: only the racy rule tells that a same-size save in
+    // the read's own tick could hide behind it.
+    const st = lstatSync(join(folder, 'a.vcf'), { bigint: true });
+    expect(readCache().rows[0]?.slice(1, 5)).toEqual([Number(st.size), String(st.mtimeNs), String(st.ctimeNs), String(st.ino)]);
+    forgeFields('a', 'From the cache');
+    expect((await scan()).a?.fields.name).toBe('Ann');
+    // Read again, its read time moved past the mtime (by more than the margin, here forged): trusted from then on.
+    const c = readCache();
+    const row = c.rows[0] as unknown[];
+    row[5] = Number(st.mtimeMs) + RACY_MARGIN_MS + 1;
+    writeCache(c);
+    forgeFields('a', 'From the cache');
+    expect((await scan()).a?.fields.name).toBe('From the cache');
+  });
+
+  it('the racy rule, at the tick: an mtime within the margin before the read is racy; one older is not', () => {
+    const entry = (mtimeMs: number, readAtMs: number): CacheEntry => ({ size: 1, mtimeNs: BigInt(mtimeMs) * 1_000_000n, ctimeNs: 0n, ino: 1n, readAtMs, version: 'v', fields: '{}' });
+    const t = 1_780_000_000_000;
+    expect(isRacy(entry(t, t))).toBe(true);
+    expect(isRacy(entry(t + 5, t))).toBe(true);
+    expect(isRacy(entry(t - RACY_MARGIN_MS, t))).toBe(true);
+    expect(isRacy(entry(t - RACY_MARGIN_MS - 1, t))).toBe(false);
+    // Same stat, racy: never served.
+    const cache = openStatCache(dataDir, folder);
+    cache.set('a', entry(t, t));
+    expect(cache.fresh('a', entry(t, t))).toBeNull();
+    cache.set('b', entry(t - 10_000, t));
+    expect(cache.fresh('b', entry(t - 10_000, t))).not.toBeNull();
+    expect(cache.fresh('b', { ...entry(t - 10_000, t), ino: 2n })).toBeNull();
+  });
+
+  it.each([
+    ['missing', () => rmSync(cachePath())],
+    ['corrupt (not JSON)', () => writeFileSync(cachePath(), '{"header": {"format": 1, "rows": [')],
+    ['corrupt (a bad row)', () => writeCache({ ...readCache(), rows: [...readCache().rows, ['b', 'not a size']] })],
+    ['from another folder', () => writeCache({ ...readCache(), header: { ...readCache().header, folder: join(dir, 'elsewhere') } })],
+    ['from another app version', () => writeCache({ ...readCache(), header: { ...readCache().header, app: '0.0.0-old' } })],
+    [
+      'for a folder since replaced at the same path',
+      () => {
+        renameSync(folder, join(dir, 'old'));
+        mkdirSync(folder);
+        renameSync(join(dir, 'old', 'a.vcf'), join(folder, 'a.vcf'));
+      },
+    ],
+  ])('a cache %s is rebuilt, never trusted', async (_what, spoil) => {
+    writeOld('a', card('a', 'Ann'));
+    await scan();
+    forgeFields('a', 'From the cache');
+    spoil();
+    expect((await scan()).a?.fields.name).toBe('Ann');
+    // Rebuilt: trusted again from the next scan on.
+    expect(readCache().rows.map((r) => r[0])).toEqual(['a']);
+    forgeFields('a', 'From the cache');
+    expect((await scan()).a?.fields.name).toBe('From the cache');
+  });
+
+  it('a file gone from the folder leaves the cache; one back under the same name is read', async () => {
+    writeOld('a', card('a', 'Ann'));
+    writeOld('b', card('b', 'Bea'));
+    await scan();
+    rmSync(join(folder, 'b.vcf'));
+    expect(Object.keys(await scan())).toEqual(['a']);
+    expect(readCache().rows.map((r) => r[0])).toEqual(['a']);
+    writeOld('b', card('b', 'Bea again'));
+    expect((await scan()).b?.fields.name).toBe('Bea again');
+  });
+
+  it('Concord’s own update is seen by the next scan, and a broken file still fails it with its name', async () => {
+    writeOld('a', card('a', 'Ann'));
+    const connector = createVcardFolderConnector({ path: folder }, { dataDir });
+    await collect(connector, 'contacts', null, 'hash');
+    const [res] = await connector.write('contacts', [{ op: 'update', id: 'a', fields: { name: 'Ann B' } }]);
+    expect(res?.ok).toBe(true);
+    const after = await collect(connector, 'contacts', null, 'hash');
+    expect(after.upserts[0]).toMatchObject({ fields: { name: 'Ann B' }, version: res?.ok ? res.version : '' });
+    await connector.close();
+    writeFileSync(join(folder, 'a.vcf'), 'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:cut off');
+    await expect(scan()).rejects.toThrow(/a\.vcf is not a readable vCard/);
+  });
+});
