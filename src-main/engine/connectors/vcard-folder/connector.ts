@@ -14,7 +14,7 @@ import { ConnectorError, errorMessage } from '../errors';
 import { assertWritable } from '../file-access';
 import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
 import { parseVcard, vcardFieldInfo, writeVcard, type VcardFields } from '../vcard/codec';
-import { createContactFile, deleteContactFile, fileOf, isSafeId, listIds, readContactFile, statContactFile, uidForKey, versionOf } from './folder-io';
+import { createContactFiles, deleteContactFile, fileOf, isSafeId, listIds, readContactFile, statContactFile, uidForKey, versionOf } from './folder-io';
 import { openStatCache, stampOf, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
 import type { VcardVersion } from '../vcard/card';
@@ -108,24 +108,39 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
   /** The op's vCard fields, without the id field (the file name, never a vCard property). */
   const vcardFields = (fields: Record<string, unknown>): VcardFields => Object.fromEntries(Object.entries(fields).filter(([k]) => k !== ID_FIELD));
 
-  function create(op: Extract<WriteOp, { op: 'create' }>): WriteResult {
+  type Prepared = { op: Extract<WriteOp, { op: 'create' }>; id: string; uid: string; bytes: Buffer };
+
+  /** A create's file name and bytes, or its failure (a name that cannot be a file, fields that are not a vCard). */
+  function prepareCreate(op: Extract<WriteOp, { op: 'create' }>): Prepared | WriteResult {
     const uid = uidForKey(op.key);
     const given = op.fields[ID_FIELD];
     const id = given === undefined || given === null || given === '' ? uid : String(given);
     if (!isSafeId(id)) return fail('invalid', `"${id}" cannot name a contact file: use letters, digits and _ . + - only (the names vdirsyncer uses).`);
-    let text: string;
     try {
-      text = writeVcard(vcardFields(op.fields), { uid, ...(config.newCardVersion ? { version: config.newCardVersion } : {}) });
+      const text = writeVcard(vcardFields(op.fields), { uid, ...(config.newCardVersion ? { version: config.newCardVersion } : {}) });
+      return { op, id, uid, bytes: Buffer.from(text, 'utf8') };
     } catch (error) {
       return fail('invalid', errorMessage(error));
     }
-    const bytes = Buffer.from(text, 'utf8');
-    own.note(id, bytes);
-    if (createContactFile(folder, id, bytes)) return { ok: true, id, version: versionOf(bytes) };
-    // The name is taken. The same create again (its UID comes from the key) answers with that file.
-    const existing = load(id);
-    if (existing && parseVcard(existing.text).uid === uid) return { ok: true, id, version: existing.record.version ?? '' };
-    return fail('invalid', `${fileOf(folder, id)} already exists and holds another contact.`);
+  }
+
+  /** Writes prepared creates together (one folder fsync for all, folder-io.ts), a result for each. */
+  async function createAll(prepared: Prepared[]): Promise<WriteResult[]> {
+    for (const p of prepared) own.note(p.id, p.bytes);
+    const created = await createContactFiles(folder, prepared);
+    return prepared.map((p, i): WriteResult => {
+      const done = created[i];
+      if (done === true) return { ok: true, id: p.id, version: versionOf(p.bytes) };
+      if (done instanceof Error || done === undefined) return fail('unavailable', errorMessage(done));
+      // The name is taken. The same create again (its UID comes from the key) answers with that file.
+      try {
+        const existing = load(p.id);
+        if (existing && parseVcard(existing.text).uid === p.uid) return { ok: true, id: p.id, version: existing.record.version ?? '' };
+      } catch (error) {
+        return fail(error instanceof ConnectorError && error.reason === 'invalid' ? 'invalid' : 'unavailable', errorMessage(error));
+      }
+      return fail('invalid', `${fileOf(folder, p.id)} already exists and holds another contact.`);
+    });
   }
 
   function change(op: Extract<WriteOp, { op: 'update' | 'delete' }>): WriteResult {
@@ -196,19 +211,34 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       // A read-only folder is one error for the whole batch (and the run), never one per contact.
       assertWritable(folder);
       const results: WriteResult[] = [];
+      // Creates are gathered and written together; they are written before any other op, in order.
+      let creates: { at: number; prepared: Prepared }[] = [];
+      const flush = async () => {
+        const done = await createAll(creates.map((c) => c.prepared));
+        creates.forEach((c, i) => (results[c.at] = done[i] ?? fail('unavailable', 'The create was not written.')));
+        creates = [];
+      };
       for (const op of ops) {
         // Each op is its own file: once aborted, the ops not yet written say so.
         if (options?.signal?.aborted) {
           results.push(fail('unavailable', 'The write was cancelled before this contact was written.'));
           continue;
         }
+        if (op.op === 'create') {
+          const prepared = prepareCreate(op);
+          if ('bytes' in prepared) creates.push({ at: results.length, prepared });
+          results.push('bytes' in prepared ? fail('unavailable', 'The create was not written.') : prepared);
+          continue;
+        }
+        if (creates.length > 0) await flush();
         try {
-          results.push(op.op === 'create' ? create(op) : isSafeId(op.id) ? change(op) : fail('not-found', `No contact file is named "${op.id}".`));
+          results.push(isSafeId(op.id) ? change(op) : fail('not-found', `No contact file is named "${op.id}".`));
         } catch (error) {
           const reason = error instanceof ConnectorError && error.reason === 'invalid' ? 'invalid' : 'unavailable';
           results.push(fail(reason, errorMessage(error)));
         }
       }
+      if (creates.length > 0) await flush();
       return results;
     },
     listen: (onChange, signal, options) => watchFolder(folder, own, (seq) => onChange({ collection, seq }), signal, options),

@@ -76,6 +76,27 @@ describe('vCard folder connector', () => {
     expect(readFileSync(join(folder, `${id}.vcf`), 'utf8')).toContain('FN:New Person');
   });
 
+  it('a batch of creates (several fsync chunks) writes every file whole, leaves no temp file, and answers the same when repeated; a taken name fails alone', async () => {
+    writeFileSync(join(folder, 'taken.vcf'), card('someone-else', 'Someone else'));
+    const ops = Array.from({ length: 150 }, (_, i) => ({ op: 'create' as const, key: `pair-1:left:${i}`, fields: { name: `Person ${i}` } }));
+    const clash = { op: 'create' as const, key: 'pair-1:left:clash', fields: { id: 'taken', name: 'Wants the name' } };
+    const batch = [...ops.slice(0, 70), clash, ...ops.slice(70)];
+    const first = await connector.write('contacts', batch);
+    expect(first.map((r) => r.ok)).toEqual(batch.map((op) => op !== clash));
+    expect(first[70]).toMatchObject({ ok: false, reason: 'invalid', error: expect.stringMatching(/taken\.vcf already exists and holds another contact/) });
+    const names = readdirSync(folder);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(names).toHaveLength(151);
+    const scan = await collect(connector, 'contacts', null, 'hash');
+    const byId = new Map(scan.upserts.map((r) => [r.id, r]));
+    first.forEach((r, i) => {
+      if (r.ok) expect(byId.get(r.id)).toMatchObject({ version: r.version, fields: { name: batch[i]?.fields.name } });
+    });
+    // The batch again (a rerun after a crash): each create finds its file, nothing is written twice.
+    expect(await connector.write('contacts', batch)).toEqual(first);
+    expect(readdirSync(folder)).toHaveLength(151);
+  });
+
   it('an update that changes nothing leaves the file and its version alone', async () => {
     const text = card('a', 'Ann', ['item1.EMAIL;type=INTERNET:a@example.com']);
     writeFileSync(join(folder, 'a.vcf'), text);
