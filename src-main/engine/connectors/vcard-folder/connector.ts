@@ -9,21 +9,20 @@
  * would reach the other app), and a write to it fails for that record.
  */
 import { basename } from 'node:path';
-import { FileChanged, identityOf, replaceFile } from '../csv-file/atomic-write';
 import { ConnectorError, errorMessage } from '../errors';
 import { assertWritable } from '../file-access';
-import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
-import { parseVcard, vcardFieldInfo, writeVcard, type VcardFields } from '../vcard/codec';
-import { createContactFiles, deleteContactFile, fileOf, isSafeId, listIds, readContactFile, statContactFile, uidForKey, versionOf } from './folder-io';
+import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor } from '../types';
+import { parseVcard, vcardFieldInfo, type VcardFields } from '../vcard/codec';
+import { cachedRecord, ID_FIELD, type Loaded } from './contact';
+import { fileOf, isSafeId, listIds, readContactFile, statContactFile, versionOf } from './folder-io';
 import { openStatCache, stampOf, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
+import { writeContacts } from './writes';
 import type { VcardVersion } from '../vcard/card';
 
 export type VcardFolderConfig = { path: string; newCardVersion?: VcardVersion };
 
-export const ID_FIELD = 'id';
-
-type Loaded = { id: string; bytes: Buffer; text: string; record: AppRecord };
+export { ID_FIELD } from './contact';
 
 /** `dataDir`: the connector's own folder, for its stat cache (stat-cache.ts); without one every scan reads every file. */
 export function createVcardFolderConnector(config: VcardFolderConfig, options: { dataDir?: string } = {}): Connector {
@@ -69,7 +68,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
     }
     const stamp = stampOf(st);
     const hit = cache.fresh(id, stamp);
-    if (hit) return { id, version: hit.version, fields: { [ID_FIELD]: id, ...(JSON.parse(hit.fields) as VcardFields) } };
+    if (hit) return cachedRecord(id, hit.version, hit.fields);
     // Replaced between the stat and this read: the entry holds the old stat, which the next scan will not match.
     const bytes = readContactFile(folder, id);
     if (bytes === null) {
@@ -80,7 +79,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
     const known = cache.get(id);
     const fields = known && known.version === version ? known.fields : JSON.stringify(parse(id, bytes.toString('utf8')));
     cache.set(id, { ...stamp, readAtMs, version, fields });
-    return { id, version, fields: { [ID_FIELD]: id, ...(JSON.parse(fields) as VcardFields) } };
+    return cachedRecord(id, version, fields);
   };
 
   async function* changes(name: string, _cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
@@ -101,77 +100,6 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       }
       yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(last ? { complete: true } : {}) };
     }
-  }
-
-  const fail = (reason: 'invalid' | 'not-found' | 'stale' | 'unavailable', error: string): WriteResult => ({ ok: false, reason, error });
-
-  /** The op's vCard fields, without the id field (the file name, never a vCard property). */
-  const vcardFields = (fields: Record<string, unknown>): VcardFields => Object.fromEntries(Object.entries(fields).filter(([k]) => k !== ID_FIELD));
-
-  type Prepared = { op: Extract<WriteOp, { op: 'create' }>; id: string; uid: string; bytes: Buffer };
-
-  /** A create's file name and bytes, or its failure (a name that cannot be a file, fields that are not a vCard). */
-  function prepareCreate(op: Extract<WriteOp, { op: 'create' }>): Prepared | WriteResult {
-    const uid = uidForKey(op.key);
-    const given = op.fields[ID_FIELD];
-    const id = given === undefined || given === null || given === '' ? uid : String(given);
-    if (!isSafeId(id)) return fail('invalid', `"${id}" cannot name a contact file: use letters, digits and _ . + - only (the names vdirsyncer uses).`);
-    try {
-      const text = writeVcard(vcardFields(op.fields), { uid, ...(config.newCardVersion ? { version: config.newCardVersion } : {}) });
-      return { op, id, uid, bytes: Buffer.from(text, 'utf8') };
-    } catch (error) {
-      return fail('invalid', errorMessage(error));
-    }
-  }
-
-  /** Writes prepared creates together (one folder fsync for all, folder-io.ts), a result for each. */
-  async function createAll(prepared: Prepared[]): Promise<WriteResult[]> {
-    for (const p of prepared) own.note(p.id, p.bytes);
-    const created = await createContactFiles(folder, prepared);
-    return prepared.map((p, i): WriteResult => {
-      const done = created[i];
-      if (done === true) return { ok: true, id: p.id, version: versionOf(p.bytes) };
-      if (done instanceof Error || done === undefined) return fail('unavailable', errorMessage(done));
-      // The name is taken. The same create again (its UID comes from the key) answers with that file.
-      try {
-        const existing = load(p.id);
-        if (existing && parseVcard(existing.text).uid === p.uid) return { ok: true, id: p.id, version: existing.record.version ?? '' };
-      } catch (error) {
-        return fail(error instanceof ConnectorError && error.reason === 'invalid' ? 'invalid' : 'unavailable', errorMessage(error));
-      }
-      return fail('invalid', `${fileOf(folder, p.id)} already exists and holds another contact.`);
-    });
-  }
-
-  function change(op: Extract<WriteOp, { op: 'update' | 'delete' }>): WriteResult {
-    const found = load(op.id);
-    if (!found) return fail('not-found', `${fileOf(folder, op.id)} does not exist any more.`);
-    if (op.ifVersion !== undefined && found.record.version !== op.ifVersion) {
-      return fail('stale', `${fileOf(folder, op.id)} changed since Concord read it; it will be re-read and compared.`);
-    }
-    if (op.op === 'delete') {
-      own.note(op.id, null);
-      deleteContactFile(folder, op.id);
-      return { ok: true, id: op.id };
-    }
-    const newId = op.fields[ID_FIELD];
-    if (newId !== undefined && newId !== null && String(newId) !== op.id) return fail('invalid', `Concord does not rename contact files (${op.id}${'.vcf'} → ${String(newId)}.vcf); map the id field one way only.`);
-    let text: string;
-    try {
-      text = writeVcard(vcardFields(op.fields), { uid: op.id, original: found.text });
-    } catch (error) {
-      return fail('invalid', errorMessage(error));
-    }
-    if (text === found.text) return { ok: true, id: op.id, version: found.record.version ?? '' };
-    const bytes = Buffer.from(text, 'utf8');
-    own.note(op.id, bytes);
-    try {
-      replaceFile(fileOf(folder, op.id), bytes, identityOf(found.bytes));
-    } catch (error) {
-      if (error instanceof FileChanged) return fail('stale', `${fileOf(folder, op.id)} was saved by another program while Concord wrote it; it will be re-read and compared.`);
-      throw error;
-    }
-    return { ok: true, id: op.id, version: versionOf(bytes) };
   }
 
   return {
@@ -210,36 +138,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       throwIfAborted(options?.signal);
       // A read-only folder is one error for the whole batch (and the run), never one per contact.
       assertWritable(folder);
-      const results: WriteResult[] = [];
-      // Creates are gathered and written together; they are written before any other op, in order.
-      let creates: { at: number; prepared: Prepared }[] = [];
-      const flush = async () => {
-        const done = await createAll(creates.map((c) => c.prepared));
-        creates.forEach((c, i) => (results[c.at] = done[i] ?? fail('unavailable', 'The create was not written.')));
-        creates = [];
-      };
-      for (const op of ops) {
-        // Each op is its own file: once aborted, the ops not yet written say so.
-        if (options?.signal?.aborted) {
-          results.push(fail('unavailable', 'The write was cancelled before this contact was written.'));
-          continue;
-        }
-        if (op.op === 'create') {
-          const prepared = prepareCreate(op);
-          if ('bytes' in prepared) creates.push({ at: results.length, prepared });
-          results.push('bytes' in prepared ? fail('unavailable', 'The create was not written.') : prepared);
-          continue;
-        }
-        if (creates.length > 0) await flush();
-        try {
-          results.push(isSafeId(op.id) ? change(op) : fail('not-found', `No contact file is named "${op.id}".`));
-        } catch (error) {
-          const reason = error instanceof ConnectorError && error.reason === 'invalid' ? 'invalid' : 'unavailable';
-          results.push(fail(reason, errorMessage(error)));
-        }
-      }
-      if (creates.length > 0) await flush();
-      return results;
+      return writeContacts({ folder, own, load, ...(config.newCardVersion ? { newCardVersion: config.newCardVersion } : {}) }, ops, options?.signal);
     },
     listen: (onChange, signal, options) => watchFolder(folder, own, (seq) => onChange({ collection, seq }), signal, options),
     async close() {

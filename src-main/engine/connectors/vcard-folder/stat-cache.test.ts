@@ -155,3 +155,18 @@ describe('vCard folder stat cache', () => {
     await expect(scan()).rejects.toThrow(/a\.vcf is not a readable vCard/);
   });
 });
+
+describe('a record from the stat cache', () => {
+  it('has its fields as an own property that spread, JSON, structuredClone and assignment all see', async () => {
+    writeOld('a', card('a', 'Ann'));
+    const parsed = (await scan()).a;
+    const cached = (await scan()).a;
+    if (!parsed || !cached) throw new Error('no record');
+    expect(Object.keys(cached)).toEqual(['id', 'version', 'fields']);
+    expect(JSON.parse(JSON.stringify(cached))).toEqual(JSON.parse(JSON.stringify(parsed)));
+    expect(structuredClone(cached)).toEqual(parsed);
+    expect({ ...cached }).toEqual(parsed);
+    cached.fields = { id: 'a', name: 'Set' };
+    expect(cached.fields.name).toBe('Set');
+  });
+});

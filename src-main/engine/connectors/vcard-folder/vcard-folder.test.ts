@@ -97,6 +97,27 @@ describe('vCard folder connector', () => {
     expect(readdirSync(folder)).toHaveLength(151);
   });
 
+  it('a batch of updates is written together; a file another program saves while the batch is written keeps that save, and its update answers stale', async () => {
+    for (let i = 0; i < 100; i++) writeFileSync(join(folder, `c${i}.vcf`), card(`c${i}`, `Person ${i}`, ['X-APP;X-P=1:kept']));
+    const read = await collect(connector, 'contacts', null, 'hash');
+    const version = new Map(read.upserts.map((r) => [r.id, r.version]));
+    const ops = Array.from({ length: 100 }, (_, i) => ({ op: 'update' as const, id: `c${i}`, fields: { title: `Title ${i}` }, ifVersion: version.get(`c${i}`) ?? '' }));
+    // The write reads and checks every file before it writes any: the save lands after that check.
+    const writing = connector.write('contacts', ops);
+    const theirs = card('c7', 'Saved by another app');
+    writeFileSync(join(folder, 'c7.vcf'), theirs);
+    const results = await writing;
+    expect(results.map((r) => r.ok)).toEqual(ops.map((op) => op.id !== 'c7'));
+    expect(results[7]).toMatchObject({ ok: false, reason: 'stale' });
+    expect(readFileSync(join(folder, 'c7.vcf'), 'utf8')).toBe(theirs);
+    expect(readdirSync(folder).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const after = new Map((await collect(connector, 'contacts', null, 'hash')).upserts.map((r) => [r.id, r]));
+    results.forEach((r, i) => {
+      if (r.ok) expect(after.get(`c${i}`)).toMatchObject({ version: r.version, fields: { title: `Title ${i}` } });
+    });
+    expect(readFileSync(join(folder, 'c3.vcf'), 'utf8')).toContain('\r\nX-APP;X-P=1:kept\r\n');
+  });
+
   it('an update that changes nothing leaves the file and its version alone', async () => {
     const text = card('a', 'Ann', ['item1.EMAIL;type=INTERNET:a@example.com']);
     writeFileSync(join(folder, 'a.vcf'), text);
