@@ -15,7 +15,7 @@ import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, typ
 import { parseVcard, vcardFieldInfo, type VcardFields } from '../vcard/codec';
 import { cachedRecord, ID_FIELD, type Loaded } from './contact';
 import { fileOf, isSafeId, listIds, readContactFile, statContactFile, versionOf } from './folder-io';
-import { openStatCache, stampOf, type StatCache } from './stat-cache';
+import { openStatCache, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
 import { writeContacts } from './writes';
 import type { VcardVersion } from '../vcard/card';
@@ -66,8 +66,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       cache.delete(id);
       return null;
     }
-    const stamp = stampOf(st);
-    const hit = cache.fresh(id, stamp);
+    const hit = cache.fresh(id, st);
     if (hit) return cachedRecord(id, hit.version, hit.fields);
     // Replaced between the stat and this read: the entry holds the old stat, which the next scan will not match.
     const bytes = readContactFile(folder, id);
@@ -78,7 +77,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
     const version = versionOf(bytes);
     const known = cache.get(id);
     const fields = known && known.version === version ? known.fields : JSON.stringify(parse(id, bytes.toString('utf8')));
-    cache.set(id, { ...stamp, readAtMs, version, fields });
+    cache.set(id, st, readAtMs, version, fields);
     return cachedRecord(id, version, fields);
   };
 

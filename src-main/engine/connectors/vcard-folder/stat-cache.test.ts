@@ -4,16 +4,20 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
 import { createVcardFolderConnector } from './connector';
-import { isRacy, openStatCache, RACY_MARGIN_MS, STAT_CACHE_FILE, type CacheEntry } from './stat-cache';
+import { isRacy, openStatCache, RACY_MARGIN_MS, STAT_CACHE_FILE, type FileStamp } from './stat-cache';
 
 let dir: string;
 let folder: string;
 let dataDir: string;
 const card = (uid: string, fn: string, extra: string[] = []) => ['BEGIN:VCARD', 'VERSION:3.0', `UID:${uid}`, `FN:${fn}`, `N:${fn};;;;`, ...extra, 'END:VCARD', ''].join('\r\n');
 const cachePath = () => join(dataDir, STAT_CACHE_FILE);
-type CacheFile = { header: Record<string, unknown>; rows: unknown[][] };
-const readCache = () => JSON.parse(readFileSync(cachePath(), 'utf8')) as CacheFile;
-const writeCache = (c: CacheFile) => writeFileSync(cachePath(), JSON.stringify(c));
+/** The cache file: its header (JSON) and its rows (tab-separated: name, size, mtimeNs, ctimeNs, ino, readAtMs, version, fields). */
+type CacheFile = { header: Record<string, unknown>; rows: string[][] };
+const readCache = (): CacheFile => {
+  const [head = '', ...lines] = readFileSync(cachePath(), 'utf8').split('\n').slice(0, -1);
+  return { header: JSON.parse(head) as Record<string, unknown>, rows: lines.map((l) => l.split('\t')) };
+};
+const writeCache = (c: CacheFile) => writeFileSync(cachePath(), `${[JSON.stringify(c.header), ...c.rows.map((r) => r.join('\t'))].join('\n')}\n`);
 /** A fresh connector each time: what a new `concord sync` process sees (the cache read from disk). */
 const scan = async (path = folder) => {
   const connector = createVcardFolderConnector({ path }, { dataDir });
@@ -77,38 +81,42 @@ describe('vCard folder stat cache', () => {
     // The file's stat is exactly the cached one: only the racy rule tells that a same-size save in
     // the read's own tick could hide behind it.
     const st = lstatSync(join(folder, 'a.vcf'), { bigint: true });
-    expect(readCache().rows[0]?.slice(1, 5)).toEqual([Number(st.size), String(st.mtimeNs), String(st.ctimeNs), String(st.ino)]);
+    expect(readCache().rows[0]?.slice(1, 5)).toEqual([String(st.size), String(st.mtimeNs), String(st.ctimeNs), String(st.ino)]);
     forgeFields('a', 'From the cache');
     expect((await scan()).a?.fields.name).toBe('Ann');
     // Read again, its read time moved past the mtime (by more than the margin, here forged): trusted from then on.
     const c = readCache();
-    const row = c.rows[0] as unknown[];
-    row[5] = Number(st.mtimeMs) + RACY_MARGIN_MS + 1;
+    const row = c.rows[0] ?? [];
+    row[5] = String(Number(st.mtimeMs) + RACY_MARGIN_MS + 1);
     writeCache(c);
     forgeFields('a', 'From the cache');
     expect((await scan()).a?.fields.name).toBe('From the cache');
   });
 
   it('the racy rule, at the tick: an mtime within the margin before the read is racy; one older is not', () => {
-    const entry = (mtimeMs: number, readAtMs: number): CacheEntry => ({ size: 1, mtimeNs: BigInt(mtimeMs) * 1_000_000n, ctimeNs: 0n, ino: 1n, readAtMs, version: 'v', fields: '{}' });
     const t = 1_780_000_000_000;
-    expect(isRacy(entry(t, t))).toBe(true);
-    expect(isRacy(entry(t + 5, t))).toBe(true);
-    expect(isRacy(entry(t - RACY_MARGIN_MS, t))).toBe(true);
-    expect(isRacy(entry(t - RACY_MARGIN_MS - 1, t))).toBe(false);
-    // Same stat, racy: never served.
+    const at = (mtimeMs: number) => ({ mtimeNs: String(BigInt(mtimeMs) * 1_000_000n) });
+    expect(isRacy({ ...at(t), readAtMs: t })).toBe(true);
+    expect(isRacy({ ...at(t + 5), readAtMs: t })).toBe(true);
+    expect(isRacy({ ...at(t - RACY_MARGIN_MS), readAtMs: t })).toBe(true);
+    expect(isRacy({ ...at(t - RACY_MARGIN_MS - 1), readAtMs: t })).toBe(false);
+    expect(isRacy({ mtimeNs: 'garbage', readAtMs: t })).toBe(true);
+    // Same stat, racy: never served; an old one is, while every part of its stat is the same.
+    const stamp = (mtimeMs: number): FileStamp => ({ size: 10n, mtimeNs: BigInt(mtimeMs) * 1_000_000n, ctimeNs: 5n, ino: 7n });
     const cache = openStatCache(dataDir, folder);
-    cache.set('a', entry(t, t));
-    expect(cache.fresh('a', entry(t, t))).toBeNull();
-    cache.set('b', entry(t - 10_000, t));
-    expect(cache.fresh('b', entry(t - 10_000, t))).not.toBeNull();
-    expect(cache.fresh('b', { ...entry(t - 10_000, t), ino: 2n })).toBeNull();
+    cache.set('a', stamp(t), t, 'v', '{}');
+    expect(cache.fresh('a', stamp(t))).toBeNull();
+    cache.set('b', stamp(t - 10_000), t, 'v', '{}');
+    expect(cache.fresh('b', stamp(t - 10_000))).toMatchObject({ version: 'v' });
+    for (const changed of [{ size: 11n }, { ctimeNs: 6n }, { ino: 8n }, { mtimeNs: BigInt(t - 10_000) * 1_000_000n + 1n }]) expect(cache.fresh('b', { ...stamp(t - 10_000), ...changed })).toBeNull();
   });
 
   it.each([
     ['missing', () => rmSync(cachePath())],
-    ['corrupt (not JSON)', () => writeFileSync(cachePath(), '{"header": {"format": 1, "rows": [')],
+    ['corrupt (garbage)', () => writeFileSync(cachePath(), '{"header": {"format": 1, "rows": [')],
+    ['torn (cut mid-line)', () => writeFileSync(cachePath(), readFileSync(cachePath()).subarray(0, -20))],
     ['corrupt (a bad row)', () => writeCache({ ...readCache(), rows: [...readCache().rows, ['b', 'not a size']] })],
+    ['corrupt (a row whose read time is not a number)', () => writeCache({ ...readCache(), rows: readCache().rows.map((r) => r.map((x, i) => (i === 5 ? 'soon' : x))) })],
     ['from another folder', () => writeCache({ ...readCache(), header: { ...readCache().header, folder: join(dir, 'elsewhere') } })],
     ['from another app version', () => writeCache({ ...readCache(), header: { ...readCache().header, app: '0.0.0-old' } })],
     [
@@ -126,6 +134,15 @@ describe('vCard folder stat cache', () => {
     spoil();
     expect((await scan()).a?.fields.name).toBe('Ann');
     // Rebuilt: trusted again from the next scan on.
+    expect(readCache().rows.map((r) => r[0])).toEqual(['a']);
+    forgeFields('a', 'From the cache');
+    expect((await scan()).a?.fields.name).toBe('From the cache');
+  });
+
+  it('a file whose name holds a tab or a line break is read every time and leaves the rest of the cache trusted', async () => {
+    writeOld('a', card('a', 'Ann'));
+    writeOld('odd\tname', card('odd', 'Odd'));
+    expect(Object.keys(await scan()).sort()).toEqual(['a', 'odd\tname']);
     expect(readCache().rows.map((r) => r[0])).toEqual(['a']);
     forgeFields('a', 'From the cache');
     expect((await scan()).a?.fields.name).toBe('From the cache');

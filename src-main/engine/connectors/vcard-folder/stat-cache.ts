@@ -21,33 +21,39 @@
  * folder beside the pair's base values; an entry goes when its file leaves the folder.
  */
 import { randomUUID } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VERSION } from '../../version';
 
-export const STAT_CACHE_FILE = 'vcard-stat-cache.json';
+export const STAT_CACHE_FILE = 'vcard-stat-cache.tsv';
 /** Bump when the entries' meaning changes (or the codec's fields do: the app version covers releases). */
-const FORMAT = 1;
+const FORMAT = 2;
 /**
  * How much older than its read a file's mtime must be to be trusted: covers file systems that stamp
  * coarsely (FAT 2 s, HFS+ 1 s) and the kernel's coarse clock, which lags the system clock by a tick.
  */
 export const RACY_MARGIN_MS = 2_000;
 
-/** What the stat of a file says of it: any change to it means the file is read again. */
-export type FileStamp = { size: number; mtimeNs: bigint; ctimeNs: bigint; ino: bigint };
+/** What the stat of a file says of it (a BigIntStats is one): any change to it means the file is read again. */
+export type FileStamp = { size: bigint | number; mtimeNs: bigint; ctimeNs: bigint; ino: bigint };
 
-export const stampOf = (st: BigIntStats): FileStamp => ({ size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino });
+/** The stamp as one text: the four values, compared as a whole. */
+const stampText = (st: FileStamp) => `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
 
-/** An entry: the file's stamp when read, when the read started (ms, system clock), its version and its fields as JSON. */
-export type CacheEntry = FileStamp & { readAtMs: number; version: string; fields: string };
+/**
+ * An entry: the file's stamp when read, its mtime (ns, decimal), when the read started (ms, system
+ * clock), its version and its fields as JSON; `line` is its line in the file as loaded (written
+ * back as it was).
+ */
+export type CacheEntry = { stamp: string; mtimeNs: string; readAtMs: number; version: string; fields: string; line?: string };
 
 export type StatCache = {
   /** The entry for `name` when the file's stamp is the cached one and the entry is not racy; else null (read the file). */
   fresh(name: string, stamp: FileStamp): CacheEntry | null;
   /** The entry for `name` whatever its stamp: after reading the file, a matching hash spares the parse. */
   get(name: string): CacheEntry | undefined;
-  set(name: string, entry: CacheEntry): void;
+  /** Records what the file `name` with `stamp` held when its read started at `readAtMs`. */
+  set(name: string, stamp: FileStamp, readAtMs: number, version: string, fields: string): void;
   delete(name: string): void;
   /** After a complete scan: drops the entries of files no longer in the folder. */
   retain(names: ReadonlySet<string>): void;
@@ -55,55 +61,51 @@ export type StatCache = {
   save(): void;
 };
 
-const sameStamp = (a: FileStamp, b: FileStamp) => a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
-
 /** Racy: the file may have been written again in the same tick as the read started, unseen by its stat. */
-export const isRacy = (e: CacheEntry) => e.mtimeNs >= BigInt(Math.floor(e.readAtMs - RACY_MARGIN_MS)) * 1_000_000n;
+export function isRacy(e: Pick<CacheEntry, 'mtimeNs' | 'readAtMs'>): boolean {
+  try {
+    return BigInt(e.mtimeNs) >= BigInt(Math.floor(e.readAtMs - RACY_MARGIN_MS)) * 1_000_000n;
+  } catch {
+    return true; // not a number: never trusted
+  }
+}
 
 type Header = { format: number; app: string; folder: string; dev: string; ino: string };
-/** One entry on disk: [name, size, mtimeNs, ctimeNs, ino, readAtMs, version, fieldsJson]. */
-type Row = [string, number, string, string, string, number, string, string];
-
-const isRow = (r: unknown): r is Row =>
-  Array.isArray(r) &&
-  r.length === 8 &&
-  typeof r[0] === 'string' &&
-  Number.isSafeInteger(r[1]) &&
-  /^\d+$/.test(String(r[2])) &&
-  /^\d+$/.test(String(r[3])) &&
-  /^\d+$/.test(String(r[4])) &&
-  typeof r[2] === 'string' &&
-  typeof r[3] === 'string' &&
-  typeof r[4] === 'string' &&
-  Number.isFinite(r[5]) &&
-  typeof r[6] === 'string' &&
-  typeof r[7] === 'string';
 
 /** The folder's identity: a cache made for another folder, or for one since replaced, does not match it. */
-function headerFor(folder: string): Header | null {
+function headerFor(folder: string): string | null {
   try {
     const st = lstatSync(folder, { bigint: true });
-    return { format: FORMAT, app: VERSION, folder: resolve(folder), dev: String(st.dev), ino: String(st.ino) };
+    return JSON.stringify({ format: FORMAT, app: VERSION, folder: resolve(folder), dev: String(st.dev), ino: String(st.ino) } satisfies Header);
   } catch {
     return null; // no folder: nothing to cache (the scan fails with its own message)
   }
 }
 
-function load(path: string, header: Header): Map<string, CacheEntry> {
+/**
+ * The file: the header (JSON) on the first line, then one line per entry, tab-separated:
+ * name, size, mtimeNs, ctimeNs, ino, readAtMs, version, fields (JSON, whose text has no tab or line
+ * break). Lines are kept as slices of the text read, so loading and saving copy little.
+ */
+function load(path: string, header: string): Map<string, CacheEntry> {
   const entries = new Map<string, CacheEntry>();
-  let data: unknown;
+  let text: string;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch {
-    return entries; // missing or corrupt: rebuilt
+    return entries; // missing: rebuilt
   }
-  const d = data as { header?: Partial<Header>; rows?: unknown };
-  const h = d?.header;
-  if (!h || h.format !== header.format || h.app !== header.app || h.folder !== header.folder || h.dev !== header.dev || h.ino !== header.ino || !Array.isArray(d.rows)) return entries;
-  for (const r of d.rows as unknown[]) {
-    // One bad row means the file is not what this code wrote: none of it is trusted.
-    if (!isRow(r)) return new Map();
-    entries.set(r[0], { size: r[1], mtimeNs: BigInt(r[2]), ctimeNs: BigInt(r[3]), ino: BigInt(r[4]), readAtMs: r[5], version: r[6], fields: r[7] });
+  const lines = text.split('\n');
+  // Written whole, ending in a line break: anything else is torn or not ours.
+  if (lines[0] !== header || lines.pop() !== '') return entries;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const f = line.split('\t');
+    const readAtMs = Number(f[5]);
+    // One bad line means the file is not what this code wrote: none of it is trusted.
+    if (f.length !== 8 || !Number.isFinite(readAtMs) || f.some((x) => x === '')) return new Map();
+    const [name = '', size, mtimeNs = '', ctimeNs, ino, , version = '', fields = ''] = f;
+    entries.set(name, { stamp: `${size}:${mtimeNs}:${ctimeNs}:${ino}`, mtimeNs, readAtMs, version, fields, line });
   }
   return entries;
 }
@@ -112,7 +114,7 @@ function load(path: string, header: Header): Map<string, CacheEntry> {
 export function openStatCache(dataDir: string, folder: string): StatCache {
   const path = join(dataDir, STAT_CACHE_FILE);
   let entries: Map<string, CacheEntry> | null = null;
-  let header: Header | null = null;
+  let header: string | null = null;
   let dirty = false;
   const map = (): Map<string, CacheEntry> => {
     if (entries) return entries;
@@ -123,11 +125,13 @@ export function openStatCache(dataDir: string, folder: string): StatCache {
   return {
     fresh(name, stamp) {
       const e = map().get(name);
-      return e && sameStamp(e, stamp) && !isRacy(e) ? e : null;
+      return e && e.stamp === stampText(stamp) && !isRacy(e) ? e : null;
     },
     get: (name) => map().get(name),
-    set(name, entry) {
-      map().set(name, entry);
+    set(name, stamp, readAtMs, version, fields) {
+      // A name with a tab or line break (a file Concord does not create) is not cached: it would break its line.
+      if (/[\t\n\r]/.test(name)) return;
+      map().set(name, { stamp: stampText(stamp), mtimeNs: String(stamp.mtimeNs), readAtMs, version, fields });
       dirty = true;
     },
     delete(name) {
@@ -143,12 +147,12 @@ export function openStatCache(dataDir: string, folder: string): StatCache {
     },
     save() {
       if (!dirty || !entries || !header) return;
-      const rows: Row[] = [];
-      for (const [name, e] of entries) rows.push([name, e.size, String(e.mtimeNs), String(e.ctimeNs), String(e.ino), e.readAtMs, e.version, e.fields]);
+      const lines = [header];
+      for (const [name, e] of entries) lines.push(e.line ?? [name, ...e.stamp.split(':'), e.readAtMs, e.version, e.fields].join('\t'));
       const tmp = `${path}.${randomUUID().slice(0, 8)}.tmp`;
       try {
         mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-        writeFileSync(tmp, JSON.stringify({ header, rows }), { mode: 0o600 });
+        writeFileSync(tmp, `${lines.join('\n')}\n`, { mode: 0o600 });
         renameSync(tmp, path);
         dirty = false;
       } catch {
