@@ -15,7 +15,7 @@ import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, typ
 import { parseVcard, vcardFieldInfo, type VcardFields } from '../vcard/codec';
 import { cachedRecord, ID_FIELD, type Loaded } from './contact';
 import { fileOf, isSafeId, listIds, readContactFile, statContactFile, versionOf } from './folder-io';
-import { openStatCache, type StatCache } from './stat-cache';
+import { openStatCache, racyMarginMs, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
 import { writeContacts } from './writes';
 import type { VcardVersion } from '../vcard/card';
@@ -81,6 +81,52 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
     return cachedRecord(id, version, fields);
   };
 
+  /**
+   * A file Concord wrote goes in the cache with the fields of what it wrote, read time `startedAtMs`
+   * (before the write began): racy, so a save by another program right after it cannot hide behind
+   * its stat; `confirmRacy` clears it once the margin has passed. A file not a vCard is left out.
+   */
+  const written = (id: string, bytes: Buffer | null, startedAtMs: number) => {
+    if (!cache) return;
+    if (bytes === null) return void cache.delete(id);
+    try {
+      const st = statContactFile(folder, id);
+      if (st) cache.set(id, st, startedAtMs, versionOf(bytes), JSON.stringify(parse(id, bytes.toString('utf8'))));
+      else cache.delete(id);
+    } catch {
+      cache.delete(id);
+    }
+  };
+
+  /**
+   * Reads back each racy entry whose file is older than the racy margin now: one that still holds
+   * the cached content is trusted from then on (its read time moves to now); any other is dropped.
+   * The files Concord just wrote are confirmed this way, so the next run does not read them again.
+   */
+  const confirmRacy = () => {
+    if (!cache) return;
+    for (const id of cache.racy()) {
+      const e = cache.get(id);
+      if (!e) continue;
+      try {
+        const readAtMs = Date.now();
+        const st = statContactFile(folder, id);
+        // Still within the margin: left racy (the next scan reads it).
+        if (st && readAtMs - Number(st.mtimeNs / 1_000_000n) <= racyMarginMs(String(st.mtimeNs))) continue;
+        const bytes = st ? readContactFile(folder, id) : null;
+        if (st && bytes && versionOf(bytes) === e.version) cache.set(id, st, readAtMs, e.version, e.fields);
+        else cache.delete(id);
+      } catch {
+        cache.delete(id);
+      }
+    }
+  };
+
+  const save = () => {
+    confirmRacy();
+    cache?.save();
+  };
+
   async function* changes(name: string, _cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
     checkCollection(name);
     if (options.mode !== 'hash') throw new ConnectorError('config', `A vCard folder supports hash change detection only, not ${options.mode}.`);
@@ -95,7 +141,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       if (last && cache) {
         // Saved before the last batch is handed over: the reader may stop once it has it.
         cache.retain(new Set(ids));
-        cache.save();
+        save();
       }
       yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(last ? { complete: true } : {}) };
     }
@@ -137,11 +183,11 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       throwIfAborted(options?.signal);
       // A read-only folder is one error for the whole batch (and the run), never one per contact.
       assertWritable(folder);
-      return writeContacts({ folder, own, load, ...(config.newCardVersion ? { newCardVersion: config.newCardVersion } : {}) }, ops, options?.signal);
+      return writeContacts({ folder, own, load, written, ...(config.newCardVersion ? { newCardVersion: config.newCardVersion } : {}) }, ops, options?.signal);
     },
     listen: (onChange, signal, options) => watchFolder(folder, own, (seq) => onChange({ collection, seq }), signal, options),
     async close() {
-      cache?.save();
+      save();
     },
   };
 }

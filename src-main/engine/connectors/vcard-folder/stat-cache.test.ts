@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collect } from '../conformance';
 import { createVcardFolderConnector } from './connector';
-import { isRacy, openStatCache, RACY_MARGIN_MS, STAT_CACHE_FILE, type FileStamp } from './stat-cache';
+import { FINE_RACY_MARGIN_MS, isRacy, openStatCache, RACY_MARGIN_MS, STAT_CACHE_FILE, type FileStamp } from './stat-cache';
 
 let dir: string;
 let folder: string;
@@ -101,6 +101,13 @@ describe('vCard folder stat cache', () => {
     expect(isRacy({ ...at(t - RACY_MARGIN_MS), readAtMs: t })).toBe(true);
     expect(isRacy({ ...at(t - RACY_MARGIN_MS - 1), readAtMs: t })).toBe(false);
     expect(isRacy({ mtimeNs: 'garbage', readAtMs: t })).toBe(true);
+    // Stamps with a fraction of a second (a file system with fine timestamps): the margin is 100 ms.
+    const fine = (ms: number) => ({ mtimeNs: String(BigInt(ms) * 1_000_000n + 123n) });
+    expect(FINE_RACY_MARGIN_MS).toBe(100);
+    expect(isRacy({ ...fine(t - FINE_RACY_MARGIN_MS), readAtMs: t })).toBe(true);
+    expect(isRacy({ ...fine(t - FINE_RACY_MARGIN_MS - 1), readAtMs: t })).toBe(false);
+    expect(isRacy({ ...fine(t - 500), readAtMs: t })).toBe(false);
+    expect(isRacy({ ...at(t - 1000), readAtMs: t })).toBe(true); // a whole second: 2 s
     // Same stat, racy: never served; an old one is, while every part of its stat is the same.
     const stamp = (mtimeMs: number): FileStamp => ({ size: 10n, mtimeNs: BigInt(mtimeMs) * 1_000_000n, ctimeNs: 5n, ino: 7n });
     const cache = openStatCache(dataDir, folder);
@@ -146,6 +153,39 @@ describe('vCard folder stat cache', () => {
     expect(readCache().rows.map((r) => r[0])).toEqual(['a']);
     forgeFields('a', 'From the cache');
     expect((await scan()).a?.fields.name).toBe('From the cache');
+  });
+
+  it('files Concord writes are cached with their fields, and trusted once read back after the racy margin; one saved over meanwhile is not', async () => {
+    writeOld('a', card('a', 'Ann'));
+    const connector = createVcardFolderConnector({ path: folder }, { dataDir });
+    await collect(connector, 'contacts', null, 'hash');
+    const results = await connector.write('contacts', [
+      { op: 'create', key: 'k1', fields: { id: 'new1', name: 'New One' } },
+      { op: 'create', key: 'k2', fields: { id: 'new2', name: 'New Two' } },
+      { op: 'update', id: 'a', fields: { name: 'Ann B' } },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    // Another program saves new2 right after Concord (same size); then time passes (the stamps are moved back).
+    const text2 = readFileSync(join(folder, 'new2.vcf'), 'utf8');
+    writeFileSync(join(folder, 'new2.vcf'), text2.replace('New Two', 'New Tw0'));
+    const past = new Date(Date.now() - 60_000);
+    for (const n of ['new1', 'new2', 'a']) utimesSync(join(folder, `${n}.vcf`), past, past);
+    await connector.close();
+    expect(readCache().rows.map((r) => r[0]).sort()).toEqual(['a', 'new1']);
+    forgeFields('new1', 'From the cache');
+    forgeFields('a', 'From the cache too');
+    const after = await scan();
+    expect([after.new1?.fields.name, after.a?.fields.name, after.new2?.fields.name]).toEqual(['From the cache', 'From the cache too', 'New Tw0']);
+  });
+
+  it('a file Concord wrote is not trusted before the racy margin has passed: the next scan reads it', async () => {
+    const connector = createVcardFolderConnector({ path: folder }, { dataDir });
+    await connector.write('contacts', [{ op: 'create', key: 'k1', fields: { id: 'new1', name: 'New One' } }]);
+    // Saved over at once, in the same tick and size as Concord's own write could be.
+    const text = readFileSync(join(folder, 'new1.vcf'), 'utf8');
+    writeFileSync(join(folder, 'new1.vcf'), text.replace('New One', 'New 0ne'));
+    await connector.close();
+    expect((await scan()).new1?.fields.name).toBe('New 0ne');
   });
 
   it('a file gone from the folder leaves the cache; one back under the same name is read', async () => {

@@ -6,10 +6,12 @@
  *
  * - A file written again within the same timestamp tick as Concord's read, with the same size,
  *   keeps its stat. The "racy git" rule covers it: an entry is trusted only when the file's mtime
- *   is older than the time Concord started reading it, less a margin (RACY_MARGIN_MS) for file
+ *   is older than the time Concord started reading it, less a margin (racyMarginMs) for file
  *   systems whose clock is coarse (FAT: 2 s) or lags the system clock (the kernel's coarse tick).
  *   A racy entry is read again; when its hash has not changed, its cached fields are kept (no parse)
- *   and its read time moves on, so the next run trusts it.
+ *   and its read time moves on, so the next run trusts it. Files Concord writes itself are entered
+ *   with the time before the write as their read time (racy, then), and confirmed by reading them
+ *   back when the cache is saved, once the margin has passed.
  * - The cache names the folder (path, device and inode) and the format and app version that wrote
  *   it: one that is missing, unreadable, corrupt, from another folder (the connection was pointed
  *   elsewhere, or the folder was replaced) or from another version is ignored and rebuilt, never
@@ -29,10 +31,14 @@ export const STAT_CACHE_FILE = 'vcard-stat-cache.tsv';
 /** Bump when the entries' meaning changes (or the codec's fields do: the app version covers releases). */
 const FORMAT = 2;
 /**
- * How much older than its read a file's mtime must be to be trusted: covers file systems that stamp
- * coarsely (FAT 2 s, HFS+ 1 s) and the kernel's coarse clock, which lags the system clock by a tick.
+ * How much older than its read a file's mtime must be to be trusted. A file system that stamps
+ * whole seconds (FAT keeps 2 s, HFS+ 1 s; an mtime with no fraction of a second) gets 2 s; one with
+ * fine stamps gets 100 ms, ten times the kernel's coarse clock tick (at most 10 ms), by which the
+ * stamps it gives lag the system clock Concord reads.
  */
 export const RACY_MARGIN_MS = 2_000;
+export const FINE_RACY_MARGIN_MS = 100;
+export const racyMarginMs = (mtimeNs: string): number => (mtimeNs.endsWith('000000000') ? RACY_MARGIN_MS : FINE_RACY_MARGIN_MS);
 
 /** What the stat of a file says of it (a BigIntStats is one): any change to it means the file is read again. */
 export type FileStamp = { size: bigint | number; mtimeNs: bigint; ctimeNs: bigint; ino: bigint };
@@ -55,6 +61,8 @@ export type StatCache = {
   /** Records what the file `name` with `stamp` held when its read started at `readAtMs`. */
   set(name: string, stamp: FileStamp, readAtMs: number, version: string, fields: string): void;
   delete(name: string): void;
+  /** The names of the entries the racy rule distrusts now. */
+  racy(): string[];
   /** After a complete scan: drops the entries of files no longer in the folder. */
   retain(names: ReadonlySet<string>): void;
   /** Writes the cache if it changed since it was loaded or last saved. Never throws (a cache that cannot be written is rebuilt next time). */
@@ -64,7 +72,7 @@ export type StatCache = {
 /** Racy: the file may have been written again in the same tick as the read started, unseen by its stat. */
 export function isRacy(e: Pick<CacheEntry, 'mtimeNs' | 'readAtMs'>): boolean {
   try {
-    return BigInt(e.mtimeNs) >= BigInt(Math.floor(e.readAtMs - RACY_MARGIN_MS)) * 1_000_000n;
+    return BigInt(e.mtimeNs) >= BigInt(Math.floor(e.readAtMs - racyMarginMs(e.mtimeNs))) * 1_000_000n;
   } catch {
     return true; // not a number: never trusted
   }
@@ -128,6 +136,7 @@ export function openStatCache(dataDir: string, folder: string): StatCache {
       return e && e.stamp === stampText(stamp) && !isRacy(e) ? e : null;
     },
     get: (name) => map().get(name),
+    racy: () => [...map()].filter(([, e]) => isRacy(e)).map(([name]) => name),
     set(name, stamp, readAtMs, version, fields) {
       // A name with a tab or line break (a file Concord does not create) is not cached: it would break its line.
       if (/[\t\n\r]/.test(name)) return;

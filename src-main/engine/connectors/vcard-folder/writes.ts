@@ -20,6 +20,8 @@ export type WriteDeps = {
   own: OwnWrites;
   /** A file's contact with its text, read now; null when it is gone; throws ConnectorError 'invalid' for a file that is not a vCard. */
   load: (id: string) => Loaded | null;
+  /** Told of each file written (`startedAtMs`: before its write began) and each deleted (bytes null). */
+  written?: (id: string, bytes: Buffer | null, startedAtMs: number) => void;
 };
 
 type Reason = 'invalid' | 'not-found' | 'stale' | 'unavailable';
@@ -60,6 +62,7 @@ export async function writeContacts(deps: WriteDeps, ops: readonly WriteOp[], si
     if (op.op === 'delete') {
       own.note(op.id, null);
       deleteContactFile(folder, op.id);
+      deps.written?.(op.id, null, Date.now());
       return { ok: true, id: op.id };
     }
     const newId = op.fields[ID_FIELD];
@@ -91,6 +94,7 @@ export async function writeContacts(deps: WriteDeps, ops: readonly WriteOp[], si
     pending = [];
     pendingIds.clear();
     for (const { p } of batch) own.note(p.id, p.bytes);
+    const startedAtMs = Date.now();
     const creates = batch.filter((x): x is { at: number; p: Create } => x.p.kind === 'create');
     const updates = batch.filter((x): x is { at: number; p: Update } => x.p.kind === 'update');
     const all = async <T>(write: () => Promise<T[]>, n: number): Promise<(T | Error)[]> => {
@@ -104,10 +108,12 @@ export async function writeContacts(deps: WriteDeps, ops: readonly WriteOp[], si
     creates.forEach(({ at, p }, i) => {
       const done = created[i];
       results[at] = done === true ? { ok: true, id: p.id, version: versionOf(p.bytes) } : done === false ? taken(p) : failure(done ?? new Error('The create was not written.'));
+      if (done === true) deps.written?.(p.id, p.bytes, startedAtMs);
     });
     const replaced = await all(() => replaceFiles(updates.map(({ p }) => ({ path: fileOf(folder, p.id), bytes: p.bytes, expected: identityOf(p.read) }))), updates.length);
     updates.forEach(({ at, p }, i) => {
       const error = replaced[i];
+      if (error === null) deps.written?.(p.id, p.bytes, startedAtMs);
       results[at] =
         error === null
           ? { ok: true, id: p.id, version: versionOf(p.bytes) }
