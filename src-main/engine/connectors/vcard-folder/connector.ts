@@ -24,6 +24,9 @@ export type VcardFolderConfig = { path: string; newCardVersion?: VcardVersion };
 
 export { ID_FIELD } from './contact';
 
+/** Changed cache entries that make a scan save the cache at once rather than when the connector closes. */
+const SAVE_AFTER_SCAN = 1_000;
+
 /** `dataDir`: the connector's own folder, for its stat cache (stat-cache.ts); without one every scan reads every file. */
 export function createVcardFolderConnector(config: VcardFolderConfig, options: { dataDir?: string } = {}): Connector {
   const folder = config.path;
@@ -139,9 +142,10 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       const upserts = ids.slice(i, i + size).flatMap((id) => record(id) ?? []);
       const last = i + size >= total;
       if (last && cache) {
-        // Saved before the last batch is handed over: the reader may stop once it has it.
         cache.retain(new Set(ids));
-        save();
+        // A scan that read many files saves them before the last batch is handed over (the reader
+        // may stop once it has it); otherwise the cache is saved once, when the connector closes.
+        if (cache.changed() >= SAVE_AFTER_SCAN) save();
       }
       yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(last ? { complete: true } : {}) };
     }

@@ -65,6 +65,8 @@ export type StatCache = {
   racy(): string[];
   /** After a complete scan: drops the entries of files no longer in the folder. */
   retain(names: ReadonlySet<string>): void;
+  /** How many entries changed since the cache was loaded or last saved. */
+  changed(): number;
   /** Writes the cache if it changed since it was loaded or last saved. Never throws (a cache that cannot be written is rebuilt next time). */
   save(): void;
 };
@@ -123,7 +125,7 @@ export function openStatCache(dataDir: string, folder: string): StatCache {
   const path = join(dataDir, STAT_CACHE_FILE);
   let entries: Map<string, CacheEntry> | null = null;
   let header: string | null = null;
-  let dirty = false;
+  let dirty = 0;
   const map = (): Map<string, CacheEntry> => {
     if (entries) return entries;
     header = headerFor(folder);
@@ -141,21 +143,22 @@ export function openStatCache(dataDir: string, folder: string): StatCache {
       // A name with a tab or line break (a file Concord does not create) is not cached: it would break its line.
       if (/[\t\n\r]/.test(name)) return;
       map().set(name, { stamp: stampText(stamp), mtimeNs: String(stamp.mtimeNs), readAtMs, version, fields });
-      dirty = true;
+      dirty++;
     },
     delete(name) {
-      if (map().delete(name)) dirty = true;
+      if (map().delete(name)) dirty++;
     },
     retain(names) {
       for (const name of map().keys()) {
         if (!names.has(name)) {
           map().delete(name);
-          dirty = true;
+          dirty++;
         }
       }
     },
+    changed: () => dirty,
     save() {
-      if (!dirty || !entries || !header) return;
+      if (dirty === 0 || !entries || !header) return;
       const lines = [header];
       for (const [name, e] of entries) lines.push(e.line ?? [name, ...e.stamp.split(':'), e.readAtMs, e.version, e.fields].join('\t'));
       const tmp = `${path}.${randomUUID().slice(0, 8)}.tmp`;
@@ -163,7 +166,7 @@ export function openStatCache(dataDir: string, folder: string): StatCache {
         mkdirSync(dataDir, { recursive: true, mode: 0o700 });
         writeFileSync(tmp, `${lines.join('\n')}\n`, { mode: 0o600 });
         renameSync(tmp, path);
-        dirty = false;
+        dirty = 0;
       } catch {
         rmSync(tmp, { force: true });
       }
