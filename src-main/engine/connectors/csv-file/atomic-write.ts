@@ -39,8 +39,12 @@ const holds = (fd: number, id: FileIdentity) => fstatSync(fd).size === id.size &
 export function readAllFd(fd: number): Buffer {
   const chunks: Buffer[] = [];
   let pos = 0;
+  // The first chunk fits the file as it is now (a vCard is a few hundred bytes: a batch of them
+  // must not hold a MiB each); one more byte tells that the end was reached.
+  let size = Math.min(Math.max(fstatSync(fd).size + 1, 4096), 1 << 20);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(1 << 20);
+    const chunk = Buffer.allocUnsafe(size);
+    size = 1 << 20;
     const n = readSync(fd, chunk, 0, chunk.length, pos);
     if (n === 0) break;
     chunks.push(chunk.subarray(0, n));
