@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InMemoryCredentialStoreForTests } from '../src-main/engine/connections/in-memory-credential-store-for-tests';
 import { createEngine } from '../src-main/engine/engine';
@@ -168,7 +168,10 @@ type Row = { scenario: string; vdirsyncer: Measure; concord: Measure };
 
 const fmt = (m: Measure) => `${m.seconds.toFixed(2)} s, ${(m.peakRssKiB / 1024).toFixed(0)} MiB`;
 
-function section(rows: Row[]): string {
+/** What the table's figures stand on: the machine's load, and the RSS of Node doing nothing and of Concord's command line doing nothing. */
+type Context = { loadStart: number; loadEnd: number; bareNode: Measure; concordHelp: Measure };
+
+function section(rows: Row[], ctx: Context): string {
   const lines = [
     '<!-- bench:vcard -->',
     '## Peer benchmark: vdirsyncer',
@@ -186,12 +189,18 @@ function section(rows: Row[]): string {
     const rss = r.concord.peakRssKiB / r.vdirsyncer.peakRssKiB;
     lines.push(`| ${r.scenario} | ${fmt(r.vdirsyncer)} | ${fmt(r.concord)} | ${speed.toFixed(2)}× | ${rss.toFixed(2)} | ${speed >= 5 && rss < 1 ? 'yes' : 'no'} |`);
   }
+  lines.push(
+    '',
+    `Load average (1 min): ${ctx.loadStart.toFixed(1)} at the start, ${ctx.loadEnd.toFixed(1)} at the end (2 cores; above 2, other work shared the CPUs and the disk).`,
+    `Peak RSS floor: \`node -e 0\` ${(ctx.bareNode.peakRssKiB / 1024).toFixed(0)} MiB; \`concord help\` (the command line's modules loaded, nothing run) ${(ctx.concordHelp.peakRssKiB / 1024).toFixed(0)} MiB.`,
+  );
   lines.push('<!-- /bench:vcard -->');
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing — run \`npx electron-vite build\` first (Concord runs as its built command line, as a user runs it).`);
+  const loadStart = loadavg()[0] ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'concord-bench-vcard-'));
   try {
     const vds = { a: join(root, 'vds', 'a'), b: join(root, 'vds', 'b') };
@@ -242,7 +251,8 @@ async function main(): Promise<void> {
       console.log(`with CONCORD_CREDENTIALS=file CONCORD_SECRET_KEY=${env.CONCORD_SECRET_KEY}; the folders before the initial sync are in ${join(root, 'before-initial')}`);
     }
     if (!PEER) return;
-    const md = section(rows);
+    const ctx: Context = { loadStart, loadEnd: loadavg()[0] ?? 0, bareNode: timed(process.execPath, ['-e', '0']), concordHelp: timed(process.execPath, [CLI, 'help']) };
+    const md = section(rows, ctx);
     console.log(`\n${md}`);
     const bench = join(REPO, 'BENCHMARKS.md');
     const current = readFileSync(bench, 'utf8');
