@@ -6,10 +6,14 @@
  * changed. Wall time and peak RSS come from /usr/bin/time -v around each process. Each case's
  * result is checked (both folders hold every contact, the edits arrived) before its figures count.
  * Prints the BENCHMARKS.md section and replaces it there (between its markers).
+ *
+ * `CONCORD_BENCH_VCARD_PEER=0` leaves vdirsyncer out (for working on Concord's side: its figures
+ * only, BENCHMARKS.md untouched). `CONCORD_BENCH_VCARD_KEEP=1` keeps the folders and prints the
+ * command of the last Concord run, to profile it (`node --cpu-prof …`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InMemoryCredentialStoreForTests } from '../src-main/engine/connections/in-memory-credential-store-for-tests';
 import { createEngine } from '../src-main/engine/engine';
@@ -21,6 +25,8 @@ const REPO = resolve(__dirname, '..');
 const CLI = join(REPO, 'out', 'main', 'cli.js');
 const PER_SIDE = Number(process.env.CONCORD_BENCH_VCARDS ?? 5000);
 const CHANGED = Math.max(1, Math.round(PER_SIDE * 2 * 0.01));
+const PEER = process.env.CONCORD_BENCH_VCARD_PEER !== '0';
+const KEEP = process.env.CONCORD_BENCH_VCARD_KEEP === '1';
 
 type Measure = { seconds: number; peakRssKiB: number };
 
@@ -162,7 +168,10 @@ type Row = { scenario: string; vdirsyncer: Measure; concord: Measure };
 
 const fmt = (m: Measure) => `${m.seconds.toFixed(2)} s, ${(m.peakRssKiB / 1024).toFixed(0)} MiB`;
 
-function section(rows: Row[]): string {
+/** What the table's figures stand on: the machine's load, and the RSS of Node doing nothing and of Concord's command line doing nothing. */
+type Context = { loadStart: number; loadEnd: number; bareNode: Measure; concordHelp: Measure };
+
+function section(rows: Row[], ctx: Context): string {
   const lines = [
     '<!-- bench:vcard -->',
     '## Peer benchmark: vdirsyncer',
@@ -180,32 +189,45 @@ function section(rows: Row[]): string {
     const rss = r.concord.peakRssKiB / r.vdirsyncer.peakRssKiB;
     lines.push(`| ${r.scenario} | ${fmt(r.vdirsyncer)} | ${fmt(r.concord)} | ${speed.toFixed(2)}× | ${rss.toFixed(2)} | ${speed >= 5 && rss < 1 ? 'yes' : 'no'} |`);
   }
+  lines.push(
+    '',
+    `Load average (1 min): ${ctx.loadStart.toFixed(1)} at the start, ${ctx.loadEnd.toFixed(1)} at the end (2 cores; above 2, other work shared the CPUs and the disk).`,
+    `Peak RSS floor: \`node -e 0\` ${(ctx.bareNode.peakRssKiB / 1024).toFixed(0)} MiB; \`concord help\` (the command line's modules loaded, nothing run) ${(ctx.concordHelp.peakRssKiB / 1024).toFixed(0)} MiB.`,
+  );
   lines.push('<!-- /bench:vcard -->');
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing — run \`npx electron-vite build\` first (Concord runs as its built command line, as a user runs it).`);
+  const loadStart = loadavg()[0] ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'concord-bench-vcard-'));
   try {
     const vds = { a: join(root, 'vds', 'a'), b: join(root, 'vds', 'b') };
     const files = join(root, 'files');
     const con = { a: join(files, 'a'), b: join(files, 'b') };
-    seed(vds.a, vds.b);
+    if (PEER) seed(vds.a, vds.b);
     seed(con.a, con.b);
+    mkdirSync(join(root, 'vds'), { recursive: true });
     const conf = vdirsyncerConfig(join(root, 'vds'), vds.a, vds.b);
-    execFileSync('vdirsyncer', ['-c', conf, 'discover'], { stdio: ['pipe', 'ignore', 'pipe'], input: 'y\ny\n' });
+    if (PEER) execFileSync('vdirsyncer', ['-c', conf, 'discover'], { stdio: ['pipe', 'ignore', 'pipe'], input: 'y\ny\n' });
     const dataDir = join(root, 'concord-data');
     const pairId = await concordSetup(dataDir, con.a, con.b);
     const env = { ...process.env, CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'bench-vcard-Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' };
     const concord = () => timed(process.execPath, [CLI, 'sync', pairId, '--data-dir', dataDir, '--files-root', files], env);
-    const vdirsyncer = () => timed('vdirsyncer', ['-c', conf, 'sync']);
+    const none: Measure = { seconds: Number.NaN, peakRssKiB: Number.NaN };
+    const vdirsyncer = () => (PEER ? timed('vdirsyncer', ['-c', conf, 'sync']) : none);
 
+    // Kept: the state before the initial sync too, to profile that run again (cp -a it back).
+    if (KEEP) {
+      mkdirSync(join(root, 'before-initial'));
+      execFileSync('cp', ['-a', files, dataDir, join(root, 'before-initial')]);
+    }
     const rows: Row[] = [];
     const edits: { ids: string[]; mark: string }[] = [];
     const runCase = (scenario: string) => {
       const v = vdirsyncer();
-      verify('vdirsyncer', vds.a, vds.b, edits);
+      if (PEER) verify('vdirsyncer', vds.a, vds.b, edits);
       const c = concord();
       verify('Concord', con.a, con.b, edits);
       const row = { scenario, vdirsyncer: v, concord: c };
@@ -213,25 +235,31 @@ async function main(): Promise<void> {
       console.log(`${scenario}: vdirsyncer ${fmt(v)}; Concord ${fmt(c)}; speed ${(v.seconds / c.seconds).toFixed(2)}×`);
     };
     runCase(`initial sync (${PER_SIDE} + ${PER_SIDE})`);
-    const all = ids(vds.a);
+    const all = ids(con.a);
     const fromA = { ids: all.filter((_, i) => i % 100 === 0).slice(0, CHANGED / 2), mark: 'edited-in-A' };
     const fromB = { ids: all.filter((_, i) => i % 100 === 50).slice(0, CHANGED / 2), mark: 'edited-in-B' };
     edits.push(fromA, fromB);
-    edit(vds.a, fromA.ids, fromA.mark);
+    if (PEER) edit(vds.a, fromA.ids, fromA.mark);
     edit(con.a, fromA.ids, fromA.mark);
-    edit(vds.b, fromB.ids, fromB.mark);
+    if (PEER) edit(vds.b, fromB.ids, fromB.mark);
     edit(con.b, fromB.ids, fromB.mark);
     runCase('1 % changed on each side');
     runCase('nothing changed');
 
-    const md = section(rows);
+    if (KEEP) {
+      console.log(`\nKept ${root}; the last run was:\n${process.execPath} ${CLI} sync ${pairId} --data-dir ${dataDir} --files-root ${files}`);
+      console.log(`with CONCORD_CREDENTIALS=file CONCORD_SECRET_KEY=${env.CONCORD_SECRET_KEY}; the folders before the initial sync are in ${join(root, 'before-initial')}`);
+    }
+    if (!PEER) return;
+    const ctx: Context = { loadStart, loadEnd: loadavg()[0] ?? 0, bareNode: timed(process.execPath, ['-e', '0']), concordHelp: timed(process.execPath, [CLI, 'help']) };
+    const md = section(rows, ctx);
     console.log(`\n${md}`);
     const bench = join(REPO, 'BENCHMARKS.md');
     const current = readFileSync(bench, 'utf8');
     const marked = /<!-- bench:vcard -->[\s\S]*<!-- \/bench:vcard -->/;
     writeFileSync(bench, marked.test(current) ? current.replace(marked, md) : `${current.trimEnd()}\n\n${md}\n`);
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (!KEEP) rmSync(root, { recursive: true, force: true });
   }
 }
 

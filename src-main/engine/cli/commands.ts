@@ -16,7 +16,6 @@ import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../option
 import { newToken } from '../server/auth';
 import { readTokenFile, TOKEN_HELP } from './token-source';
 import { secretWeakness } from '../secret-strength';
-import { startServer } from '../server/http-server';
 import { formatNewToken, formatSessions, formatTokens } from './format-access';
 import { formatConflicts, formatPairs, formatProgress, formatRun } from './format';
 
@@ -236,6 +235,8 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   }
   let server;
   try {
+    // Loaded here: the other commands (a `concord sync` from a script) do not pay for the server and its WebSocket library.
+    const { startServer } = await import('../server/http-server');
     server = await startServer({
       engine,
       token,

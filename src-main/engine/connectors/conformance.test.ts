@@ -101,7 +101,8 @@ const vcardFolder: ConformanceSubject = {
       },
       remove: (id) => rmSync(file(id)),
     };
-    return { connector: createVcardFolderConnector({ path: folder }), collection: 'contacts', app, idField: 'id' };
+    // With its stat cache, as the engine opens it: the suite's edits right after a read are the racy case.
+    return { connector: createVcardFolderConnector({ path: folder }, { dataDir: join(dir, 'connector-data') }), collection: 'contacts', app, idField: 'id' };
   },
 };
 

@@ -19,7 +19,7 @@
  * and otherwise the file ends up owned by the user running Concord, as any editor's save would.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fstatSync, fsync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** What a file held when it was read: enough to tell whether anyone saved it since. */
@@ -39,8 +39,12 @@ const holds = (fd: number, id: FileIdentity) => fstatSync(fd).size === id.size &
 export function readAllFd(fd: number): Buffer {
   const chunks: Buffer[] = [];
   let pos = 0;
+  // The first chunk fits the file as it is now (a vCard is a few hundred bytes: a batch of them
+  // must not hold a MiB each); one more byte tells that the end was reached.
+  let size = Math.min(Math.max(fstatSync(fd).size + 1, 4096), 1 << 20);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(1 << 20);
+    const chunk = Buffer.allocUnsafe(size);
+    size = 1 << 20;
     const n = readSync(fd, chunk, 0, chunk.length, pos);
     if (n === 0) break;
     chunks.push(chunk.subarray(0, n));
@@ -55,28 +59,110 @@ export const identityOf = (bytes: Buffer): FileIdentity => ({ size: bytes.length
 export type ReplaceHooks = { beforeRename?: () => void };
 
 export function replaceFile(path: string, bytes: Buffer, expected?: FileIdentity, hooks: ReplaceHooks = {}): void {
+  const tmp = writeTemp(path, bytes);
+  try {
+    fsyncSync(tmp.fd);
+  } catch (error) {
+    rmSync(tmp.path, { force: true });
+    throw error;
+  } finally {
+    closeSync(tmp.fd);
+  }
+  const renamed = renameChecked(path, tmp.path, bytes, expected, hooks);
+  fsyncFolder(dirname(path));
+  settle(path, renamed);
+}
+
+/**
+ * replaceFile for many files at once, with the same guarantees for each: the temp files are written,
+ * then fsynced together (a journalling file system shares its commits between concurrent fsyncs),
+ * then each is checked and renamed over its file, then each folder is fsynced once. Answers per
+ * item: null (replaced) or the error (FileChanged when the file was saved meanwhile); one item's
+ * failure leaves the others alone.
+ */
+export async function replaceFiles(items: readonly { path: string; bytes: Buffer; expected?: FileIdentity }[]): Promise<(Error | null)[]> {
+  const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+  const out: (Error | null)[] = [];
+  for (let start = 0; start < items.length; start += TEMP_CHUNK) {
+    const staged = items.slice(start, start + TEMP_CHUNK).map((item) => {
+      try {
+        return { item, tmp: writeTemp(item.path, item.bytes), error: null as Error | null };
+      } catch (error) {
+        return { item, tmp: null, error: asError(error) };
+      }
+    });
+    let next = 0;
+    const worker = async () => {
+      for (let s = staged[next++]; s !== undefined; s = staged[next++]) {
+        const fd = s.tmp?.fd;
+        if (fd !== undefined) await new Promise<void>((resolve) => fsync(fd, (error) => resolve(void (error && (s.error = error)))));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FSYNC_PARALLEL, staged.length) }, worker));
+    const renamed: { at: number; path: string; r: Renamed }[] = [];
+    for (const s of staged) {
+      const at = out.length;
+      out.push(s.error);
+      if (!s.tmp) continue;
+      closeSync(s.tmp.fd);
+      if (s.error) {
+        rmSync(s.tmp.path, { force: true });
+        continue;
+      }
+      try {
+        renamed.push({ at, path: s.item.path, r: renameChecked(s.item.path, s.tmp.path, s.item.bytes, s.item.expected, {}) });
+      } catch (error) {
+        out[at] = asError(error);
+      }
+    }
+    for (const dir of new Set(renamed.map((x) => dirname(x.path)))) fsyncFolder(dir);
+    for (const x of renamed) {
+      try {
+        settle(x.path, x.r);
+      } catch (error) {
+        out[x.at] = asError(error);
+      }
+    }
+  }
+  return out;
+}
+
+/** How many temp files replaceFiles holds open at once, and how many fsyncs it keeps in flight. */
+const TEMP_CHUNK = 64;
+const FSYNC_PARALLEL = 8;
+
+/** The temp file beside `path` with `bytes`, taking the file's owner and mode, open and not yet fsynced. */
+function writeTemp(path: string, bytes: Buffer): { path: string; fd: number } {
   const st = statSync(path);
   const tmp = join(dirname(path), `.${basename(path)}.concord-${randomUUID().slice(0, 8)}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) {
+      try {
+        fchownSync(fd, st.uid, st.gid);
+      } catch {
+        // Not permitted (EPERM): keep our own ownership; the mode below still applies.
+      }
+    }
+    // After chown, which clears set-id bits; the umask does not apply to fchmod.
+    fchmodSync(fd, st.mode & 0o7777);
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  return { path: tmp, fd };
+}
+
+type Renamed = { original: number | null; read: FileIdentity | undefined; ours: Buffer };
+
+/** The last check (when guarded) and the rename of the fsynced temp file over `path`; the temp file is removed on failure. */
+function renameChecked(path: string, tmp: string, bytes: Buffer, expected: FileIdentity | undefined, hooks: ReplaceHooks): Renamed {
   let original: number | null = null;
   let read = expected;
   let ours = bytes;
   try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) {
-        try {
-          fchownSync(fd, st.uid, st.gid);
-        } catch {
-          // Not permitted (EPERM): keep our own ownership; the mode below still applies.
-        }
-      }
-      // After chown, which clears set-id bits; the umask does not apply to fchmod.
-      fchmodSync(fd, st.mode & 0o7777);
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
     if (expected) {
       // Held open across the rename: the file our check saw, whatever the path names afterwards.
       const checked = lastCheck(path, tmp, expected, bytes);
@@ -91,9 +177,12 @@ export function replaceFile(path: string, bytes: Buffer, expected?: FileIdentity
     if (original !== null) closeSync(original);
     throw error;
   }
+  return { original, read, ours };
+}
+
+/** After the folder's fsync: an edit written into the original between the check and the rename is carried over. */
+function settle(path: string, { original, read, ours }: Renamed): void {
   try {
-    fsyncFolder(dirname(path));
-    // Written into the original between the check and the rename: carry that edit over.
     if (original !== null && read && !holds(original, read) && !carryOver(path, read, readAllFd(original), ours)) {
       throw new FileChanged(`${path} was saved while Concord replaced it; the save was put back and Concord's write was not kept.`);
     }

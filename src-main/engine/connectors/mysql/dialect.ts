@@ -26,7 +26,7 @@
  * Cancelling: an aborted signal sends `KILL QUERY <connection id>` from a connection of its own,
  * and the statement's connection is destroyed, not returned to the pool.
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
 import { createMyCapture } from './capture';
 import { WRITER_VARIABLE } from './capture-sql';
@@ -37,6 +37,10 @@ import { fromMy, fractionDigits, keyToMy, kindOf, toMy } from './values';
 export type MyConnection = { host: string; port: number; database: string; user: string; ssl?: { rejectUnauthorized: boolean; ca?: string }; target: MyTarget };
 
 const ISO = `'%Y-%m-%dT%H:%i:%s.%fZ'`;
+
+/** The driver, loaded on first connect: a command that never talks to MySQL does not pay its load time (~50 ms). */
+let driver: Promise<typeof mysql> | null = null;
+const mysqlDriver = (): Promise<typeof mysql> => (driver ??= import('mysql2/promise').then((m) => m.default));
 /** Makes a connection's session what the dialect's SQL assumes (see the file's comment). */
 const SESSION_SQL = `SET SESSION time_zone = '+00:00',
   SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ',STRICT_ALL_TABLES,'), ',NO_BACKSLASH_ESCAPES,', ',')),
@@ -63,7 +67,7 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
 
   const open = (): Promise<mysql.Pool> => {
     pool ??= (async () => {
-      const p = mysql.createPool({ ...base, password: (await password()) ?? '', connectionLimit: 4, maxIdle: 4, idleTimeout: 30_000, enableKeepAlive: true });
+      const p = (await mysqlDriver()).createPool({ ...base, password: (await password()) ?? '', connectionLimit: 4, maxIdle: 4, idleTimeout: 30_000, enableKeepAlive: true });
       // An idle connection the server dropped must not crash the engine; the next statement reports it.
       p.on('connection', (c) => c.on('error', () => {}));
       return p;
@@ -108,7 +112,7 @@ export function createMyDialect(connection: MyConnection, password: () => Promis
   const kill = async (threadId: number): Promise<void> => {
     let killer: mysql.Connection | null = null;
     try {
-      killer = await mysql.createConnection({ ...base, password: (await password()) ?? '' });
+      killer = await (await mysqlDriver()).createConnection({ ...base, password: (await password()) ?? '' });
       await killer.query(`KILL QUERY ${threadId}`);
     } catch {
       // The connection is destroyed anyway; the server ends the statement when it finds it gone.

@@ -6,7 +6,7 @@
  * owning role), and the change table and function need CREATE on the table's schema. Both are
  * checked before anything runs, and a refusal names the GRANT (or the role to connect as).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { ChangeEvent, ListenOptions } from '../types';
 import { ConnectorError, errorMessage } from '../errors';
 import type { SqlCapture, SqlDialect, SqlTable } from '../sql-table/dialect';
@@ -19,7 +19,7 @@ const DEFAULT_RETRY_MS = 1000;
 /** The dialect without its capture (capture is built on it). */
 type Base = Omit<SqlDialect, 'capture'>;
 
-export function createPgCapture(d: Base, newClient: () => pg.Client): SqlCapture {
+export function createPgCapture(d: Base, newClient: () => Promise<pg.Client>): SqlCapture {
   const q = (signal?: AbortSignal) => async (sql: string, args: unknown[]) => (await d.query(sql, args, signal)).rows;
 
   /** What the connecting role lacks to install or remove capture on `t`, as the GRANTs that would fix it. */
@@ -89,10 +89,10 @@ export function createPgCapture(d: Base, newClient: () => pg.Client): SqlCapture
  * back. Notifications sent while it was away are gone: `onState('listening')` after a reconnect
  * tells the caller to read once (the change table still holds every change).
  */
-async function listen(newClient: () => pg.Client, onChange: (event: ChangeEvent) => void, signal: AbortSignal, options: ListenOptions = {}): Promise<void> {
+async function listen(newClient: () => Promise<pg.Client>, onChange: (event: ChangeEvent) => void, signal: AbortSignal, options: ListenOptions = {}): Promise<void> {
   const retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
   while (!signal.aborted) {
-    const client = newClient();
+    const client = await newClient();
     let stop = (): void => {};
     try {
       await new Promise<void>((resolve, reject) => {

@@ -20,7 +20,8 @@
  * could not connect through it at all), and in transaction mode a session SET could be handed on
  * to an app's connection and stop the app's changes being recorded.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg, pgDriver } from './driver';
 import type { DiscoverOptions, SqlColumn, SqlDialect, SqlLease, SqlResult, SqlTable } from '../sql-table/dialect';
 import { createPgCapture } from './capture';
 import { WRITER_SETTING } from './capture-sql';
@@ -44,7 +45,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
   });
   const open = (): pg.Pool => {
     if (pool) return pool;
-    pool = new pg.Pool({ max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 20_000, pipeline: true, ...clientConfig() });
+    pool = new (pgDriver().Pool)({ max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 20_000, pipeline: true, ...clientConfig() });
     // An idle connection the server dropped (a restart, a network cut) must not crash the engine;
     // the pool replaces it, and the next statement reports the outage if it lasts.
     pool.on('error', () => {});
@@ -59,7 +60,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
   const cancel = async (client: pg.PoolClient): Promise<void> => {
     const pid: unknown = Reflect.get(client, 'processID');
     if (typeof pid !== 'number') return;
-    const canceller = new pg.Client(clientConfig());
+    const canceller = new (await loadPg()).Client(clientConfig());
     canceller.on('error', () => {});
     try {
       await canceller.connect();
@@ -73,6 +74,7 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
 
   const connect = async (signal?: AbortSignal): Promise<pg.PoolClient> => {
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
+    await loadPg();
     return open().connect();
   };
 
@@ -190,8 +192,8 @@ export function createPgDialect(connection: PgConnection, password: () => Promis
     opFailure: pgOpFailure,
   };
   // Capture's LISTEN feed holds a connection of its own, outside the pool (it never returns it).
-  return { ...dialect, capture: createPgCapture(dialect, () => {
-    const client = new pg.Client(clientConfig());
+  return { ...dialect, capture: createPgCapture(dialect, async () => {
+    const client = new (await loadPg()).Client(clientConfig());
     client.on('error', () => {});
     return client;
   }) };

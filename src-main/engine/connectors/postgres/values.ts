@@ -11,7 +11,8 @@
  * timestamps into JS Dates in the local zone (a date shifts a day west of Greenwich) and drop
  * microseconds.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './driver';
 import type { ValueType } from '../../api/model';
 import type { SqlColumn } from '../sql-table/dialect';
 
@@ -25,10 +26,10 @@ const TEXT_ELEMENT_ARRAYS = new Set([1016, 1231, 1182, 1115, 1185, 1187, 791, 11
 
 export const typeParsers: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    if (format === 'binary') return pgDriver().types.getTypeParser(oid, 'binary');
     if (AS_TEXT.has(oid)) return (v: string) => v;
-    if (TEXT_ELEMENT_ARRAYS.has(oid)) return pg.types.getTypeParser(TEXT_ARRAY, 'text');
-    if (DRIVER.has(oid)) return pg.types.getTypeParser(oid, 'text');
+    if (TEXT_ELEMENT_ARRAYS.has(oid)) return pgDriver().types.getTypeParser(TEXT_ARRAY, 'text');
+    if (DRIVER.has(oid)) return pgDriver().types.getTypeParser(oid, 'text');
     return (v: string) => v;
   }) as pg.CustomTypesConfig['getTypeParser'],
 };

@@ -9,42 +9,125 @@
  * would reach the other app), and a write to it fails for that record.
  */
 import { basename } from 'node:path';
-import { FileChanged, identityOf, replaceFile } from '../csv-file/atomic-write';
 import { ConnectorError, errorMessage } from '../errors';
 import { assertWritable } from '../file-access';
-import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
-import { parseVcard, vcardFieldInfo, writeVcard, type VcardFields } from '../vcard/codec';
-import { createContactFile, deleteContactFile, fileOf, isSafeId, listIds, readContactFile, uidForKey, versionOf } from './folder-io';
+import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor } from '../types';
+import { parseVcard, vcardFieldInfo, type VcardFields } from '../vcard/codec';
+import { cachedRecord, ID_FIELD, type Loaded } from './contact';
+import { fileOf, isSafeId, listIds, readContactFile, statContactFile, versionOf } from './folder-io';
+import { openStatCache, racyMarginMs, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
+import { writeContacts } from './writes';
 import type { VcardVersion } from '../vcard/card';
 
 export type VcardFolderConfig = { path: string; newCardVersion?: VcardVersion };
 
-export const ID_FIELD = 'id';
+export { ID_FIELD } from './contact';
 
-type Loaded = { id: string; bytes: Buffer; text: string; record: AppRecord };
+/** Changed cache entries that make a scan save the cache at once rather than when the connector closes. */
+const SAVE_AFTER_SCAN = 1_000;
 
-export function createVcardFolderConnector(config: VcardFolderConfig): Connector {
+/** `dataDir`: the connector's own folder, for its stat cache (stat-cache.ts); without one every scan reads every file. */
+export function createVcardFolderConnector(config: VcardFolderConfig, options: { dataDir?: string } = {}): Connector {
   const folder = config.path;
   const collection = basename(folder);
   const own = ownWrites(folder);
+  const cache: StatCache | null = options.dataDir ? openStatCache(options.dataDir, folder) : null;
 
   const checkCollection = (name: string) => {
     if (name !== collection) throw new ConnectorError('not-found', `This connection has one collection, the folder "${collection}", not "${name}".`);
   };
 
-  /** A file's contact, null when it is gone; throws ConnectorError 'invalid' naming the file when it is not a vCard. */
+  /** The fields of a file's text; throws ConnectorError 'invalid' naming the file when it is not a vCard. */
+  const parse = (id: string, text: string): VcardFields => {
+    try {
+      return parseVcard(text).fields;
+    } catch (error) {
+      throw new ConnectorError('invalid', `${fileOf(folder, id)} is not a readable vCard (${errorMessage(error)}). Concord never deletes or overwrites it: fix the file or move it out of the folder, then sync again.`, { cause: error });
+    }
+  };
+
+  /** A file's contact with its text (for a write), null when it is gone; the file is always read. */
   const load = (id: string): Loaded | null => {
     const bytes = readContactFile(folder, id);
     if (bytes === null) return null;
     const text = bytes.toString('utf8');
-    let fields: VcardFields;
-    try {
-      fields = parseVcard(text).fields;
-    } catch (error) {
-      throw new ConnectorError('invalid', `${fileOf(folder, id)} is not a readable vCard (${errorMessage(error)}). Concord never deletes or overwrites it: fix the file or move it out of the folder, then sync again.`, { cause: error });
+    return { id, bytes, text, record: { id, version: versionOf(bytes), fields: { [ID_FIELD]: id, ...parse(id, text) } } };
+  };
+
+  /**
+   * A file's contact for a scan or a read by id, null when it is gone: from the stat cache when the
+   * file's stat is the cached one (the file is not opened), else read, and parsed unless its hash is
+   * the cached one.
+   */
+  const record = (id: string): AppRecord | null => {
+    if (!cache) return load(id)?.record ?? null;
+    // Taken before the stat: a write after it gets a later mtime, or one the racy rule distrusts.
+    const readAtMs = Date.now();
+    const st = statContactFile(folder, id);
+    if (st === null) {
+      cache.delete(id);
+      return null;
     }
-    return { id, bytes, text, record: { id, version: versionOf(bytes), fields: { [ID_FIELD]: id, ...fields } } };
+    const hit = cache.fresh(id, st);
+    if (hit) return cachedRecord(id, hit.version, hit.fields);
+    // Replaced between the stat and this read: the entry holds the old stat, which the next scan will not match.
+    const bytes = readContactFile(folder, id);
+    if (bytes === null) {
+      cache.delete(id);
+      return null;
+    }
+    const version = versionOf(bytes);
+    const known = cache.get(id);
+    const fields = known && known.version === version ? known.fields : JSON.stringify(parse(id, bytes.toString('utf8')));
+    cache.set(id, st, readAtMs, version, fields);
+    return cachedRecord(id, version, fields);
+  };
+
+  /**
+   * A file Concord wrote goes in the cache with the fields of what it wrote, read time `startedAtMs`
+   * (before the write began): racy, so a save by another program right after it cannot hide behind
+   * its stat; `confirmRacy` clears it once the margin has passed. A file not a vCard is left out.
+   */
+  const written = (id: string, bytes: Buffer | null, startedAtMs: number) => {
+    if (!cache) return;
+    if (bytes === null) return void cache.delete(id);
+    try {
+      const st = statContactFile(folder, id);
+      if (st) cache.set(id, st, startedAtMs, versionOf(bytes), JSON.stringify(parse(id, bytes.toString('utf8'))));
+      else cache.delete(id);
+    } catch {
+      cache.delete(id);
+    }
+  };
+
+  /**
+   * Reads back each racy entry whose file is older than the racy margin now: one that still holds
+   * the cached content is trusted from then on (its read time moves to now); any other is dropped.
+   * The files Concord just wrote are confirmed this way, so the next run does not read them again.
+   */
+  const confirmRacy = () => {
+    if (!cache) return;
+    for (const id of cache.racy()) {
+      const e = cache.get(id);
+      if (!e) continue;
+      try {
+        const readAtMs = Date.now();
+        const st = statContactFile(folder, id);
+        // Still within the margin: left racy (the next scan reads it).
+        if (st && readAtMs - Number(st.mtimeNs / 1_000_000n) <= racyMarginMs(String(st.mtimeNs))) continue;
+        const bytes = st ? readContactFile(folder, id) : null;
+        if (st && bytes && versionOf(bytes) === e.version) cache.set(id, st, readAtMs, e.version, e.fields);
+        else cache.delete(id);
+      } catch {
+        cache.delete(id);
+      }
+    }
+  };
+
+  const save = () => {
+    confirmRacy();
+    cache?.save();
   };
 
   async function* changes(name: string, _cursor: Cursor | null, options: ChangesOptions): AsyncGenerator<ChangeBatch> {
@@ -56,65 +139,16 @@ export function createVcardFolderConnector(config: VcardFolderConfig): Connector
     for (let i = 0; i === 0 || i < total; i += size) {
       throwIfAborted(options.signal);
       // A file deleted since the listing is left out: the scan sees the folder as it is now.
-      const upserts = ids.slice(i, i + size).flatMap((id) => load(id)?.record ?? []);
-      yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(i + size >= total ? { complete: true } : {}) };
+      const upserts = ids.slice(i, i + size).flatMap((id) => record(id) ?? []);
+      const last = i + size >= total;
+      if (last && cache) {
+        cache.retain(new Set(ids));
+        // A scan that read many files saves them before the last batch is handed over (the reader
+        // may stop once it has it); otherwise the cache is saved once, when the connector closes.
+        if (cache.changed() >= SAVE_AFTER_SCAN) save();
+      }
+      yield { upserts, deletes: [], cursor: { mode: 'hash', value: null }, total, ...(last ? { complete: true } : {}) };
     }
-  }
-
-  const fail = (reason: 'invalid' | 'not-found' | 'stale' | 'unavailable', error: string): WriteResult => ({ ok: false, reason, error });
-
-  /** The op's vCard fields, without the id field (the file name, never a vCard property). */
-  const vcardFields = (fields: Record<string, unknown>): VcardFields => Object.fromEntries(Object.entries(fields).filter(([k]) => k !== ID_FIELD));
-
-  function create(op: Extract<WriteOp, { op: 'create' }>): WriteResult {
-    const uid = uidForKey(op.key);
-    const given = op.fields[ID_FIELD];
-    const id = given === undefined || given === null || given === '' ? uid : String(given);
-    if (!isSafeId(id)) return fail('invalid', `"${id}" cannot name a contact file: use letters, digits and _ . + - only (the names vdirsyncer uses).`);
-    let text: string;
-    try {
-      text = writeVcard(vcardFields(op.fields), { uid, ...(config.newCardVersion ? { version: config.newCardVersion } : {}) });
-    } catch (error) {
-      return fail('invalid', errorMessage(error));
-    }
-    const bytes = Buffer.from(text, 'utf8');
-    own.note(id, bytes);
-    if (createContactFile(folder, id, bytes)) return { ok: true, id, version: versionOf(bytes) };
-    // The name is taken. The same create again (its UID comes from the key) answers with that file.
-    const existing = load(id);
-    if (existing && parseVcard(existing.text).uid === uid) return { ok: true, id, version: existing.record.version ?? '' };
-    return fail('invalid', `${fileOf(folder, id)} already exists and holds another contact.`);
-  }
-
-  function change(op: Extract<WriteOp, { op: 'update' | 'delete' }>): WriteResult {
-    const found = load(op.id);
-    if (!found) return fail('not-found', `${fileOf(folder, op.id)} does not exist any more.`);
-    if (op.ifVersion !== undefined && found.record.version !== op.ifVersion) {
-      return fail('stale', `${fileOf(folder, op.id)} changed since Concord read it; it will be re-read and compared.`);
-    }
-    if (op.op === 'delete') {
-      own.note(op.id, null);
-      deleteContactFile(folder, op.id);
-      return { ok: true, id: op.id };
-    }
-    const newId = op.fields[ID_FIELD];
-    if (newId !== undefined && newId !== null && String(newId) !== op.id) return fail('invalid', `Concord does not rename contact files (${op.id}${'.vcf'} → ${String(newId)}.vcf); map the id field one way only.`);
-    let text: string;
-    try {
-      text = writeVcard(vcardFields(op.fields), { uid: op.id, original: found.text });
-    } catch (error) {
-      return fail('invalid', errorMessage(error));
-    }
-    if (text === found.text) return { ok: true, id: op.id, version: found.record.version ?? '' };
-    const bytes = Buffer.from(text, 'utf8');
-    own.note(op.id, bytes);
-    try {
-      replaceFile(fileOf(folder, op.id), bytes, identityOf(found.bytes));
-    } catch (error) {
-      if (error instanceof FileChanged) return fail('stale', `${fileOf(folder, op.id)} was saved by another program while Concord wrote it; it will be re-read and compared.`);
-      throw error;
-    }
-    return { ok: true, id: op.id, version: versionOf(bytes) };
   }
 
   return {
@@ -146,30 +180,18 @@ export function createVcardFolderConnector(config: VcardFolderConfig): Connector
     async read(name, ids, options) {
       throwIfAborted(options?.signal);
       checkCollection(name);
-      return ids.flatMap((id) => (isSafeId(id) ? (load(id)?.record ?? []) : []));
+      return ids.flatMap((id) => (isSafeId(id) ? (record(id) ?? []) : []));
     },
     async write(name, ops, options) {
       checkCollection(name);
       throwIfAborted(options?.signal);
       // A read-only folder is one error for the whole batch (and the run), never one per contact.
       assertWritable(folder);
-      const results: WriteResult[] = [];
-      for (const op of ops) {
-        // Each op is its own file: once aborted, the ops not yet written say so.
-        if (options?.signal?.aborted) {
-          results.push(fail('unavailable', 'The write was cancelled before this contact was written.'));
-          continue;
-        }
-        try {
-          results.push(op.op === 'create' ? create(op) : isSafeId(op.id) ? change(op) : fail('not-found', `No contact file is named "${op.id}".`));
-        } catch (error) {
-          const reason = error instanceof ConnectorError && error.reason === 'invalid' ? 'invalid' : 'unavailable';
-          results.push(fail(reason, errorMessage(error)));
-        }
-      }
-      return results;
+      return writeContacts({ folder, own, load, written, ...(config.newCardVersion ? { newCardVersion: config.newCardVersion } : {}) }, ops, options?.signal);
     },
     listen: (onChange, signal, options) => watchFolder(folder, own, (seq) => onChange({ collection, seq }), signal, options),
-    async close() {},
+    async close() {
+      save();
+    },
   };
 }

@@ -3,10 +3,10 @@
  * contact per `<name>.vcf` file directly in the folder, the record id being the name without
  * `.vcf`; files ending in `.tmp` are temp files (vdirsyncer's `fileignoreext`, and Concord's own).
  * Writes are atomic: a temp file in the same folder, fsynced, then renamed (or linked, for a create
- * that must not replace anything), then the folder fsynced.
+ * that must not replace anything), then the folder fsynced (once per batch of creates).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectorError, errorMessage } from '../errors';
 
@@ -32,6 +32,7 @@ export function uidForKey(key: string): string {
 }
 
 const code = (error: unknown): unknown => (error as { code?: unknown }).code;
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /** The ids of the folder's contact files, sorted (the order pages are read in). */
 export function listIds(folder: string): string[] {
@@ -52,6 +53,25 @@ export function listIds(folder: string): string[] {
 
 export const fileOf = (folder: string, id: string): string => join(folder, id + EXT);
 
+const symlinkError = (path: string) => new ConnectorError('invalid', `${path} is a symbolic link; Concord reads and writes only regular files in the folder — replace the link with the file itself.`);
+
+/**
+ * A contact file's stat (ns times, bigint), or null when it is gone or not a regular file; a
+ * symbolic link is refused, as readContactFile refuses it.
+ */
+export function statContactFile(folder: string, id: string): BigIntStats | null {
+  const path = fileOf(folder, id);
+  let st: BigIntStats;
+  try {
+    st = lstatSync(path, { bigint: true });
+  } catch (error) {
+    if (code(error) === 'ENOENT') return null;
+    throw new ConnectorError('unavailable', `${path} could not be read (${errorMessage(error)}).`, { cause: error });
+  }
+  if (st.isSymbolicLink()) throw symlinkError(path);
+  return st.isFile() ? st : null;
+}
+
 /**
  * A contact file's bytes, or null when it is gone. A symbolic link or anything but a regular file
  * is refused: Concord reads and replaces only files that are in the folder itself.
@@ -60,7 +80,7 @@ export function readContactFile(folder: string, id: string): Buffer | null {
   const path = fileOf(folder, id);
   try {
     const st = lstatSync(path);
-    if (st.isSymbolicLink()) throw new ConnectorError('invalid', `${path} is a symbolic link; Concord reads and writes only regular files in the folder — replace the link with the file itself.`);
+    if (st.isSymbolicLink()) throw symlinkError(path);
     if (!st.isFile()) return null;
     return readFileSync(path);
   } catch (error) {
@@ -86,36 +106,76 @@ function fsyncFolder(folder: string): void {
   }
 }
 
-/** A temp file beside the contact with `bytes`, fsynced; vdirsyncer skips it (`.tmp`). */
-function writeTemp(folder: string, id: string, bytes: Buffer): string {
-  const tmp = join(folder, `.${id}.concord-${randomUUID().slice(0, 8)}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return tmp;
-}
+/** How many temp files a create batch holds open at once (each is fsynced before its link is made). */
+const CREATE_CHUNK = 64;
+/** fsyncs in flight at once: on a journalling file system concurrent fsyncs share journal commits. */
+const FSYNC_PARALLEL = 8;
+
+const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 
 /**
- * Creates `<id>.vcf` with `bytes` atomically, never replacing a file: linking the fsynced temp file
- * to the name fails when the name exists (a rename would silently replace it). Returns false when
- * a file of that name exists already.
+ * Creates the `<id>.vcf` files of `items` atomically, never replacing a file, with one folder fsync
+ * for the whole batch rather than one per file. Per chunk of files: each one's bytes go to a temp
+ * file beside it (vdirsyncer skips `.tmp`), the temp files are fsynced (concurrently), then each is
+ * linked to its name (a link, unlike a rename, fails when the name exists) and removed; the folder
+ * is fsynced once all links are made, and only then does this return.
+ *
+ * What a crash can leave: a contact file exists only as a link to a temp file that was fsynced
+ * whole, so never half a contact. Links made since the last folder fsync may be lost with a power
+ * cut, but this call had not answered, so the engine's journal still holds those creates as pending
+ * and the next run repeats them under the same names (the name comes from the create's key), finding
+ * the ones that survived. Temp files (`.<id>.concord-<random>.tmp`) may be left behind; neither
+ * Concord nor vdirsyncer reads them.
+ *
+ * Answers per item: true (created), false (a file of that name exists already), or the error that
+ * kept it from being written (the other items are not held up by it).
  */
-export function createContactFile(folder: string, id: string, bytes: Buffer): boolean {
-  const tmp = writeTemp(folder, id, bytes);
-  try {
-    linkSync(tmp, fileOf(folder, id));
-  } catch (error) {
-    if (code(error) === 'EEXIST') return false;
-    throw error;
-  } finally {
-    rmSync(tmp, { force: true });
+export async function createContactFiles(folder: string, items: readonly { id: string; bytes: Buffer }[]): Promise<(boolean | Error)[]> {
+  const results: (boolean | Error)[] = [];
+  let linked = false;
+  for (let start = 0; start < items.length; start += CREATE_CHUNK) {
+    // Each temp file: open and written, or the error that stopped it.
+    const temps = items.slice(start, start + CREATE_CHUNK).map(({ id, bytes }): { id: string; tmp: string; fd: number | null; error: Error | null } => {
+      const tmp = join(folder, `.${id}.concord-${randomUUID().slice(0, 8)}.tmp`);
+      let fd: number | null = null;
+      try {
+        fd = openSync(tmp, 'wx', 0o644);
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+        return { id, tmp, fd, error: null };
+      } catch (error) {
+        if (fd !== null) closeSync(fd);
+        rmSync(tmp, { force: true });
+        return { id, tmp, fd: null, error: asError(error) };
+      }
+    });
+    let next = 0;
+    const worker = async () => {
+      for (let t = temps[next++]; t !== undefined; t = temps[next++]) {
+        const { fd } = t;
+        if (fd !== null) await fsyncFd(fd).catch((error: unknown) => (t.error = asError(error)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FSYNC_PARALLEL, temps.length) }, worker));
+    for (const t of temps) {
+      if (t.fd === null) {
+        results.push(t.error ?? new Error(`${t.tmp} could not be written.`));
+        continue;
+      }
+      try {
+        closeSync(t.fd);
+        if (t.error) throw t.error;
+        linkSync(t.tmp, fileOf(folder, t.id));
+        linked = true;
+        results.push(true);
+      } catch (error) {
+        results.push(code(error) === 'EEXIST' ? false : asError(error));
+      } finally {
+        rmSync(t.tmp, { force: true });
+      }
+    }
   }
-  fsyncFolder(folder);
-  return true;
+  if (linked) fsyncFolder(folder);
+  return results;
 }
 
 export function deleteContactFile(folder: string, id: string): void {

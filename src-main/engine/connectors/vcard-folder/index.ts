@@ -16,5 +16,5 @@ export const vcardFolderDefinition = defineConnector({
   configSchema: vcardFolderConfig,
   // Each write op is one file, written on its own, so the batch size only spaces progress reports.
   capabilities: { changeDetection: ['hash'], realtime: 'notify', deletes: 'by-scan', optimisticWrites: true, writeBatch: 1_000, idempotentCreates: true },
-  create: ({ config }) => createVcardFolderConnector(config),
+  create: ({ config, dataDir }) => createVcardFolderConnector(config, { dataDir }),
 });

@@ -76,6 +76,48 @@ describe('vCard folder connector', () => {
     expect(readFileSync(join(folder, `${id}.vcf`), 'utf8')).toContain('FN:New Person');
   });
 
+  it('a batch of creates (several fsync chunks) writes every file whole, leaves no temp file, and answers the same when repeated; a taken name fails alone', async () => {
+    writeFileSync(join(folder, 'taken.vcf'), card('someone-else', 'Someone else'));
+    const ops = Array.from({ length: 150 }, (_, i) => ({ op: 'create' as const, key: `pair-1:left:${i}`, fields: { name: `Person ${i}` } }));
+    const clash = { op: 'create' as const, key: 'pair-1:left:clash', fields: { id: 'taken', name: 'Wants the name' } };
+    const batch = [...ops.slice(0, 70), clash, ...ops.slice(70)];
+    const first = await connector.write('contacts', batch);
+    expect(first.map((r) => r.ok)).toEqual(batch.map((op) => op !== clash));
+    expect(first[70]).toMatchObject({ ok: false, reason: 'invalid', error: expect.stringMatching(/taken\.vcf already exists and holds another contact/) });
+    const names = readdirSync(folder);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(names).toHaveLength(151);
+    const scan = await collect(connector, 'contacts', null, 'hash');
+    const byId = new Map(scan.upserts.map((r) => [r.id, r]));
+    first.forEach((r, i) => {
+      if (r.ok) expect(byId.get(r.id)).toMatchObject({ version: r.version, fields: { name: batch[i]?.fields.name } });
+    });
+    // The batch again (a rerun after a crash): each create finds its file, nothing is written twice.
+    expect(await connector.write('contacts', batch)).toEqual(first);
+    expect(readdirSync(folder)).toHaveLength(151);
+  });
+
+  it('a batch of updates is written together; a file another program saves while the batch is written keeps that save, and its update answers stale', async () => {
+    for (let i = 0; i < 100; i++) writeFileSync(join(folder, `c${i}.vcf`), card(`c${i}`, `Person ${i}`, ['X-APP;X-P=1:kept']));
+    const read = await collect(connector, 'contacts', null, 'hash');
+    const version = new Map(read.upserts.map((r) => [r.id, r.version]));
+    const ops = Array.from({ length: 100 }, (_, i) => ({ op: 'update' as const, id: `c${i}`, fields: { title: `Title ${i}` }, ifVersion: version.get(`c${i}`) ?? '' }));
+    // The write reads and checks every file before it writes any: the save lands after that check.
+    const writing = connector.write('contacts', ops);
+    const theirs = card('c7', 'Saved by another app');
+    writeFileSync(join(folder, 'c7.vcf'), theirs);
+    const results = await writing;
+    expect(results.map((r) => r.ok)).toEqual(ops.map((op) => op.id !== 'c7'));
+    expect(results[7]).toMatchObject({ ok: false, reason: 'stale' });
+    expect(readFileSync(join(folder, 'c7.vcf'), 'utf8')).toBe(theirs);
+    expect(readdirSync(folder).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const after = new Map((await collect(connector, 'contacts', null, 'hash')).upserts.map((r) => [r.id, r]));
+    results.forEach((r, i) => {
+      if (r.ok) expect(after.get(`c${i}`)).toMatchObject({ version: r.version, fields: { title: `Title ${i}` } });
+    });
+    expect(readFileSync(join(folder, 'c3.vcf'), 'utf8')).toContain('\r\nX-APP;X-P=1:kept\r\n');
+  });
+
   it('an update that changes nothing leaves the file and its version alone', async () => {
     const text = card('a', 'Ann', ['item1.EMAIL;type=INTERNET:a@example.com']);
     writeFileSync(join(folder, 'a.vcf'), text);

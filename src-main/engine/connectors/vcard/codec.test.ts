@@ -266,3 +266,16 @@ describe('vCard codec: a card written without a formatted name', () => {
     expect(parseVcard(writeVcard({ name: null, givenName: 'Kim' }, { uid: 'u4', version: '3.0' })).fields.name).toBeNull();
   });
 });
+
+describe('vCard codec: text normalisation', () => {
+  it('reads decomposed accents as NFC (ASCII text skips the normalisation, others do not), an escaped line break as LF, and types the same however often they repeat', () => {
+    const text = ['BEGIN:VCARD', 'VERSION:3.0', 'UID:n', 'FN:Jose\u0301 Mu\u0308ller', 'NOTE:one\\ntwo', 'EMAIL;TYPE=INTERNET,WORK:a@x.com', 'EMAIL;TYPE=INTERNET,WORK:b@x.com', 'END:VCARD', ''].join('\r\n');
+    for (let i = 0; i < 2; i++) {
+      const { fields } = parseVcard(text);
+      expect(fields.name).toBe('José Müller');
+      expect(fields.name).toBe('José Müller'.normalize('NFC'));
+      expect(fields.note).toBe('one\ntwo');
+      expect(fields.emails).toEqual(['work:a@x.com', 'work:b@x.com']);
+    }
+  });
+});

@@ -26,12 +26,24 @@ const isType = (t: string): boolean => KNOWN_TYPES.has(t) || /^x-[a-z0-9-]+$/.te
 /** The types of a line's TYPE parameter that an element carries: lower case, sorted, without pref/internet. */
 export function elementTypes(type: unknown): string[] {
   const raw = Array.isArray(type) ? type : typeof type === 'string' ? [type] : [];
+  // Cards repeat a handful of TYPE values (INTERNET,WORK; CELL): each is worked out once.
+  const key = raw.length === 1 ? String(raw[0]) : null;
+  const known = key !== null ? typesOf.get(key) : undefined;
+  if (known) return [...known];
   const tokens = raw.flatMap((t) => String(t).split(',')).map((t) => t.trim().toLowerCase());
-  return [...new Set(tokens.filter((t) => t !== '' && !NOISE_TYPES.has(t) && isType(t)))].sort();
+  const types = [...new Set(tokens.filter((t) => t !== '' && !NOISE_TYPES.has(t) && isType(t)))].sort();
+  if (key !== null && typesOf.size < 1_000) typesOf.set(key, types);
+  return [...types];
 }
+const typesOf = new Map<string, string[]>();
 
-/** Trimmed, NFC, with CRLF as LF: the same normalisation the engine's canonical strings use. */
-export const normalizeText = (s: string): string => s.replace(/\r\n?/g, '\n').normalize('NFC').trim();
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** Trimmed, NFC, with CRLF as LF: the same normalisation the engine's canonical strings use. ASCII text is its own NFC. */
+export const normalizeText = (s: string): string => {
+  const lf = s.includes('\r') ? s.replace(/\r\n?/g, '\n') : s;
+  return (NOT_ASCII.test(lf) ? lf.normalize('NFC') : lf).trim();
+};
 
 export type Element = { types: string[]; value: string };
 
