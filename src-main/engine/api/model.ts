@@ -437,6 +437,12 @@ export type ConnectorCapabilities = {
   changeDetection: ChangeDetection[];
   /** A change feed (`Connector.listen`): pushed by the app ('webhook', 'notify'), or polled by the connector ('poll'). */
   realtime?: 'webhook' | 'notify' | 'poll';
+  /**
+   * The change-detection modes whose reads its feed signals (default: capture only — a database
+   * feed that comes from capture's triggers). A folder watch signals any change in the folder:
+   * its feed serves its hash mode.
+   */
+  realtimeModes?: ChangeDetection[];
   deletes: 'reported' | 'by-scan';
   optimisticWrites: boolean;
   /**

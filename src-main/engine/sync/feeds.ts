@@ -1,6 +1,7 @@
 /**
  * Change feeds (issue 10, capture mode's real-time path): for every unpaused pair with a side in
- * 'capture' mode whose connector can `listen` (PostgreSQL's LISTEN), one listener per connection
+ * a mode its connector's feed serves (`realtimeModes`: capture for PostgreSQL's LISTEN and
+ * MySQL's polling, hash for a vCard folder's watch), one listener per connection
  * and side — shared by every pair on it — whose signals start a run of the pair (trigger 'feed').
  *
  * - A signal is a hint, never data: the run reads the side in its mode, so a lost signal costs
@@ -162,8 +163,14 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
         } catch {
           continue; // a missing connection: its runs say so
         }
-        if (mode !== 'capture') continue;
         const { connectionId, collection } = p.config[side];
+        let caps;
+        try {
+          caps = deps.connections.definition(connectionId).capabilities;
+        } catch {
+          continue;
+        }
+        if (!caps.realtime || !(caps.realtimeModes ?? ['capture']).includes(mode)) continue;
         const key = keyOf(connectionId, side);
         const w = out.get(key) ?? { connectionId, side, routes: [] };
         w.routes.push({ pairId: p.id, collection });

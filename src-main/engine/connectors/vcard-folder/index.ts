@@ -15,6 +15,6 @@ export const vcardFolderDefinition = defineConnector({
   description: 'A folder with one .vcf file per contact (the layout vdirsyncer uses); every property Concord does not sync is kept as it was.',
   configSchema: vcardFolderConfig,
   // Each write op is one file, written on its own, so the batch size only spaces progress reports.
-  capabilities: { changeDetection: ['hash'], realtime: 'notify', deletes: 'by-scan', optimisticWrites: true, writeBatch: 1_000, idempotentCreates: true },
+  capabilities: { changeDetection: ['hash'], realtime: 'notify', realtimeModes: ['hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 1_000, idempotentCreates: true },
   create: ({ config, dataDir }) => createVcardFolderConnector(config, { dataDir }),
 });
