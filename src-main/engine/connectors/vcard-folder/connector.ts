@@ -13,7 +13,7 @@ import { ConnectorError, errorMessage } from '../errors';
 import { assertWritable } from '../file-access';
 import { throwIfAborted, type AppRecord, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor } from '../types';
 import { parseVcard, vcardFieldInfo, type VcardFields } from '../vcard/codec';
-import { cachedRecord, ID_FIELD, type Loaded } from './contact';
+import { ID_FIELD, lazyRecord, type Loaded } from './contact';
 import { fileOf, isSafeId, listIds, readContactFile, statContactFile, versionOf } from './folder-io';
 import { openStatCache, racyMarginMs, type StatCache } from './stat-cache';
 import { ownWrites, watchFolder } from './watch';
@@ -70,7 +70,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       return null;
     }
     const hit = cache.fresh(id, st);
-    if (hit) return cachedRecord(id, hit.version, hit.fields);
+    if (hit) return lazyRecord(id, hit.version, () => fieldsNow(id, hit.version));
     // Replaced between the stat and this read: the entry holds the old stat, which the next scan will not match.
     const bytes = readContactFile(folder, id);
     if (bytes === null) {
@@ -78,10 +78,24 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
       return null;
     }
     const version = versionOf(bytes);
-    const known = cache.get(id);
-    const fields = known && known.version === version ? known.fields : JSON.stringify(parse(id, bytes.toString('utf8')));
-    cache.set(id, st, readAtMs, version, fields);
-    return cachedRecord(id, version, fields);
+    // A file that is not a vCard fails the scan now, as before the cache (never taken for a delete).
+    if (cache.get(id)?.version !== version) parse(id, bytes.toString('utf8'));
+    cache.set(id, st, readAtMs, version, '');
+    return lazyRecord(id, version, () => parse(id, bytes.toString('utf8')));
+  };
+
+  /**
+   * The fields of a file the cache vouched for, read when the engine first asks: still at the
+   * cached version, or the read fails (a record's fields never come from other content than its
+   * version says; the next scan sees the new stat and reads it afresh).
+   */
+  const fieldsNow = (id: string, version: string): VcardFields => {
+    const bytes = readContactFile(folder, id);
+    if (bytes === null || versionOf(bytes) !== version) {
+      cache?.delete(id);
+      throw new ConnectorError('unavailable', `${fileOf(folder, id)} changed while Concord was reading the folder: sync again.`);
+    }
+    return parse(id, bytes.toString('utf8'));
   };
 
   /**
@@ -94,7 +108,7 @@ export function createVcardFolderConnector(config: VcardFolderConfig, options: {
     if (bytes === null) return void cache.delete(id);
     try {
       const st = statContactFile(folder, id);
-      if (st) cache.set(id, st, startedAtMs, versionOf(bytes), JSON.stringify(parse(id, bytes.toString('utf8'))));
+      if (st) cache.set(id, st, startedAtMs, versionOf(bytes), '');
       else cache.delete(id);
     } catch {
       cache.delete(id);

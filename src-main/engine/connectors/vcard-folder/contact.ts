@@ -13,18 +13,19 @@ export type Loaded = { id: string; bytes: Buffer; text: string; record: AppRecor
 export const vcardFields = (fields: Record<string, unknown>): VcardFields => Object.fromEntries(Object.entries(fields).filter(([k]) => k !== ID_FIELD));
 
 /**
- * A record whose fields are the cached JSON of the content with `version`, parsed when first read:
- * the engine never looks at the fields of a record still at its link's version (most of a scan).
- * `fields` is an own enumerable property (spread, JSON and structuredClone see it) and can be set.
+ * A record whose fields are parsed from its file when first read (`load`): the engine never looks
+ * at the fields of a record still at its link's version (most of a scan), so an unchanged file is
+ * never opened. `fields` is an own enumerable property (spread, JSON and structuredClone see it)
+ * and can be set.
  */
-export function cachedRecord(id: string, version: string, json: string): AppRecord {
+export function lazyRecord(id: string, version: string, load: () => VcardFields): AppRecord {
   const rec: AppRecord = { id, version, fields: {} };
   const settle = (value: AppRecord['fields']) => Object.defineProperty(rec, 'fields', { value, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(rec, 'fields', {
     enumerable: true,
     configurable: true,
     get: () => {
-      const fields = { [ID_FIELD]: id, ...(JSON.parse(json) as VcardFields) };
+      const fields = { [ID_FIELD]: id, ...load() };
       settle(fields);
       return fields;
     },

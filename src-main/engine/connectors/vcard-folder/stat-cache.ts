@@ -1,17 +1,17 @@
 /**
  * The stat cache of a vCard folder, in the connector's data folder: per file name, the file's size,
  * mtime and ctime (ns) and inode when Concord last read it, with its content hash (the record's
- * version) and its parsed fields. A hash scan then opens only the files whose stat changed; the
+ * version). A hash scan then opens only the files whose stat changed; the
  * rest cost one lstat. This is how vdirsyncer keeps a scan cheap (mtime and inode), made safe:
  *
  * - A file written again within the same timestamp tick as Concord's read, with the same size,
  *   keeps its stat. The "racy git" rule covers it: an entry is trusted only when the file's mtime
  *   is older than the time Concord started reading it, less a margin (racyMarginMs) for file
  *   systems whose clock is coarse (FAT: 2 s) or lags the system clock (the kernel's coarse tick).
- *   A racy entry is read again; when its hash has not changed, its cached fields are kept (no parse)
- *   and its read time moves on, so the next run trusts it. Files Concord writes itself are entered
- *   with the time before the write as their read time (racy, then), and confirmed by reading them
- *   back when the cache is saved, once the margin has passed.
+ *   A racy entry is read again; when its hash has not changed, its read time moves on, so the next
+ *   run trusts it. Files Concord writes itself are entered with the time before the write as their
+ *   read time (racy, then), and confirmed by reading them back when the cache is saved, once the
+ *   margin has passed.
  * - The cache names the folder (path, device and inode) and the format and app version that wrote
  *   it: one that is missing, unreadable, corrupt, from another folder (the connection was pointed
  *   elsewhere, or the folder was replaced) or from another version is ignored and rebuilt, never
@@ -19,8 +19,9 @@
  * - It is written atomically (a temp file renamed over it), without fsync: a cache lost or torn by a
  *   crash is corrupt or stale, and is rebuilt; it never decides anything the files do not confirm.
  *
- * Contact data: the cached fields are what the folder itself holds, kept in Concord's private data
- * folder beside the pair's base values; an entry goes when its file leaves the folder.
+ * Contact data: none. The cache keeps stats and content hashes only (its `fields` column stays
+ * empty since format 3): a record's fields are parsed from its file when the engine asks for them,
+ * so forgetting a person (privacy/forget) leaves no copy of their values here.
  */
 import { randomUUID } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ import { VERSION } from '../../version';
 
 export const STAT_CACHE_FILE = 'vcard-stat-cache.tsv';
 /** Bump when the entries' meaning changes (or the codec's fields do: the app version covers releases). */
-const FORMAT = 2;
+const FORMAT = 3;
 /**
  * How much older than its read a file's mtime must be to be trusted. A file system that stamps
  * whole seconds (FAT keeps 2 s, HFS+ 1 s; an mtime with no fraction of a second) gets 2 s; one with
@@ -113,7 +114,8 @@ function load(path: string, header: string): Map<string, CacheEntry> {
     const f = line.split('\t');
     const readAtMs = Number(f[5]);
     // One bad line means the file is not what this code wrote: none of it is trusted.
-    if (f.length !== 8 || !Number.isFinite(readAtMs) || f.some((x) => x === '')) return new Map();
+    // (The last column, once the fields, is empty since format 3.)
+    if (f.length !== 8 || !Number.isFinite(readAtMs) || f.slice(0, 7).some((x) => x === '')) return new Map();
     const [name = '', size, mtimeNs = '', ctimeNs, ino, , version = '', fields = ''] = f;
     entries.set(name, { stamp: `${size}:${mtimeNs}:${ctimeNs}:${ino}`, mtimeNs, readAtMs, version, fields, line });
   }
