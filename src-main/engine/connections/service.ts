@@ -4,6 +4,7 @@
  * only learns `hasCredential`). The sync domain opens connectors through this service.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionSummary } from '../api/model';
 import { ApiError, notFound } from '../api/errors';
@@ -146,6 +147,8 @@ export function createConnectionService(ctx: EngineContext, hooks: { changed?: (
         throw error;
       }
       await hooks.changed?.(id);
+      // Its connectors are closed (no pair uses it): what they kept in its own folder goes too.
+      rmSync(dataDir(id), { recursive: true, force: true });
       const removal = credentials.delete(credentialAccount(id));
       await (takesSecret(r.connector) ? removal : removal.catch(() => false));
     },
