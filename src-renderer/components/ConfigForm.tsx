@@ -1,6 +1,7 @@
 import type { ConfigFieldSpec, ConfigValue } from '../../src-main/engine/api/model';
 import { groupRuns, isRequiredNow, isSecretField, type FormConfig } from './config-form';
 import { ProfileEditor, type SignInControl } from './profile-editor/ProfileEditor';
+import { getAt, parseProfileText } from './profile-editor/profile-model';
 
 type FormProps = {
   idPrefix: string;
@@ -25,10 +26,11 @@ type FormProps = {
  * drawn; fields that share a group are drawn under its heading.
  */
 export function ConfigForm(props: FormProps) {
+  const hideSecret = secretUnused(props.fields, props.config);
   return (
     <>
       {groupRuns(props.fields, props.config).map((run) => {
-        const inputs = run.fields.map((f) => (
+        const inputs = run.fields.filter((f) => !(hideSecret && isSecretField(f))).map((f) => (
           <ConfigFieldInput
             key={f.key}
             idPrefix={props.idPrefix}
@@ -55,6 +57,18 @@ export function ConfigForm(props: FormProps) {
       })}
     </>
   );
+}
+
+/**
+ * An app profile whose sign-in needs no typed secret — none at all, or the OAuth sign-in that keeps
+ * its own — makes the form's secret box pointless: it is not drawn (the sign-in stands in for it).
+ */
+function secretUnused(fields: readonly ConfigFieldSpec[], config: FormProps['config']): boolean {
+  const profileField = fields.find((f) => f.editor === 'app-profile');
+  if (!profileField) return false;
+  const parsed = parseProfileText(typeof config[profileField.key] === 'string' ? (config[profileField.key] as string) : undefined);
+  const kind = parsed.ok ? getAt(parsed.profile, ['auth', 'kind']) : undefined;
+  return kind === 'none' || kind === 'oauth2-authorization-code';
 }
 
 /**

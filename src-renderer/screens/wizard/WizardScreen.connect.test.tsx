@@ -343,7 +343,10 @@ describe('wizard, starting from a preset and signing in to a confidential OAuth 
     kind: 'rest',
     label: 'Web app (REST/JSON)',
     description: 'Any web app.',
-    configFields: [{ key: 'profile', label: 'App profile (JSON)', kind: 'text' as const, required: true, multiline: true as const, editor: 'app-profile' as const }],
+    configFields: [
+      { key: 'profile', label: 'App profile (JSON)', kind: 'text' as const, required: true, multiline: true as const, editor: 'app-profile' as const },
+      { key: 'secret', label: 'API key, token or password', kind: 'secret' as const, required: false },
+    ],
     capabilities: { changeDetection: ['hash' as const], deletes: 'by-scan' as const, optimisticWrites: true },
     presets: [{ id: 'acme', label: 'Acme contacts', status: 'documentation' as const, notes: 'Fill in nothing.', config: { profile: PROFILE } }],
   };
@@ -370,6 +373,8 @@ describe('wizard, starting from a preset and signing in to a confidential OAuth 
     await w.user.selectOptions(screen.getByRole('combobox', { name: 'Start from' }), 'acme');
     expect(screen.getByText(/Written from the app’s documentation, not tested against the live service\./)).toBeTruthy();
     expect((screen.getByLabelText('App name') as HTMLInputElement).value).toBe('Acme');
+    // The OAuth sign-in keeps the secret: no box for one is drawn.
+    expect(screen.queryByLabelText(/^API key, token or password/)).toBeNull();
     const signIn = screen.getByRole('button', { name: 'Sign in' });
     expect(signIn).toHaveProperty('disabled', true);
     await w.user.type(screen.getByLabelText('Client secret', { selector: 'input' }), 'shh-secret');
@@ -388,5 +393,8 @@ describe('wizard, starting from a preset and signing in to a confidential OAuth 
     await w.user.click(screen.getByRole('button', { name: 'Test connection' }));
     expect(argsOf(w.bridge, 'connections/test').at(-1)).toMatchObject({ connector: 'rest', oauthFlowId: 'flow-1' });
     expect(JSON.stringify(w.bridge.calls.filter((c) => c.method !== 'connections/oauth-start'))).not.toContain('shh-secret');
+    // A profile signed in with an API key asks for it.
+    await w.user.selectOptions(screen.getByLabelText('Sign-in'), 'api-key');
+    expect(screen.getByLabelText(/^API key, token or password/)).toBeTruthy();
   });
 });
