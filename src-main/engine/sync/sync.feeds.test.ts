@@ -2,21 +2,12 @@
  * Change feeds without a server (sync/feeds.ts): the in-memory app fixture in capture mode signals
  * each change as PostgreSQL's LISTEN does. Waits poll for outcomes; no fixed sleeps.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../api/model';
 import type { ConnectionStore } from '../connections/service';
 import { MemoryAppFixture } from './memory-connector.fixture';
-import { appInsert, appRows, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appInsert, appRows, removeDir, setupPair, syncAndWait, until, type Kit } from './test-kit.fixture';
 
-/** Polls until `fn` returns something other than undefined/false (the test's timeout is the deadline). */
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await sleep(5);
-  }
-}
 
 async function feedPair(app: MemoryAppFixture) {
   // The right connection ("Billing") is stored as usual; only its connector is the in-memory fixture.

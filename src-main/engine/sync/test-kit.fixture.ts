@@ -108,6 +108,15 @@ export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionS
   return { dir, dataDir, dispatch, db, events, call, close };
 }
 
+/** Polls until `fn` returns something other than undefined/false (the test's timeout is the deadline). */
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Starts a run and waits for it to finish (polling runs/get through the API). */
 export async function syncAndWait(kit: Kit, pairId: string, full = false): Promise<RunSummary> {
   const { runId } = await kit.call(full ? 'pairs/full-resync' : 'pairs/sync-now', { pairId });

@@ -17,11 +17,11 @@
  * locally they are skipped with a loud reason (`mariaDbTestGate`).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort, isRoot, serverTestGate, type ServerTestGate } from './test-servers';
+import { freePort, isRoot, logTail, serverTestGate, whenReady, type ServerTestGate } from './test-servers';
 
 export type MariaDbServer = {
   host: '127.0.0.1';
@@ -107,30 +107,18 @@ function configFile(dir: string, port: number, tls: { cert: string; key: string 
 }
 
 /** The server's error log, for a failure message (its last lines say why it would not start). */
-const errorLog = (dir: string): string => {
-  try {
-    return readFileSync(join(dir, 'error.log'), 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no error log)';
-  }
-};
+const errorLog = (dir: string): string => logTail(join(dir, 'error.log'), '(no error log)');
 
 /** Waits until the server answers on its socket, or it exits; resolves false when it exited. */
-async function ready(child: ChildProcess, socketPath: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = child.exitCode !== null || child.signalCode !== null;
-  child.once('exit', () => (exited = true));
-  while (!exited && Date.now() < deadline) {
-    try {
+const ready = (child: ChildProcess, socketPath: string, timeoutMs: number): Promise<boolean> =>
+  whenReady(
+    child,
+    async () => {
       const c = await mysql.createConnection({ socketPath, user: 'root' });
       await c.end();
-      return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return false;
-}
+    },
+    timeoutMs,
+  );
 
 /** `maxConnections`: the run's shared server serves several test files at once. */
 export async function startMariaDbServer(options: { tls?: boolean; maxConnections?: number } = {}): Promise<MariaDbServer> {

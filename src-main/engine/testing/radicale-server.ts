@@ -17,10 +17,10 @@
  * locally they are skipped with a loud reason (`radicaleTestGate`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, serverTestGate, type ServerTestGate } from './test-servers';
+import { freePort, logTail, serverTestGate, whenReady, type ServerTestGate } from './test-servers';
 
 export type RadicaleServer = {
   host: '127.0.0.1';
@@ -92,30 +92,18 @@ function configFile(dir: string, port: number): string {
   ].join('\n');
 }
 
-const logTail = (dir: string): string => {
-  try {
-    return readFileSync(join(dir, 'radicale.log'), 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
+const radicaleLog = (dir: string): string => logTail(join(dir, 'radicale.log'));
 
 /** Waits until the server answers HTTP, or it exits; false when it exited or the deadline passed. */
-async function ready(child: ChildProcess, url: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = child.exitCode !== null || child.signalCode !== null;
-  child.once('exit', () => (exited = true));
-  while (!exited && Date.now() < deadline) {
-    try {
+const ready = (child: ChildProcess, url: string, timeoutMs: number): Promise<boolean> =>
+  whenReady(
+    child,
+    async () => {
       const res = await fetch(`${url}/.web`, { redirect: 'manual' });
       await res.body?.cancel();
-      return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return false;
-}
+    },
+    timeoutMs,
+  );
 
 export async function startRadicaleServer(options: { user?: string; password?: string } = {}): Promise<RadicaleServer> {
   const bin = onPath('radicale');
@@ -143,10 +131,10 @@ export async function startRadicaleServer(options: { user?: string; password?: s
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
     port = await freePort();
     child = await launch(port);
-    if (!child && !/Address already in use|Errno 98/i.test(logTail(dir))) break;
+    if (!child && !/Address already in use|Errno 98/i.test(radicaleLog(dir))) break;
   }
   if (!child) {
-    const why = logTail(dir);
+    const why = radicaleLog(dir);
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`radicale did not start: ${why}`);
   }
@@ -182,7 +170,7 @@ export async function startRadicaleServer(options: { user?: string; password?: s
     async resume() {
       if (running) return;
       const c = await launch(port);
-      if (!c) throw new Error(`radicale did not start again on port ${port}: ${logTail(dir)}`);
+      if (!c) throw new Error(`radicale did not start again on port ${port}: ${radicaleLog(dir)}`);
       server = c;
       running = true;
     },

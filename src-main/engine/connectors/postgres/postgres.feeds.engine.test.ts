@@ -3,10 +3,9 @@
  * LISTEN): no schedule, so every run here is started by the feed. Waits poll for the outcome.
  */
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../api/model';
-import { appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, until, type Kit } from '../../sync/test-kit.fixture';
 import { APP_PASSWORD, APP_USER, ownedByApp, usePg } from './postgres.fixture';
 
 const { available, pg } = usePg({ own: true }); // its own server: a test stops and starts it
@@ -14,13 +13,6 @@ const { available, pg } = usePg({ own: true }); // its own server: a test stops 
 const TABLE = `CREATE TABLE public.contacts (id serial PRIMARY KEY, email text UNIQUE, name text, score numeric(12,2)); ${ownedByApp(['public.contacts'])}
   INSERT INTO public.contacts (email, name, score) VALUES ('ann@x', 'Ann', 5);`;
 
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await sleep(5);
-  }
-}
 
 /** A capture pair (SQLite left, PostgreSQL right) with no schedule, after its first sync. */
 async function capturePair(dir: string) {

@@ -15,7 +15,12 @@
 import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { ConnectorError } from '../errors';
+import type { OAuthSignInSettings } from '../../api/model';
 import type { SecretHandle } from '../types';
+import { untilAborted } from '../../connections/calls';
+
+/** `promise`, or the signal's reason as soon as it aborts (the work behind it goes on for others). */
+const whileNotAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => (signal ? untilAborted(promise, signal) : promise);
 import { decodeSignInSecret, encodeSignInSecret, isConfidential, type SignInSecret } from './oauth-secret';
 
 export type OAuthClientCredentials = {
@@ -27,17 +32,8 @@ export type OAuthClientCredentials = {
   clientAuth?: 'basic' | 'post';
 };
 
-export type OAuthAuthorizationCode = {
-  kind: 'oauth2-authorization-code';
-  authorizationUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  scope?: string;
-  /** 'none' (default): a public client; 'basic' / 'post': confidential, the client secret sent that way. */
-  clientAuth?: 'none' | 'basic' | 'post';
-  /** Extra parameters of the authorization URL (access_type=offline). */
-  authorizationParams?: Record<string, string>;
-};
+/** The profile's authorization-code auth: the sign-in settings the API takes (api/model.ts), with its kind. */
+export type OAuthAuthorizationCode = { kind: 'oauth2-authorization-code' } & OAuthSignInSettings;
 
 export type OAuthAuth = OAuthClientCredentials | OAuthAuthorizationCode;
 
@@ -140,11 +136,11 @@ export async function getAccessToken(auth: OAuthAuth, secret: SecretHandle, sign
       request = clientCredentials(auth, current).finally(() => inFlight.delete(key));
       inFlight.set(key, request);
     }
-    return untilAborted(request, signal);
+    return whileNotAborted(request, signal);
   }
   if (!current) throw notSignedIn();
   // Resolves to the secret stored after the refresh (holding the rotated refresh token, or the same when the app does not rotate).
-  const stored = await untilAborted(
+  const stored = await whileNotAborted(
     secret.refresh(async (latest) => {
       if (!latest) throw notSignedIn();
       // Another caller refreshed between our read and this refresh: use its token, spend no refresh token.
@@ -281,24 +277,3 @@ function safeHost(url: string): string {
   }
 }
 
-/** `promise`, or the signal's reason as soon as it aborts (the work behind `promise` goes on for others). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-const abortReason = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError'));

@@ -5,17 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appInsert, appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, type Kit } from '../../sync/test-kit.fixture';
+import { appInsert, appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir, until, type Kit } from '../../sync/test-kit.fixture';
 
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await sleep(5);
-  }
-}
 
 describe('a vCard folder pair with no schedule', () => {
   let kit: Kit | null = null;
