@@ -35,10 +35,8 @@ type Coll = { c: CollectionProfile; m: Mapper; scope: string; label: string };
 /** The app's clock resolution is whole seconds (Date header): a time later than this is in the future. */
 const FUTURE_SLACK_MS = 1000;
 
-/** The wizard's "Try it" is the engine's (connections/try), the same for every connector. */
-export type RestConnector = Connector;
 
-export function createRestConnector(opts: RestConnectorOptions): RestConnector {
+export function createRestConnector(opts: RestConnectorOptions): Connector {
   const { profile } = opts;
   const baseUrl = opts.baseUrl ?? profile.baseUrl;
   const http: Http = createHttp({ profile, baseUrl, secret: opts.secret, ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}) });

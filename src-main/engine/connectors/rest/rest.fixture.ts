@@ -8,8 +8,8 @@ import { startSaasStandin, type SaasStandin, type SaasStandinOptions } from '../
 import { STANDIN_API_KEY, standinProfile, type StandinProfileTweak } from '../../testing/saas-standin/profile-fixture';
 import { collect } from '../conformance';
 import type { ChangeDetection } from '../../api/model';
-import type { Cursor } from '../types';
-import { createRestConnector, type RestConnector } from './connector';
+import type { Connector, Cursor } from '../types';
+import { createRestConnector } from './connector';
 import { parseProfile } from './profile';
 
 const open: { close(): Promise<void> }[] = [];
@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const x of open.splice(0)) await x.close();
 });
 
-export type Rig = { standin: SaasStandin; connector: RestConnector; scan(mode?: ChangeDetection, cursor?: Cursor | null, batchSize?: number): ReturnType<typeof collect>; reopen(): RestConnector };
+export type Rig = { standin: SaasStandin; connector: Connector; scan(mode?: ChangeDetection, cursor?: Cursor | null, batchSize?: number): ReturnType<typeof collect>; reopen(): Connector };
 
 export async function rig(options: SaasStandinOptions = {}, tweak: StandinProfileTweak = {}, extra: { key?: string; maxWaitMs?: number; /** Added to the stand-in's URL for the profile's base URL. */ baseUrlSuffix?: string } = {}): Promise<Rig> {
   const standin = await startSaasStandin({ auth: { kind: 'api-key', in: 'header', name: 'X-Api-Key', key: STANDIN_API_KEY }, ...options });
