@@ -91,6 +91,9 @@ export type Schedule = {
   intervalSeconds: number | null;
 };
 
+export * from './model-realtime';
+import type { QueueStatus, WebhookSettings } from './model-realtime';
+
 export type PairConfig = {
   name: string;
   left: PairSide;
@@ -112,12 +115,15 @@ export type PairConfig = {
    * links or deletes it (a key given in its app releases it); `create` creates each in the other app.
    */
   emptyKeys?: 'hold' | 'create';
+  /** Webhooks into this pair (issue 12): per side, how the app signs them; sync or async answers. */
+  webhooks?: WebhookSettings;
 };
 
 export type PairHealth = 'never-run' | 'in-sync' | 'syncing' | 'failing' | 'paused' | 'needs-attention';
 
 /** `feed`: an app's change feed signalled a commit (capture mode's LISTEN, sync/feeds.ts). */
 export type RunTrigger = 'manual' | 'schedule' | 'full-resync' | 'first-sync' | 'cli' | 'webhook' | 'retry' | 'feed';
+/** `webhook` and `feed` runs apply the pair's queued events (sync/events/worker.ts). */
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'halted';
 
 export type RunCounts = {
@@ -168,6 +174,8 @@ export type PairSummary = {
   nextRunAt: string | null;
   /** The pair's change feed (a capture side whose app signals commits), or absent/null when it has none. */
   feed?: FeedStatus | null;
+  /** The pair's real-time event queue (webhooks and change feeds): depth and oldest event. */
+  queue?: QueueStatus;
   /**
    * When the engine built this summary, as a number that only grows (across restarts too): an
    * answer computed before an event the UI already applied (a pairs/update answer overtaken by
@@ -388,6 +396,8 @@ export type ActivityEntry = {
   lostIn?: Side[];
   /** Who acted, for a steward's action (the OS user on the desktop, the token's name headless); absent for a sync run. */
   actor?: string;
+  /** The real-time event that brought the change (a webhook's correlation id), when one did. */
+  correlationId?: string;
 };
 
 /** A value a connection's config may hold (it is stored as JSON). */

@@ -293,4 +293,40 @@ export const migrations: Migration[] = [
       PRIMARY KEY (pair_id, side, app_id)
     ) WITHOUT ROWID;`,
   },
+  {
+    id: 12,
+    name: 'the real-time event queue; correlation ids on journal and activity',
+    // events: every change a feed reported for a pair (a webhook, a database notification, a
+    // poll, a watched file), written before the webhook is answered (issue 12). seq orders a
+    // pair's events; a record's events apply in that order. record_id null: "something changed on
+    // this side" (a feed that names no record), answered by an incremental run. dedupe_key: the
+    // app's event id (or the body's digest), unique per pair and side, so a retried delivery is
+    // stored once. payload_json: a fat event's record as the app sent it (null: thin, read from
+    // the app). state: pending | applied | conflict | failed; detail_json says what happened.
+    // correlation_id: handed to the sender, and carried into the run, the journal and the activity.
+    sql: `CREATE TABLE events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      correlation_id TEXT NOT NULL UNIQUE,
+      pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+      side TEXT NOT NULL,
+      source TEXT NOT NULL,
+      dedupe_key TEXT,
+      record_id TEXT,
+      kind TEXT NOT NULL,
+      payload_json TEXT,
+      state TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at TEXT,
+      received_at TEXT NOT NULL,
+      finished_at TEXT,
+      run_id TEXT,
+      detail_json TEXT
+    );
+    CREATE UNIQUE INDEX events_dedupe ON events(pair_id, side, dedupe_key) WHERE dedupe_key IS NOT NULL;
+    CREATE INDEX events_pending ON events(pair_id, state, seq);
+    CREATE INDEX events_finished ON events(finished_at) WHERE finished_at IS NOT NULL;
+    ALTER TABLE journal ADD COLUMN correlation_id TEXT;
+    ALTER TABLE activity ADD COLUMN correlation_id TEXT;
+    CREATE INDEX activity_correlation ON activity(correlation_id) WHERE correlation_id IS NOT NULL;`,
+  },
 ];

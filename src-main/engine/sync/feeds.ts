@@ -2,13 +2,14 @@
  * Change feeds (issue 10, capture mode's real-time path): for every unpaused pair with a side in
  * a mode its connector's feed serves (`realtimeModes`: capture for PostgreSQL's LISTEN and
  * MySQL's polling, hash for a vCard folder's watch), one listener per connection
- * and side — shared by every pair on it — whose signals start a run of the pair (trigger 'feed').
+ * and side — shared by every pair on it — whose signals put a "this side changed" event in the
+ * pair's durable queue (sync/events/), which the queue's worker answers with a run (trigger 'feed').
  *
  * - A signal is a hint, never data: the run reads the side in its mode, so a lost signal costs
  *   latency, not records (the schedule, when the pair has one, still runs too).
  * - A burst is debounced: the first signal of a pair starts a short window (`debounceMs`), the
- *   ones inside it ride along. A signal during a run queues exactly one more run behind it
- *   (`RunManager.request`), however many arrive.
+ *   ones inside it ride along. Signals while the pair's earlier one waits in the queue add nothing
+ *   (`enqueue` keeps one pending per side); one during a run adds exactly one more behind it.
  * - Notifications sent while a feed was down are gone: each time a feed is listening again (after
  *   an outage, a changed connection, an engine start or a resume) every pair on it that has run
  *   before gets one catch-up run. A pair that never ran waits for its first sync, which its user
@@ -19,7 +20,7 @@
  * - `refresh()` (called whenever a pair is created, edited, paused, resumed or deleted, and after
  *   every run, which may pause its pair) starts and stops listeners to match the pairs.
  */
-import type { FeedStatus, Side } from '../api/model';
+import type { EventSource, FeedStatus, Side } from '../api/model';
 import type { ConnectorPool } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
 import type { ChangeEvent } from '../connectors/types';
@@ -35,13 +36,15 @@ export type FeedDeps = {
   pairs: PairStore;
   connections: ConnectionService;
   pool: ConnectorPool;
-  runs: Pick<RunManager, 'request' | 'current'>;
+  runs: Pick<RunManager, 'current'>;
+  /** Puts "this side of the pair changed" in the pair's event queue. */
+  enqueue: (pairId: string, side: Side, source: EventSource) => void;
   /** A pair's feed status changed: its summary should be sent again. */
   changed: (pairId: string) => void;
   log: (message: string, error?: unknown) => void;
 };
 
-type Route = { pairId: string; collection: string };
+type Route = { pairId: string; collection: string; side: Side; source: EventSource };
 type Listener = {
   key: string;
   connectionId: string;
@@ -65,26 +68,27 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
   const pending = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
-  /** Starts a run of the pair now (or one more after the run in progress); a pair that cannot run now is left to its schedule. */
-  function fire(pairId: string): void {
+  /** Queues "this side changed" for the pair; a paused pair, or one that never ran, is left alone. */
+  function fire({ pairId, side, source }: Route): void {
     const p = deps.pairs.get(pairId);
-    if (!p || p.paused || (p.pausedUntil && Date.parse(p.pausedUntil) > Date.now())) return;
+    if (!p || p.paused) return;
     if (!deps.runs.current(pairId) && !deps.pairs.lastFinishedRun(pairId)) return; // the first sync is the user's to start
     try {
-      deps.runs.request(pairId, 'feed');
+      deps.enqueue(pairId, side, source);
     } catch (e) {
-      deps.log(`a change feed's run of pair ${pairId} did not start`, e);
+      deps.log(`a change feed's event for pair ${pairId} was not queued`, e);
     }
   }
 
-  function signal(pairId: string): void {
-    if (closed || pending.has(pairId)) return;
+  function signal(route: Route): void {
+    const key = `${route.pairId}\u0000${route.side}`;
+    if (closed || pending.has(key)) return;
     const timer = setTimeout(() => {
-      pending.delete(pairId);
-      fire(pairId);
+      pending.delete(key);
+      fire(route);
     }, debounceMs);
     timer.unref?.();
-    pending.set(pairId, timer);
+    pending.set(key, timer);
   }
 
   function setStatus(l: Listener, status: FeedStatus): void {
@@ -129,13 +133,13 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
       }
       const feed = AbortSignal.any([stop, lease.retired]);
       const onChange = (event: ChangeEvent) => {
-        for (const r of l.routes) if (r.collection === event.collection) signal(r.pairId);
+        for (const r of l.routes) if (r.collection === event.collection) signal(r);
       };
       const onState = (state: 'listening' | 'reconnecting', error?: string) => {
         if (feed.aborted) return;
         setStatus(l, { state, error: error ?? null });
         // Listening (again): whatever was committed while nobody listened was never signalled.
-        if (state === 'listening') for (const r of l.routes) signal(r.pairId);
+        if (state === 'listening') for (const r of l.routes) signal(r);
       };
       try {
         await listen(onChange, feed, { onState, retryMs });
@@ -173,7 +177,7 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
         if (!caps.realtime || !(caps.realtimeModes ?? ['capture']).includes(mode)) continue;
         const key = keyOf(connectionId, side);
         const w = out.get(key) ?? { connectionId, side, routes: [] };
-        w.routes.push({ pairId: p.id, collection });
+        w.routes.push({ pairId: p.id, collection, side, source: caps.realtime === 'poll' ? 'poll' : 'notify' });
         out.set(key, w);
       }
     }
@@ -196,9 +200,9 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
         if (!w) stopListener(l);
         else l.routes = w.routes;
         for (const r of gone) {
-          const t = pending.get(r.pairId);
-          if (t) clearTimeout(t);
-          pending.delete(r.pairId);
+          const key = `${r.pairId}\u0000${r.side}`;
+          clearTimeout(pending.get(key));
+          pending.delete(key);
           deps.changed(r.pairId);
         }
       }

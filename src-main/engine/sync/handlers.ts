@@ -16,6 +16,8 @@ import type { OAuthMethods } from '../connections/oauth-flows';
 import type { PrivacyMethods } from '../privacy/handlers';
 import { createBulkJobs } from './bulk-jobs';
 import { createConflictList } from './conflict-list';
+import { createEventStore, type EventStore } from './events/store';
+import { createEventWorker, type EventWorker, type WorkerOptions } from './events/worker';
 import { createFeeds, type FeedOptions, type Feeds } from './feeds';
 import { createPairStore, type PairRow } from './pair-store';
 import { previewPair } from './preview';
@@ -50,20 +52,29 @@ export type SyncOptions = {
   callLimits?: Partial<CallLimits>;
   /** Change feeds (sync/feeds.ts): their debounce and retry, or false for none (tests that count the runs they start themselves). */
   feeds?: FeedOptions | false;
+  /** The event queue's worker (sync/events/worker.ts): its retry backoff. */
+  events?: WorkerOptions;
 };
 
 const RESOLUTION_KINDS: readonly string[] = ['fields', 'update-delete', 'duplicate', 'delete-duplicate'] satisfies Resolution['kind'][];
 const isResolution = (v: unknown): v is Resolution => typeof v === 'object' && v !== null && RESOLUTION_KINDS.includes(String((v as { kind?: unknown }).kind));
 
-export function createSyncDomain(outer: EngineContext, connections: ConnectionService, options: SyncOptions = {}): Domain<SyncHandlers> & { deps: RunDeps; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
+export function createSyncDomain(
+  outer: EngineContext,
+  connections: ConnectionService,
+  options: SyncOptions = {},
+): Domain<SyncHandlers> & { deps: RunDeps; realtime: { events: EventStore; worker: EventWorker | null }; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
   // Whatever changes a pair says so with pairs/changed or pairs/removed (its handler, a run that
   // ends or pauses it, a bulk job): the change feeds follow the pairs from those events.
   let feeds: Feeds | null = null;
+  let worker: EventWorker | null = null;
   const ctx: EngineContext = {
     ...outer,
     emit: (event, payload) => {
       outer.emit(event, payload);
       if (event === 'pairs/changed' || event === 'pairs/removed') feeds?.refresh();
+      // A run's end, a resume: the pair's queued events may go now.
+      if (event === 'run/finished' || event === 'pairs/changed') worker?.kick((payload as { pairId?: string; id?: string }).pairId ?? (payload as { id: string }).id);
     },
   };
   // The engine passes its pool (which it closes last, and which hears of connection changes); a sync domain built alone keeps its own.
@@ -82,6 +93,7 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
     records.backfillConflictColumns();
   }
   const conflictList = createConflictList(ctx.db);
+  const events = createEventStore(ctx.db);
 
   const sideSummary = (s: PairConfig['left']): SideSummary => {
     try {
@@ -130,6 +142,7 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
       revision: ++revision,
       nextRunAt: p.paused ? null : p.nextRunAt,
       feed: feeds?.status(id) ?? null,
+      queue: events.status(id),
     };
   }
   const detail = (id: string): PairDetail => {
@@ -139,8 +152,14 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
 
   const runs = createRunManager(ctx, deps, summary, options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {});
   const scheduler = options.passive ? null : createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
-  if (!options.passive && options.feeds !== false) {
-    feeds = createFeeds({ pairs, connections, pool, runs, log: ctx.log, changed: (pairId) => pairs.get(pairId) && outer.emit('pairs/changed', summary(pairId)) }, options.feeds ?? {});
+  const emitSummary = (pairId: string) => pairs.get(pairId) && outer.emit('pairs/changed', summary(pairId));
+  if (!options.passive) {
+    worker = createEventWorker({ db: ctx.db, events, pairs, runs, changed: emitSummary, log: ctx.log }, options.events ?? {});
+    worker.start();
+  }
+  if (!options.passive && options.feeds !== false && worker) {
+    const w = worker;
+    feeds = createFeeds({ pairs, connections, pool, runs, enqueue: (pairId, side, source) => w.enqueueSide(pairId, side, source), log: ctx.log, changed: emitSummary }, options.feeds ?? {});
     feeds.refresh();
   }
 
@@ -313,6 +332,7 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
   return {
     handlers,
     deps,
+    realtime: { events, worker },
     async waitForRun(runId: string) {
       await runs.wait(runId);
     },
@@ -323,6 +343,7 @@ export function createSyncDomain(outer: EngineContext, connections: ConnectionSe
       scheduler?.stop();
       // Listeners first: a signal arriving now would start a run that is aborted at once.
       await feeds?.close();
+      await worker?.close();
       await bulkJobs.close();
       await runs.close();
       if (!options.pool) await pool.close();

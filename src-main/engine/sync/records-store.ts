@@ -259,10 +259,10 @@ export function createRecordsStore(db: Db) {
       return prepare('SELECT count(*) FROM failed WHERE pair_id = ?').pluck().get(pairId) as number;
     },
 
-    addActivity(a: Omit<ActivityEntry, 'id' | 'at' | 'lostIn' | 'actor'> & { recordId: string | null; deleted?: DeletedRecord; actor?: string | null }): string {
+    addActivity(a: Omit<ActivityEntry, 'id' | 'at' | 'lostIn' | 'actor' | 'correlationId'> & { recordId: string | null; deleted?: DeletedRecord; actor?: string | null; correlationId?: string | null }): string {
       const id = timeOrderedId();
       prepare(
-        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable, record_json, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO activity (id, pair_id, run_id, record, record_id, side, action, field, before_json, after_json, reason, at, restorable, record_json, actor, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
         id,
         a.pairId,
@@ -279,12 +279,13 @@ export function createRecordsStore(db: Db) {
         a.restorable ? 1 : 0,
         a.deleted ? JSON.stringify(a.deleted) : null,
         a.actor ?? null,
+        a.correlationId ?? null,
       );
       return id;
     },
     activity(f: { pairId: string; record?: string; limit: number; at?: string }): (ActivityEntry & { recordId: string | null; deleted?: DeletedRecord })[] {
       const rows = prepare(
-          "SELECT * FROM activity WHERE pair_id = @pairId AND (@at IS NULL OR at = @at) AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record) ORDER BY at DESC, rowid DESC LIMIT @limit",
+          "SELECT * FROM activity WHERE pair_id = @pairId AND (@at IS NULL OR at = @at) AND (@record IS NULL OR record LIKE '%' || @record || '%' OR record_id = @record OR instr(correlation_id, @record) > 0) ORDER BY at DESC, rowid DESC LIMIT @limit",
         )
         .all({ pairId: f.pairId, record: f.record ?? null, limit: f.limit, at: f.at ?? null }) as {
         id: string;
@@ -302,6 +303,7 @@ export function createRecordsStore(db: Db) {
         restorable: number;
         record_json: string | null;
         actor: string | null;
+        correlation_id: string | null;
       }[];
       return rows.map((r) => ({
         id: r.id,
@@ -319,6 +321,7 @@ export function createRecordsStore(db: Db) {
         restorable: r.restorable === 1,
         ...(r.record_json !== null ? deletedFields(JSON.parse(r.record_json) as DeletedRecord) : {}),
         ...(r.actor !== null ? { actor: r.actor } : {}),
+        ...(r.correlation_id !== null ? { correlationId: r.correlation_id } : {}),
       }));
     },
     /** A deleted record was restored: its entry offers Restore no more (a second would make a second copy). */

@@ -18,10 +18,11 @@
 import type { PairSummary, RunProgress, RunSummary, RunTrigger } from '../api/model';
 import { ApiError } from '../api/errors';
 import type { EngineContext } from '../context';
-import { executeRun, MASS_DELETE_HALT, type RunDeps } from './runner';
+import { executeRun, MASS_DELETE_HALT, type RunDeps, type RunRequest } from './runner';
 
 type Running = { run: RunSummary; controller: AbortController; done: Promise<RunSummary> };
 type Ids = { left: string[]; right: string[] };
+type Only = NonNullable<RunRequest['only']>;
 /** Retries waiting for their pair to be free: the union of their ids and everyone waiting on the run. */
 type QueuedRetry = { left: Set<string>; right: Set<string>; waiters: { resolve: (r: RunSummary) => void; reject: (e: unknown) => void }[] };
 
@@ -48,7 +49,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
     return launch(pairId, trigger, full, undefined, confirmDeletes);
   }
 
-  function launch(pairId: string, trigger: RunTrigger, full: boolean, only?: Ids, confirmDeletes?: number): Running {
+  function launch(pairId: string, trigger: RunTrigger, full: boolean, only?: Only, confirmDeletes?: number): Running {
     const current = running.get(pairId);
     if (current && confirmDeletes !== undefined) {
       // Joining would drop the confirmation; the run in progress may halt (or not) on its own.
@@ -212,6 +213,14 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
   return {
     start,
     request,
+    /**
+     * A run applying queued events (sync/events/worker.ts): of just the events' records (`only`),
+     * or incremental (null). Never joins: the caller starts it only when the pair is not `busy`.
+     */
+    startEvents(pairId: string, trigger: RunTrigger, only: Only | null): Promise<RunSummary> {
+      if (running.has(pairId) || stewarding.has(pairId)) throw new ApiError('conflict', 'The pair is busy.');
+      return launch(pairId, trigger, false, only ?? undefined).done;
+    },
     retry,
     exclusive,
     current: (pairId: string): RunSummary | null => running.get(pairId)?.run ?? null,

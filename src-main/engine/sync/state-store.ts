@@ -231,9 +231,10 @@ export function createStateStore(db: Db) {
     clearCursors(pairId: string): void {
       prepare('DELETE FROM cursors WHERE pair_id = ?').run(pairId);
     },
-    journalAdd(e: { pairId: string; runId: string; side: Side; op: string; targetId: string | null; sourceId: string | null; payload: unknown }): number {
-      const res = prepare('INSERT INTO journal (pair_id, run_id, side, op, target_id, source_id, payload_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(e.pairId, e.runId, e.side, e.op, e.targetId, e.sourceId, JSON.stringify(e.payload), 'pending', now());
+    /** `correlationId`: the real-time events (space-separated) that brought the change, when any did. */
+    journalAdd(e: { pairId: string; runId: string; side: Side; op: string; targetId: string | null; sourceId: string | null; payload: unknown; correlationId?: string | null }): number {
+      const res = prepare('INSERT INTO journal (pair_id, run_id, side, op, target_id, source_id, payload_json, status, created_at, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(e.pairId, e.runId, e.side, e.op, e.targetId, e.sourceId, JSON.stringify(e.payload), 'pending', now(), e.correlationId ?? null);
       return Number(res.lastInsertRowid);
     },
     /**

@@ -9,12 +9,13 @@ import type { WriteResult } from '../../connectors/types';
 import type { Plan, PlannedOp } from '../../core/plan';
 import { RateLimited, yieldToEventLoop } from '../side-io';
 import { commitWritten, idsOf, toWriteOp, type CommitTarget } from './commit';
-import { other, SIDES, type RunContext } from './context';
+import { correlationOf, other, SIDES, type RunContext } from './context';
 
 export async function applyBatch(run: RunContext, plan: Plan, conflictIds: string[] = []): Promise<void> {
   const { state, records } = run.deps;
   const { pairId, runId, counts } = run;
-  const target: CommitTarget = { pairId, runId, counts, conflicts: new Map() };
+  const corr = run.req.only?.events ? (op: Pick<PlannedOp, 'side' | 'sourceId' | 'targetId'>) => correlationOf(run.req, op) : () => null;
+  const target: CommitTarget = { pairId, runId, counts, conflicts: new Map(), correlation: corr };
   counts.skipped += plan.skipped;
   // Every batch gives the event loop a turn (timers and I/O, not just microtasks), so requests —
   // Cancel, the UI — are answered at any phase of a run: matching and deleting too.
@@ -50,7 +51,8 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       if (link && c.kind === 'field') target.conflicts?.set(link, saved.id);
       if (saved.isNew) {
         counts.conflicts++;
-        records.addActivity({ pairId, runId, record: c.record, recordId: c.leftId ?? c.rightId, side: 'left', action: 'conflict', field: c.fields.join(', ') || null, before: undefined, after: undefined, reason: `${c.kind} conflict sent to the inbox`, restorable: false });
+        const correlationId = corr({ side: 'left', sourceId: c.rightId, targetId: c.leftId });
+        records.addActivity({ pairId, runId, record: c.record, recordId: c.leftId ?? c.rightId, side: 'left', action: 'conflict', field: c.fields.join(', ') || null, before: undefined, after: undefined, reason: `${c.kind} conflict sent to the inbox`, restorable: false, correlationId });
       }
     }
     for (const idx of plan.autoResolved) {
@@ -68,6 +70,7 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
         targetId: op.targetId,
         sourceId: op.sourceId,
         payload: { values: op.values, ...(op.seen ? { seen: op.seen } : {}), ...(op.overwrites.length > 0 ? { overwrites: op.overwrites, label: op.label } : {}) },
+        correlationId: corr(op),
       });
       if (op.link?.id != null) run.planned.add(op.link.id);
     }

@@ -14,7 +14,17 @@ import { mergeBase } from '../state-store';
 import { actorOf } from '../steward';
 
 /** Where a committed write is recorded: the run's id (null for a steward's action), its counts, and the open conflict of each link that has one. */
-export type CommitTarget = { pairId: string; runId: string | null; counts: RunCounts; conflicts?: Map<LinkRef, string> };
+export type CommitTarget = {
+  pairId: string;
+  runId: string | null;
+  counts: RunCounts;
+  conflicts?: Map<LinkRef, string>;
+  /** The real-time events that brought an op's change (their correlation ids), for the journal and the activity. */
+  correlation?: (op: PlannedOp) => string | null;
+};
+
+/** The activity's who and why-now: a steward's name, or the events that brought the change. */
+const tagsOf = (t: CommitTarget, op: PlannedOp): { actor?: string; correlationId?: string | null } => ({ ...actorOf(t), ...(t.correlation ? { correlationId: t.correlation(op) } : {}) });
 
 
 /** `lists`: the target app's fields that hold a list (`SideIo.listFields`): a set goes to them as an array. */
@@ -63,7 +73,7 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
     });
     if (op.link) op.link.id = id;
     counts.created++;
-    records.addActivity({ pairId, runId, record: op.label, recordId: res.id, side: op.side, action: op.activityAction ?? 'created', field: null, before: undefined, after: undefined, reason: op.reason, restorable: false, ...actorOf(t) });
+    records.addActivity({ pairId, runId, record: op.label, recordId: res.id, side: op.side, action: op.activityAction ?? 'created', field: null, before: undefined, after: undefined, reason: op.reason, restorable: false, ...tagsOf(t, op) });
     return;
   }
   if (op.op === 'delete') {
@@ -77,9 +87,9 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
     ids[op.side] = op.targetId;
     const lost = (['left', 'right'] as const).filter((s) => ids[s] !== null);
     const values = Object.fromEntries(op.overwrites.map((o) => [o.field, o.before ?? null]));
-    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: null, before: undefined, after: undefined, reason: op.reason, restorable: true, deleted: { values, ids, lost: lost.length > 0 ? lost : [op.side] }, ...actorOf(t) });
+    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: null, before: undefined, after: undefined, reason: op.reason, restorable: true, deleted: { values, ids, lost: lost.length > 0 ? lost : [op.side] }, ...tagsOf(t, op) });
     for (const o of op.overwrites) {
-      records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: o.field, before: o.before, after: undefined, reason: op.reason, restorable: false, ...actorOf(t) });
+      records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: 'deleted', field: o.field, before: o.before, after: undefined, reason: op.reason, restorable: false, ...tagsOf(t, op) });
     }
     return;
   }
@@ -108,7 +118,7 @@ function commitSuccess(deps: RunDeps, t: CommitTarget, op: PlannedOp, res: Extra
   counts.updated++;
   // Every overwritten value is kept, so a policy's decision can be undone (PITFALLS 3).
   for (const o of op.overwrites) {
-    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: op.activityAction ?? 'updated', field: o.field, before: o.before, after: o.after, reason: o.reason, restorable: true, ...actorOf(t) });
+    records.addActivity({ pairId, runId, record: op.label, recordId: op.targetId, side: op.side, action: op.activityAction ?? 'updated', field: o.field, before: o.before, after: o.after, reason: o.reason, restorable: true, ...tagsOf(t, op) });
   }
   // The record's open conflict shows what the app holds after Concord's own write (its other fields
   // still sync), so the resolver does not take this write for an edit made in the app.

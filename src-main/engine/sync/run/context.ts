@@ -9,6 +9,8 @@ import type { CallLimits } from '../../connections/calls';
 import type { ConnectorPool } from '../../connections/pool';
 import type { ConnectionService } from '../../connections/service';
 import type { CanonicalRecord } from '../../core/canonical';
+import type { AppRecord } from '../../connectors/types';
+import type { PlannedOp } from '../../core/plan';
 import type { Interrupted } from '../../core/resume';
 import type { PairStore } from '../pair-store';
 import type { RecordsStore } from '../records-store';
@@ -34,8 +36,12 @@ export type RunRequest = {
   full: boolean;
   signal: AbortSignal;
   onProgress: (p: Omit<RunProgress, 'pairId' | 'runId'>) => void;
-  /** Retry mode: process just these records (read by id); no change feed, no cursor move. */
-  only?: { left: string[]; right: string[] };
+  /**
+   * Retry mode: process just these records (read by id); no change feed, no cursor move. An event
+   * run (sync/events/worker.ts) also hands, per side and record id, the correlation ids of the
+   * events that named it, and the record a fat event carried (used as read, not read again).
+   */
+  only?: { left: string[]; right: string[]; events?: Record<Side, Map<string, { correlationId: string; record: AppRecord | null }>> };
   /** A user confirmed the deletes the mass-delete guard stopped (this many records gone): this run applies up to that many. */
   confirmDeletes?: number;
 };
@@ -44,6 +50,18 @@ export const SIDES = ['left', 'right'] as const;
 export const other = (s: Side): Side => (s === 'left' ? 'right' : 'left');
 /** Records per batch in every stage: small enough that one batch's planning and commit stay far below a 200 ms turn. */
 export const BATCH = 500;
+
+/**
+ * The correlation ids of the events that brought an op's change: those naming its source record
+ * (the other side's), else its target. Null outside an event run.
+ */
+export function correlationOf(req: RunRequest, op: Pick<PlannedOp, 'side' | 'sourceId' | 'targetId'>): string | null {
+  const events = req.only?.events;
+  if (!events) return null;
+  const src = op.sourceId !== null ? events[other(op.side)].get(op.sourceId) : undefined;
+  const tgt = op.targetId !== null ? events[op.side].get(op.targetId) : undefined;
+  return src?.correlationId ?? tgt?.correlationId ?? null;
+}
 
 export type PendingCreate = { id: number; side: Side; sourceId: string | null; payload: CanonicalRecord };
 

@@ -19,10 +19,15 @@ export async function* detect(run: RunContext, side: Side, end: DetectEnd): Asyn
   end.total = null;
   end.scansAll = false;
   if (only) {
+    // A fat event's record is used as the app sent it; a delete is always checked against the app
+    // (read by id: gone means deleted), so a stale or forged event cannot delete a live record.
+    const carried = only.events?.[side];
     for (let i = 0; i < only[side].length; i += BATCH) {
       const ids = only[side].slice(i, i + BATCH);
-      const found = await io.readByIds(ids);
-      yield { upserts: [...found.values()], deletes: ids.filter((id) => !found.has(id)), counted: found.size, total: null };
+      const sent = carried ? ids.flatMap((id) => carried.get(id)?.record ?? []) : [];
+      const toRead = sent.length > 0 ? ids.filter((id) => !carried?.get(id)?.record) : ids;
+      const found = toRead.length > 0 ? await io.readByIds(toRead) : new Map<string, AppRecord>();
+      yield { upserts: [...sent, ...found.values()], deletes: toRead.filter((id) => !found.has(id)), counted: found.size + sent.length, total: null };
     }
     return;
   }
