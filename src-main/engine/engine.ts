@@ -24,6 +24,8 @@ import { createDemoDomain } from './demo/handlers';
 import type { FeedOptions } from './sync/feeds';
 import { createPrivacyDomain } from './privacy/handlers';
 import { createSyncDomain } from './sync/handlers';
+import { createRealtimeDomain, type WebhookListenOptions } from './sync/events/domain';
+import type { WorkerOptions } from './sync/events/worker';
 import { VERSION } from './version';
 
 export type EngineOptions = {
@@ -70,6 +72,10 @@ export type EngineOptions = {
    * them off (tests that count the runs they start themselves).
    */
   feeds?: FeedOptions | false;
+  /** The webhook receiver (issue 12): where it listens; left out, this engine receives no webhooks (tests, the CLI). */
+  webhooks?: WebhookListenOptions;
+  /** Test seam: the event queue's retry backoff (sync/events/worker.ts). */
+  events?: WorkerOptions;
   /** Test seam: how long an OAuth sign-in waits for the browser, and how long a finished one is kept (connections/oauth-flows.ts). */
   oauthFlows?: OAuthFlowsOptions;
 };
@@ -123,6 +129,7 @@ export function createEngine(options: EngineOptions) {
     ...(options.bulkBatch !== undefined ? { bulkBatch: options.bulkBatch } : {}),
     ...(options.passive ? { passive: true } : {}),
     ...(options.feeds !== undefined ? { feeds: options.feeds } : {}),
+    ...(options.events ? { events: options.events } : {}),
     shutdown: shutdown.signal,
     ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}),
   });
@@ -140,8 +147,14 @@ export function createEngine(options: EngineOptions) {
     ...(options.retentionFirstMs !== undefined ? { retentionFirstMs: options.retentionFirstMs } : {}),
     ...(options.passive ? { passive: true } : {}),
   });
-  domains.push(connections, oauth, sync, demo, accessDomain, privacy);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers };
+  const realtime = createRealtimeDomain(ctx, { pairs: sync.deps.pairs, ...sync.realtime }, options.passive ? null : (options.webhooks ?? null));
+  // A deleted pair's webhook secret goes with it.
+  bus.on('event', (m: EventMessage) => {
+    if (m.event === 'pairs/removed') void realtime.forgetPair(m.payload.pairId).catch((e: unknown) => log('a deleted pair\'s webhook secret was not removed', e));
+  });
+  // The receiver stops first (no new events), the sync domain after it.
+  domains.push(connections, oauth, sync, demo, accessDomain, privacy, realtime);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers, ...realtime.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;
@@ -150,6 +163,9 @@ export function createEngine(options: EngineOptions) {
     dispatch,
     /** Tokens and sessions of the headless server. */
     access,
+    /** The webhook receiver: resolves once it listens (or failed to: `webhooks/info` says why). */
+    webhooksReady: realtime.ready,
+    webhookAddress: () => realtime.receiver?.address() ?? null,
     /** Every event, in order; returns the unsubscribe function. */
     onEvent(listener: (message: EventMessage) => void): () => void {
       bus.on('event', listener);

@@ -37,6 +37,9 @@ import type {
   RunProgress,
   RunSummary,
   SessionInfo,
+  EventState,
+  SyncEvent,
+  WebhookInfo,
 } from './model';
 
 type Method<A, R> = { args: A; result: R };
@@ -159,6 +162,13 @@ export type Api = {
   'activity/list': Method<{ pairId: string; record?: string; limit?: number }, ActivityEntry[]>;
   /** Writes an overwritten value back (and keeps the value it replaces, so a restore is reversible too). */
   'activity/restore': Method<{ activityId: string }, { restored: true }>;
+  /** A pair's real-time events, newest first (paged by `beforeSeq`); `search` finds a correlation id or a record id. */
+  'events/list': Method<{ pairId: string; state?: EventState; search?: string; limit?: number; beforeSeq?: number }, (SyncEvent & { seq: number })[]>;
+  'events/get': Method<{ correlationId: string }, SyncEvent>;
+  /** Where the pair's webhooks are received, and whether it has a secret. */
+  'webhooks/info': Method<{ pairId: string }, WebhookInfo>;
+  /** Sets the pair's webhook secret (the app's, pasted), or makes a strong one; answered this once, then kept in the keychain only. */
+  'webhooks/set-secret': Method<{ pairId: string; secret?: string }, { secret: string }>;
   /** The pair's whole activity log as CSV text (formula-like cells neutralised), for the user to save. */
   'activity/export': Method<{ pairId: string }, { fileName: string; csv: string; rows: number }>;
 

@@ -61,6 +61,25 @@ const pairSide = z.strictObject({
   changeDetection: z.enum(CHANGE_DETECTION_MODES).optional(),
 });
 
+const jsonPath = z.string().trim().min(1).max(200).regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path such as data.object.id');
+const headerName = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, 'a header name such as X-Signature');
+const webhookSide = z.strictObject({
+  enabled: z.boolean(),
+  scheme: z.enum(['github', 'stripe', 'hex']),
+  signatureHeader: headerName.optional(),
+  timestampHeader: headerName.optional(),
+  toleranceSeconds: z.number().int().min(5, 'a replay window of at least 5 seconds').max(86_400, 'a replay window of at most a day').optional(),
+  eventIdHeader: headerName.optional(),
+  paths: z.strictObject({ events: jsonPath.optional(), eventId: jsonPath.optional(), recordId: jsonPath.optional(), type: jsonPath.optional(), record: jsonPath.optional(), timestamp: jsonPath.optional() }).optional(),
+  deleteTypes: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
+});
+const webhooks = z.strictObject({
+  mode: z.enum(['sync', 'async']),
+  syncTimeoutSeconds: z.number().min(0.1, 'wait at least 0.1 s').max(120, 'wait at most 120 s: apps give up on a webhook call after about that'),
+  left: webhookSide.optional(),
+  right: webhookSide.optional(),
+});
+
 export const pairConfigSchema = z
   .strictObject({
     name: z.string().trim().min(1, 'give the pair a name').max(120),
@@ -81,6 +100,7 @@ export const pairConfigSchema = z
       intervalSeconds: z.number().int().min(10, 'the shortest interval is 10 seconds').max(7 * 86400).nullable(),
     }),
     emptyKeys: z.enum(['hold', 'create']).optional(),
+    webhooks: webhooks.optional(),
   })
   .superRefine((cfg, ctx) => {
     const names = new Set<string>();
@@ -221,6 +241,16 @@ export const schemas = {
   'failed/retry-all': z.strictObject({ pairId: id }),
   'activity/list': z.strictObject({ pairId: id, record: z.string().max(500).optional(), limit }),
   'activity/restore': z.strictObject({ activityId: id }),
+  'events/list': z.strictObject({
+    pairId: id,
+    state: z.enum(['pending', 'applied', 'conflict', 'failed']).optional(),
+    search: z.string().trim().min(1).max(200).optional(),
+    limit,
+    beforeSeq: z.number().int().min(0).optional(),
+  }),
+  'events/get': z.strictObject({ correlationId: id }),
+  'webhooks/info': z.strictObject({ pairId: id }),
+  'webhooks/set-secret': z.strictObject({ pairId: id, secret: z.string().min(16, 'a webhook secret of at least 16 characters').max(500).optional() }),
   'activity/export': z.strictObject({ pairId: id }),
   'privacy/settings': empty,
   'privacy/set-retention': z.strictObject({ days: z.number().int().min(1, 'Keep records for at least 1 day.').max(36_500, 'Keep records for at most 36,500 days (100 years).') }),

@@ -14,6 +14,7 @@ import type { AccessMethods } from '../access/handlers';
 import type { ConnectionMethods } from '../connections/handlers';
 import type { OAuthMethods } from '../connections/oauth-flows';
 import type { PrivacyMethods } from '../privacy/handlers';
+import type { RealtimeMethods } from './events/domain';
 import { createBulkJobs } from './bulk-jobs';
 import { createConflictList } from './conflict-list';
 import { createEventStore, type EventStore } from './events/store';
@@ -30,7 +31,7 @@ import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
 
 /** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
-export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | 'app/info' | 'demo/create'>;
+export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | RealtimeMethods | 'app/info' | 'demo/create'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = {
   schedulerTickMs?: number;

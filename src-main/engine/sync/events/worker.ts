@@ -144,7 +144,11 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
       deps.log(`events of pair ${pairId} wait: a run did not start`, e);
       return postpone(batch, new Date(Date.now() + retryMs).toISOString(), e instanceof Error ? e.message : String(e), null, false);
     }
-    if (run.status === 'succeeded' || (sideLevel && run.status === 'partial')) {
+    const pair = deps.pairs.get(pairId);
+    const until = pair?.pausedUntil && Date.parse(pair.pausedUntil) > Date.now() ? pair.pausedUntil : null;
+    // A partial run wrote what it could: records that failed are in the failed list (their events
+    // say so), unless a rate limit cut it short — then everything waits for the limit to end.
+    if (run.status === 'succeeded' || (run.status === 'partial' && !until)) {
       const outcomes: Outcome[] = batch.map((e) => {
         if (e.recordId === null) return { correlationId: e.correlationId, state: 'applied', runId: run.id, detail: { note: `The app's changes were read and synced by run ${run.id}.` } };
         const o = outcomeOf(pairId, e.side, e.recordId, e.correlationId, run.id);
@@ -154,9 +158,7 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
       settle(outcomes.map((o) => o.correlationId));
       return;
     }
-    const pair = deps.pairs.get(pairId);
     const cancelled = run.status === 'cancelled';
-    const until = pair?.pausedUntil && Date.parse(pair.pausedUntil) > Date.now() ? pair.pausedUntil : null;
     const error = run.error ?? `The run ended ${run.status}.`;
     postpone(batch, until ?? backoff(batch), error, run.id, !cancelled);
   }
