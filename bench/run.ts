@@ -12,7 +12,7 @@
  * timed out, a crash as failed with its error. A performance goal lives here, never in a timed
  * unit test (DESIGN §8). Temp folders are removed.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BenchChild, killAllChildren } from './child';
@@ -130,7 +130,9 @@ async function main(): Promise<void> {
     failedCheck ||= postgres.some((o) => /DIFFERENT/.test(o.note ?? ''));
 
     const report: BenchReport = { machine: host, date, commit: git.commit, dirty: git.dirty, config, durationS: (performance.now() - started) / 1000, load: { start: loadAtStart, end: loadavg()[0] ?? 0 }, sizes, inbox, others, postgres };
-    writeFileSync(OUT, renderMarkdown(report));
+    // The sections other benches write (between their markers: bench:vcard, bench:realtime) stay.
+    const kept = existsSync(OUT) ? [...readFileSync(OUT, 'utf8').matchAll(/<!-- bench:([a-z]+) -->[\s\S]*?<!-- \/bench:\1 -->/g)].map((m) => m[0]) : [];
+    writeFileSync(OUT, [renderMarkdown(report).trimEnd(), ...kept].join('\n\n') + '\n');
     console.log(`\n${markdownTable(['target', 'measured', 'verdict'], evaluateTargets(sizes, inbox).map((t) => [t.target, t.measured, t.verdict]))}`);
     console.log(`\nWrote ${OUT} in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
     // A slow or failing run is a finding, written down above; apps left different are a defect.

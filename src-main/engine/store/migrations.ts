@@ -304,6 +304,8 @@ export const migrations: Migration[] = [
     // stored once. payload_json: a fat event's record as the app sent it (null: thin, read from
     // the app). state: pending | applied | conflict | failed; detail_json says what happened.
     // correlation_id: handed to the sender, and carried into the run, the journal and the activity.
+    // activity_run: an event's outcome is read from its run's activity once the run ended
+    // (sync/events/outcome.ts), without scanning the table.
     sql: `CREATE TABLE events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       correlation_id TEXT NOT NULL UNIQUE,
@@ -327,6 +329,6 @@ export const migrations: Migration[] = [
     CREATE INDEX events_finished ON events(finished_at) WHERE finished_at IS NOT NULL;
     ALTER TABLE journal ADD COLUMN correlation_id TEXT;
     ALTER TABLE activity ADD COLUMN correlation_id TEXT;
-    CREATE INDEX activity_correlation ON activity(correlation_id) WHERE correlation_id IS NOT NULL;`,
+    CREATE INDEX activity_run ON activity(run_id) WHERE run_id IS NOT NULL;`,
   },
 ];

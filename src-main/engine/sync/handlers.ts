@@ -151,11 +151,12 @@ export function createSyncDomain(
     return { ...summary(id), config: p.config, createdAt: p.createdAt, updatedAt: p.updatedAt };
   };
 
-  const runs = createRunManager(ctx, deps, summary, options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {});
+  const runs = createRunManager(ctx, deps, summary, { ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}), changedSoon: (pairId) => worker?.changed(pairId) });
   const scheduler = options.passive ? null : createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
   const emitSummary = (pairId: string) => pairs.get(pairId) && outer.emit('pairs/changed', summary(pairId));
   if (!options.passive) {
-    worker = createEventWorker({ db: ctx.db, events, pairs, runs, changed: emitSummary, log: ctx.log }, options.events ?? {});
+    // Through ctx: a run of queued events may have paused its pair, which the feeds must hear.
+    worker = createEventWorker({ db: ctx.db, events, pairs, runs, changed: (pairId) => pairs.get(pairId) && ctx.emit('pairs/changed', summary(pairId)), log: ctx.log }, options.events ?? {});
     worker.start();
   }
   if (!options.passive && options.feeds !== false && worker) {

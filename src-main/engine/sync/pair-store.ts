@@ -1,7 +1,7 @@
 /** Pairs and their runs in the store. */
 import { randomUUID } from 'node:crypto';
 import type { PairConfig, RunCounts, RunStatus, RunSummary, RunTrigger } from '../api/model';
-import type { Db } from '../store/db';
+import { statementCache, type Db } from '../store/db';
 import { now } from './state-store';
 
 export type PairRow = {
@@ -77,46 +77,48 @@ const toRun = (r: RawRun): RunSummary => {
 export const emptyCounts = (): RunCounts => ({ read: 0, created: 0, updated: 0, deleted: 0, conflicts: 0, failed: 0, skipped: 0 });
 
 export function createPairStore(db: Db) {
+  // Prepared once: a webhook burst asks for its pair on every call.
+  const prepare = statementCache(db);
   return {
     list(): PairRow[] {
-      return (db.prepare('SELECT * FROM pairs ORDER BY created_at').all() as RawPair[]).map(toPair);
+      return (prepare('SELECT * FROM pairs ORDER BY created_at').all() as RawPair[]).map(toPair);
     },
     get(id: string): PairRow | null {
-      const r = db.prepare('SELECT * FROM pairs WHERE id = ?').get(id) as RawPair | undefined;
+      const r = prepare('SELECT * FROM pairs WHERE id = ?').get(id) as RawPair | undefined;
       return r ? toPair(r) : null;
     },
     create(config: PairConfig): PairRow {
       const id = randomUUID();
       const t = now();
-      db.prepare('INSERT INTO pairs (id, name, config_json, paused, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)').run(id, config.name, JSON.stringify(config), t, t);
+      prepare('INSERT INTO pairs (id, name, config_json, paused, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)').run(id, config.name, JSON.stringify(config), t, t);
       return this.get(id) as PairRow;
     },
     updateConfig(id: string, config: PairConfig): void {
-      db.prepare('UPDATE pairs SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(config.name, JSON.stringify(config), now(), id);
+      prepare('UPDATE pairs SET name = ?, config_json = ?, updated_at = ? WHERE id = ?').run(config.name, JSON.stringify(config), now(), id);
     },
     setPaused(id: string, paused: boolean, reason: string | null): void {
-      db.prepare('UPDATE pairs SET paused = ?, health_reason = ?, halted_gone = NULL, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, reason, now(), id);
+      prepare('UPDATE pairs SET paused = ?, health_reason = ?, halted_gone = NULL, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, reason, now(), id);
     },
     /** `haltedGone`: the mass-delete guard stopped the run with this many records gone (a reason otherwise clears it). */
     setHealthReason(id: string, reason: string | null, haltedGone: number | null = null): void {
-      db.prepare('UPDATE pairs SET health_reason = ?, halted_gone = ? WHERE id = ?').run(reason, haltedGone, id);
+      prepare('UPDATE pairs SET health_reason = ?, halted_gone = ? WHERE id = ?').run(reason, haltedGone, id);
     },
     /** A side answered 429: the pair waits until then (the scheduler and triggers respect it). */
     setPausedUntil(id: string, until: string | null): void {
-      db.prepare('UPDATE pairs SET paused_until = ? WHERE id = ?').run(until, id);
+      prepare('UPDATE pairs SET paused_until = ? WHERE id = ?').run(until, id);
     },
     setLastFullAt(id: string, at: string): void {
-      db.prepare('UPDATE pairs SET last_full_at = ? WHERE id = ?').run(at, id);
+      prepare('UPDATE pairs SET last_full_at = ? WHERE id = ?').run(at, id);
     },
     setNextRunAt(id: string, at: string | null): void {
-      db.prepare('UPDATE pairs SET next_run_at = ? WHERE id = ?').run(at, id);
+      prepare('UPDATE pairs SET next_run_at = ? WHERE id = ?').run(at, id);
     },
     delete(id: string): void {
-      db.prepare('DELETE FROM pairs WHERE id = ?').run(id);
+      prepare('DELETE FROM pairs WHERE id = ?').run(id);
     },
     startRun(pairId: string, trigger: RunTrigger, mode: 'incremental' | 'full'): RunSummary {
       const id = randomUUID();
-      db.prepare('INSERT INTO runs (id, pair_id, trigger, mode, status, started_at, counts_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      prepare('INSERT INTO runs (id, pair_id, trigger, mode, status, started_at, counts_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         id,
         pairId,
         trigger,
@@ -128,22 +130,22 @@ export function createPairStore(db: Db) {
       return this.run(id) as RunSummary;
     },
     finishRun(id: string, status: RunStatus, counts: RunCounts, error: string | null): RunSummary {
-      db.prepare('UPDATE runs SET status = ?, finished_at = ?, counts_json = ?, error = ? WHERE id = ?').run(status, now(), JSON.stringify(counts), error, id);
+      prepare('UPDATE runs SET status = ?, finished_at = ?, counts_json = ?, error = ? WHERE id = ?').run(status, now(), JSON.stringify(counts), error, id);
       return this.run(id) as RunSummary;
     },
     /** Runs left 'running' by a killed process are marked failed at start. */
     failInterruptedRuns(): void {
-      db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, error = 'Concord stopped during this run; the next run resumes from the journal.' WHERE status = 'running'").run(now());
+      prepare("UPDATE runs SET status = 'failed', finished_at = ?, error = 'Concord stopped during this run; the next run resumes from the journal.' WHERE status = 'running'").run(now());
     },
     run(id: string): RunSummary | null {
-      const r = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RawRun | undefined;
+      const r = prepare('SELECT * FROM runs WHERE id = ?').get(id) as RawRun | undefined;
       return r ? toRun(r) : null;
     },
     runs(pairId: string, limit: number): RunSummary[] {
-      return (db.prepare('SELECT * FROM runs WHERE pair_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(pairId, limit) as RawRun[]).map(toRun);
+      return (prepare('SELECT * FROM runs WHERE pair_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(pairId, limit) as RawRun[]).map(toRun);
     },
     lastFinishedRun(pairId: string): RunSummary | null {
-      const r = db.prepare("SELECT * FROM runs WHERE pair_id = ? AND status <> 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1").get(pairId) as RawRun | undefined;
+      const r = prepare("SELECT * FROM runs WHERE pair_id = ? AND status <> 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1").get(pairId) as RawRun | undefined;
       return r ? toRun(r) : null;
     },
   };

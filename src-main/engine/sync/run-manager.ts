@@ -30,7 +30,12 @@ const PROGRESS_EVERY_MS = 150;
 /** How long a steward's write-back waits for a run of its pair before it says to try again. */
 const EXCLUSIVE_WAIT_MS = 15_000;
 
-export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number } = {}) {
+/**
+ * `changedSoon`: says a pair changed, throttled. Runs that apply queued events (triggers `webhook`
+ * and `feed`) come many a second under a burst; their start and end are said through it rather
+ * than with a summary each (a summary counts the pair's links).
+ */
+export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number; changedSoon?: (pairId: string) => void } = {}) {
   const stewardWaitMs = options.stewardWaitMs ?? EXCLUSIVE_WAIT_MS;
   const running = new Map<string, Running>();
   /**
@@ -70,6 +75,7 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       throw new ApiError('unavailable', `"${pair.name}" is waiting for an app's rate limit until ${pair.pausedUntil}; it resumes on its own then.`);
     }
     const run = deps.pairs.startRun(pairId, trigger, full ? 'full' : 'incremental');
+    const quiet = trigger === 'webhook' || trigger === 'feed';
     const controller = new AbortController();
     const before = deps.records.openCounts().open;
     let lastProgress = 0;
@@ -102,7 +108,8 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
           }
           ctx.emit('run/progress', { pairId, runId: run.id, phase: 'finishing', read: outcome.counts.read, total: null, written: outcome.counts.created + outcome.counts.updated + outcome.counts.deleted });
           ctx.emit('run/finished', finished);
-          ctx.emit('pairs/changed', summary(pairId));
+          if (quiet && options.changedSoon) options.changedSoon(pairId);
+          else ctx.emit('pairs/changed', summary(pairId));
           if (deps.records.openCounts().open !== before || outcome.counts.conflicts > 0) emitCounts();
         }
         const next = queued.get(pairId);
@@ -114,7 +121,8 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
       })(),
     };
     running.set(pairId, entry);
-    ctx.emit('pairs/changed', summary(pairId));
+    if (quiet && options.changedSoon) options.changedSoon(pairId);
+    else ctx.emit('pairs/changed', summary(pairId));
     return entry;
   }
 

@@ -1,32 +1,45 @@
 /**
- * What became of an event's record in the run that applied it: an open conflict, a failed record,
- * or what the run wrote with the event's correlation id (nothing: the other app held it already).
+ * What became of each event's record in the run that applied it: an open conflict, a failed
+ * record, or what the run wrote with the event's correlation id (nothing: the other app held it
+ * already). One read of the run's activity per run, one indexed lookup per record.
  */
 import type { EventDetail, EventState, Side } from '../../api/model';
 import { statementCache, type Db } from '../../store/db';
 
+type Wrote = NonNullable<EventDetail['wrote']>[number];
+export type RecordOutcome = { state: EventState; detail: EventDetail };
+
 export function createOutcomes(db: Db) {
   const prepare = statementCache(db);
-  return function outcomeOf(pairId: string, side: Side, recordId: string, correlationId: string, runId: string): { state: EventState; detail: EventDetail } {
-    const col = side === 'left' ? 'left_id' : 'right_id';
-    const conflict = prepare(`SELECT id FROM conflicts WHERE pair_id = ? AND status = 'open' AND ${col} = ? ORDER BY detected_at DESC LIMIT 1`).pluck().get(pairId, recordId) as string | undefined;
-    if (conflict) return { state: 'conflict', detail: { conflictId: conflict } };
-    const failed = prepare(`SELECT error FROM failed WHERE pair_id = ? AND ${col} = ? LIMIT 1`).pluck().get(pairId, recordId) as string | undefined;
-    if (failed !== undefined) return { state: 'failed', detail: { error: failed } };
-    const rows = prepare("SELECT side, action, record_id, field FROM activity WHERE run_id = ? AND instr(correlation_id, ?) > 0 AND action IN ('created', 'updated', 'deleted') ORDER BY rowid").all(runId, correlationId) as {
+  return function outcomesOf(pairId: string, runId: string, events: { side: Side; recordId: string; correlationId: string }[]): RecordOutcome[] {
+    // The run's writes, by the correlation ids they carry (an op brought by several events carries them all).
+    const byCorrelation = new Map<string, Map<string, Wrote>>();
+    const rows = prepare("SELECT side, action, record_id, field, correlation_id FROM activity WHERE run_id = ? AND correlation_id IS NOT NULL AND action IN ('created', 'updated', 'deleted') ORDER BY rowid").all(runId) as {
       side: Side;
       action: string;
       record_id: string | null;
       field: string | null;
+      correlation_id: string;
     }[];
-    const wrote = new Map<string, { side: Side; action: string; recordId: string | null; fields: string[] }>();
     for (const r of rows) {
-      const k = `${r.side}\u0000${r.action}\u0000${r.record_id ?? ''}`;
-      const w = wrote.get(k) ?? { side: r.side, action: r.action, recordId: r.record_id, fields: [] };
-      if (r.field !== null) w.fields.push(r.field);
-      wrote.set(k, w);
+      for (const id of r.correlation_id.split(' ')) {
+        const wrote = byCorrelation.get(id) ?? new Map<string, Wrote>();
+        byCorrelation.set(id, wrote);
+        const k = `${r.side}\u0000${r.action}\u0000${r.record_id ?? ''}`;
+        const w = wrote.get(k) ?? { side: r.side, action: r.action, recordId: r.record_id, fields: [] };
+        if (r.field !== null) w.fields.push(r.field);
+        wrote.set(k, w);
+      }
     }
-    if (wrote.size > 0) return { state: 'applied', detail: { wrote: [...wrote.values()] } };
-    return { state: 'applied', detail: { note: 'Nothing to write: the other app already holds this change (or no mapped field changed).' } };
+    return events.map(({ side, recordId, correlationId }) => {
+      const col = side === 'left' ? 'left_id' : 'right_id';
+      const conflict = prepare(`SELECT id FROM conflicts WHERE pair_id = ? AND ${col} = ? AND status = 'open' ORDER BY detected_at DESC LIMIT 1`).pluck().get(pairId, recordId) as string | undefined;
+      if (conflict) return { state: 'conflict', detail: { conflictId: conflict } };
+      const failed = prepare(`SELECT error FROM failed WHERE pair_id = ? AND ${col} = ? LIMIT 1`).pluck().get(pairId, recordId) as string | undefined;
+      if (failed !== undefined) return { state: 'failed', detail: { error: failed } };
+      const wrote = byCorrelation.get(correlationId);
+      if (wrote) return { state: 'applied', detail: { wrote: [...wrote.values()] } };
+      return { state: 'applied', detail: { note: 'Nothing to write: the other app already holds this change (or no mapped field changed).' } };
+    });
   };
 }

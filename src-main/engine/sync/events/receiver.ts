@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import type { Side, SyncEvent, WebhookSideSettings } from '../../api/model';
 import type { PairStore } from '../pair-store';
 import { parseEvents } from './parse';
-import type { EventStore } from './store';
+import type { EventStore, NewEvent } from './store';
 import { DEFAULT_TOLERANCE_SECONDS, outsideWindow, verifySignature } from './verify';
 import type { EventWorker } from './worker';
 
@@ -45,6 +45,33 @@ export function publicEvent(e: SyncEvent): Record<string, unknown> {
 export function createWebhookReceiver(deps: ReceiverDeps) {
   const now = deps.now ?? Date.now;
   let server: Server | null = null;
+
+  /**
+   * Group commit: the calls that reach this point in one turn of the event loop are stored in one
+   * transaction (a burst costs a commit per turn, not per call); each is answered only after it.
+   */
+  let waiting: { events: NewEvent[]; resolve: (r: ReturnType<EventStore['add']>) => void; reject: (e: unknown) => void }[] = [];
+  function store(events: NewEvent[]): Promise<ReturnType<EventStore['add']>> {
+    return new Promise((resolve, reject) => {
+      if (waiting.length === 0) {
+        setImmediate(() => {
+          const batch = waiting;
+          waiting = [];
+          try {
+            const all = deps.events.add(batch.flatMap((b) => b.events));
+            let at = 0;
+            for (const b of batch) {
+              b.resolve(all.slice(at, at + b.events.length));
+              at += b.events.length;
+            }
+          } catch (e) {
+            for (const b of batch) b.reject(e);
+          }
+        });
+      }
+      waiting.push({ events, resolve, reject });
+    });
+  }
 
   function settingsOf(pairId: string, side: Side): { settings: WebhookSideSettings; mode: 'sync' | 'async'; timeoutMs: number } | null {
     const pair = deps.pairs.get(pairId);
@@ -92,7 +119,7 @@ export function createWebhookReceiver(deps: ReceiverDeps) {
       if (late) return { status: 401, body: { error: late } };
     }
     // Persist before answering: once this returns, the events survive a kill at any instant.
-    const stored = deps.events.add(parsed.events.map((e) => ({ pairId, side, source: 'webhook', dedupeKey: e.eventId, recordId: e.recordId, kind: e.kind, record: e.record })));
+    const stored = await store(parsed.events.map((e): NewEvent => ({ pairId, side, source: 'webhook', dedupeKey: e.eventId, recordId: e.recordId, kind: e.kind, record: e.record })));
     deps.worker.kick(pairId);
     const ids = stored.map((s) => s.correlationId);
     let finished: (SyncEvent | null)[] = ids.map(() => null);

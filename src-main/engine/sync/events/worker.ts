@@ -51,7 +51,7 @@ type Waiter = (e: SyncEvent) => void;
 export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {}) {
   const retryMs = options.retryMs ?? 1_000;
   const changedEveryMs = options.changedEveryMs ?? 250;
-  const outcomeOf = createOutcomes(deps.db);
+  const outcomesOf = createOutcomes(deps.db);
   const scheduled = new Set<string>();
   const active = new Map<string, Promise<void>>();
   const timers = new Map<string, NodeJS.Timeout>();
@@ -149,9 +149,12 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
     // A partial run wrote what it could: records that failed are in the failed list (their events
     // say so), unless a rate limit cut it short — then everything waits for the limit to end.
     if (run.status === 'succeeded' || (run.status === 'partial' && !until)) {
+      const named = batch.flatMap((e) => (e.recordId === null ? [] : [{ side: e.side, recordId: e.recordId, correlationId: e.correlationId }]));
+      const found = outcomesOf(pairId, run.id, named);
+      let i = 0;
       const outcomes: Outcome[] = batch.map((e) => {
         if (e.recordId === null) return { correlationId: e.correlationId, state: 'applied', runId: run.id, detail: { note: `The app's changes were read and synced by run ${run.id}.` } };
-        const o = outcomeOf(pairId, e.side, e.recordId, e.correlationId, run.id);
+        const o = found[i++] ?? { state: 'applied', detail: {} };
         return { correlationId: e.correlationId, runId: run.id, ...o };
       });
       deps.events.finish(outcomes);
