@@ -660,7 +660,9 @@ export type SessionInfo = {
 };
 
 /** What a prune removed (rows per kind), the age it cut at, and the pages the vacuum gave back. */
-export type PruneResult = { activity: number; runs: number; conflicts: number; journal: number; cutoff: string; freedPages: number };
+/** `events`: real-time events finished before the cutoff (a pending one is never pruned). */
+export type PruneResult = { activity: number; runs: number; conflicts: number; journal: number; events?: number; cutoff: string; freedPages: number };
 export type PrivacySettings = { retentionDays: number; lastPrune: PruneResult | null };
 /** What forgetting a person removed: rows per kind, run errors the key was cut out of, and whether the WAL was emptied after. */
-export type ForgetResult = { pairs: number; links: number; activity: number; conflicts: number; failed: number; journal: number; runErrors: number; walCleared: boolean };
+/** `events`: real-time events removed (finished) or emptied of the record they carried (pending: read from the app instead). */
+export type ForgetResult = { pairs: number; links: number; activity: number; conflicts: number; failed: number; journal: number; events?: number; runErrors: number; walCleared: boolean };

@@ -130,6 +130,21 @@ export function forgetPerson(db: Db, rawKey: string, at: () => string = () => ne
     ]);
     result.failed = del('failed', 'id', failed);
 
+    // Real-time events: a fat event carried the record. A finished one goes; a pending one keeps
+    // its place in the queue but not the record (its run reads the app instead).
+    type EventRow = { seq: number; pair_id: string; state: string; payload_json: string | null; detail_json: string | null };
+    const events = [...new Map([
+      ...candidates<EventRow>("SELECT seq, pair_id, state, payload_json, detail_json FROM events WHERE payload_json LIKE @like ESCAPE '\\' OR detail_json LIKE @like ESCAPE '\\'").filter((e) => holds(e.payload_json, key) || inText(e.detail_json, key)),
+      ...bySideId<EventRow>("SELECT seq, pair_id, state, payload_json, detail_json FROM events WHERE pair_id = ? AND side = 'left' AND record_id = ?", "SELECT seq, pair_id, state, payload_json, detail_json FROM events WHERE pair_id = ? AND side = 'right' AND record_id = ?"),
+    ].map((e) => [e.seq, e] as const)).values()];
+    const emptyEvent = db.prepare('UPDATE events SET payload_json = NULL, detail_json = NULL WHERE seq = ?');
+    const dropEvent = db.prepare('DELETE FROM events WHERE seq = ?');
+    for (const e of events) {
+      (e.state === 'pending' ? emptyEvent : dropEvent).run(e.seq);
+      touched.add(e.pair_id);
+    }
+    result.events = events.length;
+
     const runs = candidates<{ id: string; pair_id: string; error: string }>("SELECT id, pair_id, error FROM runs WHERE error LIKE @like ESCAPE '\\'");
     for (const r of runs) {
       db.prepare('UPDATE runs SET error = ? WHERE id = ?').run(cutOut(r.error, key), r.id);

@@ -39,7 +39,7 @@ async function inBatches(db: Db, run: () => number, signal?: AbortSignal): Promi
 
 export async function prune(db: Db, now: Date, signal?: AbortSignal): Promise<PruneResult> {
   const cutoff = new Date(now.getTime() - retentionDays(db) * DAY_MS).toISOString();
-  const counts: PruneCounts = { activity: 0, runs: 0, conflicts: 0, journal: 0 };
+  const counts: PruneCounts = { activity: 0, runs: 0, conflicts: 0, journal: 0, events: 0 };
   const pairs = db.prepare('SELECT id FROM pairs').pluck().all() as string[];
   // Per pair, so each delete walks the pair's index (pair_id first) instead of scanning the table.
   const activity = db.prepare('DELETE FROM activity WHERE rowid IN (SELECT rowid FROM activity WHERE pair_id = ? AND at < ? LIMIT ?)');
@@ -50,7 +50,9 @@ export async function prune(db: Db, now: Date, signal?: AbortSignal): Promise<Pr
        AND id <> coalesce((SELECT id FROM runs WHERE pair_id = @pairId AND status <> 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1), '')
        AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.status IN ('pending', 'unknown')) LIMIT @limit)`,
   );
+  const events = db.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE pair_id = ? AND state <> 'pending' AND finished_at < ? LIMIT ?)");
   for (const pairId of pairs) {
+    counts.events = (counts.events ?? 0) + (await inBatches(db, () => events.run(pairId, cutoff, BATCH).changes, signal));
     counts.activity += await inBatches(db, () => activity.run(pairId, cutoff, BATCH).changes, signal);
     counts.journal += await inBatches(db, () => journal.run(pairId, cutoff, BATCH).changes, signal);
     counts.conflicts += await inBatches(db, () => conflicts.run(pairId, cutoff, BATCH).changes, signal);

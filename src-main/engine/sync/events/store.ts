@@ -111,7 +111,11 @@ export function createEventStore(db: Db, clock: () => number = Date.now) {
       return prepare("SELECT DISTINCT pair_id FROM events WHERE state = 'pending'").pluck().all() as string[];
     },
     finish(outcomes: Outcome[]): void {
-      const upd = prepare("UPDATE events SET state = ?, run_id = ?, detail_json = ?, finished_at = ?, next_attempt_at = NULL, attempts = attempts + 1 WHERE correlation_id = ? AND state = 'pending'");
+      // A fat event's record is not kept once applied (the app holds it; Forget a person need not
+      // find it here): 'null' keeps the event marked fat.
+      const upd = prepare(
+        "UPDATE events SET state = ?, run_id = ?, detail_json = ?, finished_at = ?, next_attempt_at = NULL, attempts = attempts + 1, payload_json = CASE WHEN payload_json IS NULL THEN NULL ELSE 'null' END WHERE correlation_id = ? AND state = 'pending'",
+      );
       const at = iso();
       db.transaction(() => {
         for (const o of outcomes) upd.run(o.state, o.runId, o.detail ? JSON.stringify(o.detail) : null, at, o.correlationId);
