@@ -29,7 +29,11 @@ const PROGRESS_EVERY_MS = 150;
 /** How long a steward's write-back waits for a run of its pair before it says to try again. */
 const EXCLUSIVE_WAIT_MS = 15_000;
 
-export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number } = {}) {
+/**
+ * `onFinished`: called inside the transaction that records a run's end, so what it writes (the
+ * workflow actions' outbox, actions/announce.ts) commits with it; it must not throw.
+ */
+export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number; onFinished?: (run: RunSummary) => void } = {}) {
   const stewardWaitMs = options.stewardWaitMs ?? EXCLUSIVE_WAIT_MS;
   const running = new Map<string, Running>();
   /**
@@ -92,7 +96,11 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
           ctx.log(`run ${run.id} crashed`, e);
           outcome = { status: 'failed' as const, counts: run.counts, error: e instanceof Error ? e.message : String(e) };
         }
-        const finished = deps.pairs.finishRun(run.id, outcome.status, outcome.counts, outcome.error);
+        const finished = ctx.db.transaction(() => {
+          const f = deps.pairs.finishRun(run.id, outcome.status, outcome.counts, outcome.error);
+          options.onFinished?.(f);
+          return f;
+        })();
         running.delete(pairId);
         if (deps.pairs.get(pairId)) {
           if (outcome.status === 'succeeded') {
