@@ -4,7 +4,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryCredentialStoreForTests } from '../connections/in-memory-credential-store-for-tests';
-import { removeDir, setupPair, syncAndWait, until, type Kit } from '../sync/test-kit.fixture';
+import { prune } from '../privacy/retention';
+import { appInsert, appUpdate, removeDir, setupPair, syncAndWait, until, type Kit } from '../sync/test-kit.fixture';
 import { startReceiver, type Receiver } from './receiver.fixture';
 
 const FAST = { retryBaseMs: 5, random: () => 0.5 };
@@ -111,5 +112,29 @@ describe('workflow actions API', () => {
     expect(ids).toEqual([...ids].sort().reverse());
     expect(ids.at(-1)).toBe(failed.id);
     expect([...first.items, ...rest.items].every((d) => d.event === 'test')).toBe(true);
+  });
+
+  it('forgetting a person removes the deliveries that named them; retention prunes settled deliveries and keeps pending ones', async () => {
+    const s = await pair();
+    const { secret } = await s.kit.call('actions/create', { pairId: s.pairId, action: { kind: 'url', url: receiver!.url, events: ['conflict.opened', 'run.finished'] } });
+    receiver!.secret = secret ?? '';
+    appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+    await syncAndWait(s.kit, s.pairId);
+    await s.kit.call('pairs/update', { pairId: s.pairId, config: { ...(await s.kit.call('pairs/get', { pairId: s.pairId })).config, conflictPolicy: 'manual' } });
+    appUpdate(s.left, 1, { name: 'Ann L' });
+    appUpdate(s.right, 1, { name: 'Ann R' });
+    await syncAndWait(s.kit, s.pairId);
+    await until(async () => (await s.kit.call('actions/deliveries', { pairId: s.pairId })).items.filter((d) => d.status === 'delivered').length === 3);
+    const named = () => s.kit.db.prepare("SELECT count(*) FROM action_deliveries WHERE data_json LIKE '%ann@example.com%'").pluck().get();
+    expect(named()).toBe(1);
+    await s.kit.call('privacy/forget', { key: 'ANN@example.com ' });
+    expect(named()).toBe(0);
+    expect((await s.kit.call('actions/deliveries', { pairId: s.pairId })).total).toBe(2);
+
+    // A week later (retention: 1 day), the settled ones go; one still pending stays to be sent.
+    s.kit.db.prepare("UPDATE action_deliveries SET status = 'pending', next_attempt_at = '2999-01-01T00:00:00.000Z' WHERE id = (SELECT min(id) FROM action_deliveries)").run();
+    await s.kit.call('privacy/set-retention', { days: 1 });
+    await prune(s.kit.db, new Date(Date.now() + 7 * 86_400_000));
+    expect(s.kit.db.prepare('SELECT status FROM action_deliveries').pluck().all()).toEqual(['pending']);
   });
 });
