@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { isBrowserBridge, pickBridge } from './api/bridge';
 import { App } from './components/App';
+import { watchActionNotifications } from './store/action-alerts';
 import { connectEngineEvents, refreshAll } from './store/engine-events';
 import { showBrowserNotification, watchFailingPairs } from './store/failure-alerts';
 import { StoreContext } from './store/react';
@@ -24,6 +25,7 @@ window.addEventListener('hashchange', () => store.getState().navigate(hashToRout
 connectEngineEvents(store, bridge);
 // The desktop app's main process shows the OS notification itself; a browser shows its own.
 watchFailingPairs(store, isBrowserBridge(bridge) ? showBrowserNotification : undefined);
+watchActionNotifications(store, bridge, isBrowserBridge(bridge) ? showBrowserNotification : undefined);
 void refreshAll(store);
 
 const root = document.getElementById('root');

@@ -11,6 +11,8 @@ import { ApiError } from './api/errors';
 import type { AppInfo } from './api/model';
 import { createAccessDomain } from './access/handlers';
 import { createAccessStore, type AccessOptions } from './access/store';
+import { createActionsDomain } from './actions/domain';
+import type { DeliveryTiming } from './actions/worker';
 import { createConnectionsDomain } from './connections/handlers';
 import { createOAuthFlows, type OAuthFlowsOptions } from './connections/oauth-flows';
 import { createConnectorPool } from './connections/pool';
@@ -78,6 +80,8 @@ export type EngineOptions = {
   events?: WorkerOptions;
   /** Test seam: how long an OAuth sign-in waits for the browser, and how long a finished one is kept (connections/oauth-flows.ts). */
   oauthFlows?: OAuthFlowsOptions;
+  /** Test seam: the workflow actions' retry timing (actions/worker.ts). */
+  actionDelivery?: DeliveryTiming;
 };
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -122,8 +126,12 @@ export function createEngine(options: EngineOptions) {
   // OAuth sign-ins through a loopback redirect; a draft's refresh token waits here for connections/test and -create.
   const oauth = createOAuthFlows(connectionService, options.oauthFlows);
   const connections = createConnectionsDomain(ctx, connectionService, { shutdown: shutdown.signal, oauth, ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}) });
+  // Workflow actions: a run's end writes their outbox in its own transaction (onRunFinished).
+  const actions = createActionsDomain(ctx, { ...options.actionDelivery, shutdown: shutdown.signal, ...(options.passive ? { passive: true } : {}) });
+  bus.on('event', actions.onEngineEvent);
   const sync = createSyncDomain(ctx, syncConnections, {
     pool,
+    onRunFinished: actions.announceRun,
     ...(options.schedulerTickMs !== undefined ? { schedulerTickMs: options.schedulerTickMs } : {}),
     ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}),
     ...(options.bulkBatch !== undefined ? { bulkBatch: options.bulkBatch } : {}),
@@ -152,9 +160,9 @@ export function createEngine(options: EngineOptions) {
   bus.on('event', (m: EventMessage) => {
     if (m.event === 'pairs/removed') void realtime.forgetPair(m.payload.pairId).catch((e: unknown) => log('a deleted pair\'s webhook secret was not removed', e));
   });
-  // The receiver stops first (no new events), the sync domain after it.
-  domains.push(connections, oauth, sync, demo, accessDomain, privacy, realtime);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers, ...realtime.handlers };
+  // Closed in reverse: the webhook receiver first (no new events), actions after sync, so a run ending during the stop still writes its outbox.
+  domains.push(actions, connections, oauth, sync, demo, accessDomain, privacy, realtime);
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers, ...actions.handlers, ...realtime.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;

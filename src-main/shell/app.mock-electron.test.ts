@@ -286,6 +286,16 @@ describe('Electron main with a MOCK electron module (Electron cannot run here)',
     });
   });
 
+  describe('workflow actions', () => {
+    it("shows a pair's notify action as a desktop notification, through the same path as the failing-pair one", async () => {
+      const m = await startMain();
+      engine(m).emit('message', { type: 'event', event: 'actions/notify', payload: { pairId: 'p1', deliveryId: 'd1', event: 'conflict.opened', title: 'Concord: “CRM ↔ Billing”', body: '3 conflicts opened. Open the inbox to decide.' } });
+      expect(m.state.notifications).toHaveLength(1);
+      expect(m.state.notifications[0]?.options).toEqual({ title: 'Concord: “CRM ↔ Billing”', body: '3 conflicts opened. Open the inbox to decide.', icon: '/opt/concord-app/resources/icon.png' });
+      expect(m.state.notifications[0]?.shown).toBe(true);
+    });
+  });
+
   describe('quit', () => {
     it('sends shutdown, waits for the engine to say closed, then quits', async () => {
       const m = await startMain();

@@ -1,5 +1,6 @@
 /**
- * Desktop notification when a pair starts failing. Only the transition into 'failing' notifies
+ * Desktop notifications: a pair's `notify` workflow actions (the engine's `actions/notify` event,
+ * shown as it comes), and below, when a pair starts failing. Only the transition into 'failing' notifies
  * (compared with the last health seen for that pair): a pair that stays failing through many
  * `pairs/changed` events notifies once, and again only after it recovered and failed anew. A run
  * in progress ('syncing') is not a recovery: a scheduled pair that fails run after run notifies once.
@@ -12,6 +13,11 @@ export type ShowNotification = (notification: { title: string; body: string }) =
 export function createFailureNotifier(show: ShowNotification) {
   const lastHealth = new Map<string, PairHealth>();
   return function onEngineEvent(message: EngineEvent): void {
+    // A notify action never asks for "pair starts failing" (the schema refuses it): no double notification.
+    if (message.event === 'actions/notify') {
+      show({ title: message.payload.title, body: message.payload.body });
+      return;
+    }
     if (message.event === 'pairs/removed') {
       lastHealth.delete(message.payload.pairId);
       return;

@@ -30,6 +30,8 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set<EventName>([
   'pairs/removed',
   'conflicts/changed',
   'conflicts/bulk-progress',
+  'actions/notify',
+  'actions/delivery',
 ]);
 
 function isEnvelope(value: unknown): value is ApiResponse<ApiMethod> {

@@ -31,6 +31,7 @@ export function connectEngineEvents(store: ConcordStore, bridge: ConcordBridge |
     bridge.on('pairs/changed', (pair) => get().applyPairChanged(pair)),
     bridge.on('pairs/removed', ({ pairId }) => get().applyPairRemoved(pairId)),
     bridge.on('conflicts/bulk-progress', (job) => get().applyBulkProgress(job)),
+    bridge.on('actions/delivery', ({ pairId }) => get().applyDelivery(pairId)),
     bridge.on('conflicts/changed', (count) => {
       get().applyConflictCount(count);
       if (!get().conflictsLoaded || listTimer !== null) return;

@@ -3,6 +3,7 @@ import type { PairSummary } from '../../src-main/engine/api/model';
 import { fakeBridgeForTests } from '../api/fake-bridge-for-tests';
 import { pairSummary } from '../screens/pairs/pairs.fixture';
 import { connectEngineEvents } from './engine-events';
+import { watchActionNotifications } from './action-alerts';
 import { watchFailingPairs, type FailureAlert } from './failure-alerts';
 import { createConcordStore } from './store';
 
@@ -47,5 +48,20 @@ describe('failure alerts', () => {
     bridge.emit('pairs/changed', summary('b', 'in-sync'));
     bridge.emit('pairs/changed', summary('b', 'failing', 'broke'));
     expect(desktop.map((a) => a.pairId)).toEqual(['b']);
+  });
+});
+
+describe('notify actions', () => {
+  it("shows a pair's notify action as a notice and a desktop notification of its own tag, beside the failing alert", async () => {
+    const { bridge, desktop, notices } = await setUp([summary('a', 'in-sync')]);
+    const store = createConcordStore(bridge);
+    const shown: FailureAlert[] = [];
+    watchActionNotifications(store, bridge, (a) => shown.push(a));
+    bridge.emit('actions/notify', { pairId: 'a', deliveryId: 'd1', event: 'conflict.opened', title: 'Concord: “Pair a”', body: '2 conflicts opened. Open the inbox to decide.' });
+    expect(shown).toEqual([{ pairId: 'a', title: 'Concord: “Pair a”', body: '2 conflicts opened. Open the inbox to decide.', tag: 'concord-action-d1' }]);
+    expect(store.getState().notices.map((n) => `${n.tone}: ${n.text}`)).toEqual(['info: “Pair a”: 2 conflicts opened. Open the inbox to decide.']);
+    // The failing-pair watcher is not involved: no failing alert from an action's notification.
+    expect(desktop).toEqual([]);
+    expect(notices()).toEqual([]);
   });
 });

@@ -13,7 +13,8 @@ import type { PairSummary } from '../../src-main/engine/api/model';
 import { routeToHash } from './route';
 import type { ConcordStore } from './store';
 
-export type FailureAlert = { pairId: string; title: string; body: string };
+/** `tag`: notifications with one tag replace each other (default: the pair's failing alert). */
+export type FailureAlert = { pairId: string; title: string; body: string; tag?: string };
 
 /** Shows one desktop notification; absent where the window cannot (or need not) show them. */
 export type ShowDesktopAlert = (alert: FailureAlert) => void;
@@ -55,7 +56,7 @@ export function desktopAlertState(): DesktopAlertState {
 /** The browser's Notification API; clicking one focuses the window on the failing pair. */
 export const showBrowserNotification: ShowDesktopAlert = (alert) => {
   if (desktopAlertState() !== 'granted') return;
-  const notification = new Notification(alert.title, { body: alert.body, tag: `concord-failing-${alert.pairId}` });
+  const notification = new Notification(alert.title, { body: alert.body, tag: alert.tag ?? `concord-failing-${alert.pairId}` });
   notification.onclick = () => {
     window.focus();
     location.hash = routeToHash({ name: 'pair', pairId: alert.pairId, tab: 'runs' });

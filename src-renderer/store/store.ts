@@ -1,13 +1,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiMethod, ConcordBridge } from '../../src-main/engine/api/contract';
 import { createCall, toCallError, type ApiCallError, type Call } from '../api/call';
+import { createActionsSlice, type ActionsSlice } from './actions-slice';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createConflictsSlice, type ConflictsSlice } from './conflicts-slice';
 import { createPairsSlice, type PairsSlice } from './pairs-slice';
 import { createPrivacySlice, type PrivacySlice } from './privacy-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice;
+export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice & ActionsSlice;
 export type ConcordStore = StoreApi<ConcordState>;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiCallError };
@@ -44,6 +45,7 @@ export function createConcordStore(bridge: ConcordBridge): ConcordStore {
       ...createConflictsSlice(set, get, tools),
       ...createWizardSlice(set, get, tools),
       ...createPrivacySlice(set, get, tools),
+      ...createActionsSlice(set, get, tools),
     };
   });
 }

@@ -8,6 +8,13 @@
  */
 import type {
   AccessTokenInfo,
+  ActionInfo,
+  ActionInput,
+  ActionNotification,
+  ActionWithSecret,
+  DeliveryInfo,
+  DeliveryPage,
+  DeliveryStatus,
   CapturePlan,
   ActivityEntry,
   AppInfo,
@@ -197,6 +204,22 @@ export type Api = {
   'access/sessions/list': Method<Empty, SessionInfo[]>;
   /** Ends a session; any caller may end its own. */
   'access/sessions/revoke': Method<{ sessionId: string }, { revoked: true }>;
+
+  /** Workflow actions of a pair (issue 12 §4): call the user's URL, signed, or notify, when something happens. */
+  'actions/list': Method<{ pairId: string }, ActionInfo[]>;
+  /** A `url` action answers its signing secret this once (kept in the credential store, never in SQLite); `notify`: secret null. */
+  'actions/create': Method<{ pairId: string; action: ActionInput }, { action: ActionInfo; secret: string | null }>;
+  /** Changes the URL, events or enabled flag (the kind stays; the secret stays: rotate it apart). */
+  'actions/update': Method<{ actionId: string; url?: string; events?: ActionInput['events']; enabled?: boolean }, ActionInfo>;
+  'actions/delete': Method<{ actionId: string }, { deleted: true }>;
+  /** A new signing secret for a `url` action, shown this once; the old one stops signing at once. */
+  'actions/rotate-secret': Method<{ actionId: string }, ActionWithSecret>;
+  /** The pair's deliveries, newest first, with every attempt. */
+  'actions/deliveries': Method<{ pairId: string; actionId?: string; offset?: number; limit?: number }, DeliveryPage>;
+  /** One attempt now, with the same delivery id (the receiver's idempotency key); answers after it. */
+  'actions/redeliver': Method<{ deliveryId: string }, DeliveryInfo>;
+  /** Sends a `test` event through the action now (one attempt, no retries); answers after it. */
+  'actions/test': Method<{ actionId: string }, DeliveryInfo>;
 };
 
 export type ApiMethod = keyof Api;
@@ -213,6 +236,10 @@ export type Events = {
   'conflicts/changed': { open: number; byPair: Record<string, number> };
   /** A bulk resolution's state, after each batch and when it ends. */
   'conflicts/bulk-progress': BulkJob;
+  /** A `notify` action fired: shown as a desktop notification by the shell and the browser UI. */
+  'actions/notify': ActionNotification;
+  /** A delivery was written or attempted: the Actions tab refetches its list. */
+  'actions/delivery': { pairId: string; deliveryId: string; status: DeliveryStatus };
 };
 export type EventName = keyof Events;
 /** One event as it travels: a discriminated union, so `switch (m.event)` narrows the payload. */

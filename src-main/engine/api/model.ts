@@ -666,3 +666,57 @@ export type PrivacySettings = { retentionDays: number; lastPrune: PruneResult | 
 /** What forgetting a person removed: rows per kind, run errors the key was cut out of, and whether the WAL was emptied after. */
 /** `events`: real-time events removed (finished) or emptied of the record they carried (pending: read from the app instead). */
 export type ForgetResult = { pairs: number; links: number; activity: number; conflicts: number; failed: number; journal: number; events?: number; runErrors: number; walCleared: boolean };
+
+/**
+ * Workflow actions (issue 12 §4): what a pair tells the outside world. `url` POSTs signed JSON to
+ * the user's own URL; `notify` shows a desktop notification (the shell's, or the browser's).
+ */
+export type ActionEventName = 'conflict.opened' | 'record.failed' | 'pair.failing' | 'pair.recovered' | 'run.finished';
+/** What a delivery carries: one of the events above, or `test` (sent by "Send test event"). */
+export type DeliveryEventName = ActionEventName | 'test';
+export type ActionKind = 'url' | 'notify';
+
+export type ActionInfo = {
+  id: string;
+  pairId: string;
+  kind: ActionKind;
+  /** The URL a `url` action POSTs to (null for `notify`). */
+  url: string | null;
+  events: ActionEventName[];
+  enabled: boolean;
+  /** A `url` action's signing secret is in the credential store (it is shown once, when made or rotated). */
+  hasSecret: boolean;
+  secretRotatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ActionInput = { kind: 'url'; url: string; events: ActionEventName[]; enabled?: boolean } | { kind: 'notify'; events: ActionEventName[]; enabled?: boolean };
+
+/** A made or rotated `url` action with its signing secret: the one time the secret leaves the engine. */
+export type ActionWithSecret = { action: ActionInfo; secret: string };
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One try of a delivery: the HTTP status and the start of the response body, or the error. */
+export type DeliveryAttempt = { at: string; manual: boolean; httpStatus: number | null; response: string | null; error: string | null; durationMs: number };
+
+export type DeliveryInfo = {
+  /** The idempotency key: the same on every attempt and redelivery. */
+  id: string;
+  actionId: string;
+  actionKind: ActionKind;
+  pairId: string;
+  event: DeliveryEventName;
+  occurredAt: string;
+  status: DeliveryStatus;
+  /** When the next automatic attempt is due (null once delivered or given up). */
+  nextAttemptAt: string | null;
+  /** The JSON body's `data`, as sent. */
+  data: unknown;
+  attempts: DeliveryAttempt[];
+};
+export type DeliveryPage = { total: number; items: DeliveryInfo[] };
+
+/** A `notify` action fired: the shell (or the browser) shows it as a desktop notification. */
+export type ActionNotification = { pairId: string; deliveryId: string; event: DeliveryEventName; title: string; body: string };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { booleanFormat, isDateFormat, numberFormat } from '../core/formats';
+import { actionSchemas } from './action-schemas';
 import type { Api, ApiMethod } from './contract';
 import type { ChangeDetection } from './model';
 
@@ -262,4 +263,5 @@ export const schemas = {
   'access/tokens/revoke': z.strictObject({ token: id }),
   'access/sessions/list': empty,
   'access/sessions/revoke': z.strictObject({ sessionId: id }),
+  ...actionSchemas,
 } satisfies { [M in ApiMethod]: z.ZodType<Api[M]['args']> };

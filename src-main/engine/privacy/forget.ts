@@ -1,7 +1,7 @@
 /**
  * Forget a person: every value in Concord's own state that equals the key a user gives (an email,
  * compared trimmed and without regard to case) is removed — link bases and match keys, journal
- * payloads, activity entries, conflicts, failed records, run errors — and each pair that held one
+ * payloads, activity entries, conflicts, failed records, run errors, workflow-action deliveries — and each pair that held one
  * gets one activity entry saying a record was forgotten, never what it held.
  *
  * What "remove" means per table: a row that holds the key in a value is deleted (a link, a journal
@@ -151,6 +151,9 @@ export function forgetPerson(db: Db, rawKey: string, at: () => string = () => ne
       touched.add(r.pair_id);
     }
     result.runErrors = runs.length;
+    // Workflow actions' deliveries name records (conflicts, failures): one that names the person goes, sent or not (with its attempts).
+    const deliveries = candidates<{ id: string; pair_id: string; data_json: string }>("SELECT id, pair_id, data_json FROM action_deliveries WHERE data_json LIKE @like ESCAPE '\\' AND pair_id IN (SELECT id FROM pairs)").filter((d) => holds(d.data_json, key));
+    del('action_deliveries', 'id', deliveries);
     // A run's working state (TEMP tables) is cleared when the next run starts; clear the person's rows now.
     db.prepare("DELETE FROM temp.run_staged WHERE rec_json LIKE @like ESCAPE '\\' OR match_key LIKE @like ESCAPE '\\'").run({ like });
 

@@ -51,8 +51,11 @@ export async function prune(db: Db, now: Date, signal?: AbortSignal): Promise<Pr
        AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.run_id = runs.id AND j.status IN ('pending', 'unknown')) LIMIT @limit)`,
   );
   const events = db.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE pair_id = ? AND state <> 'pending' AND finished_at < ? LIMIT ?)");
+  // Workflow actions' deliveries that are settled (a pending one is still to be sent), with their attempts.
+  const deliveries = db.prepare("DELETE FROM action_deliveries WHERE rowid IN (SELECT rowid FROM action_deliveries WHERE pair_id = ? AND status <> 'pending' AND occurred_at < ? LIMIT ?)");
   for (const pairId of pairs) {
     counts.events = (counts.events ?? 0) + (await inBatches(db, () => events.run(pairId, cutoff, BATCH).changes, signal));
+    await inBatches(db, () => deliveries.run(pairId, cutoff, BATCH).changes, signal);
     counts.activity += await inBatches(db, () => activity.run(pairId, cutoff, BATCH).changes, signal);
     counts.journal += await inBatches(db, () => journal.run(pairId, cutoff, BATCH).changes, signal);
     counts.conflicts += await inBatches(db, () => conflicts.run(pairId, cutoff, BATCH).changes, signal);

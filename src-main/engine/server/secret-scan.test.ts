@@ -21,6 +21,7 @@ import { radicaleTestGate, startRadicaleServer, type RadicaleServer } from '../t
 import { appInsert, appUpdate, createApp } from '../sync/test-kit.fixture';
 import { freePort, type ServerTestGate } from '../testing/test-servers';
 import { startServer, type RunningServer } from './http-server';
+import { startReceiver } from '../actions/receiver.fixture';
 
 /** Every canary starts with this, so one search finds the right secret, the wrong one and any slice of either. */
 const MARK = 'cnry';
@@ -277,4 +278,70 @@ describe('the secret scan', () => {
       expect(events.length).toBeGreaterThan(0);
     }, 240_000);
   }
+});
+
+// Workflow actions (issue 12 §4): Concord makes a URL action's signing secret itself and answers it
+// once (create, rotate). Those two answers are the only places it may appear: not the database,
+// WAL or credential file (it is encrypted there), logs, events, nor any other answer.
+describe('the secret scan of workflow actions', () => {
+  it('keeps a URL action\'s signing secret out of everything Concord stores, logs, answers and sends, but the answer that shows it once', async () => {
+    const receiver = await startReceiver();
+    try {
+      const leftPath = join(dir, 'actions-left.sqlite');
+      const rightPath = join(dir, 'actions-right.sqlite');
+      createApp(leftPath);
+      createApp(rightPath);
+      appInsert(leftPath, { email: 'ann@example.com', name: 'Ann', score: 1 });
+      const left = await value<{ id: string }>('connections/create', { name: 'Left', connector: 'sqlite-table', config: { path: leftPath } });
+      const right = await value<{ id: string }>('connections/create', { name: 'Right', connector: 'sqlite-table', config: { path: rightPath } });
+      const field = (name: string) => ({ name, type: 'string' as const, left: { fields: [name] }, right: { fields: [name] }, direction: 'both' as const });
+      const pair = await value<{ id: string }>('pairs/create', {
+        config: {
+          name: 'Actions scan',
+          left: { connectionId: left.id, collection: 'contacts' },
+          right: { connectionId: right.id, collection: 'contacts' },
+          fields: [field('email'), field('name')],
+          matchKeys: ['email'],
+          masterSide: 'left',
+          conflictPolicy: 'master',
+          deletes: { propagate: true, massDeleteThreshold: 0.5 },
+          schedule: { intervalSeconds: null },
+        } satisfies PairConfig,
+      });
+      const shownOnce = new Set<string>();
+      const made = await value<{ action: { id: string }; secret: string }>('actions/create', { pairId: pair.id, action: { kind: 'url', url: receiver.url, events: ['run.finished', 'conflict.opened'] } });
+      shownOnce.add(responses.at(-1) ?? '');
+      const rotated = await value<{ secret: string }>('actions/rotate-secret', { actionId: made.action.id });
+      shownOnce.add(responses.at(-1) ?? '');
+      receiver.secret = rotated.secret;
+      receiver.failFirst = 1;
+      const tested = await value<{ id: string; status: string }>('actions/test', { actionId: made.action.id });
+      expect(tested.status).toBe('failed');
+      expect((await value<{ status: string }>('actions/redeliver', { deliveryId: tested.id })).status).toBe('delivered');
+      const { runId } = await value<{ runId: string }>('pairs/sync-now', { pairId: pair.id });
+      await waitRun(runId);
+      for (;;) {
+        const page = await value<{ items: { status: string }[] }>('actions/deliveries', { pairId: pair.id });
+        if (page.items.length === 2 && page.items.every((d) => d.status === 'delivered')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await value('actions/list', { pairId: pair.id });
+      expect(receiver.received.every((x) => x.signatureOk)).toBe(true);
+
+      const secrets = [made.secret, rotated.secret];
+      const actionNeedles = secrets.flatMap((x) => [Buffer.from(x), Buffer.from(x, 'utf16le'), Buffer.from(x.slice(6, 30))]);
+      const leaks = (bytes: Buffer) => actionNeedles.some((n) => bytes.includes(n));
+      const found: string[] = [];
+      for (const r of responses) if (!shownOnce.has(r) && leaks(Buffer.from(r))) found.push(`API response ${r.slice(0, 300)}`);
+      for (const e of events) if (leaks(Buffer.from(e))) found.push(`WebSocket event ${e.slice(0, 300)}`);
+      for (const l of logs) if (leaks(Buffer.from(l))) found.push(`log line ${l.slice(0, 300)}`);
+      for (const r of receiver.received) if (leaks(Buffer.from(JSON.stringify(r)))) found.push(`a call to the user's URL ${r.body.slice(0, 300)}`);
+      for (const f of filesUnder(dataDir)) if (leaks(f.bytes)) found.push(`file ${f.path}`);
+      expect(found).toEqual([]);
+      // The answers that showed it did carry it (else this test checks nothing).
+      expect([...shownOnce].every((r) => leaks(Buffer.from(r)))).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
 });

@@ -331,4 +331,65 @@ export const migrations: Migration[] = [
     ALTER TABLE activity ADD COLUMN correlation_id TEXT;
     CREATE INDEX activity_run ON activity(run_id) WHERE run_id IS NOT NULL;`,
   },
+  {
+    id: 13,
+    name: 'workflow actions and their outbox',
+    // Workflow actions (issue 12 §4) get
+    // tables of their own rather than a place in pairs.config_json: pairs/update replaces the whole
+    // config from the settings form, and deliveries need a stable action id to point at.
+    // actions: no foreign key to pairs — a deleted pair's actions must still be read to delete
+    // their signing secrets from the credential store (actions/domain.ts does it on pairs/removed
+    // and at start). A url action's secret is in the credential store under `action:<id>`, never here.
+    // action_deliveries: the outbox. A row is written in the same transaction as the run's finish
+    // (or the test/redelivery that made it) and sent by the worker until delivered or out of
+    // attempts; its id is the receiver's idempotency key. data_json: the body's `data`.
+    // action_attempts: each try, with the HTTP status and the start of the answer.
+    // action_marks: per pair, when the events were last gathered and whether the pair was last
+    // announced failing — so a killed run's conflicts are announced by the next run, and a pair
+    // is announced failing (or recovered) once per change, not once per run.
+    sql: `CREATE TABLE actions (
+      id TEXT PRIMARY KEY,
+      pair_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      url TEXT,
+      events_json TEXT NOT NULL,
+      enabled INTEGER NOT NULL,
+      secret_rotated_at TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE INDEX actions_pair ON actions(pair_id);
+    CREATE TABLE action_deliveries (
+      id TEXT PRIMARY KEY,
+      action_id TEXT NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+      pair_id TEXT NOT NULL,
+      pair_name TEXT NOT NULL,
+      event TEXT NOT NULL,
+      occurred_at TEXT NOT NULL,
+      data_json TEXT NOT NULL,
+      status TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      max_attempts INTEGER NOT NULL,
+      next_attempt_at TEXT
+    );
+    CREATE INDEX action_deliveries_due ON action_deliveries(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX action_deliveries_pair ON action_deliveries(pair_id, id);
+    CREATE INDEX action_deliveries_action ON action_deliveries(action_id, id);
+    CREATE TABLE action_attempts (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      delivery_id TEXT NOT NULL REFERENCES action_deliveries(id) ON DELETE CASCADE,
+      at TEXT NOT NULL,
+      manual INTEGER NOT NULL,
+      http_status INTEGER,
+      response TEXT,
+      error TEXT,
+      duration_ms INTEGER NOT NULL
+    );
+    CREATE INDEX action_attempts_delivery ON action_attempts(delivery_id, id);
+    CREATE TABLE action_marks (
+      pair_id TEXT PRIMARY KEY REFERENCES pairs(id) ON DELETE CASCADE,
+      gathered_at TEXT NOT NULL,
+      failing INTEGER NOT NULL
+    );`,
+  },
 ];

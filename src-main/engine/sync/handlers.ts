@@ -5,12 +5,13 @@
 import type { ApiMethod } from '../api/contract';
 import type { Handler } from '../api/dispatch';
 import { ApiError, notFound } from '../api/errors';
-import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, Resolution, Side, SideSummary } from '../api/model';
+import type { ConflictDetail, ConflictSummary, PairConfig, PairDetail, PairHealth, PairSummary, Resolution, RunSummary, Side, SideSummary } from '../api/model';
 import type { Domain, EngineContext } from '../context';
 import type { CallLimits } from '../connections/calls';
 import { createConnectorPool, type ConnectorPool } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
 import type { AccessMethods } from '../access/handlers';
+import type { ActionMethods } from '../actions/domain';
 import type { ConnectionMethods } from '../connections/handlers';
 import type { OAuthMethods } from '../connections/oauth-flows';
 import type { PrivacyMethods } from '../privacy/handlers';
@@ -31,7 +32,7 @@ import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
 
 /** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
-export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | RealtimeMethods | 'app/info' | 'demo/create'>;
+export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | RealtimeMethods | ActionMethods | 'app/info' | 'demo/create'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = {
   schedulerTickMs?: number;
@@ -55,6 +56,8 @@ export type SyncOptions = {
   feeds?: FeedOptions | false;
   /** The event queue's worker (sync/events/worker.ts): its retry backoff. */
   events?: WorkerOptions;
+  /** Called inside the transaction that records a run's end (the workflow actions' outbox: actions/announce.ts). */
+  onRunFinished?: (run: RunSummary) => void;
 };
 
 const RESOLUTION_KINDS: readonly string[] = ['fields', 'update-delete', 'duplicate', 'delete-duplicate'] satisfies Resolution['kind'][];
@@ -151,7 +154,7 @@ export function createSyncDomain(
     return { ...summary(id), config: p.config, createdAt: p.createdAt, updatedAt: p.updatedAt };
   };
 
-  const runs = createRunManager(ctx, deps, summary, { ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}), changedSoon: (pairId) => worker?.changed(pairId) });
+  const runs = createRunManager(ctx, deps, summary, { ...(options.stewardWaitMs !== undefined ? { stewardWaitMs: options.stewardWaitMs } : {}), changedSoon: (pairId) => worker?.changed(pairId), ...(options.onRunFinished ? { onFinished: options.onRunFinished } : {}) });
   const scheduler = options.passive ? null : createScheduler(pairs, runs, connections, { tickMs: options.schedulerTickMs ?? 1000, log: ctx.log });
   const emitSummary = (pairId: string) => pairs.get(pairId) && outer.emit('pairs/changed', summary(pairId));
   if (!options.passive) {

@@ -34,8 +34,15 @@ const EXCLUSIVE_WAIT_MS = 15_000;
  * `changedSoon`: says a pair changed, throttled. Runs that apply queued events (triggers `webhook`
  * and `feed`) come many a second under a burst; their start and end are said through it rather
  * than with a summary each (a summary counts the pair's links).
+ * `onFinished`: called inside the transaction that records a run's end, so what it writes (the
+ * workflow actions' outbox, actions/announce.ts) commits with it; it must not throw.
  */
-export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pairId: string) => PairSummary, options: { stewardWaitMs?: number; changedSoon?: (pairId: string) => void } = {}) {
+export function createRunManager(
+  ctx: EngineContext,
+  deps: RunDeps,
+  summary: (pairId: string) => PairSummary,
+  options: { stewardWaitMs?: number; changedSoon?: (pairId: string) => void; onFinished?: (run: RunSummary) => void } = {},
+) {
   const stewardWaitMs = options.stewardWaitMs ?? EXCLUSIVE_WAIT_MS;
   const running = new Map<string, Running>();
   /**
@@ -99,7 +106,11 @@ export function createRunManager(ctx: EngineContext, deps: RunDeps, summary: (pa
           ctx.log(`run ${run.id} crashed`, e);
           outcome = { status: 'failed' as const, counts: run.counts, error: e instanceof Error ? e.message : String(e) };
         }
-        const finished = deps.pairs.finishRun(run.id, outcome.status, outcome.counts, outcome.error);
+        const finished = ctx.db.transaction(() => {
+          const f = deps.pairs.finishRun(run.id, outcome.status, outcome.counts, outcome.error);
+          options.onFinished?.(f);
+          return f;
+        })();
         running.delete(pairId);
         if (deps.pairs.get(pairId)) {
           if (outcome.status === 'succeeded') {

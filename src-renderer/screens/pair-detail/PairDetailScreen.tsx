@@ -5,6 +5,7 @@ import { BreakableValue, ConfirmDialog, Time } from '../../components/widgets';
 import { useConcord, useConcordStore } from '../../store/react';
 import type { PairTab } from '../../store/route';
 import type { ActivityEntry, RunTrigger } from '../../../src-main/engine/api/model';
+import { ActionsTab } from './ActionsTab';
 import { ActivityExportButton } from './ActivityExport';
 import { ACTIVITY_PAGE } from '../../store/pairs-slice';
 import { PairCard, describeRun } from '../pairs/PairCard';
@@ -17,6 +18,7 @@ const TABS: { id: PairTab; label: string }[] = [
   { id: 'runs', label: 'Runs' },
   { id: 'failed', label: 'Failed records' },
   { id: 'activity', label: 'Activity' },
+  { id: 'actions', label: 'Actions' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -84,6 +86,7 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
         {tab === 'runs' && <RunsTab pairId={pairId} />}
         {tab === 'failed' && <FailedTab pairId={pairId} />}
         {tab === 'activity' && <ActivityTab pairId={pairId} />}
+        {tab === 'actions' && <ActionsTab pairId={pairId} />}
         {tab === 'settings' && (
           <>
             <ConnectionSettings pairId={pairId} />
