@@ -305,7 +305,9 @@ export const migrations: Migration[] = [
     // the app). state: pending | applied | conflict | failed; detail_json says what happened.
     // correlation_id: handed to the sender, and carried into the run, the journal and the activity.
     // activity_run: an event's outcome is read from its run's activity once the run ended
-    // (sync/events/outcome.ts), without scanning the table.
+    // (sync/events/outcome.ts), without scanning the table. failed.reason: why the app refused
+    // (the write result's reason): an event whose record failed for a passing reason (the app
+    // down, a stale version) stays pending and is tried again; a refusal ends it failed.
     sql: `CREATE TABLE events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       correlation_id TEXT NOT NULL UNIQUE,
@@ -329,7 +331,8 @@ export const migrations: Migration[] = [
     CREATE INDEX events_finished ON events(finished_at) WHERE finished_at IS NOT NULL;
     ALTER TABLE journal ADD COLUMN correlation_id TEXT;
     ALTER TABLE activity ADD COLUMN correlation_id TEXT;
-    CREATE INDEX activity_run ON activity(run_id) WHERE run_id IS NOT NULL;`,
+    CREATE INDEX activity_run ON activity(run_id) WHERE run_id IS NOT NULL;
+    ALTER TABLE failed ADD COLUMN reason TEXT;`,
   },
   {
     id: 13,

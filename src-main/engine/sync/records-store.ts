@@ -198,16 +198,16 @@ export function createRecordsStore(db: Db) {
     },
 
     /** Records one failure; a record already in the list counts another attempt and backs off further. */
-    saveFailed(f: { pairId: string; side: Side; op: FailedRecord['op']; leftId: string | null; rightId: string | null; record: string; error: string; retryAfterMs?: number }): void {
+    saveFailed(f: { pairId: string; side: Side; op: FailedRecord['op']; leftId: string | null; rightId: string | null; record: string; error: string; retryAfterMs?: number; reason?: string }): void {
       const existing = prepare(`SELECT id, attempts FROM failed INDEXED BY failed_left WHERE pair_id = @pairId AND left_id = @leftId
           UNION ALL SELECT id, attempts FROM failed INDEXED BY failed_right WHERE pair_id = @pairId AND right_id = @rightId LIMIT 1`)
         .get({ pairId: f.pairId, leftId: f.leftId, rightId: f.rightId }) as { id: string; attempts: number } | undefined;
       const attempts = (existing?.attempts ?? 0) + 1;
       const next = new Date(Date.now() + (f.retryAfterMs ?? nextAttemptDelayMs(attempts))).toISOString();
       if (existing) {
-        prepare('UPDATE failed SET side = ?, op = ?, error = ?, attempts = ?, next_attempt_at = ?, failed_at = ? WHERE id = ?').run(f.side, f.op, f.error, attempts, next, now(), existing.id);
+        prepare('UPDATE failed SET side = ?, op = ?, error = ?, attempts = ?, next_attempt_at = ?, failed_at = ?, reason = ? WHERE id = ?').run(f.side, f.op, f.error, attempts, next, now(), f.reason ?? null, existing.id);
       } else {
-        prepare('INSERT INTO failed (id, pair_id, side, op, left_id, right_id, record, error, attempts, next_attempt_at, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        prepare('INSERT INTO failed (id, pair_id, side, op, left_id, right_id, record, error, attempts, next_attempt_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           timeOrderedId(),
           f.pairId,
           f.side,
@@ -219,6 +219,7 @@ export function createRecordsStore(db: Db) {
           attempts,
           next,
           now(),
+          f.reason ?? null,
         );
       }
     },

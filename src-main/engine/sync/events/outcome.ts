@@ -7,7 +7,10 @@ import type { EventDetail, EventState, Side } from '../../api/model';
 import { statementCache, type Db } from '../../store/db';
 
 type Wrote = NonNullable<EventDetail['wrote']>[number];
+/** `pending`: the record failed for a passing reason; the event stays in the queue and is tried again. */
 export type RecordOutcome = { state: EventState; detail: EventDetail };
+/** Write failures that pass on their own (the app down or busy, a record changed under the write): tried again. */
+const PASSING = new Set(['unavailable', 'stale', 'rate-limited']);
 
 export function createOutcomes(db: Db) {
   const prepare = statementCache(db);
@@ -35,8 +38,9 @@ export function createOutcomes(db: Db) {
       const col = side === 'left' ? 'left_id' : 'right_id';
       const conflict = prepare(`SELECT id FROM conflicts WHERE pair_id = ? AND ${col} = ? AND status = 'open' ORDER BY detected_at DESC LIMIT 1`).pluck().get(pairId, recordId) as string | undefined;
       if (conflict) return { state: 'conflict', detail: { conflictId: conflict } };
-      const failed = prepare(`SELECT error FROM failed WHERE pair_id = ? AND ${col} = ? LIMIT 1`).pluck().get(pairId, recordId) as string | undefined;
-      if (failed !== undefined) return { state: 'failed', detail: { error: failed } };
+      const failed = prepare(`SELECT error, reason FROM failed WHERE pair_id = ? AND ${col} = ? LIMIT 1`).get(pairId, recordId) as { error: string; reason: string | null } | undefined;
+      if (failed && failed.reason !== null && PASSING.has(failed.reason)) return { state: 'pending', detail: { error: failed.error } };
+      if (failed) return { state: 'failed', detail: { error: failed.error } };
       const wrote = byCorrelation.get(correlationId);
       if (wrote) return { state: 'applied', detail: { wrote: [...wrote.values()] } };
       return { state: 'applied', detail: { note: 'Nothing to write: the other app already holds this change (or no mapped field changed).' } };

@@ -54,7 +54,7 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
   const outcomesOf = createOutcomes(deps.db);
   const scheduled = new Set<string>();
   const active = new Map<string, Promise<void>>();
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, { timer: NodeJS.Timeout; when: number }>();
   const waiters = new Map<string, Set<Waiter>>();
   const lastChanged = new Map<string, number>();
   const changeTimers = new Map<string, NodeJS.Timeout>();
@@ -100,15 +100,18 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
     });
   }
 
+  /** Kicks the pair at `at`, or earlier if it is to be kicked earlier already. */
   function wakeAt(pairId: string, at: string): void {
-    const ms = Math.max(0, Date.parse(at) - Date.now());
-    clearTimeout(timers.get(pairId));
-    const t = setTimeout(() => {
+    const when = Date.parse(at);
+    const had = timers.get(pairId);
+    if (had && had.when <= when) return;
+    clearTimeout(had?.timer);
+    const timer = setTimeout(() => {
       timers.delete(pairId);
       kick(pairId);
-    }, Math.min(ms, 2 ** 31 - 1));
-    t.unref?.();
-    timers.set(pairId, t);
+    }, Math.min(Math.max(0, when - Date.now()), 2 ** 31 - 1));
+    timer.unref?.();
+    timers.set(pairId, { timer, when });
   }
 
   /** Applies the pair's due events, a run at a time, while there are any and the pair can run. */
@@ -152,11 +155,18 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
       const named = batch.flatMap((e) => (e.recordId === null ? [] : [{ side: e.side, recordId: e.recordId, correlationId: e.correlationId }]));
       const found = outcomesOf(pairId, run.id, named);
       let i = 0;
-      const outcomes: Outcome[] = batch.map((e) => {
-        if (e.recordId === null) return { correlationId: e.correlationId, state: 'applied', runId: run.id, detail: { note: `The app's changes were read and synced by run ${run.id}.` } };
+      const outcomes: Outcome[] = [];
+      for (const e of batch) {
+        if (e.recordId === null) {
+          outcomes.push({ correlationId: e.correlationId, state: 'applied', runId: run.id, detail: { note: `The app's changes were read and synced by run ${run.id}.` } });
+          continue;
+        }
         const o = found[i++] ?? { state: 'applied', detail: {} };
-        return { correlationId: e.correlationId, runId: run.id, ...o };
-      });
+        // The record failed for a passing reason (the app down): the event is tried again on the
+        // queue's backoff (a run of its record forces it, whatever the failed list's longer backoff).
+        if (o.state === 'pending') postpone([e], backoff([e]), o.detail.error ?? 'The write failed.', run.id, true);
+        else outcomes.push({ correlationId: e.correlationId, runId: run.id, state: o.state, detail: o.detail });
+      }
       deps.events.finish(outcomes);
       settle(outcomes.map((o) => o.correlationId));
       return;
@@ -227,7 +237,8 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
     changed,
     async close(): Promise<void> {
       closed = true;
-      for (const t of [...timers.values(), ...changeTimers.values()]) clearTimeout(t);
+      for (const t of timers.values()) clearTimeout(t.timer);
+      for (const t of changeTimers.values()) clearTimeout(t);
       await Promise.allSettled([...active.values()]);
     },
   };

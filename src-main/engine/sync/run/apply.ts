@@ -110,7 +110,7 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       counts.failed++;
       // Stale: the record changed since we read it — never overwrite a newer value (PITFALLS 3); retried at once.
       const retryAfterMs = res.reason === 'stale' ? 0 : res.retryAfterMs;
-      records.saveFailed({ pairId, side: op.side, op: op.op, leftId: ids.left, rightId: ids.right, record: op.label, error: res.error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+      records.saveFailed({ pairId, side: op.side, op: op.op, leftId: ids.left, rightId: ids.right, record: op.label, error: res.error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(res.reason ? { reason: res.reason } : {}) });
     }
   };
 
