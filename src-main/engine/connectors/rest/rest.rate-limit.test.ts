@@ -2,8 +2,19 @@
  * PITFALLS 8 for web apps. No timed assertions: each case checks what the app saw (how many 429s)
  * and what the connector answered, however long the machine took.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memorySecretHandle } from '../../credentials/secret-handle';
+import { startFaultProxy, type FaultProxy } from '../../testing/fault-proxy';
+import { STANDIN_API_KEY, standinProfile } from '../../testing/saas-standin/profile-fixture';
+import { createRestConnector } from './connector';
+import { parseProfile } from './profile';
 import { people, rig } from './rest.fixture';
+
+let proxy: FaultProxy | null = null;
+afterEach(async () => {
+  await proxy?.close();
+  proxy = null;
+});
 
 const T = '2024-05-01T10:00:00.000Z';
 const paged = { contacts: { list: { path: '/contacts', records: '$.data', paging: { style: 'page', pageParam: 'page', sizeParam: 'per_page' }, pageSize: 1 } } } as const;
@@ -56,5 +67,19 @@ describe('REST connector: rate limits (PITFALLS 8)', () => {
     const scan = await r.scan('hash');
     expect(scan.ids).toHaveLength(10);
     expect(r.standin.stats().rateLimited).toBe(0);
+  });
+
+  it('a 503 that says when to come back (Retry-After) is a rate limit too: reads and writes fail "rate-limited" with the wait; a 503 without one stays "unavailable"', async () => {
+    const r = await rig({ etags: true });
+    r.standin.app.insert(people(2), T);
+    proxy = await startFaultProxy({ mode: 'http', target: { host: '127.0.0.1', port: r.standin.port }, rates: { 'http-503-retry-after': 1 }, retryAfterSeconds: 30, seed: 1 });
+    const connector = createRestConnector({ profile: parseProfile(standinProfile(`${proxy.url}/api`)), secret: memorySecretHandle(STANDIN_API_KEY) });
+    await expect(connector.read('contacts', ['p001'])).rejects.toMatchObject({ reason: 'rate-limited', retryAfterMs: 30_000, message: expect.stringMatching(/503/) });
+    const [write] = await connector.write('contacts', [{ op: 'update', id: 'p001', fields: { name: 'Renamed' } }]);
+    expect(write).toMatchObject({ ok: false, reason: 'rate-limited', retryAfterMs: 30_000 });
+    expect(r.standin.app.get('p001')?.name).toBe('Person 1');
+    proxy.setRates({ 'http-503': 1 });
+    await expect(connector.read('contacts', ['p001'])).rejects.toMatchObject({ reason: 'unavailable' });
+    await connector.close();
   });
 });
