@@ -39,6 +39,11 @@ export type FaultProxyOptions = {
   delayMs?: [number, number];
   /** Retry-After of the 429s and of the 503s that carry one, in seconds. Default 1. */
   retryAfterSeconds?: number;
+  /**
+   * Faults for the first rolls, in order (null: none), before the generator takes over: a test
+   * that needs "the first request fails, the second goes through" says so. Counted like the others.
+   */
+  script?: (FaultKind | null)[];
 };
 
 export type FaultProxy = {
@@ -93,7 +98,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const sockets = new Set<Socket>();
 
   /** One roll among `kinds`: the fault to inject (counted), or null. */
+  const script = [...(options.script ?? [])];
   const roll = (kinds: readonly FaultKind[]): FaultKind | null => {
+    if (script.length > 0) {
+      const k = script.shift() ?? null;
+      if (k !== null) counts[k]++;
+      return k;
+    }
     const r = random();
     let acc = 0;
     for (const k of kinds) {
@@ -206,7 +217,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   function send(req: IncomingMessage, body: Buffer, agent: Agent): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const headers = { ...req.headers, host: `${options.target.host}:${options.target.port}` };
+      // The Host header stays the proxy's: a server that writes absolute URLs (Link headers, hrefs)
+      // points the client back through the proxy, not around it.
+      const headers = { ...req.headers };
       delete headers.connection;
       const up = httpRequest({ host: options.target.host, port: options.target.port, method: req.method, path: req.url, headers, agent }, (r) => {
         void readBody(r).then((b) => {

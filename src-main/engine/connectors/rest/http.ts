@@ -11,6 +11,10 @@
  *   into a pause of the side (PITFALLS 8). A 503 without Retry-After is an answer like any 5xx.
  * - A network failure is ConnectorError 'unavailable'; 401/403 ConnectorError 'auth' with what
  *   to fix. Every other status is returned for the caller to judge (404, 409, 412, 422…).
+ * - A read (GET, HEAD) that meets a network failure or a 500/502/503/504 is sent again, up to
+ *   TRANSIENT_RETRIES more times with exponential backoff and jitter, under the call's signal
+ *   (so within its time limit). A write is never repeated here: a create the app took but whose
+ *   answer was lost would be made twice (the engine's journal finds it instead, PITFALLS 15).
  */
 import { ConnectorError, errorMessage } from '../errors';
 import { requestBudget, type RequestBudget } from '../../connections/request-budget';
@@ -38,6 +42,11 @@ const budgets = new Map<string, RequestBudget>();
 const pausedUntil = new Map<string, number>();
 
 const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** Repeats of a read lost to the network or a 5xx, and the first backoff (then doubled, ±50 % jitter). */
+const TRANSIENT_RETRIES = 3;
+const TRANSIENT_BASE_MS = 100;
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
 /** Retry-After (seconds or an HTTP date), else X-RateLimit-Reset, in ms from now; `serverNow` from the Date header. */
 export function retryAfterMs(headers: Headers, serverNow: number): number | undefined {
@@ -185,8 +194,29 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
     base,
     /** One request; a short 429 (or 503 with Retry-After) is retried once. Throws for auth, rate limits and the network; returns every other answer. */
     async request(method: string, target: string, init: RequestInit2 = {}): Promise<HttpAnswer> {
+      let transient = 0;
+      /** Whether a read lost to the network or a 5xx goes again (after its backoff). */
+      const again = async (): Promise<boolean> => {
+        if (!SAFE_METHODS.has(method.toUpperCase()) || transient >= TRANSIENT_RETRIES || init.signal?.aborted) return false;
+        await sleep(Math.round(TRANSIENT_BASE_MS * 2 ** transient++ * (0.5 + Math.random())), init.signal);
+        return true;
+      };
       for (let attempt = 0; ; attempt++) {
-        const a = await once(method, target, init);
+        // `attempt` counts the 429 and 401 repeats only: a transient repeat (below) gives it back.
+        let a: HttpAnswer;
+        try {
+          a = await once(method, target, init);
+        } catch (e) {
+          if (e instanceof ConnectorError && e.reason === 'unavailable' && (await again())) {
+            attempt--;
+            continue;
+          }
+          throw e;
+        }
+        if (TRANSIENT_STATUS.has(a.status) && !(a.status === 503 && a.headers.get('retry-after') !== null) && (await again())) {
+          attempt--;
+          continue;
+        }
         const outageUntil = a.status === 503 && a.headers.get('retry-after') !== null ? retryAfterMs(a.headers, serverDate(a.headers) ?? Date.now()) : undefined;
         if (a.status === 429 || outageUntil !== undefined) {
           const wait = outageUntil ?? retryAfterMs(a.headers, serverDate(a.headers) ?? Date.now()) ?? DEFAULT_RETRY_AFTER_MS;

@@ -83,3 +83,32 @@ describe('REST connector: rate limits (PITFALLS 8)', () => {
     await connector.close();
   });
 });
+
+describe('REST connector: network errors and 5xx (issue 12 §3)', () => {
+  const through = async (script: Parameters<typeof startFaultProxy>[0]['script']) => {
+    const r = await rig({ etags: true });
+    r.standin.app.insert(people(2), T);
+    proxy = await startFaultProxy({ mode: 'http', target: { host: '127.0.0.1', port: r.standin.port }, rates: {}, script, seed: 1 });
+    return { r, connector: createRestConnector({ profile: parseProfile(standinProfile(`${proxy.url}/api`)), secret: memorySecretHandle(STANDIN_API_KEY) }) };
+  };
+
+  it('a read (GET) that meets a dropped connection, a reset or a 5xx is sent again, a bounded number of times, before it fails', async () => {
+    const { connector } = await through(['drop', 'http-502', 'reset']);
+    expect((await connector.read('contacts', ['p001'])).map((x) => x.id)).toEqual(['p001']);
+    expect(proxy?.passed()).toBe(4);
+    await connector.close();
+    const again = await through(['http-500', 'http-500', 'http-500', 'http-500', 'http-500']);
+    await expect(again.connector.read('contacts', ['p001'])).rejects.toMatchObject({ reason: 'unavailable', message: expect.stringMatching(/500/) });
+    expect(proxy?.passed()).toBe(4);
+    await again.connector.close();
+  });
+
+  it('a create (POST) lost to a reset is never sent again by the connector: the app may hold it', async () => {
+    const { r, connector } = await through(['reset']);
+    const [res] = await connector.write('contacts', [{ op: 'create', key: 'k1', fields: { name: 'New', email: 'new@example.com' } }]);
+    expect(res).toMatchObject({ ok: false, reason: 'unavailable' });
+    expect(r.standin.app.ids().filter((id) => r.standin.app.get(id)?.email === 'new@example.com')).toHaveLength(1);
+    expect(proxy?.passed()).toBe(1);
+    await connector.close();
+  });
+});
