@@ -32,7 +32,10 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
     }
     for (const u of plan.baseUpdates) {
       const link = state.link(u.linkId);
-      if (link) state.upsertLink(pairId, { ...link, base: u.base, leftVersion: u.leftVersion, rightVersion: u.rightVersion });
+      if (!link) continue;
+      state.upsertLink(pairId, { ...link, base: u.base, leftVersion: u.leftVersion, rightVersion: u.rightVersion });
+      // Both apps hold the same values now (a write whose answer was lost had landed): no failure is left to retry.
+      if (anyFailed) records.clearFailed(pairId, link.leftId, link.rightId);
     }
     for (const id of plan.linkDeletes) state.deleteLink(id);
     for (const id of plan.revived) {
