@@ -37,4 +37,32 @@ describe('fault handling', () => {
     expect(await kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
     expect((await kit.call('pairs/get', { pairId: s.pairId })).health).toBe('in-sync');
   });
+
+  it.each(['hash', 'cursor'] as const)('pitfall 15: a create the app took but whose answer was lost ("unavailable") is found on the retry, never made twice (%s mode)', async (mode) => {
+    let loseCreates = true;
+    const s = await setupPair({}, {
+      modes: [mode, mode],
+      wrap: interceptWrites(async (real, collection, ops, connectionId) => {
+        const results = await real.write(collection, ops);
+        if (!loseCreates || connectionId !== rightConn) return results;
+        return results.map((r, i) => (ops[i]?.op === 'create' ? { ok: false as const, reason: 'unavailable' as const, error: 'The connection was reset before the app answered.' } : r));
+      }),
+    });
+    const rightConn = s.rightConn;
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+    expect((await syncAndWait(kit, s.pairId)).counts).toMatchObject({ created: 0, failed: 1 });
+    expect(appRows(s.right)).toHaveLength(1);
+    loseCreates = false;
+    const [failed] = await kit.call('failed/list', { pairId: s.pairId });
+    expect(await kit.call('failed/retry', { failedId: failed?.id ?? '' })).toEqual({ status: 'done', error: null });
+    expect(appRows(s.right).map((r) => r.email)).toEqual(['ann@example.com']);
+    expect(await kit.call('failed/list', { pairId: s.pairId })).toEqual([]);
+    // And no later run copies it back or makes it again.
+    const next = await syncAndWait(kit, s.pairId);
+    expect(next.counts).toMatchObject({ created: 0, failed: 0 });
+    expect(appRows(s.left)).toHaveLength(1);
+    expect(appRows(s.right)).toHaveLength(1);
+  });
 });

@@ -106,7 +106,11 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       state.journalFinish(op.journalId ?? -1, 'failed', res.error);
       unsent(op);
     } else {
-      state.journalFinish(op.journalId ?? -1, outcomeUnknown && op.op === 'create' ? 'unknown' : 'failed', res.error);
+      // A create lost to the network ('unavailable': a reset after the app took it, a time-out)
+      // may exist in the app as much as one whose whole batch threw: its journal row stays
+      // 'unknown', so the next run looks it up by content and key before creating again (PITFALLS 15).
+      const unknown = op.op === 'create' && (outcomeUnknown || res.reason === 'unavailable');
+      state.journalFinish(op.journalId ?? -1, unknown ? 'unknown' : 'failed', res.error);
       counts.failed++;
       // Stale: the record changed since we read it — never overwrite a newer value (PITFALLS 3); retried at once.
       const retryAfterMs = res.reason === 'stale' ? 0 : res.retryAfterMs;
