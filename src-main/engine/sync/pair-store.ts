@@ -1,6 +1,6 @@
 /** Pairs and their runs in the store. */
 import { randomUUID } from 'node:crypto';
-import type { PairConfig, RunCounts, RunStatus, RunSummary, RunTrigger } from '../api/model';
+import type { PairConfig, RunCounts, RunStatus, RunSummary, RunTrigger, Side } from '../api/model';
 import type { Db } from '../store/db';
 import { now } from './state-store';
 
@@ -13,6 +13,8 @@ export type PairRow = {
   /** Records gone from an app when the mass-delete guard stopped the last run (see migration 4). */
   haltedGone: number | null;
   pausedUntil: string | null;
+  /** The side whose app asked for the pause (kept in memory: after a restart only the time is known). */
+  pausedSide: Side | null;
   lastFullAt: string | null;
   nextRunAt: string | null;
   createdAt: string;
@@ -44,7 +46,7 @@ type RawRun = {
   error: string | null;
 };
 
-const toPair = (r: RawPair): PairRow => ({
+const toPair = (r: RawPair, pausedSide: Side | null = null): PairRow => ({
   id: r.id,
   name: r.name,
   config: JSON.parse(r.config_json) as PairConfig,
@@ -52,6 +54,7 @@ const toPair = (r: RawPair): PairRow => ({
   healthReason: r.health_reason,
   haltedGone: r.halted_gone,
   pausedUntil: r.paused_until,
+  pausedSide: r.paused_until ? pausedSide : null,
   lastFullAt: r.last_full_at,
   nextRunAt: r.next_run_at,
   createdAt: r.created_at,
@@ -77,13 +80,15 @@ const toRun = (r: RawRun): RunSummary => {
 export const emptyCounts = (): RunCounts => ({ read: 0, created: 0, updated: 0, deleted: 0, conflicts: 0, failed: 0, skipped: 0 });
 
 export function createPairStore(db: Db) {
+  /** Which side asked for each pair's pause (no column holds it: a restart forgets it, the time stays). */
+  const pausedSides = new Map<string, Side>();
   return {
     list(): PairRow[] {
-      return (db.prepare('SELECT * FROM pairs ORDER BY created_at').all() as RawPair[]).map(toPair);
+      return (db.prepare('SELECT * FROM pairs ORDER BY created_at').all() as RawPair[]).map((r) => toPair(r, pausedSides.get(r.id) ?? null));
     },
     get(id: string): PairRow | null {
       const r = db.prepare('SELECT * FROM pairs WHERE id = ?').get(id) as RawPair | undefined;
-      return r ? toPair(r) : null;
+      return r ? toPair(r, pausedSides.get(id) ?? null) : null;
     },
     create(config: PairConfig): PairRow {
       const id = randomUUID();
@@ -101,9 +106,11 @@ export function createPairStore(db: Db) {
     setHealthReason(id: string, reason: string | null, haltedGone: number | null = null): void {
       db.prepare('UPDATE pairs SET health_reason = ?, halted_gone = ? WHERE id = ?').run(reason, haltedGone, id);
     },
-    /** A side answered 429: the pair waits until then (the scheduler and triggers respect it). */
-    setPausedUntil(id: string, until: string | null): void {
+    /** A side answered 429 (or 503 with Retry-After): the pair waits until then (the scheduler and triggers respect it). */
+    setPausedUntil(id: string, until: string | null, side: Side | null = null): void {
       db.prepare('UPDATE pairs SET paused_until = ? WHERE id = ?').run(until, id);
+      if (until !== null && side !== null) pausedSides.set(id, side);
+      else pausedSides.delete(id);
     },
     setLastFullAt(id: string, at: string): void {
       db.prepare('UPDATE pairs SET last_full_at = ? WHERE id = ?').run(at, id);

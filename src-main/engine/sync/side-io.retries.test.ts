@@ -48,7 +48,7 @@ function flakyConnectorFixture(failures: { read?: number; pagesAfterFirst?: numb
   return { make, log };
 }
 
-const caps: ConnectorCapabilities = { changeDetection: ['cursor'], deletes: 'none', optimisticWrites: false };
+const caps: ConnectorCapabilities = { changeDetection: ['cursor'], deletes: 'by-scan', optimisticWrites: false };
 const side = (make: () => Connector, signal?: AbortSignal) =>
   createSideIo({ side: 'right', label: 'Web app (contacts)', collection: 'contacts', mode: 'cursor', capabilities: caps, acquire: () => unpooledLease(make), retries: { retries: 3, baseMs: 1 }, ...(signal ? { signal } : {}) });
 

@@ -65,4 +65,25 @@ describe('fault handling', () => {
     expect(appRows(s.left)).toHaveLength(1);
     expect(appRows(s.right)).toHaveLength(1);
   });
+
+  it('pitfall 8: a side that asks Concord to slow down pauses the pair, and its summary says which side and until when', async () => {
+    const s = await setupPair({}, {
+      wrap: interceptWrites(async (real, collection, ops, connectionId) =>
+        connectionId === rightConn ? ops.map(() => ({ ok: false as const, reason: 'rate-limited' as const, error: 'Too many requests (429)', retryAfterMs: 90_000 })) : real.write(collection, ops),
+      ),
+    });
+    const rightConn = s.rightConn;
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+    const before = Date.now();
+    expect((await syncAndWait(kit, s.pairId)).status).toBe('partial');
+    const pair = await kit.call('pairs/get', { pairId: s.pairId });
+    expect(pair.rateLimit).toMatchObject({ side: 'right' });
+    const until = Date.parse(pair.rateLimit?.until ?? '');
+    expect(until).toBeGreaterThanOrEqual(before + 90_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 90_000);
+    // Resume clears the pause (the user chose not to wait).
+    expect((await kit.call('pairs/resume', { pairId: s.pairId })).rateLimit).toBeNull();
+  });
 });

@@ -146,7 +146,7 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
     } catch (e) {
       if (e instanceof RateLimited) {
         run.rateLimited = e;
-        run.deps.pairs.setPausedUntil(pairId, new Date(Date.now() + e.retryAfterMs).toISOString());
+        run.deps.pairs.setPausedUntil(pairId, new Date(Date.now() + e.retryAfterMs).toISOString(), e.side);
         notSent(ops, whyNotSent());
       } else if (e instanceof ConnectorError && e.reason === 'read-only') {
         // Nothing of this side can be written (the file became read-only mid-run): one run error,
