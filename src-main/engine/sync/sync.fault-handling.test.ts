@@ -3,6 +3,7 @@
  * (sync.faults.test.ts) and pinned down here on SQLite apps with a write hook.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { nextAttemptDelayMs } from './records-store';
 import { appInsert, appRows, appUpdate, interceptWrites, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
 
 describe('fault handling', () => {
@@ -85,5 +86,13 @@ describe('fault handling', () => {
     expect(until).toBeLessThanOrEqual(Date.now() + 90_000);
     // Resume clears the pause (the user chose not to wait).
     expect((await kit.call('pairs/resume', { pairId: s.pairId })).rateLimit).toBeNull();
+  });
+
+  it('per-record retries back off exponentially from 30 s, capped at 6 h, with ±50 % jitter', () => {
+    const mid = () => 0.5;
+    expect([1, 2, 3, 4].map((n) => nextAttemptDelayMs(n, mid))).toEqual([30_000, 60_000, 120_000, 240_000]);
+    expect(nextAttemptDelayMs(30, mid)).toBe(6 * 3600_000);
+    expect(nextAttemptDelayMs(3, () => 0)).toBe(60_000);
+    expect(nextAttemptDelayMs(3, () => 0.999)).toBeLessThan(180_000);
   });
 });
