@@ -9,7 +9,8 @@ import type { ConnectorCapabilities } from '../api/model';
 import { ConnectorError } from '../connectors/errors';
 import type { AppRecord, ChangeBatch, Connector, WriteOp, WriteResult } from '../connectors/types';
 import { unpooledLease } from './runner';
-import { createSideIo, transientBackoffMs, type StreamEnd } from './side-io';
+import { createSideIo, type StreamEnd } from './side-io';
+import { transientBackoffMs } from './transient-retries';
 
 const down = () => new ConnectorError('unavailable', 'Could not reach the app (ECONNRESET).');
 const rec = (id: string): AppRecord => ({ id, fields: { name: id } });

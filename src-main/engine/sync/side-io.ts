@@ -18,6 +18,7 @@ import { callLimits, guardedCall, guardedPages, type CallLimits } from '../conne
 import type { ConnectorLease } from '../connections/pool';
 import { requestBudget, type RequestBudget } from '../connections/request-budget';
 import type { AppRecord, ChangeBatch, Connector, Cursor, OwnWrites, WriteOp, WriteResult } from '../connectors/types';
+import { pause, TRANSIENT_RETRIES, transientBackoffMs, type TransientRetries } from './transient-retries';
 
 export class RateLimited extends Error {
   constructor(
@@ -41,21 +42,6 @@ const retryAfterOf = (e: unknown): number | undefined => {
 
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
 
-/** Retries of a call that failed 'unavailable' (a network error, a 5xx): how many after the first attempt, and the first backoff. */
-export type TransientRetries = { retries: number; baseMs: number };
-export const TRANSIENT_RETRIES: TransientRetries = { retries: 3, baseMs: 200 };
-/** Exponential backoff with ±50 % jitter: baseMs, 2·baseMs, 4·baseMs… so retries of many callers spread out. */
-export const transientBackoffMs = (attempt: number, baseMs: number, random: () => number = Math.random): number => Math.round(baseMs * 2 ** attempt * (0.5 + random()));
-const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 /** Lets timers and I/O (HTTP requests, IPC) run before going on; a microtask (plain `await`) does not. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
