@@ -3,8 +3,11 @@
  * (sync.faults.test.ts) and pinned down here on SQLite apps with a write hook.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { standinProfile } from '../testing/saas-standin/profile-fixture';
+import { startSaasStandin } from '../testing/saas-standin/server';
 import { nextAttemptDelayMs } from './records-store';
-import { appInsert, appRows, appUpdate, interceptWrites, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appInsert, appRows, appUpdate, basePairConfig, createApp, interceptWrites, removeDir, setupPair, startEngine, syncAndWait, tempDir, type Kit } from './test-kit.fixture';
 
 describe('fault handling', () => {
   let kit: Kit | null = null;
@@ -94,5 +97,32 @@ describe('fault handling', () => {
     expect(nextAttemptDelayMs(30, mid)).toBe(6 * 3600_000);
     expect(nextAttemptDelayMs(3, () => 0)).toBe(60_000);
     expect(nextAttemptDelayMs(3, () => 0.999)).toBeLessThan(180_000);
+  });
+
+  it('pitfall 9: a bearer token the app refuses, with nothing to refresh it from, fails the run once with what to fix, and the pair shows it failing', async () => {
+    dir = tempDir('concord-bearer-');
+    const standin = await startSaasStandin({ auth: { kind: 'bearer', tokens: ['the-right-token'] } });
+    try {
+      const left = join(dir, 'left.sqlite');
+      createApp(left);
+      appInsert(left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+      kit = startEngine(dir, join(dir, 'data'));
+      const l = await kit.call('connections/create', { name: 'CRM', connector: 'sqlite-table', config: { path: left } });
+      const r = await kit.call('connections/create', { name: 'Web app', connector: 'rest', config: { profile: JSON.stringify(standinProfile(standin.url, { profile: { auth: { kind: 'bearer' } } })) }, secret: 'an-old-token' });
+      const config = basePairConfig(l.id, r.id, { right: { connectionId: r.id, collection: 'contacts', changeDetection: 'hash' }, fields: [{ name: 'email', type: 'string', left: { fields: ['email'] }, right: { fields: ['email'] }, direction: 'both' }] });
+      const { id: pairId } = await kit.call('pairs/create', { config });
+      const before = standin.stats().requests;
+      const run = await syncAndWait(kit, pairId);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/refused the token \(401.*Check the token in the connection's settings/);
+      const pair = await kit.call('pairs/get', { pairId });
+      expect(pair.health).toBe('failing');
+      expect(pair.healthReason).toBe(run.error);
+      expect(await kit.call('failed/list', { pairId })).toEqual([]);
+      // Asked once and once more after reopening the connection (the keychain may hold a new token by then): no loop.
+      expect(standin.stats().requests - before).toBe(2);
+    } finally {
+      await standin.stop();
+    }
   });
 });
