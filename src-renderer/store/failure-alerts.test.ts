@@ -49,6 +49,18 @@ describe('failure alerts', () => {
     bridge.emit('pairs/changed', summary('b', 'failing', 'broke'));
     expect(desktop.map((a) => a.pairId)).toEqual(['b']);
   });
+
+  it('a failing pair that recovers says so in the window (a pause or a run in progress is no recovery)', async () => {
+    const { bridge, notices } = await setUp([summary('a', 'in-sync')]);
+    bridge.emit('pairs/changed', summary('a', 'failing', 'Could not reach the app'));
+    bridge.emit('pairs/changed', summary('a', 'syncing'));
+    bridge.emit('pairs/changed', summary('a', 'paused'));
+    expect(notices()).toEqual(['error: “Pair a” is failing: Could not reach the app']);
+    bridge.emit('pairs/changed', summary('a', 'needs-attention'));
+    expect(notices()).toEqual(['error: “Pair a” is failing: Could not reach the app', 'success: “Pair a” syncs again.']);
+    bridge.emit('pairs/changed', summary('a', 'in-sync'));
+    expect(notices()).toHaveLength(2);
+  });
 });
 
 describe('notify actions', () => {

@@ -7,7 +7,8 @@
  * Only the transition into 'failing' alerts, compared with the last health this window saw: a pair
  * that was already failing when the window opened shows it on its card without an alert, and a
  * pair that stays failing through many `pairs/changed` events alerts once. A run in progress
- * ('syncing') is not a recovery: a scheduled pair that fails run after run alerts once.
+ * ('syncing') is not a recovery: a scheduled pair that fails run after run alerts once. A pair
+ * that alerted and then syncs again (in sync, or needing attention for its conflicts) says so.
  */
 import type { PairSummary } from '../../src-main/engine/api/model';
 import { routeToHash } from './route';
@@ -21,13 +22,18 @@ export type ShowDesktopAlert = (alert: FailureAlert) => void;
 
 export function watchFailingPairs(store: ConcordStore, showDesktop?: ShowDesktopAlert): () => void {
   const lastHealth = new Map<string, PairSummary['health']>();
+  /** Pairs this window alerted as failing and has not yet seen sync again (a pause or a run in progress is no recovery). */
+  const alerted = new Set<string>();
   let loaded = false;
-  const take = (pairs: PairSummary[]): PairSummary[] => {
-    const newlyFailing = pairs.filter((p) => p.health === 'failing' && lastHealth.has(p.id) && lastHealth.get(p.id) !== 'failing');
+  const take = (pairs: PairSummary[]): { failing: PairSummary[]; recovered: PairSummary[] } => {
+    const failing = pairs.filter((p) => p.health === 'failing' && lastHealth.has(p.id) && lastHealth.get(p.id) !== 'failing');
+    const recovered = pairs.filter((p) => alerted.has(p.id) && (p.health === 'in-sync' || p.health === 'needs-attention'));
+    for (const p of failing) alerted.add(p.id);
+    for (const p of recovered) alerted.delete(p.id);
     const seen = new Map(lastHealth);
     lastHealth.clear();
     for (const p of pairs) lastHealth.set(p.id, p.health === 'syncing' ? (seen.get(p.id) ?? p.health) : p.health);
-    return newlyFailing;
+    return { failing, recovered };
   };
   return store.subscribe((state, previous) => {
     if (state.pairs === previous.pairs) return;
@@ -38,7 +44,9 @@ export function watchFailingPairs(store: ConcordStore, showDesktop?: ShowDesktop
       take(state.pairs);
       return;
     }
-    for (const pair of take(state.pairs)) {
+    const { failing, recovered } = take(state.pairs);
+    for (const pair of recovered) state.notify('success', `“${pair.name}” syncs again.`);
+    for (const pair of failing) {
       const reason = pair.healthReason ?? 'Its last sync failed.';
       state.notify('error', `“${pair.name}” is failing: ${reason}`);
       showDesktop?.({ pairId: pair.id, title: `Concord: “${pair.name}” is failing`, body: pair.healthReason ?? 'Its last sync failed. Open Concord to see why.' });

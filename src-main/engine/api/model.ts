@@ -164,6 +164,12 @@ export type PairSummary = {
   healthReason: string | null;
   /** The last run stopped at the mass-delete guard with `gone` records gone: `pairs/sync-now` with `confirmDeletes: gone` applies them. */
   awaitingDeleteConfirmation: { gone: number } | null;
+  /**
+   * An app asked Concord to slow down (a 429, or a 503 with Retry-After): the pair waits until
+   * `until` (ISO 8601) and resumes on its own; `side` is the app that asked (null when the engine
+   * restarted since: it keeps only the time). Absent or null when the pair is not waiting.
+   */
+  rateLimit?: { until: string; side: Side | null } | null;
   lastRun: RunSummary | null;
   running: RunSummary | null;
   openConflicts: number;

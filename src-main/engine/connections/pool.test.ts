@@ -176,16 +176,17 @@ describe('the engine keeps connectors open (issue 10)', () => {
     expect(Object.fromEntries(opens)).toEqual({ [s.leftConn]: 1, [s.rightConn]: 1 });
   });
 
-  it('a network error closes the connector and the next run opens a new one; changing the connection closes it too', async () => {
+  it('a network error closes the connector and the next attempt opens a new one; changing the connection closes it too', async () => {
     const opens = new Map<string, number>();
-    let failNext = false;
+    /** How many of the next describes of the right side fail. */
+    let failNext = 0;
     const flaky = (svc: ConnectionStore): ConnectionStore => {
       const inner = counting(opens)(svc);
       return {
         ...inner,
         open(id: string): Connector {
           const real = inner.open(id);
-          return { ...real, describe: (o) => (failNext && id === s?.rightConn ? ((failNext = false), Promise.reject(new ConnectorError('unavailable', 'connection reset by peer'))) : real.describe(o)) };
+          return { ...real, describe: (o) => (failNext > 0 && id === s?.rightConn ? (failNext--, Promise.reject(new ConnectorError('unavailable', 'connection reset by peer'))) : real.describe(o)) };
         },
       };
     };
@@ -195,12 +196,19 @@ describe('the engine keeps connectors open (issue 10)', () => {
     dir = s.dir;
     appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
     expect((await syncAndWait(s.kit, s.pairId)).status).toBe('succeeded');
-    failNext = true;
+    // One reset: the call is retried at once on a new connector (issue 12 §3), and the run goes on.
+    failNext = 1;
+    expect((await syncAndWait(s.kit, s.pairId)).status).toBe('succeeded');
+    expect(opens.get(s.rightConn)).toBe(2);
+    // Resets on every attempt (1 + 3 retries, each on a new connector): the run fails with the error it met.
+    failNext = 4;
     const failed = await syncAndWait(s.kit, s.pairId);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/connection reset by peer/);
+    expect(opens.get(s.rightConn)).toBe(5);
+    // The last one was closed too: the next run opens a new one.
     expect((await syncAndWait(s.kit, s.pairId)).status).toBe('succeeded');
-    expect(opens.get(s.rightConn)).toBe(2);
+    expect(opens.get(s.rightConn)).toBe(6);
     expect(opens.get(s.leftConn)).toBe(1);
     // New settings: the connector opened with the old ones is closed, the next run opens one with the new.
     await s.kit.call('connections/update', { connectionId: s.leftConn, config: { path: s.left } });

@@ -308,6 +308,8 @@ export const migrations: Migration[] = [
     // (sync/events/outcome.ts), without scanning the table. failed.reason: why the app refused
     // (the write result's reason): an event whose record failed for a passing reason (the app
     // down, a stale version) stays pending and is tried again; a refusal ends it failed.
+    // pairs.paused_side: which app asked for the pause in paused_until (429, 503 with Retry-After),
+    // so the card names it after a restart too.
     sql: `CREATE TABLE events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       correlation_id TEXT NOT NULL UNIQUE,
@@ -332,7 +334,8 @@ export const migrations: Migration[] = [
     ALTER TABLE journal ADD COLUMN correlation_id TEXT;
     ALTER TABLE activity ADD COLUMN correlation_id TEXT;
     CREATE INDEX activity_run ON activity(run_id) WHERE run_id IS NOT NULL;
-    ALTER TABLE failed ADD COLUMN reason TEXT;`,
+    ALTER TABLE failed ADD COLUMN reason TEXT;
+    ALTER TABLE pairs ADD COLUMN paused_side TEXT;`,
   },
   {
     id: 13,

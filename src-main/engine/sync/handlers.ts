@@ -136,6 +136,7 @@ export function createSyncDomain(
       paused: p.paused,
       healthReason: p.healthReason ?? (health === 'failing' ? lastRun?.error ?? null : null),
       awaitingDeleteConfirmation: !p.paused && p.haltedGone !== null ? { gone: p.haltedGone } : null,
+      rateLimit: p.pausedUntil && Date.parse(p.pausedUntil) > Date.now() ? { until: p.pausedUntil, side: p.pausedSide } : null,
       lastRun,
       running,
       openConflicts,

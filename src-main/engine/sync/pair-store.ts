@@ -1,6 +1,6 @@
 /** Pairs and their runs in the store. */
 import { randomUUID } from 'node:crypto';
-import type { PairConfig, RunCounts, RunStatus, RunSummary, RunTrigger } from '../api/model';
+import type { PairConfig, RunCounts, RunStatus, RunSummary, RunTrigger, Side } from '../api/model';
 import { statementCache, type Db } from '../store/db';
 import { now } from './state-store';
 
@@ -13,6 +13,8 @@ export type PairRow = {
   /** Records gone from an app when the mass-delete guard stopped the last run (see migration 4). */
   haltedGone: number | null;
   pausedUntil: string | null;
+  /** The side whose app asked for the pause (kept in memory: after a restart only the time is known). */
+  pausedSide: Side | null;
   lastFullAt: string | null;
   nextRunAt: string | null;
   createdAt: string;
@@ -27,6 +29,7 @@ type RawPair = {
   health_reason: string | null;
   halted_gone: number | null;
   paused_until: string | null;
+  paused_side: Side | null;
   last_full_at: string | null;
   next_run_at: string | null;
   created_at: string;
@@ -52,6 +55,7 @@ const toPair = (r: RawPair): PairRow => ({
   healthReason: r.health_reason,
   haltedGone: r.halted_gone,
   pausedUntil: r.paused_until,
+  pausedSide: r.paused_until ? r.paused_side : null,
   lastFullAt: r.last_full_at,
   nextRunAt: r.next_run_at,
   createdAt: r.created_at,
@@ -81,7 +85,7 @@ export function createPairStore(db: Db) {
   const prepare = statementCache(db);
   return {
     list(): PairRow[] {
-      return (prepare('SELECT * FROM pairs ORDER BY created_at').all() as RawPair[]).map(toPair);
+      return (prepare('SELECT * FROM pairs ORDER BY created_at').all() as RawPair[]).map((r) => toPair(r));
     },
     get(id: string): PairRow | null {
       const r = prepare('SELECT * FROM pairs WHERE id = ?').get(id) as RawPair | undefined;
@@ -103,9 +107,9 @@ export function createPairStore(db: Db) {
     setHealthReason(id: string, reason: string | null, haltedGone: number | null = null): void {
       prepare('UPDATE pairs SET health_reason = ?, halted_gone = ? WHERE id = ?').run(reason, haltedGone, id);
     },
-    /** A side answered 429: the pair waits until then (the scheduler and triggers respect it). */
-    setPausedUntil(id: string, until: string | null): void {
-      prepare('UPDATE pairs SET paused_until = ? WHERE id = ?').run(until, id);
+    /** A side answered 429 (or 503 with Retry-After): the pair waits until then (the scheduler and triggers respect it). */
+    setPausedUntil(id: string, until: string | null, side: Side | null = null): void {
+      prepare('UPDATE pairs SET paused_until = ?, paused_side = ? WHERE id = ?').run(until, until !== null ? side : null, id);
     },
     setLastFullAt(id: string, at: string): void {
       prepare('UPDATE pairs SET last_full_at = ? WHERE id = ?').run(at, id);

@@ -171,7 +171,7 @@ export async function executeRun(deps: RunDeps, request: RunRequest): Promise<Ru
   } catch (e) {
     if (e instanceof RateLimited) {
       const until = new Date(Date.now() + e.retryAfterMs).toISOString();
-      deps.pairs.setPausedUntil(req.pairId, until);
+      deps.pairs.setPausedUntil(req.pairId, until, e.side);
       return { status: 'partial', counts, error: `${e.message} Paused until ${until}; the next run resumes from the cursor.` };
     }
     // Cancel, or the engine stopping (its shutdown aborts connector calls before it cancels the run).

@@ -7,14 +7,18 @@
  * - ids per read, page size and write batch come from the capabilities;
  * - a 401 ('auth') discards the connector and opens a new one (which reads the refreshed
  *   credential) once and retries (PITFALLS 9); a network error or time-out ('unavailable')
- *   discards it, so the next call gets a new one; a 429 is surfaced as `RateLimited` so the runner
- *   pauses that side (PITFALLS 8).
+ *   discards it, so the next call gets a new one, and is retried: a read a few times with
+ *   exponential backoff and jitter, within the call's time limit (a stream starts again from the
+ *   same cursor), a write's update or delete the same way — never a create, whose outcome is
+ *   unknown (the journal finds it on the next run, recovery.ts); a 429 is surfaced as
+ *   `RateLimited` so the runner pauses that side (PITFALLS 8).
  */
 import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
 import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
 import type { ConnectorLease } from '../connections/pool';
 import { requestBudget, type RequestBudget } from '../connections/request-budget';
 import type { AppRecord, ChangeBatch, Connector, Cursor, OwnWrites, WriteOp, WriteResult } from '../connectors/types';
+import { pause, TRANSIENT_RETRIES, transientBackoffMs, type TransientRetries } from './transient-retries';
 
 export class RateLimited extends Error {
   constructor(
@@ -37,6 +41,7 @@ const retryAfterOf = (e: unknown): number | undefined => {
 };
 
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
+
 /** Lets timers and I/O (HTTP requests, IPC) run before going on; a microtask (plain `await`) does not. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -85,7 +90,10 @@ export function createSideIo(opts: {
   budget?: RequestBudget;
   /** Concord's own writes of this side, for its cursor reads to leave out (`ChangesOptions.ownWrites`). */
   ownWrites?: OwnWrites;
+  /** Retries of calls that failed 'unavailable' (default TRANSIENT_RETRIES). */
+  retries?: TransientRetries;
 }) {
+  const retries = opts.retries ?? TRANSIENT_RETRIES;
   const own = opts.ownWrites ? { ownWrites: opts.ownWrites } : {};
   const budget = opts.budget ?? requestBudget(opts.capabilities);
   const idsPerRead = Math.max(1, opts.capabilities.maxIdsPerRead ?? READ_CHUNK);
@@ -126,6 +134,26 @@ export function createSideIo(opts: {
     reasonOf(e) === 'rate-limited' ? new RateLimited(opts.side, retryAfterOf(e) ?? DEFAULT_RETRY_AFTER_MS, `${opts.label} asked Concord to slow down (rate limit).`) : e;
 
   /**
+   * Runs `fn` as `withAuth` does, and again — on a new connector — while it fails 'unavailable',
+   * up to `retries.retries` more times with backoff, as long as the next attempt still starts
+   * within `kind`'s time limit from the first (a call that hung until its limit is not retried:
+   * the app is not answering, and the run should say so rather than wait several limits).
+   */
+  async function withRetries<T>(kind: ConnectorCallKind, fn: (c: Connector) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const deadline = Date.now() + limits[kind];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await withAuth(fn);
+      } catch (e) {
+        const wait = transientBackoffMs(attempt, retries.baseMs);
+        if (reasonOf(e) !== 'unavailable' || attempt >= retries.retries || within(signal)?.aborted || Date.now() + wait >= deadline) throw e;
+        await pause(wait, within(signal));
+        if (within(signal)?.aborted) throw e;
+      }
+    }
+  }
+
+  /**
    * Runs `fn`; on an auth error reopens the connector (which reads the refreshed credential) and
    * retries that request once. Once per request, not per run: a long run may outlive several tokens,
    * while a credential that is refused right after a refresh is really wrong and fails the request.
@@ -153,7 +181,7 @@ export function createSideIo(opts: {
   const listsOf = (d: Described): ReadonlySet<string> =>
     new Set(d.collections.find((c) => c.name === opts.collection)?.fields.filter((f) => f.type === 'set' || f.type === 'json').map((f) => f.name) ?? []);
   const describe = async (): Promise<Described> => {
-    const d = await withAuth(call('describe', (c, signal) => c.describe({ signal })));
+    const d = await withRetries('describe', call('describe', (c, signal) => c.describe({ signal })));
     lists = Promise.resolve(listsOf(d));
     return d;
   };
@@ -180,12 +208,12 @@ export function createSideIo(opts: {
     /** Throws ConnectorError 'read-only' when the app cannot be written at all (a no-op for a connector that cannot tell). */
     async checkWritable(): Promise<void> {
       if (!conn().checkWritable) return;
-      await withAuth(call('test', async (c, signal) => c.checkWritable?.(opts.collection, { signal })));
+      await withRetries('test', call('test', async (c, signal) => c.checkWritable?.(opts.collection, { signal })));
     },
     /** Flag mode: marks these records synced (a no-op for a connector without flags). */
     async clearFlags(records: { id: string; version?: string }[]): Promise<void> {
       if (!conn().clearFlags) return;
-      await withAuth(call('clearFlags', async (c, signal) => c.clearFlags?.(opts.collection, records, { signal })));
+      await withRetries('clearFlags', call('clearFlags', async (c, signal) => c.clearFlags?.(opts.collection, records, { signal })));
     },
     get canClearFlags(): boolean {
       return typeof conn().clearFlags === 'function';
@@ -193,9 +221,11 @@ export function createSideIo(opts: {
     async readChanges(cursor: Cursor | null, full: boolean, signal: AbortSignal | undefined, onBatch: (n: number, total: number | null) => void): Promise<SideRead> {
       const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
       const out: SideRead = { upserts: new Map(), deletes: new Set(), cursor, complete: false, total: null };
-      await withAuth(async (c) => {
+      // A read that broke starts again from the cursor (withRetries): what it gathered goes.
+      await withRetries('changes', async (c) => {
         out.upserts.clear();
         out.deletes.clear();
+        out.cursor = cursor;
         for await (const batch of pages(c, full ? null : cursor, mode, signal)) {
           // A turn of the event loop per batch: requests (Cancel, the UI) are answered during long reads.
           await yieldToEventLoop();
@@ -218,7 +248,7 @@ export function createSideIo(opts: {
           if (batch.total !== undefined) out.total = batch.total;
           onBatch(batch.upserts.length + batch.deletes.length, out.total);
         }
-      });
+      }, signal);
       // A read from no cursor lists every record, so once it ends absence means deleted — except a
       // flag read, which lists only the flagged records even when it is a full resync (PITFALLS 4).
       if ((full || cursor === null) && mode !== 'flag') out.complete = true;
@@ -226,9 +256,10 @@ export function createSideIo(opts: {
     },
     /**
      * The run's read, one batch at a time (the caller processes each before the next is read). A
-     * 401 mid-read reopens the connection and starts the read again from the same cursor, once:
-     * records the first pass delivered come again (harmless: they equal their base now) but are
-     * not counted twice. `end` is filled in when the read has ended.
+     * 401 mid-read reopens the connection and starts the read again from the same cursor, once; a
+     * network error or a 5xx ('unavailable') does the same after a backoff, up to
+     * `retries.retries` times: records an earlier pass delivered come again (harmless: they equal
+     * their base now) but are not counted twice. `end` is filled in when the read has ended.
      */
     async *stream(cursor: Cursor | null, full: boolean, signal: AbortSignal, end: StreamEnd): AsyncGenerator<StreamBatch> {
       const mode: ChangeDetection = full && opts.capabilities.changeDetection.includes('hash') ? 'hash' : opts.mode;
@@ -236,7 +267,9 @@ export function createSideIo(opts: {
       end.complete = false;
       end.rescanned = false;
       let delivered = 0;
-      for (let attempt = 0; ; attempt++) {
+      let reauthorized = false;
+      let transient = 0;
+      for (;;) {
         let inPass = 0;
         // A fallback listing (`rescan`) counts as a full scan only when every batch from its first
         // to the end of the read is part of it: a batch outside it was not marked seen.
@@ -265,7 +298,13 @@ export function createSideIo(opts: {
           if (end.rescanned) end.complete = true;
           break;
         } catch (e) {
-          if (reasonOf(e) !== 'auth' || attempt > 0) throw rateLimitedOr(brokenBy(e));
+          const reason = reasonOf(e);
+          if (reason === 'auth' && !reauthorized) reauthorized = true;
+          else if (reason === 'unavailable' && transient < retries.retries && !signal.aborted) {
+            dropConnector();
+            await pause(transientBackoffMs(transient++, retries.baseMs), signal);
+            if (signal.aborted) throw e;
+          } else throw rateLimitedOr(brokenBy(e));
           delivered = Math.max(delivered, inPass);
           reopen();
         }
@@ -279,12 +318,12 @@ export function createSideIo(opts: {
       // As many ids per call as the connector takes (an API's URL or filter limit).
       for (let i = 0; i < ids.length; i += idsPerRead) {
         const chunk = ids.slice(i, i + idsPerRead);
-        const recs = await withAuth(call('read', (c, signal) => c.read(opts.collection, chunk, { signal })));
+        const recs = await withRetries('read', call('read', (c, signal) => c.read(opts.collection, chunk, { signal })));
         for (const r of recs) out.set(r.id, r);
       }
       return out;
     },
-    /** Writes ops in chunks; a chunk's auth-failed ops are retried once after a reopen. */
+    /** Writes ops in chunks; a chunk's auth-failed ops are retried once after a reopen, its updates and deletes lost to the network a few times. */
     async write(ops: WriteOp[], onResults: (from: number, results: WriteResult[]) => void): Promise<void> {
       const size = Math.max(1, opts.capabilities.writeBatch ?? WRITE_CHUNK);
       for (let i = 0; i < ops.length; i += size) {
@@ -302,6 +341,26 @@ export function createSideIo(opts: {
           const retried = await withAuth(call('write', (c, signal) => c.write(opts.collection, authFailed.map((j) => chunk[j] as WriteOp), { signal })));
           authFailed.forEach((j, k) => {
             results[j] = retried[k] ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' };
+          });
+        }
+        // An update or delete lost to the network is sent again (a second update meets the version
+        // check, a second delete finds the record gone); a create is not — the app may hold it, and
+        // the journal looks it up before it is ever repeated (PITFALLS 15).
+        for (let attempt = 0; attempt < retries.retries; attempt++) {
+          const again = results.map((r, j) => (!r.ok && r.reason === 'unavailable' && chunk[j]?.op !== 'create' ? j : -1)).filter((j) => j >= 0);
+          if (again.length === 0 || opts.signal?.aborted) break;
+          await pause(transientBackoffMs(attempt, retries.baseMs), opts.signal);
+          let retried: WriteResult[];
+          try {
+            retried = await withAuth(call('write', (c, signal) => c.write(opts.collection, again.map((j) => chunk[j] as WriteOp), { signal })));
+          } catch {
+            break; // the first answers stand: those ops fail as they did
+          }
+          again.forEach((j, k) => {
+            const op = chunk[j] as WriteOp;
+            const r = retried[k];
+            // The delete lost to the network had landed: the record is gone, as the op wanted.
+            results[j] = r && !r.ok && r.reason === 'not-found' && op.op === 'delete' ? { ok: true, id: op.id } : (r ?? results[j] ?? { ok: false, error: 'no result', reason: 'unavailable' });
           });
         }
         onResults(i, results);

@@ -5,6 +5,7 @@ import type { PairSummary } from '../../../src-main/engine/api/model';
 import { ApiCallError } from '../../api/call';
 import { fakeBridgeForTests, type FakeBridge, type FakeHandlers } from '../../api/fake-bridge-for-tests';
 import { App } from '../../components/App';
+import { formatTime } from '../../components/widgets';
 import { connectEngineEvents } from '../../store/engine-events';
 import { StoreContext } from '../../store/react';
 import { createConcordStore } from '../../store/store';
@@ -77,6 +78,19 @@ describe('Pair card', () => {
     expect(within(waiting).getByText('Needs attention')).toBeTruthy();
     expect(within(waiting).getByText('2 conflicts wait for a decision in the inbox; 1 record could not be written.')).toBeTruthy();
     expect(within(card('Halted pair')).getByText('The last run stopped before writing.')).toBeTruthy();
+  });
+
+  it('a pair waiting for a rate limit names the app that asked and until when; a pause that ended says nothing', async () => {
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await mountPairs([
+      pairSummary({ id: 'p1', name: 'Slowed pair', rateLimit: { until, side: 'right' } }),
+      pairSummary({ id: 'p2', name: 'Restarted pair', rateLimit: { until, side: null } }),
+      pairSummary({ id: 'p3', name: 'Done waiting', rateLimit: { until: new Date(Date.now() - 1000).toISOString(), side: 'left' } }),
+    ]);
+    const time = formatTime(until);
+    expect(within(card('Slowed pair')).getByText(`Billing asked Concord to slow down: the pair waits until ${time}, then resumes on its own.`)).toBeTruthy();
+    expect(within(card('Restarted pair')).getByText(`An app asked Concord to slow down: the pair waits until ${time}, then resumes on its own.`)).toBeTruthy();
+    expect(within(card('Done waiting')).queryByText(/slow down/)).toBeNull();
   });
 
   it('shows the last run with its counts, and the open conflicts, queued and failed counts linked to where they are', async () => {

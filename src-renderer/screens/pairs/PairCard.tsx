@@ -33,6 +33,18 @@ export function attentionReason(pair: PairSummary): string | null {
 }
 
 /**
+ * What the card says while an app's rate limit pauses the pair (a 429, or a 503 with Retry-After):
+ * which app asked and until when. Null when the pair is not waiting (or the wait has passed:
+ * the summary is not re-sent the moment a pause ends).
+ */
+export function describeRateLimit(pair: Pick<PairSummary, 'rateLimit' | 'left' | 'right'>, now = Date.now()): string | null {
+  const limit = pair.rateLimit;
+  if (!limit || Date.parse(limit.until) <= now) return null;
+  const app = limit.side ? pair[limit.side].connectionName : 'An app';
+  return `${app} asked Concord to slow down: the pair waits until ${formatTime(limit.until)}, then resumes on its own.`;
+}
+
+/**
  * "Sync now only", or the interval with the next run's time ("every hour · next 10:00"); a pair
  * with a change feed says first whether it syncs as the app commits ("Live") or is reconnecting.
  */
@@ -59,6 +71,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
   const titleId = `pair-${pair.id}-title`;
   const busy = running || pending !== undefined;
   const reason = attentionReason(pair);
+  const rateLimit = describeRateLimit(pair);
 
   return (
     <article className="pair-card" aria-labelledby={showTitle ? titleId : undefined} aria-label={showTitle ? undefined : `${pair.name} status`}>
@@ -94,6 +107,7 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
           )}
         </p>
       )}
+      {rateLimit && <p className="health-reason">{rateLimit}</p>}
       {pair.awaitingDeleteConfirmation && (
         <p>
           <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDeletes(true)}>

@@ -5,11 +5,16 @@
  * - Spacing: requests wait their turn in a budget of the profile's `requestsPerSecond`, shared by
  *   every connector on the same base URL in this process (one account's limit); and when an answer
  *   says `X-RateLimit-Remaining: 0`, the next request waits for `X-RateLimit-Reset`.
- * - A 429 is waited out once in place when the app asks for a short pause (≤ `maxWaitMs`);
- *   otherwise it throws `RateLimitedError` (reason 'rate-limited', `retryAfterMs`), which the
- *   engine turns into a pause of the side (PITFALLS 8).
+ * - A 429, or a 503 that says when to come back (Retry-After: an outage, a maintenance window), is
+ *   waited out once in place when the app asks for a short pause (≤ `maxWaitMs`); otherwise it
+ *   throws `RateLimitedError` (reason 'rate-limited', `retryAfterMs`), which the engine turns
+ *   into a pause of the side (PITFALLS 8). A 503 without Retry-After is an answer like any 5xx.
  * - A network failure is ConnectorError 'unavailable'; 401/403 ConnectorError 'auth' with what
  *   to fix. Every other status is returned for the caller to judge (404, 409, 412, 422…).
+ * - A read (GET, HEAD) that meets a network failure or a 500/502/503/504 is sent again, up to
+ *   TRANSIENT_RETRIES more times with exponential backoff and jitter, under the call's signal
+ *   (so within its time limit). A write is never repeated here: a create the app took but whose
+ *   answer was lost would be made twice (the engine's journal finds it instead, PITFALLS 15).
  */
 import { ConnectorError, errorMessage } from '../errors';
 import { requestBudget, type RequestBudget } from '../../connections/request-budget';
@@ -37,6 +42,11 @@ const budgets = new Map<string, RequestBudget>();
 const pausedUntil = new Map<string, number>();
 
 const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** Repeats of a read lost to the network or a 5xx, and the first backoff (then doubled, ±50 % jitter). */
+const TRANSIENT_RETRIES = 3;
+const TRANSIENT_BASE_MS = 100;
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
 /** Retry-After (seconds or an HTTP date), else X-RateLimit-Reset, in ms from now; `serverNow` from the Date header. */
 export function retryAfterMs(headers: Headers, serverNow: number): number | undefined {
@@ -182,17 +192,40 @@ export function createHttp(opts: { profile: Profile; baseUrl: string; secret: Se
 
   return {
     base,
-    /** One request; a short 429 is retried once. Throws for auth, rate limits and the network; returns every other answer. */
+    /** One request; a short 429 (or 503 with Retry-After) is retried once. Throws for auth, rate limits and the network; returns every other answer. */
     async request(method: string, target: string, init: RequestInit2 = {}): Promise<HttpAnswer> {
+      let transient = 0;
+      /** Whether a read lost to the network or a 5xx goes again (after its backoff). */
+      const again = async (): Promise<boolean> => {
+        if (!SAFE_METHODS.has(method.toUpperCase()) || transient >= TRANSIENT_RETRIES || init.signal?.aborted) return false;
+        await sleep(Math.round(TRANSIENT_BASE_MS * 2 ** transient++ * (0.5 + Math.random())), init.signal);
+        return true;
+      };
       for (let attempt = 0; ; attempt++) {
-        const a = await once(method, target, init);
-        if (a.status === 429) {
-          const wait = retryAfterMs(a.headers, serverDate(a.headers) ?? Date.now()) ?? DEFAULT_RETRY_AFTER_MS;
+        // `attempt` counts the 429 and 401 repeats only: a transient repeat (below) gives it back.
+        let a: HttpAnswer;
+        try {
+          a = await once(method, target, init);
+        } catch (e) {
+          if (e instanceof ConnectorError && e.reason === 'unavailable' && (await again())) {
+            attempt--;
+            continue;
+          }
+          throw e;
+        }
+        if (TRANSIENT_STATUS.has(a.status) && !(a.status === 503 && a.headers.get('retry-after') !== null) && (await again())) {
+          attempt--;
+          continue;
+        }
+        const outageUntil = a.status === 503 && a.headers.get('retry-after') !== null ? retryAfterMs(a.headers, serverDate(a.headers) ?? Date.now()) : undefined;
+        if (a.status === 429 || outageUntil !== undefined) {
+          const wait = outageUntil ?? retryAfterMs(a.headers, serverDate(a.headers) ?? Date.now()) ?? DEFAULT_RETRY_AFTER_MS;
           if (attempt === 0 && wait <= maxWaitMs) {
             await sleep(wait, init.signal);
             continue;
           }
-          throw new RateLimitedError(wait, `${app} asked Concord to slow down (429); it allows requests again in ${Math.ceil(wait / 1000)} s.`);
+          const why = a.status === 429 ? 'asked Concord to slow down (429)' : 'is unavailable for now (503)';
+          throw new RateLimitedError(wait, `${app} ${why}; it allows requests again in ${Math.ceil(wait / 1000)} s.`);
         }
         // An OAuth access token the app no longer takes (revoked, expired early): one retry with a
         // fresh one — getAccessToken refreshes single-flight (PITFALLS 9); a second 401 is an answer.

@@ -33,7 +33,10 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
     }
     for (const u of plan.baseUpdates) {
       const link = state.link(u.linkId);
-      if (link) state.upsertLink(pairId, { ...link, base: u.base, leftVersion: u.leftVersion, rightVersion: u.rightVersion });
+      if (!link) continue;
+      state.upsertLink(pairId, { ...link, base: u.base, leftVersion: u.leftVersion, rightVersion: u.rightVersion });
+      // Both apps hold the same values now (a write whose answer was lost had landed): no failure is left to retry.
+      if (anyFailed) records.clearFailed(pairId, link.leftId, link.rightId);
     }
     for (const id of plan.linkDeletes) state.deleteLink(id);
     for (const id of plan.revived) {
@@ -106,7 +109,11 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       state.journalFinish(op.journalId ?? -1, 'failed', res.error);
       unsent(op);
     } else {
-      state.journalFinish(op.journalId ?? -1, outcomeUnknown && op.op === 'create' ? 'unknown' : 'failed', res.error);
+      // A create lost to the network ('unavailable': a reset after the app took it, a time-out)
+      // may exist in the app as much as one whose whole batch threw: its journal row stays
+      // 'unknown', so the next run looks it up by content and key before creating again (PITFALLS 15).
+      const unknown = op.op === 'create' && (outcomeUnknown || res.reason === 'unavailable');
+      state.journalFinish(op.journalId ?? -1, unknown ? 'unknown' : 'failed', res.error);
       counts.failed++;
       // Stale: the record changed since we read it — never overwrite a newer value (PITFALLS 3); retried at once.
       const retryAfterMs = res.reason === 'stale' ? 0 : res.retryAfterMs;
@@ -142,7 +149,7 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
     } catch (e) {
       if (e instanceof RateLimited) {
         run.rateLimited = e;
-        run.deps.pairs.setPausedUntil(pairId, new Date(Date.now() + e.retryAfterMs).toISOString());
+        run.deps.pairs.setPausedUntil(pairId, new Date(Date.now() + e.retryAfterMs).toISOString(), e.side);
         notSent(ops, whyNotSent());
       } else if (e instanceof ConnectorError && e.reason === 'read-only') {
         // Nothing of this side can be written (the file became read-only mid-run): one run error,
