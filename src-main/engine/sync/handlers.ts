@@ -349,9 +349,12 @@ export function createSyncDomain(
       scheduler?.stop();
       // Listeners first: a signal arriving now would start a run that is aborted at once.
       await feeds?.close();
-      await worker?.close();
+      // The queue stops starting runs now (it stops at once, before its first await) and is
+      // waited for once the runs it may be waiting on were cancelled.
+      const queueClosed = worker?.close();
       await bulkJobs.close();
       await runs.close();
+      await queueClosed;
       if (!options.pool) await pool.close();
     },
   };
