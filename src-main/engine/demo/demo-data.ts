@@ -9,6 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { seededRandom } from '../core/seeded-random';
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Katherine', 'Linus', 'Margaret', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Hedy', 'John', 'Sophie', 'Dennis', 'Anita', 'Niklaus', 'Joan'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Johnson', 'Torvalds', 'Hamilton', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Lamarr', 'McCarthy', 'Wilson', 'Ritchie', 'Borg', 'Wirth', 'Clarke'];
@@ -18,19 +19,9 @@ const TIER: Record<(typeof PLANS)[number], string> = { free: 'Free', pro: 'Pro',
 export type DemoPerson = { email: string; first: string; last: string; phone: string; plan: (typeof PLANS)[number]; credits: number };
 export type DemoCounts = { shop: number; crm: number; both: number; conflicts: number; duplicates: number };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function demoPeople(seed: number): DemoPerson[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const people: DemoPerson[] = [];
   for (let i = 0; i < 300; i++) {

@@ -18,6 +18,7 @@
 import { createServer as createHttpServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { freePort } from './test-servers';
+import { seededRandom } from '../core/seeded-random';
 
 /** Every fault the proxy can inject. The `http-*` kinds exist in 'http' mode only. */
 export const FAULT_KINDS = ['drop', 'delay', 'reset', 'http-500', 'http-502', 'http-503', 'http-503-retry-after', 'http-429'] as const;
@@ -61,17 +62,7 @@ export type FaultProxy = {
   close(): Promise<void>;
 };
 
-/** mulberry32: a small, fast generator whose sequence a 32-bit seed fixes. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../core/seeded-random';
 
 /** The seed a run uses: CONCORD_FAULT_SEED when set (a replay), else a fresh one. */
 export function faultSeed(): number {

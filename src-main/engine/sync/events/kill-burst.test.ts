@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appExec, appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir } from '../test-kit.fixture';
+import { seededRandom } from '../../core/seeded-random';
 import { signBody } from './verify';
 
 const KILLS = Number(process.env.CONCORD_BURST_KILLS ?? 200);
@@ -24,17 +25,6 @@ const IN_FLIGHT = 8;
 /** A life lasts up to this long after the receiver listens: kills land in receipt, persist, runs and writes alike. */
 const MAX_LIFE_MS = 200;
 
-/** A small deterministic generator (mulberry32): a failing seed replays the same kill delays and events. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Pending = { eventId: string; recordId: number; body: string };
 
@@ -43,7 +33,7 @@ describe('SIGKILL during webhook bursts', () => {
   afterAll(() => removeDir(dir));
 
   it(`every acknowledged event is applied exactly once across ${KILLS} kills (seed ${SEED})`, { timeout: 1_200_000 }, async () => {
-    const random = rng(SEED);
+    const random = seededRandom(SEED); // a failing seed replays the same kill delays and events
     const left = join(dir, 'left.sqlite');
     const right = join(dir, 'right.sqlite');
     const dataDir = join(dir, 'data');
