@@ -7,21 +7,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/errors';
-import { appInsert, appRows, appUpdate, interceptWrites, removeDir, setupPair, syncAndWait, until, type Kit } from '../test-kit.fixture';
+import { appInsert, appRows, appUpdate, interceptWrites, removeDir, type setupPair, syncAndWait, until, type Kit } from '../test-kit.fixture';
+import { WEBHOOK_SECRET, webhookPair, type WebhookPair } from './webhook-kit.fixture';
 import { signBody } from './verify';
 
-const SECRET = 'queue-test-secret-0123456789';
-type Setup = Awaited<ReturnType<typeof setupPair>> & { url: string };
-
-async function hookPair(over: Parameters<typeof setupPair>[1] = {}): Promise<Setup> {
-  const s = await setupPair({ webhooks: { mode: 'async', syncTimeoutSeconds: 10, left: { enabled: true, scheme: 'github' } } }, { ...over, engine: { webhooks: { port: 0 }, events: { retryMs: 20 }, ...over.engine } });
-  await s.kit.call('webhooks/set-secret', { pairId: s.pairId, secret: SECRET });
-  const info = await until(async () => {
-    const i = await s.kit.call('webhooks/info', { pairId: s.pairId });
-    return i.listening ? i : undefined;
-  });
-  return { ...s, url: info.endpoints.left ?? '' };
-}
+const SECRET = WEBHOOK_SECRET;
+type Setup = WebhookPair;
+const hookPair = (setup: Parameters<typeof setupPair>[1] = {}) => webhookPair({ enabled: true, scheme: 'github' }, { setup });
 async function send(url: string, event: object): Promise<string> {
   const body = JSON.stringify(event);
   const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...signBody('github', SECRET, body) } });

@@ -6,28 +6,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PairConfig, WebhookSideSettings } from '../../api/model';
-import { appInsert, appRows, appSql, appUpdate, removeDir, setupPair, syncAndWait, until, type Kit } from '../test-kit.fixture';
+import { appInsert, appRows, appSql, appUpdate, removeDir, syncAndWait, until, type Kit } from '../test-kit.fixture';
+import { postHook, WEBHOOK_SECRET, webhookPair, type WebhookPair } from './webhook-kit.fixture';
 import { signBody } from './verify';
 
-type Setup = Awaited<ReturnType<typeof setupPair>>;
-const SECRET = 'a-webhook-secret-of-some-length';
-
-async function hookPair(mode: 'sync' | 'async', side: WebhookSideSettings, over: Partial<PairConfig> = {}) {
-  const s = await setupPair({ webhooks: { mode, syncTimeoutSeconds: 30, left: side }, ...over }, { engine: { webhooks: { port: 0 }, events: { retryMs: 20 } } });
-  await s.kit.call('webhooks/set-secret', { pairId: s.pairId, secret: SECRET });
-  const info = await until(async () => {
-    const i = await s.kit.call('webhooks/info', { pairId: s.pairId });
-    return i.listening ? i : undefined;
-  });
-  const url = info.endpoints.left;
-  if (!url) throw new Error('no left endpoint');
-  return { ...s, url, origin: new URL(url).origin };
-}
-
-async function post(url: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
+type Setup = WebhookPair;
+const SECRET = WEBHOOK_SECRET;
+const hookPair = (mode: 'sync' | 'async', side: WebhookSideSettings, over: Partial<PairConfig> = {}) => webhookPair(side, { mode, over });
+const post = postHook;
 const eventCount = (kit: Kit) => kit.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
 
 describe('webhooks over real HTTP', () => {
