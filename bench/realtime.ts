@@ -216,6 +216,13 @@ async function loadScenario(root: string, bundle: string, kind: App['kind'], mod
   child.kill('SIGTERM');
   await new Promise((res) => child.once('exit', res));
   const lat = rows.filter((x) => x.finished_at).map((x) => Date.parse(x.finished_at ?? '') - Date.parse(x.received_at)).sort((a, b) => a - b);
+  if (process.env.CONCORD_BENCH_RT_TIMELINE) {
+    // Latency per second of the run: where the slow events were.
+    const t0 = Date.parse(rows[0]?.received_at ?? '');
+    const bySecond = new Map<number, number[]>();
+    for (const x of rows) if (x.finished_at) bySecond.set(Math.floor((Date.parse(x.received_at) - t0) / 1000), [...(bySecond.get(Math.floor((Date.parse(x.received_at) - t0) / 1000)) ?? []), Date.parse(x.finished_at) - Date.parse(x.received_at)]);
+    for (const [sec, xs] of bySecond) console.log(`  s${sec}: p50 ${percentile(xs.sort((a, b) => a - b), 0.5)} ms, p99 ${percentile(xs, 0.99)} ms, max ${xs.at(-1)} ms (${xs.length})`);
+  }
   const want = await app.scores();
   const got = new Map((new Database(right, { readonly: true }).prepare('SELECT email, score FROM contacts').all() as { email: string; score: number }[]).map((x) => [Number(x.email.slice(1, x.email.indexOf('@'))), x.score]));
   let rightDiffers = 0;
