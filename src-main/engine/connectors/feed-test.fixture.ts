@@ -11,6 +11,14 @@ export const runsOf = async (kit: Kit, pairId: string): Promise<RunSummary[]> =>
 /** No run of the pair in progress. */
 export const idle = async (kit: Kit, pairId: string): Promise<boolean> => (await kit.call('pairs/get', { pairId })).running === null;
 
+/** Waits until the pair is idle, for `quietMs` more, and idle again: the runs that whatever came before started have run. */
+export async function quietRuns(kit: Kit, pairId: string, quietMs: number): Promise<RunSummary[]> {
+  await until(() => idle(kit, pairId));
+  await new Promise((r) => setTimeout(r, quietMs));
+  await until(() => idle(kit, pairId));
+  return runsOf(kit, pairId);
+}
+
 /**
  * Waits until the pair is idle, then for `quietMs` more — longer than a feed takes to judge and
  * signal the writes of the last run (a file watch's burst, a poll), not a timing assertion: an echo
