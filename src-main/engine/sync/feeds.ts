@@ -30,7 +30,8 @@ import { sideMode } from './runner';
 export const DEFAULT_FEED_DEBOUNCE_MS = 10;
 export const DEFAULT_FEED_RETRY_MS = 2_000;
 
-export type FeedOptions = { debounceMs?: number; retryMs?: number };
+/** `pollMs`: how often polled feeds look (each connector has its own default; tests ask for less). */
+export type FeedOptions = { debounceMs?: number; retryMs?: number; pollMs?: number };
 export type FeedDeps = {
   pairs: PairStore;
   connections: ConnectionService;
@@ -138,7 +139,7 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
         if (state === 'listening') for (const r of l.routes) signal(r.pairId);
       };
       try {
-        await listen(onChange, feed, { onState, retryMs });
+        await listen(onChange, feed, { onState, retryMs, ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) });
         lease.release();
         // Ended on its own (not stopped, not retired): wait before listening again rather than spin.
         if (!feed.aborted) await wait(retryMs, stop);
