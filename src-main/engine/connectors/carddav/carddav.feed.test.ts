@@ -80,6 +80,20 @@ describe.skipIf(!gate.available)('CardDAV change feed against Radicale', () => {
     expect(f.signals).toEqual([f.collection]);
   });
 
+  it('an address book deleted on the server is not an outage: the feed stays listening and still signals the other books', async () => {
+    const f = await listening();
+    const gone = await server.app.createAddressBook(`feed${++n}`);
+    await f.connector.read(new URL(gone).pathname, ['x.vcf']); // the connector has used it: the feed polls it
+    await f.twoRounds();
+    const res = await fetch(gone, { method: 'DELETE', headers: { Authorization: `Basic ${Buffer.from(`${server.user}:${server.password}`).toString('base64')}` } });
+    expect(res.ok).toBe(true);
+    await f.twoRounds();
+    await server.app.putCard(f.url, 'eve.vcf', card('eve', 'Eve'));
+    await until(() => f.signals.length >= 1);
+    expect(f.signals).toEqual([f.collection]);
+    expect(f.states.map((s) => s.state)).toEqual(['listening']);
+  });
+
   it("a server that is down is 'reconnecting' with the error; once it is back the feed listens again and signals changes", async () => {
     const f = await listening();
     await server.halt();

@@ -18,7 +18,7 @@
  * the tags as they are then.
  */
 import type { ChangeEvent, ListenOptions } from '../types';
-import { errorMessage } from '../errors';
+import { ConnectorError, errorMessage } from '../errors';
 import type { BookClient, BookTag, CardRef } from './client';
 
 export const DEFAULT_CARDDAV_POLL_MS = 2_000;
@@ -122,7 +122,14 @@ export async function pollBooks(d: CardDavFeedDeps, onChange: (event: ChangeEven
           next.set(book, before);
           continue;
         }
-        const now = await d.client(book).tag(signal);
+        let now: BookTag;
+        try {
+          now = await d.client(book).tag(signal);
+        } catch (error) {
+          // A book deleted on the server (or never there) is not an outage: the others are still polled, and its pairs' runs say what is wrong.
+          if (error instanceof ConnectorError && error.reason === 'not-found') continue;
+          throw error;
+        }
         next.set(book, now);
         // A book first seen, or seen again after an outage (the 'listening' read catches up): taken as it is.
         if (!before || state !== 'listening' || sameTag(before, now)) continue;
