@@ -48,19 +48,6 @@ async function waitForRun(call: Call, runId: string, timeoutMs = 60_000): Promis
   }
 }
 
-/**
- * The apps' change feeds (a SQLite file, a CSV file) start listening while the first sync runs,
- * and then run the pair once more (their catch-up): the day of edits waits for that run to end, so
- * that the demo's second sync reads all of the edits at once and plants every conflict.
- */
-async function waitForIdle(call: Call, pairId: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while ((await call('pairs/get', { pairId })).running !== null) {
-    if (Date.now() > until) throw new Error(`the demo's pair was still syncing after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export function createDemoDomain(ctx: EngineContext, call: Call): Domain<DemoHandlers> {
   return {
     handlers: {
@@ -85,7 +72,6 @@ export function createDemoDomain(ctx: EngineContext, call: Call): Domain<DemoHan
         const first = await call('pairs/sync-now', { pairId: pair.id });
         const run = await waitForRun(call, first.runId);
         if (run.status !== 'succeeded') throw new Error(`the demo's first sync ended ${run.status}: ${run.error ?? 'no reason given'}`);
-        await waitForIdle(call, pair.id);
         writeDemoEdits(shopPath, crmPath);
         await call('pairs/sync-now', { pairId: pair.id });
         return { pairId: pair.id };

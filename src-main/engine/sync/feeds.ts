@@ -135,8 +135,10 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
       const onState = (state: 'listening' | 'reconnecting', error?: string) => {
         if (feed.aborted) return;
         setStatus(l, { state, error: error ?? null });
-        // Listening (again): whatever was committed while nobody listened was never signalled.
-        if (state === 'listening') for (const r of l.routes) signal(r.pairId);
+        // Listening (again): whatever was committed while nobody listened was never signalled. Decided
+        // now, not when the debounce ends: a pair that has neither run nor is running needs no catch-up,
+        // even if its first sync starts within the debounce (that sync reads everything anyway).
+        if (state === 'listening') for (const r of l.routes) if (deps.runs.current(r.pairId) || deps.pairs.lastFinishedRun(r.pairId)) signal(r.pairId);
       };
       try {
         await listen(onChange, feed, { onState, retryMs, ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) });
