@@ -104,7 +104,7 @@ function bundleChild(): string {
 
 async function startChild(bundle: string, dataDir: string, pairId: string): Promise<{ child: ChildProcess; port: number }> {
   const profile = process.env.CONCORD_BENCH_RT_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONCORD_BENCH_RT_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, bundle, dataDir, pairId], { env: { ...process.env, BURST_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, bundle, dataDir, pairId], { env: { ...process.env, BURST_SECRET: SECRET, BURST_FEEDS: 'off' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -256,7 +256,7 @@ function section(rows: LoadRow[], feeds: FeedRow[], loadStart: number): string {
     '<!-- bench:realtime -->',
     '## Real time: webhook load and feed latency (issue 12)',
     '',
-    `Written by \`npm run bench:realtime\` (also the last step of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}, load average ${loadStart.toFixed(1)} at the start. ${RATE} signed webhook events a second for ${SECONDS} s into the engine's receiver (the engine in its own process, the sender in another), each after a commit in the app changing one of ${ROWS.toLocaleString('en')} rows; thin events (Concord reads the row by id). Latency: from the event's receipt to its outcome, recorded once the run that wrote the other app committed (an upper bound of receipt-to-write). Memory: the engine process's RSS, sampled every second (first third of the run, last third, peak).`,
+    `Written by \`npm run bench:realtime\` (also the last step of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}, load average ${loadStart.toFixed(1)} at the start. ${RATE} signed webhook events a second for ${SECONDS} s into the engine's receiver (the engine in its own process, the sender in another), each after a commit in the app changing one of ${ROWS.toLocaleString('en')} rows; thin events (Concord reads the row by id); the apps' own change feeds are off, so every run is the webhooks'. Latency: from the event's receipt to its outcome, recorded once the run that wrote the other app committed (an upper bound of receipt-to-write). Memory: the engine process's RSS, sampled every second (first third of the run, last third, peak).`,
     '',
     '| pair | mode | events | applied | lost or not applied | other app differs | p50 | p99 | max | caller round trip p50 / p99 / max | RSS first → last (peak) | rate achieved |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -48,20 +48,22 @@ test('Sync now: one click runs once with progress, cannot be double-started, and
   expect(readCustomersDb(dbPath)).toHaveLength(801);
   expect(csvCustomers(csvPath)).toHaveLength(801);
 
-  // An edit in the database: the next Sync now carries it to the sheet, and the card says 1 updated.
+  // An edit in the database: the database's change feed (its file is watched) carries it to the
+  // sheet with no Sync now, and the card says 1 updated.
   execDb(dbPath, `UPDATE customers SET city = 'Vienna', updated_at = ${NOW_SQL} WHERE email = 'c7@example.com'`);
-  await syncNow.click();
   await expect(pairs.stat(card, 'Last run')).toContainText(/succeeded · .*1 updated/, { timeout: 30_000 });
   expect(csvCustomers(csvPath).find((c) => c.email === 'c7@example.com')?.city).toBe('Vienna');
-  expect(await invoke(app, concord, 'runs/list', { pairId })).toHaveLength(2);
+  expect((await invoke(app, concord, 'runs/list', { pairId }))[0]?.trigger).toBe('feed');
 });
 
 test('Full resync asks first, shows progress, and repairs drift', async ({ app, concord }) => {
   const { dbPath, csvPath, pairId, pairs, card } = await setUp(app, concord, 600);
   await card.getByRole('button', { name: 'Sync now' }).click();
   await expect(pairs.stat(card, 'Last run')).toContainText('succeeded', { timeout: 30_000 });
-  // Drift: an edit that leaves updated_at alone is invisible to the last-modified cursor.
+  // Drift: an edit that leaves updated_at alone is invisible to the last-modified cursor. (The
+  // database's change feed still sees the commit and runs the pair once: wait for that run.)
   execDb(dbPath, `UPDATE customers SET city = 'Drifted' WHERE email = 'c5@example.com'`);
+  await expect.poll(async () => (await invoke(app, concord, 'runs/list', { pairId })).filter((r) => r.status !== 'running').length, { timeout: 30_000 }).toBe(2);
 
   const resync = card.getByRole('button', { name: 'Full resync' });
   await resync.click();
@@ -70,7 +72,7 @@ test('Full resync asks first, shows progress, and repairs drift', async ({ app, 
   await app.screenshot({ path: screenshotPath('pairs-full-resync-confirm') });
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
-  expect(await invoke(app, concord, 'runs/list', { pairId })).toHaveLength(1); // Cancel started nothing
+  expect(await invoke(app, concord, 'runs/list', { pairId })).toHaveLength(2); // Cancel started nothing
 
   await resync.click();
   const sawProgress = await pairs.watchProgress('Shop ⇄ Sheet');

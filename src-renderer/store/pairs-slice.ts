@@ -248,9 +248,16 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       const connector = get().connectors?.find((k) => k.kind === old.connector);
       const needsStoredSecret = takesSecret(connector?.configFields) && change.secret === '';
       const secret = change.secret === '' ? {} : { secret: change.secret };
+      const missing = (names: string[]) => ({
+        ok: false as const,
+        error: new ApiCallError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names.join(', ') || 'none'}). The connection was left as it was.`, 'connections/describe'),
+      });
       if (!needsStoredSecret) {
         const tested = await guard('connections/test', () => call('connections/test', { connector: old.connector, config: change.config, ...secret }));
         if (!tested.ok) return tested;
+        // Checked before it is saved: once saved, the pair's runs (its change feed's, its schedule's)
+        // use it at once, and one reading a collection that is not there would pause the pair.
+        if (tested.value.names && !tested.value.names.includes(collection)) return missing(tested.value.names);
       }
       const saved = await guard('connections/update', () => call('connections/update', { connectionId, name: change.name, config: change.config, ...secret }));
       if (!saved.ok) return saved;
@@ -263,11 +270,7 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
       if (!described.ok || !described.value.some((c) => c.name === collection)) {
         await putBack();
-        const names = described.ok ? described.value.map((c) => c.name).join(', ') || 'none' : '';
-        return {
-          ok: false,
-          error: described.ok ? new ApiCallError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names}). The connection was left as it was.`, 'connections/describe') : described.error,
-        };
+        return described.ok ? missing(described.value.map((c) => c.name)) : described;
       }
       // The right collection, but is it the same app's data? The records Concord linked there
       // should still be there; few of them means another app's file, whose next sync would read

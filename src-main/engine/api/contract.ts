@@ -76,7 +76,8 @@ export type Api = {
   'connections/test': Method<
     | { connectionId: string }
     | { connector: string; config: Record<string, string | number | boolean>; secret?: string; oauthFlowId?: string },
-    { ok: true; collections: number; leftOut?: LeftOutCollection[] }
+    /** `names`: the collections found, so a draft can be checked for the one a pair syncs before it is saved. */
+    { ok: true; collections: number; names?: string[]; leftOut?: LeftOutCollection[] }
   >;
   /**
    * Starts an OAuth 2 sign-in (authorization code, PKCE, a loopback redirect): the engine listens

@@ -125,9 +125,10 @@ function filesRoot(values: Values, env: EngineEnv, dataDir: string): string {
   return given ? resolve(given) : join(dataDir, DEFAULT_FILES_FOLDER);
 }
 
-async function openEngine(dataDir: string, env: EngineEnv, root: string, passive = false): Promise<Engine> {
+/** `oneShot`: a command that does its work and exits holds no change feeds (their runs are `serve`'s). */
+async function openEngine(dataDir: string, env: EngineEnv, root: string, passive = false, oneShot = false): Promise<Engine> {
   const credentials = await createCredentialStore({ dataDir, env });
-  return createEngine({ dataDir, credentials, passive, files: { root } });
+  return createEngine({ dataDir, credentials, passive, files: { root }, ...(oneShot ? { feeds: false as const } : {}) });
 }
 
 async function withEngine(
@@ -147,7 +148,7 @@ async function withEngine(
   if (tightened) console.error(tightened);
   const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
-    const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock);
+    const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock, true);
     try {
       return await body(engine, values as Values, positionals);
     } finally {

@@ -102,7 +102,7 @@ export function createConnectionsDomain(_ctx: EngineContext, store: ConnectionSt
         return withConnector(open, options, name, async (call) => {
           await call('test', (c, signal) => c.test({ signal }));
           const { collections, leftOut } = await call('describe', (c, signal) => c.describe({ signal }));
-          return { ok: true, collections: collections.length, ...(leftOut?.length ? { leftOut } : {}) };
+          return { ok: true, collections: collections.length, names: collections.map((c) => c.name), ...(leftOut?.length ? { leftOut } : {}) };
         });
       },
       'connections/try': async (args) => {

@@ -31,7 +31,8 @@ import { sideMode } from './runner';
 export const DEFAULT_FEED_DEBOUNCE_MS = 10;
 export const DEFAULT_FEED_RETRY_MS = 2_000;
 
-export type FeedOptions = { debounceMs?: number; retryMs?: number };
+/** `pollMs`: how often polled feeds look (each connector has its own default; tests ask for less). */
+export type FeedOptions = { debounceMs?: number; retryMs?: number; pollMs?: number };
 export type FeedDeps = {
   pairs: PairStore;
   connections: ConnectionService;
@@ -138,11 +139,13 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
       const onState = (state: 'listening' | 'reconnecting', error?: string) => {
         if (feed.aborted) return;
         setStatus(l, { state, error: error ?? null });
-        // Listening (again): whatever was committed while nobody listened was never signalled.
-        if (state === 'listening') for (const r of l.routes) signal(r);
+        // Listening (again): whatever was committed while nobody listened was never signalled. Decided
+        // now, not when the debounce ends: a pair that has neither run nor is running needs no catch-up,
+        // even if its first sync starts within the debounce (that sync reads everything anyway).
+        if (state === 'listening') for (const r of l.routes) if (deps.runs.current(r.pairId) || deps.pairs.lastFinishedRun(r.pairId)) signal(r);
       };
       try {
-        await listen(onChange, feed, { onState, retryMs });
+        await listen(onChange, feed, { onState, retryMs, ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) });
         lease.release();
         // Ended on its own (not stopped, not retired): wait before listening again rather than spin.
         if (!feed.aborted) await wait(retryMs, stop);

@@ -54,7 +54,8 @@ function makeApps(dir: string): Apps {
   return apps;
 }
 
-const newEngine = (dataDir: string) => createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => undefined });
+// No change feeds: the test counts the runs it starts itself.
+const newEngine = (dataDir: string) => createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => undefined, feeds: false });
 
 /** Sync writes visible in the apps' files: rows created on the left, right rows that now hold the left's data. */
 function visibleWrites(apps: Apps): { left: number; right: number; total: number } {

@@ -95,7 +95,9 @@ export function basePairConfig(leftId: string, rightId: string, over: Partial<Pa
  */
 export function startEngine(dir: string, dataDir: string, wrap?: (s: ConnectionStore) => ConnectionStore, schedulerTickMs = 3_600_000, stewardWaitMs?: number, engineOptions: Partial<EngineOptions> = {}): Kit {
   const events: { event: string; payload: unknown }[] = [];
-  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => {}, schedulerTickMs, ...(wrap ? { wrapConnections: wrap } : {}), ...(stewardWaitMs !== undefined ? { stewardWaitMs } : {}), ...engineOptions });
+  // Change feeds are off unless a test asks for them: SQLite and CSV apps have feeds, and a test
+  // that edits its app and then runs Sync now counts the runs it starts itself.
+  const engine = createEngine({ dataDir, credentials: new InMemoryCredentialStoreForTests(), log: () => {}, schedulerTickMs, feeds: false, ...(wrap ? { wrapConnections: wrap } : {}), ...(stewardWaitMs !== undefined ? { stewardWaitMs } : {}), ...engineOptions });
   engine.onEvent((m) => events.push({ event: m.event, payload: m.payload }));
   const { dispatch } = engine;
   const db = engine.context.db;

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   if (!dataDir || !pairId || !secret) throw new Error('usage: BURST_SECRET=… burst-child <dataDir> <pairId>');
   const credentials = new InMemoryCredentialStoreForTests();
   await credentials.set(webhookAccount(pairId), secret);
-  const engine = createEngine({ dataDir, credentials, log: () => undefined, webhooks: { port: Number(process.env.BURST_PORT ?? 0) }, events: { retryMs: 20 } });
+  // BURST_FEEDS=off: no change feeds (the webhook bench measures webhooks alone; a SQLite app's own feed would add runs of its own).
+  const engine = createEngine({ dataDir, credentials, log: () => undefined, webhooks: { port: Number(process.env.BURST_PORT ?? 0) }, events: { retryMs: 20 }, ...(process.env.BURST_FEEDS === 'off' ? { feeds: false as const } : {}) });
   await engine.webhooksReady;
   const address = engine.webhookAddress();
   if (!address) throw new Error('the webhook receiver did not listen');

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   // SQLite apps need no secret: the in-memory store stands in for the keychain. A server's password
   // must outlive the process, so a parent that sets CONCORD_CREDENTIALS gets that real store.
   const credentials = process.env[CREDENTIALS_ENV] ? createCredentialStore({ dataDir, env: process.env }) : new InMemoryCredentialStoreForTests();
-  const engine = createEngine({ dataDir, credentials, log: () => undefined });
+  // No change feeds: the child runs the one run its parent counts.
+  const engine = createEngine({ dataDir, credentials, log: () => undefined, feeds: false });
   engine.onEvent((m) => process.stdout.write(`${JSON.stringify(m)}\n`));
   const run = await runAndWait(engine, pairId);
   process.stdout.write(`${JSON.stringify({ event: 'child/done', payload: run })}\n`);

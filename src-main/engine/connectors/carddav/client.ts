@@ -25,6 +25,12 @@ export type SyncResult = { changed: CardRef[]; deleted: string[]; token: string;
 
 export type WriteAnswer = { status: number; etag: string | null };
 
+/** What moves whenever a card of the book changes: its RFC 6578 sync token and its CTag (either may be missing). */
+export type BookTag = { token: string | null; ctag: string | null };
+
+/** The CalendarServer namespace of `getctag`, which CardDAV servers share. */
+const CS = 'http://calendarserver.org/ns/';
+
 const XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>';
 const NS = `xmlns:D="${DAV}" xmlns:CR="${CARDDAV}"`;
 
@@ -79,6 +85,15 @@ export function bookClient(http: DavHttp, bookUrl: string) {
     bookUrl,
     urlOf,
     nameOf,
+
+    /** The book's sync token and CTag (PROPFIND depth 0 on the book alone: one small answer, whatever the book holds). */
+    async tag(signal?: AbortSignal): Promise<BookTag> {
+      const body = `${XML_HEAD}<D:propfind ${NS} xmlns:CS="${CS}"><D:prop><D:sync-token/><CS:getctag/></D:prop></D:propfind>`;
+      const ms = await multistatus(await http.request('PROPFIND', bookUrl, { body, depth: '0', signal }), 'a look at the address book (PROPFIND)', signal);
+      const self = ms.responses.find((r) => nameOf(r.href) === null) ?? ms.responses[0];
+      const text = (n: ReturnType<typeof foundProp>) => n?.text.trim() || null;
+      return { token: self ? text(foundProp(self, DAV, 'sync-token')) : null, ctag: self ? text(foundProp(self, CS, 'getctag')) : null };
+    },
 
     /** Every card in the book with its ETag (PROPFIND depth 1), sorted by name. */
     async list(signal?: AbortSignal): Promise<CardRef[]> {

@@ -9,6 +9,7 @@
  *   cards it lists seen and takes a linked card it did not list for deleted (ChangeBatch.rescan).
  * - hash mode: PROPFIND lists every card with its ETag; the cards come by multiget in batches;
  *   the engine compares each with its base (ETag as the version, plus its content hash).
+ * Its change feed polls each book's sync token and CTag (feed.ts), for either mode.
  */
 import type { CollectionInfo } from '../../api/model';
 import { ConnectorError } from '../errors';
@@ -19,6 +20,7 @@ import { discoverAddressBooks } from './discover';
 import { davHttp } from './http';
 import { badName, cardFields, ID_FIELD, toRecord } from './records';
 import { cardWriter } from './write';
+import { ownCardWrites, pollBooks } from './feed';
 
 const DEFAULT_BATCH = 100;
 /** The most cards one multiget asks for, whatever the engine's page size. */
@@ -31,9 +33,14 @@ const storedToken = (cursor: Cursor | null): string | null => {
   return v && typeof v === 'object' && 'token' in v && typeof v.token === 'string' ? v.token : null;
 };
 
-export function createCardDavConnector(config: CardDavConfig, secret: SecretHandle): Connector {
+/** Test seam: called after each round of the change feed's polls. */
+export type CardDavFeedHooks = { polled?: () => void };
+
+export function createCardDavConnector(config: CardDavConfig, secret: SecretHandle, hooks: CardDavFeedHooks = {}): Connector {
   const http = davHttp({ kind: config.auth ?? 'basic', username: config.username ?? '', secret });
   const clients = new Map<string, BookClient>();
+  /** Concord's own writes, which the change feed tells apart from others' (feed.ts). */
+  const own = ownCardWrites();
   let closed = false;
 
   /** The book's client; a collection is a path on the configured server, or a book's whole URL on another host (discover.ts). */
@@ -141,7 +148,22 @@ export function createCardDavConnector(config: CardDavConfig, secret: SecretHand
     },
 
     async write(collection, ops, options) {
-      return cardWriter(book(collection), collection)(ops, options?.signal);
+      const c = book(collection);
+      own.begin(collection);
+      try {
+        const results = await cardWriter(c, collection)(ops, options?.signal);
+        results.forEach((r, i) => {
+          if (r.ok) own.note(collection, r.id, ops[i]?.op === 'delete' ? null : r.version);
+        });
+        return results;
+      } finally {
+        own.end(collection);
+      }
+    },
+
+    listen(onChange, signal, options) {
+      const discover = async (s: AbortSignal) => (await discoverAddressBooks(http, config.serverUrl, s)).map((b) => b.path);
+      return pollBooks({ discover, used: () => [...clients.keys()], client: book, own, ...(hooks.polled ? { polled: hooks.polled } : {}) }, onChange, signal, options);
     },
 
     async close() {

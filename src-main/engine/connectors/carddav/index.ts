@@ -12,6 +12,6 @@ export const cardDavDefinition = defineConnector({
   description: 'Contacts on a CardDAV server (Nextcloud, Radicale, iCloud, Fastmail, …): each address book is a collection.',
   configSchema: cardDavConfig,
   // One request per write (PUT/DELETE); a multiget of 100 cards is one modest REPORT.
-  capabilities: { changeDetection: ['token', 'hash'], deletes: 'reported', optimisticWrites: true, idempotentCreates: true, network: true, maxIdsPerRead: 100, readBatch: 100, writeBatch: 50 },
+  capabilities: { changeDetection: ['token', 'hash'], realtime: 'poll', realtimeModes: ['token', 'hash'], deletes: 'reported', optimisticWrites: true, idempotentCreates: true, network: true, maxIdsPerRead: 100, readBatch: 100, writeBatch: 50 },
   create: ({ config, secret }) => createCardDavConnector(config, secret),
 });

@@ -8,9 +8,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { throwIfAborted, type CallOptions, type ChangeBatch, type ChangesOptions, type Connector, type Cursor, type WriteOp, type WriteResult } from '../types';
+import { watchFiles, type Verdict } from '../file-watch';
 import { ConnectorError, errorMessage } from '../errors';
 import { assertWritable } from '../file-access';
 import { FileChanged, identityOf, replaceFile, type FileIdentity } from './atomic-write';
+import { csvWatch, type SeenContent } from './watch';
 import { parseCsv, serialize, unencodable, type CsvDocument, type CsvEncoding, type CsvRecord, type CsvFormat } from './csv-format';
 import { neutralise, unneutralise } from './formulas';
 import { createdId, GENERATED_ID_COLUMN, identify, storeIds, toRecord as rawRecord, type Entry } from './row-ids';
@@ -34,7 +36,10 @@ const codePoint = (ch: string) => `U+${(ch.codePointAt(0) ?? 0).toString(16).toU
 const WRITE_ATTEMPTS = 6;
 const retryPauseMs = (attempt: number) => Math.round(10 * 2 ** attempt * (0.5 + Math.random()));
 
-export function createCsvFileConnector(config: CsvFileConfig): Connector {
+/** Test seam: the verdict on each burst of file events the feed judged. */
+export type CsvFeedHooks = { judged?: (verdict: Verdict) => void };
+
+export function createCsvFileConnector(config: CsvFileConfig, hooks: CsvFeedHooks = {}): Connector {
   const path = config.path;
   const collection = basename(path);
   const idColumn = config.idColumn;
@@ -83,10 +88,17 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
     return { doc, stamp, entries: identify(doc, path, idColumn) };
   };
 
+  /** What the change feed last saw the file hold (or Concord wrote into it): tells Concord's own saves from others'. */
+  const seen: SeenContent = { identity: null };
+
   /** Throws FileChanged when someone saved the file since `stamp` was read: writing would drop their change. */
   const save = (doc: CsvDocument, stamp: FileIdentity): void => {
     try {
-      replaceFile(path, serialize(doc), stamp);
+      const bytes = serialize(doc);
+      replaceFile(path, bytes, stamp);
+      // Our save is an echo for the feed only if the file held what the feed had seen when we read
+      // it: a save by someone else that our write read and kept was never signalled, and still must be.
+      if (seen.identity && seen.identity.size === stamp.size && seen.identity.sha256 === stamp.sha256) seen.identity = identityOf(bytes);
     } catch (error) {
       if (error instanceof FileChanged) throw error;
       throw new ConnectorError('unavailable', `Concord could not write ${path} (${errorMessage(error)}) — check that the folder is writable and the file is not open in a program that locks it.`, { cause: error });
@@ -174,6 +186,7 @@ export function createCsvFileConnector(config: CsvFileConfig): Connector {
         }
       }
     },
+    listen: (onChange, signal, options) => watchFiles(csvWatch(path, seen, hooks.judged), (seq) => onChange({ collection, seq }), signal, options),
     async close() {},
   };
 

@@ -29,6 +29,6 @@ export const csvFileDefinition = defineConnector({
   configSchema: csvFileConfig,
   // Every write call reads, rewrites and fsyncs the whole file: 100 rows a call made 60,000 updates
   // take 95 s (600 rewrites of a 3 MB file); 10,000 a call takes them in a few seconds.
-  capabilities: { changeDetection: ['hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 10_000, idempotentCreates: true, formulaSetting: 'neutraliseFormulas' },
+  capabilities: { changeDetection: ['hash'], realtime: 'notify', realtimeModes: ['hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 10_000, idempotentCreates: true, formulaSetting: 'neutraliseFormulas' },
   create: ({ config: { delimiter, ...rest } }) => createCsvFileConnector({ ...rest, ...(delimiter ? { delimiter: DELIMITERS[delimiter] } : {}) }),
 });

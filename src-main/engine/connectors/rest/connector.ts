@@ -12,6 +12,7 @@
  *   reported but does not move the cursor (PITFALLS 5). When pages do not come in updated-at
  *   order, the cursor moves only on the last batch. Deletes come from the deleted flag or the
  *   deleted-since endpoint when the profile has one.
+ * Its change feed polls the modified-since list of cursor-mode collections (feed.ts).
  */
 import type { CollectionInfo } from '../../api/model';
 import { ConnectorError } from '../errors';
@@ -27,8 +28,17 @@ import { createMapper, type Mapper } from './records';
 import { recentWrites } from './recent-writes';
 import { formatTime, resolutionMs } from './time-format';
 import { writeOps } from './write';
+import { ownRestWrites, pollRecords } from './feed';
 
-export type RestConnectorOptions = { profile: Profile; secret: SecretHandle; /** Overrides the profile's base URL (a self-hosted app, a test server). */ baseUrl?: string; maxWaitMs?: number };
+export type RestConnectorOptions = {
+  profile: Profile;
+  secret: SecretHandle;
+  /** Overrides the profile's base URL (a self-hosted app, a test server). */
+  baseUrl?: string;
+  maxWaitMs?: number;
+  /** Test seam: called after each round of the change feed's polls. */
+  polled?: () => void;
+};
 
 type Coll = { c: CollectionProfile; m: Mapper; scope: string; label: string };
 
@@ -41,6 +51,9 @@ export function createRestConnector(opts: RestConnectorOptions): Connector {
   const baseUrl = opts.baseUrl ?? profile.baseUrl;
   const http: Http = createHttp({ profile, baseUrl, secret: opts.secret, ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}) });
   const colls = new Map<string, Coll>(profile.collections.map((c) => [c.name, { c, m: createMapper(profile, c), scope: `${http.base} ${c.name}`, label: `${profile.name} (${c.label ?? c.name})` }]));
+
+  /** Concord's own writes, which the change feed tells apart from the app's (feed.ts). */
+  const own = ownRestWrites();
 
   // A shipped profile's `{databaseId}` left unfilled: no request goes out (placeholders.ts).
   const unfilled = unfilledMessage(profile, opts.baseUrl);
@@ -198,9 +211,21 @@ export function createRestConnector(opts: RestConnectorOptions): Connector {
       }
       return out;
     },
-    write(name, ops, options) {
+    async write(name, ops, options) {
       const k = coll(name);
-      return writeOps({ http, c: k.c, m: k.m, label: k.label, scope: k.scope, getOne: (id, signal) => getOne(k, id, signal) }, ops, options?.signal);
+      own.begin(name);
+      try {
+        const results = await writeOps({ http, c: k.c, m: k.m, label: k.label, scope: k.scope, getOne: (id, signal) => getOne(k, id, signal) }, ops, options?.signal);
+        results.forEach((r, i) => {
+          if (r.ok) own.note(name, r.id, ops[i]?.op === 'delete' ? null : r.updatedAt !== undefined ? Date.parse(r.updatedAt) : undefined);
+        });
+        return results;
+      } finally {
+        own.end(name);
+      }
+    },
+    listen(onChange, signal, options) {
+      return pollRecords({ http, profile, collections: [...colls.values()], own, ready, ...(opts.polled ? { polled: opts.polled } : {}) }, onChange, signal, options);
     },
     async close() {},
   };

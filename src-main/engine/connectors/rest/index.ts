@@ -51,7 +51,7 @@ export const restDefinition = defineConnector({
   label: 'Web app (REST/JSON)',
   description: 'Any web app with a REST/JSON API, described by an app profile: auth, paging, modified-since, ETags, deletes and rate limits.',
   configSchema: restConfig,
-  capabilities: { changeDetection: ['cursor', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 50, maxIdsPerRead: 50, idempotentCreates: false, network: true, maxConcurrentRequests: 4 },
+  capabilities: { changeDetection: ['cursor', 'hash'], realtime: 'poll', realtimeModes: ['cursor'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 50, maxIdsPerRead: 50, idempotentCreates: false, network: true, maxConcurrentRequests: 4 },
   presets: shippedPresets(),
   create: ({ config, secret: handle }) =>
     createRestConnector({

@@ -14,6 +14,8 @@ import { tsExpression } from './timestamps';
 import { appClock } from './app-clock';
 import { isTimeZone, unknownZoneMessage } from './zones';
 import { writeOps } from './write';
+import { watchFiles, type Verdict } from '../file-watch';
+import { sqliteWatch } from './watch';
 
 /**
  * `timeZone`: the IANA zone the app writes its local (zoneless) times in. Concord reads them in
@@ -31,7 +33,10 @@ export const isBusy = (error: unknown): boolean => {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 };
 
-export function createSqliteTableConnector(config: SqliteTableConfig): Connector {
+/** Test seam: the verdict on each burst of file events the feed judged. */
+export type SqliteFeedHooks = { judged?: (verdict: Verdict) => void };
+
+export function createSqliteTableConnector(config: SqliteTableConfig, hooks: SqliteFeedHooks = {}): Connector {
   let db: Database.Database | null = null;
   /** The file the handle was opened on (device, inode). */
   let opened: string | null = null;
@@ -236,6 +241,19 @@ export function createSqliteTableConnector(config: SqliteTableConfig): Connector
           }).immediate(),
         );
       }
+    },
+    /** Signals every table of the database: data_version says that something was committed, not where. */
+    listen(onChange, signal, options) {
+      let names: string[] = [];
+      const signalAll = (seq: string) => {
+        try {
+          names = tables().map((t) => t.name);
+        } catch {
+          // Locked or mid-replace: the tables known from the last signal stand in.
+        }
+        for (const collection of names) onChange({ collection, seq });
+      };
+      return watchFiles(sqliteWatch(config.path, open, hooks.judged), signalAll, signal, options);
     },
     async close() {
       db?.close();

@@ -28,6 +28,6 @@ export const sqliteTableDefinition = defineConnector({
   label: 'SQLite table',
   description: 'Any table with a primary key in a SQLite database file.',
   configSchema: sqliteTableConfig,
-  capabilities: { changeDetection: ['cursor', 'flag', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, idempotentCreates: false },
+  capabilities: { changeDetection: ['cursor', 'flag', 'hash'], realtime: 'notify', realtimeModes: ['cursor', 'flag', 'hash'], deletes: 'by-scan', optimisticWrites: true, writeBatch: 500, idempotentCreates: false },
   create: ({ config }) => createSqliteTableConnector(config),
 });
