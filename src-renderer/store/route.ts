@@ -7,8 +7,8 @@ export type Route =
   | { name: 'conflicts'; conflictId?: string; pairId?: string }
   | { name: 'about' };
 
-export type PairTab = 'runs' | 'failed' | 'activity' | 'settings';
-const TABS: readonly PairTab[] = ['runs', 'failed', 'activity', 'settings'];
+export type PairTab = 'runs' | 'failed' | 'activity' | 'events' | 'settings';
+const TABS: readonly PairTab[] = ['runs', 'failed', 'activity', 'events', 'settings'];
 
 export function routeToHash(route: Route): string {
   switch (route.name) {

@@ -5,9 +5,10 @@ import { createAppSlice, type AppSlice } from './app-slice';
 import { createConflictsSlice, type ConflictsSlice } from './conflicts-slice';
 import { createPairsSlice, type PairsSlice } from './pairs-slice';
 import { createPrivacySlice, type PrivacySlice } from './privacy-slice';
+import { createRealtimeSlice, type RealtimeSlice } from './realtime-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice;
+export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice & RealtimeSlice;
 export type ConcordStore = StoreApi<ConcordState>;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiCallError };
@@ -44,6 +45,7 @@ export function createConcordStore(bridge: ConcordBridge): ConcordStore {
       ...createConflictsSlice(set, get, tools),
       ...createWizardSlice(set, get, tools),
       ...createPrivacySlice(set, get, tools),
+      ...createRealtimeSlice(set, get, tools),
     };
   });
 }
