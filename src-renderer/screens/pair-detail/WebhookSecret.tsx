@@ -33,7 +33,7 @@ export function WebhookSecret({ pairId, hasSecret }: { pairId: string; hasSecret
     <section className="webhook-secret" aria-label="Webhook secret">
       <p>
         <strong>Secret:</strong>{' '}
-        {hasSecret === null ? '…' : hasSecret ? 'set (kept in the keychain; it is never shown again).' : 'none yet — every webhook is refused until the pair has one.'}
+        {hasSecret === null ? '…' : hasSecret ? 'set (kept in the keychain).' : 'none yet — every webhook is refused until the pair has one.'}
       </p>
       <div className="actions">
         <button type="button" disabled={busy} onClick={() => void apply()}>
@@ -70,10 +70,10 @@ export function WebhookSecret({ pairId, hasSecret }: { pairId: string; hasSecret
       {shown && (
         <div className="secret-once" role="status">
           <p>
-            <strong>Copy this secret now and give it to the app: Concord will not show it again.</strong> Lost, generate a new one.
+            <strong>Copy this secret now and give it to the app: Concord will not show it again.</strong> If it is lost, generate a new one.
           </p>
           <div className="webhook-endpoint">
-            <code aria-label="The new webhook secret">{shown}</code>
+            <input readOnly className="copy-field" aria-label="The new webhook secret" value={shown} size={shown.length} onFocus={(e) => e.target.select()} />
             <CopyButton text={shown} label="Copy the webhook secret" />
           </div>
           <button type="button" onClick={() => setShown(null)}>

@@ -75,7 +75,7 @@ describe('Pair settings: webhooks (issue 12)', () => {
       left: { enabled: true, scheme: 'hex', timestampHeader: 'X-Timestamp', toleranceSeconds: 60, paths: { recordId: 'data.object.id' } },
     });
     const url = await within(section).findByLabelText('Webhook URL of App A');
-    expect(url.textContent).toBe(`${ORIGIN}/hooks/p1/left`);
+    expect(url).toHaveProperty('value', `${ORIGIN}/hooks/p1/left`);
     expect(within(section).getByRole('button', { name: 'Copy the webhook URL of App A' })).toBeTruthy();
     expect(within(section).getByText('The webhook receiver is listening.')).toBeTruthy();
     expect(within(section).getByText(`GET ${ORIGIN}/hooks/p1/<side>/events/<correlation id>`)).toBeTruthy();
@@ -86,10 +86,10 @@ describe('Pair settings: webhooks (issue 12)', () => {
     const secret = within(section).getByRole('region', { name: 'Webhook secret' });
     await within(secret).findByText(/none yet — every webhook is refused/);
     fireEvent.click(within(secret).getByRole('button', { name: 'Generate secret' }));
-    expect((await within(secret).findByLabelText('The new webhook secret')).textContent).toBe('whsec_generated-once-0123456789abcdef');
+    expect(await within(secret).findByLabelText('The new webhook secret')).toHaveProperty('value', 'whsec_generated-once-0123456789abcdef');
     expect(within(secret).getByText(/Concord will not show it again/)).toBeTruthy();
     expect(within(secret).getByRole('button', { name: 'Copy the webhook secret' })).toBeTruthy();
-    expect(within(secret).getByText(/set \(kept in the keychain/)).toBeTruthy();
+    expect(within(secret).getByText(/set \(kept in the keychain\)/)).toBeTruthy();
     fireEvent.click(within(secret).getByRole('button', { name: 'I have copied it' }));
     expect(within(secret).queryByLabelText('The new webhook secret')).toBeNull();
 

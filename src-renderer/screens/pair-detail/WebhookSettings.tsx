@@ -103,7 +103,10 @@ export function WebhookSettings({ pairId, config, onChange }: { pairId: string; 
       })}
       {anyOn && (
         <>
-          <div role="radiogroup" aria-label="How Concord answers a webhook">
+          <p className="webhook-subhead" id={`hook-mode-label-${pairId}`}>
+            How Concord answers the app’s call
+          </p>
+          <div role="radiogroup" aria-labelledby={`hook-mode-label-${pairId}`}>
             <label className="check">
               <input type="radio" name={`hook-mode-${pairId}`} checked={hooks.mode === 'sync'} onChange={() => onChange({ ...hooks, mode: 'sync' })} />
               <span>
@@ -152,7 +155,8 @@ function Endpoint({ url, appName, savedOn }: { url: string | undefined; appName:
   return (
     <div className="webhook-endpoint">
       <span className="help">Send {appName}’s webhooks to</span>
-      <code aria-label={`Webhook URL of ${appName}`}>{url}</code>
+      {/* Read-only box: selectable whole where the clipboard is not offered. */}
+      <input readOnly className="copy-field" aria-label={`Webhook URL of ${appName}`} value={url} size={url.length} onFocus={(e) => e.target.select()} />
       <CopyButton text={url} label={`Copy the webhook URL of ${appName}`} />
     </div>
   );
