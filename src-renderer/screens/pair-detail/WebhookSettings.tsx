@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
 import type { PairConfig, Side, WebhookScheme, WebhookSettings as Hooks, WebhookSideSettings } from '../../../src-main/engine/api/model';
 import { CopyButton } from '../../components/CopyButton';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { useConcord } from '../../store/react';
 import { WebhookAdvanced, withText } from './WebhookAdvanced';
 import { WebhookSecret } from './WebhookSecret';
@@ -142,7 +141,8 @@ export function WebhookSettings({ pairId, config, onChange }: { pairId: string; 
         </>
       )}
       <ReceiverState pairId={pairId} />
-      <ErrorMessage error={infoError} />
+      {/* A background read, not the user's action: said in the section, not as an alert over the form's own. */}
+      {infoError && <p className="field-error">Where this pair's webhooks are received could not be read: {infoError.message}</p>}
       <WebhookSecret pairId={pairId} hasSecret={info?.hasSecret ?? null} />
     </fieldset>
   );
