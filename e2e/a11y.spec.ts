@@ -1,6 +1,6 @@
 // Every control on every screen has a name a screen reader can say, read from Chromium's own
 // accessibility tree (Playwright's aria snapshot): a button, box, choice or link without one
-// shows up as a bare role. Every screen: the pairs, a pair's four tabs, the inbox with each kind
+// shows up as a bare role. Every screen: the pairs, a pair's five tabs, the inbox with each kind
 // of panel, the wizard's steps, About. And a keyboard alone reaches the pairs' actions.
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -47,9 +47,9 @@ test('every control on every screen has an accessible name, and the keyboard rea
   }
   expect([...reached].sort()).toEqual(['Full resync', 'Pause', 'Sync now']);
 
-  // A pair's four tabs.
+  // A pair's five tabs.
   await app.getByRole('link', { name: /^Demo: shop ↔ CRM/ }).click();
-  for (const tab of ['Runs', 'Failed records', 'Activity', 'Settings']) {
+  for (const tab of ['Runs', 'Failed records', 'Activity', 'Events', 'Settings']) {
     await app.getByRole('tablist', { name: 'Pair details' }).getByRole('tab', { name: new RegExp(`^${tab}`) }).click();
     await expect(app.getByRole('tablist', { name: 'Pair details' }).getByRole('tab', { name: new RegExp(`^${tab}`) })).toHaveAttribute('aria-selected', 'true');
     await expectAllNamed(app, `the pair's ${tab} tab`);

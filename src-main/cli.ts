@@ -2,12 +2,14 @@
 /**
  * `concord` — the engine without a window.
  *   concord serve [--port N] [--host H] [--data-dir D] [--files-root F] [--token-file FILE]   the UI in a browser, behind a token
+ *         [--webhook-host H] [--webhook-port N] [--webhook-public-url URL]                   and the webhook receiver
  *   concord token create --name N [--admin] | list | revoke <name>  named access tokens
  *   concord sessions [list | revoke <id>]                            browser sessions
  *   concord pairs                                                    list pairs and their health
  *   concord sync <pair> [--full]                                     run a pair now, with progress
  *   concord conflicts [--pair <pair>]                                list open conflicts
- * Flags may also come from the environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_FILES_ROOT.
+ * Flags may also come from the environment: CONCORD_DATA_DIR, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_FILES_ROOT,
+ * CONCORD_WEBHOOK_HOST, CONCORD_WEBHOOK_PORT, CONCORD_WEBHOOK_PUBLIC_URL.
  */
 import { runCommand } from './engine/cli/commands';
 import { restrictUmask } from './engine/data-dir-permissions';

@@ -13,6 +13,7 @@ import './styles/layout.css';
 import './styles/pairs.css';
 import './styles/inbox.css';
 import './styles/wizard.css';
+import './styles/realtime.css';
 
 // The store is created before the bridge exists, so a 401 from the browser transport can flip it.
 let setUnauthorized = (): void => {};

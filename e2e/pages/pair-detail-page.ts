@@ -1,7 +1,7 @@
-/** A pair's detail: heading, status card, and the Runs / Failed records / Activity / Actions / Settings tabs. */
+/** A pair's detail: heading, status card, and the Runs / Failed records / Activity / Events / Actions / Settings tabs. */
 import type { Locator, Page } from '@playwright/test';
 
-export type PairTabName = 'Runs' | 'Failed records' | 'Activity' | 'Actions' | 'Settings';
+export type PairTabName = 'Runs' | 'Failed records' | 'Activity' | 'Events' | 'Actions' | 'Settings';
 
 export class PairDetailPage {
   constructor(readonly page: Page) {}
@@ -17,7 +17,7 @@ export class PairDetailPage {
   panel(): Locator {
     return this.page.getByRole('tabpanel');
   }
-  table(name: 'Runs' | 'Failed records' | 'Activity' | 'Actions' | 'Deliveries'): Locator {
+  table(name: 'Runs' | 'Failed records' | 'Activity' | 'Events' | 'Actions' | 'Deliveries'): Locator {
     return this.page.getByRole('table', { name });
   }
   button(name: string): Locator {

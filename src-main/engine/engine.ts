@@ -174,6 +174,8 @@ export function createEngine(options: EngineOptions) {
     /** The webhook receiver: resolves once it listens (or failed to: `webhooks/info` says why). */
     webhooksReady: realtime.ready,
     webhookAddress: () => realtime.receiver?.address() ?? null,
+    /** Why the receiver could not listen (the port taken, say), for the entry point to print. */
+    webhookError: () => realtime.error(),
     /** Every event, in order; returns the unsubscribe function. */
     onEvent(listener: (message: EventMessage) => void): () => void {
       bus.on('event', listener);

@@ -73,3 +73,32 @@ it('an engine that cannot open its store says why to main, then exits 1', async 
   // The data-folder lock was released: the next start is not refused.
   lockDataDir(dir, 'the next start').release();
 });
+
+// Issue 12 §1: the desktop app receives webhooks too (127.0.0.1; here on the port the environment names).
+it('starts the webhook receiver with the desktop engine', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'concord-proc-'));
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const child = fork(join(__dirname, 'process-entry.ts'), ['--data-dir', dir], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, VITEST: '', CONCORD_CREDENTIALS: 'file', CONCORD_SECRET_KEY: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6', CONCORD_WEBHOOK_PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    await new Promise<void>((resolve) => child.on('message', (m: EngineToMain) => m.type === 'ready' && resolve()));
+    // `ready` comes before the receiver listens: ask until it answers (the test's timeout bounds it).
+    let res: Response | null = null;
+    while (!res) res = await fetch(`http://127.0.0.1:${port}/hooks/no-such-pair/left`, { method: 'POST', body: '{}' }).catch(() => null);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: expect.stringMatching(/No webhook endpoint here/) });
+  } finally {
+    child.send({ type: 'shutdown' });
+    expect(await exited).toBe(0);
+  }
+});

@@ -8,7 +8,7 @@ import { createCredentialStore } from './credentials';
 import { lockDataDir } from './data-dir-lock';
 import { describeTightened, restrictUmask, secureDataDir } from './data-dir-permissions';
 import { createEngine, type Engine } from './engine';
-import { defaultDataDir } from './options';
+import { defaultDataDir, webhookFlags } from './options';
 import type { EngineToMain, MainToEngine } from './process-protocol';
 
 /** The two ways a parent can talk to us: Electron's parentPort, or Node's IPC channel (tests). */
@@ -36,7 +36,15 @@ export async function runEngineProcess(channel: Channel, argv: string[]): Promis
   let engine: Engine;
   try {
     // The desktop app's user owns the machine: its connections may name any file they can open.
-    engine = createEngine({ dataDir, credentials: createCredentialStore({ dataDir, env: process.env }), files: 'anywhere', ...(binding ? { sqliteBinding: binding } : {}) });
+    // Its webhook receiver: 127.0.0.1 on the port it had last time (else a free one), unless
+    // CONCORD_WEBHOOK_HOST/_PORT/_PUBLIC_URL say otherwise (a tunnel in front, say).
+    engine = createEngine({
+      dataDir,
+      credentials: createCredentialStore({ dataDir, env: process.env }),
+      files: 'anywhere',
+      webhooks: webhookFlags({}, process.env),
+      ...(binding ? { sqliteBinding: binding } : {}),
+    });
   } catch (error) {
     lock.release();
     throw error;

@@ -44,6 +44,14 @@ export function describeConfigPath(path: string, config: PairConfig | null | und
       return second === 'massDeleteThreshold' ? 'the mass-delete guard' : 'the delete settings';
     case 'schedule':
       return 'the schedule';
+    case 'webhooks': {
+      const app = second === 'left' || second === 'right' ? ` of ${APP[second]}` : '';
+      if (second === 'syncTimeoutSeconds') return 'the time limit of a synchronous webhook answer';
+      if (third === 'toleranceSeconds') return `the replay window${app}`;
+      if (third === 'paths') return `the webhook body's ${fourth ?? ''} path${app}`.replace('  ', ' ');
+      if (third === 'signatureHeader' || third === 'timestampHeader' || third === 'eventIdHeader') return `the ${third.replace('Header', '').replace('eventId', 'event id')} header${app}`;
+      return `the webhook settings${app}`;
+    }
     case 'left':
     case 'right':
       return second === 'collection' ? `the ${APP[head]} collection` : `the ${APP[head]} connection`;

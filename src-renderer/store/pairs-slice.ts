@@ -12,6 +12,8 @@ export type PairExtras = {
   activity: ActivityEntry[] | null;
   /** How many activity entries are loaded (newest first); "Show more" raises it. */
   activityLimit: number;
+  /** The activity's search (a record id, key or name, or a webhook's correlation id); empty: all of it. */
+  activitySearch?: string;
   /** The fields of each side's collection, for the settings' field pickers (null until described, or when an app cannot be read). */
   appFields: { left: string[]; right: string[] } | null;
   /** The app fields the connector keeps itself (updated_at, the sync flag, concord_id): never offered as "not synced". */
@@ -51,8 +53,8 @@ export type PairsSlice = {
   capture(connectionId: string, collection: string, action: 'plan' | 'install' | 'remove', hash?: string): Promise<Outcome<CapturePlan>>;
   loadRuns(pairId: string): Promise<void>;
   loadFailed(pairId: string): Promise<void>;
-  /** `limit`: how many entries to hold (default: as many as are loaded now). */
-  loadActivity(pairId: string, limit?: number): Promise<void>;
+  /** `limit`: how many entries to hold (default: as many as are loaded now); `search`: a new search (default: the one shown). */
+  loadActivity(pairId: string, limit?: number, search?: string): Promise<void>;
   retryFailed(pairId: string, failedId: string): Promise<void>;
   /** Retries every failed record of the pair in one run. */
   retryAllFailed(pairId: string): Promise<void>;
@@ -249,9 +251,13 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
       if (result.ok) patchExtras(pairId, { failed: result.value, error: null });
       else patchExtras(pairId, { error: result.error });
     },
-    async loadActivity(pairId, limit) {
+    async loadActivity(pairId, limit, search) {
       const want = limit ?? get().extras[pairId]?.activityLimit ?? ACTIVITY_PAGE;
-      const result = await guard('activity/list', () => call('activity/list', { pairId, limit: want }));
+      const record = search ?? get().extras[pairId]?.activitySearch ?? '';
+      if (search !== undefined) patchExtras(pairId, { activitySearch: search });
+      const result = await guard('activity/list', () => call('activity/list', { pairId, limit: want, ...(record.trim() ? { record: record.trim() } : {}) }));
+      // The answer to a search typed over since is dropped: the newer one's answer follows.
+      if ((get().extras[pairId]?.activitySearch ?? '') !== record) return;
       if (result.ok) patchExtras(pairId, { activity: result.value, activityLimit: want, error: null });
       else patchExtras(pairId, { error: result.error });
     },

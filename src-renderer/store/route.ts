@@ -7,8 +7,8 @@ export type Route =
   | { name: 'conflicts'; conflictId?: string; pairId?: string }
   | { name: 'about' };
 
-export type PairTab = 'runs' | 'failed' | 'activity' | 'actions' | 'settings';
-const TABS: readonly PairTab[] = ['runs', 'failed', 'activity', 'actions', 'settings'];
+export type PairTab = 'runs' | 'failed' | 'activity' | 'events' | 'actions' | 'settings';
+const TABS: readonly PairTab[] = ['runs', 'failed', 'activity', 'events', 'actions', 'settings'];
 
 export function routeToHash(route: Route): string {
   switch (route.name) {

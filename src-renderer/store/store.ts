@@ -6,9 +6,10 @@ import { createAppSlice, type AppSlice } from './app-slice';
 import { createConflictsSlice, type ConflictsSlice } from './conflicts-slice';
 import { createPairsSlice, type PairsSlice } from './pairs-slice';
 import { createPrivacySlice, type PrivacySlice } from './privacy-slice';
+import { createRealtimeSlice, type RealtimeSlice } from './realtime-slice';
 import { createWizardSlice, type WizardSlice } from './wizard-slice';
 
-export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice & ActionsSlice;
+export type ConcordState = AppSlice & PairsSlice & ConflictsSlice & WizardSlice & PrivacySlice & ActionsSlice & RealtimeSlice;
 export type ConcordStore = StoreApi<ConcordState>;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiCallError };
@@ -46,6 +47,7 @@ export function createConcordStore(bridge: ConcordBridge): ConcordStore {
       ...createWizardSlice(set, get, tools),
       ...createPrivacySlice(set, get, tools),
       ...createActionsSlice(set, get, tools),
+      ...createRealtimeSlice(set, get, tools),
     };
   });
 }

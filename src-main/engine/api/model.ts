@@ -182,6 +182,8 @@ export type PairSummary = {
   feed?: FeedStatus | null;
   /** The pair's real-time event queue (webhooks and change feeds): depth and oldest event. */
   queue?: QueueStatus;
+  /** The sides whose apps send webhooks (turned on in the pair's settings); absent or empty: none. */
+  webhooks?: Side[];
   /**
    * When the engine built this summary, as a number that only grows (across restarts too): an
    * answer computed before an event the UI already applied (a pairs/update answer overtaken by

@@ -332,12 +332,14 @@ describe('concord serve', () => {
       await new Promise<void>((resolveStarted, reject) => {
         child.stdout.on('data', (chunk) => {
           printed += String(chunk);
-          if (printed.includes('open:')) resolveStarted();
+          if (/webhooks:.*\n/.test(printed)) resolveStarted();
         });
         child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${printed}${stderr}`)));
       });
       expect(printed).toContain(`data folder: ${dataDir}`);
       expect(printed).toContain(`open:        http://127.0.0.1:${port}/?token=${token}`);
+      // The webhook receiver starts with it (issue 12), on its own free port.
+      expect(printed).toMatch(/webhooks: {4}http:\/\/127\.0\.0\.1:\d+\/hooks\/<pair id>\/<left\|right>\n/);
       const info = (url: string, headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/api/invoke/${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
       expect((await info('app/info', {})).status).toBe(401);
       const answer = await (await info('app/info', { authorization: `Bearer ${token}` })).json();
@@ -349,4 +351,62 @@ describe('concord serve', () => {
       }
     }
   });
+
+  // Issue 12 §1: the receiver's port and public address are the operator's to set; a bad one is refused before anything starts.
+  it('starts the webhook receiver on --webhook-port and prints the --webhook-public-url apps are given', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--data-dir', join(dir, 'hook-data'), '--webhook-port', String(port), '--webhook-public-url', 'https://hooks.example.com/concord/'], {
+      cwd: REPO,
+      env: { ...process.env, ...env, CONCORD_TOKEN: 'token-from-the-environment-Xq3v9ZtL0pWm2sKc7yRb4nHd' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    try {
+      let printed = '';
+      await new Promise<void>((resolveStarted, reject) => {
+        child.stdout.on('data', (chunk) => {
+          printed += String(chunk);
+          if (/webhooks:.*\n/.test(printed)) resolveStarted();
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${printed}${stderr}`)));
+      });
+      expect(printed).toContain(`webhooks:    https://hooks.example.com/concord/hooks/<pair id>/<left|right> (received on http://127.0.0.1:${port})`);
+      // It answers there without the UI's token (a webhook is checked by its signature): no such pair here.
+      const res = await fetch(`http://127.0.0.1:${port}/hooks/no-such-pair/left`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: expect.stringMatching(/No webhook endpoint here/) });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      }
+    }
+  });
+
+  it('refuses a webhook port or public URL it cannot use, before it starts', async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['--webhook-port', '70000'], {}, /--webhook-port must be a port number from 0 to 65535/],
+      [['--webhook-public-url', 'hooks.example.com'], {}, /--webhook-public-url must be the URL apps reach the webhook receiver at/],
+      [['--webhook-public-url', 'ftp://hooks.example.com'], {}, /must be an http:\/\/ or https:\/\/ URL/],
+      [['--webhook-public-url', 'https://hooks.example.com/?token=x'], {}, /without a query/],
+      [[], { CONCORD_WEBHOOK_PORT: 'abc' }, /CONCORD_WEBHOOK_PORT must be a port number/],
+    ];
+    for (const [flags, extra, message] of cases) {
+      const error = await runCommand(['serve', '--data-dir', join(dir, 'data'), ...flags], { ...env, ...extra, CONCORD_TOKEN: 'Xq3v9ZtL0pWm2sKc7yRb4nHd8fJg1aEu5oTi6' }, out).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
 });
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise<number>((resolvePort) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolvePort(p));
+    });
+  });
+}

@@ -12,7 +12,7 @@ import { lockDataDir } from '../data-dir-lock';
 import { describeTightened, secureDataDir } from '../data-dir-permissions';
 import { DEFAULT_FILES_FOLDER, FILES_ROOT_ENV } from '../connections/files-root';
 import { createEngine, type Engine } from '../engine';
-import { defaultDataDir, parsePort, UsageError, type EngineEnv } from '../options';
+import { defaultDataDir, parsePort, UsageError, webhookFlags, type EngineEnv, type WebhookFlags } from '../options';
 import { newToken } from '../server/auth';
 import { readTokenFile, TOKEN_HELP } from './token-source';
 import { secretWeakness } from '../secret-strength';
@@ -27,6 +27,9 @@ Usage:
       Prints the address with the access token; a request without the token gets 401. The token comes
       from CONCORD_TOKEN or --token-file (mode 0600), else a new one is made (never --token: \`ps\` shows it).
       Connections may name files only inside the files root (default: D/files).
+      --webhook-host H2, --webhook-port N2   where the webhook receiver listens (default 127.0.0.1, the port
+                                            it had last time, else a free one); it needs no token: calls are signed.
+      --webhook-public-url URL               the receiver's address as apps reach it (a tunnel's, a reverse proxy's).
   concord pairs [--data-dir D]                 Lists pairs with their health and counts.
   concord sync <pair> [--full] [--data-dir D]  Runs a pair now (by id or name) and prints progress.
       --confirm-deletes N   applies the deletes the mass-delete guard stopped (N: the count it printed).
@@ -37,7 +40,7 @@ Usage:
   concord help
 
 Environment: CONCORD_DATA_DIR, CONCORD_FILES_ROOT, CONCORD_PORT, CONCORD_HOST, CONCORD_TOKEN, CONCORD_CREDENTIALS (keychain|file),
-CONCORD_SECRET_KEY (for CONCORD_CREDENTIALS=file).`;
+CONCORD_SECRET_KEY (for CONCORD_CREDENTIALS=file), CONCORD_WEBHOOK_HOST, CONCORD_WEBHOOK_PORT, CONCORD_WEBHOOK_PUBLIC_URL.`;
 
 export async function runCommand(argv: string[], env: EngineEnv, out: (line: string) => void = console.log): Promise<number | null> {
   const [command = 'help', ...rest] = argv;
@@ -125,10 +128,13 @@ function filesRoot(values: Values, env: EngineEnv, dataDir: string): string {
   return given ? resolve(given) : join(dataDir, DEFAULT_FILES_FOLDER);
 }
 
-/** `oneShot`: a command that does its work and exits holds no change feeds (their runs are `serve`'s). */
-async function openEngine(dataDir: string, env: EngineEnv, root: string, passive = false, oneShot = false): Promise<Engine> {
+/**
+ * `oneShot`: a command that does its work and exits holds no change feeds (their runs are `serve`'s).
+ * `webhooks`: start the receiver (only `serve` does: a one-off command must not take the port from a running server).
+ */
+async function openEngine(dataDir: string, env: EngineEnv, root: string, passive = false, mode: { oneShot?: boolean; webhooks?: WebhookFlags } = {}): Promise<Engine> {
   const credentials = await createCredentialStore({ dataDir, env });
-  return createEngine({ dataDir, credentials, passive, files: { root }, ...(oneShot ? { feeds: false as const } : {}) });
+  return createEngine({ dataDir, credentials, passive, files: { root }, ...(mode.oneShot ? { feeds: false as const } : {}), ...(mode.webhooks ? { webhooks: mode.webhooks } : {}) });
 }
 
 async function withEngine(
@@ -148,7 +154,7 @@ async function withEngine(
   if (tightened) console.error(tightened);
   const lock = options.lock ? lockDataDir(dataDir, options.lock) : null;
   try {
-    const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock, true);
+    const engine = await openEngine(dataDir, env, filesRoot(values as Values, env, dataDir), !lock, { oneShot: true });
     try {
       return await body(engine, values as Values, positionals);
     } finally {
@@ -214,14 +220,37 @@ function startToken(values: Values, env: EngineEnv): string {
   return given;
 }
 
+/** The receiver's line at start: the endpoint pattern apps are given, and where it really listens. */
+function describeReceiver(engine: Engine, webhooks: WebhookFlags): string {
+  const a = engine.webhookAddress();
+  if (!a) return `not receiving: ${engine.webhookError() ?? 'the receiver did not start'}`;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const local = `http://${host}:${a.port}`;
+  const pattern = '/hooks/<pair id>/<left|right>';
+  return webhooks.publicUrl ? `${webhooks.publicUrl}${pattern} (received on ${local})` : `${local}${pattern}`;
+}
+
 async function serve(args: string[], env: EngineEnv, out: (line: string) => void): Promise<null> {
-  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-host': { type: 'string' } }, false)
-    .values as Values;
+  const values = parse(
+    args,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      'allow-host': { type: 'string' },
+      'webhook-host': { type: 'string' },
+      'webhook-port': { type: 'string' },
+      'webhook-public-url': { type: 'string' },
+    },
+    false,
+  ).values as Values;
   const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir(env);
   const portRaw = values.port ?? env.CONCORD_PORT;
   const port = typeof portRaw === 'string' ? parsePort(portRaw, values.port !== undefined ? '--port' : 'CONCORD_PORT') : 0;
   const host = (typeof values.host === 'string' ? values.host : env.CONCORD_HOST) || '127.0.0.1';
   const token = startToken(values, env);
+  const webhooks = webhookFlags(values, env);
 
   const root = filesRoot(values, env, dataDir);
   const tightened = describeTightened(dataDir, secureDataDir(dataDir));
@@ -229,7 +258,8 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   const lock = lockDataDir(dataDir, 'concord serve');
   let engine: Engine;
   try {
-    engine = await openEngine(dataDir, env, root);
+    engine = await openEngine(dataDir, env, root, false, { webhooks });
+    await engine.webhooksReady;
   } catch (error) {
     lock.release();
     throw error;
@@ -260,6 +290,10 @@ async function serve(args: string[], env: EngineEnv, out: (line: string) => void
   out(`  files root:  ${root} (connections may name files only here)`);
   out(`  open:        ${server.loginUrl}`);
   out(`  API token:   ${token}`);
+  out(`  webhooks:    ${describeReceiver(engine, webhooks)}`);
+  if (webhooks.host !== '127.0.0.1' && webhooks.host !== 'localhost' && webhooks.host !== '::1') {
+    out(`Warning: the webhook receiver listens on ${webhooks.host}; calls are checked by their signatures only. Put TLS in front.`);
+  }
   const running = server;
   const stop = async (signal: string) => {
     out(`Concord: ${signal} received, stopping…`);

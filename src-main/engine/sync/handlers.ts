@@ -148,6 +148,7 @@ export function createSyncDomain(
       nextRunAt: p.paused ? null : p.nextRunAt,
       feed: feeds?.status(id) ?? null,
       queue: events.status(id),
+      webhooks: (['left', 'right'] as const).filter((side) => p.config.webhooks?.[side]?.enabled === true),
     };
   }
   const detail = (id: string): PairDetail => {

@@ -12,12 +12,15 @@ import { PairCard, describeRun } from '../pairs/PairCard';
 import { ConnectionSettings } from './ConnectionSettings';
 import { PairSettings } from './PairSettings';
 import { FailedTab } from './FailedTab';
+import { EventsTab } from './EventsTab';
+import { CopyButton } from '../../components/CopyButton';
 import { useSideName } from './use-side-name';
 
 const TABS: { id: PairTab; label: string }[] = [
   { id: 'runs', label: 'Runs' },
   { id: 'failed', label: 'Failed records' },
   { id: 'activity', label: 'Activity' },
+  { id: 'events', label: 'Events' },
   { id: 'actions', label: 'Actions' },
   { id: 'settings', label: 'Settings' },
 ];
@@ -86,6 +89,7 @@ export function PairDetailScreen({ pairId, tab }: { pairId: string; tab: PairTab
         {tab === 'runs' && <RunsTab pairId={pairId} />}
         {tab === 'failed' && <FailedTab pairId={pairId} />}
         {tab === 'activity' && <ActivityTab pairId={pairId} />}
+        {tab === 'events' && <EventsTab pairId={pairId} />}
         {tab === 'actions' && <ActionsTab pairId={pairId} />}
         {tab === 'settings' && (
           <>
@@ -153,15 +157,43 @@ function ActivityTab({ pairId }: { pairId: string }) {
   const loadActivity = useConcord((s) => s.loadActivity);
   const sideName = useSideName(pairId);
   const [asked, setAsked] = useState<ActivityEntry | null>(null);
+  const searched = useConcord((s) => s.extras[pairId]?.activitySearch ?? '');
+  const [typed, setTyped] = useState(searched);
   return (
     <>
       <div className="actions tab-actions">
+        <form
+          className="events-filter"
+          role="search"
+          aria-label="Search the activity"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void loadActivity(pairId, ACTIVITY_PAGE, typed);
+          }}
+        >
+          <label>
+            Record or correlation id
+            <input type="search" value={typed} placeholder="a record's id or key, or evt_…" onChange={(e) => setTyped(e.target.value)} />
+          </label>
+          <button type="submit">Search</button>
+          {searched && (
+            <button
+              type="button"
+              onClick={() => {
+                setTyped('');
+                void loadActivity(pairId, ACTIVITY_PAGE, '');
+              }}
+            >
+              Show all
+            </button>
+          )}
+        </form>
         <ActivityExportButton pairId={pairId} />
       </div>
       <ListTable
         label="Activity"
         items={activity}
-        empty="No activity yet. Every write Concord makes, and every value it overwrites, is listed here."
+        empty={searched ? `Nothing in the activity matches “${searched}”.` : 'No activity yet. Every write Concord makes, and every value it overwrites, is listed here.'}
         columns={['When', 'Record', 'What', 'Overwritten value', 'New value', { hidden: 'Actions' }]}
         row={(a) => (
           <>
@@ -174,6 +206,12 @@ function ActivityTab({ pairId }: { pairId: string }) {
               {a.field ? ` · ${a.field}` : ''}
               {a.actor ? ` · by ${a.actor}` : ''}
               <div className="muted">{a.reason}</div>
+              {a.correlationId && (
+                // The webhook or feed event this write came from: the id the app was answered with.
+                <div className="correlation muted">
+                  event <code>{a.correlationId}</code> <CopyButton text={a.correlationId} label={`Copy the correlation id ${a.correlationId}`} />
+                </div>
+              )}
             </td>
             <td>{a.before !== undefined ? <BreakableValue value={a.before} /> : ''}</td>
             <td>{a.after !== undefined ? <BreakableValue value={a.after} /> : ''}</td>

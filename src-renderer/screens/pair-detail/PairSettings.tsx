@@ -12,6 +12,7 @@ import { validateMapping } from '../wizard/mapping-model';
 import { describeConfigPath } from '../../components/config-paths';
 import { FullResyncDialog } from '../pairs/PairCard';
 import { ChangeDetectionSettings } from './ChangeDetectionSettings';
+import { WebhookSettings } from './WebhookSettings';
 
 /** Edits a saved pair's mapping and policies; tells the user when the change needs a full resync. */
 export function PairSettings({ pairId }: { pairId: string }) {
@@ -156,6 +157,7 @@ export function PairSettings({ pairId }: { pairId: string }) {
         </label>
       </fieldset>
       <ChangeDetectionSettings pairId={pairId} config={config} onChange={(side, changeDetection) => patch({ [side]: { ...config[side], changeDetection } })} />
+      <WebhookSettings pairId={pairId} config={config} onChange={(webhooks) => patch({ webhooks })} />
       <ErrorMessage error={error} describePath={describePath} />
       <div className="actions">
         <button type="submit" className="primary" disabled={saving || mappingInvalid || config.matchKeys.length === 0 || !(config.deletes.massDeleteThreshold > 0 && config.deletes.massDeleteThreshold <= 1)}>

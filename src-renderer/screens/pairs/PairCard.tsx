@@ -6,6 +6,7 @@ import { ConfirmDialog, HealthBadge, RunProgressBar, formatTime } from '../../co
 import { useConcord } from '../../store/react';
 import { routeToHash } from '../../store/route';
 import { INTERVALS } from '../wizard/PolicySteps';
+import { describeQueue, useNow } from './realtime';
 
 export function describeRun(run: RunSummary): string {
   const c = run.counts;
@@ -72,6 +73,9 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
   const busy = running || pending !== undefined;
   const reason = attentionReason(pair);
   const rateLimit = describeRateLimit(pair);
+  const now = useNow((pair.queue?.depth ?? 0) > 0);
+  const queue = describeQueue(pair, now);
+  const hookSides = (pair.webhooks ?? []).map((side) => pair[side].connectionName);
 
   return (
     <article className="pair-card" aria-labelledby={showTitle ? titleId : undefined} aria-label={showTitle ? undefined : `${pair.name} status`}>
@@ -139,6 +143,16 @@ export function PairCard({ pair, showTitle = true }: { pair: PairSummary; showTi
           <dt>Schedule</dt>
           <dd>{describeSchedule(pair)}</dd>
         </div>
+        {queue && (
+          <div className="realtime-stat">
+            <dt>Real time</dt>
+            <dd>
+              {hookSides.length > 0 && `Webhooks from ${hookSides.join(' and ')} · `}
+              {/* The events themselves (what each did, or why it waits) are on the pair's Events tab. */}
+              {(pair.queue?.depth ?? 0) > 0 ? <a href={`#/pairs/${encodeURIComponent(pair.id)}/events`}>{queue}</a> : queue}
+            </dd>
+          </div>
+        )}
       </dl>
       {/* Reserved space: the bar appears without moving the buttons. */}
       <div className="progress-slot">

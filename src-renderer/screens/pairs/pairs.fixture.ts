@@ -2,7 +2,7 @@
  * Engine answers for the pair card and pair detail component tests: each factory returns a value
  * of the contract's shape, with the overrides a test names. Only tests import this file.
  */
-import type { ActivityEntry, FailedRecord, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary } from '../../../src-main/engine/api/model';
+import type { ActivityEntry, FailedRecord, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary, SyncEvent } from '../../../src-main/engine/api/model';
 
 export const runSummary = (over: Partial<RunSummary> = {}): RunSummary => ({
   id: 'r1',
@@ -98,6 +98,25 @@ export const activityEntry = (over: Partial<ActivityEntry> = {}): ActivityEntry 
   reason: 'changed in Billing',
   at: '2026-01-01T09:00:01Z',
   restorable: true,
+  ...over,
+});
+
+export const syncEvent = (over: Partial<SyncEvent & { seq: number }> = {}): SyncEvent & { seq: number } => ({
+  seq: 1,
+  correlationId: 'evt_AAAAAAAAAAAAAAAAAAAAAA',
+  pairId: 'p1',
+  side: 'left',
+  source: 'webhook',
+  recordId: '42',
+  kind: 'upsert',
+  fat: false,
+  state: 'applied',
+  attempts: 1,
+  nextAttemptAt: null,
+  receivedAt: '2026-01-01T09:00:00Z',
+  finishedAt: '2026-01-01T09:00:01Z',
+  runId: 'r1',
+  detail: { wrote: [{ side: 'right', action: 'updated', recordId: '7', fields: ['name'] }] },
   ...over,
 });
 

@@ -32,7 +32,7 @@ export function createRealtimeDomain(
   ctx: EngineContext,
   deps: { pairs: Pick<PairStore, 'get'>; events: EventStore; worker: EventWorker | null },
   listen: WebhookListenOptions | null,
-): Domain<{ [M in RealtimeMethods]: Handler<M> }> & { receiver: WebhookReceiver | null; ready: Promise<void>; forgetPair(pairId: string): Promise<void> } {
+): Domain<{ [M in RealtimeMethods]: Handler<M> }> & { receiver: WebhookReceiver | null; ready: Promise<void>; error(): string | null; forgetPair(pairId: string): Promise<void> } {
   const secrets = new Map<string, Promise<string | null>>();
   const secret = (pairId: string) => {
     let s = secrets.get(pairId);
@@ -80,6 +80,8 @@ export function createRealtimeDomain(
   return {
     receiver,
     ready,
+    /** Why the receiver does not listen, once `ready` resolved (null while it listens or was never asked to). */
+    error: () => error,
     async forgetPair(pairId: string) {
       secrets.delete(pairId);
       await ctx.credentials.delete(webhookAccount(pairId));

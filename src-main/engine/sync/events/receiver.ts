@@ -27,7 +27,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export type ReceiverDeps = {
   pairs: Pick<PairStore, 'get'>;
   events: EventStore;
-  worker: Pick<EventWorker, 'kick' | 'waitFor'>;
+  worker: Pick<EventWorker, 'kick' | 'waitFor' | 'changed'>;
   /** The pair's webhook secret (cached by the caller), or null when none was set. */
   secret: (pairId: string) => Promise<string | null>;
   log: (message: string, error?: unknown) => void;
@@ -121,6 +121,8 @@ export function createWebhookReceiver(deps: ReceiverDeps) {
     // Persist before answering: once this returns, the events survive a kill at any instant.
     const stored = await store(parsed.events.map((e): NewEvent => ({ pairId, side, source: 'webhook', dedupeKey: e.eventId, recordId: e.recordId, kind: e.kind, record: e.record })));
     deps.worker.kick(pairId);
+    // The card shows the queue: it grew, whether or not the pair can apply it now (paused, busy, waiting to retry).
+    deps.worker.changed(pairId);
     const ids = stored.map((s) => s.correlationId);
     let finished: (SyncEvent | null)[] = ids.map(() => null);
     if (mode === 'sync') {

@@ -5,7 +5,7 @@
  * id found again in the journal and the activity.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PairConfig, WebhookSideSettings } from '../../api/model';
+import type { PairConfig, PairSummary, WebhookSideSettings } from '../../api/model';
 import { appInsert, appRows, appSql, appUpdate, removeDir, syncAndWait, until, type Kit } from '../test-kit.fixture';
 import { postHook, WEBHOOK_SECRET, webhookPair, type WebhookPair } from './webhook-kit.fixture';
 import { signBody } from './verify';
@@ -82,6 +82,23 @@ describe('webhooks over real HTTP', () => {
     const failed = await post(h.url, bad, signBody('stripe', SECRET, bad));
     expect(failed.json).toMatchObject({ status: 'failed', detail: { error: expect.stringContaining('score must not be negative') } });
     expect((await h.kit.call('failed/list', { pairId: h.pairId })).map((f) => f.record)).toHaveLength(1);
+  });
+
+  // The pair card shows the queue from pairs/changed: an event that waits (the pair paused) must say so, not only an applied one.
+  it('an event received while the pair waits sends the pair\'s summary with its queue (the card shows it), and again once applied', async () => {
+    const h = await hookPair('async', { enabled: true, scheme: 'github' });
+    s = h;
+    await syncAndWait(h.kit, h.pairId);
+    await h.kit.call('pairs/pause', { pairId: h.pairId });
+    const id = appInsert(h.left, { email: 'cy@example.com', name: 'Cy', score: 1 });
+    const body = JSON.stringify({ id: 'delivery-q', type: 'contact.created', record: { id } });
+    expect((await post(h.url, body, signBody('github', SECRET, body))).status).toBe(202);
+    const queueOf = (e: { event: string; payload: unknown }) => (e.event === 'pairs/changed' ? (e.payload as PairSummary).queue : undefined);
+    const waiting = await until(() => h.kit.events.map(queueOf).find((q) => q?.depth === 1));
+    expect(waiting).toEqual({ depth: 1, oldestAt: expect.any(String), retrying: 0 });
+    await h.kit.call('pairs/resume', { pairId: h.pairId });
+    await until(() => appRows(h.right).some((r) => r.email === 'cy@example.com'));
+    await until(() => h.kit.events.map(queueOf).findLast((q) => q !== undefined)?.depth === 0);
   });
 
   it('refuses what fails a check, with a status and a message, and stores nothing of it', async () => {

@@ -210,6 +210,7 @@ export function createEventWorker(deps: WorkerDeps, options: WorkerOptions = {})
     enqueueSide(pairId: string, side: Side, source: EventSource): void {
       deps.events.add([{ pairId, side, source, dedupeKey: sideKey(pairId, side), recordId: null, kind: 'changed' }]);
       kick(pairId);
+      changed(pairId);
     },
     /** Picks up the queues an earlier engine left (called once at start). */
     start(): void {
