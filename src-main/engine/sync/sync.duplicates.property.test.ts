@@ -71,7 +71,9 @@ function resolutionFor(h: Held, choice: number): Choice {
     options.push({ resolution: { kind: 'duplicate', linkTo: c.id }, kind: 'link' }, { resolution: { kind: 'delete-duplicate', candidate: c.id }, kind: 'deleteCandidate' });
   }
   options.push({ resolution: { kind: 'duplicate', linkTo: null }, kind: 'create' }, { resolution: { kind: 'delete-duplicate' }, kind: 'deleteOwn' });
-  return options[choice % options.length] as Choice;
+  // A kind no history has used yet goes first when it is on offer (an unlinked candidate to delete
+  // is rare): the run exercises every kind whenever it meets each once, not by luck.
+  return options.find((o) => stats.resolved[o.kind] === 0) ?? (options[choice % options.length] as Choice);
 }
 
 const links = (kit: Kit, pairId: string) =>
