@@ -81,13 +81,13 @@ describe('connections domain', () => {
     const { id } = (await ok('connections/create', { name: 'Shop', connector: 'sqlite-table', config: { path } })) as { id: string };
     const collections = (await ok('connections/describe', { connectionId: id })) as { name: string; changeDetection: string[]; primaryKey: string[] }[];
     expect(collections).toEqual([expect.objectContaining({ name: 'customers', primaryKey: ['id'], changeDetection: ['cursor', 'hash'] })]);
-    expect(await ok('connections/test', { connectionId: id })).toEqual({ ok: true, collections: 1, leftOut: [{ name: 'notes', reason: expect.stringContaining('no primary key') }] });
+    expect(await ok('connections/test', { connectionId: id })).toEqual({ ok: true, collections: 1, names: ['customers'], leftOut: [{ name: 'notes', reason: expect.stringContaining('no primary key') }] });
   });
 
   it('a table without a primary key is not silently missing: the test says it was left out and why', async () => {
     const path = sqliteFile(); // customers has a primary key; notes has none
     const answer = await ok('connections/test', { connector: 'sqlite-table', config: { path } });
-    expect(answer).toEqual({ ok: true, collections: 1, leftOut: [{ name: 'notes', reason: expect.stringContaining('it has no primary key') }] });
+    expect(answer).toEqual({ ok: true, collections: 1, names: ['customers'], leftOut: [{ name: 'notes', reason: expect.stringContaining('it has no primary key') }] });
   });
 
   it('tests a draft and answers with actionable errors', async () => {
@@ -111,7 +111,7 @@ describe('connections domain', () => {
     const dup = await fail('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'id' } });
     expect(dup).toMatchObject({ code: 'connector-error', message: expect.stringContaining('has the id "1" twice in column "id" (rows 2 and 3) — make the ids unique.') });
     writeFileSync(csv, 'id;name\n1;Ann\n2;Bob\n');
-    expect(await ok('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'id' } })).toEqual({ ok: true, collections: 1 });
+    expect(await ok('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'id' } })).toEqual({ ok: true, collections: 1, names: ['people.csv'] });
     const e4 = await fail('connections/test', { connector: 'csv-file', config: { path: csv, idColumn: 'email' } });
     expect(e4.message).toContain('has no column "email"');
 

@@ -246,10 +246,19 @@ describe('the secret scan', () => {
       appUpdate(leftPath, 1, { name: 'Ann Edited' });
       expect((await invoke('connections/test', { connectionId: right.id })).ok).toBe(false);
       expect((await invoke('pairs/preview', { pairId: pair.id })).ok).toBe(false);
-      const failing = await value<{ runId: string }>('pairs/full-resync', { pairId: pair.id });
-      expect((await waitRun(failing.runId)).status).toBe('failed');
+      // The left app's live feed may be running the pair already (the full resync then waits behind it): the full resync's own run is the one that must fail.
+      await value('pairs/full-resync', { pairId: pair.id });
+      const fullRun = async () => (await value<RunSummary[]>('runs/list', { pairId: pair.id, limit: 20 })).find((r) => r.trigger === 'full-resync' && r.finishedAt !== null);
+      let full = await fullRun();
+      while (!full) {
+        await new Promise((r) => setTimeout(r, 20));
+        full = await fullRun();
+      }
+      expect(full.status).toBe('failed');
       // The right secret again: everything works.
       await value('connections/update', { connectionId: right.id, secret: RIGHT });
+      // A run still going with the wrong one (the feed's) ends first: Sync now would join it.
+      while ((await value<{ running: unknown }>('pairs/get', { pairId: pair.id })).running !== null) await new Promise((r) => setTimeout(r, 20));
       const again = await value<{ runId: string }>('pairs/sync-now', { pairId: pair.id });
       expect((await waitRun(again.runId)).status).toBe('succeeded');
 

@@ -47,6 +47,9 @@ const collection = (name: string, fields: string[]): CollectionInfo => ({
 const settingsHandlers = (update: FakeHandlers['pairs/update']): FakeHandlers => ({
   'pairs/get': () => pairDetail(),
   'connections/describe': ({ connectionId }) => (connectionId === 'c1' ? [collection('contacts', ['email', 'name', 'nickname'])] : [collection('customers', ['mail', 'full_name'])]),
+  // Editing a connection pauses the pair while it is checked, and resumes it after.
+  'pairs/pause': () => pairSummary({ paused: true, health: 'paused' }),
+  'pairs/resume': () => pairSummary(),
   ...(update ? { 'pairs/update': update } : {}),
 });
 
