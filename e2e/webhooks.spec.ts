@@ -76,13 +76,13 @@ test('webhooks: turned on and given a secret in the settings, a signed event wai
   await expect(realtime).toHaveText(/^Webhooks from Shop database · 1 event waiting, oldest \d+ s$/);
   await app.screenshot({ path: screenshotPath('pairs-queue') });
 
-  // Resumed, the event is applied: the sheet has Zoe, the queue is empty, the last run is the webhook's.
+  // Resumed, the event is applied: the sheet has Zoe, the queue is empty.
   await pairs.button(card, 'Resume').click();
   await expect(realtime).toHaveText('Webhooks from Shop database · No events waiting');
   await expect.poll(() => csvCustomers(csvPath).map((c) => c.email)).toEqual(['ann@example.com', 'zoe@example.com']);
-  await expect(pairs.stat(card, 'Last run')).toContainText('1 created');
+  // (The card's last run may be the Shop database's own live feed's, which found the insert too: the event says what it wrote.)
   const status = await app.request.get(`${concord.webhooksUrl}/hooks/${pairId}/left/events/${correlationId}`);
-  expect(await status.json()).toMatchObject({ correlationId, status: 'applied' });
+  expect(await status.json()).toMatchObject({ correlationId, status: 'applied', detail: { wrote: [{ side: 'right', action: 'created' }] } });
 
   // The Events tab lists it as applied, with what it wrote; a steward pastes the id the app logged to find it.
   await detail.open('Shop ⇄ Sheet');
