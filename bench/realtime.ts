@@ -16,15 +16,15 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildSync } from 'esbuild';
 import type { ConnectionSummary, PairConfig } from '../src-main/engine/api/model';
 import { InMemoryCredentialStoreForTests } from '../src-main/engine/connections/in-memory-credential-store-for-tests';
 import { createEngine } from '../src-main/engine/engine';
 import { signBody } from '../src-main/engine/sync/events/verify';
+import { bundleBurstChild } from '../src-main/engine/testing/burst-child-bundle';
 import { startPgServer, type PgServer } from '../src-main/engine/testing/pg-server';
 import { call, runAndWait } from '../src-main/engine/testing/sqlite-apps';
 import { percentile } from './postgres-capture';
@@ -92,14 +92,6 @@ async function postgresApp(server: PgServer, db: string): Promise<App> {
     scores: async () => new Map((await pool.query<{ id: number; score: number }>('SELECT id, score FROM contacts')).rows.map((r) => [r.id, r.score])),
     close: () => pool.end(),
   };
-}
-
-function bundleChild(): string {
-  const dir = join(REPO, 'node_modules/.cache/concord-tests');
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `bench-child-${process.pid}.mjs`);
-  buildSync({ entryPoints: [join(REPO, 'src-main/engine/testing/burst-child.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'error' });
-  return out;
 }
 
 async function startChild(bundle: string, dataDir: string, pairId: string): Promise<{ child: ChildProcess; port: number }> {
@@ -280,7 +272,7 @@ function section(rows: LoadRow[], feeds: FeedRow[], loadStart: number): string {
 async function main(): Promise<void> {
   const loadStart = loadavg()[0] ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'concord-bench-rt-'));
-  const bundle = bundleChild();
+  const bundle = bundleBurstChild('bench-child');
   let server: PgServer | null = null;
   try {
     server = await startPgServer({ maxConnections: 100 });

@@ -41,6 +41,18 @@ export const abortReason = (signal: AbortSignal): Error => (signal.reason instan
 /** True for the error of an aborted call (a cancel or a shutdown), as opposed to a failure of the app. */
 export const isAbortError = (e: unknown): boolean => e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError');
 
+/** Waits `ms`, or less when `signal` aborts (the caller checks it after); its abort listener goes with it. */
+export const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
 /** `promise`, or a rejection as soon as `signal` aborts (the promise's own outcome is then ignored). */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {

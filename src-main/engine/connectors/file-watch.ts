@@ -9,6 +9,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import type { ListenOptions } from './types';
+import { pause } from '../connections/calls';
 
 /** A burst is judged once no event came for this long (a save is several events). */
 export const FILE_WATCH_QUIET_MS = 100;
@@ -39,18 +40,6 @@ export type FileWatch = {
   /** Test seam: each burst's final verdict, after it is acted on (tests wait for it instead of sleeping). */
   judged?: (verdict: Verdict) => void;
 };
-
-/** An abortable wait; its abort listener goes with it. */
-export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Watches until `signal` aborts, calling `onChange(seq)` after each burst its judge finds changed

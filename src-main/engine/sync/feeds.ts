@@ -21,6 +21,7 @@
  *   every run, which may pause its pair) starts and stops listeners to match the pairs.
  */
 import type { EventSource, FeedStatus, Side } from '../api/model';
+import { pause } from '../connections/calls';
 import type { ConnectorPool } from '../connections/pool';
 import type { ConnectionService } from '../connections/service';
 import type { ChangeEvent } from '../connectors/types';
@@ -98,19 +99,6 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
     if (was.state !== status.state || was.error !== status.error) for (const r of l.routes) deps.changed(r.pairId);
   }
 
-  const wait = (ms: number, stop: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        stop.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      stop.addEventListener('abort', onAbort, { once: true });
-    });
-
   /** Holds the listener's feed until it is stopped: leases the connector, listens, and starts over when the lease is retired or the feed fails. */
   async function hold(l: Listener): Promise<void> {
     const stop = l.controller.signal;
@@ -121,7 +109,7 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
       } catch (e) {
         if (stop.aborted) return;
         setStatus(l, { state: 'reconnecting', error: e instanceof Error ? e.message : String(e) });
-        await wait(retryMs, stop);
+        await pause(retryMs, stop);
         continue;
       }
       const listen = lease.connector.listen?.bind(lease.connector);
@@ -148,12 +136,12 @@ export function createFeeds(deps: FeedDeps, options: FeedOptions = {}) {
         await listen(onChange, feed, { onState, retryMs, ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) });
         lease.release();
         // Ended on its own (not stopped, not retired): wait before listening again rather than spin.
-        if (!feed.aborted) await wait(retryMs, stop);
+        if (!feed.aborted) await pause(retryMs, stop);
       } catch (e) {
         lease.discard();
         if (stop.aborted) return;
         setStatus(l, { state: 'reconnecting', error: e instanceof Error ? e.message : String(e) });
-        await wait(retryMs, stop);
+        await pause(retryMs, stop);
       }
     }
   }

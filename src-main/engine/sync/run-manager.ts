@@ -5,10 +5,8 @@
  * One exception to joining: a full resync asked for during an incremental run cannot join it
  * (that run has read only the changes), so it is queued and starts as soon as the run ends —
  * unless that run is cancelled, which cancels what was queued behind it too.
- * A change feed's signal (`request`) never joins either: the run in progress may have read its
- * side before the change committed. It queues one more incremental run behind the run (or behind
- * a steward's write-back) the same way — however many signals arrive meanwhile, one run follows,
- * and a queued full resync covers it.
+ * A run applying queued events (`startEvents`: webhooks, change feeds) never joins either: the
+ * event queue's worker starts it only when the pair is free (sync/events/worker.ts).
  * A second exception: "Retry" of failed records (`retry`) never joins a run either. A run reads
  * its own changes and leaves a failed record to its backoff, so a retry that joined it would drop
  * the ids it was asked to force. Retries asked while the pair is busy wait in `retryQueued`
@@ -47,7 +45,7 @@ export function createRunManager(
   const running = new Map<string, Running>();
   /**
    * The one run waiting for the pair's run in progress (or its steward) to end: a full resync that
-   * could not join an incremental run, or a feed's incremental run. A full one replaces an incremental one.
+   * could not join an incremental run.
    */
   const queued = new Map<string, { trigger: RunTrigger; full: boolean }>();
   const retryQueued = new Map<string, QueuedRetry>();
@@ -145,22 +143,6 @@ export function createRunManager(
     }
   }
 
-  /**
-   * A change feed signalled a change of the pair: a run now, or — while a run or a steward's
-   * write-back holds the pair — exactly one more after it, however often this is called meanwhile.
-   * Nothing is queued behind a run being cancelled (a pause, a Cancel, a shutdown). Throws what
-   * `start` throws when the pair cannot run now (paused, waiting for a rate limit, deleted).
-   */
-  function request(pairId: string, trigger: RunTrigger): void {
-    const current = running.get(pairId);
-    if (current || stewarding.has(pairId)) {
-      if (closing || current?.controller.signal.aborted) return;
-      if (!queued.has(pairId)) queued.set(pairId, { trigger, full: false });
-      return;
-    }
-    launch(pairId, trigger, false);
-  }
-
   /** Starts the retries queued for a pair as one run; everyone who asked hears how it ended. */
   function startQueuedRetry(pairId: string): void {
     const q = retryQueued.get(pairId);
@@ -231,7 +213,6 @@ export function createRunManager(
 
   return {
     start,
-    request,
     /**
      * A run applying queued events (sync/events/worker.ts): of just the events' records (`only`),
      * or incremental (null). Never joins: the caller starts it only when the pair is not `busy`.

@@ -14,11 +14,11 @@
  *   `RateLimited` so the runner pauses that side (PITFALLS 8).
  */
 import type { ChangeDetection, ConnectorCallKind, ConnectorCapabilities, Side } from '../api/model';
-import { callLimits, guardedCall, guardedPages, type CallLimits } from '../connections/calls';
+import { callLimits, guardedCall, guardedPages, pause, type CallLimits } from '../connections/calls';
 import type { ConnectorLease } from '../connections/pool';
 import { requestBudget, type RequestBudget } from '../connections/request-budget';
 import type { AppRecord, ChangeBatch, Connector, Cursor, OwnWrites, WriteOp, WriteResult } from '../connectors/types';
-import { pause, TRANSIENT_RETRIES, transientBackoffMs, type TransientRetries } from './transient-retries';
+import { TRANSIENT_RETRIES, transientBackoffMs, type TransientRetries } from './transient-retries';
 
 export class RateLimited extends Error {
   constructor(

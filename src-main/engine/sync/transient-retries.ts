@@ -11,14 +11,3 @@ export const TRANSIENT_RETRIES: TransientRetries = { retries: 3, baseMs: 200 };
 /** Exponential backoff with ±50 % jitter: baseMs, 2·baseMs, 4·baseMs…, each between half and one and a half of it. */
 export const transientBackoffMs = (attempt: number, baseMs: number, random: () => number = Math.random): number => Math.round(baseMs * 2 ** attempt * (0.5 + random()));
 
-/** Waits `ms`, or less when `signal` aborts (the caller checks it after). */
-export const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });

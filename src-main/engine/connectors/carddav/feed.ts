@@ -18,7 +18,8 @@
  * the tags as they are then.
  */
 import type { ChangeEvent, ListenOptions } from '../types';
-import { ConnectorError, errorMessage } from '../errors';
+import { ConnectorError } from '../errors';
+import { ownWriteNotes, pollFeed } from '../feed-kit';
 import type { BookClient, BookTag, CardRef } from './client';
 
 export const DEFAULT_CARDDAV_POLL_MS = 2_000;
@@ -26,42 +27,17 @@ const DEFAULT_RETRY_MS = 2_000;
 /** How long a note of Concord's own write is kept: a poll judges it within a few seconds. */
 const OWN_WRITE_TTL_MS = 10 * 60_000;
 
-/** Concord's own writes per book: the ETag each card got (null: Concord deleted it), and the writes in flight. */
+/** Concord's own writes per book: the ETag each card got (null: Concord deleted it; undefined: the server did not say, so a change of it cannot be told apart), and the writes in flight. */
 export function ownCardWrites() {
-  const notes = new Map<string, Map<string, { etag: string | null | undefined; at: number }>>();
-  const inFlight = new Map<string, number>();
+  const notes = ownWriteNotes<string | null | undefined>(OWN_WRITE_TTL_MS);
   return {
-    begin(book: string): void {
-      inFlight.set(book, (inFlight.get(book) ?? 0) + 1);
-    },
-    end(book: string): void {
-      const n = (inFlight.get(book) ?? 1) - 1;
-      if (n <= 0) inFlight.delete(book);
-      else inFlight.set(book, n);
-    },
-    busy: (book: string): boolean => inFlight.has(book),
-    /** `etag` undefined: the server did not say, so a change of this card cannot be told apart. */
-    note(book: string, name: string, etag: string | null | undefined): void {
-      const now = Date.now();
-      let m = notes.get(book);
-      if (!m) notes.set(book, (m = new Map()));
-      // In the order noted (a note again moves to the end): the expired ones lead.
-      for (const [k, v] of m) {
-        if (now - v.at <= OWN_WRITE_TTL_MS) break;
-        m.delete(k);
-      }
-      m.delete(name);
-      m.set(name, { etag, at: now });
-    },
-    wrote: (book: string): boolean => (notes.get(book)?.size ?? 0) > 0,
+    ...notes,
     /** Whether these changes of the book are all Concord's own writes, as they left them. */
     isEcho(book: string, changed: CardRef[], deleted: string[]): boolean {
-      const m = notes.get(book);
-      const etagOf = (name: string) => m?.get(name);
       return changed.every((c) => {
-        const n = etagOf(c.name);
-        return n !== undefined && typeof n.etag === 'string' && n.etag === c.etag;
-      }) && deleted.every((name) => etagOf(name)?.etag === null);
+        const etag = notes.get(book, c.name)?.value;
+        return typeof etag === 'string' && etag === c.etag;
+      }) && deleted.every((name) => notes.get(book, name)?.value === null);
     },
   };
 }
@@ -80,21 +56,7 @@ export type CardDavFeedDeps = {
 
 const sameTag = (a: BookTag, b: BookTag) => a.token === b.token && a.ctag === b.ctag;
 
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 export async function pollBooks(d: CardDavFeedDeps, onChange: (event: ChangeEvent) => void, signal: AbortSignal, options: ListenOptions = {}): Promise<void> {
-  const pollMs = options.pollMs ?? DEFAULT_CARDDAV_POLL_MS;
-  const retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
-  let state: 'listening' | 'reconnecting' | null = null;
   let listed: string[] = [];
   let seen = new Map<string, BookTag>();
   let seq = 0;
@@ -110,15 +72,15 @@ export async function pollBooks(d: CardDavFeedDeps, onChange: (event: ChangeEven
     }
   }
 
-  while (!signal.aborted) {
-    try {
-      if (state !== 'listening') listed = await d.discover(signal);
+  await pollFeed(
+    async (fresh) => {
+      if (fresh) listed = await d.discover(signal);
       const books = [...new Set([...listed, ...d.used()])];
       const next = new Map<string, BookTag>();
       for (const book of books) {
         const before = seen.get(book);
         // A write in flight: judged at the next poll, once it has noted what it wrote.
-        if (before && state === 'listening' && d.own.busy(book)) {
+        if (before && !fresh && d.own.busy(book)) {
           next.set(book, before);
           continue;
         }
@@ -132,21 +94,15 @@ export async function pollBooks(d: CardDavFeedDeps, onChange: (event: ChangeEven
         }
         next.set(book, now);
         // A book first seen, or seen again after an outage (the 'listening' read catches up): taken as it is.
-        if (!before || state !== 'listening' || sameTag(before, now)) continue;
+        if (!before || fresh || sameTag(before, now)) continue;
         if (await echo(book, before)) continue;
         if (!signal.aborted) onChange({ collection: book, seq: String(++seq) });
       }
       seen = next;
-      if (state !== 'listening' && !signal.aborted) options.onState?.('listening');
-      state = 'listening';
-      d.polled?.();
-    } catch (error) {
-      if (signal.aborted) return;
-      if (state !== 'reconnecting') options.onState?.('reconnecting', errorMessage(error));
-      state = 'reconnecting';
-      await pause(retryMs, signal);
-      continue;
-    }
-    await pause(pollMs, signal);
-  }
+    },
+    signal,
+    options,
+    { pollMs: DEFAULT_CARDDAV_POLL_MS, retryMs: DEFAULT_RETRY_MS },
+    d.polled,
+  );
 }

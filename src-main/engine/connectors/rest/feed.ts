@@ -20,7 +20,7 @@
  * A failed poll reports 'reconnecting' with the error and retries every `retryMs`; the first that
  * works again reports 'listening' (the caller reads once) and takes the window as it is then.
  */
-import { errorMessage } from '../errors';
+import { ownWriteNotes, pollFeed } from '../feed-kit';
 import type { ChangeEvent, ListenOptions } from '../types';
 import type { Http } from './http';
 import { listPages, type ListSince } from './paging';
@@ -34,36 +34,15 @@ const OWN_WRITE_TTL_MS = 10 * 60_000;
 /** The first poll, before the app's clock is known, looks back this far on ours. */
 const FIRST_WINDOW_MS = 5 * 60_000;
 
-/** Concord's own writes per collection: the last-modified time each record got (null: deleted), and the writes in flight. */
+/** Concord's own writes per collection: the last-modified time each record got (null: Concord deleted it; undefined: the app did not say, so a change of it cannot be told apart), and the writes in flight. */
 export function ownRestWrites() {
-  const notes = new Map<string, Map<string, { stamp: number | null | undefined; at: number }>>();
-  const inFlight = new Map<string, number>();
+  const notes = ownWriteNotes<number | null | undefined>(OWN_WRITE_TTL_MS);
   return {
-    begin(collection: string): void {
-      inFlight.set(collection, (inFlight.get(collection) ?? 0) + 1);
-    },
-    end(collection: string): void {
-      const n = (inFlight.get(collection) ?? 1) - 1;
-      if (n <= 0) inFlight.delete(collection);
-      else inFlight.set(collection, n);
-    },
-    busy: (collection: string): boolean => inFlight.has(collection),
-    /** `stamp` undefined: the app did not say, so a change of this record cannot be told apart. */
-    note(collection: string, id: string, stamp: number | null | undefined): void {
-      const now = Date.now();
-      let m = notes.get(collection);
-      if (!m) notes.set(collection, (m = new Map()));
-      for (const [k, v] of m) {
-        if (now - v.at <= OWN_WRITE_TTL_MS) break;
-        m.delete(k);
-      }
-      m.delete(id);
-      m.set(id, { stamp, at: now });
-    },
+    ...notes,
     isEcho(collection: string, id: string, stamp: number | null, deleted: boolean): boolean {
-      const n = notes.get(collection)?.get(id);
+      const n = notes.get(collection, id);
       if (!n) return false;
-      return deleted ? n.stamp === null : typeof n.stamp === 'number' && n.stamp === stamp;
+      return deleted ? n.value === null : typeof n.value === 'number' && n.value === stamp;
     },
   };
 }
@@ -88,17 +67,6 @@ function lookBackMs(profile: Profile, c: CollectionProfile): number {
 }
 
 type Window = { from: number; seen: Map<string, number | null> };
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * One look at a collection's window: the records changed since `from`, whether any of them is a
@@ -136,16 +104,12 @@ async function look(d: RestFeedDeps, k: RestFeedCollection, w: Window, signal: A
 }
 
 export async function pollRecords(d: RestFeedDeps, onChange: (event: ChangeEvent) => void, signal: AbortSignal, options: ListenOptions = {}): Promise<void> {
-  const pollMs = options.pollMs ?? DEFAULT_REST_POLL_MS;
-  const retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
   const fed = d.collections.filter((k) => k.c.list.modifiedSince);
-  let state: 'listening' | 'reconnecting' | null = null;
   let windows = new Map<string, Window>();
   let seq = 0;
-  while (!signal.aborted) {
-    try {
+  await pollFeed(
+    async (fresh) => {
       d.ready();
-      const fresh = state !== 'listening';
       const next = new Map<string, Window>();
       for (const k of fed) {
         const w = windows.get(k.c.name);
@@ -159,16 +123,10 @@ export async function pollRecords(d: RestFeedDeps, onChange: (event: ChangeEvent
         if (!fresh && w && r.changed && !signal.aborted) onChange({ collection: k.c.name, seq: String(++seq) });
       }
       windows = next;
-      if (fresh && !signal.aborted) options.onState?.('listening');
-      state = 'listening';
-      d.polled?.();
-    } catch (error) {
-      if (signal.aborted) return;
-      if (state !== 'reconnecting') options.onState?.('reconnecting', errorMessage(error));
-      state = 'reconnecting';
-      await pause(retryMs, signal);
-      continue;
-    }
-    await pause(pollMs, signal);
-  }
+    },
+    signal,
+    options,
+    { pollMs: DEFAULT_REST_POLL_MS, retryMs: DEFAULT_RETRY_MS },
+    d.polled,
+  );
 }

@@ -6,6 +6,8 @@
  * changed, so a lost or extra signal costs latency, never records.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { pause } from '../../connections/calls';
+import { ownWriteNotes } from '../feed-kit';
 import type { ListenOptions } from '../types';
 import { EXT, readContactFile, versionOf } from './folder-io';
 
@@ -23,25 +25,16 @@ export type OwnWrites = {
 };
 
 export function ownWrites(folder: string): OwnWrites {
-  const notes = new Map<string, { version: string | null; at: number }>();
+  // One scope: the folder. Its notes prune as they go (a batch of 10,000 creates stays linear).
+  const notes = ownWriteNotes<string | null>(OWN_WRITE_TTL_MS);
   return {
-    note(id, bytes) {
-      const now = Date.now();
-      // The map is in the order of the notes (a note again moves to the end), so the expired ones
-      // are at its start: pruning stops at the first live one (a batch of 10,000 creates stays linear).
-      for (const [k, v] of notes) {
-        if (now - v.at <= OWN_WRITE_TTL_MS) break;
-        notes.delete(k);
-      }
-      notes.delete(id);
-      notes.set(id, { version: bytes === null ? null : versionOf(bytes), at: now });
-    },
+    note: (id, bytes) => notes.note('', id, bytes === null ? null : versionOf(bytes)),
     isEcho(id) {
-      const n = notes.get(id);
+      const n = notes.get('', id);
       if (!n) return false;
       try {
         const bytes = readContactFile(folder, id);
-        return (bytes === null ? null : versionOf(bytes)) === n.version;
+        return (bytes === null ? null : versionOf(bytes)) === n.value;
       } catch {
         return false; // unreadable now: whatever it is, it is not what Concord wrote
       }
@@ -101,14 +94,6 @@ export async function watchFolder(folder: string, own: OwnWrites, onChange: (seq
     });
     if (failed === null || signal.aborted) return;
     options.onState?.('reconnecting', `The folder ${folder} cannot be watched (${failed}).`);
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, retryMs);
-      function done() {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    await pause(retryMs, signal);
   }
 }

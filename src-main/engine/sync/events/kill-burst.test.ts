@@ -9,12 +9,11 @@
  * once, with the values the app holds, and no event is pending, failed or lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appExec, appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir } from '../test-kit.fixture';
 import { seededRandom } from '../../core/seeded-random';
+import { bundleBurstChild } from '../../testing/burst-child-bundle';
 import { signBody } from './verify';
 
 const KILLS = Number(process.env.CONCORD_BURST_KILLS ?? 200);
@@ -48,10 +47,7 @@ describe('SIGKILL during webhook bursts', () => {
     await syncAndWait(setup, pairId);
     await setup.close();
 
-    // The child, bundled once: a plain `node` start is ~0.3 s where tsx takes ~1 s.
-    const bundle = join(REPO, 'node_modules/.cache/concord-tests', `burst-child-${process.pid}.mjs`);
-    mkdirSync(join(REPO, 'node_modules/.cache/concord-tests'), { recursive: true });
-    buildSync({ entryPoints: [join(__dirname, '../../testing/burst-child.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' });
+    const bundle = bundleBurstChild('burst-child');
 
     const queue: Pending[] = []; // not yet acknowledged, oldest first
     const busy = new Set<number>(); // records with an event in flight
