@@ -205,6 +205,24 @@ export function createSyncDomain(
     const what = isResolution(stored) ? describeResolution(stored, label) : typeof (stored as { auto?: unknown } | null)?.auto === 'string' ? String((stored as { auto: string }).auto) : 'resolved';
     return { resolution: { at: r.at, by: r.by, what } };
   };
+  /**
+   * An open duplicate's candidates as they stand now, not as the run that held it saw them: a
+   * candidate another resolution linked since is shown linked (and cannot be chosen), one unlinked
+   * since is free again. The held records are not read again by runs, so only this read can tell.
+   */
+  const currentCandidates = (pairId: string, dup: NonNullable<ConflictDetail['duplicate']>): NonNullable<ConflictDetail['duplicate']> => {
+    const candSide = dup.side === 'left' ? 'right' : 'left';
+    const links = state.linksFor(pairId, candSide, dup.candidates.map((k) => k.id));
+    return {
+      ...dup,
+      candidates: dup.candidates.map(({ linkedTo: _was, ...k }) => {
+        const l = links.get(k.id);
+        if (!l) return k;
+        // As the resolver sees it (resolver.ts refuses any candidate with a link): the partner, or null when it is gone.
+        return { ...k, linkedTo: l.deletedSide === dup.side ? null : dup.side === 'left' ? l.leftId : l.rightId };
+      }),
+    };
+  };
   const handlers: SyncHandlers = {
     'pairs/list': () => pairs.list().map((p) => summary(p.id)),
     'pairs/get': ({ pairId }) => detail(pairId),
@@ -290,7 +308,7 @@ export function createSyncDomain(
         rightLabel: r ? `${r.connectionName} · ${r.collection}` : 'right',
         fields: c.data.fields,
         ...(c.data.deletedSide ? { deletedSide: c.data.deletedSide } : {}),
-        ...(c.data.duplicate ? { duplicate: c.data.duplicate } : {}),
+        ...(c.data.duplicate ? { duplicate: c.status === 'open' ? currentCandidates(c.pairId, c.data.duplicate) : c.data.duplicate } : {}),
         ...resolutionOf(c.id, (s) => (s === 'left' ? (l?.connectionName ?? 'left') : (r?.connectionName ?? 'right'))),
       };
     },

@@ -134,4 +134,37 @@ describe('resolving a duplicate', () => {
     expect(appRows(s.right).map((r) => r.name).sort()).toEqual(['Cy one', 'Cy two', 'Dee']);
     expect((await kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(3);
   });
+
+  it('a candidate linked by another resolution since the run shows as linked in the other duplicate, and only its free candidates can be chosen', async () => {
+    const s = await setupPair({}, { modes: ['hash', 'hash'] });
+    kit = s.kit;
+    dir = s.dir;
+    appInsert(s.left, { email: 'ann@example.com', name: 'Ann one', score: 1 });
+    appInsert(s.left, { email: 'ANN@example.com', name: 'Ann two', score: 1 });
+    appInsert(s.right, { email: 'ann@example.com', name: 'Ann A', score: 1 });
+    appInsert(s.right, { email: 'ann@example.com', name: 'Ann B', score: 1 });
+    await syncAndWait(kit, s.pairId);
+    const items = (await kit.call('conflicts/list', { pairId: s.pairId, kind: 'duplicate' })).items;
+    expect(items).toHaveLength(2);
+    const [first, second] = await Promise.all(items.map((c) => kit?.call('conflicts/get', { conflictId: c.id })));
+    const side = first?.duplicate?.side ?? 'left';
+    const own = (d: typeof first) => (side === 'left' ? d?.leftId : d?.rightId) ?? '';
+    expect(second?.duplicate?.candidates.map((c) => c.linkedTo)).toEqual([undefined, undefined]);
+    const taken = first?.duplicate?.candidates[0]?.id ?? '';
+    await kit.call('conflicts/resolve', { conflictId: first?.id ?? '', resolution: { kind: 'duplicate', linkTo: taken } });
+
+    // The second conflict was stored by the run before that: the inbox shows it as it is now.
+    const now = await kit.call('conflicts/get', { conflictId: second?.id ?? '' });
+    const byId = new Map(now.duplicate?.candidates.map((c) => [c.id, c.linkedTo]));
+    expect(byId.get(taken)).toBe(own(first));
+    const free = [...byId.keys()].find((id) => id !== taken) ?? '';
+    expect(byId.get(free)).toBeUndefined();
+    const refused = await kit.dispatch('conflicts/resolve', { conflictId: now.id, resolution: { kind: 'duplicate', linkTo: taken } });
+    expect(refused.ok ? null : refused.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('already linked') });
+    await kit.call('conflicts/resolve', { conflictId: now.id, resolution: { kind: 'duplicate', linkTo: free } });
+    expect((await kit.call('pairs/get', { pairId: s.pairId })).linked).toBe(2);
+    const next = await syncAndWait(kit, s.pairId);
+    expect(next.counts).toMatchObject({ created: 0, conflicts: 0 });
+    expect(appRows(s.right)).toHaveLength(2);
+  });
 });

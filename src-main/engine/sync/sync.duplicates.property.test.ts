@@ -64,7 +64,7 @@ async function openDuplicates(kit: Kit, pairId: string): Promise<(Held & { confl
 
 /** Every resolution the panel offers for this duplicate, in a fixed order; `choice` picks one. */
 type Choice = { resolution: Resolution; kind: keyof typeof stats.resolved };
-function resolutionFor(h: Held, choice: number): Choice {
+function resolutionFor(h: Held & { conflictId: string }, choice: number, refused: Set<string>): Choice {
   const options: Choice[] = [];
   for (const c of h.candidates) {
     if (c.linked) continue;
@@ -72,8 +72,11 @@ function resolutionFor(h: Held, choice: number): Choice {
   }
   options.push({ resolution: { kind: 'duplicate', linkTo: null }, kind: 'create' }, { resolution: { kind: 'delete-duplicate' }, kind: 'deleteOwn' });
   // A kind no history has used yet goes first when it is on offer (an unlinked candidate to delete
-  // is rare): the run exercises every kind whenever it meets each once, not by luck.
-  return options.find((o) => stats.resolved[o.kind] === 0) ?? (options[choice % options.length] as Choice);
+  // is rare): the run exercises every kind whenever it meets each once, not by luck. A choice once
+  // refused for this conflict is not offered again (the steward reloads and picks another).
+  const open = options.filter((o) => !refused.has(`${h.conflictId} ${JSON.stringify(o.resolution)}`));
+  const offered = open.length > 0 ? open : options;
+  return offered.find((o) => stats.resolved[o.kind] === 0) ?? (offered[choice % offered.length] as Choice);
 }
 
 const links = (kit: Kit, pairId: string) =>
@@ -95,9 +98,16 @@ async function checkInvariants(kit: Kit, pairId: string, paths: Record<Side, str
     if (a && b) expect({ email: b.email, name: b.name, score: b.score }, `linked records agree after ${when}`).toEqual({ email: a.email, name: a.name, score: a.score });
   }
   const held = { left: new Set<string>(), right: new Set<string>() };
+  const anyLink = (side: Side, id: string) => kit.db.prepare(`SELECT 1 FROM links WHERE pair_id = ? AND ${side}_id = ?`).get(pairId, id) !== undefined;
   for (const h of await openDuplicates(kit, pairId)) {
+    const candSide = h.side === 'left' ? 'right' : 'left';
     held[h.side].add(h.id);
-    for (const c of h.candidates) held[h.side === 'left' ? 'right' : 'left'].add(c.id);
+    for (const c of h.candidates) {
+      held[candSide].add(c.id);
+      // The inbox shows each candidate as linked or free as it is now, not as the run that held the
+      // duplicate saw it: a steward's other resolutions link candidates meanwhile.
+      expect(c.linked, `candidate ${candSide} ${c.id} of the duplicate ${h.side} ${h.id} shown as linked or not after ${when}`).toBe(anyLink(candSide, c.id));
+    }
   }
   for (const s of SIDES) {
     const silent = rows[s].filter((r) => !linked[s].has(String(r.id)) && !held[s].has(String(r.id))).map((r) => `${r.name} (${String(r.email)})`);
@@ -129,13 +139,15 @@ async function runHistory(pairModes: [ChangeDetection, ChangeDetection], steps: 
     await checkInvariants(kit, pairId, paths, when);
     return run;
   };
+  const refused = new Set<string>();
   const resolve = async (h: Held & { conflictId: string }, choice: number) => {
-    const { resolution, kind } = resolutionFor(h, choice);
+    const { resolution, kind } = resolutionFor(h, choice, refused);
     const r = await kit.dispatch('conflicts/resolve', { conflictId: h.conflictId, resolution });
     if (r.ok) stats.resolved[kind]++;
     else {
       // Refused only because a record changed or went since the conflict was shown; never otherwise.
       expect(r.error.code, r.error.message).toBe('conflict');
+      refused.add(`${h.conflictId} ${JSON.stringify(resolution)}`);
       stats.refused++;
     }
   };
