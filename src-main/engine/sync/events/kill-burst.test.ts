@@ -9,6 +9,7 @@
  * once, with the values the app holds, and no event is pending, failed or lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appExec, appRows, basePairConfig, createApp, removeDir, startEngine, syncAndWait, tempDir } from '../test-kit.fixture';
@@ -26,6 +27,35 @@ const MAX_LIFE_MS = 200;
 
 
 type Pending = { eventId: string; recordId: number; body: string };
+
+/**
+ * One webhook call on a connection of its own, as an app's sender makes it: an answer, or an error
+ * when the engine dies under it or is silent for CALL_LIMIT_MS. Not `fetch`: Node 20's pooled
+ * fetch was seen (CI, 2026-12-04) keeping a request queued forever on a pool whose sockets the
+ * SIGKILL had closed, with no socket and no timer left to settle it.
+ */
+const CALL_LIMIT_MS = 30_000;
+function call(port: number, path: string, body: string | null, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolveCall, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: body === null ? 'GET' : 'POST', agent: false, headers, timeout: CALL_LIMIT_MS }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('the answer was cut off')));
+      res.on('end', () => {
+        try {
+          resolveCall({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${CALL_LIMIT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body ?? undefined);
+  });
+}
 
 describe('SIGKILL during webhook bursts', () => {
   const dir = tempDir('concord-burst-');
@@ -76,12 +106,11 @@ describe('SIGKILL during webhook bursts', () => {
 
     async function send(port: number, p: Pending): Promise<void> {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/hooks/${pairId}/left`, { method: 'POST', body: p.body, headers: { 'Content-Type': 'application/json', ...signBody('hex', SECRET, p.body) } });
-        const json = (await res.json()) as { correlationId?: string; error?: string };
-        if (res.status === 200 || res.status === 202) {
+        const { status, json } = await call(port, `/hooks/${pairId}/left`, p.body, { 'Content-Type': 'application/json', ...signBody('hex', SECRET, p.body) });
+        if (status === 200 || status === 202) {
           acked.set(p.eventId, String(json.correlationId));
           queue.splice(queue.indexOf(p), 1);
-        } else refused ??= `${p.eventId}: ${res.status} ${json.error ?? ''}`;
+        } else refused ??= `${p.eventId}: ${status} ${String(json.error ?? '')}`;
       } catch {
         // The engine died under it: sent again after the restart.
       } finally {
@@ -145,7 +174,7 @@ describe('SIGKILL during webhook bursts', () => {
     const { child, port, exited } = await startChild();
     await sender(port, () => true, () => queue.length === 0, false);
     expect(refused).toBeNull();
-    const statusOf = async (correlationId: string) => ((await (await fetch(`http://127.0.0.1:${port}/hooks/${pairId}/left/events/${correlationId}`)).json()) as { status: string; detail?: unknown }).status;
+    const statusOf = async (correlationId: string) => String((await call(port, `/hooks/${pairId}/left/events/${correlationId}`, null)).json.status);
     for (const [eventId, correlationId] of acked) {
       const status = await (async () => {
         for (;;) {
