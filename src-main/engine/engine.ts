@@ -25,6 +25,7 @@ import { DATABASE_FILE, openDatabase } from './store/db';
 import { createDemoDomain } from './demo/handlers';
 import type { FeedOptions } from './sync/feeds';
 import { createPrivacyDomain } from './privacy/handlers';
+import { createConnectionEditDomain } from './sync/connection-edit';
 import { createSyncDomain } from './sync/handlers';
 import { createRealtimeDomain, type WebhookListenOptions } from './sync/events/domain';
 import type { WorkerOptions } from './sync/events/worker';
@@ -141,6 +142,15 @@ export function createEngine(options: EngineOptions) {
     shutdown: shutdown.signal,
     ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}),
   });
+  // "Test and save" of a pair's connection: the checks are connections/*, the hold and the preview the sync domain's.
+  const connectionEdit = createConnectionEditDomain({
+    store: connectionService,
+    pairs: sync.deps.pairs,
+    exclusive: sync.exclusive,
+    test: async (args) => connections.handlers['connections/test'](args),
+    describe: async (connectionId) => connections.handlers['connections/describe']({ connectionId }),
+    preview: async (pairId) => sync.handlers['pairs/preview']({ pairId }),
+  });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.
   const demo = createDemoDomain(ctx, async (method, args) => {
     const response = await dispatch(method, args);
@@ -162,7 +172,7 @@ export function createEngine(options: EngineOptions) {
   });
   // Closed in reverse: the webhook receiver first (no new events), actions after sync, so a run ending during the stop still writes its outbox.
   domains.push(actions, connections, oauth, sync, demo, accessDomain, privacy, realtime);
-  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers, ...actions.handlers, ...realtime.handlers };
+  const handlers: Handlers = { 'app/info': info, ...connections.handlers, ...oauth.handlers, ...sync.handlers, ...connectionEdit.handlers, ...demo.handlers, ...accessDomain.handlers, ...privacy.handlers, ...actions.handlers, ...realtime.handlers };
   const dispatch = createDispatcher(handlers, log);
 
   let closed = false;

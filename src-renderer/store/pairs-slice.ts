@@ -1,7 +1,6 @@
 import type { ActivityEntry, CapturePlan, ChangeDetection, CollectionField, ConnectionSummary, FailedRecord, LeftOutCollection, PairConfig, PairDetail, PairSummary, RunProgress, RunSummary, Side } from '../../src-main/engine/api/model';
 import type { ApiMethod } from '../../src-main/engine/api/contract';
 import { ApiCallError } from '../api/call';
-import { takesSecret } from '../components/config-form';
 import { plural } from '../components/plural';
 import type { Outcome, SliceCreator } from './store';
 
@@ -64,14 +63,13 @@ export type PairsSlice = {
   deletePair(pairId: string): Promise<boolean>;
   listConnections(): Promise<Outcome<ConnectionSummary[]>>;
   /**
-   * Changes a saved connection (a moved file, a new password) so that it still serves `collection`:
-   * tested before it is saved when the test needs no stored secret, and put back as it was when
-   * the saved one fails its test or no longer holds the collection.
+   * Changes the saved connection of one side of a pair (a moved file, a new password) so that it
+   * still serves the pair: the engine checks it reaches the same app and puts it back as it was
+   * when not (pairs/edit-connection), with no run of the pair meanwhile.
    */
   updateConnection(
-    connectionId: string,
     change: { name: string; config: Record<string, string | number | boolean>; secret: string },
-    pair: { pairId: string; side: Side; collection: string },
+    pair: { pairId: string; side: Side },
   ): Promise<Outcome<{ connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] }>>;
   /** Engine events: a pair's summary replaced, a pair removed, progress, a finished run. */
   applyPairChanged(pair: PairSummary): void;
@@ -106,64 +104,6 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     if (result.ok) return result.value;
     setPairError(pairId, result.error);
     return null;
-  }
-
-  /** Saves a pair's connection after checking it, putting the old settings back if a check fails (updateConnection). */
-  async function saveCheckedConnection(
-    connectionId: string,
-    change: { name: string; config: Record<string, string | number | boolean>; secret: string },
-    { pairId, side, collection }: { pairId: string; side: Side; collection: string },
-  ): Promise<Outcome<{ connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] }>> {
-    const list = await guard('connections/list', () => call('connections/list', {}));
-      if (!list.ok) return list;
-      const old = list.value.find((c) => c.id === connectionId);
-      if (!old) return { ok: false, error: new ApiCallError('not-found', 'This connection no longer exists. Reload the page.', 'connections/update') };
-      const connector = get().connectors?.find((k) => k.kind === old.connector);
-      const needsStoredSecret = takesSecret(connector?.configFields) && change.secret === '';
-      const secret = change.secret === '' ? {} : { secret: change.secret };
-      const missing = (names: string[]) => ({
-        ok: false as const,
-        error: new ApiCallError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names.join(', ') || 'none'}). The connection was left as it was.`, 'connections/describe'),
-      });
-      if (!needsStoredSecret) {
-        const tested = await guard('connections/test', () => call('connections/test', { connector: old.connector, config: change.config, ...secret }));
-        if (!tested.ok) return tested;
-        // Checked before it is saved: once saved, the pair's runs (its change feed's, its schedule's)
-        // use it at once, and one reading a collection that is not there would pause the pair.
-        if (tested.value.names && !tested.value.names.includes(collection)) return missing(tested.value.names);
-      }
-      const saved = await guard('connections/update', () => call('connections/update', { connectionId, name: change.name, config: change.config, ...secret }));
-      if (!saved.ok) return saved;
-      const putBack = () => guard('connections/update', () => call('connections/update', { connectionId, name: old.name, config: old.config }));
-      const tested = await guard('connections/test', () => call('connections/test', { connectionId }));
-      if (!tested.ok) {
-        await putBack();
-        return tested;
-      }
-      const described = await guard('connections/describe', () => call('connections/describe', { connectionId }));
-      if (!described.ok || !described.value.some((c) => c.name === collection)) {
-        await putBack();
-        return described.ok ? missing(described.value.map((c) => c.name)) : described;
-      }
-      // The right collection, but is it the same app's data? The records Concord linked there
-      // should still be there; few of them means another app's file, whose next sync would read
-      // the rest as deletes. (A preview the other app cannot serve leaves the check out.)
-      const preview = await guard('pairs/preview', () => call('pairs/preview', { pairId }));
-      const seen = preview.ok ? preview.value.linkedFound?.[side] : undefined;
-      if (seen && seen.linked > 0 && seen.found * 2 < seen.linked) {
-        await putBack();
-        return {
-          ok: false,
-          error: new ApiCallError(
-            'invalid-input',
-            `Only ${seen.found.toLocaleString()} of the ${seen.linked.toLocaleString()} records Concord linked in “${old.name}” are there: it looks like another app's data, and the next sync would read the rest as deleted. The connection was left as it was.`,
-            'pairs/preview',
-          ),
-        };
-      }
-      // The pairs show the connection's name: a renamed one reads anew there too.
-      if (saved.value.name !== old.name) void get().loadPairs();
-      return { ok: true, value: { connection: saved.value, collections: tested.value.collections, leftOut: tested.value.leftOut ?? [] } };
   }
 
   return {
@@ -304,20 +244,12 @@ export const createPairsSlice: SliceCreator<PairsSlice> = (set, get, { call, gua
     },
 
     listConnections: () => guard('connections/list', () => call('connections/list', {})),
-    async updateConnection(connectionId, change, target) {
-      // The pair does not sync while the new settings are saved and checked: its live feed or its
-      // schedule would run on them before the checks end, and a run on another app's data reads
-      // its records as replaced or deleted. A pair that was paused stays so.
-      const wasPaused = get().pairs.find((p) => p.id === target.pairId)?.paused ?? true;
-      if (!wasPaused) {
-        const paused = await guard('pairs/pause', () => call('pairs/pause', { pairId: target.pairId }));
-        if (!paused.ok) return paused;
-      }
-      try {
-        return await saveCheckedConnection(connectionId, change, target);
-      } finally {
-        if (!wasPaused) await guard('pairs/resume', () => call('pairs/resume', { pairId: target.pairId }));
-      }
+    async updateConnection(change, { pairId, side }) {
+      const before = get().pairs.find((p) => p.id === pairId);
+      const saved = await guard('pairs/edit-connection', () => call('pairs/edit-connection', { pairId, side, name: change.name, config: change.config, ...(change.secret === '' ? {} : { secret: change.secret }) }));
+      // The pairs show the connection's name: a renamed one reads anew there too.
+      if (saved.ok && before && saved.value.connection.name !== before[side].connectionName) void get().loadPairs();
+      return saved;
     },
 
     applyPairChanged(pair) {

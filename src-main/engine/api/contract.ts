@@ -31,6 +31,7 @@ import type {
   FailedRecord,
   ForgetResult,
   LeftOutCollection,
+  Side,
   OAuthFlow,
   OAuthSignInSettings,
   PairConfig,
@@ -124,6 +125,16 @@ export type Api = {
   /** `needsFullResync` tells the UI a mapping or key change needs a full resync to apply to existing records. */
   'pairs/update': Method<{ pairId: string; config: PairConfig }, { pair: PairDetail; needsFullResync: boolean }>;
   'pairs/delete': Method<{ pairId: string }, { deleted: true }>;
+  /**
+   * Saves the connection of one side of a pair with new settings, once they reach the same app:
+   * it connects, has the pair's collection, and holds most of the records Concord linked there.
+   * Any check failing puts the name, settings and secret back and says why. No run of a pair using
+   * the connection reads it meanwhile. `secret` left out (or empty) keeps the stored one.
+   */
+  'pairs/edit-connection': Method<
+    { pairId: string; side: Side; name: string; config: Record<string, string | number | boolean>; secret?: string },
+    { connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] }
+  >;
   /** What a first sync would do, before it runs: for a saved pair or a draft config. */
   'pairs/preview': Method<{ pairId: string } | { config: PairConfig }, PairPreview>;
   /**

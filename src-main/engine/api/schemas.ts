@@ -212,6 +212,13 @@ export const schemas = {
   'pairs/create': z.strictObject({ config: pairConfigSchema }),
   'pairs/update': z.strictObject({ pairId: id, config: pairConfigSchema }),
   'pairs/delete': z.strictObject({ pairId: id }),
+  'pairs/edit-connection': z.strictObject({
+    pairId: id,
+    side,
+    name: z.string().trim().min(1, 'give the connection a name').max(120),
+    config,
+    secret: z.string().max(10_000).optional(),
+  }),
   'pairs/preview': z.union([z.strictObject({ pairId: id }), z.strictObject({ config: pairConfigSchema })]),
   'pairs/sync-now': z.strictObject({ pairId: id, confirmDeletes: z.number().int().min(0).optional() }),
   'pairs/full-resync': z.strictObject({ pairId: id }),

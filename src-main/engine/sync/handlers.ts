@@ -25,14 +25,14 @@ import { createPairStore, type PairRow } from './pair-store';
 import { previewPair } from './preview';
 import { createRecordsStore, type ConflictRow } from './records-store';
 import { describeResolution, resolveConflict, restoreActivity } from './resolver';
-import { createRunManager } from './run-manager';
+import { createRunManager, type RunManager } from './run-manager';
 import type { RunDeps } from './runner';
 import { createScheduler } from './scheduler';
 import { createStateStore } from './state-store';
 import { validateAgainstConnections } from './validate';
 
 /** Everything but connections, `app/info` (engine.ts) and `demo/create` (demo/handlers.ts). */
-export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | RealtimeMethods | ActionMethods | 'app/info' | 'demo/create'>;
+export type SyncMethods = Exclude<ApiMethod, ConnectionMethods | OAuthMethods | AccessMethods | PrivacyMethods | RealtimeMethods | ActionMethods | 'app/info' | 'demo/create' | 'pairs/edit-connection'>;
 export type SyncHandlers = { [M in SyncMethods]: Handler<M> };
 export type SyncOptions = {
   schedulerTickMs?: number;
@@ -67,7 +67,7 @@ export function createSyncDomain(
   outer: EngineContext,
   connections: ConnectionService,
   options: SyncOptions = {},
-): Domain<SyncHandlers> & { deps: RunDeps; realtime: { events: EventStore; worker: EventWorker | null }; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
+): Domain<SyncHandlers> & { deps: RunDeps; realtime: { events: EventStore; worker: EventWorker | null }; exclusive: RunManager['exclusive']; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
   // Whatever changes a pair says so with pairs/changed or pairs/removed (its handler, a run that
   // ends or pauses it, a bulk job): the change feeds follow the pairs from those events.
   let feeds: Feeds | null = null;
@@ -358,6 +358,7 @@ export function createSyncDomain(
     handlers,
     deps,
     realtime: { events, worker },
+    exclusive: runs.exclusive,
     async waitForRun(runId: string) {
       await runs.wait(runId);
     },

@@ -71,7 +71,7 @@ export function createRunManager(
       return current; // a trigger during a run joins it
     }
     if (stewarding.has(pairId)) {
-      throw new ApiError('conflict', 'A conflict resolution or a restore is being written to the apps of this pair right now; start the sync again in a moment.');
+      throw new ApiError('conflict', 'A conflict resolution, a restore or a connection’s new settings are being written or checked for this pair right now; start the sync again in a moment.');
     }
     const pair = deps.pairs.get(pairId);
     if (!pair) throw new ApiError('not-found', `Pair "${pairId}" does not exist (it may have been deleted). Reload the list and try again.`);
@@ -179,7 +179,8 @@ export function createRunManager(
    * resolution written between its read and its commit would be overwritten by that run's stale
    * base (and the conflict would come back). Write-backs of one pair queue behind each other.
    */
-  async function exclusive<T>(pairId: string, fn: () => Promise<T>): Promise<T> {
+  /** `busy`: the answer when the pair's run does not end within the steward's wait (default: a conflict resolution's). */
+  async function exclusive<T>(pairId: string, fn: () => Promise<T>, busy?: string): Promise<T> {
     const deadline = Date.now() + stewardWaitMs;
     for (;;) {
       const ahead = stewarding.get(pairId);
@@ -192,7 +193,7 @@ export function createRunManager(
         clearTimeout(timer);
         if (!waited) {
           // A long sync: answer now rather than hold the steward (and the desktop's call timeout) for minutes.
-          throw new ApiError('conflict', 'A sync of this pair is running, so nothing was written and the conflict stays open. Apply your choice again when the sync has finished (the pair card shows its progress).');
+          throw new ApiError('conflict', busy ?? 'A sync of this pair is running, so nothing was written and the conflict stays open. Apply your choice again when the sync has finished (the pair card shows its progress).');
         }
       }
       if (!stewarding.has(pairId) && !running.has(pairId)) break;

@@ -84,7 +84,7 @@ function ConnectionCard(props: { pairId: string; side: Side; collection: string;
 
   async function save(): Promise<void> {
     setError(null);
-    const result = await whileSaving(() => updateConnection(c!.id, { name, config, secret }, { pairId: props.pairId, side: props.side, collection: props.collection }));
+    const result = await whileSaving(() => updateConnection({ name, config, secret }, { pairId: props.pairId, side: props.side }));
     if (!result.ok) return setError(result.error);
     props.onSaved(result.value.connection);
     setEditing(false);

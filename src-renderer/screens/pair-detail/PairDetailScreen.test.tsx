@@ -310,13 +310,13 @@ describe('Pair detail: the apps', () => {
     configFields: [{ key: 'path', label: 'CSV file', kind: 'path' as const, required: true }],
     capabilities: { changeDetection: ['hash' as const], deletes: 'by-scan' as const, optimisticWrites: true },
   };
-  const emptyPreview = { leftTotal: 0, rightTotal: 0, matched: 0, createOnLeft: 0, createOnRight: 0, conflicts: 0, ambiguous: 0, examples: { matched: [], createOnLeft: [], createOnRight: [], conflicts: [], ambiguous: [] } };
   const billing: ConnectionSummary = { id: 'c2', name: 'Billing', connector: 'csv-file', config: { path: '/data/customers.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
   const crm: ConnectionSummary = { id: 'c1', name: 'CRM', connector: 'csv-file', config: { path: '/data/contacts.csv' }, hasCredential: false, createdAt: '2026-01-01T00:00:00Z' };
 
   /**
    * The settings tab with an engine that saves Billing's connection as asked (`stored()` is what it
-   * holds now); App B's connection form open with its path changed to `path` and "Test and save" pressed.
+   * holds now); App B's connection form open with its path changed to `path` and "Test and save"
+   * pressed. The engine checks the new settings itself (pairs/edit-connection, engine tests).
    */
   async function saveBillingPath(path: string, handlers: FakeHandlers = {}) {
     let stored = billing;
@@ -324,8 +324,10 @@ describe('Pair detail: the apps', () => {
       ...settingsHandlers(undefined),
       'connectors/list': () => [csvConnector],
       'connections/list': () => [crm, stored],
-      'connections/test': () => ({ ok: true, collections: 1 }),
-      'connections/update': ({ config, name }) => (stored = { ...stored, ...(name ? { name } : {}), ...(config ? { config } : {}) }),
+      'pairs/edit-connection': ({ name, config }) => {
+        stored = { ...stored, name, config };
+        return { connection: stored, collections: 1, leftOut: [] };
+      },
       ...handlers,
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
@@ -335,26 +337,24 @@ describe('Pair detail: the apps', () => {
     return { ...mounted, form, stored: () => stored };
   }
 
-  it('a connection pointed at an app without the pair’s collection is put back as it was, and says why', async () => {
-    const { bridge, form, stored } = await saveBillingPath('/elsewhere/other.csv', {
-      'connections/describe': ({ connectionId }) => (connectionId === 'c2' && stored().config.path === '/elsewhere/other.csv' ? [collection('other.csv', ['email'])] : [collection('customers', ['mail'])]),
-    });
-    expect((await within(form).findByRole('alert')).textContent).toContain('The app there has no “customers”, which this pair syncs (it has: other.csv). The connection was left as it was.');
-    // Tested first, saved, found wrong, put back.
-    expect(callsOf(bridge, 'connections/update').map((c) => c.args)).toEqual([
-      { connectionId: 'c2', name: 'Billing', config: { path: '/elsewhere/other.csv' } },
-      { connectionId: 'c2', name: 'Billing', config: { path: '/data/customers.csv' } },
-    ]);
-    expect(stored().config.path).toBe('/data/customers.csv');
+  it('saved: one call checks and saves the pair’s side, the card shows the new path, and a notice says what was found', async () => {
+    const { bridge } = await saveBillingPath('/moved/customers.csv');
+    expect(await screen.findByText('Saved “Billing”: 1 collection found. Press Sync now to sync with it.')).toBeTruthy();
+    expect(callsOf(bridge, 'pairs/edit-connection').map((c) => c.args)).toEqual([{ pairId: 'p1', side: 'right', name: 'Billing', config: { path: '/moved/customers.csv' } }]);
+    expect(screen.getByRole('button', { name: 'Edit the connection of App B' }).closest('.connection-card')?.textContent).toContain('/moved/customers.csv');
+    // The pair is not paused around it: the engine holds its runs while it checks.
+    expect(callsOf(bridge, 'pairs/pause')).toEqual([]);
   });
 
-  it('a file of the right name but another app’s records is put back: few of the linked records are there', async () => {
-    const { bridge, form, stored } = await saveBillingPath('/other/customers.csv', {
-      'pairs/preview': () => ({ ...emptyPreview, linkedFound: { left: { found: 22, linked: 22 }, right: { found: 2, linked: 22 } } }),
+  it('settings the engine refuses (another app’s data) say why at the form, which stays open with them', async () => {
+    const { form, stored } = await saveBillingPath('/other/customers.csv', {
+      'pairs/edit-connection': () => {
+        throw new ApiCallError('invalid-input', 'Only 2 of the 22 records Concord linked in “Billing” are there: it looks like another app\'s data, and the next sync would read the rest as deleted. The connection was left as it was.', 'pairs/edit-connection');
+      },
     });
     expect((await within(form).findByRole('alert')).textContent).toContain('Only 2 of the 22 records Concord linked in “Billing” are there');
+    expect((within(form).getByRole('textbox', { name: 'CSV file' }) as HTMLInputElement).value).toBe('/other/customers.csv');
     expect(stored().config.path).toBe('/data/customers.csv');
-    expect(callsOf(bridge, 'pairs/preview').map((c) => c.args)).toEqual([{ pairId: 'p1' }]);
   });
 
   it('a connector with a secret and a choice: the card names the choice and never the secret; the form keeps the stored password when left empty and shows a refused value at its field', async () => {
@@ -376,8 +376,8 @@ describe('Pair detail: the apps', () => {
       ...settingsHandlers(undefined),
       'connectors/list': () => [csvConnector, serverConnector],
       'connections/list': () => [crm, server],
-      'connections/update': () => {
-        throw new ApiCallError('invalid-input', 'The Database server settings need attention: Port must be at most 65535.', 'connections/update', [{ path: 'config.port', message: 'Port must be at most 65535.' }]);
+      'pairs/edit-connection': () => {
+        throw new ApiCallError('invalid-input', 'The Database server settings need attention: Port must be at most 65535.', 'pairs/edit-connection', [{ path: 'config.port', message: 'Port must be at most 65535.' }]);
       },
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Edit the connection of App B' }));
@@ -397,7 +397,7 @@ describe('Pair detail: the apps', () => {
     expect(port.getAttribute('aria-invalid')).toBe('true');
     expect(document.getElementById(`${port.id}-message`)?.textContent).toBe('Port must be at most 65535.');
     // A stored secret is not sent back (nor asked for): the update goes without one, so the keychain keeps it.
-    expect(callsOf(bridge, 'connections/update').map((c) => c.args)).toEqual([{ connectionId: 'c2', name: 'Billing', config: { host: 'db.example.com', tlsMode: 'verify-full', caFile: '/etc/ca.pem', port: 70000 } }]);
+    expect(callsOf(bridge, 'pairs/edit-connection').map((c) => c.args)).toEqual([{ pairId: 'p1', side: 'right', name: 'Billing', config: { host: 'db.example.com', tlsMode: 'verify-full', caFile: '/etc/ca.pem', port: 70000 } }]);
   });
 
   it('the card names a choice by its label and shows no secret', async () => {
@@ -424,15 +424,5 @@ describe('Pair detail: the apps', () => {
     expect(facts).toContain('TLSrequire');
     expect(facts).not.toContain('CA file');
     expect(facts).not.toContain('Password');
-  });
-
-  it('a connection whose test fails is not saved at all', async () => {
-    const { bridge, form } = await saveBillingPath('/nowhere.csv', {
-      'connections/test': () => {
-        throw new ApiCallError('connector-error', 'The file /nowhere.csv does not exist — check the path.', 'connections/test');
-      },
-    });
-    expect((await within(form).findByRole('alert')).textContent).toContain('does not exist — check the path.');
-    expect(callsOf(bridge, 'connections/update')).toEqual([]);
   });
 });

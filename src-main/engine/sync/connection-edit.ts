@@ -1,0 +1,91 @@
+/**
+ * `pairs/edit-connection`: a pair's connection saved with new settings only once they reach the
+ * same app — what the pair's settings tab does with "Test and save".
+ *
+ * The checks, in order; the first that fails puts everything back as it was and says why:
+ * 1. the draft connects, and its app has the collection the pair syncs (before anything is saved,
+ *    when the draft can be tested on its own: it carries its secret, or needs none);
+ * 2. saved, it connects again and describes that collection;
+ * 3. the records Concord linked on that side are mostly still there (a preview): a file of the right
+ *    name with another app's data would otherwise read as every linked record deleted.
+ *
+ * No run of any pair that uses the connection starts, or is under way, from the save until the
+ * checks end (each pair is held as a steward's write-back holds it, run-manager.ts `exclusive`):
+ * no run ever reads the app through settings that are put back. Putting back restores the old
+ * name, settings and secret (the one in the credential store before the save, or none).
+ */
+import type { Handler } from '../api/dispatch';
+import { ApiError } from '../api/errors';
+import type { ConnectionSummary, LeftOutCollection, PairPreview, Side } from '../api/model';
+import type { ConnectionStore } from '../connections/service';
+import { takesSecret } from '../connectors/registry';
+import type { PairRow } from './pair-store';
+
+export type ConnectionEdit = { pairId: string; side: Side; name: string; config: Record<string, string | number | boolean>; secret?: string };
+export type ConnectionEditResult = { connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] };
+
+export type ConnectionEditDeps = {
+  store: Pick<ConnectionStore, 'get' | 'definition' | 'update' | 'secretHandle'>;
+  pairs: { get(pairId: string): PairRow | null; list(): PairRow[] };
+  /** Holds a pair as a steward's write-back does: waits for its run, and no run starts until `fn` ends. */
+  exclusive<T>(pairId: string, fn: () => Promise<T>, busy: string): Promise<T>;
+  /** connections/test, of a draft or of the saved connection. */
+  test(args: { connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string }): Promise<{ collections: number; names?: string[]; leftOut?: LeftOutCollection[] }>;
+  describe(connectionId: string): Promise<{ name: string }[]>;
+  preview(pairId: string): Promise<PairPreview>;
+};
+
+/** Fewer than this share of the linked records found in the app: another app's data. */
+const FOUND_AT_LEAST = 0.5;
+
+export async function editPairConnection(deps: ConnectionEditDeps, edit: ConnectionEdit): Promise<ConnectionEditResult> {
+  const pair = deps.pairs.get(edit.pairId);
+  if (!pair) throw new ApiError('not-found', `Pair "${edit.pairId}" does not exist (it may have been deleted). Reload the list and try again.`);
+  const { connectionId, collection } = pair.config[edit.side];
+  const old = deps.store.get(connectionId);
+  const users = deps.pairs.list().filter((p) => p.config.left.connectionId === connectionId || p.config.right.connectionId === connectionId);
+  const busy = `A sync that uses “${old.name}” is running, so its settings were left as they were. Save them again when it has finished (the pair card shows its progress).`;
+  const holdAll = (i: number): Promise<ConnectionEditResult> => {
+    const p = users[i];
+    return p ? deps.exclusive(p.id, () => holdAll(i + 1), busy) : checkAndSave(deps, edit, old, collection);
+  };
+  return holdAll(0);
+}
+
+async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old: ConnectionSummary, collection: string): Promise<ConnectionEditResult> {
+  const missing = (names: string[]) =>
+    new ApiError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names.join(', ') || 'none'}). The connection was left as it was.`);
+  const secret = edit.secret === undefined || edit.secret === '' ? {} : { secret: edit.secret };
+  // A draft that needs the stored secret is tested once saved (step 2).
+  if (!takesSecret(deps.store.definition(old.id)) || 'secret' in secret) {
+    const tested = await deps.test({ connector: old.connector, config: edit.config, ...secret });
+    if (tested.names && !tested.names.includes(collection)) throw missing(tested.names);
+  }
+  const before = 'secret' in secret ? await deps.store.secretHandle(old.id).get() : undefined;
+  const saved = await deps.store.update({ connectionId: old.id, name: edit.name, config: edit.config, ...secret });
+  const putBack = async (why: unknown): Promise<never> => {
+    const back = { connectionId: old.id, name: old.name, config: old.config };
+    // The secret stored before (none: removed again, unless its connector requires one, as it then did not hold).
+    await deps.store.update({ ...back, ...(before !== undefined ? { secret: before } : {}) }).catch(() => deps.store.update(back));
+    throw why;
+  };
+  const tested = await deps.test({ connectionId: old.id }).catch(putBack);
+  const described = await deps.describe(old.id).catch(putBack);
+  if (!described.some((c) => c.name === collection)) await putBack(missing(described.map((c) => c.name)));
+  // The right collection, but is it the same app's data? A preview the apps cannot serve leaves this check out.
+  const seen = (await deps.preview(edit.pairId).catch(() => null))?.linkedFound?.[edit.side];
+  if (seen && seen.linked > 0 && seen.found < seen.linked * FOUND_AT_LEAST) {
+    await putBack(
+      new ApiError(
+        'invalid-input',
+        `Only ${seen.found.toLocaleString('en')} of the ${seen.linked.toLocaleString('en')} records Concord linked in “${old.name}” are there: it looks like another app's data, and the next sync would read the rest as deleted. The connection was left as it was.`,
+      ),
+    );
+  }
+  return { connection: saved, collections: tested.collections, leftOut: tested.leftOut ?? [] };
+}
+
+/** The API of it: connections/* for the checks, the sync domain for the pairs, their runs and the preview. */
+export function createConnectionEditDomain(deps: ConnectionEditDeps): { handlers: { 'pairs/edit-connection': Handler<'pairs/edit-connection'> } } {
+  return { handlers: { 'pairs/edit-connection': (edit) => editPairConnection(deps, edit) } };
+}
