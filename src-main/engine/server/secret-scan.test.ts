@@ -262,6 +262,11 @@ describe('the secret scan', () => {
       const again = await value<{ runId: string }>('pairs/sync-now', { pairId: pair.id });
       expect((await waitRun(again.runId)).status).toBe('succeeded');
 
+      // Test and save from the pair's settings, the password typed again: checked, saved, nowhere else.
+      await value('pairs/edit-connection', { pairId: pair.id, side: 'right', name: `App ${kind}`, config, secret: RIGHT });
+      // A wrong one typed there is refused by the draft's test and stored nowhere either.
+      expect((await invoke('pairs/edit-connection', { pairId: pair.id, side: 'right', name: `App ${kind}`, config, secret: WRONG })).ok).toBe(false);
+
       for (const [method, args] of [
         ['runs/list', { pairId: pair.id }],
         ['pairs/get', { pairId: pair.id }],
