@@ -150,6 +150,7 @@ export function createEngine(options: EngineOptions) {
     test: async (args) => connections.handlers['connections/test'](args),
     describe: async (connectionId) => connections.handlers['connections/describe']({ connectionId }),
     preview: async (pairId) => sync.handlers['pairs/preview']({ pairId }),
+    announce: (pairId) => sync.announce(pairId),
   });
   // The demo builds its workspace through the same API the wizard uses, so it calls the dispatcher.
   const demo = createDemoDomain(ctx, async (method, args) => {

@@ -6,8 +6,10 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signBody } from './events/verify';
+import { WEBHOOK_SECRET, webhookPair } from './events/webhook-kit.fixture';
 import { hangingPlan } from './hanging-connector.fixture';
-import { appInsert, appRows, createApp, removeDir, setupPair, syncAndWait, type Kit } from './test-kit.fixture';
+import { appInsert, appRows, createApp, removeDir, setupPair, syncAndWait, until, type Kit } from './test-kit.fixture';
 
 describe('pairs/edit-connection', () => {
   let kit: Kit | null = null;
@@ -78,6 +80,34 @@ describe('pairs/edit-connection', () => {
     await s.kit.close(); // aborts the waiting read: the edit ends, one way or the other
     kit = null;
     await editing;
+  });
+
+  it('a webhook event received while the settings are checked waits, and is applied once they are saved', async () => {
+    const plan = hangingPlan(['changes']);
+    // The preview's read (the last check) waits until its time limit ends it: the check is left out then, and the settings saved.
+    const s = await webhookPair({ enabled: true, scheme: 'github' }, { setup: { wrap: plan.wrap, engine: { connectorCallLimits: { changes: 3_000 } } } });
+    kit = s.kit;
+    dir = s.dir;
+    await syncAndWait(s.kit, s.pairId);
+    const moved = join(s.dir, 'moved.sqlite');
+    copyFileSync(s.right, moved);
+    plan.armed = true;
+    const editing = s.kit.dispatch('pairs/edit-connection', { pairId: s.pairId, side: 'right', name: 'Billing', config: { path: moved } });
+    await plan.hanging;
+    plan.armed = false;
+    const id = appInsert(s.left, { email: 'ann@example.com', name: 'Ann', score: 1 });
+    const body = JSON.stringify({ id: 'delivery-1', type: 'contact.created', record: { id } });
+    const res = await fetch(s.url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...signBody('github', WEBHOOK_SECRET, body) } });
+    expect(res.status).toBe(202);
+    const { correlationId } = (await res.json()) as { correlationId: string };
+    expect((await editing).ok).toBe(true);
+    // Nothing else happens on the pair: the end of the hold alone sends the event on.
+    const done = await until(async () => {
+      const e = await s.kit.call('events/get', { correlationId });
+      return e.state === 'pending' ? undefined : e;
+    });
+    expect(done.state).toBe('applied');
+    expect(appRows(moved).map((r) => r.email)).toEqual(['ann@example.com']);
   });
 
   it('a pair that does not exist, or bad settings, get a clear error and change nothing', async () => {

@@ -33,6 +33,8 @@ export type ConnectionEditDeps = {
   test(args: { connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string }): Promise<{ collections: number; names?: string[]; leftOut?: LeftOutCollection[] }>;
   describe(connectionId: string): Promise<{ name: string }[]>;
   preview(pairId: string): Promise<PairPreview>;
+  /** Once the pairs are let go: each sends its summary (its connection's name; its queued events, held meanwhile, go on). */
+  announce(pairId: string): void;
 };
 
 /** Fewer than this share of the linked records found in the app: another app's data. */
@@ -49,7 +51,11 @@ export async function editPairConnection(deps: ConnectionEditDeps, edit: Connect
     const p = users[i];
     return p ? deps.exclusive(p.id, () => holdAll(i + 1), busy) : checkAndSave(deps, edit, old, collection);
   };
-  return holdAll(0);
+  try {
+    return await holdAll(0);
+  } finally {
+    for (const p of users) deps.announce(p.id);
+  }
 }
 
 async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old: ConnectionSummary, collection: string): Promise<ConnectionEditResult> {

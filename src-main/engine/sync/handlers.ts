@@ -67,7 +67,7 @@ export function createSyncDomain(
   outer: EngineContext,
   connections: ConnectionService,
   options: SyncOptions = {},
-): Domain<SyncHandlers> & { deps: RunDeps; realtime: { events: EventStore; worker: EventWorker | null }; exclusive: RunManager['exclusive']; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
+): Domain<SyncHandlers> & { deps: RunDeps; realtime: { events: EventStore; worker: EventWorker | null }; exclusive: RunManager['exclusive']; announce(pairId: string): void; waitForRun(runId: string): Promise<void>; waitForBulkJob(jobId: string): Promise<void> } {
   // Whatever changes a pair says so with pairs/changed or pairs/removed (its handler, a run that
   // ends or pauses it, a bulk job): the change feeds follow the pairs from those events.
   let feeds: Feeds | null = null;
@@ -359,6 +359,10 @@ export function createSyncDomain(
     deps,
     realtime: { events, worker },
     exclusive: runs.exclusive,
+    /** Sends the pair's summary (pairs/changed): the cards show it, and its queued events are looked at again. */
+    announce: (pairId: string) => {
+      if (pairs.get(pairId)) ctx.emit('pairs/changed', summary(pairId));
+    },
     async waitForRun(runId: string) {
       await runs.wait(runId);
     },
