@@ -3,12 +3,13 @@
  * and engine events over a WebSocket (`/api/events`), all behind one access token. Binds to
  * 127.0.0.1 unless told otherwise. Serves the same dispatcher the desktop app's IPC does.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiResponse, ApiMethod } from '../api/contract';
 import type { Engine } from '../engine';
 import { allowedHost, sessionCookie, sessionCookieName } from './auth';
+import { createGuardedServer, type SlowClientLimits } from './slow-clients';
 import { authenticate, clientAddress } from './authenticate';
 import { createLoginBackoff, type LoginBackoff } from './login-backoff';
 import { NO_STORE, rawHeaderLines, SECURITY_HEADERS } from './headers';
@@ -26,6 +27,8 @@ export type ServerOptions = {
   staticDir: string;
   /** Extra host names the server may be reached by (e.g. behind a reverse proxy). */
   allowedHosts?: string[];
+  /** Test seam: how long a client may take to send a request (slow-clients.ts). */
+  limits?: SlowClientLimits;
 };
 
 const MAX_BODY = 5 * 1024 * 1024;
@@ -52,12 +55,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let port = 0;
   const authDeps = () => ({ access, backoff, cookieName: sessionCookieName(port) });
 
-  const server = createServer((req, res) => {
+  const server = createGuardedServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, failure('internal', `The server failed: ${String(error)}`));
       else res.destroy();
     });
-  });
+  }, options.limits);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!allowedHost(req, allowed)) return sendText(res, 403, 'This server answers only to its own address.');
@@ -110,9 +113,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // A request Node cannot parse (a broken request line or header) never reaches `handle`: answer
   // it here, with the same headers, instead of Node's bare 400.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\n${rawHeaderLines()}content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 31\r\n\r\nThe request could not be read.\n`);
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    // A request slower than slow-clients.ts allows is told so (Node's own answer would lack the headers).
+    const [status, text] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['408 Request Timeout', 'The request took too long to arrive.\n'] : ['400 Bad Request', 'The request could not be read.\n'];
+    socket.end(`HTTP/1.1 ${status}\r\n${rawHeaderLines()}content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });

@@ -11,6 +11,7 @@ import { ApiError, notFound } from '../../api/errors';
 import type { Side } from '../../api/model';
 import type { Domain, EngineContext } from '../../context';
 import type { PairStore } from '../pair-store';
+import type { SlowClientLimits } from '../../server/slow-clients';
 import { createWebhookReceiver, type WebhookReceiver } from './receiver';
 import type { EventStore } from './store';
 import type { EventWorker } from './worker';
@@ -23,6 +24,8 @@ export type WebhookListenOptions = {
   port?: number;
   /** The receiver's address as the apps reach it (a tunnel's or proxy's URL), shown in the pair's settings. */
   publicUrl?: string;
+  /** Test seam: how long a client may take to send a request (server/slow-clients.ts). */
+  limits?: SlowClientLimits;
 };
 
 const PORT_KEY = 'webhooks.port';
@@ -44,7 +47,7 @@ export function createRealtimeDomain(
     return s;
   };
   const worker = deps.worker;
-  const receiver = worker ? createWebhookReceiver({ pairs: deps.pairs, events: deps.events, worker, secret, log: ctx.log }) : null;
+  const receiver = worker ? createWebhookReceiver({ pairs: deps.pairs, events: deps.events, worker, secret, log: ctx.log, ...(listen?.limits ? { limits: listen.limits } : {}) }) : null;
   let error: string | null = null;
   const setting = () => ctx.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(PORT_KEY) as string | undefined;
   const ready = (async () => {

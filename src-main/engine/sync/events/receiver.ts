@@ -13,9 +13,10 @@
  * Synchronous pairs are answered once every event of the call has an outcome (or, past the pair's
  * time limit, 202 pending with the status URL); asynchronous pairs get 202 with the correlation id at once.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Side, SyncEvent, WebhookSideSettings } from '../../api/model';
+import { createGuardedServer, type SlowClientLimits } from '../../server/slow-clients';
 import type { PairStore } from '../pair-store';
 import { parseEvents } from './parse';
 import type { EventStore, NewEvent } from './store';
@@ -32,6 +33,8 @@ export type ReceiverDeps = {
   secret: (pairId: string) => Promise<string | null>;
   log: (message: string, error?: unknown) => void;
   now?: () => number;
+  /** How long a client may take to send a request (server/slow-clients.ts; tests shorten it). */
+  limits?: SlowClientLimits;
 };
 
 type Answer = { status: number; body: Record<string, unknown> };
@@ -169,7 +172,7 @@ export function createWebhookReceiver(deps: ReceiverDeps) {
 
   return {
     async listen(host: string, port: number): Promise<AddressInfo> {
-      const s = createServer((req, res) => {
+      const s = createGuardedServer((req, res) => {
         handle(req, res).catch((e: unknown) => {
           deps.log('a webhook call failed', e);
           if (!res.headersSent) {
@@ -177,7 +180,7 @@ export function createWebhookReceiver(deps: ReceiverDeps) {
             res.end(JSON.stringify({ error: 'Concord could not store the event; nothing was kept. Send it again.' }));
           } else res.destroy();
         });
-      });
+      }, deps.limits);
       s.keepAliveTimeout = 65_000;
       server = s;
       await new Promise<void>((resolve, reject) => {
