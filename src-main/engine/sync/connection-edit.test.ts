@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signBody } from './events/verify';
 import { WEBHOOK_SECRET, webhookPair } from './events/webhook-kit.fixture';
 import { hangingPlan } from './hanging-connector.fixture';
-import { appInsert, appRows, createApp, removeDir, setupPair, syncAndWait, until, type Kit } from './test-kit.fixture';
+import { appInsert, appRows, basePairConfig, createApp, removeDir, setupPair, syncAndWait, until, type Kit } from './test-kit.fixture';
 
 describe('pairs/edit-connection', () => {
   let kit: Kit | null = null;
@@ -48,6 +48,18 @@ describe('pairs/edit-connection', () => {
     new Database(other).exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)').close();
     const r = await s.kit.dispatch('pairs/edit-connection', { pairId: s.pairId, side: 'right', name: 'Billing', config: { path: other } });
     expect(r.ok ? null : r.error).toMatchObject({ code: 'invalid-input', message: 'The app there has no “contacts”, which this pair syncs (it has: invoices). The connection was left as it was.' });
+    expect((await s.connection())?.config).toEqual({ path: s.right });
+  });
+
+  it('settings that would lose another pair’s collection through the same connection are refused, naming that pair', async () => {
+    const s = await syncedPair();
+    const moved = join(s.dir, 'moved.sqlite');
+    copyFileSync(s.right, moved); // has contacts only
+    new Database(s.right).exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, email TEXT, name TEXT, score REAL)').close();
+    const config = basePairConfig(s.leftConn, s.rightConn, { name: 'Invoices', right: { connectionId: s.rightConn, collection: 'invoices', changeDetection: 'hash' } });
+    await s.kit.call('pairs/create', { config });
+    const r = await s.kit.dispatch('pairs/edit-connection', { pairId: s.pairId, side: 'right', name: 'Billing', config: { path: moved } });
+    expect(r.ok ? null : r.error).toMatchObject({ code: 'invalid-input', message: 'The app there has no “invoices”, which the pair “Invoices” syncs through the same connection (it has: contacts). The connection was left as it was.' });
     expect((await s.connection())?.config).toEqual({ path: s.right });
   });
 

@@ -3,11 +3,12 @@
  * same app — what the pair's settings tab does with "Test and save".
  *
  * The checks, in order; the first that fails puts everything back as it was and says why:
- * 1. the draft connects, and its app has the collection the pair syncs (before anything is saved,
- *    when the draft can be tested on its own: it carries its secret, or needs none);
- * 2. saved, it connects again and describes that collection;
- * 3. the records Concord linked on that side are mostly still there (a preview): a file of the right
- *    name with another app's data would otherwise read as every linked record deleted.
+ * 1. the draft connects, and its app has every collection a pair reads through this connection —
+ *    this pair's, and any other pair's (before anything is saved, when the draft can be tested on
+ *    its own: it carries its secret, or needs none);
+ * 2. saved, it connects again and describes those collections;
+ * 3. the records Concord linked through it in this pair are mostly still there (a preview): a file
+ *    of the right name with another app's data would otherwise read as every linked record deleted.
  *
  * No run of any pair that uses the connection starts, or is under way, from the save until the
  * checks end (each pair is held as a steward's write-back holds it, run-manager.ts `exclusive`):
@@ -43,13 +44,17 @@ const FOUND_AT_LEAST = 0.5;
 export async function editPairConnection(deps: ConnectionEditDeps, edit: ConnectionEdit): Promise<ConnectionEditResult> {
   const pair = deps.pairs.get(edit.pairId);
   if (!pair) throw new ApiError('not-found', `Pair "${edit.pairId}" does not exist (it may have been deleted). Reload the list and try again.`);
-  const { connectionId, collection } = pair.config[edit.side];
+  const { connectionId } = pair.config[edit.side];
   const old = deps.store.get(connectionId);
   const users = deps.pairs.list().filter((p) => p.config.left.connectionId === connectionId || p.config.right.connectionId === connectionId);
+  // Every collection read through this connection, by any pair: the new settings must serve them all.
+  const needs: Need[] = users
+    .flatMap((p) => SIDES.filter((s) => p.config[s].connectionId === connectionId).map((s) => ({ pairId: p.id, pairName: p.name, side: s, collection: p.config[s].collection })))
+    .sort((a, b) => Number(b.pairId === edit.pairId) - Number(a.pairId === edit.pairId));
   const busy = `A sync that uses “${old.name}” is running, so its settings were left as they were. Save them again when it has finished (the pair card shows its progress).`;
   const holdAll = (i: number): Promise<ConnectionEditResult> => {
     const p = users[i];
-    return p ? deps.exclusive(p.id, () => holdAll(i + 1), busy) : checkAndSave(deps, edit, old, collection);
+    return p ? deps.exclusive(p.id, () => holdAll(i + 1), busy) : checkAndSave(deps, edit, old, needs);
   };
   try {
     return await holdAll(0);
@@ -58,14 +63,23 @@ export async function editPairConnection(deps: ConnectionEditDeps, edit: Connect
   }
 }
 
-async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old: ConnectionSummary, collection: string): Promise<ConnectionEditResult> {
-  const missing = (names: string[]) =>
-    new ApiError('invalid-input', `The app there has no “${collection}”, which this pair syncs (it has: ${names.join(', ') || 'none'}). The connection was left as it was.`);
+type Need = { pairId: string; pairName: string; side: Side; collection: string };
+const SIDES = ['left', 'right'] as const;
+
+async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old: ConnectionSummary, needs: Need[]): Promise<ConnectionEditResult> {
+  /** The first collection a pair reads through this connection that `names` lacks, said as the refusal; null when none. */
+  const missing = (names: string[]): ApiError | null => {
+    const gone = needs.find((n) => !names.includes(n.collection));
+    if (!gone) return null;
+    const whose = gone.pairId === edit.pairId ? 'this pair syncs' : `the pair “${gone.pairName}” syncs through the same connection`;
+    return new ApiError('invalid-input', `The app there has no “${gone.collection}”, which ${whose} (it has: ${names.join(', ') || 'none'}). The connection was left as it was.`);
+  };
   const secret = edit.secret === undefined || edit.secret === '' ? {} : { secret: edit.secret };
   // A draft that needs the stored secret is tested once saved (step 2).
   if (!takesSecret(deps.store.definition(old.id)) || 'secret' in secret) {
     const tested = await deps.test({ connector: old.connector, config: edit.config, ...secret });
-    if (tested.names && !tested.names.includes(collection)) throw missing(tested.names);
+    const refused = tested.names ? missing(tested.names) : null;
+    if (refused) throw refused;
   }
   const before = 'secret' in secret ? await deps.store.secretHandle(old.id).get() : undefined;
   const saved = await deps.store.update({ connectionId: old.id, name: edit.name, config: edit.config, ...secret });
@@ -77,10 +91,15 @@ async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old:
   };
   const tested = await deps.test({ connectionId: old.id }).catch(putBack);
   const described = await deps.describe(old.id).catch(putBack);
-  if (!described.some((c) => c.name === collection)) await putBack(missing(described.map((c) => c.name)));
-  // The right collection, but is it the same app's data? A preview the apps cannot serve leaves this check out.
-  const seen = (await deps.preview(edit.pairId).catch(() => null))?.linkedFound?.[edit.side];
-  if (seen && seen.linked > 0 && seen.found < seen.linked * FOUND_AT_LEAST) {
+  const absent = missing(described.map((c) => c.name));
+  if (absent) await putBack(absent);
+  // The right collections, but is it the same app's data? This pair's sides on the connection are
+  // previewed (other pairs' are not: a preview reads both apps whole). A preview the apps cannot
+  // serve leaves this check out.
+  const preview = await deps.preview(edit.pairId).catch(() => null);
+  for (const n of needs.filter((x) => x.pairId === edit.pairId)) {
+    const seen = preview?.linkedFound?.[n.side];
+    if (!seen || seen.linked === 0 || seen.found >= seen.linked * FOUND_AT_LEAST) continue;
     await putBack(
       new ApiError(
         'invalid-input',
