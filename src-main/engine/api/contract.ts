@@ -127,7 +127,8 @@ export type Api = {
   'pairs/delete': Method<{ pairId: string }, { deleted: true }>;
   /**
    * Saves the connection of one side of a pair with new settings, once they reach the same app:
-   * it connects, has the pair's collection, and holds most of the records Concord linked there.
+   * it connects, has every collection a pair reads through it, and holds most of the records
+   * Concord linked there for this pair.
    * Any check failing puts the name, settings and secret back and says why. No run of a pair using
    * the connection reads it meanwhile. `secret` left out (or empty) keeps the stored one.
    */

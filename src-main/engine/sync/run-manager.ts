@@ -178,8 +178,9 @@ export function createRunManager(
    * progress, with no run starting until it is done. A run plans from the base it read; a
    * resolution written between its read and its commit would be overwritten by that run's stale
    * base (and the conflict would come back). Write-backs of one pair queue behind each other.
+   * A connection's new settings are checked the same way (connection-edit.ts). `busy`: the answer
+   * when the pair's run does not end within the steward's wait (default: a conflict resolution's).
    */
-  /** `busy`: the answer when the pair's run does not end within the steward's wait (default: a conflict resolution's). */
   async function exclusive<T>(pairId: string, fn: () => Promise<T>, busy?: string): Promise<T> {
     const deadline = Date.now() + stewardWaitMs;
     for (;;) {
