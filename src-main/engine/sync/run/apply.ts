@@ -38,7 +38,12 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       // Both apps hold the same values now (a write whose answer was lost had landed): no failure is left to retry.
       if (anyFailed) records.clearFailed(pairId, link.leftId, link.rightId);
     }
-    for (const id of plan.linkDeletes) state.deleteLink(id);
+    for (const id of plan.linkDeletes) {
+      // Both records are gone (a delete whose answer was lost had landed): no failure is left to retry.
+      const link = anyFailed ? state.link(id) : null;
+      if (link) records.clearFailed(pairId, link.leftId, link.rightId);
+      state.deleteLink(id);
+    }
     for (const id of plan.revived) {
       const link = state.link(id);
       if (link) state.upsertLink(pairId, { ...link, deletedSide: null });
