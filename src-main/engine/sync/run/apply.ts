@@ -122,7 +122,10 @@ export async function applyBatch(run: RunContext, plan: Plan, conflictIds: strin
       counts.failed++;
       // Stale: the record changed since we read it — never overwrite a newer value (PITFALLS 3); retried at once.
       const retryAfterMs = res.reason === 'stale' ? 0 : res.retryAfterMs;
-      records.saveFailed({ pairId, side: op.side, op: op.op, leftId: ids.left, rightId: ids.right, record: op.label, error: res.error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(res.reason ? { reason: res.reason } : {}) });
+      // Both records of its link (a delete's source is gone, so the op names only its target): a
+      // retry reads them both, and finds the source still gone — which is what sends the delete again.
+      const link = op.link?.id != null && (ids.left === null || ids.right === null) ? state.link(op.link.id) : null;
+      records.saveFailed({ pairId, side: op.side, op: op.op, leftId: ids.left ?? link?.leftId ?? null, rightId: ids.right ?? link?.rightId ?? null, record: op.label, error: res.error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(res.reason ? { reason: res.reason } : {}) });
     }
   };
 

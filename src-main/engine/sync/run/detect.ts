@@ -73,7 +73,14 @@ export function dueFailedRecords<F extends { nextAttemptAt: string | null }>(fai
 async function* dueFailed(run: RunContext, side: Side): AsyncGenerator<StreamBatch> {
   const { records, state } = run.deps;
   const due = dueFailedRecords(records.failedList(run.pairId));
-  const ids = due.map((f) => (side === 'left' ? f.leftId : f.rightId)).filter((id): id is string => id !== null);
+  // A failed write names the record it was written to; its partner is read too (a failed delete's
+  // source is gone: reading it is what tells the retry to send the delete again).
+  const partnerOf = (f: (typeof due)[number]): string | null => {
+    const otherId = side === 'left' ? f.rightId : f.leftId;
+    const link = otherId === null ? null : state.linkFor(run.pairId, side === 'left' ? 'right' : 'left', otherId);
+    return link ? (side === 'left' ? link.leftId : link.rightId) : null;
+  };
+  const ids = [...new Set(due.map((f) => (side === 'left' ? f.leftId : f.rightId) ?? partnerOf(f)).filter((id): id is string => id !== null))];
   if (ids.length === 0) return;
   const found = new Map<string, AppRecord>();
   for (let i = 0; i < ids.length; i += BATCH) {
