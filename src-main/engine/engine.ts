@@ -142,13 +142,12 @@ export function createEngine(options: EngineOptions) {
     shutdown: shutdown.signal,
     ...(options.connectorCallLimits ? { callLimits: options.connectorCallLimits } : {}),
   });
-  // "Test and save" of a pair's connection: the checks are connections/*, the hold and the preview the sync domain's.
+  // "Test and save" of a pair's connection: the check is connections/test, the hold and the preview the sync domain's.
   const connectionEdit = createConnectionEditDomain({
     store: connectionService,
     pairs: sync.deps.pairs,
     exclusive: sync.exclusive,
     test: async (args) => connections.handlers['connections/test'](args),
-    describe: async (connectionId) => connections.handlers['connections/describe']({ connectionId }),
     preview: async (pairId) => sync.handlers['pairs/preview']({ pairId }),
     announce: (pairId) => sync.announce(pairId),
   });

@@ -6,7 +6,7 @@
  * 1. the draft connects, and its app has every collection a pair reads through this connection —
  *    this pair's, and any other pair's (before anything is saved, when the draft can be tested on
  *    its own: it carries its secret, or needs none);
- * 2. saved, it connects again and describes those collections;
+ * 2. saved, it connects again and its app still names those collections;
  * 3. the records Concord linked through it in this pair are mostly still there (a preview): a file
  *    of the right name with another app's data would otherwise read as every linked record deleted.
  *
@@ -21,6 +21,7 @@ import type { ConnectionSummary, LeftOutCollection, PairPreview, Side } from '..
 import type { ConnectionStore } from '../connections/service';
 import { takesSecret } from '../connectors/registry';
 import type { PairRow } from './pair-store';
+import { SIDES } from './run/context';
 
 export type ConnectionEdit = { pairId: string; side: Side; name: string; config: Record<string, string | number | boolean>; secret?: string };
 export type ConnectionEditResult = { connection: ConnectionSummary; collections: number; leftOut: LeftOutCollection[] };
@@ -32,7 +33,6 @@ export type ConnectionEditDeps = {
   exclusive<T>(pairId: string, fn: () => Promise<T>, busy: string): Promise<T>;
   /** connections/test, of a draft or of the saved connection. */
   test(args: { connectionId: string } | { connector: string; config: Record<string, string | number | boolean>; secret?: string }): Promise<{ collections: number; names?: string[]; leftOut?: LeftOutCollection[] }>;
-  describe(connectionId: string): Promise<{ name: string }[]>;
   preview(pairId: string): Promise<PairPreview>;
   /** Once the pairs are let go: each sends its summary (its connection's name; its queued events, held meanwhile, go on). */
   announce(pairId: string): void;
@@ -64,7 +64,6 @@ export async function editPairConnection(deps: ConnectionEditDeps, edit: Connect
 }
 
 type Need = { pairId: string; pairName: string; side: Side; collection: string };
-const SIDES = ['left', 'right'] as const;
 
 async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old: ConnectionSummary, needs: Need[]): Promise<ConnectionEditResult> {
   /** The first collection a pair reads through this connection that `names` lacks, said as the refusal; null when none. */
@@ -89,9 +88,9 @@ async function checkAndSave(deps: ConnectionEditDeps, edit: ConnectionEdit, old:
     await deps.store.update({ ...back, ...(before !== undefined ? { secret: before } : {}) }).catch(() => deps.store.update(back));
     throw why;
   };
+  // connections/test describes the app too: the collections it names are the saved settings'.
   const tested = await deps.test({ connectionId: old.id }).catch(putBack);
-  const described = await deps.describe(old.id).catch(putBack);
-  const absent = missing(described.map((c) => c.name));
+  const absent = missing(tested.names ?? []);
   if (absent) await putBack(absent);
   // The right collections, but is it the same app's data? This pair's sides on the connection are
   // previewed (other pairs' are not: a preview reads both apps whole). A preview the apps cannot
